@@ -1,0 +1,76 @@
+//! revguard-core: Alembic's revision-graph semantics, read statically.
+//!
+//! The core never executes Python and never touches the file system, the
+//! environment, a clock or randomness: the host (or the browser) passes file
+//! contents in a [`Request`], and [`check`] returns a deterministic [`Report`].
+//!
+//! Phases:
+//! 1. [`load`]: Alembic's file-name filter and load order (spec §1.3–1.5).
+//! 2. [`parse`]: nom parser for the module-level bindings of `revision`,
+//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring.
+//! 3. [`graph`]: Alembic's `RevisionMap` (heads, real heads, bases, phantom
+//!    heads from shadowed duplicates, labels, dependencies, cycles) over petgraph.
+//! 4. [`checks`]: one check per file, each with a stable name and code.
+//!
+//! ```
+//! use revguard_core::{check, Content, InputFile, Request};
+//! let file = |path: &str, text: &str| InputFile {
+//!     location: 0,
+//!     path: path.into(),
+//!     real_path: None,
+//!     content: Content::Text(text.into()),
+//! };
+//! let request = Request {
+//!     files: vec![
+//!         file("a.py", "revision = 'a'\ndown_revision = None\n"),
+//!         file("b.py", "revision = 'b'\ndown_revision = 'a'\n"),
+//!     ],
+//!     ..Request::default()
+//! };
+//! let report = check(&request);
+//! assert_eq!(report.heads, ["b"]);
+//! assert!(!report.has_errors());
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod checks;
+pub mod graph;
+pub mod load;
+pub mod parse;
+pub mod policy;
+pub mod report;
+pub mod request;
+pub mod severity;
+mod text;
+
+pub use policy::Policy;
+pub use report::{Diagnostic, Label, Position, Report, Span, SCHEMA_VERSION};
+pub use request::{Content, InputFile, Location, Options, Request, SeverityOverride};
+pub use severity::Severity;
+
+/// Check a request and build the report.
+pub fn check(request: &Request) -> Report {
+    let loaded = load::load(request);
+    let graph = graph::RevisionGraph::build(&loaded);
+    checks::run(request, &loaded, &graph)
+}
+
+/// The JSON entry point shared by the wasm guest and the browser binding:
+/// a serialized [`Request`] in, a serialized [`Report`] out, or
+/// `{"error": "..."}` when the request itself is malformed.
+pub fn check_json(request: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<Request>(request) {
+        Ok(request) => to_json(&check(&request)),
+        Err(err) => {
+            let error = serde_json::json!({ "error": format!("invalid request: {err}") });
+            serde_json::to_vec(&error).unwrap_or_default()
+        }
+    }
+}
+
+/// Serialise a report the one canonical way (compact JSON).
+pub fn to_json(report: &Report) -> Vec<u8> {
+    // Serialising plain data with string keys cannot fail.
+    serde_json::to_vec(report).unwrap_or_default()
+}

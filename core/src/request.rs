@@ -1,0 +1,122 @@
+//! What the core is asked to check: files as data, plus options.
+//!
+//! The host (or the browser) lists every file it found under each configured
+//! version location and passes its bytes; the core applies Alembic's name filter
+//! and load order itself (spec §1.3–1.5) so that every face agrees.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::policy::Policy;
+use crate::severity::Severity;
+
+/// A check request: the files of every version location plus options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Version locations in configured order. An empty list means one
+    /// unnamed location (index 0).
+    #[serde(default)]
+    pub locations: Vec<Location>,
+    /// Every file found under the locations (any name; the core filters).
+    #[serde(default)]
+    pub files: Vec<InputFile>,
+    /// Policy, configuration and history inputs.
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// One entry of `version_locations`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// How to show the location to a user, e.g. `migrations/versions`.
+    pub path: String,
+}
+
+/// One file under a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputFile {
+    /// Index into [`Request::locations`].
+    #[serde(default)]
+    pub location: usize,
+    /// Path relative to the location, `/`-separated.
+    pub path: String,
+    /// The real path when the file is reached through a symlink or another
+    /// location (Alembic filters on, and de-duplicates by, the resolved path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_path: Option<String>,
+    /// The file's bytes, or why the host did not read them.
+    pub content: Content,
+}
+
+/// A file's content as the host read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Content {
+    /// Valid UTF-8 text.
+    Text(String),
+    /// Bytes that are not valid UTF-8 (the parser reports where).
+    Bytes(Vec<u8>),
+    /// Not read: too large, unreadable, or compiled bytecode.
+    Unread(String),
+}
+
+impl Content {
+    /// Content from raw bytes, choosing the compact text form when possible.
+    pub fn from_bytes(bytes: Vec<u8>) -> Content {
+        match String::from_utf8(bytes) {
+            Ok(text) => Content::Text(text),
+            Err(err) => Content::Bytes(err.into_bytes()),
+        }
+    }
+
+    /// The raw bytes, when they were read.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Content::Text(text) => Some(text.as_bytes()),
+            Content::Bytes(bytes) => Some(bytes),
+            Content::Unread(_) => None,
+        }
+    }
+}
+
+/// Options that change how the graph is read and judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Which graph shapes are acceptable.
+    pub policy: Policy,
+    /// `recursive_version_locations = true`.
+    pub recursive: bool,
+    /// `sourceless = true`: `.pyc`/`.pyo` files are revision files too.
+    pub sourceless: bool,
+    /// Alembic's `file_template`; `None` means the default `%%(rev)s_%%(slug)s`.
+    pub file_template: Option<String>,
+    /// Per-check severity overrides, keyed by check name or code.
+    pub severity: BTreeMap<String, SeverityOverride>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            policy: Policy::SingleHead,
+            recursive: false,
+            sourceless: false,
+            file_template: None,
+            severity: BTreeMap::new(),
+        }
+    }
+}
+
+/// A configured severity for one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityOverride {
+    /// Do not run the check.
+    Off,
+    /// Report at this severity.
+    #[serde(untagged)]
+    Level(Severity),
+}
