@@ -39,21 +39,30 @@ fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
 #[test]
 fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
     let Some(kubectl) = tools::kubectl() else { return };
-    // plugin/install/kustomization.yaml as shipped, with the upstream
-    // install.yaml URL swapped for a local copy of the repo-server Deployment.
+    // examples/argocd-install/kustomization.yaml as shipped, with the two
+    // remote references (Argo CD's install.yaml, revguard's plugin/ at a tag)
+    // pointed at local copies: a stub repo-server Deployment and this
+    // checkout's plugin/ directory.
     let tmp = tempfile::tempdir().unwrap();
     copy_plain(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
-    let install = tmp.path().join("plugin/install/kustomization.yaml");
-    let text = std::fs::read_to_string(&install).unwrap();
-    let url = "https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml";
-    assert!(text.contains(url), "the overlay pins Argo CD 3.5.1");
-    std::fs::write(&install, text.replace(url, "argocd-repo-server.yaml")).unwrap();
-    std::fs::copy(
-        fixture("argocd-install").join("argocd-repo-server.yaml"),
-        tmp.path().join("plugin/install/argocd-repo-server.yaml"),
+    let overlay = tmp.path().join("argocd");
+    std::fs::create_dir_all(&overlay).unwrap();
+    let text = std::fs::read_to_string(repo_dir().join("plugin/examples/argocd-install/kustomization.yaml")).unwrap();
+    let install_url = "https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml";
+    let component_url = "https://github.com/revguard/revguard//plugin?ref=v0.1.0";
+    assert!(text.contains(install_url), "the overlay pins Argo CD 3.5.1");
+    assert!(text.contains(component_url), "the overlay uses the plugin/ component");
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        text.replace(install_url, "argocd-repo-server.yaml").replace(component_url, "../plugin"),
     )
     .unwrap();
-    let out = std::process::Command::new(kubectl).arg("kustomize").arg(tmp.path().join("plugin/install")).output().unwrap();
+    std::fs::copy(
+        fixture("argocd-install").join("argocd-repo-server.yaml"),
+        overlay.join("argocd-repo-server.yaml"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(kubectl).arg("kustomize").arg(&overlay).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let docs = crate::emulator::judge_manifests(&out.stdout).unwrap();
 
@@ -110,7 +119,7 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
 #[test]
 fn dockerfile_matches_the_overlay_and_the_contract() {
     let dockerfile = std::fs::read_to_string(repo_dir().join("plugin/Dockerfile")).unwrap();
-    let install = std::fs::read_to_string(repo_dir().join("plugin/install/kustomization.yaml")).unwrap();
+    let install = std::fs::read_to_string(repo_dir().join("plugin/examples/argocd-install/kustomization.yaml")).unwrap();
     let version = dockerfile
         .lines()
         .find_map(|l| l.strip_prefix("ARG ARGOCD_VERSION="))
