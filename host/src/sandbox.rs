@@ -1,0 +1,586 @@
+//! The sandbox: run the core, compiled to WebAssembly, inside wasmtime.
+//!
+//! The ArgoCD plugin checks whatever a repository contains, so the parser and
+//! the graph checker run as a wasm module (`wasm/guest`, embedded in this
+//! binary by `build.rs`) that has no capabilities at all, with bounded CPU and
+//! bounded memory. The local CLI runs the very same module, so a laptop sees
+//! exactly what the plugin decides. [`check_json`] is the entry point; the
+//! native engine (`revguard_core::check_json`) returns byte-identical output.
+//!
+//! # How a check runs
+//!
+//! - **One engine, one compiled module per process**, built lazily on the first
+//!   check. The [`Config`] is explicit (see [`engine_config`]).
+//! - **Compiled ahead of time, cached on first use.** Compiling the guest with
+//!   cranelift costs tens of milliseconds, more than the whole check of a
+//!   typical repository. The first run compiles it and stores the artifact
+//!   (`.cwasm`) in `$REVGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/revguard`,
+//!   else `~/.cache/revguard`; later runs map it in (about a millisecond).
+//!   The file name is a hash of wasmtime's precompile-compatibility hash
+//!   (version, config, CPU features) and of the guest's bytes, so a new build
+//!   or another machine never picks up a stale artifact; it is written to a
+//!   temporary file and renamed into place, so concurrent runs never see half
+//!   a file. When the directory cannot be written (a read-only root file
+//!   system in the ArgoCD sidecar) or `REVGUARD_CACHE_DIR` is set but empty,
+//!   the module is compiled in memory and nothing is written.
+//! - **A fresh [`Store`] per check**, so nothing leaks between checks, with
+//!   **no imports linked**: a module that imports anything is refused before
+//!   it runs ([`SandboxError::Imports`]).
+//! - **CPU: fuel.** Fuel is deterministic: the same input runs out in the
+//!   same place on a laptop, in CI and in the sidecar, however loaded or
+//!   throttled the machine is, so the plugin never fails where the developer
+//!   passed. An epoch deadline would measure wall time instead and could fail
+//!   a big but legitimate history only on a throttled pod. The timeout is
+//!   converted at [`FUEL_PER_SECOND`] (calibrated on the real checker, see
+//!   `BENCHMARKS.md`), so `--timeout 5` means "about five seconds of work on
+//!   a current x86-64 core"; a slower machine gets the same amount of work,
+//!   in more wall time. With no imports the guest cannot block, so fuel bounds
+//!   its run time.
+//! - **Memory: [`StoreLimits`]** with `trap_on_grow_failure`, so hitting the
+//!   cap is a clear trap rather than an allocator abort inside the guest.
+//! - **Stack:** the guest runs on a dedicated thread whose native stack is
+//!   comfortably larger than wasmtime's `max_wasm_stack`, so a deep recursion
+//!   in the guest is a clean trap, never a host abort, whichever thread the
+//!   caller is on.
+//!
+//! Every failure is a [`SandboxError`] whose `Display` is one line starting
+//! with `sandbox:`, and no partial report is ever returned.
+
+use std::fmt;
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use wasmtime::{
+    Config, Engine, Instance, InstancePre, Linker, Module, OptLevel, ResourceLimiter, Store,
+    StoreLimits, StoreLimitsBuilder, Trap, WasmBacktraceDetails,
+};
+
+/// The guest module built from `wasm/guest` by `build.rs`.
+pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revguard_guest.wasm"));
+
+/// The guest ABI version this host speaks (`revguard_abi_version`; see the
+/// `revguard-guest` crate docs).
+pub const ABI_VERSION: u32 = 1;
+
+/// Fuel granted per second of `--timeout`. Calibrated on the real checker
+/// (a large generated history consumes roughly this much per second of CPU on
+/// the reference machine in `BENCHMARKS.md`), rounded down so that a timeout
+/// fires no later than it says on comparable hardware.
+pub const FUEL_PER_SECOND: u64 = 4_000_000_000;
+
+/// The most wasm stack the guest may use; overflowing it is a trap.
+const MAX_WASM_STACK: usize = 2 << 20;
+
+/// Native stack of the thread the guest runs on: `MAX_WASM_STACK` plus ample
+/// room for wasmtime's own frames (the pages are only touched when used).
+const SANDBOX_THREAD_STACK: usize = 16 << 20;
+
+/// Environment variable that overrides the compiled-module cache directory;
+/// set but empty, it turns the cache off.
+pub const CACHE_DIR_ENV: &str = "REVGUARD_CACHE_DIR";
+
+/// Resource bounds for one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// CPU budget, converted to fuel at [`FUEL_PER_SECOND`].
+    pub timeout: Duration,
+    /// Largest the guest's linear memory may grow, in bytes.
+    pub max_memory_bytes: u64,
+}
+
+impl Limits {
+    /// The default CPU budget (`--timeout`).
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default memory cap (`--max-memory`, 512 MiB).
+    pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 << 20;
+
+    /// The fuel a check may consume.
+    pub fn fuel(&self) -> u64 {
+        let fuel = self.timeout.as_secs_f64() * FUEL_PER_SECOND as f64;
+        // `as` saturates; the budget is far below u64::MAX for any sane timeout.
+        fuel as u64
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Limits::DEFAULT_TIMEOUT,
+            max_memory_bytes: Limits::DEFAULT_MAX_MEMORY_BYTES,
+        }
+    }
+}
+
+/// Why the sandbox could not produce a report. `Display` is one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The guest used up its fuel.
+    TimeLimit {
+        /// The `--timeout` the fuel was derived from.
+        timeout: Duration,
+    },
+    /// The guest tried to grow its memory past the cap (or the request alone
+    /// does not fit under it).
+    MemoryLimit {
+        /// The cap, in bytes.
+        max_bytes: u64,
+    },
+    /// The guest trapped: a panic, a stack overflow, an out-of-bounds access…
+    Trap {
+        /// Wasmtime's description of the trap.
+        reason: String,
+        /// The guest's panic message, when it panicked.
+        panic: Option<String>,
+    },
+    /// The module imports something; nothing is ever linked in.
+    Imports(Vec<String>),
+    /// The guest speaks another ABI version.
+    AbiVersion {
+        /// What the guest reported.
+        found: u32,
+    },
+    /// The guest broke the ABI (a missing export, an out-of-bounds buffer).
+    Abi(String),
+    /// Wasmtime could not be set up or the module not compiled.
+    Setup(String),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SandboxError::TimeLimit { timeout } => {
+                write!(f, "sandbox: time limit of {timeout:?} exceeded")
+            }
+            SandboxError::MemoryLimit { max_bytes } => {
+                write!(f, "sandbox: memory limit of {} exceeded", Bytes(*max_bytes))
+            }
+            SandboxError::Trap { reason, panic: None } => {
+                write!(f, "sandbox: guest trapped: {}", one_line(reason))
+            }
+            SandboxError::Trap { reason, panic: Some(panic) } => write!(
+                f,
+                "sandbox: guest trapped: {} ({})",
+                one_line(panic),
+                one_line(reason)
+            ),
+            SandboxError::Imports(imports) => {
+                write!(f, "sandbox: module has imports ({})", imports.join(", "))
+            }
+            SandboxError::AbiVersion { found } => write!(
+                f,
+                "sandbox: guest speaks ABI version {found}, this host speaks {ABI_VERSION}"
+            ),
+            SandboxError::Abi(message) => {
+                write!(f, "sandbox: guest broke the ABI: {}", one_line(message))
+            }
+            SandboxError::Setup(message) => {
+                write!(f, "sandbox: cannot set up wasmtime: {}", one_line(message))
+            }
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+/// Collapse a multi-line message (wasmtime's errors carry context chains and
+/// backtraces; panic messages put the payload on its own line) into one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Byte counts the way `--max-memory` takes them.
+struct Bytes(u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MIB: u64 = 1 << 20;
+        if self.0 % MIB == 0 {
+            write!(f, "{} MiB", self.0 / MIB)
+        } else {
+            write!(f, "{} bytes", self.0)
+        }
+    }
+}
+
+/// Check a JSON request in the embedded guest. The output is exactly
+/// `revguard_core::check_json(request_json)`: a JSON report, or
+/// `{"error": ...}` for a malformed request.
+pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
+    let guest = GUEST
+        .get_or_init(|| Guest::load_embedded(cache_dir().as_deref()))
+        .as_ref()
+        .map_err(Clone::clone)?;
+    guest.run(request_json, limits)
+}
+
+/// Run any module that follows the guest ABI (e.g. a hand-written `.wat`
+/// test guest, or a prebuilt `revguard_guest.wasm`) under exactly the
+/// configuration and limits [`check_json`] uses. Compiles on every call (no
+/// cache); meant for tests and diagnostics.
+#[cfg_attr(not(test), allow(dead_code))] // used by tests/sandbox
+pub fn run_module(wasm: &[u8], input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    let engine = shared_engine()?;
+    let module = Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
+    Guest::new(engine, &module)?.run(input, limits)
+}
+
+/// The explicit wasmtime configuration. Anything that changes generated code
+/// also changes the precompile-compatibility hash, and with it the cache key.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .epoch_interruption(false)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .cranelift_opt_level(OptLevel::Speed)
+        // Errors are reported in one line, so the backtrace would only cost
+        // time when a trap is raised; it is also off for reproducibility.
+        .wasm_backtrace_max_frames(None)
+        .wasm_backtrace_details(WasmBacktraceDetails::Disable);
+    config
+}
+
+fn shared_engine() -> Result<&'static Engine, SandboxError> {
+    static ENGINE: OnceLock<Result<Engine, SandboxError>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::new(&engine_config()).map_err(|err| setup("cannot create engine", err)))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn setup(what: &str, err: wasmtime::Error) -> SandboxError {
+    SandboxError::Setup(format!("{what}: {err}"))
+}
+
+/// A compiled guest, ready to instantiate into fresh stores.
+struct Guest {
+    pre: InstancePre<StoreState>,
+}
+
+impl Guest {
+    /// Compile (or load from the cache) the embedded guest.
+    fn load_embedded(cache: Option<&Path>) -> Result<Guest, SandboxError> {
+        let engine = shared_engine()?;
+        let module = load_module(engine, GUEST_WASM, cache)?;
+        Guest::new(engine, &module)
+    }
+
+    fn new(engine: &Engine, module: &Module) -> Result<Guest, SandboxError> {
+        let imports: Vec<String> = module
+            .imports()
+            .map(|import| format!("{}::{}", import.module(), import.name()))
+            .collect();
+        if !imports.is_empty() {
+            return Err(SandboxError::Imports(imports));
+        }
+        // An empty linker: with no imports, instantiation resolves nothing.
+        let pre = Linker::new(engine)
+            .instantiate_pre(module)
+            .map_err(|err| setup("cannot prepare instance", err))?;
+        Ok(Guest { pre })
+    }
+
+    /// One check in a fresh store, on the sandbox thread.
+    fn run(&self, input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+        if u64::try_from(input.len()).map_or(true, |len| len > limits.max_memory_bytes) {
+            return Err(SandboxError::MemoryLimit {
+                max_bytes: limits.max_memory_bytes,
+            });
+        }
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("revguard-sandbox".into())
+                .stack_size(SANDBOX_THREAD_STACK)
+                .spawn_scoped(scope, || self.run_here(input, limits))
+                .map_err(|err| SandboxError::Setup(format!("cannot start the sandbox thread: {err}")))?;
+            worker
+                .join()
+                .unwrap_or_else(|_| Err(SandboxError::Setup("the sandbox thread panicked".into())))
+        })
+    }
+
+    fn run_here(&self, input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+        let mut store = Store::new(self.pre.module().engine(), StoreState::new(limits));
+        store.limiter(|state| &mut state.limiter);
+        store
+            .set_fuel(limits.fuel())
+            .map_err(|err| setup("cannot set fuel", err))?;
+
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|err| classify(err, &mut store, None, limits))?;
+        let version = instance
+            .get_typed_func::<(), u32>(&mut store, "revguard_abi_version")
+            .map_err(|err| abi("revguard_abi_version", err))?
+            .call(&mut store, ())
+            .map_err(|err| classify(err, &mut store, None, limits))?;
+        if version != ABI_VERSION {
+            return Err(SandboxError::AbiVersion { found: version });
+        }
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| SandboxError::Abi("no exported memory".into()))?;
+        let alloc = instance
+            .get_typed_func::<u32, u32>(&mut store, "revguard_alloc")
+            .map_err(|err| abi("revguard_alloc", err))?;
+        let check = instance
+            .get_typed_func::<(u32, u32), u64>(&mut store, "revguard_check")
+            .map_err(|err| abi("revguard_check", err))?;
+
+        // Checked against the memory cap above, and wasm32 caps are < 4 GiB.
+        let len = u32::try_from(input.len()).map_err(|_| SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        })?;
+        let ptr = alloc
+            .call(&mut store, len)
+            .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
+        if ptr == 0 {
+            return Err(SandboxError::MemoryLimit {
+                max_bytes: limits.max_memory_bytes,
+            });
+        }
+        memory
+            .write(&mut store, ptr as usize, input)
+            .map_err(|_| SandboxError::Abi("revguard_alloc returned an out-of-bounds buffer".into()))?;
+        let packed = check
+            .call(&mut store, (ptr, len))
+            .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
+        let (out_ptr, out_len) = unpack(packed);
+        memory
+            .data(&store)
+            .get(out_ptr..out_ptr.saturating_add(out_len))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| SandboxError::Abi("revguard_check returned an out-of-bounds report".into()))
+        // The store, and with it the instance and all its memory, is dropped
+        // here; freeing the buffers inside the guest first would be wasted work.
+    }
+}
+
+fn unpack(packed: u64) -> (usize, usize) {
+    ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize)
+}
+
+fn abi(export: &str, err: wasmtime::Error) -> SandboxError {
+    SandboxError::Abi(format!("export {export}: {err}"))
+}
+
+/// Turn a failed call or instantiation into the error a user should see.
+fn classify(
+    err: wasmtime::Error,
+    store: &mut Store<StoreState>,
+    instance: Option<&Instance>,
+    limits: &Limits,
+) -> SandboxError {
+    if store.data().limiter.refused {
+        return SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        };
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => SandboxError::TimeLimit {
+            timeout: limits.timeout,
+        },
+        Some(trap) => {
+            let panic = match (trap, instance) {
+                (Trap::UnreachableCodeReached, Some(instance)) => last_panic(store, instance),
+                _ => None,
+            };
+            SandboxError::Trap {
+                reason: trap.to_string(),
+                panic,
+            }
+        }
+        None => SandboxError::Trap {
+            reason: format!("{err:#}"),
+            panic: None,
+        },
+    }
+}
+
+/// After an `unreachable` trap, ask the guest for its panic message.
+fn last_panic(store: &mut Store<StoreState>, instance: &Instance) -> Option<String> {
+    let export = instance
+        .get_typed_func::<(), u64>(&mut *store, "revguard_last_panic")
+        .ok()?;
+    // A little fuel of its own: the trap may have come with the tank nearly
+    // empty, and reading a static costs a handful of instructions.
+    store.set_fuel(1_000_000).ok()?;
+    let (ptr, len) = unpack(export.call(&mut *store, ()).ok()?);
+    if len == 0 {
+        return None;
+    }
+    let memory = instance.get_memory(&mut *store, "memory")?;
+    let bytes = memory.data(&*store).get(ptr..ptr.checked_add(len)?)?;
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Per-store state: only the resource limiter.
+struct StoreState {
+    limiter: Limiter,
+}
+
+impl StoreState {
+    fn new(limits: &Limits) -> StoreState {
+        let max_memory = usize::try_from(limits.max_memory_bytes).unwrap_or(usize::MAX);
+        StoreState {
+            limiter: Limiter {
+                limits: StoreLimitsBuilder::new()
+                    .memory_size(max_memory)
+                    .instances(1)
+                    .memories(1)
+                    .tables(1)
+                    .table_elements(1 << 16)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                refused: false,
+            },
+        }
+    }
+}
+
+/// [`StoreLimits`], plus a note of whether it refused a memory growth, so the
+/// error is reported as the memory limit whatever text wasmtime gives it.
+struct Limiter {
+    limits: StoreLimits,
+    refused: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let verdict = self.limits.memory_growing(current, desired, maximum);
+        if !matches!(verdict, Ok(true)) {
+            self.refused = true;
+        }
+        verdict
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.refused = true;
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// Where compiled modules are cached, or `None` for no cache.
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CACHE_DIR_ENV) {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|home| Path::new(&home).join(".cache")))?;
+    Some(base.join("revguard"))
+}
+
+/// The cache file for `wasm` under this engine's configuration.
+fn cache_file(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
+    // SipHash with fixed keys: stable for this binary, which is all a cache
+    // key needs (a new build hashes its own way and compiles afresh).
+    let mut hasher = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    wasm.hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    dir.join(format!("guest-{:016x}.cwasm", hasher.finish()))
+}
+
+/// Load the module from the cache, or compile it and try to cache it.
+fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Module, SandboxError> {
+    let Some(dir) = cache else {
+        return Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile the guest", err));
+    };
+    let path = cache_file(engine, wasm, dir);
+    if path.is_file() {
+        // SAFETY: the file is in the user's own cache directory, was written
+        // (atomically, by rename) by this binary from `precompile_module` of
+        // these wasm bytes, and its name keys wasmtime's compatibility hash,
+        // so it is our own trusted artifact; wasmtime still checks its header
+        // (version, config) and refuses a mismatch with an error. Replacing it
+        // is a rename, so the mapped file is never modified underneath us.
+        if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
+            return Ok(module);
+        }
+    }
+    let compiled = engine
+        .precompile_module(wasm)
+        .map_err(|err| setup("cannot compile the guest", err))?;
+    // Best effort: an unwritable cache only costs the next run a compile.
+    let _ = write_atomically(dir, &path, &compiled);
+    // SAFETY: these bytes were produced by `precompile_module` on this very
+    // engine a moment ago.
+    unsafe { Module::deserialize(engine, &compiled) }.map_err(|err| setup("cannot load the compiled guest", err))
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let temp = dir.join(format!(".guest-{}-{:?}.tmp", std::process::id(), std::thread::current().id()));
+    let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line() {
+        let errors = [
+            SandboxError::TimeLimit {
+                timeout: Duration::from_secs(5),
+            },
+            SandboxError::MemoryLimit { max_bytes: 256 << 20 },
+            SandboxError::Trap {
+                reason: "wasm `unreachable` instruction executed".into(),
+                panic: Some("panicked at core/src/lib.rs:1:1:\nboom".into()),
+            },
+            SandboxError::Imports(vec!["env::host_fn".into()]),
+        ];
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "sandbox: time limit of 5s exceeded",
+                "sandbox: memory limit of 256 MiB exceeded",
+                "sandbox: guest trapped: panicked at core/src/lib.rs:1:1: boom (wasm `unreachable` instruction executed)",
+                "sandbox: module has imports (env::host_fn)",
+            ]
+        );
+    }
+
+    #[test]
+    fn timeout_converts_to_fuel() {
+        let limits = Limits {
+            timeout: Duration::from_millis(1500),
+            ..Limits::default()
+        };
+        assert_eq!(limits.fuel(), FUEL_PER_SECOND * 3 / 2);
+    }
+}
