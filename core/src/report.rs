@@ -15,6 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The result of checking one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     /// Always [`SCHEMA_VERSION`] for reports made by this build.
     pub schema_version: u32,
@@ -49,6 +50,7 @@ pub struct Report {
 
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileEntry {
     /// Display path: the location's path joined with the file's path.
     pub path: String,
@@ -64,6 +66,7 @@ pub struct FileEntry {
 
 /// What Alembic does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum FileRole {
     /// Imported as a revision and kept in the map.
@@ -82,6 +85,7 @@ pub enum FileRole {
 
 /// One revision object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevisionEntry {
     /// The revision id.
     pub id: String,
@@ -103,6 +107,7 @@ pub struct RevisionEntry {
 
 /// A property of a revision in the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Mark {
     /// A versioned head (nothing names it in `down_revision`).
@@ -125,6 +130,7 @@ pub enum Mark {
 
 /// What Alembic 1.20 would do when loading these files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlembicOutcome {
     /// Warnings Alembic prints (once per distinct text).
     pub warnings: Vec<String>,
@@ -137,6 +143,7 @@ pub struct AlembicOutcome {
 
 /// An exception Alembic raises while building its revision map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlembicError {
     /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
     pub kind: String,
@@ -147,6 +154,7 @@ pub struct AlembicError {
 
 /// A byte range in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Span {
     /// Start offset in bytes.
     pub start: usize,
@@ -163,6 +171,7 @@ impl Span {
 
 /// A 1-based line and column (column counted in Unicode scalar values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Position {
     /// 1-based line.
     pub line: usize,
@@ -172,6 +181,7 @@ pub struct Position {
 
 /// A finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Diagnostic {
     /// Stable kebab-case check name, e.g. `duplicate-revision`.
     pub check: String,
@@ -193,6 +203,7 @@ pub struct Diagnostic {
 
 /// A labelled span in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Label {
     /// Index into [`Report::files`].
     pub file: usize,
@@ -212,6 +223,7 @@ pub struct Label {
 
 /// Counts per severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Summary {
     /// Error-level findings.
     pub errors: usize,
