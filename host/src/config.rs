@@ -1,0 +1,333 @@
+//! Project configuration: `revguard.toml`, or `[tool.revguard]` in
+//! `pyproject.toml`.
+//!
+//! ```toml
+//! [tool.revguard]                 # in revguard.toml: the same keys, top level
+//! policy = "single-head"          # single-head | linear | branches
+//! paths = ["alembic.ini"]         # what to check, relative to this file
+//!
+//! [tool.revguard.severity]        # per check, by name or code
+//! placeholder-revision-id = "off" # error | warning | info | off
+//! RG202 = "error"
+//! ```
+//!
+//! - **Where**: [`load`] looks in the project directory only: `revguard.toml`
+//!   wins over `pyproject.toml` (as `ruff.toml` does over `pyproject.toml`);
+//!   a `pyproject.toml` without a `[tool.revguard]` table is no configuration.
+//! - **Strict**: unknown keys, unknown checks, bad values and a check
+//!   configured twice (by name and by code) are errors that name the file,
+//!   line and column of the offending key or value, with the line quoted.
+//! - **Precedence**: command-line flags win over the file; the file wins over
+//!   the defaults ([`Config::apply`] only sets what the file sets).
+//! - `paths` entries are Alembic configs (`alembic.ini`, a `pyproject.toml`
+//!   with `[tool.alembic]`) or migration directories, resolved against the
+//!   directory of the configuration file.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use revguard_core::{Options, Policy, Severity, SeverityOverride};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The file names looked for, in order of precedence.
+pub const FILE_NAMES: [&str; 2] = ["revguard.toml", "pyproject.toml"];
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// `policy`, when set.
+    pub policy: Option<Policy>,
+    /// `severity`, keyed by canonical check name.
+    pub severity: BTreeMap<String, SeverityOverride>,
+    /// `paths`, resolved against the configuration file's directory.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Config {
+    /// Put what the file sets into `options` (policy, severities); keys the
+    /// file does not set keep their value.
+    pub fn apply(&self, options: &mut Options) {
+        if let Some(policy) = self.policy {
+            options.policy = policy;
+        }
+        for (check, level) in &self.severity {
+            options.severity.insert(check.clone(), *level);
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    policy: Option<Spanned<String>>,
+    paths: Option<Vec<Spanned<String>>>,
+    severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Option<Tools>,
+}
+
+#[derive(Deserialize)]
+struct Tools {
+    revguard: Option<RawConfig>,
+}
+
+/// Find and load the configuration of the project in `project_dir`:
+/// `revguard.toml`, else `[tool.revguard]` in `pyproject.toml`, else `None`.
+pub fn load(project_dir: &Path) -> anyhow::Result<Option<Config>> {
+    for name in FILE_NAMES {
+        let path = project_dir.join(name);
+        if path.is_file() {
+            if let Some(config) = load_file(&path)? {
+                return Ok(Some(config));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Load one configuration file; a `pyproject.toml` without `[tool.revguard]`
+/// gives `None`. Any other file name is read as a `revguard.toml`.
+pub fn load_file(path: &Path) -> anyhow::Result<Option<Config>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    parse(&text, path, pyproject)
+}
+
+/// Parse configuration text. `source` names the file in errors and anchors
+/// `paths`; `pyproject` selects the `[tool.revguard]` table.
+pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Option<Config>> {
+    let located = |err: toml::de::Error| {
+        let span = err.span().unwrap_or(0..0);
+        anyhow::anyhow!(locate(text, source, span, err.message()))
+    };
+    let raw = if pyproject {
+        let file: Pyproject = toml::from_str(text).map_err(located)?;
+        match file.tool.and_then(|t| t.revguard) {
+            Some(raw) => raw,
+            None => return Ok(None),
+        }
+    } else {
+        toml::from_str::<RawConfig>(text).map_err(located)?
+    };
+    let table = if pyproject { "[tool.revguard]" } else { "the top level" };
+    let fail = |span: Range<usize>, message: String| -> anyhow::Error { anyhow::anyhow!(locate(text, source, span, &message)) };
+
+    let policy = match raw.policy {
+        Some(policy) => Some(
+            policy
+                .get_ref()
+                .parse::<Policy>()
+                .map_err(|message| fail(policy.span(), format!("{message} (key `policy` of {table})")))?,
+        ),
+        None => None,
+    };
+
+    let base = source.parent().unwrap_or(Path::new("."));
+    let mut paths = Vec::new();
+    for path in raw.paths.unwrap_or_default() {
+        if path.get_ref().trim().is_empty() {
+            return Err(fail(path.span(), "`paths` entries must not be empty".to_owned()));
+        }
+        paths.push(base.join(path.get_ref()));
+    }
+
+    let mut severity = BTreeMap::new();
+    let mut first_key: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
+    // In file order, so "configured twice" points at the second occurrence.
+    let mut entries: Vec<_> = raw.severity.iter().flatten().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    for (key, value) in entries {
+        let Some(info) = revguard_core::checks::find(key.get_ref()) else {
+            let known: Vec<&str> = revguard_core::checks::registry().map(|c| c.name).collect();
+            let mut message = format!("unknown check `{}` in severity", key.get_ref());
+            if let Some(close) = closest(key.get_ref(), &known) {
+                let _ = write!(message, "; did you mean `{close}`?");
+            }
+            let _ = write!(message, " (`revguard explain` lists the checks)");
+            return Err(fail(key.span(), message));
+        };
+        if let Some(earlier) = first_key.insert(info.name, key.span()) {
+            let (line, _) = line_col(text, earlier.start);
+            return Err(fail(
+                key.span(),
+                format!("check `{}` ({}) is configured twice (first on line {line})", info.name, info.code),
+            ));
+        }
+        let level = match value.get_ref().as_str() {
+            "off" => SeverityOverride::Off,
+            "error" => SeverityOverride::Level(Severity::Error),
+            "warning" => SeverityOverride::Level(Severity::Warning),
+            "info" => SeverityOverride::Level(Severity::Info),
+            other => {
+                return Err(fail(
+                    value.span(),
+                    format!(
+                        "invalid severity `{other}` for `{}` (expected \"error\", \"warning\", \"info\" or \"off\")",
+                        info.name
+                    ),
+                ));
+            }
+        };
+        severity.insert(info.name.to_owned(), level);
+    }
+    Ok(Some(Config {
+        source: source.to_path_buf(),
+        policy,
+        severity,
+        paths,
+    }))
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// `path:line:col: message`, then the line with a caret under the span.
+fn locate(text: &str, source: &Path, span: Range<usize>, message: &str) -> String {
+    let (line, column) = line_col(text, span.start);
+    let mut out = format!("{}:{line}:{column}: {message}", source.display());
+    if let Some(source_line) = text.lines().nth(line - 1) {
+        let width = line.to_string().len();
+        let line_len = source_line.chars().count();
+        let carets = text
+            .get(span.clone())
+            .map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count()))
+            .clamp(1, line_len.saturating_sub(column - 1).max(1));
+        let _ = write!(
+            out,
+            "\n{:width$} |\n{line} | {source_line}\n{:width$} | {}{}",
+            "",
+            "",
+            " ".repeat(column - 1),
+            "^".repeat(carets)
+        );
+    }
+    out
+}
+
+/// The known name closest to `name` (edit distance ≤ 3), for "did you mean".
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (levenshtein(&name.to_ascii_lowercase(), k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rg(text: &str) -> anyhow::Result<Option<Config>> {
+        parse(text, Path::new("proj/revguard.toml"), false)
+    }
+
+    fn py(text: &str) -> anyhow::Result<Option<Config>> {
+        parse(text, Path::new("proj/pyproject.toml"), true)
+    }
+
+    fn err(result: anyhow::Result<Option<Config>>) -> String {
+        format!("{:#}", result.expect_err("an error"))
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let config = rg("policy = \"linear\"\npaths = [\"alembic.ini\"]\n[severity]\nplaceholder-revision-id = \"off\"\nRG101 = \"warning\"\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.policy, Some(Policy::Linear));
+        assert_eq!(config.paths, [PathBuf::from("proj/alembic.ini")]);
+        assert_eq!(config.severity["placeholder-revision-id"], SeverityOverride::Off);
+        assert_eq!(config.severity["duplicate-revision"], SeverityOverride::Level(Severity::Warning));
+        let mut options = Options::default();
+        config.apply(&mut options);
+        assert_eq!(options.policy, Policy::Linear);
+        assert_eq!(options.severity.len(), 2);
+    }
+
+    #[test]
+    fn pyproject_without_table_is_no_config() {
+        assert_eq!(py("[project]\nname = \"x\"\n[tool.ruff]\nline-length = 1\n").unwrap(), None);
+        let config = py("[tool.alembic]\nscript_location = \"m\"\n[tool.revguard]\npolicy = \"branches\"\n").unwrap().unwrap();
+        assert_eq!(config.policy, Some(Policy::Branches));
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let message = err(py("[project]\nname = \"x\"\n\n[tool.revguard]\npolcy = \"linear\"\n"));
+        assert!(message.starts_with("proj/pyproject.toml:5:1: unknown field `polcy`"), "{message}");
+        assert!(message.contains("5 | polcy = \"linear\"\n  | ^^^^^"), "{message}");
+    }
+
+    #[test]
+    fn unknown_check_is_located_with_suggestion() {
+        let message = err(rg("[severity]\nduplicate-revisions = \"off\"\n"));
+        assert!(message.starts_with("proj/revguard.toml:2:1: unknown check `duplicate-revisions`"), "{message}");
+        assert!(message.contains("did you mean `duplicate-revision`?"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let message = err(rg("policy = \"straight\"\n"));
+        assert!(message.starts_with("proj/revguard.toml:1:10: unknown policy 'straight'"), "{message}");
+        let message = err(rg("[severity]\ncycle = \"fatal\"\n"));
+        assert!(message.starts_with("proj/revguard.toml:2:9: invalid severity `fatal` for `cycle`"), "{message}");
+        let message = err(rg("paths = \"alembic.ini\"\n"));
+        assert!(message.starts_with("proj/revguard.toml:1:9: invalid type"), "{message}");
+    }
+
+    #[test]
+    fn same_check_twice_is_an_error() {
+        let message = err(rg("[severity]\nduplicate-revision = \"off\"\nRG101 = \"error\"\n"));
+        assert!(message.starts_with("proj/revguard.toml:3:1: check `duplicate-revision` (RG101) is configured twice (first on line 2)"), "{message}");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let message = err(rg("policy = \n"));
+        assert!(message.starts_with("proj/revguard.toml:1:"), "{message}");
+    }
+
+    #[test]
+    fn load_prefers_revguard_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), None);
+        std::fs::write(dir.path().join("pyproject.toml"), "[tool.revguard]\npolicy = \"linear\"\n").unwrap();
+        assert_eq!(load(dir.path()).unwrap().unwrap().policy, Some(Policy::Linear));
+        std::fs::write(dir.path().join("revguard.toml"), "policy = \"branches\"\n").unwrap();
+        let config = load(dir.path()).unwrap().unwrap();
+        assert_eq!(config.policy, Some(Policy::Branches));
+        assert_eq!(config.source, dir.path().join("revguard.toml"));
+    }
+}
