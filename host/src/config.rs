@@ -85,10 +85,10 @@ struct Tools {
 pub fn load(project_dir: &Path) -> anyhow::Result<Option<Config>> {
     for name in FILE_NAMES {
         let path = project_dir.join(name);
-        if path.is_file() {
-            if let Some(config) = load_file(&path)? {
-                return Ok(Some(config));
-            }
+        if path.is_file()
+            && let Some(config) = load_file(&path)?
+        {
+            return Ok(Some(config));
         }
     }
     Ok(None)
@@ -97,7 +97,8 @@ pub fn load(project_dir: &Path) -> anyhow::Result<Option<Config>> {
 /// Load one configuration file; a `pyproject.toml` without `[tool.revguard]`
 /// gives `None`. Any other file name is read as a `revguard.toml`.
 pub fn load_file(path: &Path) -> anyhow::Result<Option<Config>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     parse(&text, path, pyproject)
 }
@@ -118,16 +119,22 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
     } else {
         toml::from_str::<RawConfig>(text).map_err(located)?
     };
-    let table = if pyproject { "[tool.revguard]" } else { "the top level" };
-    let fail = |span: Range<usize>, message: String| -> anyhow::Error { anyhow::anyhow!(locate(text, source, span, &message)) };
+    let table = if pyproject {
+        "[tool.revguard]"
+    } else {
+        "the top level"
+    };
+    let fail = |span: Range<usize>, message: String| -> anyhow::Error {
+        anyhow::anyhow!(locate(text, source, span, &message))
+    };
 
     let policy = match raw.policy {
-        Some(policy) => Some(
-            policy
-                .get_ref()
-                .parse::<Policy>()
-                .map_err(|message| fail(policy.span(), format!("{message} (key `policy` of {table})")))?,
-        ),
+        Some(policy) => Some(policy.get_ref().parse::<Policy>().map_err(|message| {
+            fail(
+                policy.span(),
+                format!("{message} (key `policy` of {table})"),
+            )
+        })?),
         None => None,
     };
 
@@ -135,7 +142,10 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
     let mut paths = Vec::new();
     for path in raw.paths.unwrap_or_default() {
         if path.get_ref().trim().is_empty() {
-            return Err(fail(path.span(), "`paths` entries must not be empty".to_owned()));
+            return Err(fail(
+                path.span(),
+                "`paths` entries must not be empty".to_owned(),
+            ));
         }
         paths.push(base.join(path.get_ref()));
     }
@@ -159,7 +169,10 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
             let (line, _) = line_col(text, earlier.start);
             return Err(fail(
                 key.span(),
-                format!("check `{}` ({}) is configured twice (first on line {line})", info.name, info.code),
+                format!(
+                    "check `{}` ({}) is configured twice (first on line {line})",
+                    info.name, info.code
+                ),
             ));
         }
         let level = match value.get_ref().as_str() {
@@ -268,8 +281,14 @@ mod tests {
             .unwrap();
         assert_eq!(config.policy, Some(Policy::Linear));
         assert_eq!(config.paths, [PathBuf::from("proj/alembic.ini")]);
-        assert_eq!(config.severity["placeholder-revision-id"], SeverityOverride::Off);
-        assert_eq!(config.severity["duplicate-revision"], SeverityOverride::Level(Severity::Warning));
+        assert_eq!(
+            config.severity["placeholder-revision-id"],
+            SeverityOverride::Off
+        );
+        assert_eq!(
+            config.severity["duplicate-revision"],
+            SeverityOverride::Level(Severity::Warning)
+        );
         let mut options = Options::default();
         config.apply(&mut options);
         assert_eq!(options.policy, Policy::Linear);
@@ -278,38 +297,69 @@ mod tests {
 
     #[test]
     fn pyproject_without_table_is_no_config() {
-        assert_eq!(py("[project]\nname = \"x\"\n[tool.ruff]\nline-length = 1\n").unwrap(), None);
-        let config = py("[tool.alembic]\nscript_location = \"m\"\n[tool.revguard]\npolicy = \"branches\"\n").unwrap().unwrap();
+        assert_eq!(
+            py("[project]\nname = \"x\"\n[tool.ruff]\nline-length = 1\n").unwrap(),
+            None
+        );
+        let config =
+            py("[tool.alembic]\nscript_location = \"m\"\n[tool.revguard]\npolicy = \"branches\"\n")
+                .unwrap()
+                .unwrap();
         assert_eq!(config.policy, Some(Policy::Branches));
     }
 
     #[test]
     fn unknown_key_is_located() {
-        let message = err(py("[project]\nname = \"x\"\n\n[tool.revguard]\npolcy = \"linear\"\n"));
-        assert!(message.starts_with("proj/pyproject.toml:5:1: unknown field `polcy`"), "{message}");
-        assert!(message.contains("5 | polcy = \"linear\"\n  | ^^^^^"), "{message}");
+        let message = err(py(
+            "[project]\nname = \"x\"\n\n[tool.revguard]\npolcy = \"linear\"\n",
+        ));
+        assert!(
+            message.starts_with("proj/pyproject.toml:5:1: unknown field `polcy`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("5 | polcy = \"linear\"\n  | ^^^^^"),
+            "{message}"
+        );
     }
 
     #[test]
     fn unknown_check_is_located_with_suggestion() {
         let message = err(rg("[severity]\nduplicate-revisions = \"off\"\n"));
-        assert!(message.starts_with("proj/revguard.toml:2:1: unknown check `duplicate-revisions`"), "{message}");
-        assert!(message.contains("did you mean `duplicate-revision`?"), "{message}");
+        assert!(
+            message.starts_with("proj/revguard.toml:2:1: unknown check `duplicate-revisions`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("did you mean `duplicate-revision`?"),
+            "{message}"
+        );
     }
 
     #[test]
     fn bad_values_are_located() {
         let message = err(rg("policy = \"straight\"\n"));
-        assert!(message.starts_with("proj/revguard.toml:1:10: unknown policy 'straight'"), "{message}");
+        assert!(
+            message.starts_with("proj/revguard.toml:1:10: unknown policy 'straight'"),
+            "{message}"
+        );
         let message = err(rg("[severity]\ncycle = \"fatal\"\n"));
-        assert!(message.starts_with("proj/revguard.toml:2:9: invalid severity `fatal` for `cycle`"), "{message}");
+        assert!(
+            message.starts_with("proj/revguard.toml:2:9: invalid severity `fatal` for `cycle`"),
+            "{message}"
+        );
         let message = err(rg("paths = \"alembic.ini\"\n"));
-        assert!(message.starts_with("proj/revguard.toml:1:9: invalid type"), "{message}");
+        assert!(
+            message.starts_with("proj/revguard.toml:1:9: invalid type"),
+            "{message}"
+        );
     }
 
     #[test]
     fn same_check_twice_is_an_error() {
-        let message = err(rg("[severity]\nduplicate-revision = \"off\"\nRG101 = \"error\"\n"));
+        let message = err(rg(
+            "[severity]\nduplicate-revision = \"off\"\nRG101 = \"error\"\n",
+        ));
         assert!(message.starts_with("proj/revguard.toml:3:1: check `duplicate-revision` (RG101) is configured twice (first on line 2)"), "{message}");
     }
 
@@ -323,8 +373,15 @@ mod tests {
     fn load_prefers_revguard_toml() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(load(dir.path()).unwrap(), None);
-        std::fs::write(dir.path().join("pyproject.toml"), "[tool.revguard]\npolicy = \"linear\"\n").unwrap();
-        assert_eq!(load(dir.path()).unwrap().unwrap().policy, Some(Policy::Linear));
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.revguard]\npolicy = \"linear\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            load(dir.path()).unwrap().unwrap().policy,
+            Some(Policy::Linear)
+        );
         std::fs::write(dir.path().join("revguard.toml"), "policy = \"branches\"\n").unwrap();
         let config = load(dir.path()).unwrap().unwrap();
         assert_eq!(config.policy, Some(Policy::Branches));

@@ -39,7 +39,12 @@ pub fn render(report: &Report) -> String {
         }
         let primary: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
         if primary.is_empty() {
-            let _ = writeln!(out, "::{command} title={}::{}", property(&title), data(&body));
+            let _ = writeln!(
+                out,
+                "::{command} title={}::{}",
+                property(&title),
+                data(&body)
+            );
             continue;
         }
         let several = primary.len() > 1;
@@ -75,7 +80,9 @@ pub fn render(report: &Report) -> String {
 
 /// Escape a command's message (`escapeData` in `@actions/core`).
 pub fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escape a command property (`escapeProperty` in `@actions/core`).

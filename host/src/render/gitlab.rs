@@ -31,11 +31,6 @@ pub fn render(report: &Report) -> String {
             Severity::Warning => "minor",
             Severity::Info => "info",
         };
-        let mut description = format!("{} [{}]", d.message, d.code);
-        if let Some(help) = &d.help {
-            description.push_str(" — help: ");
-            description.push_str(help);
-        }
         let primary: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
         // A finding without a location still needs a path: point at the
         // project itself, where GitLab lists it without a line link.
@@ -47,7 +42,10 @@ pub fn render(report: &Report) -> String {
                 .map(|l| {
                     let begin = l.start.line.max(1);
                     (
-                        l.path.replace('\\', "/").trim_start_matches("./").to_owned(),
+                        l.path
+                            .replace('\\', "/")
+                            .trim_start_matches("./")
+                            .to_owned(),
                         begin,
                         l.start.column.max(1),
                         l.end.line.max(begin),
@@ -61,12 +59,19 @@ pub fn render(report: &Report) -> String {
             let key = fingerprint(&[&d.check, &path, &d.message, &label]);
             let n = seen.entry(key.clone()).or_insert(0);
             *n += 1;
-            let fingerprint = if *n == 1 { key } else { self::fingerprint(&[&key, &n.to_string()]) };
-            let description = if label.is_empty() || primary_count(d) < 2 {
-                description.clone()
+            let fingerprint = if *n == 1 {
+                key
             } else {
-                format!("{description} ({label})")
+                self::fingerprint(&[&key, &n.to_string()])
             };
+            let mut description = d.message.clone();
+            if !label.is_empty() && primary_count(d) > 1 {
+                description = format!("{description} ({label})");
+            }
+            description = format!("{description} [{}]", d.code);
+            if let Some(help) = &d.help {
+                description = format!("{description} — help: {help}");
+            }
             issues.push(json!({
                 "type": "issue",
                 "check_name": d.check,
@@ -128,6 +133,9 @@ mod tests {
         assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
         assert_eq!(fingerprint(&[]).len(), 32);
         // Pinned: a change here would re-open every issue in GitLab.
-        assert_eq!(fingerprint(&["duplicate-revision", "versions/041.py"]), fingerprint(&["duplicate-revision", "versions/041.py"]));
+        assert_eq!(
+            fingerprint(&["duplicate-revision", "versions/041.py"]),
+            fingerprint(&["duplicate-revision", "versions/041.py"])
+        );
     }
 }

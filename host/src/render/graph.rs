@@ -70,10 +70,16 @@ impl<'a> Graph<'a> {
 
     fn resolve(&self, name: &str, kind: EdgeKind) -> Option<usize> {
         let revs = &self.report.revisions;
-        let by_id = |shadowed: bool| revs.iter().rposition(|r| r.id == name && r.shadowed == shadowed);
+        let by_id = |shadowed: bool| {
+            revs.iter()
+                .rposition(|r| r.id == name && r.shadowed == shadowed)
+        };
         by_id(false).or_else(|| by_id(true)).or_else(|| {
             (kind == EdgeKind::Depends)
-                .then(|| revs.iter().position(|r| !r.shadowed && r.branch_labels.iter().any(|l| l == name)))
+                .then(|| {
+                    revs.iter()
+                        .position(|r| !r.shadowed && r.branch_labels.iter().any(|l| l == name))
+                })
                 .flatten()
         })
     }
@@ -99,7 +105,12 @@ impl<'a> Graph<'a> {
         };
         let to = key(child);
         let cycle = in_cycle(&from) && in_cycle(&to);
-        self.edges.push(Edge { from, to, kind, cycle });
+        self.edges.push(Edge {
+            from,
+            to,
+            kind,
+            cycle,
+        });
     }
 }
 
@@ -125,7 +136,11 @@ fn node_lines(report: &Report, rev: &RevisionEntry) -> Vec<String> {
     let mut lines = vec![rev.id.clone()];
     if !rev.doc.is_empty() {
         let doc: String = rev.doc.chars().take(48).collect();
-        lines.push(if doc.len() < rev.doc.len() { format!("{doc}…") } else { doc });
+        lines.push(if doc.len() < rev.doc.len() {
+            format!("{doc}…")
+        } else {
+            doc
+        });
     }
     if let Some(file) = report.files.get(rev.file) {
         let name = file.path.rsplit('/').next().unwrap_or(&file.path);
@@ -139,7 +154,13 @@ fn node_lines(report: &Report, rev: &RevisionEntry) -> Vec<String> {
         lines.push(format!("[{}]", marks.join(", ")));
     }
     if !rev.branch_labels.is_empty() {
-        lines.push(rev.branch_labels.iter().map(|l| format!("@{l}")).collect::<Vec<_>>().join(" "));
+        lines.push(
+            rev.branch_labels
+                .iter()
+                .map(|l| format!("@{l}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
     }
     lines
 }
@@ -174,7 +195,9 @@ fn dot(graph: &Graph<'_>) -> String {
     let mut out = String::new();
     out.push_str("// revguard revision graph: parent -> child; heads at the top.\n");
     out.push_str("// bold green: head; red dashed: phantom head (shadowed duplicate);\n");
-    out.push_str("// grey: shadowed copy; red: cycle or missing revision; dashed edge: depends_on.\n");
+    out.push_str(
+        "// grey: shadowed copy; red: cycle or missing revision; dashed edge: depends_on.\n",
+    );
     out.push_str("digraph revisions {\n");
     out.push_str("  rankdir=BT;\n");
     out.push_str("  node [shape=box, style=\"rounded\", fontname=\"Helvetica\"];\n");
@@ -233,7 +256,11 @@ fn dot(graph: &Graph<'_>) -> String {
             "  {} -> {}{};",
             edge.from,
             edge.to,
-            if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) }
+            if attrs.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", attrs.join(", "))
+            }
         );
     }
     out.push_str("}\n");
@@ -284,7 +311,11 @@ fn mermaid(graph: &Graph<'_>) -> String {
         classes[class].1.push(key(i));
     }
     for (i, name) in graph.missing.iter().enumerate() {
-        let _ = writeln!(out, "  m{i}[\"{}\"]", mermaid_text(&format!("{name}\n[missing]")));
+        let _ = writeln!(
+            out,
+            "  m{i}[\"{}\"]",
+            mermaid_text(&format!("{name}\n[missing]"))
+        );
         classes[4].1.push(format!("m{i}"));
     }
     for edge in &graph.edges {
@@ -295,7 +326,9 @@ fn mermaid(graph: &Graph<'_>) -> String {
         let _ = writeln!(out, "  {} {arrow} {}", edge.from, edge.to);
     }
     out.push_str("  classDef head stroke:#2e7d32,stroke-width:3px\n");
-    out.push_str("  classDef phantom stroke:#cc0000,stroke-width:3px,stroke-dasharray:5 5,fill:#dddddd\n");
+    out.push_str(
+        "  classDef phantom stroke:#cc0000,stroke-width:3px,stroke-dasharray:5 5,fill:#dddddd\n",
+    );
     out.push_str("  classDef shadowed fill:#dddddd\n");
     out.push_str("  classDef trouble stroke:#cc0000,stroke-width:3px\n");
     out.push_str("  classDef missing stroke:#cc0000,stroke-dasharray:5 5,color:#cc0000\n");
@@ -363,6 +396,9 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(dot_string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
-        assert_eq!(mermaid_text("x \"y\" <z>\n#"), "x #quot;y#quot; #lt;z#gt;<br/>#35;");
+        assert_eq!(
+            mermaid_text("x \"y\" <z>\n#"),
+            "x #quot;y#quot; #lt;z#gt;<br/>#35;"
+        );
     }
 }

@@ -70,7 +70,8 @@ pub fn render(report: &Report, options: &Options) -> String {
         }
     }
 
-    let count = |cases: &[Case], f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
+    let count =
+        |cases: &[Case], f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
     let failed = |o: &Outcome| matches!(o, Outcome::Failed { .. });
     let skipped = |o: &Outcome| matches!(o, Outcome::Skipped(_));
     let all: Vec<&Case> = suites.iter().flat_map(|s| &s.2).collect();
@@ -105,7 +106,11 @@ pub fn render(report: &Report, options: &Options) -> String {
             match &case.outcome {
                 Outcome::Passed => out.push_str("/>\n"),
                 Outcome::Skipped(why) => {
-                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape(why));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        escape(why)
+                    );
                 }
                 Outcome::Failed { message, text } => {
                     let _ = writeln!(
@@ -117,7 +122,11 @@ pub fn render(report: &Report, options: &Options) -> String {
                     );
                 }
                 Outcome::Noted(text) => {
-                    let _ = writeln!(out, ">\n      <system-out>{}</system-out>\n    </testcase>", escape_text(text));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>{}</system-out>\n    </testcase>",
+                        escape_text(text)
+                    );
                 }
             }
         }

@@ -16,15 +16,16 @@
 //! The validity of the output is tested against the official OASIS schema
 //! (`tests/formats/sarif-schema-2.1.0.json`).
 
+use revguard_core::Severity;
 use revguard_core::checks::{self, CheckInfo};
 use revguard_core::report::{Diagnostic, Label, Report};
-use revguard_core::Severity;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::gitlab::fingerprint;
 
 /// The SARIF schema URI put in `$schema`.
-pub const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// Where the project lives.
 pub const INFORMATION_URI: &str = "https://github.com/revguard/revguard";
 /// The generated check reference; each check is an anchor named after it.
@@ -60,7 +61,10 @@ pub fn render(report: &Report) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let index = ids.iter().position(|(name, _)| *name == d.check).unwrap_or(0);
+            let index = ids
+                .iter()
+                .position(|(name, _)| *name == d.check)
+                .unwrap_or(0);
             result(d, index)
         })
         .collect();
@@ -127,13 +131,18 @@ pub fn section(docs: &str, heading: &str) -> Option<String> {
     let mut lines = docs.lines().map(str::trim);
     lines.find(|l| l.strip_prefix("## ").is_some_and(|h| h.trim() == heading))?;
     let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
-    let text = body.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = body
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     (!text.is_empty()).then_some(text)
 }
 
 /// The first sentence of "What it does" (or of the docs).
 pub fn summary(docs: &str) -> String {
-    let text = section(docs, "What it does").unwrap_or_else(|| docs.split_whitespace().collect::<Vec<_>>().join(" "));
+    let text = section(docs, "What it does")
+        .unwrap_or_else(|| docs.split_whitespace().collect::<Vec<_>>().join(" "));
     match text.find(". ") {
         Some(end) => text[..=end].to_owned(),
         None => text,
@@ -157,9 +166,16 @@ fn result(d: &Diagnostic, rule_index: usize) -> Value {
     result.insert("ruleIndex".into(), json!(rule_index));
     result.insert("level".into(), json!(level(d.severity)));
     result.insert("message".into(), json!({ "text": text }));
-    result.insert("locations".into(), Value::Array(primary.iter().map(|l| location(l, None)).collect()));
+    result.insert(
+        "locations".into(),
+        Value::Array(primary.iter().map(|l| location(l, None)).collect()),
+    );
     if !related.is_empty() {
-        let related: Vec<Value> = related.iter().enumerate().map(|(i, l)| location(l, Some(i))).collect();
+        let related: Vec<Value> = related
+            .iter()
+            .enumerate()
+            .map(|(i, l)| location(l, Some(i)))
+            .collect();
         result.insert("relatedLocations".into(), Value::Array(related));
     }
     let path = primary.first().map_or("", |l| l.path.as_str());
@@ -213,7 +229,9 @@ pub fn encode_uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -236,15 +254,26 @@ mod tests {
     fn every_rule_has_a_summary_and_description() {
         for info in checks::registry() {
             let summary = summary(info.docs);
-            assert!(!summary.is_empty() && summary.len() < 400, "{}: {summary:?}", info.name);
-            assert!(section(info.docs, "What it does").is_some(), "{} lacks 'What it does'", info.name);
+            assert!(
+                !summary.is_empty() && summary.len() < 400,
+                "{}: {summary:?}",
+                info.name
+            );
+            assert!(
+                section(info.docs, "What it does").is_some(),
+                "{} lacks 'What it does'",
+                info.name
+            );
         }
     }
 
     #[test]
     fn section_stops_at_next_heading() {
         let docs = "## What it does\nFinds a thing.\nAnd more.\n\n## Why is this bad?\nBecause.";
-        assert_eq!(section(docs, "What it does").as_deref(), Some("Finds a thing. And more."));
+        assert_eq!(
+            section(docs, "What it does").as_deref(),
+            Some("Finds a thing. And more.")
+        );
         assert_eq!(summary(docs), "Finds a thing.");
         assert_eq!(section(docs, "Nope"), None);
     }

@@ -1,0 +1,112 @@
+//! SARIF output against the official OASIS SARIF 2.1.0 schema
+//! (`sarif-schema-2.1.0.json`, vendored next to this file).
+
+use crate::{clean, incident, revguard, root, stdout};
+
+fn validate(sarif: &serde_json::Value) -> Vec<String> {
+    let schema_path = root().join("tests/formats/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("vendored schema"))
+            .expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_on_incident_and_clean() {
+    for dir in [incident(), clean()] {
+        let out = stdout(&revguard(&dir, &["check", "--format", "sarif"]));
+        let sarif: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+        let errors = validate(&sarif);
+        assert!(
+            errors.is_empty(),
+            "SARIF of {} violates the schema:\n{}",
+            dir.display(),
+            errors.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_validator_rejects_broken_sarif() {
+    // Guard against a validator that accepts anything.
+    let broken = serde_json::json!({ "version": "2.1.0", "runs": [{ "tool": { "driver": {} }, "results": [{ "level": "fatal" }] }] });
+    assert!(!validate(&broken).is_empty());
+}
+
+#[test]
+fn sarif_points_at_the_revision_lines() {
+    let out = stdout(&revguard(&incident(), &["check", "--format", "sarif"]));
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for rule in rules {
+        let id = rule["id"].as_str().expect("rule id");
+        assert!(
+            id.starts_with("RG") && id.len() == 5,
+            "stable short code: {id}"
+        );
+        let name = rule["name"].as_str().expect("rule name");
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .expect("helpUri")
+                .ends_with(&format!("checks.md#{name}"))
+        );
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .expect("help")
+                .contains("## What it does")
+        );
+    }
+    let results = run["results"].as_array().expect("results");
+    let duplicate: Vec<&serde_json::Value> =
+        results.iter().filter(|r| r["ruleId"] == "RG101").collect();
+    assert!(
+        !duplicate.is_empty(),
+        "the incident's duplicate revision is reported"
+    );
+    for result in duplicate {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], "RG101");
+        let locations = result["locations"].as_array().expect("locations");
+        assert!(locations.len() >= 2, "every declaring file is a location");
+        for location in locations {
+            let physical = &location["physicalLocation"];
+            let uri = physical["artifactLocation"]["uri"].as_str().expect("uri");
+            let line = physical["region"]["startLine"].as_u64().expect("startLine") as usize;
+            let text = std::fs::read_to_string(incident().join(percent_decode(uri)))
+                .expect("the location's file exists");
+            let source_line = text.lines().nth(line - 1).expect("the line exists");
+            assert!(
+                source_line.trim_start().starts_with("revision"),
+                "{uri}:{line} is the revision line: {source_line:?}"
+            );
+        }
+    }
+}
+
+fn percent_decode(uri: &str) -> String {
+    let bytes = uri.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+            if let Ok(b) = u8::from_str_radix(&uri[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("UTF-8 path")
+}

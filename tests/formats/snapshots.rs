@@ -1,0 +1,190 @@
+//! Every format on the incident and on a clean project, as users see it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{bin, clean, code, incident, revguard, stderr, stdout};
+
+const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
+
+fn check(dir: &Path, format: &str) -> (i32, String) {
+    let output = revguard(dir, &["check", "--format", format]);
+    assert!(
+        matches!(code(&output), 0 | 1),
+        "revguard check --format {format} failed in {}:\n{}",
+        dir.display(),
+        stderr(&output)
+    );
+    (code(&output), stdout(&output))
+}
+
+#[test]
+fn incident_every_format() {
+    for format in FORMATS {
+        let (code, out) = check(&incident(), format);
+        assert_eq!(code, 1, "the incident has error-level findings ({format})");
+        assert!(
+            out.contains("duplicate-revision"),
+            "{format} names the check:\n{out}"
+        );
+        insta::assert_snapshot!(format!("incident_{format}"), out);
+    }
+}
+
+#[test]
+fn clean_every_format() {
+    for format in FORMATS {
+        let (code, out) = check(&clean(), format);
+        assert_eq!(code, 0, "the clean project passes ({format}):\n{out}");
+        insta::assert_snapshot!(format!("clean_{format}"), out);
+    }
+}
+
+#[test]
+fn graph_every_format() {
+    for (name, dir) in [("incident", incident()), ("clean", clean())] {
+        for format in ["dot", "mermaid", "json"] {
+            let output = revguard(&dir, &["graph", "--format", format]);
+            assert_eq!(
+                code(&output),
+                0,
+                "graph --format {format} on {name}: {}",
+                stderr(&output)
+            );
+            insta::assert_snapshot!(format!("{name}_graph_{format}"), stdout(&output));
+        }
+    }
+}
+
+#[test]
+fn github_is_chosen_on_github_actions() {
+    let run = |args: &[&str]| {
+        Command::new(bin())
+            .args(args)
+            .current_dir(incident())
+            .env("GITHUB_ACTIONS", "true")
+            .output()
+            .expect("revguard runs")
+    };
+    let auto = run(&["check"]);
+    assert_eq!(code(&auto), 1);
+    let (_, github) = check(&incident(), "github");
+    assert_eq!(
+        stdout(&auto),
+        github,
+        "GITHUB_ACTIONS=true selects --format github"
+    );
+    assert!(stdout(&auto).starts_with("::error "), "{}", stdout(&auto));
+    // An explicit format still wins.
+    let json = run(&["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json report");
+    assert!(report["diagnostics"].is_array());
+}
+
+#[test]
+fn github_annotates_every_copy_of_a_duplicate() {
+    let (_, out) = check(&incident(), "github");
+    let duplicate: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("title=RG101 duplicate-revision"))
+        .collect();
+    assert!(
+        duplicate.len() >= 2,
+        "one annotation per declaring file:\n{out}"
+    );
+    for line in duplicate {
+        assert!(
+            line.starts_with("::error file=") || line.starts_with("::error title="),
+            "{line}"
+        );
+        assert!(line.contains(",line=") && line.contains("file="), "{line}");
+        assert!(!line.contains('\n'));
+    }
+}
+
+#[test]
+fn gitlab_fingerprints_are_unique_and_paths_relative() {
+    let (_, out) = check(&incident(), "gitlab");
+    let issues: Vec<serde_json::Value> = serde_json::from_str(&out).expect("a JSON array");
+    assert!(!issues.is_empty());
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().expect("fingerprint"))
+        .collect();
+    let n = prints.len();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), n, "fingerprints must be unique for GitLab");
+    for issue in &issues {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(issue[key].is_string(), "{key} in {issue}");
+        }
+        let path = issue["location"]["path"].as_str().expect("path");
+        assert!(
+            !path.starts_with('/') && !path.starts_with("./"),
+            "relative path: {path}"
+        );
+        assert!(
+            issue["location"]["lines"]["begin"]
+                .as_u64()
+                .is_some_and(|l| l >= 1)
+        );
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap_or(""))
+        );
+    }
+    // Same input, same fingerprints.
+    assert_eq!(check(&incident(), "gitlab").1, out);
+}
+
+#[test]
+fn junit_is_red_exactly_on_errors() {
+    let (_, incident_xml) = check(&incident(), "junit");
+    let (_, clean_xml) = check(&clean(), "junit");
+    assert!(
+        incident_xml.contains("<failure type=\"RG101\""),
+        "{incident_xml}"
+    );
+    assert!(!clean_xml.contains("<failure"), "{clean_xml}");
+    assert!(clean_xml.contains(
+        "<testcase name=\"duplicate-revision\" classname=\"revguard.duplicate-revision\"/>"
+    ));
+    for xml in [&incident_xml, &clean_xml] {
+        assert!(xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"revguard\""
+        ));
+        assert_eq!(
+            xml.matches("<testsuite ").count(),
+            xml.matches("</testsuite>").count()
+        );
+        assert_eq!(
+            xml.matches("<testcase ").count(),
+            xml.matches("<testcase ").count()
+        );
+    }
+}
+
+#[test]
+fn schema_describes_the_json_report() {
+    let output = revguard(&clean(), &["schema"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let schema_text = stdout(&output);
+    insta::assert_snapshot!("report_schema", schema_text);
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for dir in [incident(), clean()] {
+        let report: serde_json::Value =
+            serde_json::from_str(&check(&dir, "json").1).expect("report is JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "the report of {} violates its schema:\n{}",
+            dir.display(),
+            errors.join("\n")
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The Python distribution: maturin builds the wheel (bin mode, guest
+//! embedded), a fresh venv installs it, and the installed `revguard` checks
+//! the incident.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{clean, code, incident, require_tool, root, run_ok};
+
+#[test]
+fn wheel_installs_and_runs() {
+    let Some(maturin) = require_tool("maturin", "building the wheel with maturin") else {
+        return;
+    };
+    let Some(python) = require_tool("python3", "installing the wheel into a fresh venv") else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("tempdir");
+    let dist = work.path().join("dist");
+
+    // `cargo test` holds the lock on target/; the wheel builds in its own
+    // (persistent, so reruns are incremental) target dir.
+    let started = Instant::now();
+    run_ok(
+        Command::new(&maturin)
+            .args(["build", "--release", "--quiet", "--out"])
+            .arg(&dist)
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", root().join("target/wheel")),
+    );
+    let elapsed = started.elapsed();
+    let wheels: Vec<_> = std::fs::read_dir(&dist)
+        .expect("dist")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+        .collect();
+    assert_eq!(wheels.len(), 1, "one wheel: {wheels:?}");
+    let wheel = &wheels[0];
+    let name = wheel
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with(&format!("revguard-{}-py3-none-", env!("CARGO_PKG_VERSION"))),
+        "{name}"
+    );
+    let size = std::fs::metadata(wheel).expect("wheel").len();
+    eprintln!(
+        "wheel: {name}, {:.1} MiB, built in {:.0?}",
+        size as f64 / 1048576.0,
+        elapsed
+    );
+
+    let venv = work.path().join("venv");
+    run_ok(Command::new(&python).args(["-m", "venv"]).arg(&venv));
+    run_ok(
+        Command::new(venv.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-index",
+            ])
+            .arg(wheel),
+    );
+    let installed = venv.join("bin/revguard");
+    assert!(
+        installed.is_file(),
+        "the wheel installs a `revguard` script"
+    );
+
+    let on_incident = Command::new(&installed)
+        .args(["check", "--format", "json"])
+        .current_dir(incident())
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("installed revguard runs");
+    assert_eq!(
+        code(&on_incident),
+        1,
+        "{}",
+        String::from_utf8_lossy(&on_incident.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&on_incident.stdout).expect("json");
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .any(|d| d["check"] == "duplicate-revision"),
+        "the installed binary finds the incident's duplicate revision"
+    );
+    assert_eq!(report["revguard_version"], env!("CARGO_PKG_VERSION"));
+
+    let on_clean = Command::new(&installed)
+        .arg("check")
+        .current_dir(clean())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        code(&on_clean),
+        0,
+        "{}",
+        String::from_utf8_lossy(&on_clean.stdout)
+    );
+}
