@@ -1,0 +1,249 @@
+//! `revguard argocd …`: the Argo CD Config Management Plugin (CMP v2).
+//!
+//! `generate` is what argocd-cmp-server runs for every manifest generation
+//! (see `plugin/plugin.yaml` and `shared/spec/argocd-cmp.md` §1):
+//!
+//! 1. resolve configuration ([`config`]: parameters, plugin env, sidecar env);
+//! 2. find the extracted repository root and the Alembic project inside it
+//!    ([`locate`]), never reading outside the root;
+//! 3. check the migration graph in the sandbox; on error-level findings print
+//!    nothing on stdout, a short report on stderr (it becomes the
+//!    `ComparisonError` text in the UI) and exit 1;
+//! 4. render (kustomize / helm / directory) in the app directory without a
+//!    shell; a renderer failure is our failure (its exit code and stderr);
+//! 5. refuse an empty render unless `allow-empty`, then write the renderer's
+//!    stdout byte for byte.
+//!
+//! The result is a pure function of the tree, the parameters and the env, so
+//! Argo CD's manifest cache stays correct.
+//!
+//! `discover` is an optional `discover.find.command`: it prints the Alembic
+//! project it would check (non-empty stdout = "this app is mine").
+
+mod check;
+pub mod config;
+pub mod locate;
+pub mod renderer;
+pub mod stream;
+
+use anyhow::{Context, Result};
+use revguard_core::{Report, Severity};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub use check::{check as check_project, display_path};
+use config::{Config, Env};
+
+/// `revguard argocd <command>`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ArgocdCommand {
+    /// Check the migration graph, then render the app's manifests to stdout
+    /// (the CMP `generate` command; run in the app directory).
+    Generate(GenerateArgs),
+    /// Print the Alembic project this app would be checked against, or
+    /// nothing (for `discover.find.command`).
+    Discover(GenerateArgs),
+}
+
+/// Arguments of `revguard argocd generate` / `discover`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The app directory (Argo CD runs the plugin in it).
+    #[arg(long, default_value = ".")]
+    pub app_dir: PathBuf,
+    /// The repository root (default: the extracted CMP request directory,
+    /// else the nearest ancestor with `.git`).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Exit codes (DESIGN §2).
+const EXIT_FINDINGS: i32 = 1;
+const EXIT_TOOL: i32 = 2;
+
+/// At most this many errors are spelled out in the UI message.
+const MAX_ERRORS_SHOWN: usize = 4;
+/// At most this many locations per error.
+const MAX_LABELS_SHOWN: usize = 3;
+
+/// Run a subcommand; returns the process exit code. Never prints to stdout
+/// unless the whole run succeeded.
+pub fn run(command: &ArgocdCommand) -> i32 {
+    let env: Env = std::env::vars().collect();
+    let result = match command {
+        ArgocdCommand::Generate(args) => generate(args, &env),
+        ArgocdCommand::Discover(args) => discover(args, &env),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("revguard: {}", clean(&format!("{err:#}")));
+            EXIT_TOOL
+        }
+    }
+}
+
+struct Located {
+    app_dir: PathBuf,
+    root: PathBuf,
+    project: PathBuf,
+}
+
+fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
+    let app_dir = args
+        .app_dir
+        .canonicalize()
+        .with_context(|| format!("cannot open the app directory {}", args.app_dir.display()))?;
+    let root = match &args.root {
+        Some(root) => root
+            .canonicalize()
+            .with_context(|| format!("cannot open the root {}", root.display()))?,
+        None => locate::repo_root(&app_dir)?,
+    };
+    if !app_dir.starts_with(&root) {
+        anyhow::bail!(
+            "the app directory is not inside the root {}",
+            root.display()
+        );
+    }
+    let project = locate::find_project(&app_dir, &root, config.migrations.as_deref())?;
+    Ok(Located {
+        app_dir,
+        root,
+        project,
+    })
+}
+
+fn discover(args: &GenerateArgs, env: &Env) -> Result<i32> {
+    // Discovery must not error (an error un-selects the plugin with a
+    // confusing message): not ours = exit 0 with empty stdout.
+    let Ok(config) = Config::from_env(env) else {
+        return Ok(0);
+    };
+    if let Ok(found) = locate(args, &config) {
+        println!("{}", locate::display(&found.root, &found.project));
+    }
+    Ok(0)
+}
+
+fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
+    let config = Config::from_env(env)?;
+    let found = locate(args, &config)?;
+    let report = check_project(&found.project, &found.root, config.policy)?;
+
+    let mut problems = Vec::new();
+    if report.has_errors() {
+        problems.push(failure_message(&report, &found));
+    } else if let Some(expected) = &config.expected_head
+        && (report.heads.len() != 1 || &report.heads[0] != expected)
+    {
+        problems.push(format!(
+            "revguard: the migration head is {} but the parameter expected-head is \"{}\"; manifests were not generated.\nShip the migration the release expects, or update expected-head.",
+            if report.heads.is_empty() {
+                "missing (no revisions)".to_string()
+            } else {
+                report.heads.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+            },
+            clean(expected)
+        ));
+    }
+    if !problems.is_empty() {
+        eprintln!("{}", problems.join("\n"));
+        return Ok(EXIT_FINDINGS);
+    }
+
+    let renderer = renderer::resolve(config.renderer, &found.app_dir);
+    let stdout = match renderer::run(renderer, &config.renderer_args, &found.app_dir, env)? {
+        renderer::Outcome::Rendered(stdout) => stdout,
+        renderer::Outcome::Failed {
+            command,
+            code,
+            stderr,
+        } => {
+            let status = code.map_or("was killed".to_string(), |c| {
+                format!("failed with exit status {c}")
+            });
+            eprintln!(
+                "revguard: migrations OK, but the renderer `{command}` {status} in {}:\n{}",
+                locate::display(&found.root, &found.app_dir),
+                // Request work-dir paths (`…/_cmp_server/<uuid>/`) change on
+                // every request; show repo-relative paths instead.
+                clean(&stderr.replace(&format!("{}/", found.root.display()), ""))
+            );
+            return Ok(match code {
+                Some(c @ 1..=125) => c,
+                _ => EXIT_TOOL,
+            });
+        }
+    };
+    let objects = stream::count_objects(&stdout).with_context(|| {
+        format!(
+            "the {} renderer's output is not a manifest stream Argo CD accepts",
+            renderer.as_str()
+        )
+    })?;
+    if objects == 0 && !config.allow_empty {
+        eprintln!(
+            "revguard: migrations OK, but the {} renderer produced no Kubernetes objects in {}; refusing, because zero desired objects makes Argo CD prune everything the app owns. Set the parameter allow-empty=true if that is intended.",
+            renderer.as_str(),
+            locate::display(&found.root, &found.app_dir)
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(&stdout)
+        .context("cannot write the manifests to stdout")?;
+    out.flush()
+        .context("cannot write the manifests to stdout")?;
+    Ok(0)
+}
+
+/// The short stderr text Argo CD shows as the ComparisonError: what is
+/// wrong, in which files, how to fix it.
+fn failure_message(report: &Report, found: &Located) -> String {
+    let errors: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let mut out = format!(
+        "revguard: the Alembic migration graph in {} is broken ({} error{}); manifests were not generated.",
+        locate::display(&found.root, &found.project),
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for d in errors.iter().take(MAX_ERRORS_SHOWN) {
+        out.push_str(&format!(
+            "\nerror[{}] {}: {}",
+            d.code,
+            d.check,
+            clean(&d.message)
+        ));
+        let mut labels: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
+        labels.extend(d.labels.iter().filter(|l| !l.primary));
+        for label in labels.iter().take(MAX_LABELS_SHOWN) {
+            out.push_str(&format!(
+                "\n  --> {}:{}",
+                display_path(&label.path, found.project.as_path(), &found.root),
+                label.start.line
+            ));
+        }
+        if let Some(help) = &d.help {
+            out.push_str(&format!("\n  help: {}", clean(help)));
+        }
+    }
+    if errors.len() > MAX_ERRORS_SHOWN {
+        out.push_str(&format!(
+            "\n… and {} more; run `revguard check` locally for the full report.",
+            errors.len() - MAX_ERRORS_SHOWN
+        ));
+    }
+    out
+}
+
+/// Drop control characters (except newlines) from text bound for the UI.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
+}
