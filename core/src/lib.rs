@@ -45,7 +45,7 @@ pub mod severity;
 mod text;
 
 pub use policy::Policy;
-pub use report::{Diagnostic, Label, Position, Report, Span, SCHEMA_VERSION};
+pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};
 pub use request::{Content, InputFile, Location, Options, Request, SeverityOverride};
 pub use severity::Severity;
 

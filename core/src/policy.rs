@@ -44,6 +44,8 @@ impl FromStr for Policy {
         Policy::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown policy '{s}' (expected single-head, linear or branches)"))
+            .ok_or_else(|| {
+                format!("unknown policy '{s}' (expected single-head, linear or branches)")
+            })
     }
 }

@@ -1,0 +1,88 @@
+use super::suggest::did_you_mean;
+use super::{Context, Finding, Sink, declare_check};
+use crate::graph::{Issue, RefKind};
+use crate::parse::Attr;
+
+declare_check! {
+    /// ## What it does
+    /// Reports every `down_revision` entry that names no loaded revision,
+    /// with a "did you mean" when one id fits (a file name or a branch label
+    /// written instead of an id, a partial id, a typo).
+    ///
+    /// ## Why is this bad?
+    /// Alembic warns "Revision z referenced from ... is not present" and then
+    /// crashes with a bare `KeyError: 'z'`, and only ever reports the first
+    /// one. A branch label in `down_revision` passes linking but crashes the
+    /// same way later.
+    ///
+    /// ## Example
+    /// ```python
+    /// revision = "042"
+    /// down_revision = "041_add_contract_audit_log"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// revision = "042"
+    /// down_revision = "041"
+    /// ```
+    pub struct MissingParent {
+        name: "missing-parent",
+        code: "RG103",
+        severity: Error,
+        group: Graph,
+    }
+}
+
+pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
+    for issue in &cx.graph.issues {
+        let (from, target, label_owner) = match issue {
+            Issue::MissingRef {
+                from,
+                target,
+                kind: RefKind::Down,
+            } if !target.is_empty() => (*from, target, None),
+            Issue::LabelAsParent { from, label, owner } => (*from, label, Some(*owner)),
+            _ => continue,
+        };
+        let id = cx.id(from);
+        let message = match label_owner {
+            Some(owner) => format!(
+                "`{id}` names branch label `{target}` (of `{}`) in `down_revision`",
+                cx.id(owner)
+            ),
+            None => format!(
+                "`{id}` names `{target}` in `down_revision`, but no revision file declares `{target}`"
+            ),
+        };
+        let mut finding = Finding::new(
+            message,
+            vec![cx.attr_label(
+                from,
+                Attr::DownRevision,
+                format!("`{target}` is not a revision id here"),
+                true,
+            )],
+        );
+        finding = match label_owner {
+            Some(_) => finding.note(format!(
+                "branch labels are not allowed in `down_revision`; Alembic crashes with KeyError: '{target}'"
+            )),
+            None => finding.note(format!(
+                "Alembic warns \"Revision {target} referenced from ... is not present\" and crashes with KeyError: '{target}'"
+            )),
+        };
+        if cx.graph.rev(from).shadowed {
+            finding = finding.note(format!(
+                "this file is a shadowed duplicate of `{id}`; see duplicate-revision"
+            ));
+        }
+        finding = match did_you_mean(cx, target) {
+            Some(s) => finding.help(format!("did you mean `{}`? {}", s.id, s.why)),
+            None => finding.help(format!(
+                "point `down_revision` at an existing revision, or restore the file that declares `{target}`"
+            )),
+        };
+        sink.emit(&MissingParent::INFO, finding);
+    }
+}

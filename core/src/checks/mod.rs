@@ -1,0 +1,522 @@
+//! Phase 4: checks. One check per file; each check's doc comment is its
+//! documentation (`revguard explain <check>` prints it).
+//!
+//! A check reads the [`Context`] (request, loaded files, graph) and emits
+//! diagnostics through a [`Sink`], which applies the configured severity.
+
+mod branch_label_conflict;
+mod cycle;
+mod docstring_mismatch;
+mod duplicate_revision;
+mod dynamic_value;
+mod filename_mismatch;
+mod invalid_revision_id;
+mod missing_dependency;
+mod missing_down_revision;
+mod missing_parent;
+mod missing_revision;
+mod multiple_bases;
+mod multiple_heads;
+mod nonlinear_history;
+mod placeholder_revision_id;
+mod self_reference;
+mod stray_migration;
+mod suggest;
+mod syntax_error;
+mod unreadable_revision;
+
+use std::cmp::Reverse;
+
+use crate::graph::{RevIx, RevisionGraph, alembic};
+use crate::load::{Loaded, Status};
+use crate::parse::Attr;
+use crate::report::{
+    Diagnostic, FileEntry, FileRole, Label, Mark, Report, RevisionEntry, SCHEMA_VERSION, Span,
+    Summary,
+};
+use crate::request::{Request, SeverityOverride};
+use crate::severity::Severity;
+use crate::text::LineIndex;
+
+/// Which family a check belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The revision graph as Alembic builds it.
+    Graph,
+    /// Consistency and tidiness; warnings.
+    Hygiene,
+    /// Needs a lock file, a deployed revision or a base snapshot.
+    History,
+}
+
+/// Static facts about a check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckInfo {
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    /// Stable short code.
+    pub code: &'static str,
+    /// Severity unless configured otherwise.
+    pub severity: Severity,
+    /// Family.
+    pub group: Group,
+    /// The doc comment (Markdown).
+    pub docs: &'static str,
+}
+
+/// Declares a check: its doc comment becomes both rustdoc and runtime docs.
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $ty:ident {
+            name: $name:literal,
+            code: $code:literal,
+            severity: $severity:ident,
+            group: $group:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $ty;
+
+        impl $ty {
+            /// Static facts and documentation.
+            pub const INFO: $crate::checks::CheckInfo = $crate::checks::CheckInfo {
+                name: $name,
+                code: $code,
+                severity: $crate::severity::Severity::$severity,
+                group: $crate::checks::Group::$group,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+pub(crate) use declare_check;
+
+type RunFn = fn(&Context<'_>, &mut Sink<'_>);
+
+/// Every check, in report order.
+const CHECKS: &[(CheckInfo, RunFn)] = &[
+    (syntax_error::SyntaxErrorCheck::INFO, syntax_error::run),
+    (
+        duplicate_revision::DuplicateRevision::INFO,
+        duplicate_revision::run,
+    ),
+    (
+        missing_revision::MissingRevision::INFO,
+        missing_revision::run,
+    ),
+    (
+        missing_down_revision::MissingDownRevision::INFO,
+        missing_down_revision::run,
+    ),
+    (
+        invalid_revision_id::InvalidRevisionId::INFO,
+        invalid_revision_id::run,
+    ),
+    (dynamic_value::DynamicValue::INFO, dynamic_value::run),
+    (self_reference::SelfReference::INFO, self_reference::run),
+    (missing_parent::MissingParent::INFO, missing_parent::run),
+    (
+        missing_dependency::MissingDependency::INFO,
+        missing_dependency::run,
+    ),
+    (
+        branch_label_conflict::BranchLabelConflict::INFO,
+        branch_label_conflict::run,
+    ),
+    (cycle::Cycle::INFO, cycle::run),
+    (multiple_heads::MultipleHeads::INFO, multiple_heads::run),
+    (
+        nonlinear_history::NonlinearHistory::INFO,
+        nonlinear_history::run,
+    ),
+    (
+        unreadable_revision::UnreadableRevision::INFO,
+        unreadable_revision::run,
+    ),
+    (
+        docstring_mismatch::DocstringMismatch::INFO,
+        docstring_mismatch::run,
+    ),
+    (
+        filename_mismatch::FilenameMismatch::INFO,
+        filename_mismatch::run,
+    ),
+    (
+        placeholder_revision_id::PlaceholderRevisionId::INFO,
+        placeholder_revision_id::run,
+    ),
+    (stray_migration::StrayMigration::INFO, stray_migration::run),
+    (multiple_bases::MultipleBases::INFO, multiple_bases::run),
+];
+
+/// Every check's static facts, in report order.
+pub fn registry() -> impl Iterator<Item = &'static CheckInfo> {
+    CHECKS.iter().map(|(info, _)| info)
+}
+
+/// Find a check by name or code (case-insensitive).
+pub fn find(name_or_code: &str) -> Option<&'static CheckInfo> {
+    registry().find(|c| {
+        c.name.eq_ignore_ascii_case(name_or_code) || c.code.eq_ignore_ascii_case(name_or_code)
+    })
+}
+
+/// What every check can look at.
+pub struct Context<'a> {
+    /// The request.
+    pub request: &'a Request,
+    /// Loaded files.
+    pub loaded: &'a Loaded,
+    /// The graph.
+    pub graph: &'a RevisionGraph,
+    lines: Vec<Option<LineIndex<'a>>>,
+}
+
+impl<'a> Context<'a> {
+    fn new(request: &'a Request, loaded: &'a Loaded, graph: &'a RevisionGraph) -> Self {
+        let lines = loaded
+            .files
+            .iter()
+            .map(|f| f.module.as_ref().map(|m| LineIndex::new(&m.text)))
+            .collect();
+        Context {
+            request,
+            loaded,
+            graph,
+            lines,
+        }
+    }
+
+    /// A file's display path.
+    pub fn path(&self, file: usize) -> &str {
+        &self.loaded.files[file].display
+    }
+
+    /// A label on a byte span of a file.
+    pub fn label(
+        &self,
+        file: usize,
+        span: Span,
+        message: impl Into<String>,
+        primary: bool,
+    ) -> Label {
+        let offset = self.loaded.files[file]
+            .module
+            .as_ref()
+            .map_or(0, |m| m.offset);
+        let (start, end) = match &self.lines[file] {
+            Some(index) => {
+                let local = Span::new(
+                    span.start.saturating_sub(offset),
+                    span.end.saturating_sub(offset),
+                );
+                index.span(local)
+            }
+            None => Default::default(),
+        };
+        let one = |p: crate::report::Position| {
+            if p.line == 0 {
+                crate::report::Position { line: 1, column: 1 }
+            } else {
+                p
+            }
+        };
+        Label {
+            file,
+            path: self.path(file).to_owned(),
+            span,
+            start: one(start),
+            end: one(end),
+            message: message.into(),
+            primary,
+        }
+    }
+
+    /// A label on the statement binding `attr` in a revision's file (or the
+    /// file's start when unbound).
+    pub fn attr_label(
+        &self,
+        rev: RevIx,
+        attr: Attr,
+        message: impl Into<String>,
+        primary: bool,
+    ) -> Label {
+        let revision = self.graph.rev(rev);
+        let span = revision.spans.get(&attr).copied().unwrap_or_default();
+        self.label(revision.file, span, message, primary)
+    }
+
+    /// The id of a revision.
+    pub fn id(&self, rev: RevIx) -> &str {
+        &self.graph.rev(rev).id
+    }
+
+    /// The display path of a revision's file.
+    pub fn rev_path(&self, rev: RevIx) -> &str {
+        self.path(self.graph.rev(rev).file)
+    }
+
+    /// True when some binding could not be read, so shape checks would guess.
+    pub fn incomplete(&self) -> bool {
+        !self.graph.unknown_ids.is_empty()
+            || self
+                .graph
+                .revisions
+                .iter()
+                .any(|r| matches!(r.down, crate::graph::Known::Unknown))
+    }
+}
+
+/// Collects diagnostics, applying configured severities.
+pub struct Sink<'a> {
+    request: &'a Request,
+    out: Vec<Diagnostic>,
+}
+
+/// A diagnostic before severity is applied.
+pub struct Finding {
+    /// Terse message.
+    pub message: String,
+    /// Labels.
+    pub labels: Vec<Label>,
+    /// How to fix.
+    pub help: Option<String>,
+    /// Context.
+    pub notes: Vec<String>,
+    /// Overrides the check's default severity (before configuration).
+    pub severity: Option<Severity>,
+}
+
+impl Finding {
+    /// A finding with a message and labels.
+    pub fn new(message: impl Into<String>, labels: Vec<Label>) -> Self {
+        Finding {
+            message: message.into(),
+            labels,
+            help: None,
+            notes: Vec::new(),
+            severity: None,
+        }
+    }
+
+    /// Add help.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Add a note.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Use a severity other than the check's default.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+impl Sink<'_> {
+    /// Emit a finding of a check.
+    pub fn emit(&mut self, info: &CheckInfo, finding: Finding) {
+        let configured = self
+            .request
+            .options
+            .severity
+            .get(info.name)
+            .or_else(|| self.request.options.severity.get(info.code));
+        let severity = match configured {
+            Some(SeverityOverride::Off) => return,
+            Some(SeverityOverride::Level(level)) => *level,
+            None => finding.severity.unwrap_or(info.severity),
+        };
+        self.out.push(Diagnostic {
+            check: info.name.to_owned(),
+            code: info.code.to_owned(),
+            severity,
+            message: finding.message,
+            labels: finding.labels,
+            help: finding.help,
+            notes: finding.notes,
+        });
+    }
+}
+
+/// Run every check and assemble the report.
+pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Report {
+    let cx = Context::new(request, loaded, graph);
+    let mut sink = Sink {
+        request,
+        out: Vec::new(),
+    };
+    for (info, run) in CHECKS {
+        if matches!(
+            request.options.severity.get(info.name),
+            Some(SeverityOverride::Off)
+        ) {
+            continue;
+        }
+        run(&cx, &mut sink);
+    }
+    let mut diagnostics = sink.out;
+    let order = |d: &Diagnostic| {
+        CHECKS
+            .iter()
+            .position(|(i, _)| i.name == d.check)
+            .unwrap_or(usize::MAX)
+    };
+    diagnostics.sort_by_cached_key(|d| {
+        let first = d.labels.iter().find(|l| l.primary).or(d.labels.first());
+        (
+            Reverse(d.severity),
+            order(d),
+            first.map(|l| l.path.clone()),
+            first.map(|l| l.span.start),
+            d.message.clone(),
+        )
+    });
+    let mut summary = Summary::default();
+    for d in &diagnostics {
+        match d.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+    Report {
+        schema_version: SCHEMA_VERSION,
+        revguard_version: env!("CARGO_PKG_VERSION").to_owned(),
+        policy: request.options.policy,
+        files: file_entries(loaded, graph),
+        revisions: revision_entries(graph),
+        heads: ids(graph, &graph.heads),
+        real_heads: ids(graph, &graph.real_heads),
+        bases: ids(graph, &graph.bases),
+        real_bases: ids(graph, &graph.real_bases),
+        complete: !cx.incomplete(),
+        alembic: alembic::predict(loaded, graph),
+        diagnostics,
+        summary,
+    }
+}
+
+fn ids(graph: &RevisionGraph, list: &[RevIx]) -> Vec<String> {
+    list.iter().map(|ix| graph.rev(*ix).id.clone()).collect()
+}
+
+fn file_entries(loaded: &Loaded, graph: &RevisionGraph) -> Vec<FileEntry> {
+    let mut rev_of_file: Vec<Option<&crate::graph::Revision>> = vec![None; loaded.files.len()];
+    for rev in &graph.revisions {
+        rev_of_file[rev.file] = Some(rev);
+    }
+    let mut load_position: Vec<Option<usize>> = vec![None; loaded.files.len()];
+    for (at, &file) in loaded.order.iter().enumerate() {
+        load_position[file] = Some(at);
+    }
+    loaded
+        .files
+        .iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let rev = rev_of_file[index];
+            let (role, load_index) = match &file.status {
+                Status::Loaded(at) => (
+                    match rev {
+                        Some(r) if r.shadowed => FileRole::Shadowed,
+                        Some(_) => FileRole::Loaded,
+                        None => FileRole::Unknown,
+                    },
+                    Some(*at),
+                ),
+                Status::Unread(_) => (FileRole::Unknown, load_position[index]),
+                Status::LoadedTwice(_) => (FileRole::LoadedTwice, None),
+                Status::Stray(_) => (FileRole::Stray, None),
+                Status::Ignored => (FileRole::Ignored, None),
+            };
+            FileEntry {
+                path: file.display.clone(),
+                role,
+                load_index,
+                revision: rev.map(|r| r.id.clone()),
+            }
+        })
+        .collect()
+}
+
+fn revision_entries(graph: &RevisionGraph) -> Vec<RevisionEntry> {
+    let mut in_cycle = vec![false; graph.len()];
+    let mut missing = vec![false; graph.len()];
+    for issue in &graph.issues {
+        match issue {
+            crate::graph::Issue::Cycle { path, .. } => {
+                path.iter().for_each(|ix| in_cycle[ix.0] = true)
+            }
+            crate::graph::Issue::MissingRef {
+                from,
+                kind: crate::graph::RefKind::Down,
+                ..
+            } => missing[from.0] = true,
+            _ => {}
+        }
+    }
+    let mut is_head = vec![false; graph.len()];
+    for head in &graph.heads {
+        is_head[head.0] = true;
+    }
+    graph
+        .revisions
+        .iter()
+        .enumerate()
+        .map(|(i, rev)| {
+            let ix = RevIx(i);
+            let mut marks = Vec::new();
+            if is_head[i] {
+                if rev.shadowed {
+                    marks.push(Mark::PhantomHead);
+                } else if graph.is_effective_head(ix) {
+                    marks.push(Mark::EffectiveHead);
+                } else {
+                    marks.push(Mark::Head);
+                }
+            }
+            if rev.is_base() {
+                marks.push(Mark::Base);
+            }
+            if rev.down().len() > 1 {
+                marks.push(Mark::Mergepoint);
+            }
+            if !rev.shadowed && graph.children(ix).len() > 1 {
+                marks.push(Mark::Branchpoint);
+            }
+            if in_cycle[i] {
+                marks.push(Mark::Cycle);
+            }
+            if missing[i] {
+                marks.push(Mark::MissingParent);
+            }
+            RevisionEntry {
+                id: rev.id.clone(),
+                file: rev.file,
+                down_revisions: rev.down().to_vec(),
+                branch_labels: rev.labels.clone(),
+                depends_on: rev.deps.clone(),
+                doc: rev.doc.clone(),
+                shadowed: rev.shadowed,
+                marks,
+            }
+        })
+        .collect()
+}
+
+/// Format ids as `` `a`, `b` and `c` ``.
+pub(crate) fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}

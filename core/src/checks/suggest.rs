@@ -1,0 +1,101 @@
+//! "Did you mean" candidates for a reference that names nothing.
+
+use crate::checks::Context;
+
+/// Why a candidate is suggested.
+pub(crate) struct Suggestion {
+    /// The id to write instead.
+    pub id: String,
+    /// Why, e.g. "declared in versions/041_x.py".
+    pub why: String,
+}
+
+/// Candidates for a missing reference, most specific first; only returned
+/// when exactly one revision fits.
+pub(crate) fn did_you_mean(cx: &Context<'_>, target: &str) -> Option<Suggestion> {
+    let graph = cx.graph;
+    // A branch label written where an id is needed.
+    if let Some(owner) = graph.label(target) {
+        return Some(Suggestion {
+            id: cx.id(owner).to_owned(),
+            why: format!("`{target}` is a branch label of `{}`", cx.id(owner)),
+        });
+    }
+    let winners = || graph.map.iter().copied();
+    // A file name (with or without `.py`) written instead of the id.
+    let stem = target.strip_suffix(".py").unwrap_or(target);
+    let by_file: Vec<_> = winners()
+        .filter(|&ix| {
+            let path = cx.rev_path(ix);
+            let name = path.rsplit('/').next().unwrap_or(path);
+            name.strip_suffix(".py") == Some(stem)
+        })
+        .collect();
+    if let [ix] = by_file[..] {
+        return Some(Suggestion {
+            id: cx.id(ix).to_owned(),
+            why: format!(
+                "`{target}` is the file name of {}, whose id is `{}`",
+                cx.rev_path(ix),
+                cx.id(ix)
+            ),
+        });
+    }
+    // A partial id (Alembic resolves prefixes on the command line, never in files).
+    let prefixed: Vec<_> = winners()
+        .filter(|&ix| target.len() >= 3 && cx.id(ix).starts_with(target))
+        .collect();
+    if let [ix] = prefixed[..] {
+        return Some(Suggestion {
+            id: cx.id(ix).to_owned(),
+            why: format!(
+                "`{target}` is a prefix of `{}`; files need the full id",
+                cx.id(ix)
+            ),
+        });
+    }
+    // A typo: one edit away, case differences included.
+    let close: Vec<_> = winners()
+        .filter(|&ix| {
+            let id = cx.id(ix);
+            id.eq_ignore_ascii_case(target) || (target.len() > 3 && edit_distance(id, target) == 1)
+        })
+        .collect();
+    if let [ix] = close[..] {
+        return Some(Suggestion {
+            id: cx.id(ix).to_owned(),
+            why: format!("`{}` is the closest id", cx.id(ix)),
+        });
+    }
+    None
+}
+
+/// Levenshtein distance, bounded to short ids (the ids are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 1 || a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(super::edit_distance("abcd", "abed"), 1);
+        assert_eq!(super::edit_distance("abcd", "abcde"), 1);
+        assert_eq!(super::edit_distance("abcd", "abcd"), 0);
+        assert_eq!(super::edit_distance("ab", "abcd"), usize::MAX);
+    }
+}

@@ -1,0 +1,438 @@
+//! What Alembic 1.20 itself would do with these files (spec §3.1, §3.7).
+//!
+//! Alembic stops at the first exception; revguard reports every problem, but
+//! this module predicts the one exception (and the warnings) Alembic would
+//! print, so the report can say "Alembic fails with X" and the differential
+//! tests can compare against the real thing. Where Alembic iterates a hash
+//! set (branch-label clashes, `depends_on` resolution), every message it could
+//! print is listed.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{IdProblem, Known, RevIx, RevisionGraph};
+use crate::load::{Loaded, Status};
+use crate::parse::{Attr, Value};
+use crate::report::{AlembicError, AlembicOutcome};
+
+/// The CLI text for `upgrade head` with several versioned heads.
+pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
+
+fn error(kind: &str, messages: Vec<String>) -> Option<AlembicError> {
+    Some(AlembicError {
+        kind: kind.to_owned(),
+        messages,
+    })
+}
+
+/// Alembic's module name for a file: non-word characters become `_`.
+fn module_name(file_name: &str) -> String {
+    file_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn type_name(what: &str) -> &'static str {
+    match what {
+        "a bool" => "bool",
+        "bytes" => "bytes",
+        "a set or dict" => "dict",
+        _ => "int",
+    }
+}
+
+/// Predict Alembic's outcome.
+pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
+    let mut warnings = Vec::new();
+    let error = predict_error(loaded, graph, &mut warnings);
+    let upgrade_head = match &error {
+        Some(err) if err.kind == "Unknown" => {
+            "unknown: some values are not statically known".to_owned()
+        }
+        Some(err) => format!("fails: {}", err.kind),
+        None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
+        None => "ok".to_owned(),
+    };
+    AlembicOutcome {
+        warnings,
+        error,
+        upgrade_head,
+    }
+}
+
+fn predict_error(
+    loaded: &Loaded,
+    graph: &RevisionGraph,
+    warnings: &mut Vec<String>,
+) -> Option<AlembicError> {
+    // 1. The load loop, file by file.
+    let mut next_rev = 0usize;
+    let mut seen_ids: HashSet<&str> = HashSet::new();
+    let mut uncertain = false;
+    let mut warned: HashSet<String> = HashSet::new();
+    for (position, &file) in loaded.order.iter().enumerate() {
+        let _ = position;
+        let source = &loaded.files[file];
+        let module = match (&source.status, &source.module) {
+            (Status::Loaded(_), Some(module)) => module,
+            _ => {
+                return error(
+                    "Unknown",
+                    vec![format!("{} cannot be read statically", source.display)],
+                );
+            }
+        };
+        if let Some(err) = &module.syntax_error {
+            return error("SyntaxError", vec![err.message.clone()]);
+        }
+        if let Some((_, problem)) = graph.unknown_ids.iter().find(|(f, _)| *f == file) {
+            return match problem {
+                IdProblem::Missing => error(
+                    "CommandError",
+                    vec![format!(
+                        "Could not determine revision id from filename {}. Be sure the 'revision' variable is declared inside the script (please see 'Upgrading from Alembic 0.1 to 0.2' in the documentation).",
+                        source.name
+                    )],
+                ),
+                IdProblem::NoneValue => error(
+                    "TypeError",
+                    vec!["'NoneType' object is not iterable".into()],
+                ),
+                IdProblem::Invalid(what) => error(
+                    "TypeError",
+                    vec![format!("'{}' object is not iterable", type_name(what))],
+                ),
+                _ => error(
+                    "Unknown",
+                    vec![format!(
+                        "the revision id of {} is not statically known",
+                        source.display
+                    )],
+                ),
+            };
+        }
+        let Some(rev) = graph.revisions.get(next_rev).filter(|r| r.file == file) else {
+            return error(
+                "Unknown",
+                vec![format!("{} cannot be read statically", source.display)],
+            );
+        };
+        next_rev += 1;
+        match module.get(Attr::DownRevision).map(|b| &b.value) {
+            None => {
+                return error(
+                    "AttributeError",
+                    vec![format!(
+                        "module '{}' has no attribute 'down_revision'",
+                        module_name(&source.name)
+                    )],
+                );
+            }
+            Some(Value::Dynamic { .. }) => {
+                return error(
+                    "Unknown",
+                    vec![format!(
+                        "the down_revision of {} is not statically known",
+                        source.display
+                    )],
+                );
+            }
+            _ => {}
+        }
+        let Known::Yes(down) = &rev.down else {
+            // An invalid literal (e.g. an int): Alembic fails later, with a
+            // message that depends on the value.
+            return error(
+                "TypeError",
+                vec!["sequence item 0: expected str instance, int found".into()],
+            );
+        };
+        if down.contains(&rev.id) {
+            return error(
+                "LoopDetected",
+                vec![format!("Self-loop is detected in revisions ({})", rev.id)],
+            );
+        }
+        if rev.deps.contains(&rev.id) {
+            return error(
+                "DependencyLoopDetected",
+                vec![format!(
+                    "Dependency self-loop is detected in revisions ({})",
+                    rev.id
+                )],
+            );
+        }
+        let mut illegal: Vec<char> = rev
+            .id
+            .chars()
+            .filter(|c| matches!(c, '@' | '-' | '+' | ':'))
+            .collect();
+        if !illegal.is_empty() {
+            illegal.sort();
+            illegal.dedup();
+            let list: Vec<String> = illegal.iter().map(char::to_string).collect();
+            return error(
+                "RevisionError",
+                vec![format!(
+                    "Character(s) '{}' not allowed in revision identifier '{}'",
+                    list.join(", "),
+                    rev.id
+                )],
+            );
+        }
+        for attr in [Attr::BranchLabels, Attr::DependsOn] {
+            if let Some(binding) = module.get(attr)
+                && super::build::strings(&binding.value).is_none()
+            {
+                uncertain = true;
+            }
+        }
+        if !seen_ids.insert(rev.id.as_str()) {
+            let text = format!("Revision {} is present more than once", rev.id);
+            if warned.insert(text.clone()) {
+                warnings.push(text);
+            }
+        }
+    }
+    if uncertain {
+        return error(
+            "Unknown",
+            vec!["branch_labels or depends_on is not statically known".into()],
+        );
+    }
+
+    // 2. Branch labels: every clash, in either order.
+    let mut clashes = Vec::new();
+    let mut owners: HashMap<&str, Vec<RevIx>> = HashMap::new();
+    for (i, rev) in graph.revisions.iter().enumerate() {
+        for label in &rev.labels {
+            owners.entry(label.as_str()).or_default().push(RevIx(i));
+        }
+    }
+    let mut labels: Vec<&&str> = owners.keys().collect();
+    labels.sort();
+    for label in labels {
+        let holders = &owners[*label];
+        if let Some(owner) = graph.get(label) {
+            for &h in holders {
+                clashes.push(format!(
+                    "Branch name '{label}' in revision {} already used by revision {}",
+                    graph.rev(h).id,
+                    graph.rev(owner).id
+                ));
+            }
+        }
+        for (a, &x) in holders.iter().enumerate() {
+            for (b, &y) in holders.iter().enumerate() {
+                if a != b {
+                    clashes.push(format!(
+                        "Branch name '{label}' in revision {} already used by revision {}",
+                        graph.rev(y).id,
+                        graph.rev(x).id
+                    ));
+                }
+            }
+        }
+    }
+    if !clashes.is_empty() {
+        clashes.sort();
+        clashes.dedup();
+        return error("RevisionError", clashes);
+    }
+
+    // 3. depends_on resolution: any missing entry, in hash-set order.
+    let label_of: HashMap<&str, RevIx> = owners.iter().map(|(l, v)| (*l, v[0])).collect();
+    let mut missing_deps: Vec<String> = graph
+        .revisions
+        .iter()
+        .flat_map(|rev| rev.deps.iter())
+        .filter(|dep| graph.get(dep).is_none() && !label_of.contains_key(dep.as_str()))
+        .map(|dep| format!("'{dep}'"))
+        .collect();
+    if !missing_deps.is_empty() {
+        missing_deps.sort();
+        missing_deps.dedup();
+        return error("KeyError", missing_deps);
+    }
+
+    // 4. Linking, over the map in map order.
+    let mut nextrev: Vec<Vec<&str>> = vec![Vec::new(); graph.revisions.len()];
+    for &ix in &graph.map {
+        let rev = graph.rev(ix);
+        for target in rev.down() {
+            let parent = graph
+                .get(target)
+                .or_else(|| label_of.get(target.as_str()).copied());
+            let Some(parent) = parent else {
+                let children = &nextrev[ix.0];
+                let mut marks = String::new();
+                if children.is_empty() {
+                    marks.push_str(" (head)");
+                }
+                if children.len() > 1 {
+                    marks.push_str(" (branchpoint)");
+                }
+                if rev.down().len() > 1 {
+                    marks.push_str(" (mergepoint)");
+                }
+                let down = if rev.down().is_empty() {
+                    "<base>".to_owned()
+                } else {
+                    rev.down().join(", ")
+                };
+                warnings.push(format!(
+                    "Revision {target} referenced from {down} -> {}{marks}, {} is not present",
+                    rev.id, rev.doc
+                ));
+                return error("KeyError", vec![format!("'{target}'")]);
+            };
+            if !nextrev[parent.0].contains(&rev.id.as_str()) {
+                nextrev[parent.0].push(rev.id.as_str());
+            }
+        }
+    }
+
+    // 5. Cycle detection on the label-free map.
+    if graph.map.is_empty() {
+        return None;
+    }
+    let map_ids: Vec<String> = graph
+        .map
+        .iter()
+        .map(|ix| graph.rev(*ix).id.clone())
+        .collect();
+    if graph.heads.is_empty() || graph.bases.is_empty() {
+        return error(
+            "CycleDetected",
+            vec![format!(
+                "Cycle is detected in revisions ({})",
+                map_ids.join(", ")
+            )],
+        );
+    }
+    let down = |ix: RevIx| graph.rev(ix).down().to_vec();
+    let reach_down = match walk(graph, &graph.heads, down) {
+        Ok(set) => set,
+        Err(key) => return error("KeyError", vec![format!("'{key}'")]),
+    };
+    let reach_up = walk_up(graph, &graph.bases, false);
+    let mut deleted: Vec<String> = map_ids
+        .iter()
+        .filter(|id| !(reach_down.contains(id.as_str()) && reach_up.contains(id.as_str())))
+        .cloned()
+        .collect();
+    if !deleted.is_empty() {
+        deleted.sort();
+        return error(
+            "CycleDetected",
+            vec![format!(
+                "Cycle is detected in revisions ({})",
+                deleted.join(", ")
+            )],
+        );
+    }
+    if graph.real_heads.is_empty() || graph.real_bases.is_empty() {
+        return error(
+            "DependencyCycleDetected",
+            vec![format!(
+                "Dependency cycle is detected in revisions ({})",
+                map_ids.join(", ")
+            )],
+        );
+    }
+    let all_down = |ix: RevIx| {
+        let rev = graph.rev(ix);
+        let mut out: Vec<String> = Vec::new();
+        for id in rev.down() {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        for dep in &rev.deps {
+            let resolved = graph
+                .get(dep)
+                .or_else(|| label_of.get(dep.as_str()).copied());
+            if let Some(target) = resolved {
+                let id = graph.rev(target).id.clone();
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        out
+    };
+    let reach_down = match walk(graph, &graph.real_heads, all_down) {
+        Ok(set) => set,
+        Err(key) => return error("KeyError", vec![format!("'{key}'")]),
+    };
+    let reach_up = walk_up(graph, &graph.real_bases, true);
+    let mut deleted: Vec<String> = map_ids
+        .iter()
+        .filter(|id| !(reach_down.contains(id.as_str()) && reach_up.contains(id.as_str())))
+        .cloned()
+        .collect();
+    if !deleted.is_empty() {
+        deleted.sort();
+        return error(
+            "DependencyCycleDetected",
+            vec![format!(
+                "Dependency cycle is detected in revisions ({})",
+                deleted.join(", ")
+            )],
+        );
+    }
+    None
+}
+
+/// `_iterate_related_revisions` downwards: depth-first from each target, ids
+/// looked up in the label-free map; a missing id is Alembic's bare KeyError.
+fn walk<'g>(
+    graph: &'g RevisionGraph,
+    targets: &[RevIx],
+    next: impl Fn(RevIx) -> Vec<String>,
+) -> Result<HashSet<&'g str>, String> {
+    let mut seen: HashSet<RevIx> = HashSet::new();
+    let mut ids = HashSet::new();
+    for &target in targets {
+        let mut todo = vec![target];
+        while let Some(rev) = todo.pop() {
+            if !seen.insert(rev) {
+                continue;
+            }
+            for id in next(rev) {
+                match graph.get(&id) {
+                    Some(found) => todo.push(found),
+                    None => return Err(id),
+                }
+            }
+            ids.insert(graph.rev(rev).id.as_str());
+        }
+    }
+    Ok(ids)
+}
+
+/// Upwards along versioned (or all) children from the bases.
+fn walk_up<'g>(graph: &'g RevisionGraph, targets: &[RevIx], all: bool) -> HashSet<&'g str> {
+    let mut seen: HashSet<RevIx> = HashSet::new();
+    let mut ids = HashSet::new();
+    let mut todo: Vec<RevIx> = targets.to_vec();
+    while let Some(rev) = todo.pop() {
+        if !seen.insert(rev) {
+            continue;
+        }
+        ids.insert(graph.rev(rev).id.as_str());
+        let children = if all {
+            graph.all_children(rev)
+        } else {
+            graph.children(rev)
+        };
+        todo.extend(children);
+    }
+    ids
+}

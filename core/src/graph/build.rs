@@ -1,0 +1,405 @@
+//! Building the [`RevisionGraph`] from loaded files.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::Direction;
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{EdgeFiltered, EdgeRef};
+
+use super::{Edge, Issue, Known, RefKind, RevIx, Revision, RevisionGraph};
+use crate::load::{Loaded, Status};
+use crate::parse::{Attr, ParsedModule, Value};
+
+/// Why a loaded file has no usable revision id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdProblem {
+    /// No `revision` binding and the name is not `<lowercase hex>.py`.
+    Missing,
+    /// `revision = None`.
+    NoneValue,
+    /// A literal of the wrong type (what it is).
+    Invalid(String),
+    /// Not knowable statically.
+    Dynamic,
+    /// The file does not parse and no binding was found before the error.
+    Syntax,
+    /// The host did not read the file (why).
+    Unread(String),
+}
+
+/// Strings from a literal: a str, or a tuple/list of strs, or None.
+pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
+    match value {
+        Value::Str { value, .. } => Some(vec![value.clone()]),
+        Value::None { .. } => Some(Vec::new()),
+        Value::Seq { items, .. } => items
+            .iter()
+            .map(|item| match item {
+                Value::Str { value, .. } => Some(value.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// The id Alembic derives for a module (spec §2.1).
+pub(crate) fn revision_id(module: &ParsedModule, file_name: &str) -> Result<String, IdProblem> {
+    match module.get(Attr::Revision).map(|b| &b.value) {
+        Some(Value::Str { value, .. }) => Ok(value.clone()),
+        Some(Value::None { .. }) => Err(IdProblem::NoneValue),
+        Some(Value::Invalid { what, .. }) => Err(IdProblem::Invalid(what.clone())),
+        Some(Value::Seq { .. }) => Err(IdProblem::Invalid("a tuple or list".into())),
+        Some(Value::Dynamic { .. }) => Err(IdProblem::Dynamic),
+        None if module.syntax_error.is_some() => Err(IdProblem::Syntax),
+        None => legacy_id(file_name).ok_or(IdProblem::Missing),
+    }
+}
+
+/// `([a-f0-9]+)\.py$` matched from the start of the name.
+pub(crate) fn legacy_id(file_name: &str) -> Option<String> {
+    let stem = file_name.strip_suffix(".py")?;
+    (!stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| stem.to_owned())
+}
+
+impl RevisionGraph {
+    /// Build the graph from loaded files.
+    pub fn build(loaded: &Loaded) -> RevisionGraph {
+        let mut revisions = Vec::new();
+        let mut unknown_ids = Vec::new();
+        for &file in &loaded.order {
+            let source = &loaded.files[file];
+            let module = match (&source.status, &source.module) {
+                (Status::Loaded(_), Some(module)) => module,
+                (Status::Unread(reason), _) => {
+                    unknown_ids.push((file, IdProblem::Unread(reason.clone())));
+                    continue;
+                }
+                _ => continue,
+            };
+            let id = match revision_id(module, &source.name) {
+                Ok(id) => id,
+                Err(problem) => {
+                    unknown_ids.push((file, problem));
+                    continue;
+                }
+            };
+            let list = |attr: Attr| module.get(attr).and_then(|b| strings(&b.value));
+            let down = match module.get(Attr::DownRevision) {
+                Some(binding) => strings(&binding.value).map_or(Known::Unknown, Known::Yes),
+                None => Known::Unknown,
+            };
+            let doc = module
+                .docstring
+                .as_ref()
+                .map(|d| doc_paragraph(&d.text))
+                .unwrap_or_default();
+            let spans = Attr::ALL
+                .into_iter()
+                .filter_map(|attr| module.get(attr).map(|b| (attr, b.statement)))
+                .collect();
+            revisions.push(Revision {
+                id,
+                file,
+                down,
+                labels: list(Attr::BranchLabels).unwrap_or_default(),
+                deps: list(Attr::DependsOn).unwrap_or_default(),
+                doc,
+                shadowed: false,
+                spans,
+            });
+        }
+        Self::from_revisions(revisions, unknown_ids)
+    }
+
+    /// Build from revision objects already in load order.
+    pub fn from_revisions(
+        mut revisions: Vec<Revision>,
+        unknown_ids: Vec<(usize, IdProblem)>,
+    ) -> RevisionGraph {
+        let mut issues = Vec::new();
+
+        // The map: the last object per id wins, keeping the first position.
+        let mut by_id: HashMap<String, RevIx> = HashMap::new();
+        let mut map: Vec<RevIx> = Vec::new();
+        let mut copies: HashMap<String, Vec<RevIx>> = HashMap::new();
+        for (i, rev) in revisions.iter().enumerate() {
+            let ix = RevIx(i);
+            match by_id.insert(rev.id.clone(), ix) {
+                Some(_) => {}
+                None => map.push(ix),
+            }
+            copies.entry(rev.id.clone()).or_default().push(ix);
+        }
+        for slot in &mut map {
+            *slot = by_id[&revisions[slot.0].id];
+        }
+        let mut dup_ids: Vec<&String> = copies
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(k, _)| k)
+            .collect();
+        dup_ids.sort_by_key(|id| copies[*id][0]);
+        for id in dup_ids {
+            let all = copies[id].clone();
+            for &ix in &all[..all.len() - 1] {
+                revisions[ix.0].shadowed = true;
+            }
+            issues.push(Issue::Duplicate {
+                id: id.clone(),
+                revisions: all,
+            });
+        }
+
+        // Self references.
+        for (i, rev) in revisions.iter().enumerate() {
+            if rev.down().contains(&rev.id) {
+                issues.push(Issue::SelfReference {
+                    rev: RevIx(i),
+                    kind: RefKind::Down,
+                });
+            }
+            if rev.deps.contains(&rev.id) {
+                issues.push(Issue::SelfReference {
+                    rev: RevIx(i),
+                    kind: RefKind::Dep,
+                });
+            }
+        }
+
+        // Branch labels share the id namespace.
+        let mut labels: HashMap<String, RevIx> = HashMap::new();
+        for (i, rev) in revisions.iter().enumerate() {
+            let ix = RevIx(i);
+            for label in &rev.labels {
+                if let Some(&owner) = by_id.get(label) {
+                    issues.push(Issue::LabelConflict {
+                        label: label.clone(),
+                        first: owner,
+                        second: ix,
+                        with_id: true,
+                    });
+                } else if let Some(&first) = labels.get(label) {
+                    issues.push(Issue::LabelConflict {
+                        label: label.clone(),
+                        first,
+                        second: ix,
+                        with_id: false,
+                    });
+                } else {
+                    labels.insert(label.clone(), ix);
+                }
+            }
+        }
+
+        // Link every object's references. Only winners get edges (Alembic
+        // never links a shadowed copy), but a shadowed copy's dangling
+        // reference is still reported.
+        let mut graph: DiGraph<RevIx, Edge> =
+            DiGraph::with_capacity(revisions.len(), revisions.len());
+        let nodes: Vec<Option<NodeIndex>> = (0..revisions.len())
+            .map(|i| Some(graph.add_node(RevIx(i))))
+            .collect();
+        let mut down_children = vec![false; revisions.len()];
+        let mut any_children = vec![false; revisions.len()];
+        for (i, rev) in revisions.iter().enumerate() {
+            let ix = RevIx(i);
+            let winner = !rev.shadowed;
+            let mut linked: HashSet<RevIx> = HashSet::new();
+            for target in rev.down() {
+                if *target == rev.id {
+                    continue;
+                }
+                let parent = match by_id.get(target) {
+                    Some(&p) => p,
+                    None => match labels.get(target) {
+                        Some(&owner) => {
+                            issues.push(Issue::LabelAsParent {
+                                from: ix,
+                                label: target.clone(),
+                                owner,
+                            });
+                            owner
+                        }
+                        None => {
+                            issues.push(Issue::MissingRef {
+                                from: ix,
+                                target: target.clone(),
+                                kind: RefKind::Down,
+                            });
+                            continue;
+                        }
+                    },
+                };
+                if winner && linked.insert(parent) {
+                    graph.add_edge(
+                        nodes[i].unwrap_or_default(),
+                        nodes[parent.0].unwrap_or_default(),
+                        Edge::Down,
+                    );
+                    down_children[parent.0] = true;
+                    any_children[parent.0] = true;
+                }
+            }
+            for dep in &rev.deps {
+                if *dep == rev.id {
+                    continue;
+                }
+                let Some(&target) = by_id.get(dep).or_else(|| labels.get(dep)) else {
+                    issues.push(Issue::MissingRef {
+                        from: ix,
+                        target: dep.clone(),
+                        kind: RefKind::Dep,
+                    });
+                    continue;
+                };
+                if winner && !linked.contains(&target) {
+                    graph.add_edge(
+                        nodes[i].unwrap_or_default(),
+                        nodes[target.0].unwrap_or_default(),
+                        Edge::Dep,
+                    );
+                    any_children[target.0] = true;
+                }
+            }
+        }
+
+        let all: Vec<RevIx> = (0..revisions.len()).map(RevIx).collect();
+        let heads = all
+            .iter()
+            .copied()
+            .filter(|ix| revisions[ix.0].shadowed || !down_children[ix.0])
+            .collect();
+        let real_heads = all
+            .iter()
+            .copied()
+            .filter(|ix| revisions[ix.0].shadowed || !any_children[ix.0])
+            .collect();
+        let bases = all
+            .iter()
+            .copied()
+            .filter(|ix| revisions[ix.0].is_base())
+            .collect();
+        let real_bases = all
+            .iter()
+            .copied()
+            .filter(|ix| revisions[ix.0].is_base() && revisions[ix.0].deps.is_empty())
+            .collect();
+
+        let mut graph = RevisionGraph {
+            revisions,
+            unknown_ids,
+            map,
+            heads,
+            real_heads,
+            bases,
+            real_bases,
+            issues,
+            by_id,
+            labels,
+            graph,
+            nodes,
+        };
+        graph.find_cycles();
+        graph
+    }
+
+    /// Report each non-trivial strongly connected component as a cycle path,
+    /// first along `down_revision`, then along `down_revision` + `depends_on`.
+    fn find_cycles(&mut self) {
+        let mut in_cycle = vec![false; self.revisions.len()];
+        let down_only = EdgeFiltered::from_fn(&self.graph, |e| *e.weight() == Edge::Down);
+        let mut found = Vec::new();
+        for scc in kosaraju_scc(&down_only) {
+            if scc.len() > 1 {
+                found.push((scc, false));
+            }
+        }
+        for scc in kosaraju_scc(&self.graph) {
+            if scc.len() > 1 && !scc.iter().all(|n| found.iter().any(|(s, _)| s.contains(n))) {
+                found.push((scc, true));
+            }
+        }
+        let mut cycles = Vec::new();
+        for (scc, dependency) in found {
+            let members: HashSet<NodeIndex> = scc.iter().copied().collect();
+            let path = self.cycle_path(&members, dependency);
+            for &ix in &path {
+                in_cycle[ix.0] = true;
+            }
+            cycles.push((path, members, dependency));
+        }
+        cycles.sort_by_key(|(path, _, _)| path[0]);
+        for (path, members, dependency) in cycles {
+            // Descendants of the cycle that are not in it: they hang off it.
+            let mut hanging = Vec::new();
+            let mut seen: HashSet<NodeIndex> = members.clone();
+            let mut stack: Vec<NodeIndex> = members.iter().copied().collect();
+            while let Some(node) = stack.pop() {
+                for edge in self.graph.edges_directed(node, Direction::Incoming) {
+                    if !dependency && *edge.weight() != Edge::Down {
+                        continue;
+                    }
+                    let child = edge.source();
+                    if seen.insert(child) {
+                        let ix = self.graph[child];
+                        if !in_cycle[ix.0] {
+                            hanging.push(ix);
+                        }
+                        stack.push(child);
+                    }
+                }
+            }
+            hanging.sort();
+            self.issues.push(Issue::Cycle {
+                path,
+                hanging,
+                dependency,
+            });
+        }
+    }
+
+    /// One concrete cycle inside a strongly connected component, starting at
+    /// its first-loaded member and following parent edges.
+    fn cycle_path(&self, members: &HashSet<NodeIndex>, dependency: bool) -> Vec<RevIx> {
+        let start = members
+            .iter()
+            .copied()
+            .min_by_key(|n| self.graph[*n])
+            .unwrap_or_default();
+        let mut position: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut walk = Vec::new();
+        let mut current = start;
+        loop {
+            if let Some(&at) = position.get(&current) {
+                return walk[at..].iter().map(|n| self.graph[*n]).collect();
+            }
+            position.insert(current, walk.len());
+            walk.push(current);
+            let mut next: Vec<(RevIx, NodeIndex)> = self
+                .graph
+                .edges_directed(current, Direction::Outgoing)
+                .filter(|e| {
+                    (dependency || *e.weight() == Edge::Down) && members.contains(&e.target())
+                })
+                .map(|e| (self.graph[e.target()], e.target()))
+                .collect();
+            next.sort();
+            match next.first() {
+                Some(&(_, node)) => current = node,
+                None => return walk.iter().map(|n| self.graph[*n]).collect(),
+            }
+        }
+    }
+}
+
+/// Alembic's `doc`: the stripped docstring up to the first blank line.
+pub(crate) fn doc_paragraph(docstring: &str) -> String {
+    let doc = docstring.trim();
+    doc.split("\n\n").next().unwrap_or("").to_owned()
+}

@@ -1,0 +1,385 @@
+//! Alembic's file discovery rules applied to the files the host listed:
+//! the name filter (spec §1.4), the walk and load order (§1.3, §1.5) and the
+//! "loaded twice" de-duplication by resolved path.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use crate::parse::{Attr, ParsedModule, parse_module};
+use crate::request::{Content, Request};
+
+/// What the loader decided about one input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// A revision file, loaded at this position of the load order.
+    Loaded(usize),
+    /// A revision file Alembic would load but whose bytes were not read
+    /// (compiled bytecode under `sourceless`, or over a size cap).
+    Unread(String),
+    /// Skipped: the same resolved file was already loaded (index of the first).
+    LoadedTwice(usize),
+    /// Looks like a migration but Alembic will not load it (the reason).
+    Stray(String),
+    /// Not a revision file.
+    Ignored,
+}
+
+/// One input file after loading.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Display path (location joined with the relative path).
+    pub display: String,
+    /// The name Alembic filters on (the resolved file name).
+    pub name: String,
+    /// The loader's decision.
+    pub status: Status,
+    /// The parsed module, for loaded and stray files.
+    pub module: Option<ParsedModule>,
+}
+
+/// All files, plus the load order.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// One entry per request file, same index.
+    pub files: Vec<SourceFile>,
+    /// Indices of files Alembic imports, in load order (including unread ones).
+    pub order: Vec<usize>,
+}
+
+/// Apply Alembic's filter and order.
+pub fn load(request: &Request) -> Loaded {
+    let options = &request.options;
+    let mut files: Vec<SourceFile> = request
+        .files
+        .iter()
+        .map(|f| {
+            let location = request
+                .locations
+                .get(f.location)
+                .map(|l| l.path.as_str())
+                .unwrap_or("");
+            let display = join(location, &f.path);
+            let resolved = f.real_path.as_deref().unwrap_or(&f.path);
+            let name = resolved.rsplit('/').next().unwrap_or(resolved).to_owned();
+            SourceFile {
+                display,
+                name,
+                status: Status::Ignored,
+                module: None,
+            }
+        })
+        .collect();
+
+    // Walk order: locations in configured order, then the directory walk.
+    let mut walk: Vec<usize> = (0..request.files.len()).collect();
+    walk.sort_by(|&a, &b| {
+        let (fa, fb) = (&request.files[a], &request.files[b]);
+        fa.location
+            .cmp(&fb.location)
+            .then_with(|| walk_order(&fa.path, &fb.path))
+    });
+
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut first_seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut order = Vec::new();
+    // Directories whose stems are taken by source files (for `__pycache__` extras).
+    for &index in &walk {
+        let input = &request.files[index];
+        let (dir, _) = split_dir(&input.path);
+        let in_subdir = !dir.is_empty();
+        let in_pycache = dir
+            .rsplit('/')
+            .next()
+            .is_some_and(|d| d.ends_with("__pycache__"));
+        let name = files[index].name.clone();
+        let is_source = is_source_candidate(&name);
+        let is_compiled = options.sourceless && is_compiled_candidate(&name);
+
+        let reachable = if in_pycache {
+            // Only sourceless mode looks into `__pycache__`, and only for
+            // stems that have no file next to the directory.
+            options.sourceless
+                && pycache_extra(request, input.location, dir, &name)
+                && (options.recursive || dir.matches('/').count() == 0)
+        } else {
+            !in_subdir || options.recursive
+        };
+
+        if reachable && (is_source || is_compiled) {
+            if is_compiled && !in_pycache && compiled_shadowed(request, input.location, dir, &name)
+            {
+                continue;
+            }
+            let key = input
+                .real_path
+                .clone()
+                .unwrap_or_else(|| files[index].display.clone());
+            if !seen.insert(key.clone()) {
+                files[index].status = Status::LoadedTwice(first_seen[&key]);
+                continue;
+            }
+            first_seen.insert(key, index);
+            match (&input.content, is_compiled) {
+                (Content::Unread(reason), _) => {
+                    files[index].status = Status::Unread(reason.clone())
+                }
+                (_, true) => files[index].status = Status::Unread("compiled bytecode".into()),
+                (content, false) => {
+                    let bytes = content.bytes().unwrap_or_default();
+                    files[index].module = Some(parse_module(bytes));
+                    files[index].status = Status::Loaded(order.len());
+                }
+            }
+            order.push(index);
+            continue;
+        }
+
+        // Not loaded: is it a migration someone expects to run?
+        if let Some(reason) = stray_reason(&name, in_subdir && !options.recursive, in_pycache)
+            && let Some(bytes) = input.content.bytes()
+        {
+            let module = parse_module(bytes);
+            if module.get(Attr::Revision).is_some() && module.get(Attr::DownRevision).is_some() {
+                files[index].status = Status::Stray(reason);
+                files[index].module = Some(module);
+            }
+        }
+    }
+    Loaded { files, order }
+}
+
+fn join(location: &str, path: &str) -> String {
+    if location.is_empty() || location == "." {
+        path.to_owned()
+    } else {
+        format!("{}/{}", location.trim_end_matches('/'), path)
+    }
+}
+
+fn split_dir(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(at) => (&path[..at], &path[at + 1..]),
+        None => ("", path),
+    }
+}
+
+/// `os.walk` top-down with sorted names: a directory's files (sorted by code
+/// point) come before its subdirectories (sorted, each walked in turn).
+fn walk_order(a: &str, b: &str) -> Ordering {
+    let mut ia = a.split('/').peekable();
+    let mut ib = b.split('/').peekable();
+    loop {
+        match (ia.next(), ib.next()) {
+            (Some(x), Some(y)) => {
+                let x_is_file = ia.peek().is_none();
+                let y_is_file = ib.peek().is_none();
+                match (x_is_file, y_is_file) {
+                    (true, false) => return Ordering::Less,
+                    (false, true) => return Ordering::Greater,
+                    _ => match x.cmp(y) {
+                        Ordering::Equal => continue,
+                        other => return other,
+                    },
+                }
+            }
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
+/// `(?!\.\#|__init__)(.*\.py)$`
+pub(crate) fn is_source_candidate(name: &str) -> bool {
+    name.ends_with(".py") && !name.starts_with(".#") && !name.starts_with("__init__")
+}
+
+/// Sourceless mode: `(?!\.\#|__init__)(.*\.py)(c|o)$`
+fn is_compiled_candidate(name: &str) -> bool {
+    (name.ends_with(".pyc") || name.ends_with(".pyo"))
+        && !name.starts_with(".#")
+        && !name.starts_with("__init__")
+}
+
+/// A `.pyc` is skipped when the `.py` exists next to it; a `.pyo` when the
+/// `.py` or the `.pyc` does.
+fn compiled_shadowed(request: &Request, location: usize, dir: &str, name: &str) -> bool {
+    let stem = &name[..name.len() - 1];
+    let exists = |n: &str| {
+        let path = if dir.is_empty() {
+            n.to_owned()
+        } else {
+            format!("{dir}/{n}")
+        };
+        request
+            .files
+            .iter()
+            .any(|f| f.location == location && f.path == path)
+    };
+    exists(stem) || (name.ends_with(".pyo") && exists(&format!("{stem}c")))
+}
+
+/// A `__pycache__` entry is added when its stem (up to the first `.`)
+/// differs from every file's stem in the parent directory.
+fn pycache_extra(request: &Request, location: usize, pycache_dir: &str, name: &str) -> bool {
+    let parent = pycache_dir.rsplit_once('/').map_or("", |(p, _)| p);
+    let stem = name.split('.').next().unwrap_or(name);
+    !request.files.iter().any(|f| {
+        f.location == location
+            && split_dir(&f.path).0 == parent
+            && split_dir(&f.path).1.split('.').next() == Some(stem)
+    })
+}
+
+fn stray_reason(name: &str, in_unwalked_subdir: bool, in_pycache: bool) -> Option<String> {
+    if in_pycache {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    if in_unwalked_subdir && lower.ends_with(".py") {
+        return Some(
+            "it is in a subdirectory and `recursive_version_locations` is not `true`".into(),
+        );
+    }
+    if lower.ends_with(".py") && !name.ends_with(".py") {
+        return Some("Alembic only loads names ending in lowercase `.py`".into());
+    }
+    if name.starts_with("__init__") && name.ends_with(".py") {
+        return Some("Alembic skips names starting with `__init__`".into());
+    }
+    if name.starts_with(".#") && name.ends_with(".py") {
+        return Some("Alembic skips names starting with `.#` (editor lock files)".into());
+    }
+    if lower.ends_with(".py.txt") || lower.ends_with(".pyw") {
+        return Some("Alembic only loads names ending in `.py`".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{InputFile, Location, Options};
+
+    fn request(paths: &[(usize, &str)], options: Options) -> Request {
+        Request {
+            locations: vec![Location { path: "A".into() }, Location { path: "B".into() }],
+            files: paths
+                .iter()
+                .map(|&(location, path)| InputFile {
+                    location,
+                    path: path.into(),
+                    real_path: None,
+                    content: Content::Text("revision = 'x'\ndown_revision = None\n".into()),
+                })
+                .collect(),
+            options,
+        }
+    }
+
+    fn loaded_names(req: &Request) -> Vec<String> {
+        let loaded = load(req);
+        loaded
+            .order
+            .iter()
+            .map(|&i| loaded.files[i].display.clone())
+            .collect()
+    }
+
+    #[test]
+    fn name_filter_matches_alembic() {
+        let names = [
+            "abc_msg.py",
+            "x.tmpl.py",
+            "sp ace.py",
+            "#n.py",
+            ".hidden.py",
+            "_init__.py",
+            "__init__.py",
+            "__init__x.py",
+            ".#b.py",
+            "d.py~",
+            "#i.py#",
+            "k.py.bak",
+            "e.PY",
+            "g.txt",
+            "h.pyc",
+        ];
+        let req = request(
+            &names.iter().map(|n| (0, *n)).collect::<Vec<_>>(),
+            Options::default(),
+        );
+        assert_eq!(
+            loaded_names(&req),
+            [
+                "A/#n.py",
+                "A/.hidden.py",
+                "A/_init__.py",
+                "A/abc_msg.py",
+                "A/sp ace.py",
+                "A/x.tmpl.py"
+            ]
+        );
+    }
+
+    #[test]
+    fn recursive_walk_is_files_first_then_sorted_subdirs() {
+        let req = request(
+            &[
+                (0, "b/x.py"),
+                (0, "z.py"),
+                (0, "A/sub/x.py"),
+                (0, "A/x.py"),
+                (0, "c__pycache__/q.py"),
+            ],
+            Options {
+                recursive: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            loaded_names(&req),
+            ["A/z.py", "A/A/x.py", "A/A/sub/x.py", "A/b/x.py"]
+        );
+    }
+
+    #[test]
+    fn subdirectories_are_stray_without_recursive() {
+        let req = request(&[(0, "sub/x.py"), (0, "a.py")], Options::default());
+        let loaded = load(&req);
+        assert_eq!(loaded.order, [1]);
+        assert!(matches!(loaded.files[0].status, Status::Stray(_)));
+    }
+
+    #[test]
+    fn locations_in_configured_order_and_loaded_twice() {
+        let mut req = request(&[(1, "x.py"), (0, "x.py")], Options::default());
+        assert_eq!(loaded_names(&req), ["A/x.py", "B/x.py"]);
+        req.files[0].real_path = Some("/real/x.py".into());
+        req.files[1].real_path = Some("/real/x.py".into());
+        let loaded = load(&req);
+        assert_eq!(loaded.order, [1]);
+        assert_eq!(loaded.files[0].status, Status::LoadedTwice(1));
+    }
+
+    #[test]
+    fn sourceless_prefers_source() {
+        let req = request(
+            &[
+                (0, "a.py"),
+                (0, "a.pyc"),
+                (0, "b.pyc"),
+                (0, "__pycache__/a.cpython-311.pyc"),
+                (0, "__pycache__/c.cpython-311.pyc"),
+            ],
+            Options {
+                sourceless: true,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            loaded_names(&req),
+            ["A/a.py", "A/b.pyc", "A/__pycache__/c.cpython-311.pyc"]
+        );
+    }
+}

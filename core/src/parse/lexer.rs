@@ -1,0 +1,549 @@
+//! Phase 1: a Python tokenizer, just deep enough to find module-level
+//! statements safely.
+//!
+//! It knows every string literal form (so docstrings and SQL in strings never
+//! match), comments, bracket nesting, backslash continuations and logical
+//! lines. Each token production is a small nom parser; the driver loop tracks
+//! bracket depth and turns physical lines into logical lines.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_till, take_while, take_while1};
+use nom::character::complete::char;
+use nom::combinator::recognize;
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+
+use crate::report::Span;
+
+/// A token kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TokKind {
+    /// An identifier or keyword.
+    Name,
+    /// A numeric literal.
+    Number,
+    /// A string literal (one piece of a possibly concatenated string).
+    Str(StrTok),
+    /// An operator or delimiter, e.g. `=`, `(`, `:=`, `+=`.
+    Op,
+}
+
+/// The parts of a string literal token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StrTok {
+    /// `r`/`R` prefix: backslashes are literal.
+    pub raw: bool,
+    /// `b`/`B` prefix: a bytes literal.
+    pub bytes: bool,
+    /// `f`/`F` or `t`/`T` prefix: an interpolated string.
+    pub interpolated: bool,
+    /// The body between the quotes.
+    pub body: Span,
+}
+
+/// A token with its byte span in the source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub kind: TokKind,
+    pub span: Span,
+}
+
+/// One logical line: its tokens and whether its first physical line was
+/// indented (so not a module-level statement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LogicalLine {
+    pub indented: bool,
+    pub tokens: Vec<Token>,
+}
+
+/// A lexing failure: Python would refuse to import the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LexError {
+    pub message: String,
+    pub span: Span,
+}
+
+type Res<'a, T> = IResult<&'a str, T>;
+
+fn is_ident_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_ident_continue(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+/// `name := ident_start ident_continue*`
+fn name(i: &str) -> Res<'_, &str> {
+    recognize((take_while1(is_ident_start), take_while(is_ident_continue))).parse(i)
+}
+
+/// `number := digit (alnum | '_' | '.' | sign-after-exponent)* | '.' digit ...`
+/// Precise validation is Python's job; we only need the token's extent.
+fn number(i: &str) -> Res<'_, &str> {
+    let start = alt((
+        recognize(take_while1(|c: char| c.is_ascii_digit())),
+        recognize((char('.'), take_while1(|c: char| c.is_ascii_digit()))),
+    ));
+    recognize((start, number_tail)).parse(i)
+}
+
+/// The rest of a number: alphanumerics, `_`, `.`, and a sign after an exponent.
+fn number_tail(i: &str) -> Res<'_, ()> {
+    let mut rest = i;
+    let mut prev = ' ';
+    while let Some(c) = rest.chars().next() {
+        let exponent_sign = (c == '+' || c == '-') && matches!(prev, 'e' | 'E');
+        if c.is_ascii_alphanumeric() || c == '_' || c == '.' || exponent_sign {
+            prev = c;
+            rest = &rest[c.len_utf8()..];
+        } else {
+            break;
+        }
+    }
+    Ok((rest, ()))
+}
+
+/// `comment := '#' (not newline)*`
+fn comment(i: &str) -> Res<'_, &str> {
+    recognize(preceded(char('#'), take_till(|c| c == '\n' || c == '\r'))).parse(i)
+}
+
+/// `newline := '\r\n' | '\n' | '\r'`
+fn newline(i: &str) -> Res<'_, &str> {
+    alt((tag("\r\n"), tag("\n"), tag("\r"))).parse(i)
+}
+
+/// `continuation := '\\' newline`
+fn continuation(i: &str) -> Res<'_, &str> {
+    recognize((char('\\'), newline)).parse(i)
+}
+
+/// `blank := (' ' | '\t' | '\x0c')*`
+fn blank(i: &str) -> Res<'_, &str> {
+    take_while(|c| c == ' ' || c == '\t' || c == '\x0c').parse(i)
+}
+
+/// Operators and delimiters, longest first.
+fn operator(i: &str) -> Res<'_, &str> {
+    alt((
+        alt((
+            tag("**="),
+            tag("//="),
+            tag(">>="),
+            tag("<<="),
+            tag("..."),
+            tag("->"),
+            tag(":="),
+            tag("=="),
+            tag("!="),
+            tag("<="),
+            tag(">="),
+            tag("**"),
+            tag("//"),
+            tag("<<"),
+            tag(">>"),
+        )),
+        alt((
+            tag("+="),
+            tag("-="),
+            tag("*="),
+            tag("/="),
+            tag("%="),
+            tag("&="),
+            tag("|="),
+            tag("^="),
+            tag("@="),
+        )),
+        recognize(nom::character::complete::one_of("()[]{}:,;.=+-*/%&|^~<>@!")),
+    ))
+    .parse(i)
+}
+
+/// `prefix := [rRbBuUfFtT]{0,2}` followed by an opening quote. Returns the
+/// prefix and the quote (`'`, `"`, `'''` or `"""`).
+fn string_start(i: &str) -> Res<'_, (&str, &str)> {
+    let prefix = take_while(|c: char| "rRbBuUfFtT".contains(c));
+    let quote = alt((tag("'''"), tag("\"\"\""), tag("'"), tag("\"")));
+    (prefix, quote)
+        .parse(i)
+        .and_then(|(rest, (prefix, quote))| {
+            let lower = prefix.to_ascii_lowercase();
+            let valid = matches!(
+                lower.as_str(),
+                "" | "r" | "u" | "b" | "f" | "t" | "br" | "rb" | "fr" | "rf" | "tr" | "rt"
+            );
+            if valid {
+                Ok((rest, (prefix, quote)))
+            } else {
+                Err(nom::Err::Error(nom::error::Error::new(
+                    i,
+                    nom::error::ErrorKind::Tag,
+                )))
+            }
+        })
+}
+
+/// The tokenizer state.
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: Vec<(char, usize)>,
+    lines: Vec<LogicalLine>,
+    current: Vec<Token>,
+    current_indented: bool,
+    at_line_start: bool,
+}
+
+/// Tokenize a whole module into logical lines.
+pub(crate) fn tokenize(src: &str) -> Result<Vec<LogicalLine>, (Vec<LogicalLine>, LexError)> {
+    let mut lexer = Lexer {
+        src,
+        pos: 0,
+        depth: Vec::new(),
+        lines: Vec::new(),
+        current: Vec::new(),
+        current_indented: false,
+        at_line_start: true,
+    };
+    match lexer.run() {
+        Ok(()) => Ok(lexer.lines),
+        Err(err) => {
+            lexer.finish_line();
+            Err((lexer.lines, err))
+        }
+    }
+}
+
+impl<'a> Lexer<'a> {
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+
+    fn offset_of(&self, rest: &str) -> usize {
+        self.src.len() - rest.len()
+    }
+
+    fn push(&mut self, kind: TokKind, start: usize, end: usize) {
+        if self.current.is_empty() {
+            self.current_indented = self.current_indented_flag(start);
+        }
+        self.current.push(Token {
+            kind,
+            span: Span::new(start, end),
+        });
+    }
+
+    /// A logical line is indented when its first token does not start at
+    /// column 0 of its physical line.
+    fn current_indented_flag(&self, start: usize) -> bool {
+        let line_start = self.src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        line_start != start
+    }
+
+    fn finish_line(&mut self) {
+        if !self.current.is_empty() {
+            self.lines.push(LogicalLine {
+                indented: self.current_indented,
+                tokens: std::mem::take(&mut self.current),
+            });
+        }
+    }
+
+    fn run(&mut self) -> Result<(), LexError> {
+        loop {
+            let (rest, _) = blank(self.rest()).unwrap_or((self.rest(), ""));
+            self.pos = self.offset_of(rest);
+            let rest = self.rest();
+            if rest.is_empty() {
+                break;
+            }
+            if let Ok((after, _)) = comment(rest) {
+                self.pos = self.offset_of(after);
+                continue;
+            }
+            if let Ok((after, _)) = newline(rest) {
+                self.pos = self.offset_of(after);
+                if self.depth.is_empty() {
+                    self.finish_line();
+                    self.at_line_start = true;
+                }
+                continue;
+            }
+            if let Ok((after, _)) = continuation(rest) {
+                self.pos = self.offset_of(after);
+                continue;
+            }
+            self.at_line_start = false;
+            let start = self.pos;
+            if let Ok((after, (prefix, quote))) = string_start(rest) {
+                let body_start = self.offset_of(after);
+                let lower = prefix.to_ascii_lowercase();
+                let interpolated = lower.contains('f') || lower.contains('t');
+                let raw = lower.contains('r');
+                let body_end = self.scan_string(start, body_start, quote, raw, interpolated)?;
+                let end = body_end + quote.len();
+                self.pos = end;
+                let tok = StrTok {
+                    raw,
+                    bytes: lower.contains('b'),
+                    interpolated,
+                    body: Span::new(body_start, body_end),
+                };
+                self.push(TokKind::Str(tok), start, end);
+                continue;
+            }
+            if let Ok((after, _)) = name(rest) {
+                let end = self.offset_of(after);
+                self.pos = end;
+                self.push(TokKind::Name, start, end);
+                continue;
+            }
+            if let Ok((after, _)) = number(rest) {
+                let end = self.offset_of(after);
+                self.pos = end;
+                self.push(TokKind::Number, start, end);
+                continue;
+            }
+            if let Ok((after, op)) = operator(rest) {
+                let end = self.offset_of(after);
+                self.bracket(op, start)?;
+                self.pos = end;
+                self.push(TokKind::Op, start, end);
+                continue;
+            }
+            let c = rest.chars().next().unwrap_or('\0');
+            let what = if c == '\\' {
+                "unexpected character after line continuation character".to_string()
+            } else if c == '\0' {
+                "source code cannot contain null bytes".to_string()
+            } else {
+                format!("invalid character {c:?} (U+{:04X})", c as u32)
+            };
+            return Err(LexError {
+                message: what,
+                span: Span::new(start, start + c.len_utf8()),
+            });
+        }
+        if let Some(&(open, at)) = self.depth.last() {
+            return Err(LexError {
+                message: format!("'{open}' was never closed"),
+                span: Span::new(at, at + 1),
+            });
+        }
+        self.finish_line();
+        Ok(())
+    }
+
+    fn bracket(&mut self, op: &str, at: usize) -> Result<(), LexError> {
+        match op {
+            "(" | "[" | "{" => {
+                // CPython's tokenizer refuses more than 200 levels (MAXLEVEL).
+                if self.depth.len() >= 200 {
+                    return Err(LexError {
+                        message: "too many nested parentheses".into(),
+                        span: Span::new(at, at + 1),
+                    });
+                }
+                self.depth.push((op.chars().next().unwrap_or('('), at));
+                Ok(())
+            }
+            ")" | "]" | "}" => {
+                let close = op.chars().next().unwrap_or(')');
+                let expected = match self.depth.pop() {
+                    Some(('(', _)) => ')',
+                    Some(('[', _)) => ']',
+                    Some(('{', _)) => '}',
+                    _ => {
+                        return Err(LexError {
+                            message: format!("unmatched '{close}'"),
+                            span: Span::new(at, at + 1),
+                        });
+                    }
+                };
+                if expected == close {
+                    Ok(())
+                } else {
+                    Err(LexError {
+                        message: format!(
+                            "closing parenthesis '{close}' does not match '{expected}'"
+                        ),
+                        span: Span::new(at, at + 1),
+                    })
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Scan a string body starting at `body_start`; returns the offset of the
+    /// closing quote. Backslash always escapes the next character for the
+    /// purpose of finding the end (also in raw strings, as in Python).
+    fn scan_string(
+        &self,
+        start: usize,
+        body_start: usize,
+        quote: &str,
+        raw: bool,
+        interpolated: bool,
+    ) -> Result<usize, LexError> {
+        let bytes = self.src.as_bytes();
+        let triple = quote.len() == 3;
+        let q = quote.as_bytes()[0];
+        let mut i = body_start;
+        let mut braces = 0usize;
+        let _ = raw;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if interpolated {
+                if b == b'{' {
+                    if braces == 0 && bytes.get(i + 1) == Some(&b'{') {
+                        i += 2;
+                        continue;
+                    }
+                    braces += 1;
+                    i += 1;
+                    continue;
+                }
+                if b == b'}' && braces > 0 {
+                    braces -= 1;
+                    i += 1;
+                    continue;
+                }
+                if braces > 0 && (b == b'\'' || b == b'"') {
+                    // A nested string inside a replacement field (PEP 701).
+                    let rest = &self.src[i..];
+                    if let Ok((after, (_, inner))) = string_start(rest) {
+                        let inner_body = self.offset_of(after);
+                        let end = self.scan_string(i, inner_body, inner, false, false)?;
+                        i = end + inner.len();
+                        continue;
+                    }
+                }
+            }
+            if b == q {
+                if !triple {
+                    return Ok(i);
+                }
+                if bytes.get(i + 1) == Some(&q) && bytes.get(i + 2) == Some(&q) {
+                    return Ok(i);
+                }
+            } else if !triple && (b == b'\n' || b == b'\r') && braces == 0 {
+                return Err(LexError {
+                    message: "unterminated string literal".into(),
+                    span: Span::new(start, i),
+                });
+            }
+            i += 1;
+        }
+        Err(LexError {
+            message: if triple {
+                "unterminated triple-quoted string literal".into()
+            } else {
+                "unterminated string literal".into()
+            },
+            span: Span::new(start, bytes.len().min(start + 80).max(start)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Vec<String>> {
+        tokenize(src)
+            .unwrap()
+            .iter()
+            .map(|line| {
+                line.tokens
+                    .iter()
+                    .map(|t| src[t.span.start..t.span.end].to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn name_production() {
+        assert_eq!(name("revision = 1"), Ok((" = 1", "revision")));
+        assert_eq!(name("_x1y"), Ok(("", "_x1y")));
+        assert!(name("1x").is_err());
+    }
+
+    #[test]
+    fn number_production() {
+        assert_eq!(number("1_000.5e-3)"), Ok((")", "1_000.5e-3")));
+        assert_eq!(number("0xFF,"), Ok((",", "0xFF")));
+        assert_eq!(number(".5"), Ok(("", ".5")));
+    }
+
+    #[test]
+    fn comment_and_newline_productions() {
+        assert_eq!(comment("# hi\nx"), Ok(("\nx", "# hi")));
+        assert_eq!(newline("\r\nx"), Ok(("x", "\r\n")));
+        assert_eq!(continuation("\\\r\nx"), Ok(("x", "\\\r\n")));
+    }
+
+    #[test]
+    fn operator_production_is_longest_match() {
+        assert_eq!(operator(":= 1"), Ok((" 1", ":=")));
+        assert_eq!(operator("**= 1"), Ok((" 1", "**=")));
+        assert_eq!(operator("= 1"), Ok((" 1", "=")));
+        assert_eq!(operator("== 1"), Ok((" 1", "==")));
+    }
+
+    #[test]
+    fn string_start_production() {
+        assert_eq!(string_start("rb'x'"), Ok(("x'", ("rb", "'"))));
+        assert_eq!(string_start("\"\"\"doc"), Ok(("doc", ("", "\"\"\""))));
+        assert!(string_start("revision").is_err());
+        assert!(string_start("xr'a'").is_err());
+    }
+
+    #[test]
+    fn logical_lines_join_brackets_and_continuations() {
+        let src = "a = (1,\n  2)  # c\nb = \\\n  3\n\n  c = 4\n";
+        let lines = tokenize(src).unwrap();
+        assert_eq!(lines.len(), 3);
+        assert!(!lines[0].indented);
+        assert!(!lines[1].indented);
+        assert!(lines[2].indented);
+        assert_eq!(kinds(src)[1], ["b", "=", "3"]);
+    }
+
+    #[test]
+    fn strings_hide_their_contents() {
+        let src = "x = '''\nrevision = \"no\"\n'''\ny = 'it\\'s'\n";
+        assert_eq!(
+            kinds(src),
+            [
+                vec!["x", "=", "'''\nrevision = \"no\"\n'''"],
+                vec!["y", "=", "'it\\'s'"]
+            ]
+        );
+    }
+
+    #[test]
+    fn fstring_with_nested_quotes() {
+        let src = "x = f\"{d[\"k\"]}\"\n";
+        assert_eq!(kinds(src), [vec!["x", "=", "f\"{d[\"k\"]}\""]]);
+    }
+
+    #[test]
+    fn errors_carry_spans() {
+        let (_, err) = tokenize("x = 'abc\ny = 1\n").unwrap_err();
+        assert_eq!(err.message, "unterminated string literal");
+        assert_eq!(err.span.start, 4);
+        let (_, err) = tokenize("x = (1,\n").unwrap_err();
+        assert_eq!(err.message, "'(' was never closed");
+        let (_, err) = tokenize("x = 1)\n").unwrap_err();
+        assert_eq!(err.message, "unmatched ')'");
+        let (_, err) = tokenize("x = \"\"\"abc").unwrap_err();
+        assert_eq!(err.message, "unterminated triple-quoted string literal");
+    }
+}

@@ -1,0 +1,667 @@
+//! Phase 2: the module-level bindings Alembic reads, found statically.
+//!
+//! Python semantics, restricted to what can be known without running code:
+//! plain, annotated and chained assignments; `;`-separated statements;
+//! backslash continuations; parenthesised multi-line tuples and lists; every
+//! `str` literal form with implicit concatenation; `None`. The last binding
+//! wins. Bindings inside `def`/`class` bodies never count. A binding Alembic
+//! would see but whose value is not a literal (computed, conditional, imported,
+//! a name, an f-string) is kept as [`Value::Dynamic`], never guessed.
+//!
+//! The grammar is in `core/GRAMMAR.md`.
+
+mod lexer;
+mod strings;
+mod value;
+
+use std::collections::BTreeMap;
+
+use crate::report::Span;
+use lexer::{LogicalLine, TokKind, Token};
+pub use value::{SeqKind, Value};
+
+/// The four module attributes Alembic reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Attr {
+    /// `revision`
+    Revision,
+    /// `down_revision`
+    DownRevision,
+    /// `branch_labels`
+    BranchLabels,
+    /// `depends_on`
+    DependsOn,
+}
+
+impl Attr {
+    /// All attributes.
+    pub const ALL: [Attr; 4] = [
+        Attr::Revision,
+        Attr::DownRevision,
+        Attr::BranchLabels,
+        Attr::DependsOn,
+    ];
+
+    /// The Python name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attr::Revision => "revision",
+            Attr::DownRevision => "down_revision",
+            Attr::BranchLabels => "branch_labels",
+            Attr::DependsOn => "depends_on",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Attr> {
+        Attr::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// The binding in effect at the end of the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The bound value.
+    pub value: Value,
+    /// The target name's span (`revision` in `revision = "x"`).
+    pub name_span: Span,
+    /// The whole statement (for fixes that rewrite the line).
+    pub statement: Span,
+}
+
+/// A metadata line of the header docstring (`Revision ID: x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderLine {
+    /// The value after the colon, trimmed.
+    pub value: String,
+    /// Span of the value in the file, when it maps 1:1 to the source.
+    pub span: Span,
+}
+
+/// The module docstring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Docstring {
+    /// Decoded text.
+    pub text: String,
+    /// The literal's span.
+    pub span: Span,
+    /// `Revision ID:` line.
+    pub revision_id: Option<HeaderLine>,
+    /// `Revises:` line.
+    pub revises: Option<HeaderLine>,
+}
+
+/// A reason Python would refuse to import the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Python-like message.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// Everything read from one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedModule {
+    /// The decoded source text (BOM removed; offsets below are into the
+    /// original bytes, so add [`ParsedModule::offset`] when slicing `text`).
+    pub text: String,
+    /// Bytes before `text` in the file (3 for a UTF-8 BOM).
+    pub offset: usize,
+    /// The last binding of each attribute, when there is one.
+    pub bindings: BTreeMap<Attr, Binding>,
+    /// `down_revision: str` with no value: binds nothing, but is worth a hint.
+    pub bare_annotations: Vec<(Attr, Span)>,
+    /// The module docstring.
+    pub docstring: Option<Docstring>,
+    /// The first syntax error, if any (later statements are unknown).
+    pub syntax_error: Option<SyntaxError>,
+}
+
+impl ParsedModule {
+    /// The binding of one attribute.
+    pub fn get(&self, attr: Attr) -> Option<&Binding> {
+        self.bindings.get(&attr)
+    }
+
+    /// Source text of a span (spans are file offsets).
+    pub fn slice(&self, span: Span) -> &str {
+        let start = span.start.saturating_sub(self.offset).min(self.text.len());
+        let end = span
+            .end
+            .saturating_sub(self.offset)
+            .clamp(start, self.text.len());
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// Parse a file's bytes.
+pub fn parse_module(bytes: &[u8]) -> ParsedModule {
+    let mut module = ParsedModule::default();
+    let (offset, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3, rest),
+        None => (0, bytes),
+    };
+    module.offset = offset;
+    if let Some(encoding) = coding_cookie(body) {
+        let normal = encoding.to_ascii_lowercase().replace('_', "-");
+        let utf8 = normal == "utf-8" || normal == "utf8" || normal.starts_with("utf-8-");
+        let ascii_compatible = matches!(
+            normal.as_str(),
+            "ascii"
+                | "us-ascii"
+                | "latin-1"
+                | "latin1"
+                | "iso-8859-1"
+                | "iso8859-1"
+                | "l1"
+                | "cp1252"
+                | "iso-8859-15"
+                | "windows-1252"
+        );
+        if offset == 3 && !utf8 {
+            module.syntax_error = Some(SyntaxError {
+                message: format!("encoding problem: {encoding} with BOM"),
+                span: Span::new(0, 3),
+            });
+            return module;
+        }
+        if !utf8 && !(ascii_compatible && body.is_ascii()) {
+            module.syntax_error = Some(SyntaxError {
+                message: format!(
+                    "the file declares `coding: {encoding}`; revguard reads UTF-8 (or pure ASCII) only, so it cannot read this file statically"
+                ),
+                span: Span::new(offset, offset),
+            });
+            return module;
+        }
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = offset + err.valid_up_to();
+            let bad = body[err.valid_up_to()];
+            module.syntax_error = Some(SyntaxError {
+                message: format!(
+                    "(unicode error) 'utf-8' codec can't decode byte 0x{bad:02x} in position {}: invalid start byte",
+                    err.valid_up_to()
+                ),
+                span: Span::new(at, at + 1),
+            });
+            return module;
+        }
+    };
+    module.text = text.to_owned();
+    let (lines, error) = match lexer::tokenize(text) {
+        Ok(lines) => (lines, None),
+        Err((lines, err)) => (lines, Some(err)),
+    };
+    let mut reader = Reader {
+        src: text,
+        module: &mut module,
+        block: Block::None,
+        first_statement: true,
+    };
+    for line in &lines {
+        reader.line(line);
+    }
+    if module.syntax_error.is_none()
+        && let Some(err) = error
+    {
+        module.syntax_error = Some(SyntaxError {
+            message: err.message,
+            span: err.span,
+        });
+    }
+    // Shift every span from text offsets to file offsets.
+    if offset > 0 {
+        module.shift(offset);
+    }
+    module
+}
+
+/// A PEP 263 cookie on line 1 or 2: `# -*- coding: latin-1 -*-`.
+fn coding_cookie(body: &[u8]) -> Option<String> {
+    let mut lines = body.split(|&b| b == b'\n').take(2);
+    for (index, line) in lines.by_ref().enumerate() {
+        let line = String::from_utf8_lossy(line);
+        let trimmed = line.trim_start();
+        if !trimmed.starts_with('#') {
+            // Line 2 only counts when line 1 is blank or a comment.
+            if index == 0 && !trimmed.is_empty() {
+                return None;
+            }
+            continue;
+        }
+        if let Some(at) = trimmed.find("coding") {
+            let rest = &trimmed[at + 6..];
+            if let Some(rest) = rest.strip_prefix([':', '=']) {
+                let name: String = rest
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect();
+                if !name.is_empty() {
+                    return Some(name);
+                }
+            }
+        }
+    }
+    None
+}
+
+impl ParsedModule {
+    fn shift(&mut self, by: usize) {
+        let s = |span: &mut Span| {
+            span.start += by;
+            span.end += by;
+        };
+        for binding in self.bindings.values_mut() {
+            s(&mut binding.name_span);
+            s(&mut binding.statement);
+            binding.value.shift(by);
+        }
+        for (_, span) in &mut self.bare_annotations {
+            s(span);
+        }
+        if let Some(doc) = &mut self.docstring {
+            s(&mut doc.span);
+            if let Some(line) = &mut doc.revision_id {
+                s(&mut line.span);
+            }
+            if let Some(line) = &mut doc.revises {
+                s(&mut line.span);
+            }
+        }
+        if let Some(err) = &mut self.syntax_error {
+            s(&mut err.span);
+        }
+    }
+}
+
+/// What kind of block the indented lines that follow belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    /// No block is open; an indented line is an error.
+    None,
+    /// `def`/`class`: bindings are local.
+    Local,
+    /// `if`/`try`/`for`/`while`/`with`/`match`: bindings are conditional.
+    Conditional(&'static str),
+}
+
+struct Reader<'s, 'm> {
+    src: &'s str,
+    module: &'m mut ParsedModule,
+    block: Block,
+    first_statement: bool,
+}
+
+const COMPOUND: [&str; 12] = [
+    "if", "elif", "else", "try", "except", "finally", "for", "while", "with", "async", "match",
+    "case",
+];
+
+impl Reader<'_, '_> {
+    fn text(&self, tok: &Token) -> &str {
+        &self.src[tok.span.start..tok.span.end]
+    }
+
+    fn is_op(&self, tok: &Token, op: &str) -> bool {
+        tok.kind == TokKind::Op && self.text(tok) == op
+    }
+
+    fn error(&mut self, message: impl Into<String>, span: Span) {
+        if self.module.syntax_error.is_none() {
+            self.module.syntax_error = Some(SyntaxError {
+                message: message.into(),
+                span,
+            });
+        }
+    }
+
+    fn line(&mut self, line: &LogicalLine) {
+        if self.module.syntax_error.is_some() {
+            return;
+        }
+        let Some(first) = line.tokens.first() else {
+            return;
+        };
+        if line.indented {
+            match self.block {
+                Block::None => self.error("unexpected indent", first.span),
+                Block::Local => {}
+                Block::Conditional(kind) => self.conditional_body(&line.tokens, kind),
+            }
+            return;
+        }
+        self.block = Block::None;
+        let statements = split_top(self.src, &line.tokens, |t| self.is_op(t, ";"));
+        for statement in statements {
+            if statement.is_empty() {
+                continue;
+            }
+            self.statement(statement);
+            self.first_statement = false;
+        }
+    }
+
+    /// Bindings of our names anywhere in a conditional block are not static.
+    fn conditional_body(&mut self, tokens: &[Token], kind: &'static str) {
+        // A nested def/class inside the block binds locally.
+        if let Some(first) = tokens.first()
+            && matches!(self.text(first), "def" | "class" | "@")
+        {
+            return;
+        }
+        for (i, tok) in tokens.iter().enumerate() {
+            if tok.kind != TokKind::Name {
+                continue;
+            }
+            let Some(attr) = Attr::from_name(self.text(tok)) else {
+                continue;
+            };
+            let after_dot = i > 0 && self.is_op(&tokens[i - 1], ".");
+            let binds = tokens.get(i + 1).is_some_and(|next| {
+                ["=", ":", ":="].contains(&self.text(next))
+                    || self.text(next).ends_with('=') && self.text(next) != "=="
+            }) || (i > 0
+                && ["import", "as", "for", "del", ","].contains(&self.text(&tokens[i - 1])));
+            if binds && !after_dot {
+                let end = tokens.last().map_or(tok.span.end, |t| t.span.end);
+                self.bind(
+                    attr,
+                    Value::Dynamic {
+                        reason: format!("assigned inside a module-level `{kind}` block"),
+                        span: Span::new(tok.span.start, end),
+                    },
+                    tok.span,
+                    Span::new(tok.span.start, end),
+                );
+            }
+        }
+    }
+
+    fn bind(&mut self, attr: Attr, value: Value, name_span: Span, statement: Span) {
+        self.module.bindings.insert(
+            attr,
+            Binding {
+                value,
+                name_span,
+                statement,
+            },
+        );
+    }
+
+    fn statement(&mut self, tokens: &[Token]) {
+        let first = &tokens[0];
+        let head = self.text(first).to_owned();
+        let span = Span::new(first.span.start, tokens[tokens.len() - 1].span.end);
+        let ends_with_colon = tokens.last().is_some_and(|t| self.is_op(t, ":"));
+
+        if first.kind == TokKind::Name && (head == "def" || head == "class")
+            || self.is_op(first, "@")
+        {
+            if ends_with_colon {
+                self.block = Block::Local;
+            } else if head != "@" && !self.has_top_colon(tokens) {
+                self.error("invalid syntax", span);
+            }
+            return;
+        }
+        if first.kind == TokKind::Name
+            && COMPOUND.contains(&head.as_str())
+            && self.has_top_colon(tokens)
+        {
+            // `match`/`case` are soft keywords: `match = 1` is an assignment.
+            let is_assignment = tokens.get(1).is_some_and(|t| self.is_op(t, "="));
+            if !is_assignment {
+                let kind = COMPOUND.into_iter().find(|k| *k == head).unwrap_or("if");
+                let kind = match kind {
+                    "elif" | "else" => "if",
+                    "except" | "finally" => "try",
+                    "async" => "with",
+                    "case" => "match",
+                    other => other,
+                };
+                if ends_with_colon {
+                    self.block = Block::Conditional(kind);
+                } else {
+                    // Inline body: `if x: revision = "a"`.
+                    let colon = tokens.iter().position(|t| self.is_op(t, ":")).unwrap_or(0);
+                    self.conditional_body(&tokens[colon + 1..], kind);
+                }
+                return;
+            }
+        }
+        if first.kind == TokKind::Name && (head == "import" || head == "from") {
+            self.imports(tokens);
+            return;
+        }
+        if first.kind == TokKind::Name && head == "del" {
+            for tok in &tokens[1..] {
+                if let Some(attr) = Attr::from_name(self.text(tok)) {
+                    self.bind(
+                        attr,
+                        Value::Dynamic {
+                            reason: "deleted with `del`".into(),
+                            span,
+                        },
+                        tok.span,
+                        span,
+                    );
+                }
+            }
+            return;
+        }
+        self.walrus(tokens);
+        let parts = split_top(self.src, tokens, |t| self.is_op(t, "="));
+        if parts.len() == 1 {
+            self.expression_statement(tokens, span);
+            return;
+        }
+        let (value_tokens, targets) = parts.split_last().unwrap_or((&parts[0], &[]));
+        let value = value::parse_value(self.src, value_tokens);
+        for (index, target) in targets.iter().enumerate() {
+            self.target(target, index == 0, &value, span);
+        }
+    }
+
+    fn has_top_colon(&self, tokens: &[Token]) -> bool {
+        let mut depth = 0i32;
+        for tok in tokens {
+            if tok.kind == TokKind::Op {
+                match self.text(tok) {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => depth -= 1,
+                    ":" if depth == 0 => return true,
+                    _ => {}
+                }
+            }
+        }
+        false
+    }
+
+    fn walrus(&mut self, tokens: &[Token]) {
+        for pair in tokens.windows(2) {
+            if self.is_op(&pair[1], ":=")
+                && let Some(attr) = Attr::from_name(self.text(&pair[0]))
+            {
+                let span = Span::new(pair[0].span.start, pair[1].span.end);
+                self.bind(
+                    attr,
+                    Value::Dynamic {
+                        reason: "bound by an assignment expression (`:=`)".into(),
+                        span,
+                    },
+                    pair[0].span,
+                    span,
+                );
+            }
+        }
+    }
+
+    fn imports(&mut self, tokens: &[Token]) {
+        // `import a as revision`, `from x import revision`, `from x import (a as depends_on)`.
+        let import_at = tokens
+            .iter()
+            .position(|t| self.text(t) == "import")
+            .unwrap_or(0);
+        let span = Span::new(tokens[0].span.start, tokens[tokens.len() - 1].span.end);
+        let names = &tokens[import_at + 1..];
+        for (i, tok) in names.iter().enumerate() {
+            let Some(attr) = Attr::from_name(self.text(tok)) else {
+                continue;
+            };
+            let next = names.get(i + 1).map(|t| self.text(t));
+            let is_bound_name = !matches!(next, Some("as") | Some("."))
+                && !(i > 0 && self.text(&names[i - 1]) == ".");
+            if is_bound_name {
+                self.bind(
+                    attr,
+                    Value::Dynamic {
+                        reason: "imported from another module".into(),
+                        span,
+                    },
+                    tok.span,
+                    span,
+                );
+            }
+        }
+    }
+
+    fn expression_statement(&mut self, tokens: &[Token], span: Span) {
+        // Augmented assignment: `revision += "x"`.
+        if let [name, op, ..] = tokens
+            && let Some(attr) = Attr::from_name(self.text(name))
+            && op.kind == TokKind::Op
+            && self.text(op).ends_with('=')
+            && !["==", "<=", ">=", "!="].contains(&self.text(op))
+        {
+            self.bind(
+                attr,
+                Value::Dynamic {
+                    reason: format!("changed with `{}`", self.text(op)),
+                    span,
+                },
+                name.span,
+                span,
+            );
+            return;
+        }
+        // Bare annotation: `down_revision: str` binds nothing.
+        if let [name, colon, ..] = tokens
+            && self.is_op(colon, ":")
+            && let Some(attr) = Attr::from_name(self.text(name))
+        {
+            self.module.bare_annotations.push((attr, span));
+            return;
+        }
+        // The module docstring: the first statement, a string expression.
+        if self.first_statement
+            && let Value::Str { value, span: vspan } = value::parse_value(self.src, tokens)
+            && tokens
+                .iter()
+                .all(|t| matches!(&t.kind, TokKind::Str(s) if !s.bytes && !s.interpolated))
+        {
+            let single_body = match tokens {
+                [tok] => match &tok.kind {
+                    TokKind::Str(s) => Some(s.body),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let header = |key: &str| header_line(self.src, &value, single_body, key);
+            self.module.docstring = Some(Docstring {
+                revision_id: header("Revision ID:"),
+                revises: header("Revises:"),
+                text: value,
+                span: vspan,
+            });
+        }
+    }
+
+    fn target(&mut self, target: &[Token], first: bool, value: &Value, statement: Span) {
+        // `name` or `name: annotation`
+        let name = &target[0];
+        let simple =
+            target.len() == 1 || (first && target.len() > 2 && self.is_op(&target[1], ":"));
+        if name.kind == TokKind::Name && simple {
+            if let Some(attr) = Attr::from_name(self.text(name)) {
+                self.bind(attr, value.clone(), name.span, statement);
+            }
+            return;
+        }
+        // Unpacking: `revision, down_revision = ...` binds, but not statically.
+        for (i, tok) in target.iter().enumerate() {
+            let Some(attr) = Attr::from_name(self.text(tok)) else {
+                continue;
+            };
+            let attribute_or_item =
+                i > 0 && (self.is_op(&target[i - 1], ".") || self.is_op(&target[i - 1], "["));
+            let subscripted = target
+                .get(i + 1)
+                .is_some_and(|t| self.is_op(t, "[") || self.is_op(t, "."));
+            if tok.kind == TokKind::Name && !attribute_or_item && !subscripted {
+                self.bind(
+                    attr,
+                    Value::Dynamic {
+                        reason: "bound by unpacking".into(),
+                        span: statement,
+                    },
+                    tok.span,
+                    statement,
+                );
+            }
+        }
+    }
+}
+
+/// The value of a `Key: value` header line in a docstring, with its span when
+/// the docstring is a single literal without escapes before the line.
+fn header_line(src: &str, text: &str, body: Option<Span>, key: &str) -> Option<HeaderLine> {
+    let line = text.lines().find(|l| l.trim_start().starts_with(key))?;
+    let value = line.trim_start()[key.len()..].trim().to_owned();
+    let span = body
+        .and_then(|body| {
+            let raw = &src[body.start..body.end];
+            let at = raw.find(key)?;
+            let after = at + key.len();
+            let rest = &raw[after..];
+            let lead = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let start = body.start + after + lead;
+            let len = rest[lead..].find(['\n', '\r']).unwrap_or(rest.len() - lead);
+            let trimmed = rest[lead..lead + len].trim_end().len();
+            Some(Span::new(start, start + trimmed))
+        })
+        .unwrap_or_default();
+    Some(HeaderLine { value, span })
+}
+
+/// Split tokens on a separator at bracket depth 0.
+fn split_top<'t>(
+    src: &str,
+    tokens: &'t [Token],
+    is_sep: impl Fn(&Token) -> bool,
+) -> Vec<&'t [Token]> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, tok) in tokens.iter().enumerate() {
+        if tok.kind == TokKind::Op {
+            match &src[tok.span.start..tok.span.end] {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth == 0 && is_sep(tok) {
+            parts.push(&tokens[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&tokens[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! Byte offsets to line/column, computed only at the edges.
+
+use crate::report::{Position, Span};
+
+/// Line starts of a text, for converting byte offsets to positions.
+#[derive(Debug, Clone)]
+pub(crate) struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Index the line starts (`\n`, `\r\n` and lone `\r` end a line, as in Python).
+    pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { text, starts }
+    }
+
+    /// The 1-based position of a byte offset (clamped to the text, snapped
+    /// back to a character boundary).
+    pub(crate) fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let column = self.text[self.starts[line]..offset].chars().count() + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// Start and end positions of a span.
+    pub(crate) fn span(&self, span: Span) -> (Position, Position) {
+        (self.position(span.start), self.position(span.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_all_newline_kinds() {
+        let index = LineIndex::new("ab\r\ncé\rx\ny");
+        assert_eq!(index.position(0), Position { line: 1, column: 1 });
+        assert_eq!(index.position(4), Position { line: 2, column: 1 });
+        // 'é' is two bytes; the offset after it is column 3.
+        assert_eq!(index.position(7), Position { line: 2, column: 3 });
+        assert_eq!(index.position(8), Position { line: 3, column: 1 });
+        assert_eq!(index.position(10), Position { line: 4, column: 1 });
+        // Inside a multi-byte character snaps back.
+        assert_eq!(index.position(6), Position { line: 2, column: 2 });
+        assert_eq!(index.position(999), Position { line: 4, column: 2 });
+    }
+}
