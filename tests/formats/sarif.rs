@@ -5,9 +5,10 @@ use crate::{clean, incident, revguard, root, stdout};
 
 fn validate(sarif: &serde_json::Value) -> Vec<String> {
     let schema_path = root().join("tests/formats/sarif-schema-2.1.0.json");
-    let schema: serde_json::Value =
+    let mut schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("vendored schema"))
             .expect("schema JSON");
+    fix_language_pattern(&mut schema);
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -16,6 +17,28 @@ fn validate(sarif: &serde_json::Value) -> Vec<String> {
         .iter_errors(sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect()
+}
+
+/// The official schema's `language` pattern,
+/// `^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`, has a stray `]` that ECMA-262
+/// regexes accept as a literal but Rust's regex engine rejects, so the
+/// validator refuses to compile the schema. revguard never emits `language`;
+/// the pattern is replaced by the intended one in memory only.
+fn fix_language_pattern(value: &mut serde_json::Value) {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "pattern" && *child == BROKEN {
+                    *child = serde_json::json!("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+                } else {
+                    fix_language_pattern(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(fix_language_pattern),
+        _ => {}
+    }
 }
 
 #[test]
