@@ -92,7 +92,15 @@ impl Plugin {
             ("", &["apiVersion", "kind", "metadata", "spec"]),
             (
                 "spec",
-                &["version", "init", "generate", "discover", "parameters", "preserveFileMode", "provideGitCreds"],
+                &[
+                    "version",
+                    "init",
+                    "generate",
+                    "discover",
+                    "parameters",
+                    "preserveFileMode",
+                    "provideGitCreds",
+                ],
             ),
             ("spec.discover", &["fileName", "find"]),
             ("spec.parameters", &["static", "dynamic"]),
@@ -107,15 +115,35 @@ impl Plugin {
             if let Some(map) = node.and_then(Value::as_mapping) {
                 for key in map.keys().filter_map(Value::as_str) {
                     if !keys.contains(&key) {
-                        unknown_keys.push(format!("{at}.{key}").trim_start_matches('.').to_string());
+                        unknown_keys
+                            .push(format!("{at}.{key}").trim_start_matches('.').to_string());
                     }
                 }
             }
         }
-        let announcement_keys = ["name", "title", "tooltip", "required", "itemType", "collectionType", "string", "array", "map"];
-        if let Some(seq) = spec.get("parameters").and_then(|p| p.get("static")).and_then(Value::as_sequence) {
+        let announcement_keys = [
+            "name",
+            "title",
+            "tooltip",
+            "required",
+            "itemType",
+            "collectionType",
+            "string",
+            "array",
+            "map",
+        ];
+        if let Some(seq) = spec
+            .get("parameters")
+            .and_then(|p| p.get("static"))
+            .and_then(Value::as_sequence)
+        {
             for p in seq {
-                for key in p.as_mapping().into_iter().flat_map(|m| m.keys()).filter_map(Value::as_str) {
+                for key in p
+                    .as_mapping()
+                    .into_iter()
+                    .flat_map(|m| m.keys())
+                    .filter_map(Value::as_str)
+                {
                     if !announcement_keys.contains(&key) {
                         unknown_keys.push(format!("spec.parameters.static[].{key}"));
                     }
@@ -125,15 +153,24 @@ impl Plugin {
         let discover = spec.get("discover");
         Ok(Plugin {
             name,
-            version: spec.get("version").and_then(Value::as_str).map(String::from),
+            version: spec
+                .get("version")
+                .and_then(Value::as_str)
+                .map(String::from),
             init: argv_of(spec.get("init")),
             generate,
             discover_file_name: discover
                 .and_then(|d| d.get("fileName"))
                 .and_then(Value::as_str)
                 .map(String::from),
-            discover_find_command: discover.and_then(|d| d.get("find")).and_then(|f| argv_of(Some(f))).filter(|a| !a.is_empty()),
-            preserve_file_mode: spec.get("preserveFileMode").and_then(Value::as_bool).unwrap_or(false),
+            discover_find_command: discover
+                .and_then(|d| d.get("find"))
+                .and_then(|f| argv_of(Some(f)))
+                .filter(|a| !a.is_empty()),
+            preserve_file_mode: spec
+                .get("preserveFileMode")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             unknown_keys,
             raw,
         })
@@ -178,7 +215,14 @@ fn uuid() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", nanos as u32, std::process::id() & 0xffff, n & 0xfff, (nanos >> 32) & 0xfff, nanos as u64 & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        nanos as u32,
+        std::process::id() & 0xffff,
+        n & 0xfff,
+        (nanos >> 32) & 0xfff,
+        nanos as u64 & 0xffff_ffff_ffff
+    )
 }
 
 impl Tree {
@@ -187,7 +231,11 @@ impl Tree {
     pub fn build(source: &Path, work: &Path, exclusions: &[&str], preserve_mode: bool) -> Tree {
         let root = work.join("_cmp_server").join(uuid());
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::set_permissions(work.join("_cmp_server"), std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(
+            work.join("_cmp_server"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
         copy_dir(source, source, &root, exclusions, preserve_mode);
         Tree { root }
     }
@@ -224,7 +272,10 @@ impl Tree {
 }
 
 fn copy_dir(base: &Path, dir: &Path, dest_root: &Path, exclusions: &[&str], preserve_mode: bool) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -243,12 +294,20 @@ fn copy_dir(base: &Path, dir: &Path, dest_root: &Path, exclusions: &[&str], pres
         } else if ft.is_file() {
             std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
             std::fs::copy(&path, &dest).unwrap();
-            let mode = if preserve_mode { meta.permissions().mode() & 0o777 } else { 0o644 };
+            let mode = if preserve_mode {
+                meta.permissions().mode() & 0o777
+            } else {
+                0o644
+            };
             std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
         } else if ft.is_symlink() {
             // Relativize; reject links that leave the tree (`illegal filepath in symlink`).
             let target = std::fs::read_link(&path).unwrap();
-            let resolved = if target.is_absolute() { target.clone() } else { rel.parent().unwrap().join(&target) };
+            let resolved = if target.is_absolute() {
+                target.clone()
+            } else {
+                rel.parent().unwrap().join(&target)
+            };
             let mut depth: i32 = 0;
             for c in resolved.components() {
                 match c {
@@ -257,7 +316,11 @@ fn copy_dir(base: &Path, dir: &Path, dest_root: &Path, exclusions: &[&str], pres
                     Component::RootDir | Component::Prefix(_) => depth = i32::MIN / 2,
                     Component::CurDir => {}
                 }
-                assert!(depth >= 0, "illegal filepath in symlink {rel_str} -> {}", target.display());
+                assert!(
+                    depth >= 0,
+                    "illegal filepath in symlink {rel_str} -> {}",
+                    target.display()
+                );
             }
             std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
             symlink(&target, &dest).unwrap();
@@ -309,14 +372,18 @@ impl App {
             target_revision: "main".into(),
             revision: "4f1c2d3e5a6b7c8d9e0f11223344556677889900".into(),
             kube_version: "1.33.2".into(),
-            kube_api_versions: "apps/v1,apps/v1/Deployment,batch/v1,batch/v1/Job,v1,v1/ConfigMap,v1/Service".into(),
+            kube_api_versions:
+                "apps/v1,apps/v1/Deployment,batch/v1,batch/v1/Job,v1,v1/ConfigMap,v1/Service".into(),
             plugin_env: Vec::new(),
             parameters: Some(None),
         }
     }
 
     pub fn param(mut self, name: &str, value: ParamValue) -> App {
-        let list = self.parameters.get_or_insert(None).get_or_insert_with(Vec::new);
+        let list = self
+            .parameters
+            .get_or_insert(None)
+            .get_or_insert_with(Vec::new);
         list.push((name.to_string(), value));
         self
     }
@@ -343,11 +410,20 @@ impl App {
             ("ARGOCD_APP_NAMESPACE".into(), self.namespace.clone()),
             ("ARGOCD_APP_PROJECT_NAME".into(), self.project.clone()),
             ("ARGOCD_APP_REVISION".into(), r.clone()),
-            ("ARGOCD_APP_REVISION_SHORT".into(), r[..7.min(r.len())].to_string()),
-            ("ARGOCD_APP_REVISION_SHORT_8".into(), r[..8.min(r.len())].to_string()),
+            (
+                "ARGOCD_APP_REVISION_SHORT".into(),
+                r[..7.min(r.len())].to_string(),
+            ),
+            (
+                "ARGOCD_APP_REVISION_SHORT_8".into(),
+                r[..8.min(r.len())].to_string(),
+            ),
             ("ARGOCD_APP_SOURCE_PATH".into(), self.path.clone()),
             ("ARGOCD_APP_SOURCE_REPO_URL".into(), self.repo_url.clone()),
-            ("ARGOCD_APP_SOURCE_TARGET_REVISION".into(), self.target_revision.clone()),
+            (
+                "ARGOCD_APP_SOURCE_TARGET_REVISION".into(),
+                self.target_revision.clone(),
+            ),
             ("KUBE_VERSION".into(), self.kube_version.clone()),
             ("KUBE_API_VERSIONS".into(), self.kube_api_versions.clone()),
         ]
@@ -374,7 +450,10 @@ impl App {
                         ParamValue::Map(m) => json!({"name": name, "map": m}),
                     })
                     .collect();
-                env.push(("ARGOCD_APP_PARAMETERS".into(), serde_json::to_string(&json).unwrap()));
+                env.push((
+                    "ARGOCD_APP_PARAMETERS".into(),
+                    serde_json::to_string(&json).unwrap(),
+                ));
                 for (name, v) in params {
                     let esc = escape_param(name);
                     match v {
@@ -386,7 +465,10 @@ impl App {
                         }
                         ParamValue::Map(m) => {
                             for (k, item) in m {
-                                env.push((format!("PARAM_{esc}_{}", escape_param(k)), item.clone()));
+                                env.push((
+                                    format!("PARAM_{esc}_{}", escape_param(k)),
+                                    item.clone(),
+                                ));
                             }
                         }
                     }
@@ -402,7 +484,11 @@ pub fn escape_param(name: &str) -> String {
     name.chars()
         .map(|c| {
             let c = c.to_ascii_uppercase();
-            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' { c } else { '_' }
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
         })
         .collect()
 }
@@ -414,7 +500,10 @@ pub fn expand(value: &str, vars: &[(String, String)]) -> String {
         if name == "$" {
             return "$".into();
         }
-        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        vars.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     };
     let chars: Vec<char> = value.chars().collect();
     let mut out = String::new();
@@ -469,10 +558,19 @@ fn look_path(cmd: &str, env: &[(String, String)]) -> PathBuf {
     if cmd.contains('/') {
         return PathBuf::from(cmd);
     }
-    let path = env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
+    let path = env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     for dir in path.split(':') {
         let candidate = Path::new(dir).join(cmd);
-        if candidate.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false) {
+        if candidate
+            .metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+        {
             return candidate;
         }
     }
@@ -480,7 +578,12 @@ fn look_path(cmd: &str, env: &[(String, String)]) -> PathBuf {
 }
 
 /// Step 5: run argv with exactly `env` in `cwd`, own process group, deadline.
-pub fn run_command(argv: &[String], cwd: &Path, env: &[(String, String)], deadline: Duration) -> Run {
+pub fn run_command(
+    argv: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    deadline: Duration,
+) -> Run {
     let start = Instant::now();
     let mut child = Command::new(look_path(&argv[0], env))
         .arg0(&argv[0])
@@ -517,11 +620,15 @@ pub fn run_command(argv: &[String], cwd: &Path, env: &[(String, String)], deadli
             timed_out = true;
             match term_sent {
                 None => {
-                    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+                    let _ = Command::new("kill")
+                        .args(["-TERM", "--", &format!("-{pgid}")])
+                        .status();
                     term_sent = Some(Instant::now());
                 }
                 Some(t) if t.elapsed() > Duration::from_secs(5) => {
-                    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).status();
+                    let _ = Command::new("kill")
+                        .args(["-KILL", "--", &format!("-{pgid}")])
+                        .status();
                 }
                 _ => {}
             }
@@ -555,7 +662,11 @@ impl Run {
             Some(c) => format!("exit status {c}"),
             None => "signal: killed".into(),
         };
-        format!("`{}` failed {status}: {}", argv.join(" "), self.stderr.trim())
+        format!(
+            "`{}` failed {status}: {}",
+            argv.join(" "),
+            self.stderr.trim()
+        )
     }
 
     /// The whole Application condition message, as of Argo CD 3.x.
@@ -581,7 +692,10 @@ pub fn judge_manifests(stdout: &[u8]) -> Result<Vec<Value>, String> {
     } else {
         for doc in serde_yaml_ng::Deserializer::from_str(text) {
             use serde::Deserialize;
-            docs.push(Value::deserialize(doc).map_err(|e| format!("failed to unmarshal manifest: {e}"))?);
+            docs.push(
+                Value::deserialize(doc)
+                    .map_err(|e| format!("failed to unmarshal manifest: {e}"))?,
+            );
         }
     }
     let mut objects = Vec::new();
@@ -589,10 +703,21 @@ pub fn judge_manifests(stdout: &[u8]) -> Result<Vec<Value>, String> {
         if doc.is_null() {
             continue;
         }
-        let kind = doc.get("kind").and_then(Value::as_str).ok_or("Object 'Kind' is missing")?.to_string();
+        let kind = doc
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or("Object 'Kind' is missing")?
+            .to_string();
         if kind.ends_with("List") && doc.get("items").is_some() {
-            for item in doc.get("items").and_then(Value::as_sequence).into_iter().flatten() {
-                item.get("kind").and_then(Value::as_str).ok_or("Object 'Kind' is missing")?;
+            for item in doc
+                .get("items")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                item.get("kind")
+                    .and_then(Value::as_str)
+                    .ok_or("Object 'Kind' is missing")?;
                 objects.push(item.clone());
             }
         } else {
@@ -619,7 +744,10 @@ pub struct Generated {
 
 impl Generated {
     pub fn run(&self) -> &Run {
-        self.generate.as_ref().or(self.init.as_ref()).expect("a command ran")
+        self.generate
+            .as_ref()
+            .or(self.init.as_ref())
+            .expect("a command ran")
     }
     pub fn ok(&self) -> bool {
         self.run().code == Some(0) && self.init.as_ref().is_none_or(|r| r.code == Some(0))
@@ -655,23 +783,45 @@ impl Sidecar {
             let failed = run.code != Some(0);
             init = Some(run);
             if failed {
-                return Generated { init, generate: None, tree, app_dir };
+                return Generated {
+                    init,
+                    generate: None,
+                    tree,
+                    app_dir,
+                };
             }
         }
-        let generate = Some(run_command(&self.plugin.generate, &app_dir, &env, self.deadline));
-        Generated { init, generate, tree, app_dir }
+        let generate = Some(run_command(
+            &self.plugin.generate,
+            &app_dir,
+            &env,
+            self.deadline,
+        ));
+        Generated {
+            init,
+            generate,
+            tree,
+            app_dir,
+        }
     }
 }
 
 /// `filepath.Glob` on one pattern (only the last component may have `*`/`?`).
 fn glob_exists(pattern: &Path) -> bool {
-    let Some(name) = pattern.file_name().map(|n| n.to_string_lossy().to_string()) else { return false };
-    let Some(dir) = pattern.parent() else { return false };
+    let Some(name) = pattern.file_name().map(|n| n.to_string_lossy().to_string()) else {
+        return false;
+    };
+    let Some(dir) = pattern.parent() else {
+        return false;
+    };
     if !name.contains(['*', '?']) {
         return std::fs::symlink_metadata(pattern).is_ok();
     }
     std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).any(|e| go_match(&name, &e.file_name().to_string_lossy())))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .any(|e| go_match(&name, &e.file_name().to_string_lossy()))
+        })
         .unwrap_or(false)
 }
 
@@ -682,7 +832,10 @@ fn emulator_self_checks() {
     assert!(!go_match("*.py", "a/b.py"));
     assert!(go_match("a/?.py", "a/b.py"));
     let vars = vec![("ARGOCD_APP_NAME".to_string(), "billing".to_string())];
-    assert_eq!(expand("$ARGOCD_APP_NAME-${ARGOCD_APP_NAME}", &vars), "billing-billing");
+    assert_eq!(
+        expand("$ARGOCD_APP_NAME-${ARGOCD_APP_NAME}", &vars),
+        "billing-billing"
+    );
     assert_eq!(expand("$$HOME $NOPE.", &vars), "$HOME .");
     assert_eq!(escape_param("image.tag"), "IMAGE_TAG");
     assert_eq!(escape_param("renderer-args"), "RENDERER_ARGS");

@@ -7,27 +7,59 @@ use crate::{copy_plain, fixture, plugin_yaml, repo_dir, tools};
 use serde_yaml_ng::Value;
 
 /// The knobs `revguard argocd generate` understands (host/src/argocd/config.rs).
-const KNOBS: &[&str] = &["migrations", "policy", "expected-head", "renderer", "renderer-args", "allow-empty"];
+const KNOBS: &[&str] = &[
+    "migrations",
+    "policy",
+    "expected-head",
+    "renderer",
+    "renderer-args",
+    "allow-empty",
+];
 
 #[test]
 fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
     let plugin = Plugin::load(&plugin_yaml()).unwrap();
-    assert!(plugin.unknown_keys.is_empty(), "keys Argo CD would silently ignore: {:?}", plugin.unknown_keys);
-    assert_eq!(plugin.raw["apiVersion"].as_str(), Some("argoproj.io/v1alpha1"));
+    assert!(
+        plugin.unknown_keys.is_empty(),
+        "keys Argo CD would silently ignore: {:?}",
+        plugin.unknown_keys
+    );
+    assert_eq!(
+        plugin.raw["apiVersion"].as_str(),
+        Some("argoproj.io/v1alpha1")
+    );
     assert_eq!(plugin.name, "revguard");
     assert_eq!(plugin.version.as_deref(), Some("v1"));
-    assert_eq!(plugin.generate, ["revguard", "argocd", "generate"], "short argv keeps the UI message readable");
+    assert_eq!(
+        plugin.generate,
+        ["revguard", "argocd", "generate"],
+        "short argv keeps the UI message readable"
+    );
     assert!(plugin.init.is_none(), "no init step");
-    assert!(plugin.discover_file_name.is_none() && plugin.discover_find_command.is_none(), "discovery is opt-in");
+    assert!(
+        plugin.discover_file_name.is_none() && plugin.discover_find_command.is_none(),
+        "discovery is opt-in"
+    );
     assert!(!plugin.preserve_file_mode);
     assert_eq!(plugin.raw["spec"]["provideGitCreds"].as_bool(), Some(false));
-    let statics = plugin.raw["spec"]["parameters"]["static"].as_sequence().unwrap();
-    let names: Vec<&str> = statics.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let statics = plugin.raw["spec"]["parameters"]["static"]
+        .as_sequence()
+        .unwrap();
+    let names: Vec<&str> = statics
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, KNOBS);
     for p in statics {
         let name = p["name"].as_str().unwrap();
-        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()), "{name}: title");
-        assert!(p["tooltip"].as_str().is_some_and(|t| t.len() > 20), "{name}: tooltip");
+        assert!(
+            p["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{name}: title"
+        );
+        assert!(
+            p["tooltip"].as_str().is_some_and(|t| t.len() > 20),
+            "{name}: tooltip"
+        );
         match p.get("collectionType").and_then(Value::as_str) {
             None | Some("string") => assert!(p["string"].is_string(), "{name}: string default"),
             Some("array") => assert!(p["array"].is_sequence(), "{name}: array default"),
@@ -38,7 +70,9 @@ fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
 
 #[test]
 fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
-    let Some(kubectl) = tools::kubectl() else { return };
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
     // examples/argocd-install/kustomization.yaml as shipped, with the two
     // remote references (Argo CD's install.yaml, revguard's plugin/ at a tag)
     // pointed at local copies: a stub repo-server Deployment and this
@@ -47,14 +81,22 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
     copy_plain(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
     let overlay = tmp.path().join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
-    let text = std::fs::read_to_string(repo_dir().join("plugin/examples/argocd-install/kustomization.yaml")).unwrap();
-    let install_url = "https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml";
+    let text = std::fs::read_to_string(
+        repo_dir().join("plugin/examples/argocd-install/kustomization.yaml"),
+    )
+    .unwrap();
+    let install_url =
+        "https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml";
     let component_url = "https://github.com/revguard/revguard//plugin?ref=v0.1.0";
     assert!(text.contains(install_url), "the overlay pins Argo CD 3.5.1");
-    assert!(text.contains(component_url), "the overlay uses the plugin/ component");
+    assert!(
+        text.contains(component_url),
+        "the overlay uses the plugin/ component"
+    );
     std::fs::write(
         overlay.join("kustomization.yaml"),
-        text.replace(install_url, "argocd-repo-server.yaml").replace(component_url, "../plugin"),
+        text.replace(install_url, "argocd-repo-server.yaml")
+            .replace(component_url, "../plugin"),
     )
     .unwrap();
     std::fs::copy(
@@ -62,25 +104,54 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
         overlay.join("argocd-repo-server.yaml"),
     )
     .unwrap();
-    let out = std::process::Command::new(kubectl).arg("kustomize").arg(&overlay).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(kubectl)
+        .arg("kustomize")
+        .arg(&overlay)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let docs = crate::emulator::judge_manifests(&out.stdout).unwrap();
 
-    let cm = docs.iter().find(|d| d["kind"].as_str() == Some("ConfigMap")).expect("plugin ConfigMap");
+    let cm = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("ConfigMap"))
+        .expect("plugin ConfigMap");
     let cm_name = cm["metadata"]["name"].as_str().unwrap();
     assert!(cm_name.starts_with("revguard-cmp-plugin-"));
     assert_eq!(cm["metadata"]["namespace"].as_str(), Some("argocd"));
-    assert_eq!(cm["data"]["plugin.yaml"].as_str().unwrap(), std::fs::read_to_string(plugin_yaml()).unwrap());
+    assert_eq!(
+        cm["data"]["plugin.yaml"].as_str().unwrap(),
+        std::fs::read_to_string(plugin_yaml()).unwrap()
+    );
 
-    let deploy = docs.iter().find(|d| d["kind"].as_str() == Some("Deployment")).unwrap();
+    let deploy = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Deployment"))
+        .unwrap();
     let pod = &deploy["spec"]["template"]["spec"];
     let containers = pod["containers"].as_sequence().unwrap();
     assert_eq!(containers.len(), 2);
-    let sidecar = containers.iter().find(|c| c["name"].as_str() == Some("revguard")).expect("revguard sidecar");
-    assert_eq!(sidecar["command"][0].as_str(), Some("/var/run/argocd/argocd-cmp-server"));
-    assert_eq!(sidecar["image"].as_str(), Some("ghcr.io/revguard/revguard-argocd-cmp:0.1.0-argocd-v3.5.1"));
+    let sidecar = containers
+        .iter()
+        .find(|c| c["name"].as_str() == Some("revguard"))
+        .expect("revguard sidecar");
+    assert_eq!(
+        sidecar["command"][0].as_str(),
+        Some("/var/run/argocd/argocd-cmp-server")
+    );
+    assert_eq!(
+        sidecar["image"].as_str(),
+        Some("ghcr.io/revguard/revguard-argocd-cmp:0.1.0-argocd-v3.5.1")
+    );
     assert_eq!(sidecar["securityContext"]["runAsUser"].as_u64(), Some(999));
-    assert_eq!(sidecar["securityContext"]["runAsNonRoot"].as_bool(), Some(true));
+    assert_eq!(
+        sidecar["securityContext"]["runAsNonRoot"].as_bool(),
+        Some(true)
+    );
     let mounts: Vec<(String, String, Option<String>)> = sidecar["volumeMounts"]
         .as_sequence()
         .unwrap()
@@ -95,52 +166,88 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
         .collect();
     let expect = |name: &str, path: &str, sub: Option<&str>| {
         assert!(
-            mounts.iter().any(|(n, p, s)| n == name && p == path && s.as_deref() == sub),
+            mounts
+                .iter()
+                .any(|(n, p, s)| n == name && p == path && s.as_deref() == sub),
             "mount {name} -> {path} missing in {mounts:?}"
         );
     };
     assert_eq!(mounts.len(), 4, "{mounts:?}");
     expect("var-files", "/var/run/argocd", None);
     expect("plugins", "/home/argocd/cmp-server/plugins", None);
-    expect("revguard-cmp-plugin", "/home/argocd/cmp-server/config/plugin.yaml", Some("plugin.yaml"));
+    expect(
+        "revguard-cmp-plugin",
+        "/home/argocd/cmp-server/config/plugin.yaml",
+        Some("plugin.yaml"),
+    );
     expect("revguard-tmp", "/tmp", None);
     let volumes = pod["volumes"].as_sequence().unwrap();
-    let volume = |name: &str| volumes.iter().find(|v| v["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("volume {name}"));
-    assert!(volume("revguard-tmp")["emptyDir"].is_mapping(), "own /tmp, not the repo-server's tmp");
-    assert_eq!(volume("revguard-cmp-plugin")["configMap"]["name"].as_str(), Some(cm_name));
+    let volume = |name: &str| {
+        volumes
+            .iter()
+            .find(|v| v["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("volume {name}"))
+    };
+    assert!(
+        volume("revguard-tmp")["emptyDir"].is_mapping(),
+        "own /tmp, not the repo-server's tmp"
+    );
+    assert_eq!(
+        volume("revguard-cmp-plugin")["configMap"]["name"].as_str(),
+        Some(cm_name)
+    );
     // The stock parts are still there.
     volume("var-files");
     volume("plugins");
     volume("tmp");
-    let repo_server = containers.iter().find(|c| c["name"].as_str() == Some("argocd-repo-server")).unwrap();
+    let repo_server = containers
+        .iter()
+        .find(|c| c["name"].as_str() == Some("argocd-repo-server"))
+        .unwrap();
     assert_eq!(repo_server["volumeMounts"].as_sequence().unwrap().len(), 3);
 }
 
 #[test]
 fn dockerfile_matches_the_overlay_and_the_contract() {
     let dockerfile = std::fs::read_to_string(repo_dir().join("plugin/Dockerfile")).unwrap();
-    let install = std::fs::read_to_string(repo_dir().join("plugin/examples/argocd-install/kustomization.yaml")).unwrap();
+    let install = std::fs::read_to_string(
+        repo_dir().join("plugin/examples/argocd-install/kustomization.yaml"),
+    )
+    .unwrap();
     let version = dockerfile
         .lines()
         .find_map(|l| l.strip_prefix("ARG ARGOCD_VERSION="))
         .expect("ARG ARGOCD_VERSION=");
-    assert!(install.contains(&format!("argo-cd/{version}/manifests/install.yaml")), "same Argo CD version");
-    assert!(install.contains(&format!("argocd-{version}")), "image tag names the Argo CD version");
+    assert!(
+        install.contains(&format!("argo-cd/{version}/manifests/install.yaml")),
+        "same Argo CD version"
+    );
+    assert!(
+        install.contains(&format!("argocd-{version}")),
+        "image tag names the Argo CD version"
+    );
     assert!(dockerfile.contains("FROM quay.io/argoproj/argocd:${ARGOCD_VERSION}"));
     assert!(dockerfile.contains("/home/argocd/cmp-server/config/plugin.yaml"));
     assert!(dockerfile.contains("/usr/local/bin/revguard"));
     assert!(dockerfile.lines().any(|l| l.trim() == "USER 999"));
-    assert!(dockerfile.contains("x86_64-unknown-linux-musl"), "static binary");
+    assert!(
+        dockerfile.contains("x86_64-unknown-linux-musl"),
+        "static binary"
+    );
 }
 
 #[test]
 fn example_application_uses_the_versioned_name_and_known_parameters() {
     let plugin = Plugin::load(&plugin_yaml()).unwrap();
-    let text = std::fs::read_to_string(repo_dir().join("plugin/examples/application.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(repo_dir().join("plugin/examples/application.yaml")).unwrap();
     let app: Value = serde_yaml_ng::from_str(&text).unwrap();
     assert_eq!(app["kind"].as_str(), Some("Application"));
     let source = &app["spec"]["source"];
-    assert_eq!(source["plugin"]["name"].as_str(), Some(plugin.full_name().as_str()));
+    assert_eq!(
+        source["plugin"]["name"].as_str(),
+        Some(plugin.full_name().as_str())
+    );
     for p in source["plugin"]["parameters"].as_sequence().unwrap() {
         assert!(KNOBS.contains(&p["name"].as_str().unwrap()), "{p:?}");
     }

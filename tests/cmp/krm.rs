@@ -21,7 +21,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
         if entry.file_type().unwrap().is_file() {
-            out.insert(entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap());
+            out.insert(
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            );
         }
     }
     out
@@ -53,10 +56,18 @@ fn kpt_passes_a_healthy_package_and_leaves_it_unchanged() {
     let pkg = repo.path().join("k8s");
     let before = snapshot(&pkg);
     let (out, _) = kpt_eval(&kpt, &pkg, &[]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("[PASS]"), "{text}");
-    assert_eq!(snapshot(&pkg), before, "a validator must not change the package");
+    assert_eq!(
+        snapshot(&pkg),
+        before,
+        "a validator must not change the package"
+    );
 }
 
 #[test]
@@ -72,18 +83,32 @@ fn kpt_fails_on_a_duplicate_revision_and_reports_results() {
     let pkg = repo.path().join("k8s");
     let before = snapshot(&pkg);
     let (out, results) = kpt_eval(&kpt, &pkg, &[]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("[FAIL]"), "{text}");
-    assert!(text.contains("003_add_refund_table.py") && text.contains("003_add_invoice_index.py"), "{text}");
+    assert!(
+        text.contains("003_add_refund_table.py") && text.contains("003_add_invoice_index.py"),
+        "{text}"
+    );
     assert_eq!(snapshot(&pkg), before);
     let fn_results = results
         .iter()
-        .flat_map(|r| r.get("results").and_then(Value::as_sequence).cloned().unwrap_or_default())
+        .flat_map(|r| {
+            r.get("results")
+                .and_then(Value::as_sequence)
+                .cloned()
+                .unwrap_or_default()
+        })
         .collect::<Vec<_>>();
     assert!(
-        fn_results.iter().any(|r| r["severity"].as_str() == Some("error")
-            && r["tags"]["check"].as_str() == Some("duplicate-revision")),
+        fn_results
+            .iter()
+            .any(|r| r["severity"].as_str() == Some("error")
+                && r["tags"]["check"].as_str() == Some("duplicate-revision")),
         "results file: {results:?}"
     );
 }
@@ -94,9 +119,17 @@ fn kpt_function_config_sets_migrations_and_expected_head() {
     let repo = checkout();
     let pkg = repo.path().join("k8s");
     let (out, _) = kpt_eval(&kpt, &pkg, &["--", "migrations=..", "expected-head=003"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (out, _) = kpt_eval(&kpt, &pkg, &["--", "migrations=..", "expected-head=009"]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("expected-head"), "{text}");
 }
@@ -110,7 +143,12 @@ fn krm_direct(cwd: &Path, input: &str) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -124,14 +162,31 @@ fn krm_echoes_items_verbatim_and_appends_results() {
     .unwrap();
     let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # keep this comment\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: x # and this one\n    annotations:\n      internal.config.kubernetes.io/path: 'cm.yaml'\n      internal.config.kubernetes.io/index: '0'\n";
     let out = krm_direct(&repo.path().join("k8s"), input);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with(input), "items must be echoed verbatim:\n{stdout}");
+    assert!(
+        stdout.starts_with(input),
+        "items must be echoed verbatim:\n{stdout}"
+    );
     let list: Value = serde_yaml_ng::from_str(&stdout).unwrap();
     let results = list["results"].as_sequence().unwrap();
-    let orphan = results.iter().find(|r| r["tags"]["check"].as_str() == Some("missing-parent")).unwrap();
+    let orphan = results
+        .iter()
+        .find(|r| r["tags"]["check"].as_str() == Some("missing-parent"))
+        .unwrap();
     assert_eq!(orphan["severity"].as_str(), Some("error"));
-    assert!(orphan["file"]["path"].as_str().unwrap().ends_with("004_orphan.py"), "{orphan:?}");
+    assert!(
+        orphan["file"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("004_orphan.py"),
+        "{orphan:?}"
+    );
 
     // Not a ResourceList: a tool failure, exit 2, nothing on stdout.
     let out = krm_direct(repo.path(), "kind: ConfigMap\n");

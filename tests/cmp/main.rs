@@ -19,7 +19,10 @@ use std::time::Duration;
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 pub fn repo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -66,10 +69,21 @@ impl Lab {
         .unwrap();
         std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
         let env = vec![
-            ("PATH".to_string(), format!("{}:/usr/bin:/bin", bin.display())),
+            (
+                "PATH".to_string(),
+                format!("{}:/usr/bin:/bin", bin.display()),
+            ),
             ("HOME".to_string(), "/tmp".to_string()),
         ];
-        Some(Lab { tmp, sidecar: Sidecar { plugin, env, deadline: DEADLINE }, kubectl })
+        Some(Lab {
+            tmp,
+            sidecar: Sidecar {
+                plugin,
+                env,
+                deadline: DEADLINE,
+            },
+            kubectl,
+        })
     }
 
     /// A request tree from `source`, placed at `prefix` inside the root,
@@ -78,15 +92,29 @@ impl Lab {
         let staging = tempfile::tempdir_in(self.tmp.path()).unwrap();
         let at = staging.path().join(prefix);
         copy_plain(source, &at);
-        let tree = Tree::build(staging.path(), self.tmp.path(), &[".git/*"], self.sidecar.plugin.preserve_file_mode);
+        let tree = Tree::build(
+            staging.path(),
+            self.tmp.path(),
+            &[".git/*"],
+            self.sidecar.plugin.preserve_file_mode,
+        );
         drop(staging);
         tree
     }
 
     /// `kubectl kustomize DIR` run directly: the expected manifests.
     pub fn kustomize(&self, dir: &Path) -> Vec<u8> {
-        let out = std::process::Command::new(&self.kubectl).arg("kustomize").arg(dir).output().unwrap();
-        assert!(out.status.success(), "kubectl kustomize {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new(&self.kubectl)
+            .arg("kustomize")
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl kustomize {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     }
 }

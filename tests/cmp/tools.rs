@@ -21,12 +21,18 @@ fn missing(tool: &str, how: &str) -> Option<PathBuf> {
     if in_ci() {
         panic!("CI is set, so a missing tool is a failure: {text}");
     }
-    eprintln!("\n{bar}\n!!! SKIPPED (not a pass): {text}\n{bar}\n", bar = "!".repeat(78));
+    eprintln!(
+        "\n{bar}\n!!! SKIPPED (not a pass): {text}\n{bar}\n",
+        bar = "!".repeat(78)
+    );
     None
 }
 
 fn kustomize_version(kubectl: &Path) -> Option<String> {
-    let out = Command::new(kubectl).args(["version", "--client"]).output().ok()?;
+    let out = Command::new(kubectl)
+        .args(["version", "--client"])
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.lines()
         .find_map(|l| l.strip_prefix("Kustomize Version: "))
@@ -35,7 +41,10 @@ fn kustomize_version(kubectl: &Path) -> Option<String> {
 
 fn on_path(name: &str) -> Vec<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).map(|d| d.join(name)).filter(|p| p.is_file()).collect()
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 /// kubectl with kustomize 5.8.1, or `None` (after the notice).
@@ -64,8 +73,10 @@ pub fn kpt() -> Option<PathBuf> {
     if let Some(explicit) = std::env::var_os("REVGUARD_KPT").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(explicit));
     }
-    on_path("kpt")
-        .into_iter()
-        .next()
-        .or_else(|| missing("kpt", "install kpt (apt or a release binary) or set REVGUARD_KPT"))
+    on_path("kpt").into_iter().next().or_else(|| {
+        missing(
+            "kpt",
+            "install kpt (apt or a release binary) or set REVGUARD_KPT",
+        )
+    })
 }
