@@ -207,8 +207,11 @@ fn failure_message(report: &Report, found: &Located) -> String {
         .filter(|d| d.severity == Severity::Error)
         .collect();
     let mut out = format!(
-        "revguard: the Alembic migration graph in {} is broken ({} error{}); manifests were not generated.",
-        locate::display(&found.root, &found.project),
+        "revguard: the Alembic migration graph {} is broken ({} error{}); manifests were not generated.",
+        match locate::display(&found.root, &found.project).as_str() {
+            "." => "at the repository root".to_string(),
+            dir => format!("in {dir}"),
+        },
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
