@@ -70,14 +70,24 @@ const MAX_LABELS_SHOWN: usize = 3;
 /// unless the whole run succeeded.
 pub fn run(command: &ArgocdCommand) -> i32 {
     let env: Env = std::env::vars().collect();
-    let result = match command {
-        ArgocdCommand::Generate(args) => generate(args, &env),
-        ArgocdCommand::Discover(args) => discover(args, &env),
+    let (result, args) = match command {
+        ArgocdCommand::Generate(args) => (generate(args, &env), args),
+        ArgocdCommand::Discover(args) => (discover(args, &env), args),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("revguard: {}", clean(&format!("{err:#}")));
+            let mut text = format!("{err:#}");
+            // Show repo-relative paths: the request work dir changes on
+            // every request and only adds noise to the UI message.
+            let root = args
+                .root
+                .clone()
+                .or_else(|| locate::repo_root(&args.app_dir).ok());
+            if let Some(root) = root {
+                text = text.replace(&format!("{}/", root.display()), "");
+            }
+            eprintln!("revguard: {}", clean(&text));
             EXIT_TOOL
         }
     }
