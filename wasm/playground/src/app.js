@@ -1,0 +1,521 @@
+// The playground page: files in, report out. Plain DOM, no framework.
+//
+// The editor is a <textarea> with a line-number gutter and a highlight layer
+// behind it (transparent text over a <pre> with <mark>s). It is native,
+// accessible, instant on thousands of lines, and needs no bundler; a code
+// editor (CodeMirror 6 is ~130 KB gzipped, Monaco several MB) would buy syntax
+// colouring that a migrations checker does not need.
+
+import init, { check, version } from "./pkg/revguard_web.js";
+import { examples } from "./examples.js";
+import { GraphView } from "./graph.js";
+import { encodeState, decodeState } from "./share.js";
+import { fromDataTransfer, fromFileList, normalize } from "./files.js";
+
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const MAX_SHARE = 1_500_000; // characters of fragment; browsers cap URLs near 2 MB
+
+const state = {
+  location: "versions",
+  files: [], // {path, text}; text is exactly what is checked
+  policy: "single-head",
+  selected: 0,
+};
+let report = null;
+let graph = null;
+let checkTimer = 0;
+let saveTimer = 0;
+let runs = 0;
+
+// ---------------------------------------------------------------- checking
+
+function input() {
+  return {
+    locations: [state.location || "versions"],
+    files: state.files.map((f) => ({ path: f.path, text: f.text })),
+    options: { policy: state.policy },
+  };
+}
+
+function run() {
+  clearTimeout(checkTimer);
+  const t0 = performance.now();
+  try {
+    report = check(input());
+  } catch (err) {
+    report = null;
+    setStatus(`Could not check: ${err.message}`, "bad");
+    return;
+  }
+  const t1 = performance.now();
+  renderReport();
+  renderTabs();
+  renderHighlights();
+  const t2 = performance.now();
+  const s = report.summary;
+  const plural = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  setStatus(
+    `${plural(state.files.length, "file")} checked in ${(t1 - t0).toFixed(1)} ms: ` +
+      `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}` +
+      (s.infos ? `, ${s.infos} info` : ""),
+    s.errors ? "bad" : "good",
+  );
+  runs++;
+  document.body.dataset.ready = "true";
+  document.body.dataset.runs = String(runs);
+  window.revguard.last = { checkMs: t1 - t0, renderMs: t2 - t1 };
+}
+
+function schedule() {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(run, 120);
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(save, 500);
+}
+
+function setStatus(text, tone = "") {
+  const el = $("status");
+  el.textContent = text;
+  el.dataset.tone = tone;
+}
+
+// ---------------------------------------------------------------- URL state
+
+async function save() {
+  clearTimeout(saveTimer);
+  const compact = {
+    v: 1,
+    location: state.location,
+    policy: state.policy,
+    selected: state.selected,
+    files: state.files.map((f) => [f.path, f.text]),
+  };
+  const hash = await encodeState(compact);
+  if (hash.length > MAX_SHARE) {
+    $("share").disabled = true;
+    $("share").title = "Too many files to share in a link";
+    history.replaceState(null, "", location.pathname + location.search);
+    return null;
+  }
+  $("share").disabled = false;
+  $("share").title = "";
+  history.replaceState(null, "", hash);
+  return location.href;
+}
+
+async function restore(hash) {
+  const saved = await decodeState(hash);
+  if (!saved || saved.v !== 1) return false;
+  state.location = saved.location || "versions";
+  state.policy = saved.policy || "single-head";
+  state.files = (saved.files || []).map(([path, text]) => ({ path, text }));
+  state.selected = Math.min(saved.selected || 0, Math.max(state.files.length - 1, 0));
+  return true;
+}
+
+// ---------------------------------------------------------------- loading
+
+function load({ location: loc, files }, { example = "" } = {}) {
+  state.location = loc || "versions";
+  state.files = files.map((f) => ({ path: f.path, text: f.text }));
+  state.selected = 0;
+  $("example").value = example;
+  syncControls();
+  showFile(0);
+  run();
+  save();
+}
+
+function loadExample(id) {
+  const ex = examples.find((e) => e.id === id);
+  if (ex) load(ex, { example: id });
+}
+
+async function loadEntries(promise) {
+  setStatus("Reading files…");
+  const entries = await promise;
+  if (entries.length === 0) {
+    setStatus("No readable files in what was dropped.", "bad");
+    return;
+  }
+  load(normalize(entries));
+}
+
+function syncControls() {
+  $("location").value = state.location;
+  $("policy").value = state.policy;
+}
+
+// ---------------------------------------------------------------- editor
+
+const textarea = $("text");
+
+function showFile(index) {
+  state.selected = Math.max(0, Math.min(index, state.files.length - 1));
+  const file = state.files[state.selected];
+  textarea.value = file ? file.text : "";
+  textarea.disabled = !file;
+  $("path").value = file ? file.path : "";
+  $("path").disabled = !file;
+  $("remove-file").disabled = !file;
+  textarea.scrollTop = 0;
+  textarea.scrollLeft = 0;
+  renderTabs();
+  renderHighlights();
+}
+
+function renderTabs() {
+  const errors = new Map();
+  for (const d of report ? report.diagnostics : []) {
+    for (const l of d.labels) {
+      const worst = errors.get(l.file);
+      if (worst !== "error") errors.set(l.file, d.severity);
+    }
+  }
+  const roles = report ? report.files.map((f) => f.role) : [];
+  const html = state.files
+    .map((f, i) => {
+      const sev = errors.get(i);
+      const role = roles[i] && roles[i] !== "loaded" ? ` <span class="role">${esc(roles[i])}</span>` : "";
+      return `<button type="button" role="tab" id="tab-${i}" data-index="${i}" aria-selected="${i === state.selected}" tabindex="${i === state.selected ? 0 : -1}" class="tab ${sev || ""}">` +
+        `${sev ? `<span class="dot" aria-label="${sev}"></span>` : ""}${esc(f.path || "(unnamed)")}${role}</button>`;
+    })
+    .join("");
+  const tabs = $("tabs");
+  tabs.innerHTML = html;
+  const current = tabs.querySelector('[aria-selected="true"]');
+  if (current) current.scrollIntoView({ block: "nearest" });
+}
+
+/** UTF-16 offset in `text` of a 1-based line and UTF-16 column. */
+function offsetOf(text, line, column) {
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf("\n", at);
+    if (nl < 0) return text.length;
+    at = nl + 1;
+  }
+  let end = text.indexOf("\n", at);
+  if (end < 0) end = text.length;
+  if (end > at && text[end - 1] === "\r") end--;
+  return Math.min(at + column - 1, end);
+}
+
+function renderHighlights() {
+  const text = textarea.value;
+  const ranges = [];
+  for (const d of report ? report.diagnostics : []) {
+    for (const l of d.labels) {
+      if (l.file !== state.selected) continue;
+      const a = offsetOf(text, l.start.line, l.start.column_utf16);
+      const b = Math.max(a + 1, offsetOf(text, l.end.line, l.end.column_utf16));
+      ranges.push({ a, b, cls: `${d.severity}${l.primary ? " primary" : ""}`, title: `${d.code} ${d.message}` });
+    }
+  }
+  ranges.sort((x, y) => x.a - y.a);
+  let html = "";
+  let at = 0;
+  for (const r of ranges) {
+    if (r.a < at) continue; // overlapping: the first one wins
+    html += esc(text.slice(at, r.a)) + `<mark class="${r.cls}">${esc(text.slice(r.a, r.b)) || " "}</mark>`;
+    at = r.b;
+  }
+  html += esc(text.slice(at)) + "\n ";
+  $("backdrop").innerHTML = html;
+  const lines = text.split("\n").length;
+  let gutter = "";
+  for (let i = 1; i <= lines; i++) gutter += `${i}\n`;
+  $("gutter").textContent = gutter;
+  syncScroll();
+}
+
+function syncScroll() {
+  $("backdrop").scrollTop = textarea.scrollTop;
+  $("backdrop").scrollLeft = textarea.scrollLeft;
+  $("gutter").scrollTop = textarea.scrollTop;
+}
+
+/** Show a file and select a range given by two report positions. */
+function jump(file, start, end) {
+  if (file < 0 || file >= state.files.length) return;
+  if (file !== state.selected) showFile(file);
+  const text = textarea.value;
+  const a = offsetOf(text, start.line, start.column_utf16);
+  const b = end ? offsetOf(text, end.line, end.column_utf16) : a;
+  textarea.focus({ preventScroll: true });
+  textarea.setSelectionRange(a, Math.max(a, b));
+  const lh = parseFloat(getComputedStyle(textarea).lineHeight) || 18;
+  textarea.scrollTop = Math.max(0, (start.line - 1) * lh - textarea.clientHeight / 3);
+  syncScroll();
+}
+
+// ---------------------------------------------------------------- report
+
+function excerpt(label) {
+  const file = state.files[label.file];
+  if (!file) return "";
+  const lines = file.text.split("\n");
+  const first = Math.max(1, label.start.line - 1);
+  const lastSpan = Math.min(label.end.line, label.start.line + 5);
+  const last = Math.min(lines.length, lastSpan + 1);
+  const width = String(last).length;
+  let out = "";
+  for (let n = first; n <= last; n++) {
+    const line = (lines[n - 1] || "").replace(/\r$/, "");
+    let a = n === label.start.line ? label.start.column_utf16 - 1 : 0;
+    let b = n === label.end.line ? label.end.column_utf16 - 1 : line.length;
+    const inSpan = n >= label.start.line && n <= lastSpan && !(n === label.end.line && b === 0 && n > label.start.line);
+    let body;
+    if (inSpan) {
+      a = Math.min(a, line.length);
+      b = Math.max(a, Math.min(b, line.length));
+      body = esc(line.slice(0, a)) + `<mark>${esc(line.slice(a, b)) || " "}</mark>` + esc(line.slice(b));
+    } else {
+      body = esc(line);
+    }
+    out += `<span class="ln">${String(n).padStart(width)}</span> ${body}\n`;
+  }
+  return out;
+}
+
+function renderReport() {
+  const r = report;
+  const s = r.summary;
+  const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
+  $("summary").textContent = `${n(s.errors, "error")} · ${n(s.warnings, "warning")}${s.infos ? ` · ${s.infos} info` : ""}`;
+
+  const heads = r.heads.length ? r.heads.map((h) => `<code>${esc(h)}</code>`).join(", ") : "none";
+  const err = r.alembic.error;
+  $("alembic").innerHTML =
+    `<p><strong>alembic heads:</strong> ${heads}` +
+    (r.complete ? "" : ` <span class="warn">(incomplete: some values are not statically known)</span>`) +
+    `</p><p><strong>alembic upgrade head:</strong> <span class="${r.alembic.upgrade_head === "ok" ? "ok" : "fail"}">${esc(r.alembic.upgrade_head)}</span></p>` +
+    (err ? `<p class="fail"><strong>${esc(err.kind)}:</strong> ${esc(err.messages[0] || "")}</p>` : "") +
+    r.alembic.warnings.map((w) => `<p class="warn">Alembic warns: ${esc(w)}</p>`).join("");
+
+  const list = $("diagnostics");
+  if (r.diagnostics.length === 0) {
+    list.innerHTML = `<li class="none">No findings. <code>alembic upgrade head</code> has one way to go.</li>`;
+  } else {
+    list.innerHTML = r.diagnostics
+      .map((d, i) => {
+        const labels = d.labels
+          .map((l, j) => `<div class="label${l.primary ? " primary" : ""}">` +
+            `<button type="button" class="loc" data-diag="${i}" data-label="${j}">${esc(l.path)}:${l.start.line}:${l.start.column}</button>` +
+            (l.message ? ` <span class="label-msg">${esc(l.message)}</span>` : "") +
+            `<pre class="excerpt">${excerpt(l)}</pre></div>`)
+          .join("");
+        return `<li class="diag ${d.severity}" data-code="${esc(d.code)}" data-check="${esc(d.check)}">` +
+          `<div class="diag-head"><span class="sev">${d.severity}</span> <code class="code">${esc(d.code)}</code> ` +
+          `<span class="check">${esc(d.check)}</span></div>` +
+          `<p class="msg">${esc(d.message)}</p>${labels}` +
+          (d.help ? `<p class="help"><strong>help:</strong> ${esc(d.help)}</p>` : "") +
+          (d.notes.length ? `<ul class="notes">${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : "") +
+          `</li>`;
+      })
+      .join("");
+  }
+  graph = graphView.render(r);
+}
+
+// ---------------------------------------------------------------- new files
+
+function newRevisionId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function newFile() {
+  const id = newRevisionId();
+  const head = report && report.heads.length ? report.heads[report.heads.length - 1] : null;
+  const down = head ? `'${head}'` : "None";
+  const text = `"""new revision
+
+Revision ID: ${id}
+Revises: ${head || ""}
+Create Date: ${new Date().toISOString().replace("T", " ").replace("Z", "")}
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '${id}'
+down_revision = ${down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+`;
+  state.files.push({ path: `${id}_new_revision.py`, text });
+  showFile(state.files.length - 1);
+  schedule();
+  textarea.focus();
+}
+
+// ---------------------------------------------------------------- wiring
+
+let graphView;
+
+function wire() {
+  graphView = new GraphView($("graph"), {
+    onSelect: (file) => {
+      if (file >= 0) jump(file, { line: 1, column_utf16: 1 });
+    },
+  });
+  $("zoom-in").onclick = () => graphView.zoom(1.25);
+  $("zoom-out").onclick = () => graphView.zoom(0.8);
+  $("zoom-fit").onclick = () => graphView.fit();
+
+  for (const ex of examples) {
+    const opt = document.createElement("option");
+    opt.value = ex.id;
+    opt.textContent = ex.title;
+    opt.title = ex.description;
+    $("example").append(opt);
+  }
+  $("example").onchange = (e) => e.target.value && loadExample(e.target.value);
+  $("policy").onchange = (e) => {
+    state.policy = e.target.value;
+    run();
+    save();
+  };
+  $("location").oninput = (e) => {
+    state.location = e.target.value.trim().replace(/\/+$/, "") || "versions";
+    schedule();
+  };
+  $("pick-files").onchange = (e) => loadEntries(fromFileList(e.target.files)).finally(() => (e.target.value = ""));
+  $("pick-folder").onchange = (e) => loadEntries(fromFileList(e.target.files)).finally(() => (e.target.value = ""));
+
+  textarea.addEventListener("input", () => {
+    const file = state.files[state.selected];
+    if (!file) return;
+    file.text = textarea.value;
+    renderHighlights();
+    schedule();
+  });
+  textarea.addEventListener("scroll", syncScroll);
+
+  $("tabs").addEventListener("click", (e) => {
+    const tab = e.target.closest("[role=tab]");
+    if (tab) showFile(Number(tab.dataset.index));
+  });
+  $("tabs").addEventListener("keydown", (e) => {
+    const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, Home: -Infinity, End: Infinity };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    const next = Math.max(0, Math.min(state.files.length - 1, state.selected + moves[e.key]));
+    showFile(next);
+    $(`tab-${next}`)?.focus();
+  });
+  $("path").addEventListener("input", (e) => {
+    const file = state.files[state.selected];
+    if (!file) return;
+    const path = e.target.value.trim();
+    const clash = state.files.some((f, i) => i !== state.selected && f.path === path);
+    $("path-note").textContent = !path ? "A file needs a name." : clash ? "Another file has this path." : "";
+    if (!path || clash) return;
+    file.path = path;
+    renderTabs();
+    schedule();
+  });
+  $("add-file").onclick = newFile;
+  $("remove-file").onclick = () => {
+    if (!state.files.length) return;
+    state.files.splice(state.selected, 1);
+    showFile(Math.min(state.selected, state.files.length - 1));
+    run();
+    save();
+  };
+
+  $("diagnostics").addEventListener("click", (e) => {
+    const loc = e.target.closest(".loc");
+    if (!loc || !report) return;
+    const label = report.diagnostics[Number(loc.dataset.diag)].labels[Number(loc.dataset.label)];
+    jump(label.file, label.start, label.end);
+  });
+
+  $("share").onclick = async () => {
+    const url = await save();
+    if (!url) {
+      setStatus("Too many files to share in a link.", "bad");
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(url);
+      setStatus("Share link copied. It holds the files themselves, compressed; nothing is uploaded.", "good");
+    } catch {
+      setStatus("Share link is in the address bar.", "good");
+    }
+  };
+
+  // Drag and drop anywhere on the page.
+  let depth = 0;
+  const zone = $("dropzone");
+  const hasFiles = (e) => Array.from(e.dataTransfer?.types || []).includes("Files");
+  window.addEventListener("dragenter", (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth++;
+    zone.hidden = false;
+  });
+  window.addEventListener("dragover", (e) => {
+    if (hasFiles(e)) e.preventDefault();
+  });
+  window.addEventListener("dragleave", () => {
+    if (--depth <= 0) {
+      depth = 0;
+      zone.hidden = true;
+    }
+  });
+  window.addEventListener("drop", (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth = 0;
+    zone.hidden = true;
+    loadEntries(fromDataTransfer(e.dataTransfer));
+  });
+  window.addEventListener("hashchange", async () => {
+    if (await restore(location.hash)) {
+      syncControls();
+      showFile(state.selected);
+      run();
+    }
+  });
+}
+
+async function main() {
+  window.revguard = { check, state, load, run, last: null };
+  wire();
+  await init();
+  window.revguard.version = version();
+  document.title = `revguard ${version()} playground`;
+  let restored = false;
+  try {
+    restored = await restore(location.hash);
+  } catch (err) {
+    setStatus(`The shared link is damaged (${err.message}); showing an example instead.`, "bad");
+  }
+  if (restored) {
+    syncControls();
+    showFile(state.selected);
+    run();
+  } else if (examples.length) {
+    load(examples[0], { example: examples[0].id });
+  } else {
+    load({ location: "versions", files: [] });
+  }
+}
+
+main().catch((err) => {
+  setStatus(`The checker failed to start: ${err.message}`, "bad");
+  console.error(err);
+});
