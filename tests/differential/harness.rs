@@ -51,7 +51,10 @@ impl Oracle {
     pub fn spawn_or_skip(test: &str) -> Option<Oracle> {
         let (python, origin) = match std::env::var_os("REVGUARD_PYTHON") {
             Some(p) => (PathBuf::from(p), "REVGUARD_PYTHON"),
-            None => (repo_root().join(".venv/bin/python"), "<repo>/.venv/bin/python"),
+            None => (
+                repo_root().join(".venv/bin/python"),
+                "<repo>/.venv/bin/python",
+            ),
         };
         match Oracle::spawn(&python) {
             Ok(oracle) => Some(oracle),
@@ -88,7 +91,12 @@ impl Oracle {
             .map_err(|e| format!("cannot start: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut oracle = Oracle { child, stdin, stdout, next_id: 1 };
+        let mut oracle = Oracle {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        };
         let hello = oracle
             .roundtrip(serde_json::json!({"op": "version"}))
             .map_err(|e| format!("no handshake: {e}"))?;
@@ -108,15 +116,20 @@ impl Oracle {
         request["id"] = id.into();
         let mut line = serde_json::to_string(&request).expect("json");
         line.push('\n');
-        self.stdin.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+        self.stdin
+            .write_all(line.as_bytes())
+            .map_err(|e| e.to_string())?;
         self.stdin.flush().map_err(|e| e.to_string())?;
         let mut answer = String::new();
-        let n = self.stdout.read_line(&mut answer).map_err(|e| e.to_string())?;
+        let n = self
+            .stdout
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("oracle exited".into());
         }
-        let value: serde_json::Value =
-            serde_json::from_str(&answer).map_err(|e| format!("bad oracle line {answer:?}: {e}"))?;
+        let value: serde_json::Value = serde_json::from_str(&answer)
+            .map_err(|e| format!("bad oracle line {answer:?}: {e}"))?;
         if value.get("id").and_then(|v| v.as_u64()) != Some(id) {
             return Err(format!("out of step: sent {id}, got {answer}"));
         }
@@ -129,7 +142,11 @@ impl Oracle {
             .roundtrip(serde_json::json!({"ini": ini.to_str().expect("utf-8 temp path")}))
             .unwrap_or_else(|e| panic!("oracle failed: {e}"));
         if let Some(err) = value.get("oracle_error") {
-            panic!("oracle crashed on {}: {}", ini.display(), err.as_str().unwrap_or_default());
+            panic!(
+                "oracle crashed on {}: {}",
+                ini.display(),
+                err.as_str().unwrap_or_default()
+            );
         }
         serde_json::from_value(value).expect("oracle answer shape")
     }
@@ -200,9 +217,16 @@ pub fn write_project(project: &Project, dir: &Path, seed: u64) -> Request {
         })
         .collect();
     Request {
-        locations: project.locations.iter().map(|p| Location { path: p.clone() }).collect(),
+        locations: project
+            .locations
+            .iter()
+            .map(|p| Location { path: p.clone() })
+            .collect(),
         files,
-        options: Options { recursive: project.recursive, ..Options::default() },
+        options: Options {
+            recursive: project.recursive,
+            ..Options::default()
+        },
     }
 }
 
@@ -217,7 +241,13 @@ pub enum Verdict {
 }
 
 fn fmt_list(list: &[String]) -> String {
-    format!("({})", list.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+    format!(
+        "({})",
+        list.iter()
+            .map(|s| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Compare the core's prediction with what Alembic did.
@@ -227,15 +257,35 @@ fn fmt_list(list: &[String]) -> String {
 /// choice depends on hash-set order). Otherwise: heads, real heads, bases
 /// and real bases as ordered lists (Alembic builds them in load order,
 /// deterministically), warnings as sets, and whether `upgrade head` works.
+///
+/// Cases with constructs a static reader may decline (`dynamic_ok`: tuple
+/// unpacking, `"a" + "b"`, `\N{...}`) are skipped when the core says so
+/// (an incomplete report, or an error of kind `Unknown`). In every other
+/// case a `dynamic-value` finding is itself a mismatch: all bindings are
+/// literals.
 pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdict {
-    if !report.complete && dynamic_ok {
+    let mut diffs = Vec::new();
+    let predicted = &report.alembic;
+    if dynamic_ok
+        && predicted
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == "Unknown")
+    {
         return Verdict::Dynamic;
     }
-    let mut diffs = Vec::new();
-    if !report.complete {
-        diffs.push("core reports the graph as incomplete (a binding not read statically), but every binding here is a literal".to_string());
+    if !dynamic_ok {
+        for diag in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.check == "dynamic-value")
+        {
+            diffs.push(format!(
+                "core calls a literal not statically known: {}",
+                diag.message
+            ));
+        }
     }
-    let predicted = &report.alembic;
     match (&actual.error, &predicted.error) {
         (Some(a), Some(p)) => {
             if a.kind != p.kind {
@@ -248,10 +298,17 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
                 ));
             }
         }
-        (Some(a), None) => diffs.push(format!("alembic raised {}: {} but core predicts a clean load", a.kind, a.message)),
-        (None, Some(p)) => diffs.push(format!("core predicts {}: {:?} but alembic loaded fine", p.kind, p.messages)),
+        (Some(a), None) => diffs.push(format!(
+            "alembic raised {}: {} but core predicts a clean load",
+            a.kind, a.message
+        )),
+        (None, Some(p)) => diffs.push(format!(
+            "core predicts {}: {:?} but alembic loaded fine",
+            p.kind, p.messages
+        )),
         (None, None) => {
-            let pairs: [(&str, &Option<Vec<String>>, &Vec<String>); 4] = [
+            type Pair<'a> = (&'a str, &'a Option<Vec<String>>, &'a Vec<String>);
+            let pairs: [Pair; 4] = [
                 ("heads", &actual.heads, &report.heads),
                 ("real_heads", &actual.real_heads, &report.real_heads),
                 ("bases", &actual.bases, &report.bases),
@@ -260,7 +317,11 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
             for (name, a, p) in pairs {
                 let a = a.as_deref().unwrap_or_default();
                 if a != p.as_slice() {
-                    diffs.push(format!("{name}: alembic {} vs core {}", fmt_list(a), fmt_list(p)));
+                    diffs.push(format!(
+                        "{name}: alembic {} vs core {}",
+                        fmt_list(a),
+                        fmt_list(p)
+                    ));
                 }
             }
             let a_ok = actual.upgrade_head.as_deref() == Some("ok");
@@ -283,7 +344,13 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
     if a_w != p_w {
         diffs.push(format!("warnings: alembic {a_w:?} vs core {p_w:?}"));
     }
-    if diffs.is_empty() { Verdict::Agree } else { Verdict::Mismatch(diffs) }
+    if diffs.is_empty() {
+        Verdict::Agree
+    } else if dynamic_ok && !report.complete {
+        Verdict::Dynamic
+    } else {
+        Verdict::Mismatch(diffs)
+    }
 }
 
 /// A full, reproducible description of a mismatch.
@@ -297,14 +364,22 @@ pub fn describe_mismatch(
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "==================== MISMATCH: {title}");
-    let _ = writeln!(out, "project: {} (alembic.ini there; `alembic heads` reproduces)", dir.display());
+    let _ = writeln!(
+        out,
+        "project: {} (alembic.ini there; `alembic heads` reproduces)",
+        dir.display()
+    );
     for d in diffs {
         let _ = writeln!(out, "  * {d}");
     }
     let _ = writeln!(
         out,
         "locations: {:?}; recursive: {}",
-        request.locations.iter().map(|l| &l.path).collect::<Vec<_>>(),
+        request
+            .locations
+            .iter()
+            .map(|l| &l.path)
+            .collect::<Vec<_>>(),
         request.options.recursive
     );
     let mut files: Vec<&InputFile> = request.files.iter().collect();
@@ -328,18 +403,59 @@ pub fn describe_mismatch(
             "----- [{}] {}{}{}",
             file.location,
             file.path,
-            file.real_path.as_deref().map(|r| format!(" (real {r})")).unwrap_or_default(),
-            if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join(", ")) }
+            file.real_path
+                .as_deref()
+                .map(|r| format!(" (real {r})"))
+                .unwrap_or_default(),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", notes.join(", "))
+            }
         );
-        let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n").replace('\r', "\n");
+        let text = String::from_utf8_lossy(bytes)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
         for line in text.lines() {
             let _ = writeln!(out, "    {line}");
+        }
+    }
+    // The core's reading problems, with the text they point at: usually the
+    // quickest way to the cause of a mismatch.
+    for diag in &report.diagnostics {
+        if !matches!(
+            diag.check.as_str(),
+            "syntax-error" | "dynamic-value" | "unreadable-revision"
+        ) {
+            continue;
+        }
+        let _ = writeln!(out, "core {}: {}", diag.check, diag.message);
+        for label in diag.labels.iter().take(2) {
+            let snippet = report
+                .files
+                .get(label.file)
+                .and_then(|entry| request.files.iter().find(|f| entry.path.ends_with(&f.path)))
+                .and_then(|f| f.content.bytes())
+                .and_then(|b| b.get(label.span.start..label.span.end.min(b.len())))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    at {}:{}:{} {:?} ({})",
+                label.path, label.start.line, label.start.column, snippet, label.message
+            );
         }
     }
     let _ = writeln!(
         out,
         "alembic: heads {:?} real_heads {:?} bases {:?} real_bases {:?} warnings {:?} error {:?} upgrade head {:?}",
-        actual.heads, actual.real_heads, actual.bases, actual.real_bases, actual.warnings, actual.error, actual.upgrade_head
+        actual.heads,
+        actual.real_heads,
+        actual.bases,
+        actual.real_bases,
+        actual.warnings,
+        actual.error,
+        actual.upgrade_head
     );
     let _ = writeln!(
         out,
@@ -394,10 +510,31 @@ impl Stats {
         }
     }
 
+    pub fn merge(&mut self, other: Stats) {
+        self.cases += other.cases;
+        self.agree += other.agree;
+        self.dynamic += other.dynamic;
+        self.mismatches += other.mismatches;
+        self.with_warnings += other.with_warnings;
+        self.multi_head += other.multi_head;
+        for (k, v) in other.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        for (k, v) in other.tags {
+            *self.tags.entry(k).or_default() += v;
+        }
+    }
+
     pub fn summary(&self) -> String {
         format!(
             "{} agree, {} dynamic (skipped), {} mismatches; alembic outcomes {:?}; {} with warnings, {} with several heads; tags {:?}",
-            self.agree, self.dynamic, self.mismatches, self.errors, self.with_warnings, self.multi_head, self.tags
+            self.agree,
+            self.dynamic,
+            self.mismatches,
+            self.errors,
+            self.with_warnings,
+            self.multi_head,
+            self.tags
         )
     }
 }

@@ -42,7 +42,7 @@ const DEFAULT_SEED: u64 = 0x5EED_A1E3_B1C0_0001;
 
 #[test]
 fn random_projects() {
-    let Some(mut oracle) = Oracle::spawn_or_skip("random_projects") else {
+    let Some(first) = Oracle::spawn_or_skip("random_projects") else {
         return;
     };
     let run_seed = match std::env::var("REVGUARD_DIFF_SEED").ok().as_deref() {
@@ -58,48 +58,87 @@ fn random_projects() {
     let cases = env_u64("REVGUARD_DIFF_CASES").unwrap_or(2000);
     let only = env_u64("REVGUARD_DIFF_CASE_SEED");
     let keep = std::env::var_os("REVGUARD_DIFF_KEEP").is_some();
-    let root = tempfile::Builder::new().prefix("revguard-diff-").tempdir().expect("tempdir");
+    // Full descriptions for the first few mismatches, one line for the rest.
+    let show = env_u64("REVGUARD_DIFF_SHOW").unwrap_or(10) as usize;
+    // One oracle per worker; the machine has 2 cores.
+    let jobs = env_u64("REVGUARD_DIFF_JOBS")
+        .map(|j| j.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(2)));
+    let root = tempfile::Builder::new()
+        .prefix("revguard-diff-")
+        .tempdir()
+        .expect("tempdir");
 
     let seeds: Vec<(u64, u64)> = match only {
         Some(seed) => vec![(0, seed)],
-        None => (0..cases).map(|i| (i, generate::case_seed(run_seed, i))).collect(),
+        None => (0..cases)
+            .map(|i| (i, generate::case_seed(run_seed, i)))
+            .collect(),
     };
     let started = std::time::Instant::now();
+    let mut oracles = vec![first];
+    for _ in 1..jobs.min(seeds.len().max(1)) {
+        oracles.push(Oracle::spawn_or_skip("random_projects").expect("a second oracle"));
+    }
+    let workers = oracles.len();
+    // Per worker: statistics and (case index, full description, one-liner).
+    type Failure = (u64, String, String);
+    let results: Vec<(harness::Stats, Vec<Failure>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = oracles
+            .into_iter()
+            .enumerate()
+            .map(|(worker, mut oracle)| {
+                let seeds = &seeds;
+                let root = root.path();
+                scope.spawn(move || {
+                    let mut stats = harness::Stats::default();
+                    let mut failures = Vec::new();
+                    for &(index, seed) in seeds.iter().skip(worker).step_by(workers) {
+                        let project = generate::project(seed);
+                        let dir = root.join(format!("case-{index}-{seed:016x}"));
+                        let request = write_project(&project, &dir, seed);
+                        let actual = oracle.load(&dir.join("alembic.ini"));
+                        let report = revguard_core::check(&request);
+                        let verdict = compare_case(&report, &actual, project.dynamic_ok);
+                        stats.record(&project, &actual, &verdict);
+                        match verdict {
+                            harness::Verdict::Mismatch(diffs) => {
+                                let title = format!(
+                                    "random case #{index}: REVGUARD_DIFF_CASE_SEED={seed:#018x} (run seed {run_seed:#018x}, tags {:?})",
+                                    project.tags
+                                );
+                                let short = format!("{title}\n{}", diffs.iter().map(|d| format!("  * {d}\n")).collect::<String>());
+                                let text = describe_mismatch(&title, &dir, &request, &actual, &report, &diffs);
+                                failures.push((index, text, short));
+                            }
+                            _ if !keep => {
+                                let _ = std::fs::remove_dir_all(&dir);
+                            }
+                            _ => {}
+                        }
+                    }
+                    (stats, failures)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker panicked"))
+            .collect()
+    });
     let mut stats = harness::Stats::default();
-    let mut failures: Vec<String> = Vec::new();
-    for &(index, seed) in &seeds {
-        let project = generate::project(seed);
-        let dir = root.path().join(format!("case-{index}-{seed:016x}"));
-        let request = write_project(&project, &dir, seed);
-        let actual = oracle.load(&dir.join("alembic.ini"));
-        let report = revguard_core::check(&request);
-        let verdict = compare_case(&report, &actual, project.dynamic_ok);
-        stats.record(&project, &actual, &verdict);
-        match verdict {
-            harness::Verdict::Mismatch(diffs) => {
-                let text = describe_mismatch(
-                    &format!(
-                        "random case #{index}: REVGUARD_DIFF_CASE_SEED={seed:#018x} (run seed {run_seed:#018x}, tags {:?})",
-                        project.tags
-                    ),
-                    &dir,
-                    &request,
-                    &actual,
-                    &report,
-                    &diffs,
-                );
-                eprintln!("{text}");
-                failures.push(text);
-            }
-            _ if !keep => {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-            _ => {}
-        }
+    let mut failures: Vec<Failure> = Vec::new();
+    for (s, f) in results {
+        stats.merge(s);
+        failures.extend(f);
+    }
+    failures.sort_by_key(|f| f.0);
+    for (i, (_, text, short)) in failures.iter().enumerate() {
+        eprintln!("{}", if i < show { text } else { short });
     }
     let elapsed = started.elapsed();
     eprintln!(
-        "differential: {} cases in {:.1}s (run seed {run_seed:#018x}); {}",
+        "differential: {} cases in {:.1}s with {workers} oracle process(es) (run seed {run_seed:#018x}); {}",
         seeds.len(),
         elapsed.as_secs_f64(),
         stats.summary()
@@ -132,7 +171,10 @@ fn generator_is_deterministic() {
         let b = generate::project(seed);
         assert_eq!(a.files.len(), b.files.len());
         for (x, y) in a.files.iter().zip(&b.files) {
-            assert_eq!((x.location, &x.path, &x.bytes), (y.location, &y.path, &y.bytes));
+            assert_eq!(
+                (x.location, &x.path, &x.bytes),
+                (y.location, &y.path, &y.bytes)
+            );
         }
     }
     let corpus = generate::linear_corpus(50, 7);

@@ -189,6 +189,13 @@ impl Project {
             let sep = match self.separator {
                 "space" => " ",
                 "newline" => "\n    ",
+                "os" => {
+                    if cfg!(windows) {
+                        ";"
+                    } else {
+                        ":"
+                    }
+                }
                 other => other,
             };
             let mut locs: Vec<String> = Vec::new();
@@ -210,7 +217,10 @@ impl Project {
     /// The other files of a minimal real project: path (relative to the
     /// project root) and text.
     pub fn scaffold() -> Vec<(&'static str, &'static str)> {
-        vec![("alembic/env.py", ENV_PY), ("alembic/script.py.mako", SCRIPT_MAKO)]
+        vec![
+            ("alembic/env.py", ENV_PY),
+            ("alembic/script.py.mako", SCRIPT_MAKO),
+        ]
     }
 }
 
@@ -269,7 +279,16 @@ const WORDS: &[&str] = &[
     "base", "init", "head", "heads", "main", "lib", "core", "x", "y", "z",
 ];
 
-const LABELS: &[&str] = &["lib", "core", "feature", "analytics", "auth", "b_1", "b_2", "main"];
+const LABELS: &[&str] = &[
+    "lib",
+    "core",
+    "feature",
+    "analytics",
+    "auth",
+    "b_1",
+    "b_2",
+    "main",
+];
 
 fn hex(rng: &mut Rng, len: usize) -> String {
     (0..len)
@@ -361,7 +380,11 @@ pub fn project(seed: u64) -> Project {
                     vec![nodes[p].id.clone()]
                 }
                 75..=97 if i >= 2 => {
-                    let a = if !tips.is_empty() { tips[rng.below(tips.len())] } else { rng.below(i) };
+                    let a = if !tips.is_empty() {
+                        tips[rng.below(tips.len())]
+                    } else {
+                        rng.below(i)
+                    };
                     let mut b = rng.below(i);
                     if b == a {
                         b = (a + 1) % i;
@@ -390,12 +413,17 @@ pub fn project(seed: u64) -> Project {
             }
         }
         tips.push(i);
-        nodes.push(Node { id, parents, labels: Vec::new(), deps: Vec::new() });
+        nodes.push(Node {
+            id,
+            parents,
+            labels: Vec::new(),
+            deps: Vec::new(),
+        });
     }
 
     // Labels and dependencies on a few nodes.
     let mut used_labels: Vec<String> = Vec::new();
-    for i in 0..nodes.len() {
+    for node in nodes.iter_mut() {
         if rng.pct(8) {
             let mut label = rng.pick(LABELS).to_string();
             if used_labels.contains(&label) || ids.contains(&label) {
@@ -403,7 +431,7 @@ pub fn project(seed: u64) -> Project {
             }
             if !used_labels.contains(&label) && !ids.contains(&label) {
                 used_labels.push(label.clone());
-                nodes[i].labels.push(label);
+                node.labels.push(label);
                 tags.push("label");
             }
         }
@@ -594,15 +622,14 @@ pub fn project(seed: u64) -> Project {
     }
     // Legacy hex file names: `revision` missing, the id comes from the name.
     for rev in revs.iter_mut() {
-        if let Value::Str(id) = &rev.revision {
-            if !id.is_empty()
-                && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                && rng.pct(5)
-            {
-                rev.stem = id.clone();
-                rev.revision = Value::Absent;
-                tags.push("legacy-filename");
-            }
+        if let Value::Str(id) = &rev.revision
+            && !id.is_empty()
+            && is_hex(id)
+            && rng.pct(5)
+        {
+            rev.stem = id.clone();
+            rev.revision = Value::Absent;
+            tags.push("legacy-filename");
         }
     }
 
@@ -648,11 +675,17 @@ pub fn project(seed: u64) -> Project {
     // File names: the prefix decides the load order, which need not follow
     // the graph.
     let mut used_paths: Vec<(usize, String)> = Vec::new();
-    let distinct_locations = if duplicated_location { 1 } else { locations.len() };
+    let distinct_locations = if duplicated_location {
+        1
+    } else {
+        locations.len()
+    };
     for rev in revs.iter_mut() {
         rev.location = rng.below(distinct_locations);
         if recursive && rng.pct(35) {
-            rev.subdir = rng.pick(&["sub", "a", "A", "sub/deep", "b", ".hid", "z_dir"]).to_string();
+            rev.subdir = rng
+                .pick(&["sub", "a", "A", "sub/deep", "b", ".hid", "z_dir"])
+                .to_string();
         }
         if locations.len() == 2 && duplicated_location && recursive && rng.pct(50) {
             rev.subdir = "sub".into();
@@ -715,7 +748,11 @@ pub fn project(seed: u64) -> Project {
             "#i.py#",
         ];
         let name = *rng.pick(names);
-        let bytes = if name == "__init__.py" && rng.pct(50) { Vec::new() } else { decoy.clone() };
+        let bytes = if name == "__init__.py" && rng.pct(50) {
+            Vec::new()
+        } else {
+            decoy.clone()
+        };
         push_unique(&mut files, &mut used_paths, 0, name.to_string(), bytes);
         tags.push("filtered-name");
         if rng.pct(40) {
@@ -723,7 +760,13 @@ pub fn project(seed: u64) -> Project {
             // directories are skipped even then.
             let dir = *rng.pick(&["old", "__pycache__", "z__pycache__"]);
             if !recursive || dir.ends_with("__pycache__") {
-                push_unique(&mut files, &mut used_paths, 0, format!("{dir}/stray.py"), decoy);
+                push_unique(
+                    &mut files,
+                    &mut used_paths,
+                    0,
+                    format!("{dir}/stray.py"),
+                    decoy,
+                );
                 tags.push("ignored-subdir");
             }
         }
@@ -738,7 +781,12 @@ pub fn project(seed: u64) -> Project {
             if !used_paths.contains(&(loc, name.to_string())) {
                 used_paths.push((loc, name.to_string()));
                 let bytes = files[target].bytes.clone();
-                files.push(GenFile { location: loc, path: name.into(), bytes, link_to: Some((loc, path)) });
+                files.push(GenFile {
+                    location: loc,
+                    path: name.into(),
+                    bytes,
+                    link_to: Some((loc, path)),
+                });
                 tags.push("symlink");
             }
         }
@@ -747,7 +795,13 @@ pub fn project(seed: u64) -> Project {
     // A location listed twice: the same files appear under both indices.
     if duplicated_location {
         let second: Vec<GenFile> = if locations[1] == locations[0] {
-            files.iter().map(|f| GenFile { location: 1, ..f.clone() }).collect()
+            files
+                .iter()
+                .map(|f| GenFile {
+                    location: 1,
+                    ..f.clone()
+                })
+                .collect()
         } else {
             // locations[1] is a sub directory of locations[0].
             files
@@ -756,7 +810,10 @@ pub fn project(seed: u64) -> Project {
                     f.path.strip_prefix("sub/").map(|rest| GenFile {
                         location: 1,
                         path: rest.to_string(),
-                        link_to: f.link_to.as_ref().map(|(_, p)| (1, p.trim_start_matches("sub/").to_string())),
+                        link_to: f
+                            .link_to
+                            .as_ref()
+                            .map(|(_, p)| (1, p.trim_start_matches("sub/").to_string())),
                         ..f.clone()
                     })
                 })
@@ -768,11 +825,21 @@ pub fn project(seed: u64) -> Project {
     rng.shuffle(&mut files);
     tags.sort_unstable();
     tags.dedup();
-    Project { seed, locations, recursive, explicit_locations, separator, files, dynamic_ok, tags }
+    Project {
+        seed,
+        locations,
+        recursive,
+        explicit_locations,
+        separator,
+        files,
+        dynamic_ok,
+        tags,
+    }
 }
 
 fn is_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn legacy_id(stem: &str) -> Option<String> {
@@ -788,12 +855,21 @@ fn push_unique(
 ) {
     if !used.contains(&(location, path.clone())) {
         used.push((location, path.clone()));
-        files.push(GenFile { location, path, bytes, link_to: None });
+        files.push(GenFile {
+            location,
+            path,
+            bytes,
+            link_to: None,
+        });
     }
 }
 
 fn rel_path(subdir: &str, name: &str) -> String {
-    if subdir.is_empty() { name.to_string() } else { format!("{subdir}/{name}") }
+    if subdir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{subdir}/{name}")
+    }
 }
 
 fn file_stem(rng: &mut Rng, revision: &Value) -> String {
@@ -803,9 +879,22 @@ fn file_stem(rng: &mut Rng, revision: &Value) -> String {
     };
     let safe: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let slug = *rng.pick(&["add_users", "create_orders", "merge_heads", "fix", "x", "audit log"]);
+    let slug = *rng.pick(&[
+        "add_users",
+        "create_orders",
+        "merge_heads",
+        "fix",
+        "x",
+        "audit log",
+    ]);
     match rng.below(12) {
         0..=4 if !safe.is_empty() => format!("{safe}_{}", slug.replace(' ', "_")),
         5 => format!("{}_{}", hex(rng, 6), slug.replace(' ', "_")),
@@ -813,7 +902,11 @@ fn file_stem(rng: &mut Rng, revision: &Value) -> String {
         7 => format!("{}{safe}", rng.pick(&["A", "B", "Z", "_", "#", "."])),
         8 => format!("{safe} {slug}"),
         9 => format!("{safe}.tmpl"),
-        10 => format!("2024_{:02}_{:02}_{safe}", rng.range(1, 12), rng.range(1, 28)),
+        10 => format!(
+            "2024_{:02}_{:02}_{safe}",
+            rng.range(1, 12),
+            rng.range(1, 28)
+        ),
         _ => format!("r{}_{safe}", rng.below(100)),
     }
 }
@@ -822,15 +915,24 @@ fn parents_value(rng: &mut Rng, parents: &[String]) -> Value {
     match parents.len() {
         0 => match rng.below(20) {
             0 => Value::seq(Vec::new()),
-            1 => Value::Seq { items: Vec::new(), list: true },
+            1 => Value::Seq {
+                items: Vec::new(),
+                list: true,
+            },
             _ => Value::None,
         },
         1 => match rng.below(20) {
             0 => Value::seq(parents.to_vec()),
-            1 => Value::Seq { items: parents.to_vec(), list: true },
+            1 => Value::Seq {
+                items: parents.to_vec(),
+                list: true,
+            },
             _ => Value::Str(parents[0].clone()),
         },
-        _ => Value::Seq { items: parents.to_vec(), list: rng.pct(15) },
+        _ => Value::Seq {
+            items: parents.to_vec(),
+            list: rng.pct(15),
+        },
     }
 }
 
@@ -842,7 +944,10 @@ fn labels_value(rng: &mut Rng, labels: &[String]) -> Value {
             _ => Value::None,
         },
         1 if rng.pct(40) => Value::Str(labels[0].clone()),
-        _ => Value::Seq { items: labels.to_vec(), list: rng.pct(20) },
+        _ => Value::Seq {
+            items: labels.to_vec(),
+            list: rng.pct(20),
+        },
     }
 }
 
@@ -850,11 +955,17 @@ fn deps_value(rng: &mut Rng, deps: &[String]) -> Value {
     match deps.len() {
         0 => match rng.below(10) {
             0 => Value::Absent,
-            1 => Value::Seq { items: Vec::new(), list: true },
+            1 => Value::Seq {
+                items: Vec::new(),
+                list: true,
+            },
             _ => Value::None,
         },
         1 if rng.pct(60) => Value::Str(deps[0].clone()),
-        _ => Value::Seq { items: deps.to_vec(), list: rng.pct(60) },
+        _ => Value::Seq {
+            items: deps.to_vec(),
+            list: rng.pct(60),
+        },
     }
 }
 
@@ -866,7 +977,15 @@ fn message(rng: &mut Rng) -> Option<String> {
         3 => "two line\nmessage".to_string(),
         4 => "add users\n   \nnot a paragraph break".to_string(),
         5 => "has 'quotes' and \"double\"".to_string(),
-        _ => rng.pick(&["add users table", "create orders", "merge heads", "fix index", "audit"]).to_string(),
+        _ => rng
+            .pick(&[
+                "add users table",
+                "create orders",
+                "merge heads",
+                "fix index",
+                "audit",
+            ])
+            .to_string(),
     };
     Some(m)
 }
@@ -903,7 +1022,7 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
         tabs: rng.pct(15),
         quote: rng.below(4),
         era: rng.below(4),
-        cookie: rng.below(30),
+        cookie: if rng.permille(3) { 0 } else { rng.range(1, 30) },
     };
     let mut dynamic = false;
     let mut out: Vec<String> = Vec::new();
@@ -935,21 +1054,39 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
             rng.range(1, 9)
         );
         let header = if rng.pct(10) {
-            format!("{header}\nNote: revision = \"zzz\" and down_revision = \"yyy\" here are prose.\n")
+            format!(
+                "{header}\nNote: revision = \"zzz\" and down_revision = \"yyy\" here are prose.\n"
+            )
         } else {
             header
         };
         if msg.contains('\n') || msg.contains('"') || rng.pct(80) {
-            let q = if rng.pct(85) || msg.contains('"') { "\"\"\"" } else { "'''" };
-            let q = if msg.contains('\'') && q == "'''" { "\"\"\"" } else { q };
+            let q = if rng.pct(85) || msg.contains('"') {
+                "\"\"\""
+            } else {
+                "'''"
+            };
+            let q = if msg.contains('\'') && q == "'''" {
+                "\"\"\""
+            } else {
+                q
+            };
             let prefix = *rng.pick(&["", "", "", "r", "u", "R"]);
             out.push(format!("{prefix}{q}{header}\n{q}"));
         } else {
             // Single-line docstring, possibly implicitly concatenated.
             let text = msg.replace('\\', "\\\\");
             if rng.pct(30) && text.len() > 2 {
-                let cut = text.char_indices().nth(text.chars().count() / 2).map(|(i, _)| i).unwrap_or(0);
-                out.push(format!("\"{}\" '{}'", &text[..cut], text[cut..].replace('\'', "\\'")));
+                let cut = text
+                    .char_indices()
+                    .nth(text.chars().count() / 2)
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+                out.push(format!(
+                    "\"{}\" '{}'",
+                    &text[..cut],
+                    text[cut..].replace('\'', "\\'")
+                ));
             } else {
                 out.push(format!("\"{text}\""));
             }
@@ -979,10 +1116,16 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
     if rng.pct(8) {
         // Bindings that later ones override (only where a later one exists).
         if !matches!(rev.revision, Value::Absent) {
-            out.push(format!("revision = {}", lit(rng, "overridden", style.quote)));
+            out.push(format!(
+                "revision = {}",
+                lit(rng, "overridden", style.quote)
+            ));
         }
         if !matches!(rev.down_revision, Value::Absent) {
-            out.push(format!("down_revision = {}", lit(rng, "overridden_parent", style.quote)));
+            out.push(format!(
+                "down_revision = {}",
+                lit(rng, "overridden_parent", style.quote)
+            ));
         }
         if !matches!(rev.depends_on, Value::Absent) {
             out.push("depends_on = 'overridden_dep'".into());
@@ -1029,7 +1172,11 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
             i += 2;
         } else {
             let s = stmts[i].clone();
-            out.push(if rng.pct(3) && one_line(&s) { format!("{s};") } else { s });
+            out.push(if rng.pct(3) && one_line(&s) {
+                format!("{s};")
+            } else {
+                s
+            });
             i += 1;
         }
     }
@@ -1039,7 +1186,11 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
     // Bodies: function and class bodies never count.
     let ind = if style.tabs { "\t" } else { "    " };
     let shadow = |rng: &mut Rng| -> String {
-        if rng.pct(25) { format!("{ind}revision = \"zzz_in_def\"\n{ind}down_revision = None\n") } else { String::new() }
+        if rng.pct(25) {
+            format!("{ind}revision = \"zzz_in_def\"\n{ind}down_revision = None\n")
+        } else {
+            String::new()
+        }
     };
     match style.era {
         0 | 1 => {
@@ -1056,13 +1207,17 @@ pub fn render(rng: &mut Rng, rev: &RevFile) -> (Vec<u8>, bool) {
                 "def upgrade():\n{ind}pass\n\n\ndef downgrade():\n{ind}pass\n\n\nclass Helper:\n{ind}revision = \"zzz_in_class\"\n{ind}depends_on = (\"nope\",)\n\n\ndef _helper(x):\n{ind}global_ish = x\n{ind}if x:\n{ind}{ind}revision = x\n{ind}return global_ish"
             ));
         }
-        _ => out.push(format!("def upgrade():\n{ind}pass\n\n\ndef downgrade():\n{ind}pass")),
+        _ => out.push(format!(
+            "def upgrade():\n{ind}pass\n\n\ndef downgrade():\n{ind}pass"
+        )),
     }
     if rng.pct(5) {
         out.push("sql = \"\"\"\nrevision = 'in_sql'\ndown_revision = 'in_sql'\n\"\"\"".into());
     }
 
     let mut text = lines_join(&out);
+    // `\N{...}` needs Unicode's name table; a static reader may decline it.
+    dynamic |= text.contains("\\N{");
     if rng.pct(3) {
         text.truncate(text.trim_end_matches('\n').len()); // no final newline
     }
@@ -1113,7 +1268,14 @@ fn statement(rng: &mut Rng, name: &str, value: &Value, style: &Style) -> (String
         _ => rng.pct(85),
     };
     let (w1, w2) = (ws(rng), ws(rng));
+    // Forms 11 and 12 are the ones a static reader may call dynamic; keep
+    // them rare so that most cases are fully comparable.
     let form = rng.below(100);
+    let form = if (11..=12).contains(&form) && rng.pct(85) {
+        99
+    } else {
+        form
+    };
     let stmt = match form {
         0..=3 => format!("{name}{w1}={w2}other_{name}{w1}={w2}{expr}{comment}"),
         4..=6 => format!("_{name}_alias = {name}{w1}={w2}{expr}{comment}"),
@@ -1127,7 +1289,14 @@ fn statement(rng: &mut Rng, name: &str, value: &Value, style: &Style) -> (String
             // Computed: `"ab" + "cd"`; Alembic evaluates it, we may not.
             let Value::Str(s) = value else { unreachable!() };
             let cut = s.char_indices().nth(1).map(|(i, _)| i).unwrap_or(1);
-            return (format!("{name} = {} + {}", lit(rng, &s[..cut], 1), lit(rng, &s[cut..], 0)), true);
+            return (
+                format!(
+                    "{name} = {} + {}",
+                    lit(rng, &s[..cut], 1),
+                    lit(rng, &s[cut..], 0)
+                ),
+                true,
+            );
         }
         _ if annotated => {
             let ann = *rng.pick(ANNOTATIONS);
@@ -1141,7 +1310,13 @@ fn statement(rng: &mut Rng, name: &str, value: &Value, style: &Style) -> (String
 fn expression(rng: &mut Rng, value: &Value, quote: usize) -> String {
     match value {
         Value::Absent => unreachable!("absent values have no expression"),
-        Value::None => if rng.pct(95) { "None".into() } else { "(None)".into() },
+        Value::None => {
+            if rng.pct(95) {
+                "None".into()
+            } else {
+                "(None)".into()
+            }
+        }
         Value::Raw(raw) => raw.clone(),
         Value::Str(s) => {
             let l = lit(rng, s, quote);
@@ -1159,7 +1334,8 @@ fn expression(rng: &mut Rng, value: &Value, quote: usize) -> String {
             }
             match rng.below(10) {
                 0..=5 => {
-                    let trailing = if lits.len() == 1 && !*list { "," } else if rng.pct(15) { "," } else { "" };
+                    let one_tuple = lits.len() == 1 && !*list;
+                    let trailing = if one_tuple || rng.pct(15) { "," } else { "" };
                     let sep = *rng.pick(&[", ", ",", " , "]);
                     format!("{open}{}{trailing}{close}", lits.join(sep))
                 }
@@ -1167,7 +1343,12 @@ fn expression(rng: &mut Rng, value: &Value, quote: usize) -> String {
                     // Multi-line, comments and trailing commas.
                     let mut s = format!("{open}{}\n", if rng.pct(30) { "  # parents" } else { "" });
                     for (i, l) in lits.iter().enumerate() {
-                        let comma = if i + 1 < lits.len() || rng.pct(70) || (lits.len() == 1 && !*list) { "," } else { "" };
+                        let comma =
+                            if i + 1 < lits.len() || rng.pct(70) || (lits.len() == 1 && !*list) {
+                                ","
+                            } else {
+                                ""
+                            };
                         let c = if rng.pct(30) { "  # why" } else { "" };
                         s.push_str(&format!("    {l}{comma}{c}\n"));
                         if rng.pct(10) {
@@ -1209,7 +1390,11 @@ pub fn lit(rng: &mut Rng, s: &str, quote_pref: usize) -> String {
         let b: String = chars[cut..].iter().collect();
         // Never "": `'ab' + '''cd'''` glued would tokenize differently.
         let sep = *rng.pick(&[" ", "  ", "\t"]);
-        return format!("{}{sep}{}", single_lit(rng, &a, quote_pref), single_lit(rng, &b, quote_pref));
+        return format!(
+            "{}{sep}{}",
+            single_lit(rng, &a, quote_pref),
+            single_lit(rng, &b, quote_pref)
+        );
     }
     if s.is_empty() && rng.pct(10) {
         return "\"\" ''".into();
@@ -1218,9 +1403,15 @@ pub fn lit(rng: &mut Rng, s: &str, quote_pref: usize) -> String {
 }
 
 fn single_lit(rng: &mut Rng, s: &str, quote_pref: usize) -> String {
-    let quote = if rng.pct(75) { quote_pref } else { rng.below(4) };
+    let quote = if rng.pct(75) {
+        quote_pref
+    } else {
+        rng.below(4)
+    };
     let q = ["'", "\"", "'''", "\"\"\""][quote];
-    let plain = s.chars().all(|c| c != '\\' && c != '\'' && c != '"' && c != '\n' && c != '\r');
+    let plain = s
+        .chars()
+        .all(|c| c != '\\' && c != '\'' && c != '"' && c != '\n' && c != '\r');
     let raw = plain && rng.pct(10);
     let prefix = if raw {
         *rng.pick(&["r", "R"])
@@ -1259,13 +1450,16 @@ fn escape(rng: &mut Rng, ch: char) -> String {
         'A'..='Z' => Some(format!("LATIN CAPITAL LETTER {ch}")),
         '0'..='9' => Some(format!(
             "DIGIT {}",
-            ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"]
-                [(c - '0' as u32) as usize]
+            [
+                "ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"
+            ][(c - '0' as u32) as usize]
         )),
         '_' => Some("LOW LINE".into()),
         _ => None,
     };
-    match rng.below(5) {
+    // `\N{...}` only rarely: a static reader may decline it (dynamic).
+    let pick = if rng.pct(3) { 4 } else { rng.below(4) };
+    match pick {
         0 if c < 0x100 => format!("\\x{c:02x}"),
         1 if c < 0x100 => format!("\\{c:03o}"),
         2 if c < 0x10000 => format!("\\u{c:04X}"),
@@ -1294,8 +1488,16 @@ pub fn linear_corpus(n: usize, seed: u64) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let id = &ids[i];
-        let down = if i == 0 { "None".to_string() } else { format!("'{}'", ids[i - 1]) };
-        let revises = if i == 0 { String::new() } else { ids[i - 1].clone() };
+        let down = if i == 0 {
+            "None".to_string()
+        } else {
+            format!("'{}'", ids[i - 1])
+        };
+        let revises = if i == 0 {
+            String::new()
+        } else {
+            ids[i - 1].clone()
+        };
         let text = format!(
             "\"\"\"add table t{i}\n\nRevision ID: {id}\nRevises: {revises}\nCreate Date: 2024-05-01 10:11:12.123456\n\n\"\"\"\nfrom typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\n\n# revision identifiers, used by Alembic.\nrevision: str = '{id}'\ndown_revision: Union[str, Sequence[str], None] = {down}\nbranch_labels: Union[str, Sequence[str], None] = None\ndepends_on: Union[str, Sequence[str], None] = None\n\n\ndef upgrade() -> None:\n    \"\"\"Upgrade schema.\"\"\"\n    op.create_table(\n        't{i}',\n        sa.Column('id', sa.Integer(), nullable=False),\n        sa.Column('name', sa.String(length=255), nullable=True),\n        sa.PrimaryKeyConstraint('id'),\n    )\n    op.create_index(op.f('ix_t{i}_name'), 't{i}', ['name'], unique=False)\n\n\ndef downgrade() -> None:\n    \"\"\"Downgrade schema.\"\"\"\n    op.drop_index(op.f('ix_t{i}_name'), table_name='t{i}')\n    op.drop_table('t{i}')\n"
         );
