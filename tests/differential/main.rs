@@ -181,3 +181,57 @@ fn generator_is_deterministic() {
     assert_eq!(corpus.len(), 50);
     assert_eq!(corpus, generate::linear_corpus(50, 7));
 }
+
+/// `REVGUARD_DIFF_PROJECT=<dir>`: compare one existing project (its
+/// `alembic.ini` and the files directly in `<dir>/alembic/versions`), e.g. a
+/// minimised mismatch. Does nothing when the variable is unset.
+#[test]
+fn one_project() {
+    let Some(dir) = std::env::var_os("REVGUARD_DIFF_PROJECT") else {
+        return;
+    };
+    let Some(mut oracle) = Oracle::spawn_or_skip("one_project") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let versions = dir.join("alembic/versions");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&versions).expect("read versions dir") {
+        let entry = entry.expect("dir entry");
+        if entry.file_type().expect("file type").is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        let real = std::fs::canonicalize(&path).expect("canonicalize");
+        files.push(revguard_core::InputFile {
+            location: 0,
+            path: entry.file_name().to_string_lossy().into_owned(),
+            // Always the resolved path: the core cannot resolve anything itself.
+            real_path: Some(real.to_string_lossy().into_owned()),
+            content: revguard_core::Content::from_bytes(std::fs::read(&path).expect("read")),
+        });
+    }
+    let request = revguard_core::Request {
+        locations: vec![revguard_core::Location {
+            path: "alembic/versions".into(),
+        }],
+        files,
+        ..Default::default()
+    };
+    let actual = oracle.load(&dir.join("alembic.ini"));
+    let report = revguard_core::check(&request);
+    match compare_case(&report, &actual, false) {
+        harness::Verdict::Mismatch(diffs) => {
+            let text = describe_mismatch(
+                &dir.display().to_string(),
+                &dir,
+                &request,
+                &actual,
+                &report,
+                &diffs,
+            );
+            panic!("{text}");
+        }
+        verdict => eprintln!("{}: {verdict:?}", dir.display()),
+    }
+}
