@@ -235,3 +235,46 @@ fn one_project() {
         verdict => eprintln!("{}: {verdict:?}", dir.display()),
     }
 }
+
+/// The benchmark corpus is a real Alembic history: one chain, one head.
+#[test]
+fn linear_corpus_matches_alembic() {
+    let Some(mut oracle) = Oracle::spawn_or_skip("linear_corpus_matches_alembic") else {
+        return;
+    };
+    let n = 300;
+    let corpus = generate::linear_corpus(n, 11);
+    let project = generate::Project {
+        seed: 11,
+        locations: vec!["alembic/versions".into()],
+        recursive: false,
+        explicit_locations: false,
+        separator: "os",
+        files: corpus
+            .iter()
+            .map(|(name, bytes)| generate::GenFile {
+                location: 0,
+                path: name.clone(),
+                bytes: bytes.clone(),
+                link_to: None,
+            })
+            .collect(),
+        dynamic_ok: false,
+        tags: Vec::new(),
+    };
+    let root = tempfile::Builder::new()
+        .prefix("revguard-linear-")
+        .tempdir()
+        .expect("tempdir");
+    let request = write_project(&project, root.path(), 11);
+    let actual = oracle.load(&root.path().join("alembic.ini"));
+    let first = corpus[0].0.split('_').next().unwrap().to_string();
+    let last = corpus[n - 1].0.split('_').next().unwrap().to_string();
+    assert_eq!(actual.heads, Some(vec![last]));
+    assert_eq!(actual.bases, Some(vec![first]));
+    assert_eq!(actual.upgrade_head.as_deref(), Some("ok"));
+    let report = revguard_core::check(&request);
+    if let harness::Verdict::Mismatch(diffs) = compare_case(&report, &actual, false) {
+        panic!("core disagrees with Alembic on the linear corpus: {diffs:?}");
+    }
+}

@@ -1478,10 +1478,11 @@ fn escape(rng: &mut Rng, ch: char) -> String {
 /// (file name, bytes). Ids are 12 hex digits, deterministic in `seed`.
 pub fn linear_corpus(n: usize, seed: u64) -> Vec<(String, Vec<u8>)> {
     let mut rng = Rng::new(seed);
+    let mut seen = std::collections::HashSet::with_capacity(n);
     let mut ids: Vec<String> = Vec::with_capacity(n);
     while ids.len() < n {
         let id = hex(&mut rng, 12);
-        if !ids.contains(&id) || n > 50_000 {
+        if seen.insert(id.clone()) {
             ids.push(id);
         }
     }
