@@ -1,11 +1,11 @@
 //! Builds the wasm guest (`wasm/guest`, crate `revguard-guest`) and hands it
 //! to the host, which embeds it with `include_bytes!` (see `src/sandbox.rs`).
 //!
-//! The guest is built by a nested `cargo build --profile wasm --target
+//! The guest is built by a nested `cargo build --profile wasm-guest --target
 //! wasm32-unknown-unknown` into its own target dir, `target/guest-wasm`, the
 //! way substrate-wasm-builder does it, so `cargo build`, `cargo run` and
-//! `cargo test` on a fresh clone just work. See `../shared/spec/wasm.md` §3.3
-//! (in the design notes) for the pitfalls handled here:
+//! `cargo test` on a fresh clone just work. The pitfalls handled here (from
+//! the project's wasm research notes, `spec/wasm.md` §3.3):
 //!
 //! - **Deadlock**: the nested cargo must not share the outer build's target
 //!   (or build) dir, whose lock the outer cargo holds while this script runs.
@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const TARGET: &str = "wasm32-unknown-unknown";
-const PROFILE: &str = "wasm";
+const PROFILE: &str = "wasm-guest";
 const ARTIFACT: &str = "revguard_guest.wasm";
 const ESCAPE_HATCH: &str = "REVGUARD_GUEST_WASM";
 

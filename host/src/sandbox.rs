@@ -65,11 +65,16 @@ pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revguar
 /// `revguard-guest` crate docs).
 pub const ABI_VERSION: u32 = 1;
 
-/// Fuel granted per second of `--timeout`. Calibrated on the real checker
-/// (a large generated history consumes roughly this much per second of CPU on
-/// the reference machine in `BENCHMARKS.md`), rounded down so that a timeout
-/// fires no later than it says on comparable hardware.
-pub const FUEL_PER_SECOND: u64 = 4_000_000_000;
+/// Fuel granted per second of `--timeout`: the rate at which the real
+/// checker consumes fuel on the reference machine in `BENCHMARKS.md`
+/// (1.0–1.5 × 10¹⁰ units per second on generated histories), rounded down,
+/// so a legitimate check gets about `--timeout` seconds of work. Code that
+/// does little per instruction burns fuel more slowly: a tight `loop br`
+/// consumes about 1.5 × 10⁹ units per second, so a guest stuck in one is
+/// stopped after roughly 7× the timeout in wall time. That is the price of a
+/// deterministic bound; the guest is our own checker, so a loop would be a
+/// bug, and this is a safety net.
+pub const FUEL_PER_SECOND: u64 = 10_000_000_000;
 
 /// The most wasm stack the guest may use; overflowing it is a trap.
 const MAX_WASM_STACK: usize = 2 << 20;
@@ -210,6 +215,25 @@ impl fmt::Display for Bytes {
 /// `revguard_core::check_json(request_json)`: a JSON report, or
 /// `{"error": ...}` for a malformed request.
 pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    check_json_with_stats(request_json, limits).map(|(output, _)| output)
+}
+
+/// What a successful run cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // read by tests/sandbox and the benchmark
+pub struct RunStats {
+    /// Fuel the guest consumed (the budget is [`Limits::fuel`]).
+    pub fuel_consumed: u64,
+    /// Final (and so peak: wasm memory never shrinks) size of the guest's
+    /// linear memory, in bytes.
+    pub memory_bytes: u64,
+}
+
+/// [`check_json`], also reporting what the run cost.
+pub fn check_json_with_stats(
+    request_json: &[u8],
+    limits: &Limits,
+) -> Result<(Vec<u8>, RunStats), SandboxError> {
     static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
     let guest = GUEST
         .get_or_init(|| Guest::load_embedded(cache_dir().as_deref()))
@@ -222,11 +246,11 @@ pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, Sandb
 /// test guest, or a prebuilt `revguard_guest.wasm`) under exactly the
 /// configuration and limits [`check_json`] uses. Compiles on every call (no
 /// cache); meant for tests and diagnostics.
-#[cfg_attr(not(test), allow(dead_code))] // used by tests/sandbox
+#[allow(dead_code)] // used by tests/sandbox
 pub fn run_module(wasm: &[u8], input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
     let engine = shared_engine()?;
     let module = Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
-    Guest::new(engine, &module)?.run(input, limits)
+    Guest::new(engine, &module)?.run(input, limits).map(|(output, _)| output)
 }
 
 /// The explicit wasmtime configuration. Anything that changes generated code
@@ -286,7 +310,7 @@ impl Guest {
     }
 
     /// One check in a fresh store, on the sandbox thread.
-    fn run(&self, input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    fn run(&self, input: &[u8], limits: &Limits) -> Result<(Vec<u8>, RunStats), SandboxError> {
         if u64::try_from(input.len()).map_or(true, |len| len > limits.max_memory_bytes) {
             return Err(SandboxError::MemoryLimit {
                 max_bytes: limits.max_memory_bytes,
@@ -304,7 +328,7 @@ impl Guest {
         })
     }
 
-    fn run_here(&self, input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    fn run_here(&self, input: &[u8], limits: &Limits) -> Result<(Vec<u8>, RunStats), SandboxError> {
         let mut store = Store::new(self.pre.module().engine(), StoreState::new(limits));
         store.limiter(|state| &mut state.limiter);
         store
@@ -352,11 +376,16 @@ impl Guest {
             .call(&mut store, (ptr, len))
             .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
         let (out_ptr, out_len) = unpack(packed);
-        memory
+        let output = memory
             .data(&store)
             .get(out_ptr..out_ptr.saturating_add(out_len))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| SandboxError::Abi("revguard_check returned an out-of-bounds report".into()))
+            .ok_or_else(|| SandboxError::Abi("revguard_check returned an out-of-bounds report".into()))?;
+        let stats = RunStats {
+            fuel_consumed: limits.fuel().saturating_sub(store.get_fuel().unwrap_or(0)),
+            memory_bytes: memory.data_size(&store) as u64,
+        };
+        Ok((output, stats))
         // The store, and with it the instance and all its memory, is dropped
         // here; freeing the buffers inside the guest first would be wasted work.
     }
