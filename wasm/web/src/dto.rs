@@ -18,8 +18,8 @@ use std::fmt;
 use revguard_core as core;
 use serde::{Deserialize, Serialize};
 
-pub use crate::position::PositionDto;
 use crate::position::LineIndex;
+pub use crate::position::PositionDto;
 
 // ---------------------------------------------------------------- input
 

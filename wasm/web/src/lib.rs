@@ -91,8 +91,12 @@ export interface RevisionEntry {
 }
 export interface AlembicOutcome {
   warnings: string[];
-  error: { kind: string; messages: string[] } | null;
+  error: AlembicError | null;
   upgrade_head: string;
+}
+export interface AlembicError {
+  kind: string;
+  messages: string[];
 }
 export interface Diagnostic {
   check: string;
@@ -108,12 +112,16 @@ export interface Label {
   file: number;
   path: string;
   /** Byte range in the file's UTF-8. */
-  span: { start: number; end: number };
+  span: Span;
   start: Position;
   /** Exclusive. */
   end: Position;
   message: string;
   primary: boolean;
+}
+export interface Span {
+  start: number;
+  end: number;
 }
 export interface Position {
   /** 1-based line (split on "\n"). */
@@ -125,7 +133,11 @@ export interface Position {
   /** 0-based UTF-16 offset in the original text. */
   offset_utf16: number;
 }
-export interface Summary { errors: number; warnings: number; infos: number; }
+export interface Summary {
+  errors: number;
+  warnings: number;
+  infos: number;
+}
 "#;
 
 /// The one way this binding reports a failure: a JavaScript `Error` whose

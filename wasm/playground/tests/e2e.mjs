@@ -1,0 +1,252 @@
+// End-to-end: the built playground (dist/) in real headless Chromium.
+//
+//   node --test tests/e2e.mjs     (after build.sh; see test.sh)
+//
+// Uses Debian's /usr/bin/chromium through playwright-core (never a downloaded
+// browser); CHROMIUM overrides the path. Screenshots go to
+// target/playground-screenshots/; PLAYGROUND_DOCS_SCREENSHOT=1 also refreshes
+// docs/playground-incident.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { serve } from "../tools/serve.mjs";
+
+const here = fileURLToPath(new URL("..", import.meta.url));
+const root = join(here, "..", "..");
+const dist = join(here, "dist");
+const shots = join(root, "target", "playground-screenshots");
+const BUDGET = 300 * 1024;
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await serve(dist);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(url = server.url) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+  return { page, errors, close: () => context.close() };
+}
+
+/** Wait until the page has run the checker more times than `before`. */
+async function checked(page, before) {
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before);
+}
+const runs = async (page) => Number(await page.evaluate(() => document.body.dataset.runs));
+
+async function loadIncident(page) {
+  const n = await runs(page);
+  await page.selectOption("#example", "incident-443");
+  await checked(page, n);
+}
+
+test("the incident: duplicate 041, both files named, two 041 nodes, one phantom head", async () => {
+  const { page, errors, close } = await open();
+  await loadIncident(page);
+
+  const duplicate = page.locator('#diagnostics li[data-check="duplicate-revision"]');
+  assert.equal(await duplicate.count(), 1);
+  assert.equal(await duplicate.getAttribute("class"), "diag error");
+  const text = await duplicate.innerText();
+  assert.match(text, /041_add_contract_audit_log\.py/);
+  assert.match(text, /041_add_westside_streamlit_ro_role\.py/);
+  // The source excerpt highlights the offending binding.
+  assert.match(await duplicate.locator(".excerpt mark").first().innerText(), /041/);
+
+  const nodes = page.locator('#graph .node[data-rev="041"]');
+  assert.equal(await nodes.count(), 2);
+  const phantom = page.locator("#graph .node.phantom-head");
+  assert.equal(await phantom.count(), 1);
+  assert.equal(await phantom.getAttribute("data-rev"), "041");
+  assert.match(await phantom.getAttribute("data-marks"), /phantom head/);
+  assert.match(await page.locator("#status").innerText(), /error/);
+
+  await page.screenshot({ path: join(shots, "incident.png") });
+  if (process.env.PLAYGROUND_DOCS_SCREENSHOT === "1") {
+    copyFileSync(join(shots, "incident.png"), join(root, "docs", "playground-incident.png"));
+  }
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("clicking a diagnostic location opens the file at the span", async () => {
+  const { page, close } = await open();
+  await loadIncident(page);
+  const loc = page.locator('#diagnostics li[data-check="duplicate-revision"] .loc').first();
+  const where = await loc.innerText(); // path:line:column
+  const [, path, line] = where.match(/^(.*):(\d+):\d+$/);
+  await loc.click();
+  const selected = await page.locator('#tabs [aria-selected="true"]').innerText();
+  assert.ok(path.endsWith(selected.split(/\s/)[0]), `${path} vs ${selected}`);
+  const state = await page.evaluate(() => {
+    const t = document.getElementById("text");
+    return { focused: document.activeElement === t, start: t.selectionStart, end: t.selectionEnd, value: t.value };
+  });
+  assert.ok(state.focused);
+  assert.equal(state.value.slice(0, state.start).split("\n").length, Number(line));
+  assert.match(state.value.slice(state.start, state.end), /041/);
+  await page.screenshot({ path: join(shots, "jump.png") });
+  await close();
+});
+
+function migration(rev, down, doc) {
+  return `"""${doc}\n\nRevision ID: ${rev}\nRevises: ${down ?? ""}\nCreate Date: 2026-01-01 00:00:00\n\n"""\n` +
+    `from alembic import op\nimport sqlalchemy as sa\n\n\n# revision identifiers, used by Alembic.\n` +
+    `revision = '${rev}'\ndown_revision = ${down ? `'${down}'` : "None"}\nbranch_labels = None\ndepends_on = None\n\n\n` +
+    `def upgrade():\n    op.add_column('t', sa.Column('${doc.replace(/ /g, "_")}', sa.Integer()))\n\n\n` +
+    `def downgrade():\n    op.drop_column('t', '${doc.replace(/ /g, "_")}')\n`;
+}
+
+/** An Alembic script directory with a branched history (two heads). */
+function projectOnDisk() {
+  const dir = mkdtempSync(join(tmpdir(), "revguard-e2e-"));
+  const versions = join(dir, "migrations", "versions");
+  mkdirSync(versions, { recursive: true });
+  writeFileSync(join(dir, "migrations", "env.py"), "from alembic import context\n");
+  writeFileSync(join(dir, "migrations", "script.py.mako"), "${message}\n");
+  const chain = [["5c1e4a7b9d20", null, "create users"], ["7f2b8c3d4e51", "5c1e4a7b9d20", "add email"],
+    ["a93c5d6e7f82", "7f2b8c3d4e51", "add orders"], ["b04d6e7f8a93", "7f2b8c3d4e51", "add invoices"]];
+  for (const [rev, down, doc] of chain) {
+    writeFileSync(join(versions, `${rev}_${doc.replace(/ /g, "_")}.py`), migration(rev, down, doc));
+  }
+  return { dir: join(dir, "migrations"), files: chain.length };
+}
+
+test("a folder picked through the file input becomes the version location", async () => {
+  const { page, errors, close } = await open();
+  const project = projectOnDisk();
+  const n = await runs(page);
+  await page.setInputFiles("#pick-folder", project.dir);
+  await checked(page, n);
+  assert.equal(await page.inputValue("#location"), "migrations/versions");
+  assert.equal(await page.locator("#tabs [role=tab]").count(), project.files);
+  assert.equal(await page.locator('#diagnostics li[data-check="multiple-heads"]').count(), 1);
+  assert.equal(await page.locator("#graph .node.head").count(), 2);
+  await page.screenshot({ path: join(shots, "folder.png") });
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("files dropped on the page replace the current files", async () => {
+  const { page, close } = await open();
+  const n = await runs(page);
+  await page.evaluate((texts) => {
+    const dt = new DataTransfer();
+    texts.forEach(([name, text]) => dt.items.add(new File([text], name, { type: "text/x-python" })));
+    window.dispatchEvent(new DragEvent("dragenter", { dataTransfer: dt, bubbles: true }));
+    window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [["4e1f09c2d7b3_base.py", migration("4e1f09c2d7b3", null, "base")],
+    ["8d25a6f3c019_next.py", migration("8d25a6f3c019", "4e1f09c2d7b3", "next")]]);
+  await checked(page, n);
+  assert.equal(await page.locator("#tabs [role=tab]").count(), 2);
+  const found = await page.$$eval("#diagnostics li.error", (ls) => ls.map((l) => l.innerText));
+  assert.deepEqual(found, []);
+  assert.equal(await page.locator("#graph .node").count(), 2);
+  assert.ok(await page.locator("#dropzone").isHidden());
+  await close();
+});
+
+test("editing, adding and renaming files re-checks; a shared URL restores the same state", async () => {
+  const { page, close } = await open();
+  await loadIncident(page);
+  // Rename the discarded duplicate's file and give it a fresh id: the
+  // duplicate goes away, a second head appears.
+  await page.locator("#tabs [role=tab]", { hasText: "041_add_contract_audit_log.py" }).click();
+  let n = await runs(page);
+  const text = await page.inputValue("#text");
+  await page.fill("#text", text.replace(/^revision = (["'])041\1/m, 'revision = "041a"').replace("Revision ID: 041", "Revision ID: 041a"));
+  await page.fill("#path", "041a_add_contract_audit_log.py");
+  await checked(page, n);
+  await page.waitForFunction(() => !document.querySelector('#diagnostics li[data-check="duplicate-revision"]'));
+  assert.equal(await page.locator('#diagnostics li[data-check="multiple-heads"]').count(), 1);
+  n = await runs(page);
+  await page.click("#add-file");
+  await checked(page, n);
+  n = await runs(page);
+  await page.selectOption("#policy", "linear");
+  await checked(page, n);
+
+  const snapshot = (p) => p.evaluate(() => ({
+    tabs: [...document.querySelectorAll("#tabs [role=tab]")].map((t) => t.textContent),
+    selected: document.querySelector('#tabs [aria-selected="true"]').textContent,
+    text: document.getElementById("text").value,
+    policy: document.getElementById("policy").value,
+    location: document.getElementById("location").value,
+    codes: [...document.querySelectorAll("#diagnostics li[data-code]")].map((l) => l.dataset.code),
+    nodes: [...document.querySelectorAll("#graph .node")].map((g) => g.dataset.rev + "|" + g.getAttribute("class")),
+  }));
+  const mine = await snapshot(page);
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.startsWith("#s="));
+  const url = page.url();
+  assert.ok(url.length < 20000, `share URL is ${url.length} characters`);
+
+  const other = await open(url);
+  const theirs = await snapshot(other.page);
+  assert.deepEqual(theirs, mine);
+  await other.page.screenshot({ path: join(shots, "shared.png") });
+  // A reload keeps it too.
+  await other.page.reload();
+  await other.page.waitForSelector("body[data-ready=true]");
+  assert.deepEqual(await snapshot(other.page), mine);
+  await other.close();
+  await close();
+});
+
+test("the examples all load without page errors", async () => {
+  const { page, errors, close } = await open();
+  const ids = await page.$$eval("#example option", (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(ids.includes("incident-443"), `examples: ${ids}`);
+  for (const id of ids) {
+    const n = await runs(page);
+    await page.selectOption("#example", id);
+    await checked(page, n);
+    await page.screenshot({ path: join(shots, `example-${id}.png`) });
+  }
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("bundle: the .wasm plus all JavaScript is at most 300 KB gzipped", () => {
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(wasm|js)$/.test(name)) files.push(path);
+    }
+  };
+  walk(dist);
+  let raw = 0;
+  let gz = 0;
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    raw += bytes.length;
+    gz += gzipSync(bytes, { level: 9 }).length;
+  }
+  console.log(`bundle: ${files.length} files, ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped (budget 300 KB)`);
+  assert.ok(files.some((f) => f.endsWith(".wasm")));
+  assert.ok(gz <= BUDGET, `bundle is ${gz} bytes gzipped, over ${BUDGET}`);
+});

@@ -1,0 +1,274 @@
+//! The binding as JavaScript sees it: run in Node (default) or headless
+//! Chromium (`WASM_BINDGEN_USE_BROWSER=1`) by wasm-bindgen-test-runner:
+//!
+//! ```sh
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!     cargo test -p revguard-web --target wasm32-unknown-unknown
+//! ```
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{JSON, JsString, Reflect};
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn migration(rev: &str, down: &str, doc: &str) -> String {
+    format!(
+        "\"\"\"{doc}\n\nRevision ID: {rev}\nRevises: {down}\n\n\"\"\"\nfrom alembic import op\n\n\
+         revision = \"{rev}\"\ndown_revision = {down}\nbranch_labels = None\ndepends_on = None\n\n\n\
+         def upgrade():\n    pass\n"
+    )
+}
+
+/// The incident's shape, with non-ASCII text so byte, character and UTF-16
+/// offsets all differ.
+fn incident() -> Value {
+    json!({
+        "locations": ["migrations/versions"],
+        "files": [
+            {"path": "040_add_contracts.py", "text": migration("040", "None", "add contracts ✓")},
+            {"path": "041_add_contract_audit_log.py", "text": migration("041", "\"040\"", "audit log 😀 for contracts")},
+            {"path": "041_add_westside_streamlit_ro_role.py", "text": migration("041", "\"040\"", "westside 🚀 streamlit role")},
+            {"path": "042_add_invoice_index.py", "text": migration("042", "\"😀 041\"", "invoice index")},
+        ],
+        "options": {"policy": "single-head"},
+    })
+}
+
+fn call(input: &Value) -> Result<Value, String> {
+    let value = JSON::parse(&input.to_string()).unwrap();
+    match revguard_web::check(value) {
+        Ok(report) => {
+            let text: String = JSON::stringify(&report).unwrap().into();
+            Ok(serde_json::from_str(&text).unwrap())
+        }
+        Err(err) => {
+            let err = JsValue::from(err);
+            Err(Reflect::get(&err, &"message".into())
+                .unwrap()
+                .as_string()
+                .unwrap())
+        }
+    }
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[wasm_bindgen_test]
+fn report_has_the_declared_shape() {
+    let report = call(&incident()).unwrap();
+    assert_eq!(
+        keys(&report),
+        [
+            "alembic",
+            "bases",
+            "complete",
+            "diagnostics",
+            "files",
+            "heads",
+            "policy",
+            "real_bases",
+            "real_heads",
+            "revguard_version",
+            "revisions",
+            "schema_version",
+            "summary"
+        ]
+    );
+    assert_eq!(report["schema_version"], revguard_core::SCHEMA_VERSION);
+    assert_eq!(report["policy"], "single-head");
+    assert_eq!(
+        keys(&report["files"][0]),
+        ["load_index", "path", "revision", "role"]
+    );
+    assert_eq!(
+        report["files"][1]["path"],
+        "migrations/versions/041_add_contract_audit_log.py"
+    );
+    assert_eq!(
+        keys(&report["revisions"][0]),
+        [
+            "branch_labels",
+            "depends_on",
+            "doc",
+            "down_revisions",
+            "file",
+            "id",
+            "marks",
+            "shadowed"
+        ]
+    );
+    assert_eq!(
+        keys(&report["alembic"]),
+        ["error", "upgrade_head", "warnings"]
+    );
+    assert_eq!(keys(&report["summary"]), ["errors", "infos", "warnings"]);
+
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(
+        keys(diagnostic),
+        [
+            "check", "code", "help", "labels", "message", "notes", "severity"
+        ]
+    );
+    let label = &diagnostic["labels"][0];
+    assert_eq!(
+        keys(label),
+        ["end", "file", "message", "path", "primary", "span", "start"]
+    );
+    assert_eq!(
+        keys(&label["start"]),
+        ["column", "column_utf16", "line", "offset_utf16"]
+    );
+    assert_eq!(keys(&label["span"]), ["end", "start"]);
+
+    // Every key the DTOs produce is declared in the TypeScript section.
+    let declared = include_str!("../src/lib.rs");
+    let mut stack = vec![&report];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    assert!(
+                        declared.contains(&format!("  {key}: ")),
+                        "`{key}` is missing from the TypeScript declarations"
+                    );
+                    stack.push(child);
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_incident_names_both_files_and_a_phantom_head() {
+    let report = call(&incident()).unwrap();
+    let duplicate = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["check"] == "duplicate-revision")
+        .expect("a duplicate-revision diagnostic");
+    assert_eq!(duplicate["severity"], "error");
+    let paths: Vec<&str> = duplicate["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("041_add_contract_audit_log.py"))
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("041_add_westside_streamlit_ro_role.py"))
+    );
+    let phantom = report["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["marks"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("phantom-head"))
+        })
+        .count();
+    assert_eq!(phantom, 1);
+}
+
+#[wasm_bindgen_test]
+fn positions_are_utf16_for_editors() {
+    let input = incident();
+    let report = call(&input).unwrap();
+    let mut astral = 0;
+    for diagnostic in report["diagnostics"].as_array().unwrap() {
+        for label in diagnostic["labels"].as_array().unwrap() {
+            let file = label["file"].as_u64().unwrap() as usize;
+            let text = input["files"][file]["text"].as_str().unwrap();
+            let (bytes_start, bytes_end) = (
+                label["span"]["start"].as_u64().unwrap() as usize,
+                label["span"]["end"].as_u64().unwrap() as usize,
+            );
+            // The UTF-16 offsets cut the JS string exactly where the byte span
+            // cuts the UTF-8.
+            let (start, end) = (&label["start"], &label["end"]);
+            let js = JsString::from(text).slice(
+                start["offset_utf16"].as_u64().unwrap() as u32,
+                end["offset_utf16"].as_u64().unwrap() as u32,
+            );
+            assert_eq!(String::from(js), text[bytes_start..bytes_end]);
+            // Lines and columns agree with the offsets.
+            for (pos, byte) in [(start, bytes_start), (end, bytes_end)] {
+                let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+                let before = &text[line_start..byte];
+                assert_eq!(pos["line"], text[..byte].matches('\n').count() + 1);
+                assert_eq!(pos["column"], before.chars().count() + 1);
+                assert_eq!(pos["column_utf16"], before.encode_utf16().count() + 1);
+                if pos["column"] != pos["column_utf16"] {
+                    astral += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        astral > 0,
+        "no label ended after a non-BMP character on its line"
+    );
+}
+
+#[wasm_bindgen_test]
+fn malformed_input_throws_one_kind_of_error() {
+    let mut input = incident();
+    input["options"]["policy"] = json!("two-heads-please");
+    let err = call(&input).unwrap_err();
+    assert!(err.starts_with("revguard: unknown policy"), "{err}");
+
+    let err = call(&json!({"files": [{"path": "a.py"}]})).unwrap_err();
+    assert!(
+        err.starts_with("revguard: invalid input: missing field `text`"),
+        "{err}"
+    );
+
+    let err = call(&json!({"files": [], "surprise": 1})).unwrap_err();
+    assert!(
+        err.starts_with("revguard: invalid input: unknown field"),
+        "{err}"
+    );
+
+    let err = call(&json!({"files": [{"path": "a.py", "text": "", "location": 3}]})).unwrap_err();
+    assert_eq!(err, "revguard: file 'a.py': location 3 does not exist");
+}
+
+#[wasm_bindgen_test]
+fn check_json_is_the_cli_contract_byte_for_byte() {
+    let request = json!({
+        "locations": [{"path": "versions"}],
+        "files": [
+            {"path": "a.py", "content": {"text": "revision = 'a'\ndown_revision = None\n"}},
+            {"path": "b.py", "content": {"text": "revision = 'b'\ndown_revision = 'a'\n"}},
+        ],
+    })
+    .to_string();
+    let native = revguard_core::check_json(request.as_bytes());
+    assert_eq!(
+        revguard_web::check_json(&request).as_bytes(),
+        native.as_slice()
+    );
+    assert!(revguard_web::check_json("{").starts_with("{\"error\":"));
+    assert_eq!(revguard_web::version(), env!("CARGO_PKG_VERSION"));
+}
