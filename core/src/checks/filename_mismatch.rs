@@ -118,8 +118,9 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         let Some(stem) = path.strip_suffix(".py") else {
             continue;
         };
-        let tail: Vec<&str> = stem.rsplitn(depth + 1, '/').collect();
-        let tail: String = tail.into_iter().rev().collect::<Vec<_>>().join("/");
+        let mut parts: Vec<&str> = stem.rsplit('/').take(depth + 1).collect();
+        parts.reverse();
+        let tail = parts.join("/");
         if tail == rev.id || matches(&pieces, &tail, &rev.id) || rev.id.is_empty() {
             continue;
         }

@@ -37,7 +37,19 @@ declare_check! {
 }
 
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
-    if cx.incomplete() {
+    // A broken graph (unknown values, dangling references, cycles) makes
+    // extra heads as a symptom; the root cause is reported by its own check.
+    let broken = cx.graph.issues.iter().any(|i| {
+        matches!(
+            i,
+            crate::graph::Issue::MissingRef {
+                kind: crate::graph::RefKind::Down,
+                ..
+            } | crate::graph::Issue::LabelAsParent { .. }
+                | crate::graph::Issue::Cycle { .. }
+        )
+    });
+    if cx.incomplete() || broken {
         return;
     }
     let graph = cx.graph;

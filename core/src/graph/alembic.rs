@@ -55,7 +55,13 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
         Some(err) if err.kind == "Unknown" => {
             "unknown: some values are not statically known".to_owned()
         }
-        Some(err) => format!("fails: {}", err.kind),
+        Some(err) => format!(
+            "fails: {} {}",
+            err.kind,
+            err.messages.first().map(String::as_str).unwrap_or("")
+        )
+        .trim_end()
+        .to_owned(),
         None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
         None => "ok".to_owned(),
     };

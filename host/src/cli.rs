@@ -1,0 +1,370 @@
+//! Command-line interface: clap definitions and dispatch.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use revguard_core::{Policy, Report};
+
+use crate::engine::{self, EngineKind};
+use crate::project::{self, DiscoverOptions, Project};
+use crate::render::{self, Format};
+use crate::{argocd, config, krm, sandbox};
+
+/// Stops broken Alembic migration histories before they deploy.
+///
+/// revguard reads migration files as data (it never runs Python), rebuilds
+/// the revision graph exactly as Alembic does, and reports the root cause:
+/// duplicate ids, multiple heads, missing parents, cycles and more.
+#[derive(Debug, Parser)]
+#[command(name = "revguard", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// Where and how the core runs.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Run the core in the WebAssembly sandbox (default) or natively.
+    #[arg(long, global = true, value_enum, default_value_t = EngineKind::Wasm)]
+    pub engine: EngineKind,
+    /// CPU budget of the sandbox, in seconds.
+    #[arg(long, global = true, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Memory cap of the sandbox, in MiB.
+    #[arg(long, global = true, default_value_t = 512, value_name = "MIB")]
+    pub max_memory: u64,
+}
+
+impl EngineArgs {
+    /// Sandbox limits from the flags.
+    pub fn limits(&self) -> Result<sandbox::Limits> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            bail!("--timeout must be a positive number of seconds");
+        }
+        if self.max_memory == 0 {
+            bail!("--max-memory must be at least 1 MiB");
+        }
+        Ok(sandbox::Limits {
+            timeout: Duration::from_secs_f64(self.timeout),
+            max_memory_bytes: self.max_memory.saturating_mul(1 << 20),
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a project's migration graph (the main job).
+    Check(CheckArgs),
+    /// Print the heads, as `alembic heads` would (also where Alembic crashes).
+    Heads(HeadsArgs),
+    /// Print a check's documentation, or list every check.
+    Explain {
+        /// A check name (`duplicate-revision`) or code (`RG101`).
+        check: Option<String>,
+    },
+    /// Print the revision graph (DOT, Mermaid or JSON).
+    Graph(GraphArgs),
+    /// Print the JSON Schema of the report (`--format json`).
+    Schema,
+    /// ArgoCD config-management plugin commands.
+    #[command(subcommand)]
+    Argocd(argocd::ArgocdCommand),
+    /// KRM function: ResourceList in on stdin, ResourceList with results out.
+    Krm(krm::KrmArgs),
+}
+
+/// Where the project is and how to read it.
+#[derive(Debug, Args, Clone)]
+pub struct ProjectArgs {
+    /// A project directory (with alembic.ini or pyproject.toml), an ini/TOML
+    /// file, or a bare versions directory.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The ini section to read (like `alembic -n`).
+    #[arg(short = 'n', long = "name", default_value = "alembic")]
+    pub name: String,
+    /// Graph policy (overrides configuration).
+    #[arg(long, value_enum)]
+    pub policy: Option<PolicyArg>,
+    /// Largest migration file read, in bytes.
+    #[arg(long, default_value_t = DiscoverOptions::default().max_file_bytes, value_name = "BYTES")]
+    pub max_file_size: u64,
+    /// Largest total read, in bytes.
+    #[arg(long, default_value_t = DiscoverOptions::default().max_total_bytes, value_name = "BYTES")]
+    pub max_total_size: u64,
+    /// Most files under the version locations.
+    #[arg(long, default_value_t = DiscoverOptions::default().max_files, value_name = "N")]
+    pub max_files: usize,
+}
+
+/// `--policy` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    /// Exactly one head: `alembic upgrade head` must work.
+    SingleHead,
+    /// No branches and no merges.
+    Linear,
+    /// One head per labelled branch.
+    Branches,
+}
+
+impl From<PolicyArg> for Policy {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::SingleHead => Policy::SingleHead,
+            PolicyArg::Linear => Policy::Linear,
+            PolicyArg::Branches => Policy::Branches,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Output format (default: human; github under GitHub Actions).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct HeadsArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Real heads, counting depends_on (like `alembic heads --resolve-dependencies`).
+    #[arg(long)]
+    resolve_dependencies: bool,
+}
+
+#[derive(Debug, Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
+    format: GraphFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormatArg {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+/// Run the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check(args) => check(&args, &cli.engine),
+        Command::Heads(args) => heads(&args, &cli.engine),
+        Command::Explain { check } => explain(check.as_deref()),
+        Command::Graph(args) => {
+            let (_, report) = load_and_check(&args.project, &cli.engine)?;
+            let format = match args.format {
+                GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
+                GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,
+                GraphFormatArg::Json => render::graph::GraphFormat::Json,
+            };
+            print(&render::graph::render(&report, format))?;
+            Ok(0)
+        }
+        Command::Schema => {
+            print(&render::schema::render())?;
+            Ok(0)
+        }
+        Command::Argocd(command) => Ok(exit_code(argocd::run(&command))),
+        Command::Krm(args) => Ok(exit_code(krm::run(&args))),
+    }
+}
+
+fn exit_code(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")
+}
+
+/// Discover the project, apply configuration and flags, and check it.
+pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(Project, Report)> {
+    let options = DiscoverOptions {
+        name: args.name.clone(),
+        max_file_bytes: args.max_file_size,
+        max_total_bytes: args.max_total_size,
+        max_files: args.max_files,
+        root: None,
+        display_base: std::env::current_dir().ok(),
+    };
+    let mut project = project::discover(&args.path, &options)?;
+    if let Some(config) = config::load(&project.dir)? {
+        config.apply(&mut project.request.options);
+    }
+    if let Some(policy) = args.policy {
+        project.request.options.policy = policy.into();
+    }
+    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
+    Ok((project, report))
+}
+
+fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let (project, report) = load_and_check(&args.project, engine_args)?;
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let text = match format {
+        Format::Human => render::human::render(&report, &project, color),
+        Format::Json => render::json::render(&report),
+        Format::Sarif => render::sarif::render(&report),
+        Format::Github => render::github::render(&report),
+        Format::Gitlab => render::gitlab::render(&report),
+        Format::Junit => render::junit::render(&report, &project.request.options),
+    };
+    print(&text)?;
+    Ok(u8::from(report.has_errors()))
+}
+
+fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let (_, report) = load_and_check(&args.project, engine_args)?;
+    let list = if args.resolve_dependencies {
+        &report.real_heads
+    } else {
+        &report.heads
+    };
+    let mut out = String::new();
+    for id in list {
+        out.push_str(&heads_line(&report, id));
+        out.push('\n');
+    }
+    print(&out)?;
+    if let Some(error) = &report.alembic.error {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "revguard: note: Alembic itself would fail on these files ({}: {}); run `revguard check` for the cause",
+            error.kind,
+            error.messages.first().map(String::as_str).unwrap_or("")
+        );
+    }
+    Ok(0)
+}
+
+/// One line of `alembic heads`: the id (looked up through the map, so a
+/// phantom shows its surviving copy), labels, and `(head)` or
+/// `(effective head)`.
+fn heads_line(report: &Report, id: &str) -> String {
+    use revguard_core::report::Mark;
+    let Some(rev) = report
+        .revisions
+        .iter()
+        .rev()
+        .find(|r| r.id == id && !r.shadowed)
+    else {
+        return id.to_owned();
+    };
+    let mut labels: Vec<String> = rev.branch_labels.clone();
+    // Labels propagate to every descendant; heads inherit their ancestors'.
+    let mut stack: Vec<&str> = rev.down_revisions.iter().map(String::as_str).collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(parent) = stack.pop() {
+        if !seen.insert(parent) {
+            continue;
+        }
+        if let Some(p) = report
+            .revisions
+            .iter()
+            .rev()
+            .find(|r| r.id == parent && !r.shadowed)
+        {
+            labels.extend(p.branch_labels.iter().cloned());
+            stack.extend(p.down_revisions.iter().map(String::as_str));
+        }
+    }
+    labels.sort();
+    labels.dedup();
+    let mut line = rev.id.clone();
+    if !labels.is_empty() {
+        line.push_str(&format!(" ({})", labels.join(", ")));
+    }
+    if rev.marks.contains(&Mark::Head) {
+        line.push_str(" (head)");
+    } else if rev.marks.contains(&Mark::EffectiveHead) {
+        line.push_str(" (effective head)");
+    }
+    line
+}
+
+fn explain(check: Option<&str>) -> Result<u8> {
+    match check {
+        None => {
+            let mut out = String::new();
+            for info in revguard_core::checks::registry() {
+                let summary = info
+                    .docs
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .unwrap_or("");
+                out.push_str(&format!(
+                    "{:<6} {:<24} {:<8} {}\n",
+                    info.code,
+                    info.name,
+                    info.severity.as_str(),
+                    summary
+                ));
+            }
+            print(&out)?;
+            Ok(0)
+        }
+        Some(name) => {
+            let Some(info) = revguard_core::checks::find(name) else {
+                bail!("unknown check `{name}`; run `revguard explain` for the list");
+            };
+            let docs: String = info
+                .docs
+                .lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(&format!(
+                "# {} ({})\n\nDefault severity: {}\n\n{}\n",
+                info.name,
+                info.code,
+                info.severity.as_str(),
+                docs.trim()
+            ))?;
+            Ok(0)
+        }
+    }
+}

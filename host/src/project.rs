@@ -1,0 +1,539 @@
+//! Project discovery and file reading: the host side of Alembic's
+//! configuration (spec §1.1–1.2).
+//!
+//! `PATH` may be a project directory (with `alembic.ini` or a
+//! `pyproject.toml` that has `[tool.alembic]`), an ini or TOML file, or a bare
+//! versions directory. Decisions where Alembic depends on the environment:
+//! - relative `script_location` / `version_locations` are resolved against the
+//!   configuration file's directory (Alembic uses the current directory, which
+//!   is that directory whenever `alembic` is run the usual way);
+//! - package resources (`pkg:path`) are refused with a clear error, since
+//!   resolving them means importing Python;
+//! - no existing version location is an error (Alembic silently succeeds with
+//!   zero revisions, which would let a wrong path pass every check).
+//!
+//! Reading is bounded (file size, total size, file count), never follows a
+//! directory symlink, and never reads a file whose real path is outside the
+//! repository root.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use revguard_core::{Content, InputFile, Location, Options, Request};
+
+use crate::ini::Ini;
+
+/// Limits and selections for discovery.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// The ini section (`-n/--name`).
+    pub name: String,
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest total read, in bytes.
+    pub max_total_bytes: u64,
+    /// Most files listed under the version locations.
+    pub max_files: usize,
+    /// Files must resolve inside this directory (default: the git work tree
+    /// containing the project, else the project directory).
+    pub root: Option<PathBuf>,
+    /// Report paths are relative to this directory (default: the project
+    /// directory; the CLI uses the current directory so paths are clickable).
+    pub display_base: Option<PathBuf>,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        DiscoverOptions {
+            name: "alembic".into(),
+            max_file_bytes: 16 << 20,
+            max_total_bytes: 1 << 30,
+            max_files: 250_000,
+            root: None,
+            display_base: None,
+        }
+    }
+}
+
+/// A discovered project, ready to check.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The directory report paths are relative to.
+    pub dir: PathBuf,
+    /// Absolute version locations, in configured order.
+    pub locations: Vec<PathBuf>,
+    /// What the core checks.
+    pub request: Request,
+}
+
+impl Project {
+    /// The bytes of a request file (for rendering snippets).
+    pub fn source(&self, display_path: &str) -> Option<&[u8]> {
+        self.request.files.iter().enumerate().find_map(|(_, f)| {
+            let location = self
+                .request
+                .locations
+                .get(f.location)
+                .map_or("", |l| l.path.as_str());
+            let display = if location.is_empty() || location == "." {
+                f.path.clone()
+            } else {
+                format!("{location}/{}", f.path)
+            };
+            (display == display_path)
+                .then(|| f.content.bytes())
+                .flatten()
+        })
+    }
+}
+
+/// Alembic settings read from configuration.
+#[derive(Debug, Default)]
+struct Settings {
+    script_location: Option<String>,
+    version_locations: Option<Vec<String>>,
+    recursive: bool,
+    sourceless: bool,
+    file_template: Option<String>,
+}
+
+/// Find the project at `path` and read its migration files.
+pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
+    if !path.exists() {
+        bail!("{}: no such file or directory", path.display());
+    }
+    let path = path
+        .canonicalize()
+        .with_context(|| format!("{}: cannot resolve path", path.display()))?;
+    let (dir, config_file, settings) = if path.is_file() {
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let settings = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+            read_toml(&path)?
+                .with_context(|| format!("{}: no [tool.alembic] table", path.display()))?
+        } else {
+            let toml = dir.join("pyproject.toml");
+            let fallback = if toml.is_file() {
+                read_toml(&toml)?
+            } else {
+                None
+            };
+            read_ini(&path, &options.name, fallback)?
+        };
+        (dir, Some(path.clone()), Some(settings))
+    } else {
+        let ini = path.join("alembic.ini");
+        let toml = path.join("pyproject.toml");
+        let toml_settings = if toml.is_file() {
+            read_toml(&toml)?
+        } else {
+            None
+        };
+        if ini.is_file() {
+            let settings = read_ini(&ini, &options.name, toml_settings)?;
+            (path.clone(), Some(ini), Some(settings))
+        } else if let Some(settings) = toml_settings {
+            (path.clone(), Some(toml), Some(settings))
+        } else {
+            (path.clone(), None, None)
+        }
+    };
+
+    let mut request_options = Options::default();
+    let locations: Vec<PathBuf> = match &settings {
+        None => {
+            // A bare directory: a versions folder, or an Alembic script
+            // folder (with env.py) whose versions/ is the location.
+            if dir.join("env.py").is_file() && dir.join("versions").is_dir() {
+                vec![dir.join("versions")]
+            } else {
+                vec![dir.clone()]
+            }
+        }
+        Some(settings) => {
+            request_options.recursive = settings.recursive;
+            request_options.sourceless = settings.sourceless;
+            request_options.file_template = settings.file_template.clone();
+            let script = settings.script_location.as_deref().with_context(|| {
+                format!(
+                    "{}: No 'script_location' key found in configuration.",
+                    config_file.as_deref().unwrap_or(&dir).display()
+                )
+            })?;
+            let script = resolve(&dir, script)?;
+            if !script.exists() {
+                bail!(
+                    "{}: script_location {} does not exist (Alembic: \"Path doesn't exist\")",
+                    config_file.as_deref().unwrap_or(&dir).display(),
+                    script.display()
+                );
+            }
+            match &settings.version_locations {
+                Some(list) if !list.is_empty() => list
+                    .iter()
+                    .map(|l| resolve(&dir, l))
+                    .collect::<Result<Vec<_>>>()?,
+                _ => vec![script.join("versions")],
+            }
+        }
+    };
+    if let Some(settings) = &settings
+        && settings.version_locations.is_some()
+        && locations.is_empty()
+    {
+        bail!("no version locations configured");
+    }
+    let existing: Vec<&PathBuf> = locations.iter().filter(|l| l.is_dir()).collect();
+    if existing.is_empty() {
+        let shown: Vec<String> = locations.iter().map(|l| l.display().to_string()).collect();
+        bail!(
+            "no version location exists ({}); nothing to check (Alembic would silently find zero revisions)",
+            shown.join(", ")
+        );
+    }
+    let root = match &options.root {
+        Some(root) => root
+            .canonicalize()
+            .with_context(|| format!("{}: cannot resolve root", root.display()))?,
+        None => repository_root(&dir),
+    };
+    let base = match &options.display_base {
+        Some(base) => base.canonicalize().unwrap_or_else(|_| base.clone()),
+        None => dir.clone(),
+    };
+    let request = read_locations(&base, &root, &locations, request_options, options)?;
+    Ok(Project {
+        dir,
+        locations,
+        request,
+    })
+}
+
+/// The git work tree containing `dir`, else `dir`.
+fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+fn resolve(dir: &Path, value: &str) -> Result<PathBuf> {
+    let path = Path::new(value);
+    if !path.is_absolute() && value.contains(':') {
+        bail!(
+            "`{value}` is a package resource location; revguard does not import Python packages, so give a file-system path"
+        );
+    }
+    Ok(normalize(&dir.join(path)))
+}
+
+/// Lexically remove `.` and `..` (the path may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn read_ini(path: &Path, section: &str, fallback: Option<Settings>) -> Result<Settings> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let ini = Ini::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let here = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .display()
+        .to_string();
+    let fallback = fallback.unwrap_or_default();
+    if !ini.has_section(section) {
+        // Alembic then reads only [tool.alembic] (or fails on script_location).
+        return Ok(fallback);
+    }
+    let get = |key: &str| {
+        ini.get(section, key, &here)
+            .map_err(|e| anyhow::anyhow!("{}: [{section}] {key}: {e}", path.display()))
+    };
+    let boolean = |key: &str, fallback: bool| -> Result<bool> {
+        // Alembic: true only when the value is exactly lowercase `true`.
+        Ok(match get(key)? {
+            Some(v) => v == "true",
+            None => fallback,
+        })
+    };
+    let version_locations = match get("version_locations")? {
+        Some(value) => Some(split_locations(
+            &value,
+            get("path_separator")?.or(get("version_path_separator")?),
+            path,
+        )?),
+        None => fallback.version_locations,
+    };
+    Ok(Settings {
+        script_location: get("script_location")?.or(fallback.script_location),
+        version_locations,
+        recursive: boolean("recursive_version_locations", fallback.recursive)?,
+        sourceless: boolean("sourceless", fallback.sourceless)?,
+        file_template: get("file_template")?.or(fallback.file_template),
+    })
+}
+
+/// Split `version_locations` the way Alembic does for the given separator.
+fn split_locations(value: &str, separator: Option<String>, path: &Path) -> Result<Vec<String>> {
+    let pieces: Vec<String> = match separator.as_deref() {
+        None => {
+            // Legacy: commas (with optional spaces) or runs of whitespace.
+            value
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .map(str::to_owned)
+                .collect()
+        }
+        Some("os") | Some(":") => value.split(':').map(str::to_owned).collect(),
+        Some(";") => value.split(';').map(str::to_owned).collect(),
+        Some("space") => value.split(' ').map(str::to_owned).collect(),
+        Some("newline") => value.split('\n').map(str::to_owned).collect(),
+        Some(other) => bail!(
+            "{}: '{other}' is not a valid value for path_separator; expected 'space', 'newline', 'os', ':', ';'",
+            path.display()
+        ),
+    };
+    Ok(pieces
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect())
+}
+
+fn read_toml(path: &Path) -> Result<Option<Settings>> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let value: toml::Table = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    let Some(tool) = value.get("tool").and_then(|t| t.get("alembic")) else {
+        return Ok(None);
+    };
+    let Some(table) = tool.as_table() else {
+        bail!(
+            "{}: Incorrect TOML format: [tool.alembic] must be a table",
+            path.display()
+        );
+    };
+    let here = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .display()
+        .to_string();
+    let string = |key: &str| -> Result<Option<String>> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => {
+                Ok(Some(s.replace("%(here)s", &here).replace("%%", "%")))
+            }
+            Some(_) => bail!("{}: [tool.alembic] {key} must be a string", path.display()),
+        }
+    };
+    let boolean = |key: &str| -> Result<bool> {
+        match table.get(key) {
+            None => Ok(false),
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(_) => bail!(
+                "{}: boolean value expected for TOML parameter '{key}'",
+                path.display()
+            ),
+        }
+    };
+    let version_locations = match table.get("version_locations") {
+        None => None,
+        Some(toml::Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|i| match i {
+                    toml::Value::String(s) => Ok(s.replace("%(here)s", &here)),
+                    _ => bail!(
+                        "{}: version_locations entries must be strings",
+                        path.display()
+                    ),
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Some(_) => bail!(
+            "{}: [tool.alembic] version_locations must be a list of strings (Alembic would iterate a string character by character)",
+            path.display()
+        ),
+    };
+    Ok(Some(Settings {
+        script_location: string("script_location")?,
+        version_locations,
+        recursive: boolean("recursive_version_locations")?,
+        sourceless: boolean("sourceless")?,
+        file_template: string("file_template")?,
+    }))
+}
+
+/// Display a path relative to the project directory, `/`-separated.
+fn relative(dir: &Path, path: &Path) -> String {
+    let shown = match path.strip_prefix(dir) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => path.display().to_string(),
+    };
+    shown.replace('\\', "/")
+}
+
+fn read_locations(
+    dir: &Path,
+    root: &Path,
+    locations: &[PathBuf],
+    request_options: Options,
+    limits: &DiscoverOptions,
+) -> Result<Request> {
+    let mut request = Request {
+        options: request_options,
+        ..Request::default()
+    };
+    let mut total: u64 = 0;
+    for (index, location) in locations.iter().enumerate() {
+        request.locations.push(Location {
+            path: relative(dir, location),
+        });
+        if !location.is_dir() {
+            continue;
+        }
+        let mut stack = vec![(location.clone(), String::new())];
+        while let Some((current, prefix)) = stack.pop() {
+            let entries = fs::read_dir(&current)
+                .with_context(|| format!("{}: cannot list directory", current.display()))?;
+            let mut subdirs = Vec::new();
+            for entry in entries {
+                let entry = entry
+                    .with_context(|| format!("{}: cannot list directory", current.display()))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let rel = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                let file_type = entry
+                    .file_type()
+                    .with_context(|| format!("{}: cannot stat", entry.path().display()))?;
+                let full = entry.path();
+                if file_type.is_dir() {
+                    if name != ".git" {
+                        subdirs.push((full, rel));
+                    }
+                    continue;
+                }
+                if request.files.len() >= limits.max_files {
+                    bail!(
+                        "{}: more than {} files under the version locations (raise --max-files)",
+                        location.display(),
+                        limits.max_files
+                    );
+                }
+                let (content, real_path) = read_entry(
+                    &full,
+                    file_type.is_symlink(),
+                    root,
+                    &name,
+                    limits,
+                    &mut total,
+                )?;
+                request.files.push(InputFile {
+                    location: index,
+                    path: rel,
+                    real_path,
+                    content,
+                });
+            }
+            subdirs.sort();
+            stack.extend(subdirs.into_iter().rev());
+        }
+    }
+    // Alembic de-duplicates by resolved path (overlapping locations, symlinks
+    // to files already loaded). Directories are never followed through
+    // symlinks, so a plain file's real path is its location's real path
+    // joined with its relative path.
+    let real_locations: Vec<Option<PathBuf>> =
+        locations.iter().map(|l| l.canonicalize().ok()).collect();
+    for file in &mut request.files {
+        if file.real_path.is_none()
+            && let Some(real_location) = &real_locations[file.location]
+        {
+            file.real_path = Some(relative(root, &real_location.join(&file.path)));
+        }
+    }
+    Ok(request)
+}
+
+fn read_entry(
+    full: &Path,
+    is_symlink: bool,
+    root: &Path,
+    name: &str,
+    limits: &DiscoverOptions,
+    total: &mut u64,
+) -> Result<(Content, Option<String>)> {
+    let mut real_path = None;
+    let mut filter_name = name.to_owned();
+    if is_symlink {
+        match full.canonicalize() {
+            Ok(real) if real.starts_with(root) => {
+                filter_name = real
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                real_path = Some(relative(root, &real));
+                if real.is_dir() {
+                    // Alembic does not follow directory symlinks.
+                    return Ok((
+                        Content::Unread("a symlink to a directory".into()),
+                        real_path,
+                    ));
+                }
+            }
+            Ok(real) => {
+                return Ok((
+                    Content::Unread(format!(
+                        "a symlink to {} outside the repository root; not followed",
+                        real.display()
+                    )),
+                    Some(real.display().to_string()),
+                ));
+            }
+            Err(err) => return Ok((Content::Unread(format!("a broken symlink ({err})")), None)),
+        }
+    }
+    let lower = filter_name.to_ascii_lowercase();
+    if lower.ends_with(".pyc") || lower.ends_with(".pyo") {
+        return Ok((Content::Unread("compiled bytecode".into()), real_path));
+    }
+    if !lower.contains(".py") {
+        return Ok((Content::Unread("not a Python file name".into()), real_path));
+    }
+    let metadata =
+        fs::metadata(full).with_context(|| format!("{}: cannot stat", full.display()))?;
+    if metadata.len() > limits.max_file_bytes {
+        bail!(
+            "{}: {} bytes exceeds the per-file cap of {} bytes (raise --max-file-size)",
+            full.display(),
+            metadata.len(),
+            limits.max_file_bytes
+        );
+    }
+    *total += metadata.len();
+    if *total > limits.max_total_bytes {
+        bail!(
+            "{}: the version locations exceed the total cap of {} bytes (raise --max-total-size)",
+            full.display(),
+            limits.max_total_bytes
+        );
+    }
+    let bytes = fs::read(full).with_context(|| format!("{}: cannot read", full.display()))?;
+    Ok((Content::from_bytes(bytes), real_path))
+}

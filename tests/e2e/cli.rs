@@ -1,0 +1,186 @@
+use crate::support::{project, revguard, revguard_in, stderr, stdout};
+
+#[test]
+fn incident_fails_and_names_both_files_first() {
+    let out = revguard(&["check", "examples/incident-443"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = text.split("\n\n").next().unwrap_or("");
+    assert!(first.starts_with("error[duplicate-revision]"), "{first}");
+    assert!(
+        first.contains("041_add_contract_audit_log.py")
+            && first.contains("041_add_westside_streamlit_ro_role.py")
+    );
+    assert!(text.contains("keeps examples/incident-443/migrations/versions/041_add_westside_streamlit_ro_role.py (the last loaded)"));
+    insta::assert_snapshot!("incident_human", text);
+}
+
+#[test]
+fn incident_json_parses_and_is_versioned() {
+    let out = revguard(&["check", "examples/incident-443", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["heads"], serde_json::json!(["041", "043"]));
+    assert_eq!(report["diagnostics"][0]["check"], "duplicate-revision");
+    assert_eq!(
+        report["alembic"]["warnings"],
+        serde_json::json!(["Revision 041 is present more than once"])
+    );
+}
+
+#[test]
+fn engines_agree_byte_for_byte_on_the_incident() {
+    let wasm = revguard(&[
+        "check",
+        "examples/incident-443",
+        "--format",
+        "json",
+        "--engine",
+        "wasm",
+    ]);
+    let native = revguard(&[
+        "check",
+        "examples/incident-443",
+        "--format",
+        "json",
+        "--engine",
+        "native",
+    ]);
+    assert_eq!(stdout(&wasm), stdout(&native));
+}
+
+#[test]
+fn heads_prints_what_alembic_prints() {
+    let out = revguard(&["heads", "examples/incident-443"]);
+    assert_eq!(out.status.code(), Some(0));
+    // The phantom 041 is looked up through the map: the surviving copy has a
+    // child, so no "(head)" marker, exactly like `alembic heads`.
+    assert_eq!(stdout(&out), "041\n043 (head)\n");
+}
+
+const BASE: &str = "revision = 'a'\ndown_revision = None\n";
+
+#[test]
+fn clean_project_exits_zero() {
+    let dir = project(&[
+        ("versions/a_init.py", BASE),
+        (
+            "versions/b_next.py",
+            "revision = 'b'\ndown_revision = 'a'\n",
+        ),
+    ]);
+    let out = revguard_in(dir.path(), &["check", "versions"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "ok: 2 revisions, head b; no findings\n");
+}
+
+#[test]
+fn two_heads_name_the_shared_parent_and_a_fix() {
+    let dir = project(&[
+        ("versions/a_init.py", BASE),
+        (
+            "versions/b_left.py",
+            "revision = 'b'\ndown_revision = 'a'\n",
+        ),
+        (
+            "versions/c_right.py",
+            "revision = 'c'\ndown_revision = 'a'\n",
+        ),
+    ]);
+    let out = revguard_in(dir.path(), &["check", "versions"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("two_heads_human", stdout(&out));
+}
+
+#[test]
+fn missing_parent_suggests_the_id_for_a_file_name() {
+    let dir = project(&[
+        ("versions/a_init.py", BASE),
+        (
+            "versions/b_next.py",
+            "revision = 'b'\ndown_revision = 'a_init'\n",
+        ),
+    ]);
+    let out = revguard_in(dir.path(), &["check", "versions"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("missing_parent_human", stdout(&out));
+}
+
+#[test]
+fn alembic_ini_with_section_and_locations() {
+    let dir = project(&[
+        (
+            "alembic.ini",
+            "[other]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/v1 %(here)s/db/v2\n",
+        ),
+        ("db/env.py", ""),
+        ("db/v1/a_init.py", BASE),
+        ("db/v2/b_next.py", "revision = 'b'\ndown_revision = 'a'\n"),
+    ]);
+    let out = revguard_in(
+        dir.path(),
+        &["check", ".", "-n", "other", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["heads"], serde_json::json!(["b"]));
+    assert_eq!(report["files"][0]["path"], "db/v1/a_init.py");
+}
+
+#[test]
+fn tool_errors_exit_two_with_one_line() {
+    let out = revguard(&["check", "does/not/exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "revguard: error: does/not/exist: no such file or directory\n"
+    );
+    assert!(out.stdout.is_empty());
+
+    let dir = project(&[("alembic.ini", "[alembic]\nsqlalchemy.url = sqlite://\n")]);
+    let out = revguard_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("No 'script_location' key found in configuration."),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn explain_prints_the_doc_comment() {
+    let out = revguard(&["explain", "RG101"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("# duplicate-revision (RG101)"));
+    assert!(text.contains("## Why is this bad?"));
+    let out = revguard(&["explain"]);
+    assert!(stdout(&out).lines().count() >= 19);
+    let out = revguard(&["explain", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_is_a_syntax_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("versions")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("versions/a.py"),
+        b"revision = 'a'\ndown_revision = \xff\n",
+    )
+    .expect("write");
+    let out = revguard_in(dir.path(), &["check", "versions"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error[syntax-error]: versions/a.py cannot be compiled"),
+        "{text}"
+    );
+}
