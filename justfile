@@ -1,0 +1,68 @@
+#!/usr/bin/env -S just --justfile
+# revguard developer menu: `just --list`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+alias t := test
+
+# Check the bundled incident example (exits 1: it is broken on purpose).
+[group('run')]
+example:
+    cargo run --release -- check examples/incident-443
+
+# Build the CLI (the wasm guest is built by host/build.rs).
+[group('build')]
+build:
+    cargo build --release
+
+# Run every Rust test (the README's test command).
+[group('test')]
+test:
+    cargo test
+
+# Format check and clippy with warnings as errors (fixes formatting locally).
+[group('lint')]
+lint:
+    if [ -n "${CI:-}" ]; then cargo fmt --all --check; else cargo fmt --all; fi
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Build the wasm guest alone (normally done by the host's build script).
+[group('build')]
+wasm:
+    rustup target add wasm32-unknown-unknown
+    cargo build -p revguard-guest --profile wasm --target wasm32-unknown-unknown --target-dir target/guest-wasm
+
+# Build the browser playground into wasm/playground/dist/.
+[group('build')]
+playground:
+    bash wasm/playground/build.sh
+
+# Build the playground and run its Chromium suite.
+[group('test')]
+playground-test:
+    bash wasm/playground/test.sh
+
+# Serve the built playground on http://127.0.0.1:8765.
+[group('run')]
+serve: playground
+    python3 -m http.server 8765 --bind 127.0.0.1 --directory wasm/playground/dist
+
+# Create the venv with Alembic 1.20.1 for the differential tests.
+[group('test')]
+venv:
+    bash tests/oracle/setup-venv.sh
+
+# Benchmarks (criterion + whole-process vs `alembic heads`); writes BENCHMARKS.md.
+[group('bench')]
+bench:
+    bash tests/bench/run.sh
+
+# Fuzz the parser and the guest ABI for a bounded time (needs cargo-fuzz, nightly).
+[group('test')]
+fuzz seconds="60":
+    bash tests/fuzz/run.sh {{seconds}}
+
+# Everything CI runs (installs tools; needs root for apt).
+[group('ci')]
+ci:
+    .ci/run
