@@ -50,9 +50,12 @@ function run() {
   }
   const t1 = performance.now();
   renderReport();
+  const t2 = performance.now();
+  graph = graphView.render(report);
+  const t3 = performance.now();
   renderTabs();
   renderHighlights();
-  const t2 = performance.now();
+  const t4 = performance.now();
   const s = report.summary;
   const plural = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
   setStatus(
@@ -64,7 +67,7 @@ function run() {
   runs++;
   document.body.dataset.ready = "true";
   document.body.dataset.runs = String(runs);
-  window.revguard.last = { checkMs: t1 - t0, renderMs: t2 - t1 };
+  window.revguard.last = { checkMs: t1 - t0, listMs: t2 - t1, graphMs: t3 - t2, editorMs: t4 - t3 };
 }
 
 function schedule() {
@@ -161,6 +164,8 @@ function showFile(index) {
   $("remove-file").disabled = !file;
   textarea.scrollTop = 0;
   textarea.scrollLeft = 0;
+  scroll.top = 0;
+  scroll.left = 0;
   renderTabs();
   renderHighlights();
 }
@@ -185,7 +190,9 @@ function renderTabs() {
   const tabs = $("tabs");
   tabs.innerHTML = html;
   const current = tabs.querySelector('[aria-selected="true"]');
-  if (current) current.scrollIntoView({ block: "nearest" });
+  // After this frame's layout, not during it (a forced layout costs ~100 ms
+  // with a thousand files on the page).
+  if (current) requestAnimationFrame(() => current.scrollIntoView({ block: "nearest" }));
 }
 
 /** UTF-16 offset in `text` of a 1-based line and UTF-16 column. */
@@ -227,13 +234,21 @@ function renderHighlights() {
   let gutter = "";
   for (let i = 1; i <= lines; i++) gutter += `${i}\n`;
   $("gutter").textContent = gutter;
-  syncScroll();
+  syncScroll(false);
 }
 
-function syncScroll() {
-  $("backdrop").scrollTop = textarea.scrollTop;
-  $("backdrop").scrollLeft = textarea.scrollLeft;
-  $("gutter").scrollTop = textarea.scrollTop;
+// The textarea's scroll position, kept from its scroll events: reading
+// scrollTop while rendering would force a layout of the whole page.
+const scroll = { top: 0, left: 0 };
+
+function syncScroll(read = true) {
+  if (read) {
+    scroll.top = textarea.scrollTop;
+    scroll.left = textarea.scrollLeft;
+  }
+  $("backdrop").scrollTop = scroll.top;
+  $("backdrop").scrollLeft = scroll.left;
+  $("gutter").scrollTop = scroll.top;
 }
 
 /** Show a file and select a range given by two report positions. */
@@ -294,11 +309,20 @@ function renderReport() {
     (err ? `<p class="fail"><strong>${esc(err.kind)}:</strong> ${esc(err.messages[0] || "")}</p>` : "") +
     r.alembic.warnings.map((w) => `<p class="warn">Alembic warns: ${esc(w)}</p>`).join("");
 
+  renderDiagnostics(DIAGNOSTICS_PAGE);
+}
+
+const DIAGNOSTICS_PAGE = 100; // more on request: a page of 1,000 excerpts is slow and unreadable
+
+function renderDiagnostics(limit) {
+  const r = report;
   const list = $("diagnostics");
   if (r.diagnostics.length === 0) {
     list.innerHTML = `<li class="none">No findings. <code>alembic upgrade head</code> has one way to go.</li>`;
   } else {
+    const more = r.diagnostics.length - limit;
     list.innerHTML = r.diagnostics
+      .slice(0, limit)
       .map((d, i) => {
         const labels = d.labels
           .map((l, j) => `<div class="label${l.primary ? " primary" : ""}">` +
@@ -314,9 +338,9 @@ function renderReport() {
           (d.notes.length ? `<ul class="notes">${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : "") +
           `</li>`;
       })
-      .join("");
+      .join("") +
+      (more > 0 ? `<li class="more"><button type="button" id="more">Show ${more} more</button></li>` : "");
   }
-  graph = graphView.render(r);
 }
 
 // ---------------------------------------------------------------- new files
@@ -402,7 +426,7 @@ function wire() {
     renderHighlights();
     schedule();
   });
-  textarea.addEventListener("scroll", syncScroll);
+  textarea.addEventListener("scroll", () => syncScroll());
 
   $("tabs").addEventListener("click", (e) => {
     const tab = e.target.closest("[role=tab]");
@@ -437,6 +461,10 @@ function wire() {
   };
 
   $("diagnostics").addEventListener("click", (e) => {
+    if (e.target.id === "more") {
+      renderDiagnostics(Infinity);
+      return;
+    }
     const loc = e.target.closest(".loc");
     if (!loc || !report) return;
     const label = report.diagnostics[Number(loc.dataset.diag)].labels[Number(loc.dataset.label)];

@@ -10,7 +10,7 @@
 const W = 196; // node width
 const H = 54; // node height
 const GAP_X = 36;
-const GAP_Y = 46;
+const GAP_Y = 32;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** Nodes and edges from a report: one node per revision object (shadowed
@@ -267,6 +267,16 @@ export class GraphView {
     container.append(this.svg);
     this.box = { x: 0, y: 0, w: 100, h: 100 };
     this.size = { width: 0, height: 0 };
+    // The view's size, cached: reading clientWidth while rendering would force
+    // a synchronous layout of the whole page.
+    this.view = { w: 600, h: 400 };
+    new ResizeObserver(([entry]) => {
+      const { width, height } = entry.contentRect;
+      const first = !this.measured;
+      this.measured = true;
+      if (width && height) this.view = { w: width, h: height };
+      if (first) this.fit();
+    }).observe(container);
     this.#wire();
   }
 
@@ -289,8 +299,7 @@ export class GraphView {
   fit() {
     const pad = 24;
     const { width, height } = this.size;
-    const vw = this.container.clientWidth || 600;
-    const vh = this.container.clientHeight || 400;
+    const { w: vw, h: vh } = this.view;
     const cw = width + 2 * pad;
     const ch = height + 2 * pad;
     // Never zoom in past 1:1. Past a readable scale, show the bottom of the

@@ -83,6 +83,8 @@ test("the incident: duplicate 041, both files named, two 041 nodes, one phantom 
   assert.match(await phantom.getAttribute("data-marks"), /phantom head/);
   assert.match(await page.locator("#status").innerText(), /error/);
 
+  // Open the discarded copy at its binding, as a reader would.
+  await duplicate.locator(".loc").first().click();
   await page.screenshot({ path: join(shots, "incident.png") });
   if (process.env.PLAYGROUND_DOCS_SCREENSHOT === "1") {
     copyFileSync(join(shots, "incident.png"), join(root, "docs", "playground-incident.png"));

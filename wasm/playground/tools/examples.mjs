@@ -38,8 +38,14 @@ function findVersions(dir, depth) {
   return null;
 }
 
+// Titles for examples without a README.
+const TITLES = {
+  "incident-443": ["Incident 443: two files say revision 041", "Two branches each added a migration numbered 041; Alembic keeps one, the other becomes a phantom head and `alembic upgrade head` fails."],
+};
+
 function describe(dir, id) {
   const readme = join(dir, "README.md");
+  if (TITLES[id]) return { title: TITLES[id][0], description: TITLES[id][1] };
   if (!existsSync(readme)) return { title: id, description: "" };
   const text = readFileSync(readme, "utf8");
   const lines = text.split("\n");
