@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { chromium } from "playwright-core";
 import { serve } from "./serve.mjs";
 
@@ -132,6 +132,7 @@ const result = await page.evaluate(async (files) => {
 await browser.close();
 await close();
 
+const load = loadavg()[0];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 const cpu = cpus()[0]?.model?.trim() || "unknown CPU";
 let commit = "";
@@ -157,7 +158,8 @@ if (write) {
   const section = [
     "## Playground",
     "",
-    `Headless Chromium ${version}, ${cpus().length} cores (${cpu}), commit ${commit || "?"}; ` +
+    `Headless Chromium ${version}, ${cpus().length} cores (${cpu}), load average ${loadavg()[0].toFixed(1)} ` +
+      `when it started, commit ${commit || "?"}; ` +
       "`node wasm/playground/tools/bench.mjs --write` after `just playground`. " +
       "Generated corpus: Alembic's generic template with a table per revision, a branch merged every " +
       "100 revisions and one duplicated id. A benchmark, not a timed test: nothing fails on these numbers.",
