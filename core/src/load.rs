@@ -3,7 +3,8 @@
 //! "loaded twice" de-duplication by resolved path.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::parse::{Attr, ParsedModule, parse_module};
 use crate::request::{Content, Request};
@@ -79,8 +80,7 @@ pub fn load(request: &Request) -> Loaded {
             .then_with(|| walk_order(&fa.path, &fb.path))
     });
 
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut first_seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut first_seen: HashMap<String, usize> = HashMap::default();
     let mut order = Vec::new();
     // Directories whose stems are taken by source files (for `__pycache__` extras).
     for &index in &walk {
@@ -114,11 +114,15 @@ pub fn load(request: &Request) -> Loaded {
                 .real_path
                 .clone()
                 .unwrap_or_else(|| files[index].display.clone());
-            if !seen.insert(key.clone()) {
-                files[index].status = Status::LoadedTwice(first_seen[&key]);
-                continue;
+            match first_seen.entry(key) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    files[index].status = Status::LoadedTwice(*first.get());
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
+                }
             }
-            first_seen.insert(key, index);
             match (&input.content, is_compiled) {
                 (Content::Unread(reason), _) => {
                     files[index].status = Status::Unread(reason.clone())

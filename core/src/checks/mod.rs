@@ -170,7 +170,8 @@ pub struct Context<'a> {
     pub loaded: &'a Loaded,
     /// The graph.
     pub graph: &'a RevisionGraph,
-    lines: Vec<Option<LineIndex<'a>>>,
+    /// Line indexes, built on first use (most files never get a label).
+    lines: Vec<std::cell::OnceCell<Option<LineIndex<'a>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -178,7 +179,7 @@ impl<'a> Context<'a> {
         let lines = loaded
             .files
             .iter()
-            .map(|f| f.module.as_ref().map(|m| LineIndex::new(&m.text)))
+            .map(|_| std::cell::OnceCell::new())
             .collect();
         Context {
             request,
@@ -205,7 +206,13 @@ impl<'a> Context<'a> {
             .module
             .as_ref()
             .map_or(0, |m| m.offset);
-        let (start, end) = match &self.lines[file] {
+        let index = self.lines[file].get_or_init(|| {
+            self.loaded.files[file]
+                .module
+                .as_ref()
+                .map(|m| LineIndex::new(&m.text))
+        });
+        let (start, end) = match index {
             Some(index) => {
                 let local = Span::new(
                     span.start.saturating_sub(offset),
@@ -243,7 +250,7 @@ impl<'a> Context<'a> {
         primary: bool,
     ) -> Label {
         let revision = self.graph.rev(rev);
-        let span = revision.spans.get(&attr).copied().unwrap_or_default();
+        let span = revision.span(attr).unwrap_or_default();
         self.label(revision.file, span, message, primary)
     }
 

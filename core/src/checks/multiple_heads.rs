@@ -1,4 +1,6 @@
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::RevIx;
@@ -157,7 +159,7 @@ fn shared_ancestor(cx: &Context<'_>, heads: &[RevIx]) -> Option<RevIx> {
             set
         })
         .collect();
-    let mut seen: HashSet<RevIx> = HashSet::from([*first]);
+    let mut seen: HashSet<RevIx> = HashSet::from_iter([*first]);
     let mut queue = std::collections::VecDeque::from([*first]);
     while let Some(current) = queue.pop_front() {
         if sets.iter().all(|s| s.contains(&current)) {

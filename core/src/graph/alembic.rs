@@ -7,7 +7,7 @@
 //! set (branch-label clashes, `depends_on` resolution), every message it could
 //! print is listed.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{IdProblem, Known, RevIx, RevisionGraph};
 use crate::load::{Loaded, Status};
@@ -79,9 +79,9 @@ fn predict_error(
 ) -> Option<AlembicError> {
     // 1. The load loop, file by file.
     let mut next_rev = 0usize;
-    let mut seen_ids: HashSet<&str> = HashSet::new();
+    let mut seen_ids: HashSet<&str> = HashSet::default();
     let mut uncertain = false;
-    let mut warned: HashSet<String> = HashSet::new();
+    let mut warned: HashSet<String> = HashSet::default();
     for (position, &file) in loaded.order.iter().enumerate() {
         let _ = position;
         let source = &loaded.files[file];
@@ -215,7 +215,7 @@ fn predict_error(
 
     // 2. Branch labels: every clash, in either order.
     let mut clashes = Vec::new();
-    let mut owners: HashMap<&str, Vec<RevIx>> = HashMap::new();
+    let mut owners: HashMap<&str, Vec<RevIx>> = HashMap::default();
     for (i, rev) in graph.revisions.iter().enumerate() {
         for label in &rev.labels {
             owners.entry(label.as_str()).or_default().push(RevIx(i));
@@ -322,19 +322,19 @@ fn predict_error(
             )],
         );
     }
-    let down = |ix: RevIx| graph.rev(ix).down().to_vec();
+    let down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
+        for id in graph.rev(ix).down() {
+            out.push(graph.get(id).ok_or_else(|| id.clone())?);
+        }
+        Ok(())
+    };
     let reach_down = match walk(graph, &graph.heads, down) {
         Ok(set) => set,
         Err(key) => return error("KeyError", vec![format!("'{key}'")]),
     };
     let reach_up = walk_up(graph, &graph.bases, false);
-    let mut deleted: Vec<String> = map_ids
-        .iter()
-        .filter(|id| !(reach_down.contains(id.as_str()) && reach_up.contains(id.as_str())))
-        .cloned()
-        .collect();
+    let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        deleted.sort();
         return error(
             "CycleDetected",
             vec![format!(
@@ -352,39 +352,29 @@ fn predict_error(
             )],
         );
     }
-    let all_down = |ix: RevIx| {
+    let all_down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
         let rev = graph.rev(ix);
-        let mut out: Vec<String> = Vec::new();
         for id in rev.down() {
-            if !out.contains(id) {
-                out.push(id.clone());
-            }
+            out.push(graph.get(id).ok_or_else(|| id.clone())?);
         }
         for dep in &rev.deps {
-            let resolved = graph
+            if let Some(target) = graph
                 .get(dep)
-                .or_else(|| label_of.get(dep.as_str()).copied());
-            if let Some(target) = resolved {
-                let id = graph.rev(target).id.clone();
-                if !out.contains(&id) {
-                    out.push(id);
-                }
+                .or_else(|| label_of.get(dep.as_str()).copied())
+            {
+                // Resolved to the id, then looked up again: the winner.
+                out.push(graph.get(&graph.rev(target).id).unwrap_or(target));
             }
         }
-        out
+        Ok(())
     };
     let reach_down = match walk(graph, &graph.real_heads, all_down) {
         Ok(set) => set,
         Err(key) => return error("KeyError", vec![format!("'{key}'")]),
     };
     let reach_up = walk_up(graph, &graph.real_bases, true);
-    let mut deleted: Vec<String> = map_ids
-        .iter()
-        .filter(|id| !(reach_down.contains(id.as_str()) && reach_up.contains(id.as_str())))
-        .cloned()
-        .collect();
+    let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        deleted.sort();
         return error(
             "DependencyCycleDetected",
             vec![format!(
@@ -396,49 +386,60 @@ fn predict_error(
     None
 }
 
+/// Ids of the map not reached from both ends, sorted (Alembic's message).
+fn unreached(graph: &RevisionGraph, map_ids: &[String], down: &[bool], up: &[bool]) -> Vec<String> {
+    let mut out: Vec<String> = map_ids
+        .iter()
+        .filter(|id| graph.get(id).is_some_and(|ix| !(down[ix.0] && up[ix.0])))
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
 /// `_iterate_related_revisions` downwards: depth-first from each target, ids
 /// looked up in the label-free map; a missing id is Alembic's bare KeyError.
-fn walk<'g>(
-    graph: &'g RevisionGraph,
+/// Returns, per revision index, whether its id was reached (a phantom copy
+/// marks its id, i.e. the surviving object).
+fn walk(
+    graph: &RevisionGraph,
     targets: &[RevIx],
-    next: impl Fn(RevIx) -> Vec<String>,
-) -> Result<HashSet<&'g str>, String> {
-    let mut seen: HashSet<RevIx> = HashSet::new();
-    let mut ids = HashSet::new();
+    next: impl Fn(RevIx, &mut Vec<RevIx>) -> Result<(), String>,
+) -> Result<Vec<bool>, String> {
+    let mut seen = vec![false; graph.len()];
+    let mut reached = vec![false; graph.len()];
+    let mut todo = Vec::new();
+    let mut buffer = Vec::new();
     for &target in targets {
-        let mut todo = vec![target];
+        todo.push(target);
         while let Some(rev) = todo.pop() {
-            if !seen.insert(rev) {
+            if std::mem::replace(&mut seen[rev.0], true) {
                 continue;
             }
-            for id in next(rev) {
-                match graph.get(&id) {
-                    Some(found) => todo.push(found),
-                    None => return Err(id),
-                }
+            buffer.clear();
+            next(rev, &mut buffer)?;
+            todo.extend_from_slice(&buffer);
+            if let Some(winner) = graph.get(&graph.rev(rev).id) {
+                reached[winner.0] = true;
             }
-            ids.insert(graph.rev(rev).id.as_str());
         }
     }
-    Ok(ids)
+    Ok(reached)
 }
 
 /// Upwards along versioned (or all) children from the bases.
-fn walk_up<'g>(graph: &'g RevisionGraph, targets: &[RevIx], all: bool) -> HashSet<&'g str> {
-    let mut seen: HashSet<RevIx> = HashSet::new();
-    let mut ids = HashSet::new();
+fn walk_up(graph: &RevisionGraph, targets: &[RevIx], all: bool) -> Vec<bool> {
+    let mut seen = vec![false; graph.len()];
+    let mut reached = vec![false; graph.len()];
     let mut todo: Vec<RevIx> = targets.to_vec();
     while let Some(rev) = todo.pop() {
-        if !seen.insert(rev) {
+        if std::mem::replace(&mut seen[rev.0], true) {
             continue;
         }
-        ids.insert(graph.rev(rev).id.as_str());
-        let children = if all {
-            graph.all_children(rev)
-        } else {
-            graph.children(rev)
-        };
-        todo.extend(children);
+        if let Some(winner) = graph.get(&graph.rev(rev).id) {
+            reached[winner.0] = true;
+        }
+        todo.extend(graph.children_iter(rev, all));
     }
-    ids
+    reached
 }

@@ -1,6 +1,6 @@
 //! Building the [`RevisionGraph`] from loaded files.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use petgraph::Direction;
 use petgraph::algo::kosaraju_scc;
@@ -99,10 +99,7 @@ impl RevisionGraph {
                 .as_ref()
                 .map(|d| doc_paragraph(&d.text))
                 .unwrap_or_default();
-            let spans = Attr::ALL
-                .into_iter()
-                .filter_map(|attr| module.get(attr).map(|b| (attr, b.statement)))
-                .collect();
+            let spans = Attr::ALL.map(|attr| module.get(attr).map(|b| b.statement));
             revisions.push(Revision {
                 id,
                 file,
@@ -125,35 +122,37 @@ impl RevisionGraph {
         let mut issues = Vec::new();
 
         // The map: the last object per id wins, keeping the first position.
-        let mut by_id: HashMap<String, RevIx> = HashMap::new();
-        let mut map: Vec<RevIx> = Vec::new();
-        let mut copies: HashMap<String, Vec<RevIx>> = HashMap::new();
+        let mut by_id: HashMap<String, RevIx> =
+            HashMap::with_capacity_and_hasher(revisions.len(), Default::default());
+        let mut map: Vec<RevIx> = Vec::with_capacity(revisions.len());
+        let mut dups: HashMap<String, Vec<RevIx>> = HashMap::default();
         for (i, rev) in revisions.iter().enumerate() {
             let ix = RevIx(i);
-            match by_id.insert(rev.id.clone(), ix) {
-                Some(_) => {}
-                None => map.push(ix),
+            match by_id.entry(rev.id.clone()) {
+                std::collections::hash_map::Entry::Occupied(mut slot) => {
+                    let previous = slot.insert(ix);
+                    dups.entry(rev.id.clone())
+                        .or_insert_with(|| vec![previous])
+                        .push(ix);
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(ix);
+                    map.push(ix);
+                }
             }
-            copies.entry(rev.id.clone()).or_default().push(ix);
         }
-        for slot in &mut map {
-            *slot = by_id[&revisions[slot.0].id];
+        if !dups.is_empty() {
+            for slot in &mut map {
+                *slot = by_id[&revisions[slot.0].id];
+            }
         }
-        let mut dup_ids: Vec<&String> = copies
-            .iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(k, _)| k)
-            .collect();
-        dup_ids.sort_by_key(|id| copies[*id][0]);
-        for id in dup_ids {
-            let all = copies[id].clone();
+        let mut groups: Vec<(String, Vec<RevIx>)> = dups.into_iter().collect();
+        groups.sort_by_key(|(_, all)| all[0]);
+        for (id, all) in groups {
             for &ix in &all[..all.len() - 1] {
                 revisions[ix.0].shadowed = true;
             }
-            issues.push(Issue::Duplicate {
-                id: id.clone(),
-                revisions: all,
-            });
+            issues.push(Issue::Duplicate { id, revisions: all });
         }
 
         // Self references.
@@ -173,7 +172,7 @@ impl RevisionGraph {
         }
 
         // Branch labels share the id namespace.
-        let mut labels: HashMap<String, RevIx> = HashMap::new();
+        let mut labels: HashMap<String, RevIx> = HashMap::default();
         for (i, rev) in revisions.iter().enumerate() {
             let ix = RevIx(i);
             for label in &rev.labels {
@@ -210,7 +209,7 @@ impl RevisionGraph {
         for (i, rev) in revisions.iter().enumerate() {
             let ix = RevIx(i);
             let winner = !rev.shadowed;
-            let mut linked: HashSet<RevIx> = HashSet::new();
+            let mut linked: HashSet<RevIx> = HashSet::default();
             for target in rev.down() {
                 if *target == rev.id {
                     continue;
@@ -372,7 +371,7 @@ impl RevisionGraph {
             .copied()
             .min_by_key(|n| self.graph[*n])
             .unwrap_or_default();
-        let mut position: HashMap<NodeIndex, usize> = HashMap::new();
+        let mut position: HashMap<NodeIndex, usize> = HashMap::default();
         let mut walk = Vec::new();
         let mut current = start;
         loop {

@@ -17,7 +17,7 @@
 pub mod alembic;
 mod build;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -56,8 +56,9 @@ pub struct Revision {
     pub doc: String,
     /// True when a later file with the same id replaced this one.
     pub shadowed: bool,
-    /// Where each attribute is bound (for labels in diagnostics).
-    pub spans: HashMap<Attr, Span>,
+    /// Where each attribute is bound (for labels in diagnostics), indexed
+    /// like [`Attr::ALL`].
+    pub spans: [Option<Span>; 4],
 }
 
 impl Revision {
@@ -67,6 +68,11 @@ impl Revision {
             Known::Yes(down) => down,
             Known::Unknown => &[],
         }
+    }
+
+    /// The statement binding `attr`, when bound.
+    pub fn span(&self, attr: Attr) -> Option<Span> {
+        self.spans[attr as usize]
     }
 
     /// A base: `down_revision` is empty (and known).
@@ -194,6 +200,16 @@ impl RevisionGraph {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Children without allocating: versioned only, or by any edge.
+    pub fn children_iter(&self, ix: RevIx, all: bool) -> impl Iterator<Item = RevIx> + '_ {
+        self.nodes[ix.0].into_iter().flat_map(move |node| {
+            self.graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+                .filter(move |e| all || *e.weight() == Edge::Down)
+                .map(|e| self.graph[petgraph::visit::EdgeRef::source(&e)])
+        })
     }
 
     /// True when a versioned head is also something's dependency.
