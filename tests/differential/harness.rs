@@ -44,11 +44,21 @@ pub struct Oracle {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     next_id: u64,
+    /// The `PYTHONHASHSEED` it runs with.
+    pub hash_seed: u32,
 }
 
 impl Oracle {
     /// Start the oracle, or explain loudly why not (and fail under CI).
     pub fn spawn_or_skip(test: &str) -> Option<Oracle> {
+        Oracle::spawn_or_skip_seeded(test, 0)
+    }
+
+    /// As [`Oracle::spawn_or_skip`], with Python's `PYTHONHASHSEED`: Alembic's
+    /// choices that depend on hash-set order (which label clash or missing
+    /// dependency it names) differ between seeds, and the core must list
+    /// every one of them.
+    pub fn spawn_or_skip_seeded(test: &str, hash_seed: u32) -> Option<Oracle> {
         let (python, origin) = match std::env::var_os("REVGUARD_PYTHON") {
             Some(p) => (PathBuf::from(p), "REVGUARD_PYTHON"),
             None => (
@@ -56,7 +66,7 @@ impl Oracle {
                 "<repo>/.venv/bin/python",
             ),
         };
-        match Oracle::spawn(&python) {
+        match Oracle::spawn(&python, hash_seed) {
             Ok(oracle) => Some(oracle),
             Err(why) => {
                 let msg = format!(
@@ -74,13 +84,13 @@ impl Oracle {
         }
     }
 
-    fn spawn(python: &Path) -> Result<Oracle, String> {
+    fn spawn(python: &Path, hash_seed: u32) -> Result<Oracle, String> {
         let script = repo_root().join("tests/oracle/oracle.py");
         let mut child = Command::new(python)
             .arg("-X")
             .arg("utf8")
             .arg(&script)
-            .env("PYTHONHASHSEED", "0")
+            .env("PYTHONHASHSEED", hash_seed.to_string())
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env_remove("PYTHONPATH")
             .env_remove("ALEMBIC_CONFIG")
@@ -96,6 +106,7 @@ impl Oracle {
             stdin,
             stdout,
             next_id: 1,
+            hash_seed,
         };
         let hello = oracle
             .roundtrip(serde_json::json!({"op": "version"}))

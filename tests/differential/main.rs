@@ -42,7 +42,9 @@ const DEFAULT_SEED: u64 = 0x5EED_A1E3_B1C0_0001;
 
 #[test]
 fn random_projects() {
-    let Some(first) = Oracle::spawn_or_skip("random_projects") else {
+    // Python's hash seed of the first oracle; worker i uses base + i.
+    let hash_base = env_u64("REVGUARD_DIFF_HASHSEED").unwrap_or(0) as u32;
+    let Some(first) = Oracle::spawn_or_skip_seeded("random_projects", hash_base) else {
         return;
     };
     let run_seed = match std::env::var("REVGUARD_DIFF_SEED").ok().as_deref() {
@@ -78,7 +80,10 @@ fn random_projects() {
     let started = std::time::Instant::now();
     let mut oracles = vec![first];
     for _ in 1..jobs.min(seeds.len().max(1)) {
-        oracles.push(Oracle::spawn_or_skip("random_projects").expect("a second oracle"));
+        let hash_seed = hash_base + oracles.len() as u32;
+        oracles.push(
+            Oracle::spawn_or_skip_seeded("random_projects", hash_seed).expect("another oracle"),
+        );
     }
     let workers = oracles.len();
     // Per worker: statistics and (case index, full description, one-liner).
@@ -104,7 +109,8 @@ fn random_projects() {
                         match verdict {
                             harness::Verdict::Mismatch(diffs) => {
                                 let title = format!(
-                                    "random case #{index}: REVGUARD_DIFF_CASE_SEED={seed:#018x} (run seed {run_seed:#018x}, tags {:?})",
+                                    "random case #{index}: REVGUARD_DIFF_CASE_SEED={seed:#018x} REVGUARD_DIFF_HASHSEED={} (run seed {run_seed:#018x}, tags {:?})",
+                                    oracle.hash_seed,
                                     project.tags
                                 );
                                 let short = format!("{title}\n{}", diffs.iter().map(|d| format!("  * {d}\n")).collect::<String>());

@@ -617,6 +617,10 @@ pub fn project(seed: u64) -> Project {
                 revs[i].revision = Value::Absent;
                 tags.push("no-revision-binding");
             }
+            45..=49 => {
+                revs[i].revision = Value::Raw("1234".into());
+                tags.push("revision-int");
+            }
             _ => {}
         }
     }
@@ -755,6 +759,12 @@ pub fn project(seed: u64) -> Project {
         };
         push_unique(&mut files, &mut used_paths, 0, name.to_string(), bytes);
         tags.push("filtered-name");
+        if rng.pct(3) {
+            // A file named exactly `.py`: loaded, and Alembic's loader
+            // asserts on its empty suffix.
+            push_unique(&mut files, &mut used_paths, 0, ".py".into(), decoy.clone());
+            tags.push("dot-py-file");
+        }
         if rng.pct(40) {
             // A subdirectory: ignored unless recursive; `__pycache__`-suffixed
             // directories are skipped even then.
