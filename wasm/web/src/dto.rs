@@ -79,8 +79,11 @@ impl fmt::Display for InputError {
 }
 
 impl CheckInput {
-    /// The core request for this input.
-    pub fn to_request(&self) -> Result<core::Request, InputError> {
+    /// The core request for this input (the texts move, they are not copied).
+    // `..Options::default()` keeps this compiling as the core gains options
+    // (history inputs) that the playground does not offer.
+    #[allow(clippy::needless_update)]
+    pub fn into_request(self) -> Result<core::Request, InputError> {
         let options = &self.options;
         let policy = match &options.policy {
             Some(name) => name.parse().map_err(InputError)?,
@@ -107,21 +110,6 @@ impl CheckInput {
             )));
         }
         Ok(core::Request {
-            locations: self
-                .locations
-                .iter()
-                .map(|path| core::Location { path: path.clone() })
-                .collect(),
-            files: self
-                .files
-                .iter()
-                .map(|f| core::InputFile {
-                    location: f.location,
-                    path: f.path.clone(),
-                    real_path: None,
-                    content: core::Content::Text(f.text.clone()),
-                })
-                .collect(),
             options: core::Options {
                 policy,
                 recursive: options.recursive,
@@ -130,6 +118,21 @@ impl CheckInput {
                 severity,
                 ..core::Options::default()
             },
+            locations: self
+                .locations
+                .into_iter()
+                .map(|path| core::Location { path })
+                .collect(),
+            files: self
+                .files
+                .into_iter()
+                .map(|f| core::InputFile {
+                    location: f.location,
+                    path: f.path,
+                    real_path: None,
+                    content: core::Content::Text(f.text),
+                })
+                .collect(),
         })
     }
 }
@@ -392,8 +395,8 @@ impl ReportDto {
 
 /// Check an input: the whole pipeline without any JavaScript, so it can be
 /// tested natively.
-pub fn check_input(input: &CheckInput) -> Result<ReportDto, InputError> {
-    let request = input.to_request()?;
+pub fn check_input(input: CheckInput) -> Result<ReportDto, InputError> {
+    let request = input.into_request()?;
     let report = core::check(&request);
     Ok(ReportDto::new(&report, &request))
 }

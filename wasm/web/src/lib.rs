@@ -157,7 +157,7 @@ pub fn check(
         .into();
     let input: CheckInput =
         serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))?;
-    let report = check_input(&input).map_err(js_error)?;
+    let report = check_input(input).map_err(js_error)?;
     let json = serde_json::to_string(&report).map_err(js_error)?;
     js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
 }
