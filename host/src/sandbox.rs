@@ -163,10 +163,16 @@ impl fmt::Display for SandboxError {
             SandboxError::MemoryLimit { max_bytes } => {
                 write!(f, "sandbox: memory limit of {} exceeded", Bytes(*max_bytes))
             }
-            SandboxError::Trap { reason, panic: None } => {
+            SandboxError::Trap {
+                reason,
+                panic: None,
+            } => {
                 write!(f, "sandbox: guest trapped: {}", one_line(reason))
             }
-            SandboxError::Trap { reason, panic: Some(panic) } => write!(
+            SandboxError::Trap {
+                reason,
+                panic: Some(panic),
+            } => write!(
                 f,
                 "sandbox: guest trapped: {} ({})",
                 one_line(panic),
@@ -203,7 +209,7 @@ struct Bytes(u64);
 impl fmt::Display for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const MIB: u64 = 1 << 20;
-        if self.0 % MIB == 0 {
+        if self.0.is_multiple_of(MIB) {
             write!(f, "{} MiB", self.0 / MIB)
         } else {
             write!(f, "{} bytes", self.0)
@@ -249,8 +255,11 @@ pub fn check_json_with_stats(
 #[allow(dead_code)] // used by tests/sandbox
 pub fn run_module(wasm: &[u8], input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
     let engine = shared_engine()?;
-    let module = Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
-    Guest::new(engine, &module)?.run(input, limits).map(|(output, _)| output)
+    let module =
+        Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
+    Guest::new(engine, &module)?
+        .run(input, limits)
+        .map(|(output, _)| output)
 }
 
 /// The explicit wasmtime configuration. Anything that changes generated code
@@ -272,7 +281,9 @@ pub fn engine_config() -> Config {
 fn shared_engine() -> Result<&'static Engine, SandboxError> {
     static ENGINE: OnceLock<Result<Engine, SandboxError>> = OnceLock::new();
     ENGINE
-        .get_or_init(|| Engine::new(&engine_config()).map_err(|err| setup("cannot create engine", err)))
+        .get_or_init(|| {
+            Engine::new(&engine_config()).map_err(|err| setup("cannot create engine", err))
+        })
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -321,7 +332,9 @@ impl Guest {
                 .name("revguard-sandbox".into())
                 .stack_size(SANDBOX_THREAD_STACK)
                 .spawn_scoped(scope, || self.run_here(input, limits))
-                .map_err(|err| SandboxError::Setup(format!("cannot start the sandbox thread: {err}")))?;
+                .map_err(|err| {
+                    SandboxError::Setup(format!("cannot start the sandbox thread: {err}"))
+                })?;
             worker
                 .join()
                 .unwrap_or_else(|_| Err(SandboxError::Setup("the sandbox thread panicked".into())))
@@ -369,9 +382,9 @@ impl Guest {
                 max_bytes: limits.max_memory_bytes,
             });
         }
-        memory
-            .write(&mut store, ptr as usize, input)
-            .map_err(|_| SandboxError::Abi("revguard_alloc returned an out-of-bounds buffer".into()))?;
+        memory.write(&mut store, ptr as usize, input).map_err(|_| {
+            SandboxError::Abi("revguard_alloc returned an out-of-bounds buffer".into())
+        })?;
         let packed = check
             .call(&mut store, (ptr, len))
             .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
@@ -380,7 +393,9 @@ impl Guest {
             .data(&store)
             .get(out_ptr..out_ptr.saturating_add(out_len))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| SandboxError::Abi("revguard_check returned an out-of-bounds report".into()))?;
+            .ok_or_else(|| {
+                SandboxError::Abi("revguard_check returned an out-of-bounds report".into())
+            })?;
         let stats = RunStats {
             fuel_consumed: limits.fuel().saturating_sub(store.get_fuel().unwrap_or(0)),
             memory_bytes: memory.data_size(&store) as u64,
@@ -481,7 +496,12 @@ struct Limiter {
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let verdict = self.limits.memory_growing(current, desired, maximum);
         if !matches!(verdict, Ok(true)) {
             self.refused = true;
@@ -494,7 +514,12 @@ impl ResourceLimiter for Limiter {
         self.limits.memory_grow_failed(error)
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         self.limits.table_growing(current, desired, maximum)
     }
 
@@ -523,7 +548,11 @@ fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|dir| Path::new(dir).is_absolute())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|home| Path::new(&home).join(".cache")))?;
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|home| Path::new(&home).join(".cache"))
+        })?;
     Some(base.join("revguard"))
 }
 
@@ -541,7 +570,8 @@ fn cache_file(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
 /// Load the module from the cache, or compile it and try to cache it.
 fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Module, SandboxError> {
     let Some(dir) = cache else {
-        return Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile the guest", err));
+        return Module::from_binary(engine, wasm)
+            .map_err(|err| setup("cannot compile the guest", err));
     };
     let path = cache_file(engine, wasm, dir);
     if path.is_file() {
@@ -559,15 +589,38 @@ fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Mod
         .precompile_module(wasm)
         .map_err(|err| setup("cannot compile the guest", err))?;
     // Best effort: an unwritable cache only costs the next run a compile.
-    let _ = write_atomically(dir, &path, &compiled);
+    if write_atomically(dir, &path, &compiled).is_ok() {
+        prune_cache(dir, &path);
+    }
     // SAFETY: these bytes were produced by `precompile_module` on this very
     // engine a moment ago.
-    unsafe { Module::deserialize(engine, &compiled) }.map_err(|err| setup("cannot load the compiled guest", err))
+    unsafe { Module::deserialize(engine, &compiled) }
+        .map_err(|err| setup("cannot load the compiled guest", err))
+}
+
+/// Remove the artifacts of other builds (each rebuild of revguard, or an
+/// upgrade, leaves one behind). A process still using one keeps its mapping.
+fn prune_cache(dir: &Path, keep: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path != keep && name.starts_with("guest-") && name.ends_with(".cwasm") {
+            let _ = fs::remove_file(&path);
+        }
+    }
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let temp = dir.join(format!(".guest-{}-{:?}.tmp", std::process::id(), std::thread::current().id()));
+    let temp = dir.join(format!(
+        ".guest-{}-{:?}.tmp",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
     if written.is_err() {
         let _ = fs::remove_file(&temp);
@@ -585,7 +638,9 @@ mod tests {
             SandboxError::TimeLimit {
                 timeout: Duration::from_secs(5),
             },
-            SandboxError::MemoryLimit { max_bytes: 256 << 20 },
+            SandboxError::MemoryLimit {
+                max_bytes: 256 << 20,
+            },
             SandboxError::Trap {
                 reason: "wasm `unreachable` instruction executed".into(),
                 panic: Some("panicked at core/src/lib.rs:1:1:\nboom".into()),
@@ -602,6 +657,92 @@ mod tests {
                 "sandbox: module has imports (env::host_fn)",
             ]
         );
+    }
+
+    #[test]
+    fn compiled_guest_is_cached_and_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = dir.path().join("revguard");
+        let engine = shared_engine().expect("engine");
+        let first = load_module(engine, GUEST_WASM, Some(&cache)).expect("compiles");
+        let artifacts: Vec<_> = fs::read_dir(&cache)
+            .expect("cache dir created")
+            .flatten()
+            .collect();
+        assert_eq!(artifacts.len(), 1, "one artifact, no temp files left");
+        let path = artifacts[0].path();
+        assert_eq!(path, cache_file(engine, GUEST_WASM, &cache));
+        assert!(
+            Engine::detect_precompiled_file(&path)
+                .expect("readable")
+                .is_some()
+        );
+
+        // A second load maps the artifact instead of compiling: same exports,
+        // and the file is left as it was.
+        let before = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        let second = load_module(engine, GUEST_WASM, Some(&cache)).expect("loads");
+        assert_eq!(
+            fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .expect("mtime"),
+            before
+        );
+        let names = |m: &Module| {
+            m.exports()
+                .map(|e| e.name().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&first), names(&second));
+        let output = Guest::new(engine, &second)
+            .and_then(|guest| guest.run(b"{}", &Limits::default()))
+            .expect("cached module runs");
+        assert_eq!(output.0, revguard_core::check_json(b"{}"));
+    }
+
+    #[test]
+    fn artifacts_of_other_builds_are_pruned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stale = dir.path().join("guest-0000000000000000.cwasm");
+        let unrelated = dir.path().join("notes.txt");
+        fs::write(&stale, b"an older build's artifact").expect("write");
+        fs::write(&unrelated, b"kept").expect("write");
+        let engine = shared_engine().expect("engine");
+        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
+        assert!(!stale.exists());
+        assert!(unrelated.exists());
+        assert!(cache_file(engine, GUEST_WASM, dir.path()).exists());
+    }
+
+    #[test]
+    fn a_corrupt_cache_entry_is_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = shared_engine().expect("engine");
+        let path = cache_file(engine, GUEST_WASM, dir.path());
+        fs::write(&path, b"not a compiled module").expect("write");
+        let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
+        assert!(module.exports().any(|e| e.name() == "revguard_check"));
+        assert!(
+            Engine::detect_precompiled_file(&path)
+                .expect("readable")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn an_unwritable_cache_falls_back_to_memory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A cache "directory" below a regular file can never be created, like
+        // a read-only root file system.
+        let blocker = dir.path().join("file");
+        fs::write(&blocker, b"").expect("write");
+        let engine = shared_engine().expect("engine");
+        let module = load_module(engine, GUEST_WASM, Some(&blocker.join("revguard")))
+            .expect("compiles in memory");
+        assert!(module.exports().any(|e| e.name() == "revguard_check"));
+        assert_eq!(fs::read_dir(dir.path()).expect("listable").count(), 1);
     }
 
     #[test]

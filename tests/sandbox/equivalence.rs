@@ -71,7 +71,10 @@ fn generated_requests_give_identical_json() {
             reports += 1;
         }
     }
-    assert_eq!(reports, 300, "every generated request is valid, so each gives a report");
+    assert_eq!(
+        reports, 300,
+        "every generated request is valid, so each gives a report"
+    );
 }
 
 #[test]
@@ -85,15 +88,25 @@ fn malformed_requests_give_identical_errors() {
         b"{\"files\":[{\"path\":\"a.py\",\"content\":{\"text\":\"\xff\"}}]}",
     ] {
         let (native, wasm) = both_engines(request);
-        assert_eq!(native, wasm, "request {:?}", String::from_utf8_lossy(request));
+        assert_eq!(
+            native,
+            wasm,
+            "request {:?}",
+            String::from_utf8_lossy(request)
+        );
         let value: serde_json::Value = serde_json::from_slice(&wasm).expect("JSON out");
-        assert!(value.get("error").is_some(), "expected an error object: {value}");
+        assert!(
+            value.get("error").is_some(),
+            "expected an error object: {value}"
+        );
     }
 }
 
 /// Every directory under `dir` (itself included) that directly holds files.
 fn collect_dirs(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     if entries.iter().any(|p| p.is_file()) {
@@ -118,7 +131,10 @@ fn request_for_dir(dir: &Path) -> Request {
     collect_py(dir, dir, &mut files);
     Request {
         locations: vec![Location {
-            path: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            path: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         }],
         files,
         ..Request::default()
@@ -126,7 +142,9 @@ fn request_for_dir(dir: &Path) -> Request {
 }
 
 fn collect_py(root: &Path, dir: &Path, out: &mut Vec<InputFile>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
@@ -171,7 +189,18 @@ impl Rng {
 /// come up, mixed with syntax Alembic would choke on.
 fn random_request(rng: &mut Rng) -> Request {
     const IDS: &[&str] = &[
-        "a1", "b2", "c3", "d4", "e5", "f6", "ae1027a6acf", "3f2c1b0a9e8d", "head", "base", "x y", "",
+        "a1",
+        "b2",
+        "c3",
+        "d4",
+        "e5",
+        "f6",
+        "ae1027a6acf",
+        "3f2c1b0a9e8d",
+        "head",
+        "base",
+        "x y",
+        "",
     ];
     const NAMES: &[&str] = &[
         "{i}_add_users.py",

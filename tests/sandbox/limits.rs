@@ -34,7 +34,11 @@ fn embedded_guest_has_no_imports_and_speaks_our_abi() {
         .imports()
         .map(|i| format!("{}::{}", i.module(), i.name()))
         .collect();
-    assert_eq!(imports, Vec::<String>::new(), "the guest must import nothing");
+    assert_eq!(
+        imports,
+        Vec::<String>::new(),
+        "the guest must import nothing"
+    );
 
     let exports: Vec<&str> = module.exports().map(|e| e.name()).collect();
     for name in [
@@ -45,10 +49,15 @@ fn embedded_guest_has_no_imports_and_speaks_our_abi() {
         "revguard_check",
         "revguard_last_panic",
     ] {
-        assert!(exports.contains(&name), "missing export {name}: {exports:?}");
+        assert!(
+            exports.contains(&name),
+            "missing export {name}: {exports:?}"
+        );
     }
     assert!(
-        exports.iter().all(|e| *e == "memory" || e.starts_with("revguard_") || e.starts_with("__")),
+        exports
+            .iter()
+            .all(|e| *e == "memory" || e.starts_with("revguard_") || e.starts_with("__")),
         "unprefixed exports: {exports:?}"
     );
 
@@ -121,7 +130,12 @@ fn memory_hog_hits_the_memory_cap() {
     let limits = small_limits();
     let (result, took) = run_fixture("memory_hog.wat", &limits);
     let err = result.expect_err("growing without end must not finish");
-    assert_eq!(err, SandboxError::MemoryLimit { max_bytes: 16 << 20 });
+    assert_eq!(
+        err,
+        SandboxError::MemoryLimit {
+            max_bytes: 16 << 20
+        }
+    );
     assert_eq!(err.to_string(), "sandbox: memory limit of 16 MiB exceeded");
     assert!(took < BOUND, "the cap took {took:?}");
 }
@@ -165,7 +179,10 @@ fn a_guest_importing_a_host_function_is_refused() {
     let (result, took) = run_fixture("imports_host.wat", &Limits::default());
     let err = result.expect_err("imports are never linked");
     assert_eq!(err, SandboxError::Imports(vec!["env::read_file".into()]));
-    assert_eq!(err.to_string(), "sandbox: module has imports (env::read_file)");
+    assert_eq!(
+        err.to_string(),
+        "sandbox: module has imports (env::read_file)"
+    );
     assert!(took < BOUND);
 }
 

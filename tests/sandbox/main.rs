@@ -11,6 +11,7 @@
 #[allow(dead_code)]
 mod sandbox;
 
+mod cli;
 mod equivalence;
 mod limits;
 

@@ -1,0 +1,143 @@
+//! The CLI under both engines: `--engine wasm` (the default) and
+//! `--engine native` print byte-identical reports, and the sandbox's limits
+//! surface as exit 2 with one line on stderr and nothing on stdout.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::repo_root;
+
+/// `revguard` with the compiled-module cache in a private directory.
+fn revguard(cache: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_revguard"));
+    command
+        .current_dir(repo_root())
+        .env("REVGUARD_CACHE_DIR", cache)
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Project directories (those with an `alembic.ini` or a `pyproject.toml`)
+/// under `examples/` and `tests/fixtures/`, as paths relative to the root.
+fn projects() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut found = Vec::new();
+    for base in ["examples", "tests/fixtures"] {
+        let mut stack = vec![PathBuf::from(base)];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+                continue;
+            };
+            let mut entries: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+            entries.sort();
+            if entries
+                .iter()
+                .any(|n| n == "alembic.ini" || n == "pyproject.toml")
+            {
+                found.push(dir.clone());
+            }
+            for name in entries {
+                if root.join(&dir).join(&name).is_dir() {
+                    stack.push(dir.join(name));
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn check(cache: &Path, engine: &str, project: &Path, extra: &[&str]) -> Output {
+    revguard(cache)
+        .args(["check", "--format", "json", "--engine", engine])
+        .args(extra)
+        .arg(project)
+        .output()
+        .expect("revguard runs")
+}
+
+#[test]
+fn check_json_is_identical_under_both_engines() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let projects = projects();
+    assert!(
+        projects.iter().any(|p| p.ends_with("incident-443")),
+        "examples/incident-443 is a project: {projects:?}"
+    );
+    for project in &projects {
+        let wasm = check(cache.path(), "wasm", project, &[]);
+        let native = check(cache.path(), "native", project, &[]);
+        let shown = project.display();
+        assert_eq!(
+            wasm.status.code(),
+            native.status.code(),
+            "{shown}: exit codes differ"
+        );
+        assert!(
+            matches!(wasm.status.code(), Some(0 | 1)),
+            "{shown}: the tool failed: {}",
+            String::from_utf8_lossy(&wasm.stderr)
+        );
+        assert!(
+            wasm.stdout == native.stdout,
+            "{shown}: reports differ\nwasm:\n{}\nnative:\n{}",
+            String::from_utf8_lossy(&wasm.stdout),
+            String::from_utf8_lossy(&native.stdout)
+        );
+        let default = revguard(cache.path())
+            .args(["check", "--format", "json"])
+            .arg(project)
+            .output()
+            .expect("revguard runs");
+        assert_eq!(
+            default.stdout, wasm.stdout,
+            "{shown}: the default engine is wasm"
+        );
+    }
+}
+
+#[test]
+fn limits_are_exit_2_with_one_line_and_no_report() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let project = Path::new("examples/incident-443");
+    for (flags, message) in [
+        (
+            &["--max-memory", "1"][..],
+            "revguard: error: sandbox: memory limit of 1 MiB exceeded\n",
+        ),
+        (
+            &["--timeout", "0.000001"][..],
+            "revguard: error: sandbox: time limit of 1µs exceeded\n",
+        ),
+    ] {
+        let output = check(cache.path(), "wasm", project, flags);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            message,
+            "{flags:?}"
+        );
+        assert!(output.stdout.is_empty(), "{flags:?}: no partial report");
+    }
+}
+
+#[test]
+fn an_unwritable_cache_still_checks() {
+    // The ArgoCD sidecar may run with a read-only root file system.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"").expect("write");
+    let output = check(
+        &blocker.join("cache"),
+        "wasm",
+        Path::new("examples/incident-443"),
+        &[],
+    );
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.stdout.is_empty());
+}
