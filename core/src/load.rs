@@ -32,6 +32,8 @@ pub struct SourceFile {
     pub display: String,
     /// The name Alembic filters on (the resolved file name).
     pub name: String,
+    /// The resolved path the host reported, if any.
+    pub real_path: Option<String>,
     /// The loader's decision.
     pub status: Status,
     /// The parsed module, for loaded and stray files.
@@ -45,6 +47,9 @@ pub struct Loaded {
     pub files: Vec<SourceFile>,
     /// Indices of files Alembic imports, in load order (including unread ones).
     pub order: Vec<usize>,
+    /// Files skipped as "loaded twice": (how many files were loaded before
+    /// it, file index), so the warning can be placed in Alembic's order.
+    pub twice: Vec<(usize, usize)>,
 }
 
 /// Apply Alembic's filter and order.
@@ -65,6 +70,7 @@ pub fn load(request: &Request) -> Loaded {
             SourceFile {
                 display,
                 name,
+                real_path: f.real_path.clone(),
                 status: Status::Ignored,
                 module: None,
             }
@@ -82,6 +88,7 @@ pub fn load(request: &Request) -> Loaded {
 
     let mut first_seen: HashMap<String, usize> = HashMap::default();
     let mut order = Vec::new();
+    let mut twice = Vec::new();
     // Directories whose stems are taken by source files (for `__pycache__` extras).
     for &index in &walk {
         let input = &request.files[index];
@@ -105,11 +112,9 @@ pub fn load(request: &Request) -> Loaded {
             !in_subdir || options.recursive
         };
 
-        if reachable && (is_source || is_compiled) {
-            if is_compiled && !in_pycache && compiled_shadowed(request, input.location, dir, &name)
-            {
-                continue;
-            }
+        if reachable {
+            // Alembic de-duplicates every listed file by resolved path before
+            // it applies the name filter.
             let key = input
                 .real_path
                 .clone()
@@ -117,11 +122,18 @@ pub fn load(request: &Request) -> Loaded {
             match first_seen.entry(key) {
                 std::collections::hash_map::Entry::Occupied(first) => {
                     files[index].status = Status::LoadedTwice(*first.get());
+                    twice.push((order.len(), index));
                     continue;
                 }
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(index);
                 }
+            }
+        }
+        if reachable && (is_source || is_compiled) {
+            if is_compiled && !in_pycache && compiled_shadowed(request, input.location, dir, &name)
+            {
+                continue;
             }
             match (&input.content, is_compiled) {
                 (Content::Unread(reason), _) => {
@@ -149,7 +161,11 @@ pub fn load(request: &Request) -> Loaded {
             }
         }
     }
-    Loaded { files, order }
+    Loaded {
+        files,
+        order,
+        twice,
+    }
 }
 
 fn join(location: &str, path: &str) -> String {

@@ -14,7 +14,7 @@ fn project(notation: &str) -> Request {
     {
         let mut rest = item;
         let id_end = rest
-            .find(|c: char| matches!(c, '<' | '{' | '[' | '²' | '('))
+            .find(['<', '{', '[', '²', '('])
             .unwrap_or(rest.len());
         let id = &rest[..id_end];
         rest = rest[id_end..].trim_start_matches('²');

@@ -337,7 +337,11 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
             }
             let a_ok = actual.upgrade_head.as_deref() == Some("ok");
             let p_ok = predicted.upgrade_head == "ok";
-            if a_ok != p_ok {
+            // The core declines to predict `upgrade head` through a cycle
+            // Alembic does not detect (whether its walk ends depends on
+            // traversal details); the `cycle` check reports it regardless.
+            let declined = predicted.upgrade_head.starts_with("unknown:");
+            if a_ok != p_ok && !declined {
                 diffs.push(format!(
                     "upgrade head: alembic {:?} vs core {:?}",
                     actual.upgrade_head.as_deref().unwrap_or("?"),

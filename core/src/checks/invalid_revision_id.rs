@@ -65,6 +65,21 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 .note("Alembic raises: Character(s) not allowed in revision identifier (`:` since Alembic 1.17.1)")
                 .help(format!("use letters, digits and `_`, e.g. `{fixed}`, and update every `down_revision` that names it")),
             );
+        } else if rev.id == "base" && !rev.shadowed {
+            sink.emit(
+                &InvalidRevisionId::INFO,
+                Finding::new(
+                    "revision id `base` is reserved",
+                    vec![cx.attr_label(
+                        ix,
+                        Attr::Revision,
+                        "`base` names the empty database",
+                        true,
+                    )],
+                )
+                .note("Alembic loads it, but `alembic upgrade head` crashes with an AssertionError")
+                .help("rename the revision (and every `down_revision` that names it)"),
+            );
         } else if rev.id.is_empty() {
             sink.emit(
                 &InvalidRevisionId::INFO,

@@ -33,6 +33,20 @@ declare_check! {
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     for (index, file) in cx.loaded.files.iter().enumerate() {
         match &file.status {
+            Status::Loaded(_) if file.name == ".py" => {
+                sink.emit(
+                    &StrayMigration::INFO,
+                    Finding::new(
+                        format!(
+                            "{} is named exactly `.py`; Alembic's loader crashes on it",
+                            file.display
+                        ),
+                        vec![cx.label(index, Span::default(), "AssertionError in Alembic", true)],
+                    )
+                    .severity(crate::severity::Severity::Error)
+                    .help("give the file a real name, e.g. `<revision>_<slug>.py`, or delete it"),
+                );
+            }
             Status::Stray(reason) => {
                 let span = file
                     .module
@@ -49,7 +63,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                     .help("move or rename it into the version location (or enable `recursive_version_locations`); delete it if it is obsolete"),
                 );
             }
-            Status::LoadedTwice(first) => {
+            Status::LoadedTwice(first) if crate::load::is_source_candidate(&file.name) => {
                 sink.emit(
                     &StrayMigration::INFO,
                     Finding::new(

@@ -51,6 +51,36 @@ fn type_name(what: &str) -> &'static str {
 pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
     let mut warnings = Vec::new();
     let error = predict_error(loaded, graph, &mut warnings);
+    // `upgrade head` walks down from the one head object (a phantom uses its
+    // own parents); it never ends if that walk enters a cycle.
+    let mut in_cycle = vec![false; graph.len()];
+    for issue in &graph.issues {
+        if let super::Issue::Cycle {
+            path,
+            dependency: false,
+            ..
+        } = issue
+        {
+            path.iter().for_each(|ix| in_cycle[ix.0] = true);
+        }
+    }
+    let has_cycle = match graph.heads[..] {
+        [head] => {
+            let mut seen = vec![false; graph.len()];
+            let mut todo = vec![head];
+            let mut hit = false;
+            while let Some(ix) = todo.pop() {
+                if std::mem::replace(&mut seen[ix.0], true) {
+                    continue;
+                }
+                hit |= in_cycle[ix.0];
+                todo.extend(graph.rev(ix).down().iter().filter_map(|id| graph.get(id)));
+            }
+            hit
+        }
+        _ => false,
+    };
+    let base_id = graph.map.iter().any(|&ix| graph.rev(ix).id == "base");
     let upgrade_head = match &error {
         Some(err) if err.kind == "Unknown" => {
             "unknown: some values are not statically known".to_owned()
@@ -63,6 +93,12 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
         .trim_end()
         .to_owned(),
         None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
+        // Alembic's reachability check misses a cycle that is reachable from
+        // both a base and a head; its topological sort then never ends.
+        None if has_cycle => {
+            "unknown: the walk from the head enters a cycle Alembic does not detect; it may never finish".to_owned()
+        }
+        None if base_id => "fails: AssertionError (`base` is a reserved revision name)".to_owned(),
         None => "ok".to_owned(),
     };
     AlembicOutcome {
@@ -82,9 +118,27 @@ fn predict_error(
     let mut seen_ids: HashSet<&str> = HashSet::default();
     let mut uncertain = false;
     let mut warned: HashSet<String> = HashSet::default();
+    let mut twice = loaded.twice.iter().peekable();
+    let mut loaded_twice = |upto: usize, warnings: &mut Vec<String>| {
+        while let Some(&&(at, file)) = twice.peek() {
+            if at > upto {
+                break;
+            }
+            twice.next();
+            let source = &loaded.files[file];
+            let path = loaded_path(loaded, file).unwrap_or(&source.display);
+            warnings.push(format!(
+                "File {path} loaded twice! ignoring. Please ensure version_locations is unique."
+            ));
+        }
+    };
     for (position, &file) in loaded.order.iter().enumerate() {
-        let _ = position;
+        loaded_twice(position, warnings);
         let source = &loaded.files[file];
+        if source.name == ".py" {
+            // Alembic's loader asserts on an empty suffix.
+            return error("AssertionError", vec![String::new()]);
+        }
         let module = match (&source.status, &source.module) {
             (Status::Loaded(_), Some(module)) => module,
             _ => {
@@ -95,7 +149,12 @@ fn predict_error(
             }
         };
         if let Some(err) = &module.syntax_error {
-            return error("SyntaxError", vec![err.message.clone()]);
+            let kind = if err.unsupported {
+                "Unknown"
+            } else {
+                "SyntaxError"
+            };
+            return error(kind, vec![err.message.clone()]);
         }
         if let Some((_, problem)) = graph.unknown_ids.iter().find(|(f, _)| *f == file) {
             return match problem {
@@ -152,11 +211,12 @@ fn predict_error(
             _ => {}
         }
         let Known::Yes(down) = &rev.down else {
-            // An invalid literal (e.g. an int): Alembic fails later, with a
-            // message that depends on the value.
             return error(
-                "TypeError",
-                vec!["sequence item 0: expected str instance, int found".into()],
+                "Unknown",
+                vec![format!(
+                    "the down_revision of {} is not a literal",
+                    source.display
+                )],
             );
         };
         if down.contains(&rev.id) {
@@ -206,6 +266,7 @@ fn predict_error(
             }
         }
     }
+    loaded_twice(usize::MAX, warnings);
     if uncertain {
         return error(
             "Unknown",
@@ -269,6 +330,20 @@ fn predict_error(
 
     // 4. Linking, over the map in map order.
     let mut nextrev: Vec<Vec<&str>> = vec![Vec::new(); graph.revisions.len()];
+    // Formatting a revision whose down_revision holds an int fails first.
+    let int_type_error = |rev: &super::Revision| {
+        error(
+            "TypeError",
+            vec![format!(
+                "sequence item {}: expected str instance, int found",
+                if rev.down().is_empty() {
+                    0
+                } else {
+                    rev.down().len()
+                }
+            )],
+        )
+    };
     for &ix in &graph.map {
         let rev = graph.rev(ix);
         for target in rev.down() {
@@ -276,6 +351,9 @@ fn predict_error(
                 .get(target)
                 .or_else(|| label_of.get(target.as_str()).copied());
             let Some(parent) = parent else {
+                if !rev.down_ints.is_empty() {
+                    return int_type_error(rev);
+                }
                 let children = &nextrev[ix.0];
                 let mut marks = String::new();
                 if children.is_empty() {
@@ -287,7 +365,8 @@ fn predict_error(
                 if rev.down().len() > 1 {
                     marks.push_str(" (mergepoint)");
                 }
-                let down = if rev.down().is_empty() {
+                // Python's `not down_revision`: None or the empty string.
+                let down = if rev.down().is_empty() || rev.down() == [""] {
                     "<base>".to_owned()
                 } else {
                     rev.down().join(", ")
@@ -300,6 +379,40 @@ fn predict_error(
             };
             if !nextrev[parent.0].contains(&rev.id.as_str()) {
                 nextrev[parent.0].push(rev.id.as_str());
+            }
+        }
+        if !rev.down_ints.is_empty() {
+            return int_type_error(rev);
+        }
+    }
+
+    // Dependency normalisation walks each dependent revision's ancestors
+    // through the map *with* labels: a label in down_revision resolves to a
+    // revision with another id, which Alembic calls a broken map.
+    for rev in &graph.revisions {
+        if rev.deps.is_empty() {
+            continue;
+        }
+        let mut todo: Vec<&super::Revision> = vec![rev];
+        let mut seen: HashSet<*const super::Revision> = HashSet::default();
+        while let Some(current) = todo.pop() {
+            if !seen.insert(current as *const _) {
+                continue;
+            }
+            for id in current.down() {
+                match graph.get(id) {
+                    Some(parent) => todo.push(graph.rev(parent)),
+                    None if label_of.contains_key(id.as_str()) => {
+                        return error(
+                            "RevisionError",
+                            vec!["Dependency resolution failed; broken map".into()],
+                        );
+                    }
+                    None => return error("KeyError", vec![format!("'{id}'")]),
+                }
+            }
+            if let Some(n) = current.down_ints.first() {
+                return error("KeyError", vec![n.clone()]);
             }
         }
     }
@@ -323,14 +436,18 @@ fn predict_error(
         );
     }
     let down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
-        for id in graph.rev(ix).down() {
-            out.push(graph.get(id).ok_or_else(|| id.clone())?);
+        let rev = graph.rev(ix);
+        for id in rev.down() {
+            out.push(graph.get(id).ok_or_else(|| format!("'{id}'"))?);
         }
-        Ok(())
+        match rev.down_ints.first() {
+            Some(n) => Err(n.clone()),
+            None => Ok(()),
+        }
     };
     let reach_down = match walk(graph, &graph.heads, down) {
         Ok(set) => set,
-        Err(key) => return error("KeyError", vec![format!("'{key}'")]),
+        Err(key) => return error("KeyError", vec![key]),
     };
     let reach_up = walk_up(graph, &graph.bases, false);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
@@ -355,7 +472,10 @@ fn predict_error(
     let all_down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
         let rev = graph.rev(ix);
         for id in rev.down() {
-            out.push(graph.get(id).ok_or_else(|| id.clone())?);
+            out.push(graph.get(id).ok_or_else(|| format!("'{id}'"))?);
+        }
+        if let Some(n) = rev.down_ints.first() {
+            return Err(n.clone());
         }
         for dep in &rev.deps {
             if let Some(target) = graph
@@ -370,7 +490,7 @@ fn predict_error(
     };
     let reach_down = match walk(graph, &graph.real_heads, all_down) {
         Ok(set) => set,
-        Err(key) => return error("KeyError", vec![format!("'{key}'")]),
+        Err(key) => return error("KeyError", vec![key]),
     };
     let reach_up = walk_up(graph, &graph.real_bases, true);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
@@ -395,6 +515,11 @@ fn unreached(graph: &RevisionGraph, map_ids: &[String], down: &[bool], up: &[boo
         .collect();
     out.sort();
     out
+}
+
+/// The resolved path Alembic prints for a file.
+fn loaded_path(loaded: &Loaded, file: usize) -> Option<&str> {
+    loaded.files[file].real_path.as_deref()
 }
 
 /// `_iterate_related_revisions` downwards: depth-first from each target, ids

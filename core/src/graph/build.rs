@@ -44,6 +44,38 @@ pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
     }
 }
 
+/// `down_revision` as strings plus any integer literals in it; anything else
+/// that is not a string makes it unknown.
+fn split_down(module: &ParsedModule, value: &Value) -> (Known<Vec<String>>, Vec<String>) {
+    let number = |v: &Value| match v {
+        Value::Invalid { what, span } if what == "a number" => {
+            Some(module.slice(*span).trim().to_owned())
+        }
+        _ => None,
+    };
+    if let Some(list) = strings(value) {
+        return (Known::Yes(list), Vec::new());
+    }
+    if let Some(n) = number(value) {
+        return (Known::Yes(Vec::new()), vec![n]);
+    }
+    if let Value::Seq { items, .. } = value {
+        let mut strs = Vec::new();
+        let mut ints = Vec::new();
+        for item in items {
+            match item {
+                Value::Str { value, .. } => strs.push(value.clone()),
+                other => match number(other) {
+                    Some(n) => ints.push(n),
+                    None => return (Known::Unknown, Vec::new()),
+                },
+            }
+        }
+        return (Known::Yes(strs), ints);
+    }
+    (Known::Unknown, Vec::new())
+}
+
 /// The id Alembic derives for a module (spec §2.1).
 pub(crate) fn revision_id(module: &ParsedModule, file_name: &str) -> Result<String, IdProblem> {
     match module.get(Attr::Revision).map(|b| &b.value) {
@@ -90,9 +122,9 @@ impl RevisionGraph {
                 }
             };
             let list = |attr: Attr| module.get(attr).and_then(|b| strings(&b.value));
-            let down = match module.get(Attr::DownRevision) {
-                Some(binding) => strings(&binding.value).map_or(Known::Unknown, Known::Yes),
-                None => Known::Unknown,
+            let (down, down_ints) = match module.get(Attr::DownRevision) {
+                Some(binding) => split_down(module, &binding.value),
+                None => (Known::Unknown, Vec::new()),
             };
             let doc = module
                 .docstring
@@ -104,6 +136,7 @@ impl RevisionGraph {
                 id,
                 file,
                 down,
+                down_ints,
                 labels: list(Attr::BranchLabels).unwrap_or_default(),
                 deps: list(Attr::DependsOn).unwrap_or_default(),
                 doc,

@@ -48,6 +48,9 @@ pub struct Revision {
     pub file: usize,
     /// `down_revision` entries, normalised to a list (may repeat an id).
     pub down: Known<Vec<String>>,
+    /// Integer literals written in `down_revision` (Alembic accepts them at
+    /// load time and crashes later), as written.
+    pub down_ints: Vec<String>,
     /// `branch_labels`, in written order.
     pub labels: Vec<String>,
     /// `depends_on` entries as written.
@@ -77,7 +80,7 @@ impl Revision {
 
     /// A base: `down_revision` is empty (and known).
     pub fn is_base(&self) -> bool {
-        matches!(&self.down, Known::Yes(down) if down.is_empty())
+        matches!(&self.down, Known::Yes(down) if down.is_empty()) && self.down_ints.is_empty()
     }
 }
 

@@ -396,7 +396,12 @@ impl<'a> Lexer<'a> {
         while i < bytes.len() {
             let b = bytes[i];
             if b == b'\\' {
-                i += 2;
+                // A backslash escapes the next character (both bytes of a CRLF).
+                i += if bytes.get(i + 1) == Some(&b'\r') && bytes.get(i + 2) == Some(&b'\n') {
+                    3
+                } else {
+                    2
+                };
                 continue;
             }
             if interpolated {

@@ -97,6 +97,9 @@ pub struct SyntaxError {
     pub message: String,
     /// Where.
     pub span: Span,
+    /// True when Python could read the file but revguard cannot (an encoding
+    /// it does not decode): what Alembic does is then unknown.
+    pub unsupported: bool,
 }
 
 /// Everything read from one file.
@@ -162,15 +165,37 @@ pub fn parse_module(bytes: &[u8]) -> ParsedModule {
             module.syntax_error = Some(SyntaxError {
                 message: format!("encoding problem: {encoding} with BOM"),
                 span: Span::new(0, 3),
+                unsupported: false,
             });
             return module;
         }
-        if !utf8 && !(ascii_compatible && body.is_ascii()) {
+        let latin1 = matches!(
+            normal.as_str(),
+            "latin-1"
+                | "latin1"
+                | "iso-8859-1"
+                | "iso8859-1"
+                | "l1"
+                | "cp1252"
+                | "iso-8859-15"
+                | "windows-1252"
+        );
+        if !utf8 && !body.is_ascii() {
+            if latin1 {
+                return parse_latin1(body, offset);
+            }
             module.syntax_error = Some(SyntaxError {
-                message: format!(
-                    "the file declares `coding: {encoding}`; revguard reads UTF-8 (or pure ASCII) only, so it cannot read this file statically"
-                ),
+                message: if ascii_compatible {
+                    format!(
+                        "'ascii' codec can't decode a byte: the file declares `coding: {encoding}`"
+                    )
+                } else {
+                    format!(
+                        "the file declares `coding: {encoding}`; revguard decodes UTF-8 and Latin-1 only, so it cannot read this file statically"
+                    )
+                },
                 span: Span::new(offset, offset),
+                unsupported: !ascii_compatible,
             });
             return module;
         }
@@ -186,10 +211,39 @@ pub fn parse_module(bytes: &[u8]) -> ParsedModule {
                     err.valid_up_to()
                 ),
                 span: Span::new(at, at + 1),
+                unsupported: false,
             });
             return module;
         }
     };
+    read_text(&mut module, text);
+    // Shift every span from text offsets to file offsets.
+    if offset > 0 {
+        module.remap(&|o| o + offset);
+    }
+    module
+}
+
+/// A Latin-1 file (PEP 263 cookie): every byte is one character. Spans are
+/// mapped back from the decoded text to file offsets.
+fn parse_latin1(body: &[u8], offset: usize) -> ParsedModule {
+    let text: String = body.iter().map(|&b| char::from(b)).collect();
+    let mut module = ParsedModule {
+        offset,
+        ..ParsedModule::default()
+    };
+    read_text(&mut module, &text);
+    let high: Vec<usize> = text
+        .char_indices()
+        .filter(|(_, c)| !c.is_ascii())
+        .map(|(i, _)| i)
+        .collect();
+    module.remap(&|o| offset + o - high.partition_point(|&h| h < o));
+    module
+}
+
+/// Tokenize and read the statements of decoded text.
+fn read_text(module: &mut ParsedModule, text: &str) {
     module.text = text.to_owned();
     let (lines, error) = match lexer::tokenize(text) {
         Ok(lines) => (lines, None),
@@ -197,7 +251,7 @@ pub fn parse_module(bytes: &[u8]) -> ParsedModule {
     };
     let mut reader = Reader {
         src: text,
-        module: &mut module,
+        module,
         block: Block::None,
         first_statement: true,
     };
@@ -210,13 +264,9 @@ pub fn parse_module(bytes: &[u8]) -> ParsedModule {
         module.syntax_error = Some(SyntaxError {
             message: err.message,
             span: err.span,
+            unsupported: false,
         });
     }
-    // Shift every span from text offsets to file offsets.
-    if offset > 0 {
-        module.shift(offset);
-    }
-    module
 }
 
 /// A PEP 263 cookie on line 1 or 2: `# -*- coding: latin-1 -*-`.
@@ -250,15 +300,15 @@ fn coding_cookie(body: &[u8]) -> Option<String> {
 }
 
 impl ParsedModule {
-    fn shift(&mut self, by: usize) {
+    fn remap(&mut self, to_file: &dyn Fn(usize) -> usize) {
         let s = |span: &mut Span| {
-            span.start += by;
-            span.end += by;
+            span.start = to_file(span.start);
+            span.end = to_file(span.end);
         };
         for binding in self.bindings.values_mut() {
             s(&mut binding.name_span);
             s(&mut binding.statement);
-            binding.value.shift(by);
+            binding.value.remap(to_file);
         }
         for (_, span) in &mut self.bare_annotations {
             s(span);
@@ -315,6 +365,7 @@ impl Reader<'_, '_> {
             self.module.syntax_error = Some(SyntaxError {
                 message: message.into(),
                 span,
+                unsupported: false,
             });
         }
     }
@@ -513,8 +564,8 @@ impl Reader<'_, '_> {
                 continue;
             };
             let next = names.get(i + 1).map(|t| self.text(t));
-            let is_bound_name = !matches!(next, Some("as") | Some("."))
-                && !(i > 0 && self.text(&names[i - 1]) == ".");
+            let after_dot = i > 0 && self.text(&names[i - 1]) == ".";
+            let is_bound_name = !(matches!(next, Some("as") | Some(".")) || after_dot);
             if is_bound_name {
                 self.bind(
                     attr,

@@ -196,11 +196,19 @@ fn bom_crlf_tabs_and_cookie() {
 }
 
 #[test]
-fn latin1_cookie_with_ascii_is_fine_and_non_ascii_is_refused() {
+fn latin1_cookie_is_decoded_with_file_offsets() {
     let m = parse_module(b"# coding: latin-1\nrevision = 'a'\n");
     assert!(m.syntax_error.is_none());
-    let m = parse_module(b"# coding: latin-1\nrevision = '\xe9'\n");
-    assert!(m.syntax_error.unwrap().message.contains("latin-1"));
+    let src = b"# coding: latin-1\n# caf\xe9\nrevision = '\xe9t\xe9'\n";
+    let m = parse_module(src);
+    assert!(m.syntax_error.is_none(), "{:?}", m.syntax_error);
+    let b = m.get(Attr::Revision).unwrap();
+    assert!(matches!(&b.value, Value::Str { value, .. } if value == "\u{e9}t\u{e9}"));
+    assert_eq!(&src[b.name_span.start..b.name_span.end], b"revision");
+    let m = parse_module(b"# coding: shift_jis\nrevision = '\x82\xa0'\n");
+    assert!(m.syntax_error.unwrap().unsupported);
+    let m = parse_module(b"# coding: ascii\nrevision = '\xe9'\n");
+    assert!(!m.syntax_error.unwrap().unsupported);
 }
 
 #[test]

@@ -65,21 +65,19 @@ impl Value {
         }
     }
 
-    pub(super) fn shift(&mut self, by: usize) {
-        match self {
+    pub(super) fn remap(&mut self, to_file: &dyn Fn(usize) -> usize) {
+        let span = match self {
             Value::Str { span, .. }
             | Value::None { span }
             | Value::Invalid { span, .. }
-            | Value::Dynamic { span, .. } => {
-                span.start += by;
-                span.end += by;
-            }
-            Value::Seq { items, span, .. } => {
-                span.start += by;
-                span.end += by;
-                for item in items {
-                    item.shift(by);
-                }
+            | Value::Dynamic { span, .. }
+            | Value::Seq { span, .. } => span,
+        };
+        span.start = to_file(span.start);
+        span.end = to_file(span.end);
+        if let Value::Seq { items, .. } = self {
+            for item in items {
+                item.remap(to_file);
             }
         }
     }
