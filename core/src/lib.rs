@@ -35,7 +35,9 @@
 #![warn(missing_docs)]
 
 pub mod checks;
+pub mod fix;
 pub mod graph;
+pub mod history;
 pub mod load;
 pub mod parse;
 pub mod policy;

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::history::History;
 use crate::policy::Policy;
 use crate::severity::Severity;
 
@@ -96,6 +97,9 @@ pub struct Options {
     pub file_template: Option<String>,
     /// Per-check severity overrides, keyed by check name or code.
     pub severity: BTreeMap<String, SeverityOverride>,
+    /// History inputs: lock file, deployed revision, base snapshot.
+    #[serde(skip_serializing_if = "History::is_empty")]
+    pub history: History,
 }
 
 impl Default for Options {
@@ -106,6 +110,7 @@ impl Default for Options {
             sourceless: false,
             file_template: None,
             severity: BTreeMap::new(),
+            history: History::default(),
         }
     }
 }

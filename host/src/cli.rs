@@ -11,7 +11,7 @@ use revguard_core::{Policy, Report};
 use crate::engine::{self, EngineKind};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::render::{self, Format};
-use crate::{argocd, config, krm, sandbox};
+use crate::{argocd, config, history, krm, repair, sandbox};
 
 /// Stops broken Alembic migration histories before they deploy.
 ///
@@ -77,6 +77,47 @@ enum Command {
     Argocd(argocd::ArgocdCommand),
     /// KRM function: ResourceList in on stdin, ResourceList with results out.
     Krm(krm::KrmArgs),
+    /// Write the lock file (`revguard.lock` next to the script location):
+    /// the applied history that `revguard check` verifies.
+    Lock(LockArgs),
+    /// Repair duplicate ids, multiple heads and mistyped parents: prints a
+    /// diff, or applies it atomically with `--write`.
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+struct LockArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Do not write: exit 1 when the lock is missing or out of date.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Debug, Args)]
+struct FixArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Apply the changes (default: print them as a unified diff).
+    #[arg(long)]
+    write: bool,
+    /// For a duplicated id: the copy that was applied (kept as is).
+    #[arg(long, value_name = "FILE")]
+    keep: Vec<String>,
+}
+
+/// History inputs of `check`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HistoryArgs {
+    /// The revision the target database is at: reports a revision missing
+    /// from the files, migrations that would be skipped, and what
+    /// `upgrade head` will run.
+    #[arg(long, value_name = "REV")]
+    pub deployed: Option<String>,
+    /// Compare with the migrations at this git ref (e.g. `origin/main`):
+    /// catches rewritten history without a lock file.
+    #[arg(long, value_name = "GITREF")]
+    pub base: Option<String>,
 }
 
 /// Where the project is and how to read it.
@@ -128,6 +169,8 @@ impl From<PolicyArg> for Policy {
 struct CheckArgs {
     #[command(flatten)]
     project: ProjectArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
     /// Output format (default: human; github under GitHub Actions).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -190,6 +233,39 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Argocd(command) => Ok(exit_code(argocd::run(&command))),
         Command::Krm(args) => Ok(exit_code(krm::run(&args))),
+        Command::Lock(args) => {
+            let project = load_project(&args.project)?;
+            let report = engine::run(cli.engine.engine, &project.request, &cli.engine.limits()?)?;
+            if report.has_errors() {
+                let graph_errors: Vec<String> = report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| {
+                        d.severity == revguard_core::Severity::Error
+                            && revguard_core::checks::find(&d.check)
+                                .is_some_and(|c| c.group == revguard_core::checks::Group::Graph)
+                    })
+                    .map(|d| format!("  {}: {}", d.check, d.message))
+                    .collect();
+                if !graph_errors.is_empty() {
+                    bail!(
+                        "cannot lock a broken graph; fix it first (`revguard fix`, `revguard check`):\n{}",
+                        graph_errors.join("\n")
+                    );
+                }
+            }
+            repair::lock(&project, args.check)
+        }
+        Command::Fix(args) => {
+            let project = load_project(&args.project)?;
+            repair::fix(
+                &project,
+                &repair::FixOptions {
+                    write: args.write,
+                    keep: args.keep,
+                },
+            )
+        }
     }
 }
 
@@ -197,7 +273,7 @@ fn exit_code(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(2)
 }
 
-fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -207,6 +283,14 @@ fn print(text: &str) -> Result<()> {
 
 /// Discover the project, apply configuration and flags, and check it.
 pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(Project, Report)> {
+    let project = load_project(args)?;
+    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
+    Ok((project, report))
+}
+
+/// Discover the project, apply configuration and flags, and attach its lock
+/// file (when there is one).
+pub fn load_project(args: &ProjectArgs) -> Result<Project> {
     let options = DiscoverOptions {
         name: args.name.clone(),
         max_file_bytes: args.max_file_size,
@@ -222,12 +306,17 @@ pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(P
     if let Some(policy) = args.policy {
         project.request.options.policy = policy.into();
     }
-    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
-    Ok((project, report))
+    history::attach_lock(&mut project)?;
+    Ok(project)
 }
 
 fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
-    let (project, report) = load_and_check(&args.project, engine_args)?;
+    let mut project = load_project(&args.project)?;
+    project.request.options.history.deployed = args.history.deployed.clone();
+    if let Some(base) = &args.history.base {
+        history::attach_base(&mut project, base)?;
+    }
+    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             Format::Github

@@ -9,10 +9,12 @@ mod argocd;
 mod cli;
 mod config;
 mod engine;
+mod history;
 mod ini;
 mod krm;
 mod project;
 mod render;
+mod repair;
 mod sandbox;
 
 use std::io::Write;

@@ -63,6 +63,9 @@ pub struct Project {
     pub dir: PathBuf,
     /// Absolute version locations, in configured order.
     pub locations: Vec<PathBuf>,
+    /// The Alembic script directory (`script_location`; for a bare
+    /// directory, the directory itself): where `revguard.lock` lives.
+    pub script_dir: PathBuf,
     /// What the core checks.
     pub request: Request,
 }
@@ -140,6 +143,7 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     };
 
     let mut request_options = Options::default();
+    let mut script_dir = dir.clone();
     let locations: Vec<PathBuf> = match &settings {
         None => {
             // A bare directory: a versions folder, or an Alembic script
@@ -161,6 +165,7 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
                 )
             })?;
             let script = resolve(&dir, script)?;
+            script_dir = script.clone();
             if !script.exists() {
                 bail!(
                     "{}: script_location {} does not exist (Alembic: \"Path doesn't exist\")",
@@ -205,6 +210,7 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     Ok(Project {
         dir,
         locations,
+        script_dir,
         request,
     })
 }

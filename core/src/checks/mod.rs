@@ -4,12 +4,18 @@
 //! A check reads the [`Context`] (request, loaded files, graph) and emits
 //! diagnostics through a [`Sink`], which applies the configured severity.
 
+mod applied_migration_edited;
 mod branch_label_conflict;
 mod cycle;
+mod deployed_revision_missing;
 mod docstring_mismatch;
 mod duplicate_revision;
 mod dynamic_value;
 mod filename_mismatch;
+mod forks_locked_history;
+mod history_rewritten;
+mod inserted_below_deployed;
+mod invalid_lock_file;
 mod invalid_revision_id;
 mod missing_dependency;
 mod missing_down_revision;
@@ -21,9 +27,10 @@ mod nonlinear_history;
 mod placeholder_revision_id;
 mod self_reference;
 mod stray_migration;
-mod suggest;
+pub(crate) mod suggest;
 mod syntax_error;
 mod unreadable_revision;
+mod upgrade_plan;
 
 use std::cmp::Reverse;
 
@@ -148,6 +155,31 @@ const CHECKS: &[(CheckInfo, RunFn)] = &[
     ),
     (stray_migration::StrayMigration::INFO, stray_migration::run),
     (multiple_bases::MultipleBases::INFO, multiple_bases::run),
+    (
+        invalid_lock_file::InvalidLockFile::INFO,
+        invalid_lock_file::run,
+    ),
+    (
+        deployed_revision_missing::DeployedRevisionMissing::INFO,
+        deployed_revision_missing::run,
+    ),
+    (
+        history_rewritten::HistoryRewritten::INFO,
+        history_rewritten::run,
+    ),
+    (
+        applied_migration_edited::AppliedMigrationEdited::INFO,
+        applied_migration_edited::run,
+    ),
+    (
+        inserted_below_deployed::InsertedBelowDeployed::INFO,
+        inserted_below_deployed::run,
+    ),
+    (
+        forks_locked_history::ForksLockedHistory::INFO,
+        forks_locked_history::run,
+    ),
+    (upgrade_plan::UpgradePlan::INFO, upgrade_plan::run),
 ];
 
 /// Every check's static facts, in report order.
@@ -175,7 +207,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(request: &'a Request, loaded: &'a Loaded, graph: &'a RevisionGraph) -> Self {
+    pub(crate) fn new(request: &'a Request, loaded: &'a Loaded, graph: &'a RevisionGraph) -> Self {
         let lines = loaded
             .files
             .iter()

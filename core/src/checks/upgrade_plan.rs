@@ -1,0 +1,107 @@
+use super::{Context, Finding, Sink, declare_check};
+use crate::history::{ancestors_of, topological};
+use crate::parse::Attr;
+
+declare_check! {
+    /// ## What it does
+    /// With `--deployed REV`: an informational line listing exactly which
+    /// migrations `alembic upgrade head` will run on a database at `REV`,
+    /// in order (parents before children; where branches interleave, in
+    /// load order), or why it will fail.
+    ///
+    /// ## Why is this bad?
+    /// It is not: it is the review checklist for a deploy. A migration you
+    /// expected in the list but that is missing sits below the deployed
+    /// revision (see `inserted-below-deployed`) or on another head.
+    ///
+    /// ## Example
+    /// `revguard check --deployed 041` on a chain ending at `043`:
+    /// "`alembic upgrade head` from `041` runs 2 migrations: `042`, `043`".
+    ///
+    /// ## Use instead
+    /// Nothing to change; turn it off with `upgrade-plan = "off"`.
+    pub struct UpgradePlan {
+        name: "upgrade-plan",
+        code: "RG307",
+        severity: Info,
+        group: History,
+    }
+}
+
+pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
+    let Some(deployed) = cx.request.options.history.deployed.as_deref() else {
+        return;
+    };
+    let Some(at) = cx.graph.get(deployed) else {
+        return; // deployed-revision-missing
+    };
+    let outcome = crate::graph::alembic::predict(cx.loaded, cx.graph);
+    if outcome.upgrade_head != "ok" || cx.incomplete() {
+        let why = outcome
+            .upgrade_head
+            .strip_prefix("fails: ")
+            .unwrap_or(&outcome.upgrade_head);
+        sink.emit(
+            &UpgradePlan::INFO,
+            Finding::new(
+                format!("`alembic upgrade head` from `{deployed}` cannot run: {why}"),
+                vec![cx.attr_label(at, Attr::Revision, "the deployed revision", true)],
+            )
+            .help("fix the errors above; then this line lists the migrations the deploy will run"),
+        );
+        return;
+    }
+    let Some(&head) = cx.graph.heads.first() else {
+        return;
+    };
+    let target = ancestors_of(cx.graph, &[head]);
+    let done = ancestors_of(cx.graph, &[at]);
+    let order = topological(cx.graph).unwrap_or_default();
+    let run: Vec<_> = order
+        .into_iter()
+        .filter(|ix| target.contains(ix) && !done.contains(ix))
+        .collect();
+    if run.is_empty() {
+        let message = if done.contains(&head) {
+            format!(
+                "`alembic upgrade head` from `{deployed}` runs nothing: the database is at the head"
+            )
+        } else {
+            format!("`alembic upgrade head` from `{deployed}` runs nothing")
+        };
+        sink.emit(
+            &UpgradePlan::INFO,
+            Finding::new(
+                message,
+                vec![cx.attr_label(at, Attr::Revision, "the deployed revision", true)],
+            ),
+        );
+        return;
+    }
+    let ids: Vec<String> = run.iter().map(|ix| format!("`{}`", cx.id(*ix))).collect();
+    let mut finding = Finding::new(
+        format!(
+            "`alembic upgrade head` from `{deployed}` runs {} migration{}, in order: {}",
+            run.len(),
+            if run.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        ),
+        vec![cx.attr_label(run[0], Attr::Revision, "runs first", true)],
+    );
+    for (n, ix) in run.iter().enumerate() {
+        let rev = cx.graph.rev(*ix);
+        let doc = rev.doc.lines().next().unwrap_or("").trim();
+        finding = finding.note(format!(
+            "{}. `{}` {}{}",
+            n + 1,
+            rev.id,
+            cx.rev_path(*ix),
+            if doc.is_empty() {
+                String::new()
+            } else {
+                format!(": {doc}")
+            }
+        ));
+    }
+    sink.emit(&UpgradePlan::INFO, finding);
+}

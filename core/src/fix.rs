@@ -1,0 +1,1199 @@
+//! Repairs as data: what `revguard fix` would change, computed purely.
+//!
+//! [`plan`] takes the same files as [`check`](crate::check) plus what only
+//! the host knows (which file `--keep` names, when git first saw each file,
+//! some random bytes, the current time) and returns a [`FixPlan`]: byte-range
+//! replacements, renames and new files. The host prints them as a unified
+//! diff or applies them atomically; it never decides anything itself.
+//!
+//! Rules, applied in this order on a working copy (each step sees the result
+//! of the previous one):
+//!
+//! 1. **`duplicate-revision`**: keep the copy that was applied, known from
+//!    the lock file (the copy whose content hash, else whose path, the lock
+//!    records), else from `--keep FILE`, else from git history (the file
+//!    committed first; an uncommitted file is the newest), otherwise refuse
+//!    and list the choices. Every other copy moves to the top of the chain:
+//!    a new id following the project's convention (the next zero-padded
+//!    number when every id is a number, else 12 hex digits derived from the
+//!    host's random bytes, like Alembic's), `down_revision` = the current
+//!    head, the docstring's `Revision ID:`/`Revises:` values updated, and
+//!    the file renamed where its name carries the id under `file_template`.
+//!    Only the literal values and the file name change: every other byte
+//!    stays identical.
+//! 2. **`multiple-heads`** (two heads): under `linear`, re-point the base of
+//!    the newer branch onto the other head (newer: not in the lock, else
+//!    committed later, else a later `Create Date:`; otherwise refuse); under
+//!    `single-head`, write a merge revision in Alembic's current template
+//!    format (1.16.2+). Nothing under `branches`.
+//! 3. **`missing-parent`** with exactly one "did you mean" candidate: replace
+//!    the `down_revision` entry (and the `Revises:` value).
+//!
+//! A tree with nothing to fix gives an empty plan, so fixing a fixed tree is
+//! a no-op.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph};
+use crate::history::{ancestors_of, content_hash, parse_lock};
+use crate::load::{Loaded, load};
+use crate::parse::{Attr, ParsedModule, Value};
+use crate::policy::Policy;
+use crate::report::Span;
+use crate::request::{Content, InputFile, Request};
+
+/// What the fixer needs besides the files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixInput {
+    /// The files and options (history included), as for a check.
+    pub request: Request,
+    /// `--keep FILE`: display paths, location-relative paths or file names
+    /// of the copies to keep.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// When git first committed each file (seconds since the epoch); `None`
+    /// for a file git does not know yet.
+    #[serde(default)]
+    pub committed: Vec<Committed>,
+    /// Random bytes from the host (hex), for Alembic-style random ids.
+    #[serde(default)]
+    pub entropy: String,
+    /// The current time as Alembic writes `Create Date:`
+    /// (`2026-10-03 09:47:55.610384`), for a merge revision.
+    #[serde(default)]
+    pub now: String,
+}
+
+/// Git's first commit of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Committed {
+    /// Location index.
+    pub location: usize,
+    /// Path relative to the location.
+    pub path: String,
+    /// Commit time, or `None` when the file is not committed.
+    pub time: Option<i64>,
+}
+
+/// A byte-range replacement in a file's original bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// The replaced range.
+    pub span: Span,
+    /// The new text.
+    pub text: String,
+}
+
+/// One file changed or created by a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    /// Location index.
+    pub location: usize,
+    /// Path relative to the location (for a new file, its path).
+    pub path: String,
+    /// Replacements in the original bytes, sorted and disjoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<Edit>,
+    /// The new path relative to the location, when the file is renamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rename_to: Option<String>,
+    /// The whole content of a new file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create: Option<String>,
+}
+
+/// A fix made or refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixNote {
+    /// The check it answers, e.g. `duplicate-revision`.
+    pub check: String,
+    /// What was done, or why not.
+    pub message: String,
+    /// For a refusal: the ways to decide (e.g. `--keep <file>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+}
+
+/// Everything `revguard fix` would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixPlan {
+    /// File changes, in input order, then new files.
+    pub changes: Vec<FileChange>,
+    /// Fixes made.
+    pub fixed: Vec<FixNote>,
+    /// Problems left alone, with why.
+    pub refused: Vec<FixNote>,
+}
+
+/// Apply sorted, disjoint edits to bytes.
+pub fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(original.len() + 64);
+    let mut at = 0;
+    for edit in edits {
+        let start = edit.span.start.clamp(at, original.len());
+        let end = edit.span.end.clamp(start, original.len());
+        out.extend_from_slice(&original[at..start]);
+        out.extend_from_slice(edit.text.as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&original[at..]);
+    out
+}
+
+/// The JSON entry point (a serialized [`FixInput`] in, a [`FixPlan`] out, or
+/// `{"error": ...}`), for the sandbox and the browser.
+pub fn plan_json(input: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<FixInput>(input) {
+        Ok(input) => serde_json::to_vec(&plan(&input)).unwrap_or_default(),
+        Err(err) => {
+            let error = serde_json::json!({ "error": format!("invalid fix input: {err}") });
+            serde_json::to_vec(&error).unwrap_or_default()
+        }
+    }
+}
+
+/// Compute the fixes.
+pub fn plan(input: &FixInput) -> FixPlan {
+    let mut work = Work::new(input);
+    let mut out = FixPlan::default();
+    duplicates(&mut work, &mut out);
+    multiple_heads(&mut work, &mut out);
+    missing_parents(&mut work, &mut out);
+    out.changes = work.changes();
+    out
+}
+
+/// The working copy: original files plus edits, renames and new files.
+struct Work<'a> {
+    input: &'a FixInput,
+    /// Current bytes of every file (originals, then created ones).
+    current: Vec<Vec<u8>>,
+    /// Edits in original coordinates, per original file.
+    edits: Vec<Vec<Edit>>,
+    /// Current path of every file.
+    paths: Vec<String>,
+    /// Created files: (location, index into `current`).
+    created: Vec<(usize, usize)>,
+    /// Salt for random ids.
+    counter: u64,
+}
+
+impl<'a> Work<'a> {
+    fn new(input: &'a FixInput) -> Self {
+        let files = &input.request.files;
+        Work {
+            input,
+            current: files
+                .iter()
+                .map(|f| f.content.bytes().map(<[u8]>::to_vec).unwrap_or_default())
+                .collect(),
+            edits: vec![Vec::new(); files.len()],
+            paths: files.iter().map(|f| f.path.clone()).collect(),
+            created: Vec::new(),
+            counter: 0,
+        }
+    }
+
+    fn originals(&self) -> usize {
+        self.input.request.files.len()
+    }
+
+    /// The working request (without history: the fixer reads that itself).
+    fn request(&self) -> Request {
+        let base = &self.input.request;
+        let mut files: Vec<InputFile> = Vec::with_capacity(self.current.len());
+        for (i, bytes) in self.current.iter().enumerate() {
+            let (location, real_path, content) = if i < self.originals() {
+                let f = &base.files[i];
+                let content = match &f.content {
+                    Content::Unread(why) => Content::Unread(why.clone()),
+                    _ => Content::from_bytes(bytes.clone()),
+                };
+                let real = if self.paths[i] == f.path {
+                    f.real_path.clone()
+                } else {
+                    None
+                };
+                (f.location, real, content)
+            } else {
+                let location = self
+                    .created
+                    .iter()
+                    .find(|(_, ix)| *ix == i)
+                    .map_or(0, |(l, _)| *l);
+                (location, None, Content::from_bytes(bytes.clone()))
+            };
+            files.push(InputFile {
+                location,
+                path: self.paths[i].clone(),
+                real_path,
+                content,
+            });
+        }
+        let mut options = base.options.clone();
+        options.history = Default::default();
+        Request {
+            locations: base.locations.clone(),
+            files,
+            options,
+        }
+    }
+
+    /// Replace a span of the current bytes of a file.
+    fn edit(&mut self, file: usize, span: Span, text: &str) {
+        let current = &self.current[file];
+        if current.get(span.start..span.end) == Some(text.as_bytes()) {
+            return;
+        }
+        let mut next = current[..span.start].to_vec();
+        next.extend_from_slice(text.as_bytes());
+        next.extend_from_slice(&current[span.end..]);
+        self.current[file] = next;
+        if file >= self.originals() {
+            return;
+        }
+        // Map the span to original coordinates through earlier edits.
+        let edits = &mut self.edits[file];
+        let mut delta: isize = 0;
+        let mut overlap = false;
+        let mut insert_at = edits.len();
+        for (k, e) in edits.iter().enumerate() {
+            let start_w = (e.span.start as isize + delta) as usize;
+            let end_w = start_w + e.text.len();
+            if span.end < start_w || (span.end == start_w && span.start < span.end) {
+                insert_at = k;
+                break;
+            }
+            if span.start > end_w || (span.start == end_w && span.start < span.end) {
+                delta += e.text.len() as isize - (e.span.end - e.span.start) as isize;
+                continue;
+            }
+            overlap = true;
+            break;
+        }
+        if overlap {
+            // Collapse every edit of this file into one covering edit.
+            let original = self.input.request.files[file]
+                .content
+                .bytes()
+                .unwrap_or_default();
+            let now = &self.current[file];
+            let prefix = original
+                .iter()
+                .zip(now.iter())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let max_suffix = original.len().min(now.len()) - prefix;
+            let suffix = original
+                .iter()
+                .rev()
+                .zip(now.iter().rev())
+                .take(max_suffix)
+                .take_while(|(a, b)| a == b)
+                .count();
+            *edits = vec![Edit {
+                span: Span::new(prefix, original.len() - suffix),
+                text: String::from_utf8_lossy(&now[prefix..now.len() - suffix]).into_owned(),
+            }];
+            return;
+        }
+        let start = (span.start as isize - delta) as usize;
+        let end = (span.end as isize - delta) as usize;
+        edits.insert(
+            insert_at,
+            Edit {
+                span: Span::new(start, end),
+                text: text.to_owned(),
+            },
+        );
+    }
+
+    fn rename(&mut self, file: usize, path: String) {
+        self.paths[file] = path;
+    }
+
+    fn create(&mut self, location: usize, path: String, content: String) {
+        self.current.push(content.into_bytes());
+        self.paths.push(path);
+        self.edits.push(Vec::new());
+        self.created.push((location, self.current.len() - 1));
+    }
+
+    fn changes(&self) -> Vec<FileChange> {
+        let mut out = Vec::new();
+        for (i, f) in self.input.request.files.iter().enumerate() {
+            let renamed = self.paths[i] != f.path;
+            if self.edits[i].is_empty() && !renamed {
+                continue;
+            }
+            out.push(FileChange {
+                location: f.location,
+                path: f.path.clone(),
+                edits: self.edits[i].clone(),
+                rename_to: renamed.then(|| self.paths[i].clone()),
+                create: None,
+            });
+        }
+        for &(location, ix) in &self.created {
+            out.push(FileChange {
+                location,
+                path: self.paths[ix].clone(),
+                edits: Vec::new(),
+                rename_to: None,
+                create: Some(String::from_utf8_lossy(&self.current[ix]).into_owned()),
+            });
+        }
+        out
+    }
+
+    /// A fresh revision id following the project's convention.
+    fn new_id(&mut self, graph: &RevisionGraph, taken: &HashSet<String>) -> String {
+        let ids: Vec<&str> = graph.revisions.iter().map(|r| r.id.as_str()).collect();
+        let numeric = !ids.is_empty()
+            && ids.iter().all(|id| {
+                !id.is_empty() && id.len() <= 30 && id.bytes().all(|b| b.is_ascii_digit())
+            });
+        if numeric {
+            let (max, width) = ids
+                .iter()
+                .copied()
+                .chain(taken.iter().map(String::as_str))
+                .filter(|id| id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty())
+                .filter_map(|id| id.parse::<u128>().ok().map(|n| (n, id.len())))
+                .max()
+                .unwrap_or((0, 1));
+            return format!("{:0width$}", max + 1, width = width);
+        }
+        loop {
+            self.counter += 1;
+            let mut hasher = Sha256::new();
+            hasher.update(self.input.entropy.as_bytes());
+            hasher.update(b":");
+            hasher.update(self.counter.to_le_bytes());
+            let hex: String = hasher
+                .finalize()
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if !ids.contains(&hex.as_str()) && !taken.contains(&hex) {
+                return hex;
+            }
+        }
+    }
+}
+
+/// Load and build the graph of a request.
+fn build(request: &Request) -> (Loaded, RevisionGraph) {
+    let loaded = load(request);
+    let graph = RevisionGraph::build(&loaded);
+    (loaded, graph)
+}
+
+/// Distinct versioned heads of the winning objects, in load order.
+fn real_heads(graph: &RevisionGraph) -> Vec<RevIx> {
+    let mut seen = HashSet::new();
+    graph
+        .heads
+        .iter()
+        .copied()
+        .filter(|h| !graph.rev(*h).shadowed && seen.insert(graph.rev(*h).id.clone()))
+        .collect()
+}
+
+fn module(loaded: &Loaded, file: usize) -> Option<&ParsedModule> {
+    loaded.files[file].module.as_ref()
+}
+
+/// The quote character the file uses for its `revision` literal.
+fn quote_of(module: &ParsedModule) -> char {
+    match module.get(Attr::Revision).map(|b| &b.value) {
+        Some(Value::Str { span, .. }) => {
+            let text = module.slice(*span);
+            if text.starts_with("\"\"\"") || text.starts_with("'''") {
+                '\''
+            } else if text.starts_with('"') {
+                '"'
+            } else {
+                '\''
+            }
+        }
+        _ => '\'',
+    }
+}
+
+fn literal(q: char, id: &str) -> String {
+    format!("{q}{id}{q}")
+}
+
+/// The Python literal of a `down_revision` value.
+fn down_literal(q: char, down: &[String]) -> String {
+    match down {
+        [] => "None".into(),
+        [one] => literal(q, one),
+        many => format!(
+            "({})",
+            many.iter()
+                .map(|d| literal(q, d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Edits that set a file's `revision` (optional) and `down_revision`, and
+/// the docstring's header values. `None` when a binding is not a plain
+/// literal that can be replaced safely.
+fn metadata_edits(
+    module: &ParsedModule,
+    new_id: Option<&str>,
+    down: &[String],
+) -> Option<Vec<(Span, String)>> {
+    let q = quote_of(module);
+    let mut edits = Vec::new();
+    if let Some(id) = new_id {
+        let binding = module.get(Attr::Revision)?;
+        let Value::Str { span, .. } = &binding.value else {
+            return None;
+        };
+        edits.push((*span, literal(q, id)));
+    }
+    let binding = module.get(Attr::DownRevision)?;
+    match &binding.value {
+        Value::Str { .. } | Value::None { .. } | Value::Seq { .. } => {}
+        _ => return None,
+    }
+    edits.push((binding.value.span(), down_literal(q, down)));
+    if let Some(doc) = &module.docstring {
+        let usable =
+            |span: Span, value: &str| span != Span::default() && module.slice(span) == value;
+        if let (Some(id), Some(line)) = (new_id, &doc.revision_id)
+            && usable(line.span, &line.value)
+        {
+            edits.push((line.span, id.to_owned()));
+        }
+        if let Some(line) = &doc.revises
+            && usable(line.span, &line.value)
+        {
+            edits.push((line.span, down.join(", ")));
+        }
+    }
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    Some(edits)
+}
+
+/// Apply span edits (sorted from the end) to a working file.
+fn apply_edits(work: &mut Work<'_>, file: usize, offset_edits: Vec<(Span, String)>) {
+    for (span, text) in offset_edits {
+        work.edit(file, span, &text);
+    }
+}
+
+// ------------------------------------------------------------ file names
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Rev,
+    Slug,
+    Number(String, usize),
+    Other,
+}
+
+fn pieces(template: &str) -> Vec<Piece> {
+    let template = template.replace("%%", "%");
+    let mut out = Vec::new();
+    let mut rest = template.as_str();
+    while let Some(at) = rest.find("%(") {
+        if at > 0 {
+            out.push(Piece::Literal(rest[..at].to_owned()));
+        }
+        let after = &rest[at + 2..];
+        let Some(close) = after.find(')') else {
+            out.push(Piece::Literal(rest[at..].to_owned()));
+            return out;
+        };
+        let key = &after[..close];
+        let spec_end = after[close + 1..]
+            .find(|c: char| c.is_ascii_alphabetic())
+            .map_or(after.len(), |i| close + 1 + i + 1);
+        let spec = &after[close + 1..spec_end.min(after.len())];
+        out.push(match key {
+            "rev" => Piece::Rev,
+            "slug" => Piece::Slug,
+            "year" | "month" | "day" | "hour" | "minute" | "second" | "epoch" => {
+                let width = spec
+                    .trim_start_matches('.')
+                    .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .parse()
+                    .unwrap_or(0);
+                Piece::Number(key.to_owned(), width)
+            }
+            _ => Piece::Other,
+        });
+        rest = &after[spec_end.min(after.len())..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Literal(rest.to_owned()));
+    }
+    out
+}
+
+/// Where `%(rev)s` = `id` sits in `name`, when the name matches the template.
+fn rev_offset(pieces: &[Piece], name: &str, id: &str, at: usize) -> Option<usize> {
+    match pieces.split_first() {
+        None => name.is_empty().then_some(usize::MAX),
+        Some((Piece::Literal(lit), rest)) => {
+            let n = name.strip_prefix(lit.as_str())?;
+            rev_offset(rest, n, id, at + lit.len())
+        }
+        Some((Piece::Rev, rest)) => {
+            let n = name.strip_prefix(id)?;
+            rev_offset(rest, n, id, at + id.len()).map(|_| at)
+        }
+        Some((piece, rest)) => {
+            let ok = |c: char| match piece {
+                Piece::Number(..) => c.is_ascii_digit(),
+                Piece::Slug => c.is_alphanumeric() || c == '_',
+                _ => c != '/',
+            };
+            let mut end = 0;
+            loop {
+                if let Some(found) = rev_offset(rest, &name[end..], id, at + end) {
+                    return Some(found);
+                }
+                match name[end..].chars().next() {
+                    Some(c) if ok(c) => end += c.len_utf8(),
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
+fn template(request: &Request) -> String {
+    request
+        .options
+        .file_template
+        .clone()
+        .unwrap_or_else(|| "%(rev)s_%(slug)s".into())
+}
+
+/// The path of a file renamed from `old` to `new` id, when its name carries
+/// the id under the template.
+fn renamed(template: &str, path: &str, old: &str, new: &str) -> Option<String> {
+    let pieces = pieces(template);
+    let depth: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(l) => l.matches('/').count(),
+            _ => 0,
+        })
+        .sum();
+    let stem = path.strip_suffix(".py")?;
+    let parts: Vec<&str> = stem.split('/').collect();
+    let keep = parts.len().saturating_sub(depth + 1);
+    let head = parts[..keep].join("/");
+    let tail = parts[keep..].join("/");
+    let at = rev_offset(&pieces, &tail, old, 0).filter(|&a| a != usize::MAX)?;
+    let new_tail = format!("{}{new}{}", &tail[..at], &tail[at + old.len()..]);
+    Some(if head.is_empty() {
+        format!("{new_tail}.py")
+    } else {
+        format!("{head}/{new_tail}.py")
+    })
+}
+
+/// A new file's path from the template (`rev`, `slug` and the date keys).
+fn new_path(template: &str, id: &str, slug: &str, now: &str) -> Option<String> {
+    let digits: Vec<i64> = now
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let mut out = String::new();
+    for piece in pieces(template) {
+        match piece {
+            Piece::Literal(l) => out.push_str(&l),
+            Piece::Rev => out.push_str(id),
+            Piece::Slug => out.push_str(slug),
+            Piece::Number(key, width) => {
+                let index = ["year", "month", "day", "hour", "minute", "second"]
+                    .iter()
+                    .position(|k| *k == key.as_str())?;
+                let value = *digits.get(index)?;
+                out.push_str(&format!("{value:0width$}"));
+            }
+            Piece::Other => return None,
+        }
+    }
+    Some(format!("{out}.py"))
+}
+
+// ------------------------------------------------------------ 1. duplicates
+
+fn duplicates(work: &mut Work<'_>, out: &mut FixPlan) {
+    let (_, graph) = build(&work.request());
+    let ids: Vec<String> = graph
+        .issues
+        .iter()
+        .filter_map(|i| match i {
+            Issue::Duplicate { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let lock = work
+        .input
+        .request
+        .options
+        .history
+        .lock
+        .as_ref()
+        .and_then(|l| parse_lock(&l.text).ok().map(|lock| (l.path.clone(), lock)));
+    for id in ids {
+        let request = work.request();
+        let (loaded, graph) = build(&request);
+        let Some(copies) = graph.issues.iter().find_map(|i| match i {
+            Issue::Duplicate { id: d, revisions } if *d == id => Some(revisions.clone()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let files: Vec<usize> = copies.iter().map(|ix| graph.rev(*ix).file).collect();
+        let display = |f: usize| loaded.files[f].display.clone();
+        // Which copy was applied?
+        let mut keep: Option<(usize, String)> = None;
+        if let Some((path, lock)) = &lock
+            && let Some(entry) = lock.get(&id)
+        {
+            let by_hash: Vec<usize> = files
+                .iter()
+                .copied()
+                .filter(|&f| content_hash(&work.current[f]) == entry.hash)
+                .collect();
+            let by_path: Vec<usize> = files
+                .iter()
+                .copied()
+                .filter(|&f| work.paths[f] == entry.file)
+                .collect();
+            if let [f] = by_hash[..] {
+                keep = Some((
+                    f,
+                    format!("{path} records its content as the applied `{id}`"),
+                ));
+            } else if let [f] = by_path[..] {
+                keep = Some((f, format!("{path} records it as the applied `{id}`")));
+            }
+        }
+        if keep.is_none() {
+            let named: Vec<usize> = files
+                .iter()
+                .copied()
+                .filter(|&f| {
+                    work.input.keep.iter().any(|k| {
+                        let k = k.strip_prefix("./").unwrap_or(k);
+                        let shown = display(f);
+                        let name = work.paths[f].rsplit('/').next().unwrap_or("");
+                        shown == k
+                            || shown.ends_with(&format!("/{k}"))
+                            || work.paths[f] == k
+                            || name == k
+                    })
+                })
+                .collect();
+            if let [f] = named[..] {
+                keep = Some((f, "named by --keep".into()));
+            }
+        }
+        if keep.is_none() {
+            let time = |f: usize| {
+                work.input
+                    .committed
+                    .iter()
+                    .find(|c| {
+                        c.location == request.files[f].location && c.path == request.files[f].path
+                    })
+                    .map(|c| c.time)
+            };
+            let times: Vec<Option<Option<i64>>> = files.iter().map(|&f| time(f)).collect();
+            if times.iter().all(Option::is_some) {
+                let key = |t: Option<i64>| t.unwrap_or(i64::MAX);
+                let oldest = times
+                    .iter()
+                    .map(|t| key(t.flatten()))
+                    .min()
+                    .unwrap_or(i64::MAX);
+                let at: Vec<usize> = (0..files.len())
+                    .filter(|&i| key(times[i].flatten()) == oldest)
+                    .collect();
+                if let [i] = at[..]
+                    && oldest != i64::MAX
+                {
+                    keep = Some((files[i], "committed to git first".into()));
+                }
+            }
+        }
+        let Some((kept, why)) = keep else {
+            out.refused.push(FixNote {
+                check: "duplicate-revision".into(),
+                message: format!(
+                    "cannot tell which copy of `{id}` was applied (no lock file entry, no --keep, no git history that decides)"
+                ),
+                choices: files
+                    .iter()
+                    .map(|&f| format!("--keep {}", display(f)))
+                    .collect(),
+            });
+            continue;
+        };
+        // The head the moved copies go on: the graph without them.
+        let moved: Vec<usize> = files.iter().copied().filter(|&f| f != kept).collect();
+        let mut without = request.clone();
+        without.files = request
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !moved.contains(i))
+            .map(|(_, f)| f.clone())
+            .collect();
+        let (_, rest) = build(&without);
+        let heads = real_heads(&rest);
+        let mut parent: Vec<String> = match heads.as_slice() {
+            [] => Vec::new(),
+            [one] => vec![rest.rev(*one).id.clone()],
+            many => {
+                out.refused.push(FixNote {
+                    check: "duplicate-revision".into(),
+                    message: format!(
+                        "kept `{}` as `{id}` ({why}), but cannot move the other copy: the rest of the graph has {} heads; fix multiple-heads first",
+                        display(kept),
+                        many.len()
+                    ),
+                    choices: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let template = template(&request);
+        let mut taken: HashSet<String> = HashSet::new();
+        for f in moved {
+            let Some(module) = module(&loaded, f) else {
+                continue;
+            };
+            let new_id = work.new_id(&graph, &taken);
+            taken.insert(new_id.clone());
+            let Some(edits) = metadata_edits(module, Some(&new_id), &parent) else {
+                out.refused.push(FixNote {
+                    check: "duplicate-revision".into(),
+                    message: format!(
+                        "{}: `revision`/`down_revision` are not plain literals; move it by hand",
+                        display(f)
+                    ),
+                    choices: Vec::new(),
+                });
+                continue;
+            };
+            let old_path = display(f);
+            apply_edits(work, f, edits);
+            let mut renamed_note = String::new();
+            if let Some(path) = renamed(&template, &work.paths[f], &id, &new_id)
+                && !work.paths.contains(&path)
+            {
+                let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
+                work.rename(f, path);
+                renamed_note = format!(", renamed to `{name}`");
+            }
+            out.fixed.push(FixNote {
+                check: "duplicate-revision".into(),
+                message: format!(
+                    "kept `{}` as `{id}` ({why}); moved `{old_path}` to `{new_id}` on top of {}{renamed_note}",
+                    display(kept),
+                    if parent.is_empty() {
+                        "nothing (a new base)".to_owned()
+                    } else {
+                        format!("`{}`", parent.join("`, `"))
+                    }
+                ),
+                choices: Vec::new(),
+            });
+            parent = vec![new_id];
+        }
+    }
+}
+
+// ------------------------------------------------------------ 2. heads
+
+fn create_date(module: &ParsedModule) -> Option<String> {
+    let doc = module.docstring.as_ref()?;
+    doc.text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Create Date:"))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn multiple_heads(work: &mut Work<'_>, out: &mut FixPlan) {
+    let policy = work.input.request.options.policy;
+    if policy == Policy::Branches {
+        return;
+    }
+    let request = work.request();
+    let (loaded, graph) = build(&request);
+    let heads = real_heads(&graph);
+    if heads.len() < 2
+        || graph.revisions.iter().any(|r| r.shadowed)
+        || !graph.unknown_ids.is_empty()
+        || graph
+            .revisions
+            .iter()
+            .any(|r| matches!(r.down, Known::Unknown))
+        || graph
+            .issues
+            .iter()
+            .any(|i| matches!(i, Issue::Cycle { .. }))
+    {
+        return;
+    }
+    let names: Vec<String> = heads.iter().map(|h| graph.rev(*h).id.clone()).collect();
+    if policy == Policy::SingleHead {
+        let taken = HashSet::new();
+        let id = work.new_id(&graph, &taken);
+        let template = template(&request);
+        let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
+            out.refused.push(FixNote {
+                check: "multiple-heads".into(),
+                message: format!(
+                    "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
+                ),
+                choices: Vec::new(),
+            });
+            return;
+        };
+        let location = request.files[graph.rev(heads[0]).file].location;
+        if request
+            .files
+            .iter()
+            .any(|f| f.location == location && f.path == path)
+        {
+            return;
+        }
+        let content = merge_file(&id, &names, &work.input.now);
+        work.create(location, path.clone(), content);
+        out.fixed.push(FixNote {
+            check: "multiple-heads".into(),
+            message: format!(
+                "wrote merge revision `{id}` ({path}) with down_revision = ({})",
+                names.join(", ")
+            ),
+            choices: Vec::new(),
+        });
+        return;
+    }
+    // Linear: re-point the newer branch onto the other head.
+    if heads.len() != 2 {
+        out.refused.push(FixNote {
+            check: "multiple-heads".into(),
+            message: format!(
+                "{} heads ({}); re-point them one at a time",
+                heads.len(),
+                names.join(", ")
+            ),
+            choices: Vec::new(),
+        });
+        return;
+    }
+    let a = ancestors_of(&graph, &[heads[0]]);
+    let b = ancestors_of(&graph, &[heads[1]]);
+    let branch = |own: &HashSet<RevIx>, other: &HashSet<RevIx>| -> Vec<RevIx> {
+        let mut v: Vec<RevIx> = own.difference(other).copied().collect();
+        v.sort();
+        v
+    };
+    let branches = [branch(&a, &b), branch(&b, &a)];
+    let base_of = |members: &[RevIx]| -> Option<RevIx> {
+        let set: HashSet<RevIx> = members.iter().copied().collect();
+        let bases: Vec<RevIx> = members
+            .iter()
+            .copied()
+            .filter(|ix| {
+                graph
+                    .rev(*ix)
+                    .down()
+                    .iter()
+                    .all(|d| graph.get(d).is_none_or(|p| !set.contains(&p)))
+            })
+            .collect();
+        match bases[..] {
+            [one] if graph.rev(one).down().len() <= 1 => Some(one),
+            _ => None,
+        }
+    };
+    let (Some(base0), Some(base1)) = (base_of(&branches[0]), base_of(&branches[1])) else {
+        out.refused.push(FixNote {
+            check: "multiple-heads".into(),
+            message: format!(
+                "heads {} do not each sit on a simple chain; re-point by hand",
+                names.join(", ")
+            ),
+            choices: Vec::new(),
+        });
+        return;
+    };
+    let bases = [base0, base1];
+    // Which branch is newer?
+    let recorded: Option<HashSet<String>> = work
+        .input
+        .request
+        .options
+        .history
+        .lock
+        .as_ref()
+        .and_then(|l| parse_lock(&l.text).ok())
+        .map(|lock| lock.entries.into_iter().map(|e| e.id).collect());
+    let mut newer: Option<(usize, String)> = None;
+    if let Some(recorded) = &recorded {
+        let new = |k: usize| {
+            branches[k]
+                .iter()
+                .any(|ix| !recorded.contains(&graph.rev(*ix).id))
+        };
+        match (new(0), new(1)) {
+            (true, false) => newer = Some((0, "not in the lock file".into())),
+            (false, true) => newer = Some((1, "not in the lock file".into())),
+            _ => {}
+        }
+    }
+    if newer.is_none() {
+        let time = |ix: RevIx| {
+            let f = &request.files[graph.rev(ix).file];
+            work.input
+                .committed
+                .iter()
+                .find(|c| c.location == f.location && c.path == f.path)
+                .map(|c| c.time.unwrap_or(i64::MAX))
+        };
+        if let (Some(t0), Some(t1)) = (time(bases[0]), time(bases[1]))
+            && t0 != t1
+        {
+            newer = Some((usize::from(t1 > t0), "committed later".into()));
+        }
+    }
+    if newer.is_none() {
+        let date = |ix: RevIx| module(&loaded, graph.rev(ix).file).and_then(create_date);
+        if let (Some(d0), Some(d1)) = (date(bases[0]), date(bases[1]))
+            && d0 != d1
+        {
+            newer = Some((usize::from(d1 > d0), "a later Create Date".into()));
+        }
+    }
+    let Some((k, why)) = newer else {
+        out.refused.push(FixNote {
+            check: "multiple-heads".into(),
+            message: format!(
+                "cannot tell which of the heads {} is newer; re-point one branch onto the other by hand",
+                names.join(", ")
+            ),
+            choices: names.iter().map(|n| format!("re-point onto `{n}`")).collect(),
+        });
+        return;
+    };
+    let base = bases[k];
+    let onto = graph.rev(heads[1 - k]).id.clone();
+    let file = graph.rev(base).file;
+    let Some(edits) =
+        module(&loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
+    else {
+        return;
+    };
+    apply_edits(work, file, edits);
+    out.fixed.push(FixNote {
+        check: "multiple-heads".into(),
+        message: format!(
+            "re-pointed `{}` ({}; {why}) onto the other head `{onto}`",
+            graph.rev(base).id,
+            loaded.files[file].display
+        ),
+        choices: Vec::new(),
+    });
+}
+
+/// A merge revision in Alembic's current generic template (1.16.2+).
+fn merge_file(id: &str, heads: &[String], now: &str) -> String {
+    let down = down_literal('\'', heads);
+    format!(
+        r#""""merge heads
+
+Revision ID: {id}
+Revises: {revises}
+Create Date: {now}
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '{id}'
+down_revision: Union[str, Sequence[str], None] = {down}
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    pass
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass
+"#,
+        revises = heads.join(", ")
+    )
+}
+
+// ------------------------------------------------------------ 3. parents
+
+fn missing_parents(work: &mut Work<'_>, out: &mut FixPlan) {
+    let request = work.request();
+    let (loaded, graph) = build(&request);
+    let cx = crate::checks::Context::new(&request, &loaded, &graph);
+    let mut replacements: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+    for issue in &graph.issues {
+        let (from, target) = match issue {
+            Issue::MissingRef {
+                from,
+                target,
+                kind: RefKind::Down,
+            } if !target.is_empty() => (*from, target),
+            Issue::LabelAsParent { from, label, .. } => (*from, label),
+            _ => continue,
+        };
+        if graph.rev(from).shadowed {
+            continue;
+        }
+        let Some(suggestion) = crate::checks::suggest::did_you_mean(&cx, target) else {
+            continue;
+        };
+        replacements
+            .entry(graph.rev(from).file)
+            .or_default()
+            .push((target.clone(), suggestion.id));
+    }
+    for (file, pairs) in replacements {
+        let Some(module) = module(&loaded, file) else {
+            continue;
+        };
+        let Some(binding) = module.get(Attr::DownRevision) else {
+            continue;
+        };
+        let q = quote_of(module);
+        let mut edits: Vec<(Span, String)> = Vec::new();
+        let mut collect = |value: &Value| {
+            if let Value::Str { value, span } = value
+                && let Some((_, to)) = pairs.iter().find(|(from, _)| from == value)
+            {
+                edits.push((*span, literal(q, to)));
+            }
+        };
+        match &binding.value {
+            Value::Seq { items, .. } => items.iter().for_each(&mut collect),
+            other => collect(other),
+        }
+        if let Some(doc) = &module.docstring
+            && let Some(line) = &doc.revises
+            && line.span != Span::default()
+            && module.slice(line.span) == line.value
+        {
+            let fixed: Vec<String> = line
+                .value
+                .split(',')
+                .map(|part| {
+                    let t = part.trim();
+                    pairs
+                        .iter()
+                        .find(|(from, _)| from == t)
+                        .map_or(t.to_owned(), |(_, to)| to.clone())
+                })
+                .collect();
+            let text = fixed.join(", ");
+            if text != line.value {
+                edits.push((line.span, text));
+            }
+        }
+        edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+        let shown = loaded.files[file].display.clone();
+        apply_edits(work, file, edits);
+        for (from, to) in pairs {
+            out.fixed.push(FixNote {
+                check: "missing-parent".into(),
+                message: format!("{shown}: `down_revision` `{from}` -> `{to}`"),
+                choices: Vec::new(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_rename() {
+        assert_eq!(
+            renamed("%%(rev)s_%%(slug)s", "041_add_x.py", "041", "044").as_deref(),
+            Some("044_add_x.py")
+        );
+        assert_eq!(
+            renamed(
+                "%%(year)d_%%(month).2d_%%(rev)s_%%(slug)s",
+                "sub/2024_01_ab_x.py",
+                "ab",
+                "cd"
+            )
+            .as_deref(),
+            Some("sub/2024_01_cd_x.py")
+        );
+        assert_eq!(renamed("%%(rev)s_%%(slug)s", "zz_x.py", "041", "044"), None);
+        assert_eq!(
+            new_path(
+                "%(year)d_%(month).2d_%(rev)s_%(slug)s",
+                "ab",
+                "merge_heads",
+                "2026-01-05 10:00:00"
+            )
+            .as_deref(),
+            Some("2026_01_ab_merge_heads.py")
+        );
+    }
+
+    #[test]
+    fn edits_map_to_original_coordinates() {
+        let input = FixInput {
+            request: Request {
+                files: vec![InputFile {
+                    location: 0,
+                    path: "a.py".into(),
+                    real_path: None,
+                    content: Content::Text("0123456789".into()),
+                }],
+                ..Request::default()
+            },
+            ..FixInput::default()
+        };
+        let mut work = Work::new(&input);
+        work.edit(0, Span::new(2, 4), "abcd"); // 01abcd456789
+        work.edit(0, Span::new(8, 9), "Z"); // original 6 -> Z
+        let edits = &work.edits[0];
+        assert_eq!(apply(b"0123456789", edits), work.current[0]);
+        assert_eq!(edits[1].span, Span::new(6, 7));
+        work.edit(0, Span::new(3, 5), "!!"); // overlaps the first edit
+        assert_eq!(apply(b"0123456789", &work.edits[0]), work.current[0]);
+    }
+}

@@ -1,0 +1,347 @@
+//! `revguard lock` and `revguard fix`: the host applies what the core decided.
+//!
+//! Both compute their result with the core linked in (pure functions:
+//! [`revguard_core::history::render_lock`] and [`revguard_core::fix::plan`]);
+//! the host only adds what the core may not produce itself (git history,
+//! random bytes, the clock) and does the writing.
+//!
+//! Writing is all or nothing, as far as a file system allows:
+//! 1. every new content is written to a temporary sibling and flushed
+//!    (`sync_all`); any failure removes the temporaries and leaves the tree
+//!    untouched;
+//! 2. the temporaries are renamed over their targets (atomic per file) and
+//!    renamed-away files removed; a failure here rolls the finished steps
+//!    back from the bytes read before (again temp + rename).
+//!
+//! A crash (power loss, `kill -9`) inside step 2 can still leave some files
+//! renamed; every file is then either entirely old or entirely new, never
+//! half-written.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use revguard_core::fix::{FileChange, FixInput, FixPlan, apply};
+use revguard_core::history::render_lock;
+
+use crate::history::{self, display, sync_dir, write_atomic, write_temp};
+use crate::project::Project;
+
+/// `revguard lock`: write (or with `check`, verify) the lock file.
+pub fn lock(project: &Project, check: bool) -> Result<u8> {
+    let text = render_lock(&project.request)
+        .map_err(|refusal| anyhow::anyhow!("cannot lock: {}", refusal.0))?;
+    let path = history::lock_path(project);
+    let shown = display(&path);
+    let current = fs::read(&path).ok();
+    let revisions = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("head "))
+        .count();
+    let head = text
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("head "))
+        .unwrap_or("-")
+        .to_owned();
+    if current.as_deref() == Some(text.as_bytes()) {
+        println!("{shown} is up to date ({revisions} revisions, head {head})");
+        return Ok(0);
+    }
+    if check {
+        println!(
+            "{shown} is {}: run `revguard lock` and commit it",
+            if current.is_some() {
+                "out of date"
+            } else {
+                "missing"
+            }
+        );
+        return Ok(1);
+    }
+    write_atomic(&path, text.as_bytes())?;
+    println!("wrote {shown} ({revisions} revisions, head {head})");
+    Ok(0)
+}
+
+/// Options of `revguard fix`.
+pub struct FixOptions {
+    /// Apply the changes (default: print a diff).
+    pub write: bool,
+    /// `--keep FILE`.
+    pub keep: Vec<String>,
+}
+
+/// `revguard fix`: print the diff, or apply it.
+pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
+    let keep = options
+        .keep
+        .iter()
+        .map(|k| keep_path(project, k))
+        .collect::<Result<Vec<_>>>()?;
+    let input = FixInput {
+        request: project.request.clone(),
+        keep,
+        committed: history::committed_times(project),
+        entropy: history::entropy(),
+        now: history::now(),
+    };
+    let plan = revguard_core::fix::plan(&input);
+    let planned = prepare(project, &plan)?;
+    let mut stderr = String::new();
+    for note in &plan.fixed {
+        stderr.push_str(&format!(
+            "revguard: fix[{}]: {}\n",
+            note.check, note.message
+        ));
+    }
+    for note in &plan.refused {
+        stderr.push_str(&format!(
+            "revguard: not fixed[{}]: {}\n",
+            note.check, note.message
+        ));
+        for choice in &note.choices {
+            stderr.push_str(&format!("    {choice}\n"));
+        }
+    }
+    if options.write {
+        commit(&planned)?;
+        if !planned.is_empty() {
+            stderr.push_str(&format!(
+                "revguard: wrote {} file{}\n",
+                planned.len(),
+                if planned.len() == 1 { "" } else { "s" }
+            ));
+        }
+    } else {
+        let mut diff = String::new();
+        for p in &planned {
+            diff.push_str(&unified(p));
+        }
+        crate::cli::print(&diff)?;
+        if !planned.is_empty() {
+            stderr.push_str("revguard: dry run; apply with `revguard fix --write`\n");
+        }
+    }
+    if planned.is_empty() && plan.refused.is_empty() {
+        stderr.push_str("revguard: nothing to fix\n");
+    }
+    eprint!("{stderr}");
+    let pending = !options.write && !planned.is_empty();
+    Ok(u8::from(pending || !plan.refused.is_empty()))
+}
+
+/// `--keep FILE` as the user wrote it, made comparable to display paths.
+fn keep_path(project: &Project, keep: &str) -> Result<String> {
+    let path = Path::new(keep);
+    if path.exists() {
+        let real = path
+            .canonicalize()
+            .with_context(|| format!("--keep {keep}: cannot resolve"))?;
+        if !project
+            .locations
+            .iter()
+            .any(|l| l.canonicalize().is_ok_and(|l| real.starts_with(&l)))
+        {
+            bail!("--keep {keep}: not under a version location of this project");
+        }
+        return Ok(display(&real));
+    }
+    Ok(keep.to_owned())
+}
+
+/// One file operation, with everything needed to do and undo it.
+struct Planned {
+    /// The existing file (None for a new file).
+    from: Option<PathBuf>,
+    /// Where the new content goes.
+    to: PathBuf,
+    /// The bytes before (for the diff and for rollback).
+    old: Vec<u8>,
+    /// The bytes after.
+    new: Vec<u8>,
+    /// Display paths.
+    shown_from: String,
+    shown_to: String,
+}
+
+fn prepare(project: &Project, plan: &FixPlan) -> Result<Vec<Planned>> {
+    let mut out = Vec::new();
+    for change in &plan.changes {
+        out.push(planned(project, change)?);
+    }
+    Ok(out)
+}
+
+fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
+    let location = project
+        .locations
+        .get(change.location)
+        .context("the fix names an unknown version location")?;
+    let join = |rel: &str| -> Result<PathBuf> {
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) || rel.starts_with('/') {
+            bail!("the fix names an unsafe path `{rel}`");
+        }
+        Ok(location.join(rel))
+    };
+    let path = join(&change.path)?;
+    if let Some(content) = &change.create {
+        if path.exists() {
+            bail!("{}: already exists; not overwriting", path.display());
+        }
+        return Ok(Planned {
+            from: None,
+            shown_from: display(&path),
+            shown_to: display(&path),
+            to: path,
+            old: Vec::new(),
+            new: content.clone().into_bytes(),
+        });
+    }
+    let old = project
+        .request
+        .files
+        .iter()
+        .find(|f| f.location == change.location && f.path == change.path)
+        .and_then(|f| f.content.bytes())
+        .map(<[u8]>::to_vec)
+        .with_context(|| format!("{}: not read", path.display()))?;
+    if fs::read(&path).ok().as_deref() != Some(old.as_slice()) {
+        bail!(
+            "{}: changed on disk since it was read; run revguard fix again",
+            path.display()
+        );
+    }
+    let new = apply(&old, &change.edits);
+    let to = match &change.rename_to {
+        Some(rel) => {
+            let to = join(rel)?;
+            if to.exists() {
+                bail!("{}: already exists; not overwriting", to.display());
+            }
+            to
+        }
+        None => path.clone(),
+    };
+    Ok(Planned {
+        shown_from: display(&path),
+        shown_to: display(&to),
+        from: Some(path),
+        to,
+        old,
+        new,
+    })
+}
+
+/// A git-style unified diff of one planned change.
+fn unified(p: &Planned) -> String {
+    let old = String::from_utf8_lossy(&p.old);
+    let new = String::from_utf8_lossy(&p.new);
+    let mut out = format!("diff --git a/{} b/{}\n", p.shown_from, p.shown_to);
+    match &p.from {
+        None => out.push_str("new file mode 100644\n"),
+        Some(_) if p.shown_from != p.shown_to => {
+            out.push_str(&format!(
+                "rename from {}\nrename to {}\n",
+                p.shown_from, p.shown_to
+            ));
+        }
+        Some(_) => {}
+    }
+    if p.old == p.new {
+        return out;
+    }
+    if p.from.is_none() {
+        out.push_str("--- /dev/null\n");
+    } else {
+        out.push_str(&format!("--- a/{}\n", p.shown_from));
+    }
+    out.push_str(&format!("+++ b/{}\n", p.shown_to));
+    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&hunk.to_string());
+    }
+    out
+}
+
+/// Test hook: `REVGUARD_FAULT_INJECT=stage:N` fails the N-th temporary
+/// write, `commit:N` fails before the N-th rename (1-based), to prove that
+/// an interrupted write leaves the old files intact.
+fn fault(phase: &str, n: usize) -> Result<()> {
+    if let Ok(spec) = std::env::var("REVGUARD_FAULT_INJECT")
+        && spec == format!("{phase}:{n}")
+    {
+        bail!("injected fault ({spec})");
+    }
+    Ok(())
+}
+
+/// Apply every planned change, or none.
+fn commit(planned: &[Planned]) -> Result<()> {
+    // 1. Stage: every new content in a flushed temporary sibling.
+    let mut temps: Vec<PathBuf> = Vec::new();
+    for (i, p) in planned.iter().enumerate() {
+        let staged = fault("stage", i + 1).and_then(|()| write_temp(&p.to, &p.new));
+        match staged {
+            Ok(temp) => temps.push(temp),
+            Err(err) => {
+                for t in &temps {
+                    let _ = fs::remove_file(t);
+                }
+                return Err(err.context("nothing was changed"));
+            }
+        }
+    }
+    // 2. Commit: renames, then removal of renamed-away files.
+    let mut done = 0;
+    let mut failure = None;
+    for (i, (p, temp)) in planned.iter().zip(&temps).enumerate() {
+        let step = fault("commit", i + 1).and_then(|()| {
+            fs::rename(temp, &p.to)
+                .with_context(|| format!("{}: cannot replace", p.to.display()))?;
+            if let Some(from) = &p.from
+                && from != &p.to
+                && let Err(err) = fs::remove_file(from)
+            {
+                let _ = fs::remove_file(&p.to);
+                return Err(err).with_context(|| format!("{}: cannot remove", from.display()));
+            }
+            sync_dir(&p.to);
+            Ok(())
+        });
+        match step {
+            Ok(()) => done += 1,
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    let Some(err) = failure else {
+        return Ok(());
+    };
+    // Roll back the finished steps from the bytes read before.
+    for t in &temps[done..] {
+        let _ = fs::remove_file(t);
+    }
+    let mut problems = Vec::new();
+    for p in planned[..done].iter().rev() {
+        let undo = match &p.from {
+            None => fs::remove_file(&p.to).map_err(anyhow::Error::from),
+            Some(from) if from == &p.to => write_atomic(from, &p.old),
+            Some(from) => write_atomic(from, &p.old)
+                .and_then(|()| fs::remove_file(&p.to).map_err(anyhow::Error::from)),
+        };
+        if let Err(e) = undo {
+            problems.push(format!("{}: {e:#}", p.to.display()));
+        }
+    }
+    if problems.is_empty() {
+        Err(err.context("rolled back; nothing was changed"))
+    } else {
+        Err(err.context(format!(
+            "rollback incomplete, check these files: {}",
+            problems.join("; ")
+        )))
+    }
+}
