@@ -26,14 +26,13 @@ impl Ini {
             if trimmed.starts_with('#') || trimmed.starts_with(';') {
                 continue;
             }
-            if line.starts_with([' ', '\t']) {
-                if let (Some(s), Some(k)) = (&section, &last_key)
-                    && let Some(value) = ini.sections.get_mut(s).and_then(|m| m.get_mut(k))
-                {
-                    value.push('\n');
-                    value.push_str(trimmed);
-                    continue;
-                }
+            if line.starts_with([' ', '\t'])
+                && let (Some(s), Some(k)) = (&section, &last_key)
+                && let Some(value) = ini.sections.get_mut(s).and_then(|m| m.get_mut(k))
+            {
+                value.push('\n');
+                value.push_str(trimmed);
+                continue;
             }
             if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
                 section = Some(name.to_owned());

@@ -73,7 +73,7 @@ pub struct Project {
 impl Project {
     /// The bytes of a request file (for rendering snippets).
     pub fn source(&self, display_path: &str) -> Option<&[u8]> {
-        self.request.files.iter().enumerate().find_map(|(_, f)| {
+        self.request.files.iter().find_map(|f| {
             let location = self
                 .request
                 .locations
