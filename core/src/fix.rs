@@ -9,7 +9,10 @@
 //! Rules, applied in this order on a working copy (each step sees the result
 //! of the previous one):
 //!
-//! 1. **`duplicate-revision`**: keep the copy that was applied, known from
+//! 1. **`missing-parent`** with exactly one "did you mean" candidate: replace
+//!    the `down_revision` entry (and the `Revises:` value). First, because a
+//!    mistyped parent makes a false head that would block the other rules.
+//! 2. **`duplicate-revision`**: keep the copy that was applied, known from
 //!    the lock file (the copy whose content hash, else whose path, the lock
 //!    records), else from `--keep FILE`, else from git history (the file
 //!    committed first; an uncommitted file is the newest), otherwise refuse
@@ -21,13 +24,11 @@
 //!    the file renamed where its name carries the id under `file_template`.
 //!    Only the literal values and the file name change: every other byte
 //!    stays identical.
-//! 2. **`multiple-heads`** (two heads): under `linear`, re-point the base of
+//! 3. **`multiple-heads`** (two heads): under `linear`, re-point the base of
 //!    the newer branch onto the other head (newer: not in the lock, else
 //!    committed later, else a later `Create Date:`; otherwise refuse); under
 //!    `single-head`, write a merge revision in Alembic's current template
 //!    format (1.16.2+). Nothing under `branches`.
-//! 3. **`missing-parent`** with exactly one "did you mean" candidate: replace
-//!    the `down_revision` entry (and the `Revises:` value).
 //!
 //! A tree with nothing to fix gives an empty plan, so fixing a fixed tree is
 //! a no-op.
@@ -160,9 +161,11 @@ pub fn plan_json(input: &[u8]) -> Vec<u8> {
 pub fn plan(input: &FixInput) -> FixPlan {
     let mut work = Work::new(input);
     let mut out = FixPlan::default();
+    // Mistyped parents first: each one makes a false head that would stop
+    // the other two repairs.
+    missing_parents(&mut work, &mut out);
     duplicates(&mut work, &mut out);
     multiple_heads(&mut work, &mut out);
-    missing_parents(&mut work, &mut out);
     out.changes = work.changes();
     out
 }

@@ -44,7 +44,11 @@ pub fn lock(project: &Project, check: bool) -> Result<u8> {
         .and_then(|l| l.strip_prefix("head "))
         .unwrap_or("-")
         .to_owned();
-    if current.as_deref() == Some(text.as_bytes()) {
+    // A CRLF checkout of the same lock (core.autocrlf) is up to date too.
+    let normalised = current
+        .as_deref()
+        .map(|c| String::from_utf8_lossy(c).replace("\r\n", "\n"));
+    if normalised.as_deref() == Some(text.as_str()) {
         println!("{shown} is up to date ({revisions} revisions, head {head})");
         return Ok(0);
     }

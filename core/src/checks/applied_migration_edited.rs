@@ -11,7 +11,8 @@ declare_check! {
     /// Alembic now loads the id from a different file than the locked one
     /// (a duplicated id whose last-loaded copy is not the applied one). With
     /// `--base REF` (and no lock entry for the id) a change against the base
-    /// is reported as a warning.
+    /// is reported as a warning. A changed `down_revision` is left to
+    /// `history-rewritten`.
     ///
     /// ## Why is this bad?
     /// Alembic never runs a migration twice: a database that has applied
@@ -48,6 +49,9 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             let Some(winner) = cx.graph.get(&entry.id) else {
                 continue;
             };
+            if cx.graph.rev(winner).down() != entry.down.as_slice() {
+                continue; // history-rewritten says it
+            }
             let Some(hash) = hash_of(cx.request, cx.graph, winner) else {
                 continue;
             };
@@ -108,6 +112,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             let Some(winner) = cx.graph.get(id) else {
                 continue;
             };
+            let base_down = base.graph.get(id).map(|b| base.graph.rev(b).down());
+            if base_down != Some(cx.graph.rev(winner).down()) {
+                continue; // history-rewritten says it
+            }
             let Some(hash) = hash_of(cx.request, cx.graph, winner) else {
                 continue;
             };
