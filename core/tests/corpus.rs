@@ -13,9 +13,7 @@ fn project(notation: &str) -> Request {
         .enumerate()
     {
         let mut rest = item;
-        let id_end = rest
-            .find(['<', '{', '[', '²', '('])
-            .unwrap_or(rest.len());
+        let id_end = rest.find(['<', '{', '[', '²', '(']).unwrap_or(rest.len());
         let id = &rest[..id_end];
         rest = rest[id_end..].trim_start_matches('²');
         let mut down = "None".to_owned();
