@@ -103,10 +103,11 @@ pub fn summary(report: &Report) -> String {
             "ok: {}, {}; {}",
             plural(revisions, "revision"),
             head,
-            if s.warnings > 0 {
-                plural(s.warnings, "warning")
-            } else {
-                "no findings".to_owned()
+            match (s.warnings, s.infos) {
+                (0, 0) => "no findings".to_owned(),
+                (0, i) => plural(i, "note"),
+                (w, 0) => plural(w, "warning"),
+                (w, i) => format!("{}, {}", plural(w, "warning"), plural(i, "note")),
             }
         )
     } else {
