@@ -4,7 +4,6 @@
 //! ```toml
 //! [tool.revguard]                 # in revguard.toml: the same keys, top level
 //! policy = "single-head"          # single-head | linear | branches
-//! paths = ["alembic.ini"]         # what to check, relative to this file
 //!
 //! [tool.revguard.severity]        # per check, by name or code
 //! placeholder-revision-id = "off" # error | warning | info | off
@@ -19,9 +18,9 @@
 //!   line and column of the offending key or value, with the line quoted.
 //! - **Precedence**: command-line flags win over the file; the file wins over
 //!   the defaults ([`Config::apply`] only sets what the file sets).
-//! - `paths` entries are Alembic configs (`alembic.ini`, a `pyproject.toml`
-//!   with `[tool.alembic]`) or migration directories, resolved against the
-//!   directory of the configuration file.
+//! - There is no `paths` key: the configuration belongs to the project it
+//!   sits in (next to `alembic.ini`); which project to check is the `PATH`
+//!   argument (or pre-commit `args`), so one run is always one report.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -45,8 +44,6 @@ pub struct Config {
     pub policy: Option<Policy>,
     /// `severity`, keyed by canonical check name.
     pub severity: BTreeMap<String, SeverityOverride>,
-    /// `paths`, resolved against the configuration file's directory.
-    pub paths: Vec<PathBuf>,
 }
 
 impl Config {
@@ -66,7 +63,6 @@ impl Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     policy: Option<Spanned<String>>,
-    paths: Option<Vec<Spanned<String>>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
@@ -103,8 +99,8 @@ pub fn load_file(path: &Path) -> anyhow::Result<Option<Config>> {
     parse(&text, path, pyproject)
 }
 
-/// Parse configuration text. `source` names the file in errors and anchors
-/// `paths`; `pyproject` selects the `[tool.revguard]` table.
+/// Parse configuration text. `source` names the file in errors;
+/// `pyproject` selects the `[tool.revguard]` table.
 pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Option<Config>> {
     let located = |err: toml::de::Error| {
         let span = err.span().unwrap_or(0..0);
@@ -137,18 +133,6 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         })?),
         None => None,
     };
-
-    let base = source.parent().unwrap_or(Path::new("."));
-    let mut paths = Vec::new();
-    for path in raw.paths.unwrap_or_default() {
-        if path.get_ref().trim().is_empty() {
-            return Err(fail(
-                path.span(),
-                "`paths` entries must not be empty".to_owned(),
-            ));
-        }
-        paths.push(base.join(path.get_ref()));
-    }
 
     let mut severity = BTreeMap::new();
     let mut first_key: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
@@ -196,7 +180,6 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         source: source.to_path_buf(),
         policy,
         severity,
-        paths,
     }))
 }
 
@@ -276,11 +259,10 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let config = rg("policy = \"linear\"\npaths = [\"alembic.ini\"]\n[severity]\nplaceholder-revision-id = \"off\"\nRG101 = \"warning\"\n")
+        let config = rg("policy = \"linear\"\n[severity]\nplaceholder-revision-id = \"off\"\nRG101 = \"warning\"\n")
             .unwrap()
             .unwrap();
         assert_eq!(config.policy, Some(Policy::Linear));
-        assert_eq!(config.paths, [PathBuf::from("proj/alembic.ini")]);
         assert_eq!(
             config.severity["placeholder-revision-id"],
             SeverityOverride::Off
@@ -348,9 +330,14 @@ mod tests {
             message.starts_with("proj/revguard.toml:2:9: invalid severity `fatal` for `cycle`"),
             "{message}"
         );
-        let message = err(rg("paths = \"alembic.ini\"\n"));
+        let message = err(rg("policy = [\"linear\"]\n"));
         assert!(
-            message.starts_with("proj/revguard.toml:1:9: invalid type"),
+            message.starts_with("proj/revguard.toml:1:10: invalid type"),
+            "{message}"
+        );
+        let message = err(rg("paths = [\"alembic.ini\"]\n"));
+        assert!(
+            message.starts_with("proj/revguard.toml:1:1: unknown field `paths`"),
             "{message}"
         );
     }

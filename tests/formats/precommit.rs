@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use crate::{clean, copy_dir, require_tool, root, run_ok};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    run_ok(git_command(dir, args))
+    run_ok(&mut git_command(dir, args))
 }
 
 fn git_command(dir: &Path, args: &[&str]) -> Command {
@@ -108,7 +108,12 @@ fn commit_with_duplicate_revision_is_refused() {
     let mut commit = git_command(&project, &["commit", "-m", "clean history"]);
     hook_env(&mut commit);
     let clean_commit = run_ok(&mut commit);
-    let log = String::from_utf8_lossy(&clean_commit.stdout);
+    // git runs hooks with their stdout sent to its stderr.
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&clean_commit.stdout),
+        String::from_utf8_lossy(&clean_commit.stderr)
+    );
     assert!(
         log.contains("revguard") && log.contains("Passed"),
         "the hook ran and passed:\n{log}"
