@@ -137,9 +137,12 @@ fn run() -> Result<(), String> {
             command.env_remove(name);
         }
     }
-    let status = command
-        .status()
-        .map_err(|err| format!("cannot run {} to build the wasm guest: {err}", cargo.to_string_lossy()))?;
+    let status = command.status().map_err(|err| {
+        format!(
+            "cannot run {} to build the wasm guest: {err}",
+            cargo.to_string_lossy()
+        )
+    })?;
     if !status.success() {
         return Err(format!(
             "building the wasm guest failed ({status}); see the cargo output above, or set {ESCAPE_HATCH}=/path/to/{ARTIFACT} to embed a prebuilt one"
@@ -155,7 +158,8 @@ fn env_var(name: &str) -> Result<String, String> {
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {
-    let bytes = fs::read(from).map_err(|err| format!("cannot read the wasm guest {}: {err}", from.display()))?;
+    let bytes = fs::read(from)
+        .map_err(|err| format!("cannot read the wasm guest {}: {err}", from.display()))?;
     if !bytes.starts_with(b"\0asm") {
         return Err(format!("{} is not a wasm module", from.display()));
     }

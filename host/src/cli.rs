@@ -283,6 +283,10 @@ pub(crate) fn print(text: &str) -> Result<()> {
 
 /// Discover the project, apply configuration and flags, and check it.
 pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(Project, Report)> {
+    if engine_args.engine == EngineKind::Wasm {
+        // Load the guest while the project is read (sandbox.rs).
+        sandbox::prewarm();
+    }
     let project = load_project(args)?;
     let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
     Ok((project, report))

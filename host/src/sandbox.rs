@@ -240,12 +240,28 @@ pub fn check_json_with_stats(
     request_json: &[u8],
     limits: &Limits,
 ) -> Result<(Vec<u8>, RunStats), SandboxError> {
+    embedded_guest()?.run(request_json, limits)
+}
+
+/// Start loading the embedded guest (engine, cached or compiled module) on a
+/// background thread, so it overlaps with discovering and reading the
+/// project; the first [`check_json`] then waits only for whatever is left.
+/// Errors are not lost: [`check_json`] reports them.
+pub fn prewarm() {
+    let _ = std::thread::Builder::new()
+        .name("revguard-prewarm".into())
+        .spawn(|| {
+            let _ = embedded_guest();
+        });
+}
+
+/// The embedded guest, loaded once per process.
+fn embedded_guest() -> Result<&'static Guest, SandboxError> {
     static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
-    let guest = GUEST
+    GUEST
         .get_or_init(|| Guest::load_embedded(cache_dir().as_deref()))
         .as_ref()
-        .map_err(Clone::clone)?;
-    guest.run(request_json, limits)
+        .map_err(Clone::clone)
 }
 
 /// Run any module that follows the guest ABI (e.g. a hand-written `.wat`

@@ -31,14 +31,14 @@ export REVGUARD_CACHE_DIR=$out/cache
 hyperfine --warmup 3 --min-runs 20 \
   --export-markdown "$out/whole-process.md" --export-json "$out/whole-process.json" \
   -L n 100,1000,10000 \
-  -n 'cat {n}' "cat $out/corpus-{n}/migrations/versions/*.py" \
-  -n 'native {n}' "$bin check --format json --engine native $out/corpus-{n}" \
-  -n 'wasm {n}' "$bin check --format json --engine wasm $out/corpus-{n}"
+  "cat $out/corpus-{n}/migrations/versions/*.py" \
+  "$bin check --format json --engine native $out/corpus-{n}" \
+  "$bin check --format json --engine wasm $out/corpus-{n}"
 
 # The first run on a machine (or with the cache off): cranelift compiles the
 # guest in-process before checking.
 REVGUARD_CACHE_DIR= hyperfine --warmup 1 --min-runs 10 \
   --export-markdown "$out/cold.md" \
-  -n 'wasm 1000, no cache' "$bin check --format json --engine wasm $out/corpus-1000"
+  "$bin check --format json --engine wasm $out/corpus-1000"
 
 echo "results: $out/whole-process.md $out/cold.md"
