@@ -57,6 +57,11 @@ venv:
 bench:
     bash tests/bench/run.sh
 
+# Whole-process wasm vs native benchmark (hyperfine); writes BENCHMARKS.md.
+[group('bench')]
+bench-sandbox:
+    bash tests/sandbox/bench/run.sh
+
 # Fuzz the parser and the guest ABI for a bounded time (needs cargo-fuzz, nightly).
 [group('test')]
 fuzz seconds="60":
