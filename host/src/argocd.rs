@@ -139,7 +139,12 @@ fn discover(args: &GenerateArgs, env: &Env) -> Result<i32> {
 fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
     let config = Config::from_env(env)?;
     let found = locate(args, &config)?;
-    let report = check_project(&found.project, &found.root, config.policy)?;
+    let report = check_project(
+        &found.project,
+        &found.root,
+        config.policy,
+        config.deployed.as_deref(),
+    )?;
 
     let mut problems = Vec::new();
     if report.has_errors() {

@@ -134,7 +134,7 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         .with_context(|| format!("cannot open the working directory {}", args.dir.display()))?;
     let root = locate::repo_root(&dir)?;
     let project = locate::find_project(&dir, &root, setting(list, "migrations").as_deref())?;
-    let report = crate::argocd::check_project(&project, &root, policy)?;
+    let report = crate::argocd::check_project(&project, &root, policy, None)?;
     let mut results = to_results(&report, &project, &root);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")

@@ -157,6 +157,26 @@ fn bad_parameters_fail_clearly() {
 }
 
 #[test]
+fn deployed_revision_parameter_gates_generation() {
+    let Some(lab) = Lab::new() else { return };
+    let expected = lab.kustomize(&fixture("healthy").join("k8s"));
+    // Databases at 002 get 003 next: generation goes ahead.
+    let ok = app("k8s").string("deployed-revision", "002");
+    let generated = lab.sidecar.generate(lab.tree(&fixture("healthy"), ""), &ok);
+    let run = generated.run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, expected);
+    // A revision the history does not have: Alembic would fail at boot with
+    // "Can't locate revision"; caught before anything is synced.
+    let missing = app("k8s").string("deployed-revision", "0099");
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(&fixture("healthy"), ""), &missing);
+    let ui = assert_failed(&generated, 1);
+    assert!(ui.contains("0099"), "{ui}");
+}
+
+#[test]
 fn plugin_env_is_expanded_and_used() {
     let Some(lab) = Lab::new() else { return };
     // `$$` is a literal dollar; `$ARGOCD_APP_NAME` expands against the build vars.

@@ -11,6 +11,7 @@ const KNOBS: &[&str] = &[
     "migrations",
     "policy",
     "expected-head",
+    "deployed-revision",
     "renderer",
     "renderer-args",
     "allow-empty",

@@ -7,14 +7,23 @@ use std::path::Path;
 
 use crate::{engine, project, sandbox};
 
-/// Check the Alembic project at `project_dir` (inside `root`) under `policy`.
-pub fn check(project_dir: &Path, root: &Path, policy: Policy) -> Result<Report> {
+/// Check the Alembic project at `project_dir` (inside `root`) under `policy`,
+/// verifying its `revguard.lock` when present and, with `deployed`, what
+/// databases at that revision would (not) run.
+pub fn check(
+    project_dir: &Path,
+    root: &Path,
+    policy: Policy,
+    deployed: Option<&str>,
+) -> Result<Report> {
     let options = project::DiscoverOptions {
         root: Some(root.to_path_buf()),
         ..project::DiscoverOptions::default()
     };
     let mut found = project::discover(project_dir, &options)?;
     found.request.options.policy = policy;
+    crate::history::attach_lock(&mut found)?;
+    found.request.options.history.deployed = deployed.map(str::to_owned);
     for location in &found.locations {
         if !location.starts_with(root) {
             bail!(

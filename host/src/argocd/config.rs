@@ -105,6 +105,8 @@ pub struct Config {
     pub policy: Policy,
     /// The one head the graph must have, if set.
     pub expected_head: Option<String>,
+    /// The revision deployed databases are at (`--deployed`), if set.
+    pub deployed: Option<String>,
     /// The renderer.
     pub renderer: Renderer,
     /// Extra renderer arguments.
@@ -265,6 +267,7 @@ impl Config {
             })?,
         };
         let expected_head = layers.string("expected-head")?.map(|(s, _)| s);
+        let deployed = layers.string("deployed-revision")?.map(|(s, _)| s);
         let renderer = match layers.string("renderer")? {
             None => Renderer::Auto,
             Some((s, source)) => Renderer::parse(&s, &source)?,
@@ -305,6 +308,7 @@ impl Config {
             migrations,
             policy,
             expected_head,
+            deployed,
             renderer,
             renderer_args,
             allow_empty,
