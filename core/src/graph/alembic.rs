@@ -389,12 +389,17 @@ fn predict_error(
     // Dependency normalisation walks each dependent revision's ancestors
     // through the map *with* labels: a label in down_revision resolves to a
     // revision with another id, which Alembic calls a broken map.
+    // One `seen` set for all walks: a revision seen by an earlier walk that
+    // finished without an error has a clean ancestry, so skipping it cannot
+    // change which error (if any) a later walk meets first, and the DFS order
+    // of the remaining revisions is unchanged. Per-walk sets made this
+    // O(dependents × ancestors): 68 s at 100,000 revisions with 2% depends_on.
+    let mut seen: HashSet<*const super::Revision> = HashSet::default();
     for rev in &graph.revisions {
         if rev.deps.is_empty() {
             continue;
         }
         let mut todo: Vec<&super::Revision> = vec![rev];
-        let mut seen: HashSet<*const super::Revision> = HashSet::default();
         while let Some(current) = todo.pop() {
             if !seen.insert(current as *const _) {
                 continue;

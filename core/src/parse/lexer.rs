@@ -75,6 +75,26 @@ fn is_ident_continue(c: char) -> bool {
 
 /// `name := ident_start ident_continue*`
 fn name(i: &str) -> Res<'_, &str> {
+    // ASCII fast path: for ASCII, `is_alphabetic`/`is_alphanumeric` are the
+    // ASCII classes, so the run of ASCII identifier bytes is the name unless
+    // a non-ASCII character follows (then the general production decides).
+    let b = i.as_bytes();
+    if let Some(&first) = b.first()
+        && (first == b'_' || first.is_ascii_alphabetic())
+    {
+        let end = b
+            .iter()
+            .position(|&c| !(c == b'_' || c.is_ascii_alphanumeric()))
+            .unwrap_or(b.len());
+        if b.get(end).is_none_or(|c| c.is_ascii()) {
+            return Ok((&i[end..], &i[..end]));
+        }
+    }
+    name_grammar(i)
+}
+
+/// The general identifier production (any Unicode letters).
+fn name_grammar(i: &str) -> Res<'_, &str> {
     recognize((take_while1(is_ident_start), take_while(is_ident_continue))).parse(i)
 }
 
@@ -121,11 +141,58 @@ fn continuation(i: &str) -> Res<'_, &str> {
 
 /// `blank := (' ' | '\t' | '\x0c')*`
 fn blank(i: &str) -> Res<'_, &str> {
-    take_while(|c| c == ' ' || c == '\t' || c == '\x0c').parse(i)
+    let end = i
+        .bytes()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\x0c'))
+        .unwrap_or(i.len());
+    Ok((&i[end..], &i[..end]))
 }
 
-/// Operators and delimiters, longest first.
+/// Operators and delimiters, longest first. A byte-level matcher with the
+/// same results as [`operator_grammar`] (a test holds them to it): nom's
+/// `alt` over 25 tags cost a failed comparison per tag for every `(` and `,`.
 fn operator(i: &str) -> Res<'_, &str> {
+    let b = i.as_bytes();
+    let len = match b {
+        [b'*', b'*', b'=', ..]
+        | [b'/', b'/', b'=', ..]
+        | [b'>', b'>', b'=', ..]
+        | [b'<', b'<', b'=', ..]
+        | [b'.', b'.', b'.', ..] => 3,
+        [b'-', b'>', ..]
+        | [b':', b'=', ..]
+        | [b'=', b'=', ..]
+        | [b'!', b'=', ..]
+        | [b'<', b'=', ..]
+        | [b'>', b'=', ..]
+        | [b'*', b'*', ..]
+        | [b'/', b'/', ..]
+        | [b'<', b'<', ..]
+        | [b'>', b'>', ..]
+        | [
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'@',
+            b'=',
+            ..,
+        ] => 2,
+        [
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b':' | b',' | b';' | b'.' | b'=' | b'+'
+            | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'~' | b'<' | b'>' | b'@' | b'!',
+            ..,
+        ] => 1,
+        _ => {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                i,
+                nom::error::ErrorKind::OneOf,
+            )));
+        }
+    };
+    Ok((&i[len..], &i[..len]))
+}
+
+/// The operator grammar as written in the language reference (the
+/// specification [`operator`] implements).
+#[cfg(test)]
+fn operator_grammar(i: &str) -> Res<'_, &str> {
     alt((
         alt((
             tag("**="),
@@ -185,37 +252,53 @@ fn string_start(i: &str) -> Res<'_, (&str, &str)> {
 }
 
 /// The tokenizer state.
-struct Lexer<'a> {
+struct Lexer<'a, F> {
     src: &'a str,
     pos: usize,
     depth: Vec<(char, usize)>,
-    lines: Vec<LogicalLine>,
-    current: Vec<Token>,
-    current_indented: bool,
+    /// Receives each logical line as soon as it ends.
+    on_line: F,
+    /// The line being built; its token buffer is reused for the next line.
+    current: LogicalLine,
     at_line_start: bool,
 }
 
 /// Tokenize a whole module into logical lines.
+#[cfg(test)]
 pub(crate) fn tokenize(src: &str) -> Result<Vec<LogicalLine>, (Vec<LogicalLine>, LexError)> {
+    let mut lines = Vec::new();
+    match tokenize_each(src, |line| lines.push(line.clone())) {
+        Ok(()) => Ok(lines),
+        Err(err) => Err((lines, err)),
+    }
+}
+
+/// Tokenize a whole module, handing each logical line to `on_line` as soon
+/// as it ends (then reusing its buffer): no per-line allocation and no list
+/// of every line of the file. On an error, the lines before it (and the
+/// partial line the error is in) have been handed over.
+pub(crate) fn tokenize_each(src: &str, on_line: impl FnMut(&LogicalLine)) -> Result<(), LexError> {
     let mut lexer = Lexer {
         src,
         pos: 0,
         depth: Vec::new(),
-        lines: Vec::new(),
-        current: Vec::new(),
-        current_indented: false,
+        on_line,
+        current: LogicalLine {
+            indented: false,
+            tokens: Vec::new(),
+        },
         at_line_start: true,
     };
     match lexer.run() {
-        Ok(()) => Ok(lexer.lines),
+        Ok(()) => Ok(()),
         Err(err) => {
             lexer.finish_line();
-            Err((lexer.lines, err))
+            Err(err)
         }
     }
 }
 
-impl<'a> Lexer<'a> {
+impl<'a, F: FnMut(&LogicalLine)> Lexer<'a, F> {
     fn rest(&self) -> &'a str {
         &self.src[self.pos..]
     }
@@ -225,10 +308,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, kind: TokKind, start: usize, end: usize) {
-        if self.current.is_empty() {
-            self.current_indented = self.current_indented_flag(start);
+        if self.current.tokens.is_empty() {
+            self.current.indented = self.current_indented_flag(start);
         }
-        self.current.push(Token {
+        self.current.tokens.push(Token {
             kind,
             span: Span::new(start, end),
         });
@@ -242,11 +325,9 @@ impl<'a> Lexer<'a> {
     }
 
     fn finish_line(&mut self) {
-        if !self.current.is_empty() {
-            self.lines.push(LogicalLine {
-                indented: self.current_indented,
-                tokens: std::mem::take(&mut self.current),
-            });
+        if !self.current.tokens.is_empty() {
+            (self.on_line)(&self.current);
+            self.current.tokens.clear();
         }
     }
 
@@ -258,11 +339,19 @@ impl<'a> Lexer<'a> {
             if rest.is_empty() {
                 break;
             }
-            if let Ok((after, _)) = comment(rest) {
+            // Dispatch on the first byte: each production below can only
+            // match text starting with certain bytes, so trying them in
+            // turn (as the grammar lists them) found the same token, slower.
+            let first = rest.as_bytes()[0];
+            if first == b'#'
+                && let Ok((after, _)) = comment(rest)
+            {
                 self.pos = self.offset_of(after);
                 continue;
             }
-            if let Ok((after, _)) = newline(rest) {
+            if (first == b'\n' || first == b'\r')
+                && let Ok((after, _)) = newline(rest)
+            {
                 self.pos = self.offset_of(after);
                 if self.depth.is_empty() {
                     self.finish_line();
@@ -270,13 +359,19 @@ impl<'a> Lexer<'a> {
                 }
                 continue;
             }
-            if let Ok((after, _)) = continuation(rest) {
+            if first == b'\\'
+                && let Ok((after, _)) = continuation(rest)
+            {
                 self.pos = self.offset_of(after);
                 continue;
             }
             self.at_line_start = false;
             let start = self.pos;
-            if let Ok((after, (prefix, quote))) = string_start(rest) {
+            let may_start_string = matches!(
+                first,
+                b'\'' | b'"' | b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F' | b't' | b'T'
+            );
+            if may_start_string && let Ok((after, (prefix, quote))) = string_start(rest) {
                 let body_start = self.offset_of(after);
                 let lower = prefix.to_ascii_lowercase();
                 let interpolated = lower.contains('f') || lower.contains('t');
@@ -293,13 +388,18 @@ impl<'a> Lexer<'a> {
                 self.push(TokKind::Str(tok), start, end);
                 continue;
             }
-            if let Ok((after, _)) = name(rest) {
+            // Names start with `_` or a letter (ASCII or not); digits, `.`
+            // and ASCII punctuation never do.
+            let may_be_name = first == b'_' || first.is_ascii_alphabetic() || !first.is_ascii();
+            if may_be_name && let Ok((after, _)) = name(rest) {
                 let end = self.offset_of(after);
                 self.pos = end;
                 self.push(TokKind::Name, start, end);
                 continue;
             }
-            if let Ok((after, _)) = number(rest) {
+            if (first.is_ascii_digit() || first == b'.')
+                && let Ok((after, _)) = number(rest)
+            {
                 let end = self.offset_of(after);
                 self.pos = end;
                 self.push(TokKind::Number, start, end);
@@ -336,8 +436,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn bracket(&mut self, op: &str, at: usize) -> Result<(), LexError> {
+        // Match on the byte: a `match` on `&str` compares with memcmp.
+        let op = if op.len() == 1 { op.as_bytes()[0] } else { 0 };
         match op {
-            "(" | "[" | "{" => {
+            b'(' | b'[' | b'{' => {
                 // CPython's tokenizer refuses more than 200 levels (MAXLEVEL).
                 if self.depth.len() >= 200 {
                     return Err(LexError {
@@ -345,11 +447,11 @@ impl<'a> Lexer<'a> {
                         span: Span::new(at, at + 1),
                     });
                 }
-                self.depth.push((op.chars().next().unwrap_or('('), at));
+                self.depth.push((char::from(op), at));
                 Ok(())
             }
-            ")" | "]" | "}" => {
-                let close = op.chars().next().unwrap_or(')');
+            b')' | b']' | b'}' => {
+                let close = char::from(op);
                 let expected = match self.depth.pop() {
                     Some(('(', _)) => ')',
                     Some(('[', _)) => ']',
@@ -492,6 +594,39 @@ mod tests {
         assert_eq!(comment("# hi\nx"), Ok(("\nx", "# hi")));
         assert_eq!(newline("\r\nx"), Ok(("x", "\r\n")));
         assert_eq!(continuation("\\\r\nx"), Ok(("x", "\\\r\n")));
+    }
+
+    #[test]
+    fn operator_matches_its_grammar() {
+        let alphabet = [
+            "", "(", ")", "[", "]", "{", "}", ":", ",", ";", ".", "=", "+", "-", "*", "/", "%",
+            "&", "|", "^", "~", "<", ">", "@", "!", "a", " ", "1",
+        ];
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    let text = format!("{a}{b}{c}x");
+                    assert_eq!(operator(&text), operator_grammar(&text), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn name_matches_its_grammar() {
+        for text in [
+            "abc",
+            "_a1 ",
+            "a\u{e9}b",
+            "\u{e9}t\u{e9}",
+            "x\u{2028}",
+            "ab_9(",
+            "1x",
+            "",
+            "a\u{301}",
+        ] {
+            assert_eq!(name(text), name_grammar(text), "{text:?}");
+        }
     }
 
     #[test]

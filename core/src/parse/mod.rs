@@ -245,19 +245,13 @@ fn parse_latin1(body: &[u8], offset: usize) -> ParsedModule {
 /// Tokenize and read the statements of decoded text.
 fn read_text(module: &mut ParsedModule, text: &str) {
     module.text = text.to_owned();
-    let (lines, error) = match lexer::tokenize(text) {
-        Ok(lines) => (lines, None),
-        Err((lines, err)) => (lines, Some(err)),
-    };
     let mut reader = Reader {
         src: text,
         module,
         block: Block::None,
         first_statement: true,
     };
-    for line in &lines {
-        reader.line(line);
-    }
+    let error = lexer::tokenize_each(text, |line| reader.line(line)).err();
     if module.syntax_error.is_none()
         && let Some(err) = error
     {
@@ -632,8 +626,13 @@ impl Reader<'_, '_> {
     }
 
     fn target(&mut self, target: &[Token], first: bool, value: &Value, statement: Span) {
+        // `= x` or `x = = y`: an empty target (found by the property run;
+        // indexing it panicked). Python refuses the file.
+        let Some(name) = target.first() else {
+            self.error("invalid syntax", statement);
+            return;
+        };
         // `name` or `name: annotation`
-        let name = &target[0];
         let simple =
             target.len() == 1 || (first && target.len() > 2 && self.is_op(&target[1], ":"));
         if name.kind == TokKind::Name && simple {
