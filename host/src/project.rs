@@ -17,6 +17,7 @@
 //! repository root.
 
 use std::fs;
+use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -71,23 +72,30 @@ pub struct Project {
 }
 
 impl Project {
-    /// The bytes of a request file (for rendering snippets).
-    pub fn source(&self, display_path: &str) -> Option<&[u8]> {
-        self.request.files.iter().find_map(|f| {
-            let location = self
-                .request
-                .locations
-                .get(f.location)
-                .map_or("", |l| l.path.as_str());
-            let display = if location.is_empty() || location == "." {
-                f.path.clone()
-            } else {
-                format!("{location}/{}", f.path)
-            };
-            (display == display_path)
-                .then(|| f.content.bytes())
-                .flatten()
-        })
+    /// The bytes of every read request file by display path (the first read
+    /// file wins, as a lookup by path would): one pass for renderers that
+    /// need many files.
+    pub fn sources(&self) -> std::collections::HashMap<String, &[u8]> {
+        let mut map = std::collections::HashMap::with_capacity(self.request.files.len());
+        for file in &self.request.files {
+            if let Some(bytes) = file.content.bytes() {
+                map.entry(self.display_path(file)).or_insert(bytes);
+            }
+        }
+        map
+    }
+
+    fn display_path(&self, file: &InputFile) -> String {
+        let location = self
+            .request
+            .locations
+            .get(file.location)
+            .map_or("", |l| l.path.as_str());
+        if location.is_empty() || location == "." {
+            file.path.clone()
+        } else {
+            format!("{location}/{}", file.path)
+        }
     }
 }
 
@@ -524,6 +532,13 @@ fn read_entry(
     }
     let metadata =
         fs::metadata(full).with_context(|| format!("{}: cannot stat", full.display()))?;
+    if !metadata.is_file() {
+        // A FIFO would block the read forever; a device could be endless.
+        return Ok((
+            Content::Unread("not a regular file (a FIFO, socket or device); not read".into()),
+            real_path,
+        ));
+    }
     if metadata.len() > limits.max_file_bytes {
         bail!(
             "{}: {} bytes exceeds the per-file cap of {} bytes (raise --max-file-size)",
@@ -540,6 +555,18 @@ fn read_entry(
             limits.max_total_bytes
         );
     }
-    let bytes = fs::read(full).with_context(|| format!("{}: cannot read", full.display()))?;
+    // Read at most one byte past the cap: a file growing while it is read
+    // cannot make the read unbounded.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    fs::File::open(full)
+        .and_then(|f| f.take(limits.max_file_bytes + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{}: cannot read", full.display()))?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        bail!(
+            "{}: more than {} bytes (it grew while being read; the per-file cap, raise --max-file-size)",
+            full.display(),
+            limits.max_file_bytes
+        );
+    }
     Ok((Content::from_bytes(bytes), real_path))
 }

@@ -25,14 +25,33 @@ pub fn render(report: &Report, project: &Project, color: bool) -> String {
 
 fn write(report: &Report, project: &Project, writer: &mut dyn WriteColor) {
     let mut files = SimpleFiles::new();
+    // Only files some label points into are copied for codespan, through one
+    // path index: a lookup per report file made this O(files²) (3.1 s at
+    // 10,000 files against 0.5 s for `--format json`).
+    let mut used = vec![false; report.files.len()];
+    for label in report.diagnostics.iter().flat_map(|d| &d.labels) {
+        if let Some(u) = used.get_mut(label.file) {
+            *u = true;
+        }
+    }
+    let sources = if used.contains(&true) {
+        project.sources()
+    } else {
+        Default::default()
+    };
     let ids: Vec<usize> = report
         .files
         .iter()
-        .map(|f| {
-            let text = project
-                .source(&f.path)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
+        .zip(&used)
+        .map(|(f, &used)| {
+            let text = if used {
+                sources
+                    .get(f.path.as_str())
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
             files.add(f.path.clone(), text)
         })
         .collect();
