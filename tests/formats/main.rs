@@ -22,6 +22,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The revguard binary under test.
+/// The wheel and pre-commit tests both run maturin in `target/wheel`;
+/// maturin stages the binary by renaming it, so two builds there at once
+/// race (one renames the other's binary away). They take turns; the second
+/// build is incremental.
+pub static WHEEL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Hold [`WHEEL_BUILD`] (a panic in the other test does not poison the turn).
+pub fn wheel_build_turn() -> std::sync::MutexGuard<'static, ()> {
+    WHEEL_BUILD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_revguard")
 }

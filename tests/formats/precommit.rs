@@ -72,6 +72,7 @@ fn commit_with_duplicate_revision_is_refused() {
         return;
     };
     let work = tempfile::tempdir().expect("tempdir");
+    let _turn = crate::wheel_build_turn();
     let hooks_repo = work.path().join("revguard");
     let sha = snapshot_sources(&hooks_repo);
 

@@ -17,6 +17,7 @@ fn wheel_installs_and_runs() {
     };
     let work = tempfile::tempdir().expect("tempdir");
     let dist = work.path().join("dist");
+    let _turn = crate::wheel_build_turn();
 
     // `cargo test` holds the lock on target/; the wheel builds in its own
     // (persistent, so reruns are incremental) target dir.
