@@ -78,12 +78,13 @@ pub fn load(request: &Request) -> Loaded {
         .collect();
 
     // Walk order: locations in configured order, then the directory walk.
+    // Keys computed once per file (a stable sort; `walk_order` re-split both
+    // paths on every comparison: n log n splits, 8% of a 100,000-file check
+    // in wasm). Tested equal to `walk_order` below.
     let mut walk: Vec<usize> = (0..request.files.len()).collect();
-    walk.sort_by(|&a, &b| {
-        let (fa, fb) = (&request.files[a], &request.files[b]);
-        fa.location
-            .cmp(&fb.location)
-            .then_with(|| walk_order(&fa.path, &fb.path))
+    walk.sort_by_cached_key(|&i| {
+        let file = &request.files[i];
+        (file.location, walk_key(&file.path))
     });
 
     let mut first_seen: HashMap<String, usize> = HashMap::default();
@@ -183,8 +184,21 @@ fn split_dir(path: &str) -> (&str, &str) {
     }
 }
 
+/// A sort key with the order of [`walk_order`]: each directory component
+/// is `(1, name)`, the file name `(0, name)` (files before subdirectories),
+/// compared lexicographically (a path that is a prefix of another sorts
+/// first, as `walk_order`'s `(None, Some)` does).
+fn walk_key(path: &str) -> Vec<(u8, &str)> {
+    let mut key: Vec<(u8, &str)> = path.split('/').map(|c| (1, c)).collect();
+    if let Some(last) = key.last_mut() {
+        last.0 = 0;
+    }
+    key
+}
+
 /// `os.walk` top-down with sorted names: a directory's files (sorted by code
 /// point) come before its subdirectories (sorted, each walked in turn).
+#[cfg_attr(not(test), allow(dead_code))]
 fn walk_order(a: &str, b: &str) -> Ordering {
     let mut ia = a.split('/').peekable();
     let mut ib = b.split('/').peekable();
@@ -280,6 +294,38 @@ fn stray_reason(name: &str, in_unwalked_subdir: bool, in_pycache: bool) -> Optio
 mod tests {
     use super::*;
     use crate::request::{InputFile, Location, Options};
+
+    #[test]
+    fn walk_key_orders_like_walk_order() {
+        let paths = [
+            "a.py",
+            "b.py",
+            "a",
+            "a/b.py",
+            "a/c.py",
+            "a/b/c.py",
+            "a/b",
+            "b/a.py",
+            "a.py/x.py",
+            "",
+            "A.py",
+            "a/a/a.py",
+            "aa/a.py",
+            "a/",
+            "/a.py",
+            "z.py",
+            "a/b/c/d.py",
+        ];
+        for a in paths {
+            for b in paths {
+                assert_eq!(
+                    walk_key(a).cmp(&walk_key(b)),
+                    walk_order(a, b),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
 
     fn request(paths: &[(usize, &str)], options: Options) -> Request {
         Request {

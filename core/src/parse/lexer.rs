@@ -251,15 +251,44 @@ fn string_start(i: &str) -> Res<'_, (&str, &str)> {
         })
 }
 
+/// Where logical lines go.
+pub(crate) trait LineSink {
+    /// Whether the next logical line (indented or not) is wanted; asked at
+    /// its first token. An unwanted line is still lexed (its errors and
+    /// brackets count) but its tokens are not kept and [`LineSink::line`]
+    /// is not called for it.
+    fn wants(&self, indented: bool) -> bool;
+    /// A finished logical line.
+    fn line(&mut self, line: &LogicalLine);
+}
+
+/// Every line, to a closure.
+#[cfg(test)]
+struct EveryLine<F>(F);
+
+#[cfg(test)]
+impl<F: FnMut(&LogicalLine)> LineSink for EveryLine<F> {
+    fn wants(&self, _indented: bool) -> bool {
+        true
+    }
+    fn line(&mut self, line: &LogicalLine) {
+        (self.0)(line)
+    }
+}
+
 /// The tokenizer state.
-struct Lexer<'a, F> {
+struct Lexer<'a, S> {
     src: &'a str,
     pos: usize,
     depth: Vec<(char, usize)>,
     /// Receives each logical line as soon as it ends.
-    on_line: F,
+    sink: S,
     /// The line being built; its token buffer is reused for the next line.
     current: LogicalLine,
+    /// A line has started (it has a first token).
+    in_line: bool,
+    /// The current line is not wanted by the sink.
+    skipping: bool,
     at_line_start: bool,
 }
 
@@ -273,20 +302,28 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<LogicalLine>, (Vec<LogicalLine>,
     }
 }
 
-/// Tokenize a whole module, handing each logical line to `on_line` as soon
-/// as it ends (then reusing its buffer): no per-line allocation and no list
-/// of every line of the file. On an error, the lines before it (and the
-/// partial line the error is in) have been handed over.
+/// Tokenize a whole module, handing each logical line to `on_line`.
+#[cfg(test)]
 pub(crate) fn tokenize_each(src: &str, on_line: impl FnMut(&LogicalLine)) -> Result<(), LexError> {
+    tokenize_into(src, EveryLine(on_line))
+}
+
+/// Tokenize a whole module, handing each wanted logical line to the sink as
+/// soon as it ends (then reusing its buffer): no per-line allocation and no
+/// list of every line of the file. On an error, the lines before it (and
+/// the partial line the error is in) have been handed over.
+pub(crate) fn tokenize_into(src: &str, sink: impl LineSink) -> Result<(), LexError> {
     let mut lexer = Lexer {
         src,
         pos: 0,
         depth: Vec::new(),
-        on_line,
+        sink,
         current: LogicalLine {
             indented: false,
             tokens: Vec::new(),
         },
+        in_line: false,
+        skipping: false,
         at_line_start: true,
     };
     match lexer.run() {
@@ -298,7 +335,7 @@ pub(crate) fn tokenize_each(src: &str, on_line: impl FnMut(&LogicalLine)) -> Res
     }
 }
 
-impl<'a, F: FnMut(&LogicalLine)> Lexer<'a, F> {
+impl<'a, S: LineSink> Lexer<'a, S> {
     fn rest(&self) -> &'a str {
         &self.src[self.pos..]
     }
@@ -308,26 +345,36 @@ impl<'a, F: FnMut(&LogicalLine)> Lexer<'a, F> {
     }
 
     fn push(&mut self, kind: TokKind, start: usize, end: usize) {
-        if self.current.tokens.is_empty() {
-            self.current.indented = self.current_indented_flag(start);
+        if !self.in_line {
+            self.in_line = true;
+            let indented = self.current_indented_flag(start);
+            self.skipping = !self.sink.wants(indented);
+            self.current.indented = indented;
         }
-        self.current.tokens.push(Token {
-            kind,
-            span: Span::new(start, end),
-        });
+        if !self.skipping {
+            self.current.tokens.push(Token {
+                kind,
+                span: Span::new(start, end),
+            });
+        }
     }
 
     /// A logical line is indented when its first token does not start at
-    /// column 0 of its physical line.
+    /// column 0 of its physical line, i.e. when the byte before it is not a
+    /// line break (only blanks separate a line's first token from the
+    /// break; a byte test instead of a char-pattern `rfind`).
     fn current_indented_flag(&self, start: usize) -> bool {
-        let line_start = self.src[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        line_start != start
+        start > 0 && !matches!(self.src.as_bytes()[start - 1], b'\n' | b'\r')
     }
 
     fn finish_line(&mut self) {
-        if !self.current.tokens.is_empty() {
-            (self.on_line)(&self.current);
+        if self.in_line {
+            if !self.skipping {
+                self.sink.line(&self.current);
+            }
             self.current.tokens.clear();
+            self.in_line = false;
+            self.skipping = false;
         }
     }
 

@@ -251,7 +251,7 @@ fn read_text(module: &mut ParsedModule, text: &str) {
         block: Block::None,
         first_statement: true,
     };
-    let error = lexer::tokenize_each(text, |line| reader.line(line)).err();
+    let error = lexer::tokenize_into(text, &mut reader).err();
     if module.syntax_error.is_none()
         && let Some(err) = error
     {
@@ -344,6 +344,19 @@ const COMPOUND: [&str; 12] = [
     "if", "elif", "else", "try", "except", "finally", "for", "while", "with", "async", "match",
     "case",
 ];
+
+impl lexer::LineSink for &mut Reader<'_, '_> {
+    /// Lines [`Reader::line`] ignores are not collected: the indented lines
+    /// of a `def`/`class` body (most of a migration's bytes) and everything
+    /// after the first syntax error.
+    fn wants(&self, indented: bool) -> bool {
+        self.module.syntax_error.is_none() && !(indented && self.block == Block::Local)
+    }
+
+    fn line(&mut self, line: &LogicalLine) {
+        Reader::line(self, line)
+    }
+}
 
 impl Reader<'_, '_> {
     fn text(&self, tok: &Token) -> &str {
