@@ -201,7 +201,7 @@ proptest! {
 
 /// Inputs that once crashed or hung a fuzz target (`tests/fuzz/regressions/`,
 /// one file per input, named after the target: `parse-*` for the parser,
-/// `check-*` for a request JSON through `check_json`).
+/// `check-*` for the `check_abi` target's input through `check_json`).
 #[test]
 fn fuzz_regressions_replay() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz/regressions");
@@ -219,9 +219,36 @@ fn fuzz_regressions_replay() {
         if name.starts_with("parse-") {
             let _ = parse_module(&bytes);
         } else if name.starts_with("check-") {
-            let _ = check_json(&bytes);
+            let _ = check_json(&abi_request(&bytes));
         }
     }
+}
+
+/// The `check_abi` fuzz target's input mapping (fuzz/fuzz_targets/check_abi.rs):
+/// bytes starting with `{` are the request JSON; otherwise up to 8 files
+/// split on `\x00\x01`.
+fn abi_request(data: &[u8]) -> Vec<u8> {
+    if data.first() == Some(&b'{') {
+        return data.to_vec();
+    }
+    let mut request = Request::default();
+    request.options.recursive = data.len() % 2 == 1;
+    let mut pieces = Vec::new();
+    let mut rest = data;
+    while let Some(at) = rest.windows(2).position(|w| w == b"\x00\x01") {
+        pieces.push(&rest[..at]);
+        rest = &rest[at + 2..];
+    }
+    pieces.push(rest);
+    for (i, piece) in pieces.into_iter().take(8).enumerate() {
+        request.files.push(InputFile {
+            location: 0,
+            path: format!("{i:02}_rev{}.py", if i % 3 == 2 { "/sub" } else { "" }),
+            real_path: None,
+            content: Content::from_bytes(piece.to_vec()),
+        });
+    }
+    serde_json::to_vec(&request).expect("requests serialise")
 }
 
 /// Deep nesting is refused, not recursed into (CPython's limit is 200).
