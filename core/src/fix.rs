@@ -498,53 +498,7 @@ fn apply_edits(work: &mut Work<'_>, file: usize, offset_edits: Vec<(Span, String
 
 // ------------------------------------------------------------ file names
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Literal(String),
-    Rev,
-    Slug,
-    Number(String, usize),
-    Other,
-}
-
-fn pieces(template: &str) -> Vec<Piece> {
-    let template = template.replace("%%", "%");
-    let mut out = Vec::new();
-    let mut rest = template.as_str();
-    while let Some(at) = rest.find("%(") {
-        if at > 0 {
-            out.push(Piece::Literal(rest[..at].to_owned()));
-        }
-        let after = &rest[at + 2..];
-        let Some(close) = after.find(')') else {
-            out.push(Piece::Literal(rest[at..].to_owned()));
-            return out;
-        };
-        let key = &after[..close];
-        let spec_end = after[close + 1..]
-            .find(|c: char| c.is_ascii_alphabetic())
-            .map_or(after.len(), |i| close + 1 + i + 1);
-        let spec = &after[close + 1..spec_end.min(after.len())];
-        out.push(match key {
-            "rev" => Piece::Rev,
-            "slug" => Piece::Slug,
-            "year" | "month" | "day" | "hour" | "minute" | "second" | "epoch" => {
-                let width = spec
-                    .trim_start_matches('.')
-                    .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-                    .parse()
-                    .unwrap_or(0);
-                Piece::Number(key.to_owned(), width)
-            }
-            _ => Piece::Other,
-        });
-        rest = &after[spec_end.min(after.len())..];
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Literal(rest.to_owned()));
-    }
-    out
-}
+use crate::template::{Piece, pieces};
 
 /// Where `%(rev)s` = `id` sits in `name`, when the name matches the template.
 fn rev_offset(pieces: &[Piece], name: &str, id: &str, at: usize) -> Option<usize> {

@@ -44,6 +44,7 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod severity;
+mod template;
 mod text;
 
 pub use policy::Policy;

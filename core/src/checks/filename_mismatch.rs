@@ -1,6 +1,7 @@
 use super::{Context, Finding, Sink, declare_check};
 use crate::graph::RevIx;
 use crate::parse::Attr;
+use crate::template::{Piece, pieces};
 
 declare_check! {
     /// ## What it does
@@ -26,47 +27,6 @@ declare_check! {
     }
 }
 
-/// A piece of a `file_template`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Literal(String),
-    Rev,
-    Slug,
-    Number,
-    Other,
-}
-
-fn pieces(template: &str) -> Vec<Piece> {
-    let template = template.replace("%%", "%");
-    let mut out = Vec::new();
-    let mut rest = template.as_str();
-    while let Some(at) = rest.find("%(") {
-        if at > 0 {
-            out.push(Piece::Literal(rest[..at].to_owned()));
-        }
-        let after = &rest[at + 2..];
-        let Some(close) = after.find(')') else {
-            out.push(Piece::Literal(rest[at..].to_owned()));
-            return out;
-        };
-        let key = &after[..close];
-        let spec_end = after[close + 1..]
-            .find(|c: char| c.is_ascii_alphabetic())
-            .map_or(after.len(), |i| close + 1 + i + 1);
-        out.push(match key {
-            "rev" => Piece::Rev,
-            "slug" => Piece::Slug,
-            "year" | "month" | "day" | "hour" | "minute" | "second" | "epoch" => Piece::Number,
-            _ => Piece::Other,
-        });
-        rest = &after[spec_end.min(after.len())..];
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Literal(rest.to_owned()));
-    }
-    out
-}
-
 /// Does `name` match the template with `%(rev)s` = `id`?
 fn matches(pieces: &[Piece], name: &str, id: &str) -> bool {
     match pieces.split_first() {
@@ -77,7 +37,7 @@ fn matches(pieces: &[Piece], name: &str, id: &str) -> bool {
         Some((Piece::Rev, rest)) => name.strip_prefix(id).is_some_and(|n| matches(rest, n, id)),
         Some((piece, rest)) => {
             let ok = |c: char| match piece {
-                Piece::Number => c.is_ascii_digit(),
+                Piece::Number(..) => c.is_ascii_digit(),
                 Piece::Slug => c.is_alphanumeric() || c == '_',
                 _ => c != '/',
             };
