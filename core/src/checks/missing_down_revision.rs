@@ -59,17 +59,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 cx.label(index, span, "no `down_revision` after this", true)
             }
         };
-        let module_name: String = file
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let module_name = crate::graph::alembic::module_name(&file.name);
         sink.emit(
             &MissingDownRevision::INFO,
             Finding::new(format!("{} does not declare `down_revision`", file.display), vec![label])

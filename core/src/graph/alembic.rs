@@ -25,7 +25,7 @@ fn error(kind: &str, messages: Vec<String>) -> Option<AlembicError> {
 }
 
 /// Alembic's module name for a file: non-word characters become `_`.
-fn module_name(file_name: &str) -> String {
+pub(crate) fn module_name(file_name: &str) -> String {
     file_name
         .chars()
         .map(|c| {
