@@ -19,7 +19,8 @@ for target in parse check_abi; do
     case $target in parse) prefix=parse ;; check_abi) prefix=check ;; esac
     corpus=target/fuzz-corpus/$target
     mkdir -p "$corpus"
-    # Seeds: the committed ones, plus every migration in the repository's examples.
+    # Seeds: the committed ones (check_abi requests), plus every migration
+    # in the repository's examples and history fixtures (parse).
     cp -n fuzz/seeds/$target/* "$corpus"/ 2>/dev/null || true
     if [ "$target" = parse ]; then
         find examples tests/history -name '*.py' -size -64k 2>/dev/null | head -200 | while read -r f; do
