@@ -7,7 +7,9 @@
 //! Phases:
 //! 1. [`load`]: Alembic's file-name filter and load order (spec §1.3–1.5).
 //! 2. [`parse`]: nom parser for the module-level bindings of `revision`,
-//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring.
+//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring;
+//!    [`syntax`] validates the whole file the way CPython's `compile()` does
+//!    for the target [`python`] version.
 //! 3. [`graph`]: Alembic's `RevisionMap` (heads, real heads, bases, phantom
 //!    heads from shadowed duplicates, labels, dependencies, cycles) over petgraph.
 //! 4. [`checks`]: one check per file, each with a stable name and code.
@@ -41,9 +43,11 @@ pub mod history;
 pub mod load;
 pub mod parse;
 pub mod policy;
+pub mod python;
 pub mod report;
 pub mod request;
 pub mod severity;
+pub mod syntax;
 mod template;
 mod text;
 

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::parse::{Attr, ParsedModule, parse_module};
+use crate::parse::{Attr, ParsedModule, compile_module, parse_module};
 use crate::request::{Content, Request};
 
 /// What the loader decided about one input file.
@@ -143,7 +143,8 @@ pub fn load(request: &Request) -> Loaded {
                 (_, true) => files[index].status = Status::Unread("compiled bytecode".into()),
                 (content, false) => {
                     let bytes = content.bytes().unwrap_or_default();
-                    files[index].module = Some(parse_module(bytes));
+                    let version = options.python.version;
+                    files[index].module = Some(compile_module(bytes, version));
                     files[index].status = Status::Loaded(order.len());
                 }
             }

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
+use crate::python::PythonTarget;
 use crate::severity::Severity;
 
 /// Bumped on any incompatible change to the report's shape.
@@ -23,6 +24,8 @@ pub struct Report {
     pub revguard_version: String,
     /// The policy the graph was judged by.
     pub policy: Policy,
+    /// The Python version every file was compiled for, and where it came from.
+    pub python: PythonTarget,
     /// Every input file and what Alembic would make of it, in input order.
     pub files: Vec<FileEntry>,
     /// Every revision object Alembic would load, in load order; shadowed

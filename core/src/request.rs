@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::history::History;
 use crate::policy::Policy;
+use crate::python::PythonTarget;
 use crate::severity::Severity;
 
 /// A check request: the files of every version location plus options.
@@ -100,6 +101,8 @@ pub struct Options {
     /// History inputs: lock file, deployed revision, base snapshot.
     #[serde(skip_serializing_if = "History::is_empty")]
     pub history: History,
+    /// The Python version files must compile under, and where it came from.
+    pub python: PythonTarget,
 }
 
 impl Default for Options {
@@ -111,6 +114,7 @@ impl Default for Options {
             file_template: None,
             severity: BTreeMap::new(),
             history: History::default(),
+            python: PythonTarget::default(),
         }
     }
 }

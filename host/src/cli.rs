@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use revguard_core::python::{PythonTarget, PythonVersion};
 use revguard_core::{Policy, Report};
 
 use crate::engine::{self, EngineKind};
@@ -133,6 +134,10 @@ pub struct ProjectArgs {
     /// Graph policy (overrides configuration).
     #[arg(long, value_enum)]
     pub policy: Option<PolicyArg>,
+    /// The Python that imports the migrations, e.g. 3.12 (overrides
+    /// configuration, `requires-python` and `.python-version`; default 3.10).
+    #[arg(long, value_name = "VERSION")]
+    pub python_version: Option<PythonVersion>,
     /// Largest migration file read, in bytes.
     #[arg(long, default_value_t = DiscoverOptions::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: u64,
@@ -309,6 +314,12 @@ pub fn load_project(args: &ProjectArgs) -> Result<Project> {
     }
     if let Some(policy) = args.policy {
         project.request.options.policy = policy.into();
+    }
+    if let Some(version) = args.python_version {
+        project.request.options.python = PythonTarget {
+            version,
+            source: "--python-version".into(),
+        };
     }
     history::attach_lock(&mut project)?;
     Ok(project)

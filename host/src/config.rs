@@ -4,6 +4,7 @@
 //! ```toml
 //! [tool.revguard]                 # in revguard.toml: the same keys, top level
 //! policy = "single-head"          # single-head | linear | branches
+//! python-version = "3.11"         # the Python that imports the migrations
 //!
 //! [tool.revguard.severity]        # per check, by name or code
 //! placeholder-revision-id = "off" # error | warning | info | off
@@ -28,6 +29,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use revguard_core::python::{PythonTarget, PythonVersion};
 use revguard_core::{Options, Policy, Severity, SeverityOverride};
 use serde::Deserialize;
 use toml::Spanned;
@@ -44,6 +46,8 @@ pub struct Config {
     pub policy: Option<Policy>,
     /// `severity`, keyed by canonical check name.
     pub severity: BTreeMap<String, SeverityOverride>,
+    /// `python-version`, when set.
+    pub python_version: Option<PythonVersion>,
 }
 
 impl Config {
@@ -56,6 +60,21 @@ impl Config {
         for (check, level) in &self.severity {
             options.severity.insert(check.clone(), *level);
         }
+        if let Some(version) = self.python_version {
+            let file = self
+                .source
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let key = if file == "pyproject.toml" {
+                "[tool.revguard] python-version"
+            } else {
+                "python-version"
+            };
+            options.python = PythonTarget {
+                version,
+                source: format!("{file} {key} = \"{version}\""),
+            };
+        }
     }
 }
 
@@ -63,6 +82,8 @@ impl Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     policy: Option<Spanned<String>>,
+    #[serde(rename = "python-version")]
+    python_version: Option<Spanned<String>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
@@ -134,6 +155,16 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         None => None,
     };
 
+    let python_version = match raw.python_version {
+        Some(version) => Some(version.get_ref().parse::<PythonVersion>().map_err(|err| {
+            fail(
+                version.span(),
+                format!("{err} (key `python-version` of {table})"),
+            )
+        })?),
+        None => None,
+    };
+
     let mut severity = BTreeMap::new();
     let mut first_key: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
     // In file order, so "configured twice" points at the second occurrence.
@@ -180,6 +211,7 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         source: source.to_path_buf(),
         policy,
         severity,
+        python_version,
     }))
 }
 

@@ -13,6 +13,7 @@ mod history;
 mod ini;
 mod krm;
 mod project;
+mod python_version;
 mod render;
 mod repair;
 mod sandbox;

@@ -150,7 +150,10 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
         }
     };
 
-    let mut request_options = Options::default();
+    let mut request_options = Options {
+        python: crate::python_version::from_project(&dir)?,
+        ..Options::default()
+    };
     let mut script_dir = dir.clone();
     let locations: Vec<PathBuf> = match &settings {
         None => {

@@ -429,6 +429,7 @@ pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Report 
         schema_version: SCHEMA_VERSION,
         revguard_version: env!("CARGO_PKG_VERSION").to_owned(),
         policy: request.options.policy,
+        python: request.options.python.clone(),
         files: file_entries(loaded, graph),
         revisions: revision_entries(graph),
         heads: ids(graph, &graph.heads),

@@ -16,6 +16,7 @@ mod value;
 
 use std::collections::BTreeMap;
 
+use crate::python::PythonVersion;
 use crate::report::Span;
 use lexer::{LogicalLine, TokKind, Token};
 pub use value::{SeqKind, Value};
@@ -137,86 +138,53 @@ impl ParsedModule {
     }
 }
 
-/// Parse a file's bytes.
+/// Read a file's bindings (nom) without validating the rest of it.
 pub fn parse_module(bytes: &[u8]) -> ParsedModule {
+    read_module(bytes, None)
+}
+
+/// Read a file's bindings and validate the whole file as CPython `version`
+/// would compile it: [`ParsedModule::syntax_error`] is then the first reason
+/// the import fails, wherever it is in the file.
+pub fn compile_module(bytes: &[u8], version: PythonVersion) -> ParsedModule {
+    read_module(bytes, Some(version))
+}
+
+fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule {
     let mut module = ParsedModule::default();
     let (offset, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (3, rest),
         None => (0, bytes),
     };
     module.offset = offset;
-    if let Some(encoding) = coding_cookie(body) {
-        let normal = encoding.to_ascii_lowercase().replace('_', "-");
-        let utf8 = normal == "utf-8" || normal == "utf8" || normal.starts_with("utf-8-");
-        let ascii_compatible = matches!(
-            normal.as_str(),
-            "ascii"
-                | "us-ascii"
-                | "latin-1"
-                | "latin1"
-                | "iso-8859-1"
-                | "iso8859-1"
-                | "l1"
-                | "cp1252"
-                | "iso-8859-15"
-                | "windows-1252"
-        );
-        if offset == 3 && !utf8 {
-            module.syntax_error = Some(SyntaxError {
-                message: format!("encoding problem: {encoding} with BOM"),
-                span: Span::new(0, 3),
-                unsupported: false,
-            });
-            return module;
-        }
-        let latin1 = matches!(
-            normal.as_str(),
-            "latin-1"
-                | "latin1"
-                | "iso-8859-1"
-                | "iso8859-1"
-                | "l1"
-                | "cp1252"
-                | "iso-8859-15"
-                | "windows-1252"
-        );
-        if !utf8 && !body.is_ascii() {
-            if latin1 {
-                return parse_latin1(body, offset);
-            }
-            module.syntax_error = Some(SyntaxError {
-                message: if ascii_compatible {
-                    format!(
-                        "'ascii' codec can't decode a byte: the file declares `coding: {encoding}`"
-                    )
-                } else {
-                    format!(
-                        "the file declares `coding: {encoding}`; revguard decodes UTF-8 and Latin-1 only, so it cannot read this file statically"
-                    )
-                },
-                span: Span::new(offset, offset),
-                unsupported: !ascii_compatible,
-            });
-            return module;
-        }
-    }
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => text,
-        Err(err) => {
-            let at = offset + err.valid_up_to();
-            let bad = body[err.valid_up_to()];
-            module.syntax_error = Some(SyntaxError {
-                message: format!(
-                    "(unicode error) 'utf-8' codec can't decode byte 0x{bad:02x} in position {}: invalid start byte",
-                    err.valid_up_to()
-                ),
-                span: Span::new(at, at + 1),
-                unsupported: false,
-            });
+    let strict = match cookie_decoding(body, offset) {
+        Decoding::Utf8 { strict } => strict,
+        Decoding::Latin1 => return parse_latin1(body, offset, validate),
+        Decoding::Refused(error) => {
+            module.syntax_error = Some(error);
             return module;
         }
     };
-    read_text(&mut module, text);
+    let repaired;
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => match crate::syntax::utf8::decode_tolerating_comments(body, strict) {
+            Ok(text) => {
+                repaired = text;
+                &repaired
+            }
+            Err(err) => {
+                let at = offset + err.at;
+                module.syntax_error = Some(SyntaxError {
+                    message: err.message,
+                    span: Span::new(at, at + 1),
+                    unsupported: false,
+                });
+                return module;
+            }
+        },
+    };
+    read_text(&mut module, text, validate);
     // Shift every span from text offsets to file offsets.
     if offset > 0 {
         module.remap(&|o| o + offset);
@@ -226,13 +194,13 @@ pub fn parse_module(bytes: &[u8]) -> ParsedModule {
 
 /// A Latin-1 file (PEP 263 cookie): every byte is one character. Spans are
 /// mapped back from the decoded text to file offsets.
-fn parse_latin1(body: &[u8], offset: usize) -> ParsedModule {
+fn parse_latin1(body: &[u8], offset: usize, validate: Option<PythonVersion>) -> ParsedModule {
     let text: String = body.iter().map(|&b| char::from(b)).collect();
     let mut module = ParsedModule {
         offset,
         ..ParsedModule::default()
     };
-    read_text(&mut module, &text);
+    read_text(&mut module, &text, validate);
     let high: Vec<usize> = text
         .char_indices()
         .filter(|(_, c)| !c.is_ascii())
@@ -242,8 +210,9 @@ fn parse_latin1(body: &[u8], offset: usize) -> ParsedModule {
     module
 }
 
-/// Tokenize and read the statements of decoded text.
-fn read_text(module: &mut ParsedModule, text: &str) {
+/// Tokenize and read the statements of decoded text; with a version, also
+/// validate the whole text.
+fn read_text(module: &mut ParsedModule, text: &str, validate: Option<PythonVersion>) {
     module.text = text.to_owned();
     let mut reader = Reader {
         src: text,
@@ -261,33 +230,168 @@ fn read_text(module: &mut ParsedModule, text: &str) {
             unsupported: false,
         });
     }
+    if let Some(version) = validate {
+        let found = crate::syntax::validate(text, version);
+        module.syntax_error = choose_error(module.syntax_error.take(), found.first());
+    }
 }
 
-/// A PEP 263 cookie on line 1 or 2: `# -*- coding: latin-1 -*-`.
-fn coding_cookie(body: &[u8]) -> Option<String> {
-    let mut lines = body.split(|&b| b == b'\n').take(2);
-    for (index, line) in lines.by_ref().enumerate() {
-        let line = String::from_utf8_lossy(line);
-        let trimmed = line.trim_start();
-        if !trimmed.starts_with('#') {
+/// The error to report when the binding reader and the whole-file validator
+/// both looked. The validator decides whether the file compiles; the binding
+/// reader's tokenizer messages are CPython's own ("'(' was never closed",
+/// "unterminated string literal"), so they are kept when both found a
+/// problem. A binding-reader error the validator does not confirm is kept
+/// too: the bindings after it could not be read.
+fn choose_error(
+    reader: Option<SyntaxError>,
+    full: Option<&crate::syntax::CompileError>,
+) -> Option<SyntaxError> {
+    let full = full.map(|e| SyntaxError {
+        message: e.message.clone(),
+        span: e.span,
+        unsupported: false,
+    });
+    match (reader, full) {
+        (Some(reader), Some(full)) => {
+            let generic = matches!(
+                reader.message.as_str(),
+                "invalid syntax" | "unexpected indent"
+            );
+            Some(if generic { full } else { reader })
+        }
+        (reader, full) => full.or(reader),
+    }
+}
+
+/// How the body is decoded, by its PEP 263 cookie.
+enum Decoding {
+    /// UTF-8 (no cookie, a UTF-8 alias, or an ASCII body in an ASCII-compatible
+    /// codec). `strict` when CPython decodes the whole file through a codec
+    /// (a cookie naming `utf8` rather than `utf-8`), so that no invalid byte
+    /// is tolerated, not even in a comment.
+    Utf8 { strict: bool },
+    /// One byte, one character.
+    Latin1,
+    /// CPython refuses the file, or revguard cannot decode it.
+    Refused(SyntaxError),
+}
+
+fn cookie_decoding(body: &[u8], offset: usize) -> Decoding {
+    use crate::syntax::encoding::{Family, family, known};
+    let Some((encoding, at)) = coding_cookie(body) else {
+        return Decoding::Utf8 { strict: false };
+    };
+    let span = Span::new(offset + at, offset + at + encoding.len());
+    let refuse = |message: String, span: Span, unsupported: bool| {
+        Decoding::Refused(SyntaxError {
+            message,
+            span,
+            unsupported,
+        })
+    };
+    let normal = cpython_normal_name(&encoding);
+    let family = family(&normal);
+    if offset == 3 && family != Family::Utf8 {
+        return refuse(
+            format!("encoding problem: {encoding} with BOM"),
+            Span::new(0, 3),
+            false,
+        );
+    }
+    if !known(&normal) {
+        return refuse(format!("unknown encoding: {encoding}"), span, false);
+    }
+    match family {
+        Family::Utf8 => Decoding::Utf8 {
+            strict: normal != "utf-8",
+        },
+        _ if body.is_ascii() && family != Family::NotAscii => Decoding::Utf8 { strict: true },
+        Family::Latin1 => Decoding::Latin1,
+        Family::Ascii => {
+            let at = body.iter().position(|b| !b.is_ascii()).unwrap_or(0);
+            refuse(
+                format!(
+                    "'ascii' codec can't decode byte 0x{:02x} in position {at}: ordinal not in range(128)",
+                    body[at]
+                ),
+                Span::new(offset + at, offset + at + 1),
+                false,
+            )
+        }
+        Family::Other | Family::NotAscii => refuse(
+            format!(
+                "the file declares `coding: {encoding}`; revguard decodes UTF-8 and Latin-1 only, so it cannot read this file statically"
+            ),
+            span,
+            true,
+        ),
+    }
+}
+
+/// CPython's tokenizer maps the common spellings of UTF-8 and Latin-1 to
+/// their canonical names before it looks the codec up.
+fn cpython_normal_name(name: &str) -> String {
+    let head: String = name
+        .chars()
+        .take(12)
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let is = |canonical: &str| head == canonical || head.starts_with(&format!("{canonical}-"));
+    if is("utf-8") {
+        "utf-8".into()
+    } else if is("latin-1") || is("iso-8859-1") || is("iso-latin-1") {
+        "iso-8859-1".into()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A PEP 263 cookie on line 1 or 2 (`# -*- coding: latin-1 -*-`): the name
+/// and its offset in `body`.
+fn coding_cookie(body: &[u8]) -> Option<(String, usize)> {
+    let mut line_start = 0;
+    for (index, line) in body.split(|&b| b == b'\n').take(2).enumerate() {
+        let this_start = line_start;
+        line_start += line.len() + 1;
+        let indent = line
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
+            .count();
+        let trimmed = &line[indent..];
+        if !trimmed.starts_with(b"#") {
             // Line 2 only counts when line 1 is blank or a comment.
-            if index == 0 && !trimmed.is_empty() {
+            if index == 0 && !trimmed.iter().all(|b| b.is_ascii_whitespace()) {
                 return None;
             }
             continue;
         }
-        if let Some(at) = trimmed.find("coding") {
-            let rest = &trimmed[at + 6..];
-            if let Some(rest) = rest.strip_prefix([':', '=']) {
-                let name: String = rest
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                    .collect();
-                if !name.is_empty() {
-                    return Some(name);
-                }
-            }
+        // The first `coding` followed by `:` or `=` (CPython scans on past
+        // a `coding` that is not).
+        let found = trimmed
+            .windows(7)
+            .position(|w| w.starts_with(b"coding") && matches!(w[6], b':' | b'='));
+        let Some(at) = found else {
+            continue;
+        };
+        let rest = &trimmed[at + 7..];
+        let spaces = rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let name: Vec<u8> = rest[spaces..]
+            .iter()
+            .copied()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            .collect();
+        if !name.is_empty() {
+            let name_at = this_start + indent + at + 7 + spaces;
+            return Some((String::from_utf8_lossy(&name).into_owned(), name_at));
         }
     }
     None

@@ -1,0 +1,88 @@
+//! Whole-file validation: does CPython's `compile()` accept this module?
+//!
+//! Alembic imports every revision file before any command runs, so a file
+//! that does not compile crashes `alembic upgrade head` wherever the slip is,
+//! not only near the four bindings the graph is built from. The verdict comes
+//! from three layers, all run on the decoded text of the whole file:
+//!
+//! 1. Ruff's parser (`ruff_python_parser`) for the grammar of the target
+//!    Python version: syntax errors and "unsupported syntax" (valid only on
+//!    a newer Python than the project's);
+//! 2. Ruff's `SemanticSyntaxChecker`, fed by [`scope`], for the errors CPython
+//!    raises while building the symbol table and compiling (`return` outside
+//!    a function, a repeated keyword argument, `nonlocal` without binding, …);
+//! 3. [`rules`]: what CPython's `compile()` rejects and the two layers above
+//!    leave out, one rule per file.
+//!
+//! The first error in source order wins, as in CPython; its message is
+//! reworded the way CPython says it where that helps ([`message`]).
+//! See `docs/syntax.md` for the version rule and the differential test.
+
+pub(crate) mod encoding;
+mod message;
+mod rules;
+mod scope;
+pub(crate) mod utf8;
+
+use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+use ruff_text_size::{Ranged, TextRange};
+
+use crate::python::PythonVersion;
+use crate::report::Span;
+
+/// One reason CPython refuses the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// CPython-like message (`expected ':'`, `'(' was never closed`, …).
+    pub message: String,
+    /// Where, as offsets into the validated text.
+    pub span: Span,
+}
+
+impl CompileError {
+    fn new(message: impl Into<String>, range: TextRange) -> CompileError {
+        CompileError {
+            message: message.into(),
+            span: Span::new(range.start().to_usize(), range.end().to_usize()),
+        }
+    }
+}
+
+/// Every error in the file, first (in source order) first.
+pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
+    let options = ParseOptions::from(Mode::Module).with_target_version(version.to_ruff());
+    let parsed = parse_unchecked(text, options);
+    // The rules first: at the same offset, their CPython-exact message
+    // (TabError) wins over the parser's (the sort below is stable).
+    let mut errors = rules::check(text, parsed.tokens());
+    let rules_found = errors.len();
+    errors.extend(
+        parsed
+            .errors()
+            .iter()
+            .map(|e| CompileError::new(message::parse_error(text, e), e.location)),
+    );
+    errors.extend(
+        parsed
+            .unsupported_syntax_errors()
+            .iter()
+            .map(|e| CompileError::new(message::unsupported(e), e.range())),
+    );
+    // The symbol-table errors need a whole tree; after a parse error the tree
+    // is a recovery guess, and CPython never gets that far anyway.
+    if errors.len() == rules_found
+        && let Some(module) = parsed.syntax().as_module()
+    {
+        let version = version.to_ruff();
+        errors.extend(
+            scope::semantic_errors(&module.body, text, version)
+                .iter()
+                .map(|e| CompileError::new(message::semantic(e), e.range)),
+        );
+    }
+    errors.sort_by_key(|e| e.span.start);
+    errors
+}
+
+#[cfg(test)]
+mod tests;
