@@ -372,16 +372,41 @@ fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
         out.push('\n');
     }
     print(&out)?;
-    if let Some(error) = &report.alembic.error {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(
+    let Some(error) = &report.alembic.error else {
+        return Ok(0);
+    };
+    let mut stderr = std::io::stderr().lock();
+    let message = error.messages.first().map(String::as_str).unwrap_or("");
+    let _ = if error.kind == "Unknown" {
+        writeln!(
             stderr,
-            "revguard: note: Alembic itself would fail on these files ({}: {}); run `revguard check` for the cause",
-            error.kind,
-            error.messages.first().map(String::as_str).unwrap_or("")
-        );
-    }
-    Ok(0)
+            "revguard: note: revguard cannot tell whether Alembic loads these files ({message}); run `revguard check` for details"
+        )
+    } else {
+        writeln!(
+            stderr,
+            "revguard: note: `alembic heads` would fail on these files ({}: {message}); the heads above are what can be known statically; run `revguard check` for the cause",
+            error.kind
+        )
+    };
+    Ok(heads_exit_code(&error.kind, args.resolve_dependencies))
+}
+
+/// What `alembic heads` exits with when loading fails: plain `heads` reads
+/// the head list outside Alembic's error wrapper, so every failure is a
+/// traceback and exit 1; with `--resolve-dependencies` the revision-map
+/// errors (cycles, label clashes, …) become `FAILED:` and exit 255.
+fn heads_exit_code(kind: &str, resolve_dependencies: bool) -> u8 {
+    let wrapped = matches!(
+        kind,
+        "RevisionError"
+            | "CycleDetected"
+            | "DependencyCycleDetected"
+            | "LoopDetected"
+            | "DependencyLoopDetected"
+            | "CommandError"
+    );
+    if resolve_dependencies && wrapped { 255 } else { 1 }
 }
 
 /// One line of `alembic heads`: the id (looked up through the map, so a

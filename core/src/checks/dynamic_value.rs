@@ -69,6 +69,15 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             if attr != Attr::BranchLabels {
                 finding = finding.note("revguard never runs migration code, so it cannot check the graph around this revision");
             }
+            if attr == Attr::Revision {
+                let refs = super::missing_parent::unresolved_refs(cx);
+                if !refs.is_empty() {
+                    finding = finding.note(format!(
+                        "this file may declare {}, which other files name in `down_revision` and no literal revision declares; revguard does not report those as missing",
+                        refs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
             sink.emit(&DynamicValue::INFO, finding);
         }
     }

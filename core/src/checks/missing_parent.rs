@@ -34,14 +34,45 @@ declare_check! {
     }
 }
 
+/// Whether some loaded file's revision id is computed at import time: it
+/// may be the id a dangling `down_revision` names.
+fn dynamic_id(cx: &Context<'_>) -> bool {
+    cx.graph
+        .unknown_ids
+        .iter()
+        .any(|(_, problem)| matches!(problem, crate::graph::IdProblem::Dynamic))
+}
+
+/// The `down_revision` targets no literal revision declares, in order.
+pub(super) fn unresolved_refs(cx: &Context<'_>) -> Vec<String> {
+    let mut refs: Vec<String> = Vec::new();
+    for issue in &cx.graph.issues {
+        if let Issue::MissingRef {
+            target,
+            kind: RefKind::Down,
+            ..
+        } = issue
+            && !target.is_empty()
+            && !refs.contains(target)
+        {
+            refs.push(target.clone());
+        }
+    }
+    refs
+}
+
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
+    // A file whose id is computed may declare the missing parent: the
+    // dynamic-value finding on that file says so, instead of a second
+    // error here that may be false.
+    let dynamic = dynamic_id(cx);
     for issue in &cx.graph.issues {
         let (from, target, label_owner) = match issue {
             Issue::MissingRef {
                 from,
                 target,
                 kind: RefKind::Down,
-            } if !target.is_empty() => (*from, target, None),
+            } if !target.is_empty() && !dynamic => (*from, target, None),
             Issue::LabelAsParent { from, label, owner } => (*from, label, Some(*owner)),
             _ => continue,
         };

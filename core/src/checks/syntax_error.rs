@@ -3,25 +3,36 @@ use crate::load::Status;
 
 declare_check! {
     /// ## What it does
-    /// Reports a migration file Python cannot compile: invalid UTF-8, an
-    /// unterminated string, unbalanced brackets, an unexpected indent, or an
-    /// encoding revguard cannot read statically.
+    /// Reports a migration file CPython cannot compile, wherever the slip is:
+    /// a lost `:` or `)` inside `upgrade()`, a Python 2 `print "x"`, a bad
+    /// dedent or a tab that only lines up at width 8, a repeated keyword
+    /// argument, `return`/`await`/`yield`/`break`/`nonlocal` out of place,
+    /// an assignment to a literal, NUL bytes, invalid UTF-8 outside comments,
+    /// an unknown coding cookie, and syntax newer than the project's Python.
+    ///
+    /// The whole file is parsed for the target Python version: the first of
+    /// `--python-version`, `python-version` in `[tool.revguard]`, the lower
+    /// bound of `[project] requires-python` in the pyproject.toml beside the
+    /// Alembic configuration, a `.python-version` file there, else 3.10 (the
+    /// oldest CPython still supported). A file valid only on a newer Python
+    /// fails with a message naming the version that introduced the syntax.
+    /// Versions 3.8 to 3.14 are validated; an older project is checked as 3.8.
     ///
     /// ## Why is this bad?
-    /// Alembic imports every revision file; one that does not compile makes
-    /// every Alembic command crash with a traceback, and revguard cannot see
-    /// the bindings after the error.
+    /// Alembic imports every revision file before any command runs; one that
+    /// does not compile makes `alembic upgrade head` crash with a
+    /// `SyntaxError` at pod start, a crash loop just like a broken graph.
     ///
     /// ## Example
     /// ```python
-    /// revision = "041
-    /// down_revision = "040"
+    /// def upgrade():
+    ///     op.add_column("users", sa.Column("email", sa.String())
     /// ```
     ///
     /// ## Use instead
     /// ```python
-    /// revision = "041"
-    /// down_revision = "040"
+    /// def upgrade():
+    ///     op.add_column("users", sa.Column("email", sa.String()))
     /// ```
     pub struct SyntaxErrorCheck {
         name: "syntax-error",
@@ -47,9 +58,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 vec![label],
             )
             .help("fix the syntax; Alembic imports this file and every command would crash on it")
-            .note(
-                "revguard reads the file without running it; bindings after the error are unknown",
-            ),
+            .note(format!(
+                "compiled as Python {} ({})",
+                cx.request.options.python.version, cx.request.options.python.source
+            )),
         );
     }
 }

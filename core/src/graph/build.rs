@@ -59,6 +59,11 @@ fn split_down(module: &ParsedModule, value: &Value) -> (Known<Vec<String>>, Vec<
     if let Some(n) = number(value) {
         return (Known::Yes(Vec::new()), vec![n]);
     }
+    // A bytes literal is, to Alembic's `to_tuple`, a tuple of ints: the
+    // first missing "parent" it warns about cannot be formatted (TypeError).
+    if matches!(value, Value::Invalid { what, .. } if what == "bytes") {
+        return (Known::Yes(Vec::new()), vec!["bytes".to_owned()]);
+    }
     if let Value::Seq { items, .. } = value {
         let mut strs = Vec::new();
         let mut ints = Vec::new();

@@ -359,12 +359,18 @@ impl<'a, S: LineSink> Lexer<'a, S> {
         }
     }
 
-    /// A logical line is indented when its first token does not start at
-    /// column 0 of its physical line, i.e. when the byte before it is not a
-    /// line break (only blanks separate a line's first token from the
-    /// break; a byte test instead of a char-pattern `rfind`).
+    /// A logical line is indented when blanks stand between its first token
+    /// and the line break before it. A form feed resets the indentation to
+    /// column 0 (as CPython's tokenizer does), so only the blanks after the
+    /// last form feed count: `\x0c` at the start of a module-level line is
+    /// no indent.
     fn current_indented_flag(&self, start: usize) -> bool {
-        start > 0 && !matches!(self.src.as_bytes()[start - 1], b'\n' | b'\r')
+        let bytes = self.src.as_bytes();
+        let mut at = start;
+        while at > 0 && matches!(bytes[at - 1], b' ' | b'\t') {
+            at -= 1;
+        }
+        at < start
     }
 
     fn finish_line(&mut self) {

@@ -1,17 +1,15 @@
 //! Decoding the body of a Python `str` literal.
 
 use nom::branch::alt;
-use nom::bytes::complete::take_while_m_n;
+use nom::bytes::complete::{tag, take_while_m_n, take_while1};
 use nom::character::complete::{anychar, char, one_of};
 use nom::combinator::{map, map_opt, recognize};
-use nom::sequence::preceded;
+use nom::sequence::{delimited, preceded};
 use nom::{IResult, Parser};
 
 /// Why a literal's value cannot be decoded statically.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DecodeError {
-    /// `\N{...}` needs the Unicode name database.
-    NamedEscape,
     /// `\u`/`\U`/`\x` with too few digits, or an invalid code point: Python
     /// refuses to compile the file.
     BadEscape(String),
@@ -62,12 +60,21 @@ fn escape(i: &str) -> IResult<&str, Piece<'_>> {
                         .map(Piece::Char)
                 },
             ),
+            map_opt(
+                delimited(tag("N{"), take_while1(|c: char| c != '}' && c != '\n'), char('}')),
+                named_char,
+            ),
             map_opt(preceded(char('x'), hex_digits(2)), hex_char),
             map_opt(preceded(char('u'), hex_digits(4)), hex_char),
             map_opt(preceded(char('U'), hex_digits(8)), hex_char),
         )),
     )
     .parse(i)
+}
+
+/// `\N{BULLET}`: a character by its Unicode name or alias, any case.
+fn named_char(name: &str) -> Option<Piece<'static>> {
+    unicode_names2::character(&name.to_ascii_uppercase()).map(Piece::Char)
 }
 
 fn hex_char(digits: &str) -> Option<Piece<'static>> {
@@ -99,7 +106,11 @@ pub(crate) fn decode(body: &str, raw: bool) -> Result<String, DecodeError> {
                 Err(_) => {
                     let next = rest[1..].chars().next();
                     match next {
-                        Some('N') => return Err(DecodeError::NamedEscape),
+                        Some('N') => {
+                            return Err(DecodeError::BadEscape(
+                                "malformed or unknown \\N character name".into(),
+                            ));
+                        }
                         Some(c @ ('x' | 'u' | 'U')) => {
                             return Err(DecodeError::BadEscape(format!("truncated \\{c} escape")));
                         }
@@ -164,8 +175,13 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_and_bad_escapes() {
-        assert_eq!(decode(r"\N{DASH}", false), Err(DecodeError::NamedEscape));
+    fn named_and_bad_escapes() {
+        assert_eq!(decode(r"\N{BULLET}x", false).unwrap(), "\u{2022}x");
+        assert_eq!(decode(r"\N{bullet}", false).unwrap(), "\u{2022}");
+        assert!(matches!(
+            decode(r"\N{NOT A NAME}", false),
+            Err(DecodeError::BadEscape(_))
+        ));
         assert!(matches!(
             decode(r"\x4", false),
             Err(DecodeError::BadEscape(_))
