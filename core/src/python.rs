@@ -139,7 +139,7 @@ impl Default for PythonTarget {
     fn default() -> Self {
         PythonTarget {
             version: PythonVersion::DEFAULT,
-            source: "default (the oldest CPython still supported)".into(),
+            source: "default: the oldest CPython still supported".into(),
         }
     }
 }

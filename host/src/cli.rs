@@ -406,7 +406,11 @@ fn heads_exit_code(kind: &str, resolve_dependencies: bool) -> u8 {
             | "DependencyLoopDetected"
             | "CommandError"
     );
-    if resolve_dependencies && wrapped { 255 } else { 1 }
+    if resolve_dependencies && wrapped {
+        255
+    } else {
+        1
+    }
 }
 
 /// One line of `alembic heads`: the id (looked up through the map, so a

@@ -66,17 +66,27 @@ fn heads_exits_like_alembic_heads_when_alembic_fails() {
     // A missing parent: Alembic's `heads` dies with KeyError (exit 1).
     let dir = project(&[
         ("versions/a_init.py", BASE),
-        ("versions/b_next.py", "revision = 'b'\ndown_revision = 'zzz'\n"),
+        (
+            "versions/b_next.py",
+            "revision = 'b'\ndown_revision = 'zzz'\n",
+        ),
     ]);
     let out = revguard_in(dir.path(), &["heads", "versions"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(stdout(&out), "a (head)\nb (head)\n");
-    assert!(stderr(&out).contains("`alembic heads` would fail"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`alembic heads` would fail"),
+        "{}",
+        stderr(&out)
+    );
     // A cycle: plain `heads` is a traceback (1), `--resolve-dependencies`
     // goes through the error wrapper (FAILED, 255).
     let dir = project(&[
         ("versions/a_init.py", BASE),
-        ("versions/b_one.py", "revision = 'b'\ndown_revision = ('a', 'c')\n"),
+        (
+            "versions/b_one.py",
+            "revision = 'b'\ndown_revision = ('a', 'c')\n",
+        ),
         ("versions/c_two.py", "revision = 'c'\ndown_revision = 'b'\n"),
     ]);
     let plain = revguard_in(dir.path(), &["heads", "versions"]);

@@ -3,8 +3,9 @@ use crate::load::Status;
 
 declare_check! {
     /// ## What it does
-    /// Reports a migration file CPython cannot compile, wherever the slip is:
-    /// a lost `:` or `)` inside `upgrade()`, a Python 2 `print "x"`, a bad
+    /// Reports a migration file CPython cannot compile, wherever the slip is.
+    ///
+    /// It finds a lost `:` or `)` inside `upgrade()`, a Python 2 `print "x"`, a bad
     /// dedent or a tab that only lines up at width 8, a repeated keyword
     /// argument, `return`/`await`/`yield`/`break`/`nonlocal` out of place,
     /// an assignment to a literal, NUL bytes, invalid UTF-8 outside comments,

@@ -10,7 +10,7 @@
 //!
 //! The grammar is in `core/GRAMMAR.md`.
 
-mod lexer;
+pub(crate) mod lexer;
 mod strings;
 mod value;
 
@@ -249,7 +249,7 @@ fn choose_error(
     let full = full.map(|e| SyntaxError {
         message: e.message.clone(),
         span: e.span,
-        unsupported: false,
+        unsupported: e.unsupported,
     });
     match (reader, full) {
         (Some(reader), Some(full)) => {
@@ -257,7 +257,11 @@ fn choose_error(
                 reader.message.as_str(),
                 "invalid syntax" | "unexpected indent"
             );
-            Some(if generic { full } else { reader })
+            Some(if generic && !full.unsupported {
+                full
+            } else {
+                reader
+            })
         }
         (reader, full) => full.or(reader),
     }

@@ -61,7 +61,11 @@ fn escape(i: &str) -> IResult<&str, Piece<'_>> {
                 },
             ),
             map_opt(
-                delimited(tag("N{"), take_while1(|c: char| c != '}' && c != '\n'), char('}')),
+                delimited(
+                    tag("N{"),
+                    take_while1(|c: char| c != '}' && c != '\n'),
+                    char('}'),
+                ),
                 named_char,
             ),
             map_opt(preceded(char('x'), hex_digits(2)), hex_char),

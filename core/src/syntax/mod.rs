@@ -19,6 +19,7 @@
 //! See `docs/syntax.md` for the version rule and the differential test.
 
 pub(crate) mod encoding;
+mod guard;
 mod message;
 mod rules;
 mod scope;
@@ -37,6 +38,9 @@ pub struct CompileError {
     pub message: String,
     /// Where, as offsets into the validated text.
     pub span: Span,
+    /// True when revguard declines to decide (a statement nested past what
+    /// it parses): CPython's own verdict is then unknown.
+    pub unsupported: bool,
 }
 
 impl CompileError {
@@ -44,12 +48,20 @@ impl CompileError {
         CompileError {
             message: message.into(),
             span: Span::new(range.start().to_usize(), range.end().to_usize()),
+            unsupported: false,
         }
     }
 }
 
 /// Every error in the file, first (in source order) first.
 pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
+    if let Some(refusal) = guard::check(text) {
+        return vec![CompileError {
+            message: refusal.message,
+            span: refusal.span,
+            unsupported: refusal.unsupported,
+        }];
+    }
     let options = ParseOptions::from(Mode::Module).with_target_version(version.to_ruff());
     let parsed = parse_unchecked(text, options);
     // The rules first: at the same offset, their CPython-exact message
