@@ -44,6 +44,7 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod severity;
+mod stale;
 mod template;
 mod text;
 

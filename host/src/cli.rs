@@ -80,8 +80,9 @@ enum Command {
     /// Write the lock file (`revguard.lock` next to the script location):
     /// the applied history that `revguard check` verifies.
     Lock(LockArgs),
-    /// Repair duplicate ids, multiple heads and mistyped parents: prints a
-    /// diff, or applies it atomically with `--write`.
+    /// Repair duplicate ids, stale re-dated copies, multiple heads and
+    /// mistyped parents: prints a diff, or applies it atomically with
+    /// `--write`, only when the check passes on the fixed copy.
     Fix(FixArgs),
 }
 
@@ -104,6 +105,10 @@ struct FixArgs {
     /// For a duplicated id: the copy that was applied (kept as is).
     #[arg(long, value_name = "FILE")]
     keep: Vec<String>,
+    /// For a `down_revision` naming a missing revision: the revision to
+    /// write instead (`ID`, or `MISSING=ID` when several are missing).
+    #[arg(long, value_name = "ID")]
+    parent: Vec<String>,
 }
 
 /// History inputs of `check`.
@@ -263,6 +268,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 &repair::FixOptions {
                     write: args.write,
                     keep: args.keep,
+                    parent: args.parent,
                 },
             )
         }

@@ -2,6 +2,7 @@ use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::alembic::MULTIPLE_HEADS;
 use crate::graph::{Issue, RevIx};
 use crate::parse::Attr;
+use crate::stale;
 
 declare_check! {
     /// ## What it does
@@ -108,6 +109,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 ));
             }
         }
+        if let Some((note, help)) = stale_copy(cx, id, revisions) {
+            sink.emit(&DuplicateRevision::INFO, finding.note(note).help(help));
+            continue;
+        }
         let (new_id, parent) = next_id(cx);
         let help = match (new_id, parent) {
             (Some(new_id), Some(parent)) => format!(
@@ -122,6 +127,38 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         };
         sink.emit(&DuplicateRevision::INFO, finding.help(help));
     }
+}
+
+/// The note and help for copies that are one migration re-dated by a
+/// rebase (same id and slug, names differing only in the prefix).
+fn stale_copy(cx: &Context<'_>, id: &str, revisions: &[RevIx]) -> Option<(String, String)> {
+    let files: Vec<usize> = revisions.iter().map(|&r| cx.graph.rev(r).file).collect();
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|&f| cx.request.files[f].path.as_str())
+        .collect();
+    if !stale::is_redated(&paths) {
+        return None;
+    }
+    let note = "the copies have the same id and slug and their names differ only in a date or number prefix: a stale copy of a rebased migration (the rebase re-dated the file and the old one stayed behind); they are one migration, not two".to_owned();
+    let live =
+        stale::by_lock(cx.request, id, &files).or_else(|| stale::by_history(cx.request, &files));
+    let help = match live {
+        Some((keep, why)) => {
+            let stale: Vec<String> = files
+                .iter()
+                .filter(|&&f| f != keep)
+                .map(|&f| cx.path(f).to_owned())
+                .collect();
+            format!(
+                "delete the stale copy {} and keep {} ({why}); do not renumber it: a new id would run the same migration twice; `revguard fix` deletes it",
+                list(&stale),
+                cx.path(keep)
+            )
+        }
+        None => "delete the stale copy (the file your databases did not run) instead of renumbering it: a new id would run the same migration twice; `revguard fix --keep FILE` deletes the other copies".to_owned(),
+    };
+    Some((note, help))
 }
 
 fn ordinal(n: usize) -> String {
