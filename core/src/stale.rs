@@ -148,7 +148,7 @@ pub(crate) fn by_history(request: &Request, files: &[usize]) -> Option<(usize, S
         .collect();
     if let [f] = winners[..] {
         let why = if best.0 == 0 {
-            "the only copy the rest of the history fits (one head, no cycle)"
+            "the only copy the rest of the history fits: one head, no cycle"
         } else {
             "the copy the rest of the history fits best"
         };

@@ -110,11 +110,14 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
                 "revguard: verified before writing: no graph error left, `alembic upgrade head` predicted: {}\n",
                 verdict.upgrade_head
             ));
-            stderr.push_str(&format!(
-                "revguard: wrote {} file{}\n",
-                planned.len(),
-                if planned.len() == 1 { "" } else { "s" }
-            ));
+            let deleted = planned.iter().filter(|p| p.delete).count();
+            let written = planned.len() - deleted;
+            let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+            stderr.push_str(&match (written, deleted) {
+                (w, 0) => format!("revguard: wrote {}\n", files(w)),
+                (0, d) => format!("revguard: deleted {}\n", files(d)),
+                (w, d) => format!("revguard: wrote {}, deleted {}\n", files(w), files(d)),
+            });
         }
     } else {
         let mut diff = String::new();

@@ -21,10 +21,7 @@ fn symptom(graph: &RevisionGraph, heads: &[RevIx]) -> Option<FixNote> {
                 ),
                 choices: vec![
                     format!("restore the file that declares `{missing}`"),
-                    format!(
-                        "revguard fix --parent {missing}=ID  (the revision `{}` really follows)",
-                        rev.id
-                    ),
+                    format!("--parent ID  (the revision `{}` really follows)", rev.id),
                 ],
             });
         }
@@ -44,7 +41,7 @@ fn labelled(loaded: &Loaded, graph: &RevisionGraph, heads: &[RevIx]) -> Option<F
     let mut any = false;
     for (k, &head) in heads.iter().enumerate() {
         let mut labels: Vec<String> = Vec::new();
-        let mut dynamic = false;
+        let mut dynamic: Option<String> = None;
         let own = reach[k].iter().filter(|ix| {
             reach
                 .iter()
@@ -54,30 +51,30 @@ fn labelled(loaded: &Loaded, graph: &RevisionGraph, heads: &[RevIx]) -> Option<F
         for &ix in own {
             let rev = graph.rev(ix);
             labels.extend(rev.labels.iter().cloned());
-            dynamic |= module(loaded, rev.file)
-                .and_then(|m| m.get(Attr::BranchLabels))
-                .is_some_and(|b| crate::graph::strings_of(&b.value).is_none());
+            let written = module(loaded, rev.file).and_then(|m| {
+                let binding = m.get(Attr::BranchLabels)?;
+                crate::graph::strings_of(&binding.value)
+                    .is_none()
+                    .then(|| m.slice(binding.value.span()).to_owned())
+            });
+            dynamic = dynamic.or(written);
         }
         labels.sort();
         labels.dedup();
-        let what = match (&labels[..], dynamic) {
-            ([], false) => "no label".to_owned(),
-            ([], true) => "a branch label that is not statically known".to_owned(),
-            (known, d) => format!(
-                "branch label {}{}",
-                known
-                    .iter()
-                    .map(|l| format!("`{l}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if d {
-                    " and one that is not statically known"
-                } else {
-                    ""
-                }
-            ),
+        let known = labels
+            .iter()
+            .map(|l| format!("`{l}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = match (&labels[..], &dynamic) {
+            ([], None) => "no label".to_owned(),
+            ([], Some(written)) => format!("branch_labels = {written}, not statically known"),
+            (_, None) => format!("branch label {known}"),
+            (_, Some(written)) => {
+                format!("branch label {known}; branch_labels = {written}, not statically known")
+            }
         };
-        any |= dynamic || !labels.is_empty();
+        any |= dynamic.is_some() || !labels.is_empty();
         described.push(format!("`{}` ({what})", rev_id(graph, head)));
     }
     any.then(|| FixNote {
@@ -195,40 +192,37 @@ fn merge(
     heads: &[RevIx],
 ) {
     let names: Vec<String> = heads.iter().map(|h| graph.rev(*h).id.clone()).collect();
-    {
-        let taken = HashSet::new();
-        let id = work.new_id(&graph, &taken);
-        let template = template(&request);
-        let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
-            out.refused.push(FixNote {
-                check: "multiple-heads".into(),
-                message: format!(
-                    "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
-                ),
-                choices: Vec::new(),
-            });
-            return;
-        };
-        let location = request.files[graph.rev(heads[0]).file].location;
-        if request
-            .files
-            .iter()
-            .any(|f| f.location == location && f.path == path)
-        {
-            return;
-        }
-        let content = merge_file(&id, &names, &work.input.now);
-        work.create(location, path.clone(), content);
-        out.fixed.push(FixNote {
+    let taken = HashSet::new();
+    let id = work.new_id(graph, &taken);
+    let template = template(request);
+    let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
+        out.refused.push(FixNote {
             check: "multiple-heads".into(),
             message: format!(
-                "wrote merge revision `{id}` ({path}) with down_revision = ({})",
-                names.join(", ")
+                "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
             ),
             choices: Vec::new(),
         });
         return;
+    };
+    let location = request.files[graph.rev(heads[0]).file].location;
+    if request
+        .files
+        .iter()
+        .any(|f| f.location == location && f.path == path)
+    {
+        return;
     }
+    let content = merge_file(&id, &names, &work.input.now);
+    work.create(location, path.clone(), content);
+    out.fixed.push(FixNote {
+        check: "multiple-heads".into(),
+        message: format!(
+            "wrote merge revision `{id}` ({path}) with down_revision = ({})",
+            names.join(", ")
+        ),
+        choices: Vec::new(),
+    });
 }
 
 /// Linear: re-point the newer branch onto the other head.
@@ -252,8 +246,8 @@ fn repoint(
         });
         return;
     }
-    let a = ancestors_of(&graph, &[heads[0]]);
-    let b = ancestors_of(&graph, &[heads[1]]);
+    let a = ancestors_of(graph, &[heads[0]]);
+    let b = ancestors_of(graph, &[heads[1]]);
     let branch = |own: &HashSet<RevIx>, other: &HashSet<RevIx>| -> Vec<RevIx> {
         let mut v: Vec<RevIx> = own.difference(other).copied().collect();
         v.sort();
@@ -329,7 +323,7 @@ fn repoint(
         }
     }
     if newer.is_none() {
-        let date = |ix: RevIx| module(&loaded, graph.rev(ix).file).and_then(create_date);
+        let date = |ix: RevIx| module(loaded, graph.rev(ix).file).and_then(create_date);
         if let (Some(d0), Some(d1)) = (date(bases[0]), date(bases[1]))
             && d0 != d1
         {
@@ -351,7 +345,7 @@ fn repoint(
     let onto = graph.rev(heads[1 - k]).id.clone();
     let file = graph.rev(base).file;
     let Some(edits) =
-        module(&loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
+        module(loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
     else {
         return;
     };
