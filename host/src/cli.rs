@@ -63,9 +63,10 @@ enum Command {
     Check(CheckArgs),
     /// Print the heads, as `alembic heads` would (also where Alembic crashes).
     Heads(HeadsArgs),
-    /// Print a check's documentation, or list every check.
+    /// Print a check's documentation, or list every check (`explain fix`:
+    /// what `revguard fix` will and will not do).
     Explain {
-        /// A check name (`duplicate-revision`) or code (`RG101`).
+        /// A check name (`duplicate-revision`) or code (`RG101`), or `fix`.
         check: Option<String>,
     },
     /// Print the revision graph (DOT, Mermaid or JSON).
@@ -443,7 +444,12 @@ fn explain(check: Option<&str>) -> Result<u8> {
                     summary
                 ));
             }
+            out.push_str("\n`revguard explain fix`: what `revguard fix` will and will not do\n");
             print(&out)?;
+            Ok(0)
+        }
+        Some(name) if name.eq_ignore_ascii_case("fix") => {
+            print(revguard_core::fix::DOCS)?;
             Ok(0)
         }
         Some(name) => {

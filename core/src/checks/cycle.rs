@@ -26,6 +26,13 @@ declare_check! {
     ///
     /// ## Use instead
     /// Point one of them at the revision that really precedes it.
+    ///
+    /// ## What `revguard fix` does
+    /// Never breaks a cycle or merges it away: which `down_revision` is wrong is a
+    /// decision about your history, so it refuses and says so. A cycle that only
+    /// exists because Alembic kept the last-loaded copy of a duplicated id is
+    /// reported as a consequence of the duplicate; `fix` resolves it by deleting
+    /// the stale copy (see `duplicate-revision`).
     pub struct Cycle {
         name: "cycle",
         code: "RG105",

@@ -32,6 +32,21 @@ declare_check! {
     /// down_revision = "043"
     /// ```
     ///
+    /// ## What `revguard fix` does
+    /// Keeps the copy your databases applied (the lock file's copy, else
+    /// `--keep FILE`, else the file git committed first; otherwise it refuses and
+    /// lists the `--keep` choices) and moves every other copy on top of the head
+    /// under a new id, changing only the ids and the file name.
+    ///
+    /// Two copies with the same id and slug whose file names differ only in a date
+    /// or number prefix are a *stale copy of a rebased migration*: one migration,
+    /// not two. The check says so, and `fix` deletes the stale copy instead of
+    /// renumbering it (a new id would run the migration twice). The live copy is
+    /// the lock file's, else `--keep`'s, else the only one the rest of the history
+    /// fits (no cycle, fewest heads), else the one with the latest prefix when both
+    /// fit equally; otherwise `fix` refuses. Git's first commit is no evidence
+    /// here: the stale file is always the older one.
+    ///
     /// ## References
     /// Alembic `RevisionMap._revision_map`: duplicate ids warn and replace.
     pub struct DuplicateRevision {

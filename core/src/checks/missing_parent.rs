@@ -26,6 +26,14 @@ declare_check! {
     /// revision = "042"
     /// down_revision = "041"
     /// ```
+    ///
+    /// ## What `revguard fix` does
+    /// Writes the one "did you mean" candidate, or the parent you pick with
+    /// `revguard fix --parent ID` (`--parent MISSING=ID` when several parents are
+    /// missing). With no candidate or several, it refuses, names the missing
+    /// parent and lists the candidates. It never merges the false head such a
+    /// fragment creates: that would keep Alembic's `KeyError` and add a junk
+    /// migration.
     pub struct MissingParent {
         name: "missing-parent",
         code: "RG103",

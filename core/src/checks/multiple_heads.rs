@@ -32,6 +32,15 @@ declare_check! {
     /// ## Use instead
     /// Re-point one onto the other (`down_revision = "042_a"`) or add a merge
     /// revision (`alembic merge heads`).
+    ///
+    /// ## What `revguard fix` does
+    /// Under `single-head` it writes a merge revision; under `linear` it re-points
+    /// the newer branch onto the other head; under `branches` it does nothing. It
+    /// refuses when a head exists only because a parent is missing (see
+    /// `missing-parent`), and when a head's own branch carries a branch label, or
+    /// may carry one through a `branch_labels` that is not a literal (an imported
+    /// constant, as in expand/contract projects): labelled branches are separate
+    /// by design, so it suggests `--policy branches` instead.
     pub struct MultipleHeads {
         name: "multiple-heads",
         code: "RG102",

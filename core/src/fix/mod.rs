@@ -85,6 +85,49 @@ use duplicates::duplicates;
 use heads::multiple_heads;
 use parents::missing_parents;
 
+/// What `revguard fix` will and will not do (`revguard explain fix`).
+pub const DOCS: &str = r#"# revguard fix
+
+Prints the repair as a unified diff; `--write` applies it atomically (every
+file staged, then renamed; rolled back on error).
+
+## Verify before writing
+`fix` applies its edits to an in-memory copy of the project and runs the full
+check again with the same core. It writes nothing, and exits 1 with the
+reasons, unless the result has no error-level graph finding and the predicted
+`alembic upgrade head` succeeds (under `--policy branches`, several heads are
+fine). The dry run prints the same verdict, and no diff when it refuses.
+
+## What it repairs
+- `missing-parent`: writes the one "did you mean" candidate (a file name, a
+  branch label, a partial id or a typo of an existing id), or the parent you
+  pick with `--parent ID` (`--parent MISSING=ID` when several are missing).
+- `duplicate-revision`: keeps the copy your databases applied (lock file, else
+  `--keep FILE`, else the file git committed first) and moves the others on
+  top of the head under a new id; only the ids and the file name change.
+- A stale copy of a rebased migration (same id and slug, file names differing
+  only in a date or number prefix) is deleted, never renumbered. The live copy
+  comes from the lock file, else `--keep`, else the only copy the rest of the
+  history fits (no cycle, fewest heads), else the latest prefix when both fit
+  equally.
+- `multiple-heads`: a merge revision (`single-head`) or the newer branch
+  re-pointed onto the other head (`linear`).
+
+## What it will not do
+- Merge a head that exists only because a parent is missing: it names the
+  missing parent and offers the candidates as `--parent` choices.
+- Merge or re-point heads whose branches carry branch labels, or may carry
+  them through a `branch_labels` that is not a literal (an imported constant,
+  as in expand/contract projects): it suggests `--policy branches`.
+- Break a cycle or a self-reference, or merge it away: which edge is wrong is
+  a decision about your history.
+- Guess which copy of a duplicated id was applied, or which re-dated copy is
+  stale, when nothing tells: it lists the `--keep` choices.
+- Touch anything but `revision`/`down_revision` values, the docstring's
+  `Revision ID:`/`Revises:` values and file names (plus the merge revision it
+  adds and the stale copy it deletes).
+"#;
+
 /// What the fixer needs besides the files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
