@@ -7,7 +7,9 @@ use super::*;
 /// missing parent: merging it would leave Alembic's `KeyError` in place.
 fn symptom(graph: &RevisionGraph, heads: &[RevIx]) -> Option<FixNote> {
     for &head in heads {
-        for ix in ancestors_of(graph, &[head]) {
+        let mut lineage: Vec<RevIx> = ancestors_of(graph, &[head]).into_iter().collect();
+        lineage.sort();
+        for ix in lineage {
             let rev = graph.rev(ix);
             let Some(missing) = rev.down().iter().find(|d| graph.get(d).is_none()) else {
                 continue;
@@ -42,13 +44,19 @@ fn labelled(loaded: &Loaded, graph: &RevisionGraph, heads: &[RevIx]) -> Option<F
     for (k, &head) in heads.iter().enumerate() {
         let mut labels: Vec<String> = Vec::new();
         let mut dynamic: Option<String> = None;
-        let own = reach[k].iter().filter(|ix| {
-            reach
-                .iter()
-                .enumerate()
-                .all(|(j, r)| j == k || !r.contains(ix))
-        });
-        for &ix in own {
+        let mut own: Vec<RevIx> = reach[k]
+            .iter()
+            .copied()
+            .filter(|ix| {
+                reach
+                    .iter()
+                    .enumerate()
+                    .all(|(j, r)| j == k || !r.contains(ix))
+            })
+            .collect();
+        // Load order, so the note is the same on every run.
+        own.sort();
+        for ix in own {
             let rev = graph.rev(ix);
             labels.extend(rev.labels.iter().cloned());
             let written = module(loaded, rev.file).and_then(|m| {
