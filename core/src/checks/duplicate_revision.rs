@@ -102,7 +102,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             .iter()
             .map(|&h| cx.id(h).to_owned())
             .collect();
-        if heads.len() > 1 {
+        // Through a cycle, Alembic stops at the cycle before any head matters.
+        let in_cycle = cx.graph.issues.iter().any(
+            |i| matches!(i, Issue::Cycle { path, .. } if path.iter().any(|&r| cx.id(r) == id)),
+        );
+        if heads.len() > 1 && !in_cycle {
             finding = finding.note(format!(
                 "the discarded cop{} stay{} in Alembic's head list as phantom head `{id}`, so `alembic heads` lists {} and `alembic upgrade head` fails: \"{}\"",
                 if shadowed.len() > 1 { "ies" } else { "y" },
@@ -155,7 +159,7 @@ fn stale_copy(cx: &Context<'_>, id: &str, revisions: &[RevIx]) -> Option<(String
     if !stale::is_redated(&paths) {
         return None;
     }
-    let note = "the copies have the same id and slug and their names differ only in a date or number prefix: a stale copy of a rebased migration (the rebase re-dated the file and the old one stayed behind); they are one migration, not two".to_owned();
+    let note = "the copies have the same id and slug and their names differ only in a date or number prefix: a stale copy of a rebased migration (one migration under a re-dated file name, with the other file left behind); they are one migration, not two".to_owned();
     let live =
         stale::by_lock(cx.request, id, &files).or_else(|| stale::by_history(cx.request, &files));
     let help = match live {
@@ -166,7 +170,7 @@ fn stale_copy(cx: &Context<'_>, id: &str, revisions: &[RevIx]) -> Option<(String
                 .map(|&f| cx.path(f).to_owned())
                 .collect();
             format!(
-                "delete the stale copy {} and keep {} ({why}); do not renumber it: a new id would run the same migration twice; `revguard fix` deletes it",
+                "delete the stale copy {} and keep `{}` ({why}); do not renumber it: a new id would run the same migration twice; `revguard fix` deletes it",
                 list(&stale),
                 cx.path(keep)
             )
