@@ -75,32 +75,8 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if heads.len() < 2 {
         return;
     }
-    let groups: Vec<Vec<RevIx>> = if cx.request.options.policy == Policy::Branches {
-        // Heads with the same set of inherited labels are in the same branch.
-        // A `branch_labels` that is not a literal (an imported constant)
-        // may name a branch of its own: such a head is not grouped with
-        // any other.
-        let mut groups: Vec<(BTreeSet<String>, Vec<RevIx>)> = Vec::new();
-        for &head in &heads {
-            let mut labels: BTreeSet<String> = graph.rev(head).labels.iter().cloned().collect();
-            for ancestor in graph.ancestors(head, false) {
-                labels.extend(graph.rev(ancestor).labels.iter().cloned());
-            }
-            let mut lineage = std::iter::once(head).chain(graph.ancestors(head, false));
-            if lineage.any(|ix| dynamic_labels(cx, ix)) {
-                // Not a possible label (labels cannot contain a space).
-                labels.insert(format!("dynamic {}", cx.id(head)));
-            }
-            match groups.iter_mut().find(|(l, _)| *l == labels) {
-                Some((_, members)) => members.push(head),
-                None => groups.push((labels, vec![head])),
-            }
-        }
-        groups
-            .into_iter()
-            .map(|(_, m)| m)
-            .filter(|m| m.len() > 1)
-            .collect()
+    let groups = if cx.request.options.policy == Policy::Branches {
+        branch_groups(cx, &heads)
     } else {
         vec![heads]
     };
@@ -162,6 +138,37 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         };
         sink.emit(&MultipleHeads::INFO, finding.help(help));
     }
+}
+
+/// Under `branches`: heads grouped by the labels they inherit; only groups
+/// of several heads are reported.
+fn branch_groups(cx: &Context<'_>, heads: &[RevIx]) -> Vec<Vec<RevIx>> {
+    let graph = cx.graph;
+    // Heads with the same set of inherited labels are in the same branch.
+    // A `branch_labels` that is not a literal (an imported constant)
+    // may name a branch of its own: such a head is not grouped with
+    // any other.
+    let mut groups: Vec<(BTreeSet<String>, Vec<RevIx>)> = Vec::new();
+    for &head in heads {
+        let mut labels: BTreeSet<String> = graph.rev(head).labels.iter().cloned().collect();
+        for ancestor in graph.ancestors(head, false) {
+            labels.extend(graph.rev(ancestor).labels.iter().cloned());
+        }
+        let mut lineage = std::iter::once(head).chain(graph.ancestors(head, false));
+        if lineage.any(|ix| dynamic_labels(cx, ix)) {
+            // Not a possible label (labels cannot contain a space).
+            labels.insert(format!("dynamic {}", cx.id(head)));
+        }
+        match groups.iter_mut().find(|(l, _)| *l == labels) {
+            Some((_, members)) => members.push(head),
+            None => groups.push((labels, vec![head])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, m)| m)
+        .filter(|m| m.len() > 1)
+        .collect()
 }
 
 /// True when a revision's `branch_labels` is bound to something other than

@@ -292,7 +292,47 @@ fn repoint(
         return;
     };
     let bases = [base0, base1];
-    // Which branch is newer?
+    let newer = newer_branch(work, request, (loaded, graph), &branches, bases);
+    let Some((k, why)) = newer else {
+        out.refused.push(FixNote {
+            check: "multiple-heads".into(),
+            message: format!(
+                "cannot tell which of the heads {} is newer; re-point one branch onto the other by hand",
+                names.join(", ")
+            ),
+            choices: names.iter().map(|n| format!("re-point onto `{n}`")).collect(),
+        });
+        return;
+    };
+    let base = bases[k];
+    let onto = graph.rev(heads[1 - k]).id.clone();
+    let file = graph.rev(base).file;
+    let Some(edits) =
+        module(loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
+    else {
+        return;
+    };
+    apply_edits(work, file, edits);
+    out.fixed.push(FixNote {
+        check: "multiple-heads".into(),
+        message: format!(
+            "re-pointed `{}` ({}; {why}) onto the other head `{onto}`",
+            graph.rev(base).id,
+            loaded.files[file].display
+        ),
+        choices: Vec::new(),
+    });
+}
+
+/// Which of two branches is newer (0 or 1), and why: not in the lock file,
+/// else committed later, else a later `Create Date:`.
+fn newer_branch(
+    work: &Work<'_>,
+    request: &Request,
+    (loaded, graph): (&Loaded, &RevisionGraph),
+    branches: &[Vec<RevIx>; 2],
+    bases: [RevIx; 2],
+) -> Option<(usize, String)> {
     let recorded: Option<HashSet<String>> = work
         .input
         .request
@@ -338,35 +378,7 @@ fn repoint(
             newer = Some((usize::from(d1 > d0), "a later Create Date".into()));
         }
     }
-    let Some((k, why)) = newer else {
-        out.refused.push(FixNote {
-            check: "multiple-heads".into(),
-            message: format!(
-                "cannot tell which of the heads {} is newer; re-point one branch onto the other by hand",
-                names.join(", ")
-            ),
-            choices: names.iter().map(|n| format!("re-point onto `{n}`")).collect(),
-        });
-        return;
-    };
-    let base = bases[k];
-    let onto = graph.rev(heads[1 - k]).id.clone();
-    let file = graph.rev(base).file;
-    let Some(edits) =
-        module(loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
-    else {
-        return;
-    };
-    apply_edits(work, file, edits);
-    out.fixed.push(FixNote {
-        check: "multiple-heads".into(),
-        message: format!(
-            "re-pointed `{}` ({}; {why}) onto the other head `{onto}`",
-            graph.rev(base).id,
-            loaded.files[file].display
-        ),
-        choices: Vec::new(),
-    });
+    newer
 }
 
 /// A merge revision in Alembic's current generic template (1.16.2+).
