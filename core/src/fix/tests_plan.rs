@@ -307,3 +307,41 @@ fn a_plan_that_leaves_an_error_is_not_accepted() {
         plan.verdict.reasons
     );
 }
+
+#[test]
+fn the_lock_decides_which_redated_copy_is_stale() {
+    // The lock was written when only the old copy existed: it is the
+    // applied one, so the re-dated copy goes, and the two heads left are
+    // merged (verified).
+    let before = input(&[
+        ("2024_01_01_x_base.py", rev("x", None, "")),
+        ("2024_01_05_a_add_users.py", rev("a", Some("x"), "")),
+    ]);
+    let lock = crate::history::render_lock(&before.request).expect("lock");
+    let mut input = input(&[
+        ("2024_01_01_x_base.py", rev("x", None, "")),
+        ("2024_01_02_y_more.py", rev("y", Some("x"), "")),
+        ("2024_01_05_a_add_users.py", rev("a", Some("x"), "")),
+        ("2024_02_10_a_add_users.py", rev("a", Some("y"), "")),
+    ]);
+    input.request.options.history.lock = Some(crate::history::LockInput {
+        path: "revguard.lock".into(),
+        text: lock,
+    });
+    let plan = plan(&input);
+    let deleted: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.delete)
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(deleted, ["2024_02_10_a_add_users.py"], "{plan:#?}");
+    assert!(plan.fixed[0].message.contains("revguard.lock"), "{plan:#?}");
+    assert_eq!(
+        checks(&plan.fixed),
+        ["duplicate-revision", "multiple-heads"],
+        "{plan:#?}"
+    );
+    assert!(plan.verdict.accepted, "{plan:#?}");
+    assert_eq!(after(&input, &plan).heads.len(), 1);
+}
