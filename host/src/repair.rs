@@ -95,7 +95,6 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
         parent: options.parent.clone(),
     };
     let plan = revguard_core::fix::plan(&input);
-    let planned = prepare(project, &plan)?;
     let mut stderr = notes(&plan);
     let verdict = &plan.verdict;
     if !verdict.accepted {
@@ -103,6 +102,7 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
         eprint!("{stderr}");
         return Ok(1);
     }
+    let planned = prepare(project, &plan)?;
     if options.write {
         commit(&planned)?;
         if !planned.is_empty() {
