@@ -47,6 +47,7 @@ pub mod python;
 pub mod report;
 pub mod request;
 pub mod severity;
+mod stale;
 pub mod syntax;
 mod template;
 mod text;

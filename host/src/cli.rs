@@ -64,9 +64,10 @@ enum Command {
     Check(CheckArgs),
     /// Print the heads, as `alembic heads` would (also where Alembic crashes).
     Heads(HeadsArgs),
-    /// Print a check's documentation, or list every check.
+    /// Print a check's documentation, or list every check (`explain fix`:
+    /// what `revguard fix` will and will not do).
     Explain {
-        /// A check name (`duplicate-revision`) or code (`RG101`).
+        /// A check name (`duplicate-revision`) or code (`RG101`), or `fix`.
         check: Option<String>,
     },
     /// Print the revision graph (DOT, Mermaid or JSON).
@@ -81,8 +82,9 @@ enum Command {
     /// Write the lock file (`revguard.lock` next to the script location):
     /// the applied history that `revguard check` verifies.
     Lock(LockArgs),
-    /// Repair duplicate ids, multiple heads and mistyped parents: prints a
-    /// diff, or applies it atomically with `--write`.
+    /// Repair duplicate ids, stale re-dated copies, multiple heads and
+    /// mistyped parents: prints a diff, or applies it atomically with
+    /// `--write`, only when the check passes on the fixed copy.
     Fix(FixArgs),
 }
 
@@ -105,6 +107,10 @@ struct FixArgs {
     /// For a duplicated id: the copy that was applied (kept as is).
     #[arg(long, value_name = "FILE")]
     keep: Vec<String>,
+    /// For a `down_revision` naming a missing revision: the revision to
+    /// write instead (`ID`, or `MISSING=ID` when several are missing).
+    #[arg(long, value_name = "ID")]
+    parent: Vec<String>,
 }
 
 /// History inputs of `check`.
@@ -268,6 +274,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 &repair::FixOptions {
                     write: args.write,
                     keep: args.keep,
+                    parent: args.parent,
                 },
             )
         }
@@ -477,7 +484,12 @@ fn explain(check: Option<&str>) -> Result<u8> {
                     summary
                 ));
             }
+            out.push_str("\n`revguard explain fix`: what `revguard fix` will and will not do\n");
             print(&out)?;
+            Ok(0)
+        }
+        Some(name) if name.eq_ignore_ascii_case("fix") => {
+            print(revguard_core::fix::DOCS)?;
             Ok(0)
         }
         Some(name) => {

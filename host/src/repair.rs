@@ -74,9 +74,12 @@ pub struct FixOptions {
     pub write: bool,
     /// `--keep FILE`.
     pub keep: Vec<String>,
+    /// `--parent ID` or `--parent MISSING=ID`.
+    pub parent: Vec<String>,
 }
 
-/// `revguard fix`: print the diff, or apply it.
+/// `revguard fix`: print the diff, or apply it, once the core's verdict on
+/// the fixed copy accepts it.
 pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
     let keep = options
         .keep
@@ -89,33 +92,32 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
         committed: history::committed_times(project),
         entropy: history::entropy(),
         now: history::now(),
+        parent: options.parent.clone(),
     };
     let plan = revguard_core::fix::plan(&input);
+    let mut stderr = notes(&plan);
+    let verdict = &plan.verdict;
+    if !verdict.accepted {
+        stderr.push_str(&refusal(&plan));
+        eprint!("{stderr}");
+        return Ok(1);
+    }
     let planned = prepare(project, &plan)?;
-    let mut stderr = String::new();
-    for note in &plan.fixed {
-        stderr.push_str(&format!(
-            "revguard: fix[{}]: {}\n",
-            note.check, note.message
-        ));
-    }
-    for note in &plan.refused {
-        stderr.push_str(&format!(
-            "revguard: not fixed[{}]: {}\n",
-            note.check, note.message
-        ));
-        for choice in &note.choices {
-            stderr.push_str(&format!("    {choice}\n"));
-        }
-    }
     if options.write {
         commit(&planned)?;
         if !planned.is_empty() {
             stderr.push_str(&format!(
-                "revguard: wrote {} file{}\n",
-                planned.len(),
-                if planned.len() == 1 { "" } else { "s" }
+                "revguard: verified before writing: no graph error left, `alembic upgrade head` predicted: {}\n",
+                verdict.upgrade_head
             ));
+            let deleted = planned.iter().filter(|p| p.delete).count();
+            let written = planned.len() - deleted;
+            let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+            stderr.push_str(&match (written, deleted) {
+                (w, 0) => format!("revguard: wrote {}\n", files(w)),
+                (0, d) => format!("revguard: deleted {}\n", files(d)),
+                (w, d) => format!("revguard: wrote {}, deleted {}\n", files(w), files(d)),
+            });
         }
     } else {
         let mut diff = String::new();
@@ -124,6 +126,10 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
         }
         crate::cli::print(&diff)?;
         if !planned.is_empty() {
+            stderr.push_str(&format!(
+                "revguard: verified: after these changes no graph error is left and `alembic upgrade head` is predicted: {}\n",
+                verdict.upgrade_head
+            ));
             stderr.push_str("revguard: dry run; apply with `revguard fix --write`\n");
         }
     }
@@ -133,6 +139,43 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
     eprint!("{stderr}");
     let pending = !options.write && !planned.is_empty();
     Ok(u8::from(pending || !plan.refused.is_empty()))
+}
+
+/// The fixes made and refused, one `revguard:` line each.
+fn notes(plan: &FixPlan) -> String {
+    let mut out = String::new();
+    for note in &plan.fixed {
+        out.push_str(&format!(
+            "revguard: fix[{}]: {}\n",
+            note.check, note.message
+        ));
+    }
+    for note in &plan.refused {
+        out.push_str(&format!(
+            "revguard: not fixed[{}]: {}\n",
+            note.check, note.message
+        ));
+        for choice in &note.choices {
+            out.push_str(&format!("    {choice}\n"));
+        }
+    }
+    out
+}
+
+/// Why nothing is written: what the check still finds after the changes.
+fn refusal(plan: &FixPlan) -> String {
+    let mut out = if plan.changes.is_empty() {
+        String::from("revguard: fix has no repair that makes this tree pass; still failing:\n")
+    } else {
+        String::from(
+            "revguard: refusing to write: after these changes the tree would still fail:\n",
+        )
+    };
+    for reason in &plan.verdict.reasons {
+        out.push_str(&format!("    {reason}\n"));
+    }
+    out.push_str("revguard: nothing was written\n");
+    out
 }
 
 /// `--keep FILE` as the user wrote it, made comparable to display paths.
@@ -167,6 +210,8 @@ struct Planned {
     /// Display paths.
     shown_from: String,
     shown_to: String,
+    /// The file is deleted (`to` == `from`, `new` empty).
+    delete: bool,
 }
 
 fn prepare(project: &Project, plan: &FixPlan) -> Result<Vec<Planned>> {
@@ -200,6 +245,7 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
             to: path,
             old: Vec::new(),
             new: content.clone().into_bytes(),
+            delete: false,
         });
     }
     let old = project
@@ -215,6 +261,17 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
             "{}: changed on disk since it was read; run revguard fix again",
             path.display()
         );
+    }
+    if change.delete {
+        return Ok(Planned {
+            shown_from: display(&path),
+            shown_to: display(&path),
+            from: Some(path.clone()),
+            to: path,
+            old,
+            new: Vec::new(),
+            delete: true,
+        });
     }
     let new = apply(&old, &change.edits);
     let to = match &change.rename_to {
@@ -234,6 +291,7 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
         to,
         old,
         new,
+        delete: false,
     })
 }
 
@@ -244,6 +302,7 @@ fn unified(p: &Planned) -> String {
     let mut out = format!("diff --git a/{} b/{}\n", p.shown_from, p.shown_to);
     match &p.from {
         None => out.push_str("new file mode 100644\n"),
+        Some(_) if p.delete => out.push_str("deleted file mode 100644\n"),
         Some(_) if p.shown_from != p.shown_to => {
             out.push_str(&format!(
                 "rename from {}\nrename to {}\n",
@@ -260,7 +319,11 @@ fn unified(p: &Planned) -> String {
     } else {
         out.push_str(&format!("--- a/{}\n", p.shown_from));
     }
-    out.push_str(&format!("+++ b/{}\n", p.shown_to));
+    if p.delete {
+        out.push_str("+++ /dev/null\n");
+    } else {
+        out.push_str(&format!("+++ b/{}\n", p.shown_to));
+    }
     let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         out.push_str(&hunk.to_string());
@@ -282,25 +345,38 @@ fn fault(phase: &str, n: usize) -> Result<()> {
 
 /// Apply every planned change, or none.
 fn commit(planned: &[Planned]) -> Result<()> {
-    // 1. Stage: every new content in a flushed temporary sibling.
-    let mut temps: Vec<PathBuf> = Vec::new();
+    // 1. Stage: every new content in a flushed temporary sibling (nothing
+    // for a deletion).
+    let mut temps: Vec<Option<PathBuf>> = Vec::new();
     for (i, p) in planned.iter().enumerate() {
-        let staged = fault("stage", i + 1).and_then(|()| write_temp(&p.to, &p.new));
+        let staged = fault("stage", i + 1).and_then(|()| {
+            if p.delete {
+                Ok(None)
+            } else {
+                write_temp(&p.to, &p.new).map(Some)
+            }
+        });
         match staged {
             Ok(temp) => temps.push(temp),
             Err(err) => {
-                for t in &temps {
+                for t in temps.iter().flatten() {
                     let _ = fs::remove_file(t);
                 }
                 return Err(err.context("nothing was changed"));
             }
         }
     }
-    // 2. Commit: renames, then removal of renamed-away files.
+    // 2. Commit: renames and deletions, then removal of renamed-away files.
     let mut done = 0;
     let mut failure = None;
     for (i, (p, temp)) in planned.iter().zip(&temps).enumerate() {
         let step = fault("commit", i + 1).and_then(|()| {
+            let Some(temp) = temp else {
+                fs::remove_file(&p.to)
+                    .with_context(|| format!("{}: cannot delete", p.to.display()))?;
+                sync_dir(&p.to);
+                return Ok(());
+            };
             fs::rename(temp, &p.to)
                 .with_context(|| format!("{}: cannot replace", p.to.display()))?;
             if let Some(from) = &p.from
@@ -325,7 +401,7 @@ fn commit(planned: &[Planned]) -> Result<()> {
         return Ok(());
     };
     // Roll back the finished steps from the bytes read before.
-    for t in &temps[done..] {
+    for t in temps[done..].iter().flatten() {
         let _ = fs::remove_file(t);
     }
     let mut problems = Vec::new();

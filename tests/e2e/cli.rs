@@ -199,6 +199,12 @@ fn explain_prints_the_doc_comment() {
     assert!(stdout(&out).lines().count() >= 19);
     let out = revguard(&["explain", "nope"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = revguard(&["explain", "fix"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("# revguard fix"), "{text}");
+    assert!(text.contains("## What it will not do"), "{text}");
+    assert!(text.contains("--policy branches"), "{text}");
 }
 
 #[test]

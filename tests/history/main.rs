@@ -1,5 +1,7 @@
 //! History and repair, end to end: the lock file, `--deployed`, `--base` and
-//! `revguard fix`, run through the real binary on temporary copies.
+//! `revguard fix`, run through the real binary on temporary copies; `shapes`
+//! runs `fix --write` on the shapes of real broken histories
+//! (`fixtures/`) and judges the result with real Alembic.
 //!
 //! Outside tools: `git` (lock conflicts, `--base`, git-history keep rule) and
 //! Python with alembic 1.20.1 (`tests/oracle/setup-venv.sh`) to re-check
@@ -9,6 +11,7 @@
 mod fix;
 mod incident;
 mod lock;
+mod shapes;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

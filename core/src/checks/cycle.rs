@@ -1,5 +1,5 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::graph::Issue;
+use crate::graph::{Issue, RevisionGraph};
 use crate::parse::Attr;
 
 declare_check! {
@@ -26,6 +26,13 @@ declare_check! {
     ///
     /// ## Use instead
     /// Point one of them at the revision that really precedes it.
+    ///
+    /// ## What `revguard fix` does
+    /// Never breaks a cycle or merges it away: which `down_revision` is wrong is a
+    /// decision about your history, so it refuses and says so. A cycle that only
+    /// exists because Alembic kept the last-loaded copy of a duplicated id is
+    /// reported as a consequence of the duplicate; `fix` resolves it by deleting
+    /// the stale copy (see `duplicate-revision`).
     pub struct Cycle {
         name: "cycle",
         code: "RG105",
@@ -83,6 +90,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 "break the loop: point `{}` of one of these revisions at a revision outside the cycle",
                 attr.name()
             ));
+        if let Some(note) = duplicate_cause(cx, path) {
+            finding = finding.note(note).help(
+                "delete the stale copy that closes the loop (see duplicate-revision); `revguard fix` does this when it can tell which copy is stale",
+            );
+        }
         if !hanging.is_empty() {
             let hanging: Vec<String> = hanging.iter().map(|&r| cx.id(r).to_owned()).collect();
             finding = finding.note(format!(
@@ -92,4 +104,55 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         }
         sink.emit(&Cycle::INFO, finding);
     }
+}
+
+/// A cycle through a duplicated id that only exists because Alembic kept
+/// the last-loaded copy: another copy's parents never lead back to the id.
+fn duplicate_cause(cx: &Context<'_>, path: &[crate::graph::RevIx]) -> Option<String> {
+    for &r in path {
+        let id = cx.id(r);
+        let Some(copies) = cx.graph.issues.iter().find_map(|i| match i {
+            Issue::Duplicate { id: d, revisions } if d == id => Some(revisions),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let winner = cx.graph.get(id)?;
+        let Some(&other) = copies
+            .iter()
+            .find(|&&c| c != winner && !reaches(cx.graph, cx.graph.rev(c).down(), id))
+        else {
+            continue;
+        };
+        let down = cx.graph.rev(other).down();
+        let revises = if down.is_empty() {
+            "nothing (a base)".to_owned()
+        } else {
+            list(down)
+        };
+        return Some(format!(
+            "a consequence of the duplicate `{id}`: Alembic keeps {} (the last loaded copy), whose `down_revision` closes the loop; the other copy {} revises {revises} and makes no cycle",
+            cx.rev_path(winner),
+            cx.rev_path(other)
+        ));
+    }
+    None
+}
+
+/// True when walking down from `from` reaches `id`.
+fn reaches(graph: &RevisionGraph, from: &[String], id: &str) -> bool {
+    let mut seen = vec![false; graph.len()];
+    let mut todo: Vec<&str> = from.iter().map(String::as_str).collect();
+    while let Some(current) = todo.pop() {
+        if current == id {
+            return true;
+        }
+        let Some(ix) = graph.get(current) else {
+            continue;
+        };
+        if !std::mem::replace(&mut seen[ix.0], true) {
+            todo.extend(graph.rev(ix).down().iter().map(String::as_str));
+        }
+    }
+    false
 }

@@ -2,6 +2,7 @@ use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::alembic::MULTIPLE_HEADS;
 use crate::graph::{Issue, RevIx};
 use crate::parse::Attr;
+use crate::stale;
 
 declare_check! {
     /// ## What it does
@@ -30,6 +31,21 @@ declare_check! {
     /// revision = "044"
     /// down_revision = "043"
     /// ```
+    ///
+    /// ## What `revguard fix` does
+    /// Keeps the copy your databases applied (the lock file's copy, else
+    /// `--keep FILE`, else the file git committed first; otherwise it refuses and
+    /// lists the `--keep` choices) and moves every other copy on top of the head
+    /// under a new id, changing only the ids and the file name.
+    ///
+    /// Two copies with the same id and slug whose file names differ only in a date
+    /// or number prefix are a *stale copy of a rebased migration*: one migration,
+    /// not two. The check says so, and `fix` deletes the stale copy instead of
+    /// renumbering it (a new id would run the migration twice). The live copy is
+    /// the lock file's, else `--keep`'s, else the only one the rest of the history
+    /// fits (no cycle, fewest heads), else the one with the latest prefix when both
+    /// fit equally; otherwise `fix` refuses. Git's first commit is no evidence
+    /// here: the stale file is always the older one.
     ///
     /// ## References
     /// Alembic `RevisionMap._revision_map`: duplicate ids warn and replace.
@@ -86,7 +102,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             .iter()
             .map(|&h| cx.id(h).to_owned())
             .collect();
-        if heads.len() > 1 {
+        // Through a cycle, Alembic stops at the cycle before any head matters.
+        let in_cycle = cx.graph.issues.iter().any(
+            |i| matches!(i, Issue::Cycle { path, .. } if path.iter().any(|&r| cx.id(r) == id)),
+        );
+        if heads.len() > 1 && !in_cycle {
             finding = finding.note(format!(
                 "the discarded cop{} stay{} in Alembic's head list as phantom head `{id}`, so `alembic heads` lists {} and `alembic upgrade head` fails: \"{}\"",
                 if shadowed.len() > 1 { "ies" } else { "y" },
@@ -108,6 +128,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 ));
             }
         }
+        if let Some((note, help)) = stale_copy(cx, id, revisions) {
+            sink.emit(&DuplicateRevision::INFO, finding.note(note).help(help));
+            continue;
+        }
         let (new_id, parent) = next_id(cx);
         let help = match (new_id, parent) {
             (Some(new_id), Some(parent)) => format!(
@@ -122,6 +146,38 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         };
         sink.emit(&DuplicateRevision::INFO, finding.help(help));
     }
+}
+
+/// The note and help for copies that are one migration re-dated by a
+/// rebase (same id and slug, names differing only in the prefix).
+fn stale_copy(cx: &Context<'_>, id: &str, revisions: &[RevIx]) -> Option<(String, String)> {
+    let files: Vec<usize> = revisions.iter().map(|&r| cx.graph.rev(r).file).collect();
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|&f| cx.request.files[f].path.as_str())
+        .collect();
+    if !stale::is_redated(&paths) {
+        return None;
+    }
+    let note = "the copies have the same id and slug and their names differ only in a date or number prefix: a stale copy of a rebased migration (one migration under a re-dated file name, with the other file left behind); they are one migration, not two".to_owned();
+    let live =
+        stale::by_lock(cx.request, id, &files).or_else(|| stale::by_history(cx.request, &files));
+    let help = match live {
+        Some((keep, why)) => {
+            let stale: Vec<String> = files
+                .iter()
+                .filter(|&&f| f != keep)
+                .map(|&f| cx.path(f).to_owned())
+                .collect();
+            format!(
+                "delete the stale copy {} and keep `{}` ({why}); do not renumber it: a new id would run the same migration twice; `revguard fix` deletes it",
+                list(&stale),
+                cx.path(keep)
+            )
+        }
+        None => "delete the stale copy (the file your databases did not run) instead of renumbering it: a new id would run the same migration twice; `revguard fix --keep FILE` deletes the other copies".to_owned(),
+    };
+    Some((note, help))
 }
 
 fn ordinal(n: usize) -> String {

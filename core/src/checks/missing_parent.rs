@@ -1,5 +1,5 @@
-use super::suggest::did_you_mean;
-use super::{Context, Finding, Sink, declare_check};
+use super::suggest::candidates;
+use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::{Issue, RefKind};
 use crate::parse::Attr;
 
@@ -26,6 +26,14 @@ declare_check! {
     /// revision = "042"
     /// down_revision = "041"
     /// ```
+    ///
+    /// ## What `revguard fix` does
+    /// Writes the one "did you mean" candidate, or the parent you pick with
+    /// `revguard fix --parent ID` (`--parent MISSING=ID` when several parents are
+    /// missing). With no candidate or several, it refuses, names the missing
+    /// parent and lists the candidates. It never merges the false head such a
+    /// fragment creates: that would keep Alembic's `KeyError` and add a junk
+    /// migration.
     pub struct MissingParent {
         name: "missing-parent",
         code: "RG103",
@@ -108,11 +116,20 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 "this file is a shadowed duplicate of `{id}`; see duplicate-revision"
             ));
         }
-        finding = match did_you_mean(cx, target) {
-            Some(s) => finding.help(format!("did you mean `{}`? {}", s.id, s.why)),
-            None => finding.help(format!(
+        let found = candidates(cx, target);
+        finding = match &found[..] {
+            [s] => finding.help(format!("did you mean `{}`? {}", s.id, s.why)),
+            [] => finding.help(format!(
                 "point `down_revision` at an existing revision, or restore the file that declares `{target}`"
             )),
+            many => {
+                let ids: Vec<String> = many.iter().map(|s| s.id.clone()).collect();
+                finding.help(format!(
+                    "did you mean one of {}? {}; pick one with `revguard fix --parent ID`",
+                    list(&ids),
+                    many[0].why
+                ))
+            }
         };
         sink.emit(&MissingParent::INFO, finding);
     }

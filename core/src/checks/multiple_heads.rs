@@ -13,7 +13,9 @@ declare_check! {
     /// Reports more than one versioned head: two migrations that revise the
     /// same parent (usually from two branches merged in git). Names each
     /// head, its file and the revision they share. Under the `branches`
-    /// policy, only heads in the same labelled branch are reported.
+    /// policy, only heads in the same labelled branch are reported (a head
+    /// whose `branch_labels` comes from an imported constant may be a
+    /// branch of its own and is not grouped with others).
     /// Phantom heads left by duplicate ids are reported by
     /// `duplicate-revision` instead.
     ///
@@ -30,6 +32,15 @@ declare_check! {
     /// ## Use instead
     /// Re-point one onto the other (`down_revision = "042_a"`) or add a merge
     /// revision (`alembic merge heads`).
+    ///
+    /// ## What `revguard fix` does
+    /// Under `single-head` it writes a merge revision; under `linear` it re-points
+    /// the newer branch onto the other head; under `branches` it does nothing. It
+    /// refuses when a head exists only because a parent is missing (see
+    /// `missing-parent`), and when a head's own branch carries a branch label, or
+    /// may carry one through a `branch_labels` that is not a literal (an imported
+    /// constant, as in expand/contract projects): labelled branches are separate
+    /// by design, so it suggests `--policy branches` instead.
     pub struct MultipleHeads {
         name: "multiple-heads",
         code: "RG102",
@@ -64,24 +75,8 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if heads.len() < 2 {
         return;
     }
-    let groups: Vec<Vec<RevIx>> = if cx.request.options.policy == Policy::Branches {
-        // Heads with the same set of inherited labels are in the same branch.
-        let mut groups: Vec<(BTreeSet<String>, Vec<RevIx>)> = Vec::new();
-        for &head in &heads {
-            let mut labels: BTreeSet<String> = graph.rev(head).labels.iter().cloned().collect();
-            for ancestor in graph.ancestors(head, false) {
-                labels.extend(graph.rev(ancestor).labels.iter().cloned());
-            }
-            match groups.iter_mut().find(|(l, _)| *l == labels) {
-                Some((_, members)) => members.push(head),
-                None => groups.push((labels, vec![head])),
-            }
-        }
-        groups
-            .into_iter()
-            .map(|(_, m)| m)
-            .filter(|m| m.len() > 1)
-            .collect()
+    let groups = if cx.request.options.policy == Policy::Branches {
+        branch_groups(cx, &heads)
     } else {
         vec![heads]
     };
@@ -143,6 +138,47 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         };
         sink.emit(&MultipleHeads::INFO, finding.help(help));
     }
+}
+
+/// Under `branches`: heads grouped by the labels they inherit; only groups
+/// of several heads are reported.
+fn branch_groups(cx: &Context<'_>, heads: &[RevIx]) -> Vec<Vec<RevIx>> {
+    let graph = cx.graph;
+    // Heads with the same set of inherited labels are in the same branch.
+    // A `branch_labels` that is not a literal (an imported constant)
+    // may name a branch of its own: such a head is not grouped with
+    // any other.
+    let mut groups: Vec<(BTreeSet<String>, Vec<RevIx>)> = Vec::new();
+    for &head in heads {
+        let mut labels: BTreeSet<String> = graph.rev(head).labels.iter().cloned().collect();
+        for ancestor in graph.ancestors(head, false) {
+            labels.extend(graph.rev(ancestor).labels.iter().cloned());
+        }
+        let mut lineage = std::iter::once(head).chain(graph.ancestors(head, false));
+        if lineage.any(|ix| dynamic_labels(cx, ix)) {
+            // Not a possible label (labels cannot contain a space).
+            labels.insert(format!("dynamic {}", cx.id(head)));
+        }
+        match groups.iter_mut().find(|(l, _)| *l == labels) {
+            Some((_, members)) => members.push(head),
+            None => groups.push((labels, vec![head])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, m)| m)
+        .filter(|m| m.len() > 1)
+        .collect()
+}
+
+/// True when a revision's `branch_labels` is bound to something other than
+/// a literal.
+fn dynamic_labels(cx: &Context<'_>, ix: RevIx) -> bool {
+    cx.loaded.files[cx.graph.rev(ix).file]
+        .module
+        .as_ref()
+        .and_then(|m| m.get(Attr::BranchLabels))
+        .is_some_and(|b| crate::graph::strings_of(&b.value).is_none())
 }
 
 /// The nearest revision that is an ancestor (or self) of every head: a

@@ -23,6 +23,9 @@ declare_check! {
     /// revision = "041"
     /// down_revision = "040"
     /// ```
+    ///
+    /// ## What `revguard fix` does
+    /// Refuses: it does not guess the revision this one really follows.
     pub struct SelfReference {
         name: "self-reference",
         code: "RG106",

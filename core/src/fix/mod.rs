@@ -1,17 +1,23 @@
 //! Repairs as data: what `revguard fix` would change, computed purely.
 //!
 //! [`plan`] takes the same files as [`check`](crate::check) plus what only
-//! the host knows (which file `--keep` names, when git first saw each file,
-//! some random bytes, the current time) and returns a [`FixPlan`]: byte-range
-//! replacements, renames and new files. The host prints them as a unified
-//! diff or applies them atomically; it never decides anything itself.
+//! the host knows (which file `--keep` names, which parent `--parent` picks,
+//! when git first saw each file, some random bytes, the current time) and
+//! returns a [`FixPlan`]: byte-range replacements, renames, deletions and new
+//! files, plus the [`Verdict`] on the result. The host prints them as a
+//! unified diff or applies them atomically; it never decides anything itself.
 //!
-//! Rules, applied in this order on a working copy (each step sees the result
-//! of the previous one):
+//! Root causes first: `fix` repairs a graph only where it can tell what the
+//! project meant, and never papers over a symptom. Rules, applied in this
+//! order on a working copy (each step sees the result of the previous one):
 //!
-//! 1. **`missing-parent`** with exactly one "did you mean" candidate: replace
-//!    the `down_revision` entry (and the `Revises:` value). First, because a
-//!    mistyped parent makes a false head that would block the other rules.
+//! 1. **`missing-parent`**: replace the `down_revision` entry (and the
+//!    `Revises:` value) with `--parent ID` (or `--parent MISSING=ID` when
+//!    several parents are missing), else with the check's one "did you mean"
+//!    candidate (a file name, a branch label, a partial id or a typo of an
+//!    existing id). With no candidate, or several, it refuses, names the
+//!    missing parent and lists the candidates as `--parent` choices. First,
+//!    because a missing parent makes a false head that no merge can repair.
 //! 2. **`duplicate-revision`**: keep the copy that was applied, known from
 //!    the lock file (the copy whose content hash, else whose path, the lock
 //!    records), else from `--keep FILE`, else from git history (the file
@@ -24,11 +30,33 @@
 //!    the file renamed where its name carries the id under `file_template`.
 //!    Only the literal values and the file name change: every other byte
 //!    stays identical.
-//! 3. **`multiple-heads`** (two heads): under `linear`, re-point the base of
+//!    **Stale copies** (same id and slug, file names that differ only in a
+//!    date or number prefix: one migration re-dated by a rebase, the old file
+//!    left behind) are deleted instead of renumbered, which would run the
+//!    migration twice. The live copy comes from the lock file, else
+//!    `--keep`, else the history (the only copy that leaves no cycle and the
+//!    fewest heads), else the name (the latest prefix, when both copies fit
+//!    equally); otherwise refuse. Git's first commit is not evidence here:
+//!    the stale file is always the older one.
+//! 3. **`cycle`** and **`self-reference`** are never repaired: which edge
+//!    is wrong is a decision about the project's history, so `fix` refuses
+//!    and says so (a cycle caused by a stale copy goes away with step 2).
+//! 4. **`multiple-heads`** (two heads): under `linear`, re-point the base of
 //!    the newer branch onto the other head (newer: not in the lock, else
 //!    committed later, else a later `Create Date:`; otherwise refuse); under
 //!    `single-head`, write a merge revision in Alembic's current template
-//!    format (1.16.2+). Nothing under `branches`.
+//!    format (1.16.2+). Nothing under `branches`. Never when a head exists
+//!    only because a parent is missing (it names the parent), nor when a
+//!    head's branch carries a branch label, or may carry one through a
+//!    `branch_labels` that is not a literal: labelled branches are separate
+//!    by design (expand/contract), so it suggests `--policy branches`.
+//!
+//! **Verify before writing.** The edits are applied to an in-memory copy of
+//! the request and the full check runs again on it with the same core. The
+//! plan is [`Verdict::accepted`] only when the result has no error-level
+//! graph finding and the predicted `alembic upgrade head` succeeds (under
+//! `branches`, several heads are fine); otherwise the host writes nothing
+//! and prints why.
 //!
 //! A tree with nothing to fix gives an empty plan, so fixing a fixed tree is
 //! a no-op.
@@ -39,12 +67,66 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph};
-use crate::history::{ancestors_of, content_hash, parse_lock};
+use crate::history::{ancestors_of, parse_lock};
 use crate::load::{Loaded, load};
 use crate::parse::{Attr, ParsedModule, Value};
 use crate::policy::Policy;
 use crate::report::Span;
 use crate::request::{Content, InputFile, Request};
+
+mod duplicates;
+mod heads;
+mod parents;
+#[cfg(test)]
+mod tests_plan;
+mod verify;
+
+use duplicates::duplicates;
+use heads::multiple_heads;
+use parents::missing_parents;
+
+/// What `revguard fix` will and will not do (`revguard explain fix`).
+pub const DOCS: &str = r#"# revguard fix
+
+Prints the repair as a unified diff; `--write` applies it atomically (every
+file staged, then renamed; rolled back on error).
+
+## Verify before writing
+`fix` applies its edits to an in-memory copy of the project and runs the full
+check again with the same core. It writes nothing, and exits 1 with the
+reasons, unless the result has no error-level graph finding and the predicted
+`alembic upgrade head` succeeds (under `--policy branches`, several heads are
+fine). The dry run prints the same verdict, and no diff when it refuses.
+
+## What it repairs
+- `missing-parent`: writes the one "did you mean" candidate (a file name, a
+  branch label, a partial id or a typo of an existing id), or the parent you
+  pick with `--parent ID` (`--parent MISSING=ID` when several are missing).
+- `duplicate-revision`: keeps the copy your databases applied (lock file, else
+  `--keep FILE`, else the file git committed first) and moves the others on
+  top of the head under a new id; only the ids and the file name change.
+- A stale copy of a rebased migration (same id and slug, file names differing
+  only in a date or number prefix) is deleted, never renumbered. The live copy
+  comes from the lock file, else `--keep`, else the only copy the rest of the
+  history fits (no cycle, fewest heads), else the latest prefix when both fit
+  equally.
+- `multiple-heads`: a merge revision (`single-head`) or the newer branch
+  re-pointed onto the other head (`linear`).
+
+## What it will not do
+- Merge a head that exists only because a parent is missing: it names the
+  missing parent and offers the candidates as `--parent` choices.
+- Merge or re-point heads whose branches carry branch labels, or may carry
+  them through a `branch_labels` that is not a literal (an imported constant,
+  as in expand/contract projects): it suggests `--policy branches`.
+- Break a cycle or a self-reference, or merge it away: which edge is wrong is
+  a decision about your history.
+- Guess which copy of a duplicated id was applied, or which re-dated copy is
+  stale, when nothing tells: it lists the `--keep` choices.
+- Touch anything but `revision`/`down_revision` values, the docstring's
+  `Revision ID:`/`Revises:` values and file names (plus the merge revision it
+  adds and the stale copy it deletes).
+"#;
 
 /// What the fixer needs besides the files.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +149,10 @@ pub struct FixInput {
     /// (`2026-10-03 09:47:55.610384`), for a merge revision.
     #[serde(default)]
     pub now: String,
+    /// `--parent ID` or `--parent MISSING=ID`: the parent to write instead
+    /// of a missing one.
+    #[serde(default)]
+    pub parent: Vec<String>,
 }
 
 /// Git's first commit of one file.
@@ -105,6 +191,9 @@ pub struct FileChange {
     /// The whole content of a new file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create: Option<String>,
+    /// The file is deleted (a stale copy).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete: bool,
 }
 
 /// A fix made or refused.
@@ -128,7 +217,12 @@ pub struct FixPlan {
     pub fixed: Vec<FixNote>,
     /// Problems left alone, with why.
     pub refused: Vec<FixNote>,
+    /// The full check, re-run on the fixed copy.
+    #[serde(default)]
+    pub verdict: Verdict,
 }
+
+pub use verify::Verdict;
 
 /// Apply sorted, disjoint edits to bytes.
 pub fn apply(original: &[u8], edits: &[Edit]) -> Vec<u8> {
@@ -165,8 +259,10 @@ pub fn plan(input: &FixInput) -> FixPlan {
     // the other two repairs.
     missing_parents(&mut work, &mut out);
     duplicates(&mut work, &mut out);
+    heads::unrepairable(&mut work, &mut out);
     multiple_heads(&mut work, &mut out);
     out.changes = work.changes();
+    out.verdict = verify::verdict(&work.verify_request(), !out.changes.is_empty());
     out
 }
 
@@ -183,6 +279,8 @@ struct Work<'a> {
     created: Vec<(usize, usize)>,
     /// Salt for random ids.
     counter: u64,
+    /// Deleted original files.
+    deleted: Vec<bool>,
 }
 
 impl<'a> Work<'a> {
@@ -198,6 +296,7 @@ impl<'a> Work<'a> {
             paths: files.iter().map(|f| f.path.clone()).collect(),
             created: Vec::new(),
             counter: 0,
+            deleted: vec![false; files.len()],
         }
     }
 
@@ -230,11 +329,19 @@ impl<'a> Work<'a> {
                     .map_or(0, |(l, _)| *l);
                 (location, None, Content::from_bytes(bytes.clone()))
             };
-            files.push(InputFile {
+            let file = InputFile {
                 location,
                 path: self.paths[i].clone(),
                 real_path,
                 content,
+            };
+            // A deleted file keeps its index (the rules refer to files by
+            // index) as a placeholder the loader ignores.
+            let deleted = self.deleted.get(i).copied().unwrap_or(false);
+            files.push(if deleted {
+                crate::stale::deleted(&file)
+            } else {
+                file
             });
         }
         let mut options = base.options.clone();
@@ -315,6 +422,20 @@ impl<'a> Work<'a> {
         );
     }
 
+    /// The working request with the original history inputs, for the
+    /// verdict.
+    fn verify_request(&self) -> Request {
+        let mut request = self.request();
+        request.options.history = self.input.request.options.history.clone();
+        request
+    }
+
+    fn delete(&mut self, file: usize) {
+        if let Some(d) = self.deleted.get_mut(file) {
+            *d = true;
+        }
+    }
+
     fn rename(&mut self, file: usize, path: String) {
         self.paths[file] = path;
     }
@@ -330,15 +451,21 @@ impl<'a> Work<'a> {
         let mut out = Vec::new();
         for (i, f) in self.input.request.files.iter().enumerate() {
             let renamed = self.paths[i] != f.path;
-            if self.edits[i].is_empty() && !renamed {
+            let delete = self.deleted[i];
+            if self.edits[i].is_empty() && !renamed && !delete {
                 continue;
             }
             out.push(FileChange {
                 location: f.location,
                 path: f.path.clone(),
-                edits: self.edits[i].clone(),
-                rename_to: renamed.then(|| self.paths[i].clone()),
+                edits: if delete {
+                    Vec::new()
+                } else {
+                    self.edits[i].clone()
+                },
+                rename_to: (renamed && !delete).then(|| self.paths[i].clone()),
                 create: None,
+                delete,
             });
         }
         for &(location, ix) in &self.created {
@@ -348,6 +475,7 @@ impl<'a> Work<'a> {
                 edits: Vec::new(),
                 rename_to: None,
                 create: Some(String::from_utf8_lossy(&self.current[ix]).into_owned()),
+                delete: false,
             });
         }
         out
@@ -589,512 +717,6 @@ fn new_path(template: &str, id: &str, slug: &str, now: &str) -> Option<String> {
         }
     }
     Some(format!("{out}.py"))
-}
-
-// ------------------------------------------------------------ 1. duplicates
-
-fn duplicates(work: &mut Work<'_>, out: &mut FixPlan) {
-    let (_, graph) = build(&work.request());
-    let ids: Vec<String> = graph
-        .issues
-        .iter()
-        .filter_map(|i| match i {
-            Issue::Duplicate { id, .. } => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
-    let lock = work
-        .input
-        .request
-        .options
-        .history
-        .lock
-        .as_ref()
-        .and_then(|l| parse_lock(&l.text).ok().map(|lock| (l.path.clone(), lock)));
-    for id in ids {
-        let request = work.request();
-        let (loaded, graph) = build(&request);
-        let Some(copies) = graph.issues.iter().find_map(|i| match i {
-            Issue::Duplicate { id: d, revisions } if *d == id => Some(revisions.clone()),
-            _ => None,
-        }) else {
-            continue;
-        };
-        let files: Vec<usize> = copies.iter().map(|ix| graph.rev(*ix).file).collect();
-        let display = |f: usize| loaded.files[f].display.clone();
-        // Which copy was applied?
-        let mut keep: Option<(usize, String)> = None;
-        if let Some((path, lock)) = &lock
-            && let Some(entry) = lock.get(&id)
-        {
-            let by_hash: Vec<usize> = files
-                .iter()
-                .copied()
-                .filter(|&f| content_hash(&work.current[f]) == entry.hash)
-                .collect();
-            let by_path: Vec<usize> = files
-                .iter()
-                .copied()
-                .filter(|&f| work.paths[f] == entry.file)
-                .collect();
-            if let [f] = by_hash[..] {
-                keep = Some((
-                    f,
-                    format!("{path} records its content as the applied `{id}`"),
-                ));
-            } else if let [f] = by_path[..] {
-                keep = Some((f, format!("{path} records it as the applied `{id}`")));
-            }
-        }
-        if keep.is_none() {
-            let named: Vec<usize> = files
-                .iter()
-                .copied()
-                .filter(|&f| {
-                    work.input.keep.iter().any(|k| {
-                        let k = k.strip_prefix("./").unwrap_or(k);
-                        let shown = display(f);
-                        let name = work.paths[f].rsplit('/').next().unwrap_or("");
-                        shown == k
-                            || shown.ends_with(&format!("/{k}"))
-                            || work.paths[f] == k
-                            || name == k
-                    })
-                })
-                .collect();
-            if let [f] = named[..] {
-                keep = Some((f, "named by --keep".into()));
-            }
-        }
-        if keep.is_none() {
-            let time = |f: usize| {
-                work.input
-                    .committed
-                    .iter()
-                    .find(|c| {
-                        c.location == request.files[f].location && c.path == request.files[f].path
-                    })
-                    .map(|c| c.time)
-            };
-            let times: Vec<Option<Option<i64>>> = files.iter().map(|&f| time(f)).collect();
-            if times.iter().all(Option::is_some) {
-                let key = |t: Option<i64>| t.unwrap_or(i64::MAX);
-                let oldest = times
-                    .iter()
-                    .map(|t| key(t.flatten()))
-                    .min()
-                    .unwrap_or(i64::MAX);
-                let at: Vec<usize> = (0..files.len())
-                    .filter(|&i| key(times[i].flatten()) == oldest)
-                    .collect();
-                if let [i] = at[..]
-                    && oldest != i64::MAX
-                {
-                    keep = Some((files[i], "committed to git first".into()));
-                }
-            }
-        }
-        let Some((kept, why)) = keep else {
-            out.refused.push(FixNote {
-                check: "duplicate-revision".into(),
-                message: format!(
-                    "cannot tell which copy of `{id}` was applied (no lock file entry, no --keep, no git history that decides)"
-                ),
-                choices: files
-                    .iter()
-                    .map(|&f| format!("--keep {}", display(f)))
-                    .collect(),
-            });
-            continue;
-        };
-        // The head the moved copies go on: the graph without them.
-        let moved: Vec<usize> = files.iter().copied().filter(|&f| f != kept).collect();
-        let mut without = request.clone();
-        without.files = request
-            .files
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !moved.contains(i))
-            .map(|(_, f)| f.clone())
-            .collect();
-        let (_, rest) = build(&without);
-        let heads = real_heads(&rest);
-        let mut parent: Vec<String> = match heads.as_slice() {
-            [] => Vec::new(),
-            [one] => vec![rest.rev(*one).id.clone()],
-            many => {
-                out.refused.push(FixNote {
-                    check: "duplicate-revision".into(),
-                    message: format!(
-                        "kept `{}` as `{id}` ({why}), but cannot move the other copy: the rest of the graph has {} heads; fix multiple-heads first",
-                        display(kept),
-                        many.len()
-                    ),
-                    choices: Vec::new(),
-                });
-                continue;
-            }
-        };
-        let template = template(&request);
-        let mut taken: HashSet<String> = HashSet::new();
-        for f in moved {
-            let Some(module) = module(&loaded, f) else {
-                continue;
-            };
-            let new_id = work.new_id(&graph, &taken);
-            taken.insert(new_id.clone());
-            let Some(edits) = metadata_edits(module, Some(&new_id), &parent) else {
-                out.refused.push(FixNote {
-                    check: "duplicate-revision".into(),
-                    message: format!(
-                        "{}: `revision`/`down_revision` are not plain literals; move it by hand",
-                        display(f)
-                    ),
-                    choices: Vec::new(),
-                });
-                continue;
-            };
-            let old_path = display(f);
-            apply_edits(work, f, edits);
-            let mut renamed_note = String::new();
-            if let Some(path) = renamed(&template, &work.paths[f], &id, &new_id)
-                && !work.paths.contains(&path)
-            {
-                let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
-                work.rename(f, path);
-                renamed_note = format!(", renamed to `{name}`");
-            }
-            out.fixed.push(FixNote {
-                check: "duplicate-revision".into(),
-                message: format!(
-                    "kept `{}` as `{id}` ({why}); moved `{old_path}` to `{new_id}` on top of {}{renamed_note}",
-                    display(kept),
-                    if parent.is_empty() {
-                        "nothing (a new base)".to_owned()
-                    } else {
-                        format!("`{}`", parent.join("`, `"))
-                    }
-                ),
-                choices: Vec::new(),
-            });
-            parent = vec![new_id];
-        }
-    }
-}
-
-// ------------------------------------------------------------ 2. heads
-
-fn create_date(module: &ParsedModule) -> Option<String> {
-    let doc = module.docstring.as_ref()?;
-    doc.text
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("Create Date:"))
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-}
-
-fn multiple_heads(work: &mut Work<'_>, out: &mut FixPlan) {
-    let policy = work.input.request.options.policy;
-    if policy == Policy::Branches {
-        return;
-    }
-    let request = work.request();
-    let (loaded, graph) = build(&request);
-    let heads = real_heads(&graph);
-    if heads.len() < 2
-        || graph.revisions.iter().any(|r| r.shadowed)
-        || !graph.unknown_ids.is_empty()
-        || graph
-            .revisions
-            .iter()
-            .any(|r| matches!(r.down, Known::Unknown))
-        || graph
-            .issues
-            .iter()
-            .any(|i| matches!(i, Issue::Cycle { .. }))
-    {
-        return;
-    }
-    let names: Vec<String> = heads.iter().map(|h| graph.rev(*h).id.clone()).collect();
-    if policy == Policy::SingleHead {
-        let taken = HashSet::new();
-        let id = work.new_id(&graph, &taken);
-        let template = template(&request);
-        let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
-            out.refused.push(FixNote {
-                check: "multiple-heads".into(),
-                message: format!(
-                    "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
-                ),
-                choices: Vec::new(),
-            });
-            return;
-        };
-        let location = request.files[graph.rev(heads[0]).file].location;
-        if request
-            .files
-            .iter()
-            .any(|f| f.location == location && f.path == path)
-        {
-            return;
-        }
-        let content = merge_file(&id, &names, &work.input.now);
-        work.create(location, path.clone(), content);
-        out.fixed.push(FixNote {
-            check: "multiple-heads".into(),
-            message: format!(
-                "wrote merge revision `{id}` ({path}) with down_revision = ({})",
-                names.join(", ")
-            ),
-            choices: Vec::new(),
-        });
-        return;
-    }
-    // Linear: re-point the newer branch onto the other head.
-    if heads.len() != 2 {
-        out.refused.push(FixNote {
-            check: "multiple-heads".into(),
-            message: format!(
-                "{} heads ({}); re-point them one at a time",
-                heads.len(),
-                names.join(", ")
-            ),
-            choices: Vec::new(),
-        });
-        return;
-    }
-    let a = ancestors_of(&graph, &[heads[0]]);
-    let b = ancestors_of(&graph, &[heads[1]]);
-    let branch = |own: &HashSet<RevIx>, other: &HashSet<RevIx>| -> Vec<RevIx> {
-        let mut v: Vec<RevIx> = own.difference(other).copied().collect();
-        v.sort();
-        v
-    };
-    let branches = [branch(&a, &b), branch(&b, &a)];
-    let base_of = |members: &[RevIx]| -> Option<RevIx> {
-        let set: HashSet<RevIx> = members.iter().copied().collect();
-        let bases: Vec<RevIx> = members
-            .iter()
-            .copied()
-            .filter(|ix| {
-                graph
-                    .rev(*ix)
-                    .down()
-                    .iter()
-                    .all(|d| graph.get(d).is_none_or(|p| !set.contains(&p)))
-            })
-            .collect();
-        match bases[..] {
-            [one] if graph.rev(one).down().len() <= 1 => Some(one),
-            _ => None,
-        }
-    };
-    let (Some(base0), Some(base1)) = (base_of(&branches[0]), base_of(&branches[1])) else {
-        out.refused.push(FixNote {
-            check: "multiple-heads".into(),
-            message: format!(
-                "heads {} do not each sit on a simple chain; re-point by hand",
-                names.join(", ")
-            ),
-            choices: Vec::new(),
-        });
-        return;
-    };
-    let bases = [base0, base1];
-    // Which branch is newer?
-    let recorded: Option<HashSet<String>> = work
-        .input
-        .request
-        .options
-        .history
-        .lock
-        .as_ref()
-        .and_then(|l| parse_lock(&l.text).ok())
-        .map(|lock| lock.entries.into_iter().map(|e| e.id).collect());
-    let mut newer: Option<(usize, String)> = None;
-    if let Some(recorded) = &recorded {
-        let new = |k: usize| {
-            branches[k]
-                .iter()
-                .any(|ix| !recorded.contains(&graph.rev(*ix).id))
-        };
-        match (new(0), new(1)) {
-            (true, false) => newer = Some((0, "not in the lock file".into())),
-            (false, true) => newer = Some((1, "not in the lock file".into())),
-            _ => {}
-        }
-    }
-    if newer.is_none() {
-        let time = |ix: RevIx| {
-            let f = &request.files[graph.rev(ix).file];
-            work.input
-                .committed
-                .iter()
-                .find(|c| c.location == f.location && c.path == f.path)
-                .map(|c| c.time.unwrap_or(i64::MAX))
-        };
-        if let (Some(t0), Some(t1)) = (time(bases[0]), time(bases[1]))
-            && t0 != t1
-        {
-            newer = Some((usize::from(t1 > t0), "committed later".into()));
-        }
-    }
-    if newer.is_none() {
-        let date = |ix: RevIx| module(&loaded, graph.rev(ix).file).and_then(create_date);
-        if let (Some(d0), Some(d1)) = (date(bases[0]), date(bases[1]))
-            && d0 != d1
-        {
-            newer = Some((usize::from(d1 > d0), "a later Create Date".into()));
-        }
-    }
-    let Some((k, why)) = newer else {
-        out.refused.push(FixNote {
-            check: "multiple-heads".into(),
-            message: format!(
-                "cannot tell which of the heads {} is newer; re-point one branch onto the other by hand",
-                names.join(", ")
-            ),
-            choices: names.iter().map(|n| format!("re-point onto `{n}`")).collect(),
-        });
-        return;
-    };
-    let base = bases[k];
-    let onto = graph.rev(heads[1 - k]).id.clone();
-    let file = graph.rev(base).file;
-    let Some(edits) =
-        module(&loaded, file).and_then(|m| metadata_edits(m, None, std::slice::from_ref(&onto)))
-    else {
-        return;
-    };
-    apply_edits(work, file, edits);
-    out.fixed.push(FixNote {
-        check: "multiple-heads".into(),
-        message: format!(
-            "re-pointed `{}` ({}; {why}) onto the other head `{onto}`",
-            graph.rev(base).id,
-            loaded.files[file].display
-        ),
-        choices: Vec::new(),
-    });
-}
-
-/// A merge revision in Alembic's current generic template (1.16.2+).
-fn merge_file(id: &str, heads: &[String], now: &str) -> String {
-    let down = down_literal('\'', heads);
-    format!(
-        r#""""merge heads
-
-Revision ID: {id}
-Revises: {revises}
-Create Date: {now}
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
-import sqlalchemy as sa
-
-
-# revision identifiers, used by Alembic.
-revision: str = '{id}'
-down_revision: Union[str, Sequence[str], None] = {down}
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    pass
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    pass
-"#,
-        revises = heads.join(", ")
-    )
-}
-
-// ------------------------------------------------------------ 3. parents
-
-fn missing_parents(work: &mut Work<'_>, out: &mut FixPlan) {
-    let request = work.request();
-    let (loaded, graph) = build(&request);
-    let cx = crate::checks::Context::new(&request, &loaded, &graph);
-    let mut replacements: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
-    for issue in &graph.issues {
-        let (from, target) = match issue {
-            Issue::MissingRef {
-                from,
-                target,
-                kind: RefKind::Down,
-            } if !target.is_empty() => (*from, target),
-            Issue::LabelAsParent { from, label, .. } => (*from, label),
-            _ => continue,
-        };
-        if graph.rev(from).shadowed {
-            continue;
-        }
-        let Some(suggestion) = crate::checks::suggest::did_you_mean(&cx, target) else {
-            continue;
-        };
-        replacements
-            .entry(graph.rev(from).file)
-            .or_default()
-            .push((target.clone(), suggestion.id));
-    }
-    for (file, pairs) in replacements {
-        let Some(module) = module(&loaded, file) else {
-            continue;
-        };
-        let Some(binding) = module.get(Attr::DownRevision) else {
-            continue;
-        };
-        let q = quote_of(module);
-        let mut edits: Vec<(Span, String)> = Vec::new();
-        let mut collect = |value: &Value| {
-            if let Value::Str { value, span } = value
-                && let Some((_, to)) = pairs.iter().find(|(from, _)| from == value)
-            {
-                edits.push((*span, literal(q, to)));
-            }
-        };
-        match &binding.value {
-            Value::Seq { items, .. } => items.iter().for_each(&mut collect),
-            other => collect(other),
-        }
-        if let Some(doc) = &module.docstring
-            && let Some(line) = &doc.revises
-            && line.span != Span::default()
-            && module.slice(line.span) == line.value
-        {
-            let fixed: Vec<String> = line
-                .value
-                .split(',')
-                .map(|part| {
-                    let t = part.trim();
-                    pairs
-                        .iter()
-                        .find(|(from, _)| from == t)
-                        .map_or(t.to_owned(), |(_, to)| to.clone())
-                })
-                .collect();
-            let text = fixed.join(", ");
-            if text != line.value {
-                edits.push((line.span, text));
-            }
-        }
-        edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
-        let shown = loaded.files[file].display.clone();
-        apply_edits(work, file, edits);
-        for (from, to) in pairs {
-            out.fixed.push(FixNote {
-                check: "missing-parent".into(),
-                message: format!("{shown}: `down_revision` `{from}` -> `{to}`"),
-                choices: Vec::new(),
-            });
-        }
-    }
 }
 
 #[cfg(test)]
