@@ -155,7 +155,14 @@ fn check_renderer_args(config: &Config, renderer: config::Renderer, found: &Loca
     };
     if renderer == config::Renderer::Kustomize {
         let admin = config::Source::SidecarEnv(config::env_name("kustomize-build-options"));
-        args::check(renderer, &config.kustomize_build_options, &admin, true, &[], &bounds)?;
+        args::check(
+            renderer,
+            &config.kustomize_build_options,
+            &admin,
+            true,
+            &[],
+            &bounds,
+        )?;
     }
     if let Some(source) = &config.renderer_args_source {
         args::check(
@@ -256,7 +263,12 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
 }
 
 /// Refuse an empty render unless allowed, then write the manifests.
-fn emit(stdout: &[u8], renderer: config::Renderer, config: &Config, found: &Located) -> Result<i32> {
+fn emit(
+    stdout: &[u8],
+    renderer: config::Renderer,
+    config: &Config,
+    found: &Located,
+) -> Result<i32> {
     let objects = stream::count_objects(stdout).with_context(|| {
         format!(
             "the {} renderer's output is not a manifest stream Argo CD accepts",

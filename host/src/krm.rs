@@ -211,7 +211,8 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
     };
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let pkg = package::locate(args.dir.as_deref(), &cwd, list)?;
-    let project = locate::find_project(&pkg.dir, &pkg.root, setting(list, "migrations").as_deref())?;
+    let project =
+        locate::find_project(&pkg.dir, &pkg.root, setting(list, "migrations").as_deref())?;
     let run = crate::argocd::CheckRun {
         engine: crate::engine::EngineKind::Wasm,
         limits: crate::sandbox::Limits::default(),
@@ -242,9 +243,8 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
 
 /// Findings as results; file paths relative to the package directory.
 fn to_results(report: &Report, project: &Path, package_dir: &Path) -> Vec<KrmResult> {
-    let shown = |path: &str| {
-        package::relative(&crate::argocd::absolute_path(path, project), package_dir)
-    };
+    let shown =
+        |path: &str| package::relative(&crate::argocd::absolute_path(path, project), package_dir);
     report
         .diagnostics
         .iter()
@@ -256,7 +256,11 @@ fn to_results(report: &Report, project: &Path, package_dir: &Path) -> Vec<KrmRes
                 message.push_str(&format!(" ({path}:{})", label.start.line));
             }
             for other in d.labels.iter().filter(|l| Some(*l) != primary) {
-                message.push_str(&format!("; see {}:{}", shown(&other.path), other.start.line));
+                message.push_str(&format!(
+                    "; see {}:{}",
+                    shown(&other.path),
+                    other.start.line
+                ));
             }
             if let Some(help) = &d.help {
                 message.push_str(&format!(". Help: {help}"));
@@ -359,14 +363,20 @@ mod tests {
         assert_eq!(back["items"], list["items"]);
         let json = r#"{"kind":"ResourceList","items":[]}"#;
         let out = emit(json, &parse_list(json).unwrap(), &[]).unwrap();
-        assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{out}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+            "{out}"
+        );
     }
 
     #[test]
     fn unknown_function_config_keys_are_refused() {
         let list = parse_list("kind: ResourceList\nitems: []\nfunctionConfig:\n  kind: ConfigMap\n  data: {expected_head: '003'}\n").unwrap();
         let err = check_keys(&list).unwrap_err().to_string();
-        assert!(err.contains("expected_head") && err.contains("expected-head"), "{err}");
+        assert!(
+            err.contains("expected_head") && err.contains("expected-head"),
+            "{err}"
+        );
     }
 
     #[test]

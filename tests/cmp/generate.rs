@@ -102,7 +102,7 @@ fn parameters_unset_null_and_populated() {
         .string("migrations", "..")
         .param(
             "renderer-args",
-            ParamValue::Array(vec!["--enable-helm".into()]),
+            ParamValue::Array(vec!["--reorder".into(), "legacy".into()]),
         )
         .string("allow-empty", "false");
     for (what, a) in [

@@ -45,7 +45,15 @@ fn kpt_eval_pkg(
     let exec = format!("{} krm", revguard().display());
     let mut cmd = Command::new(kpt);
     cmd.current_dir(cwd)
-        .args(["fn", "eval", pkg, "--exec", &exec, "--truncate-output=false", "--results-dir"])
+        .args([
+            "fn",
+            "eval",
+            pkg,
+            "--exec",
+            &exec,
+            "--truncate-output=false",
+            "--results-dir",
+        ])
         .arg(results_dir.path())
         .args(extra)
         .env("HOME", cwd);
@@ -269,7 +277,11 @@ fn kpt_from_the_repository_root_resolves_migrations_against_the_package() {
     // Out of the repository: refused, nothing read.
     let (out, _) = kpt_eval_pkg(&kpt, &repo, "k8s", &["--", "migrations=../.."]);
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("outside the repository root"), "{}", text(&out));
+    assert!(
+        text(&out).contains("outside the repository root"),
+        "{}",
+        text(&out)
+    );
     assert!(!text(&out).contains("unrelated_"), "{}", text(&out));
 }
 
@@ -313,7 +325,11 @@ fn kpt_results_point_at_the_function_config_resource() {
         .iter()
         .find(|r| r["tags"]["check"].as_str() == Some("expected-head"))
         .unwrap_or_else(|| panic!("{results:?}"));
-    assert_eq!(head["file"]["path"].as_str(), Some("revguard-fn.yaml"), "{head:?}");
+    assert_eq!(
+        head["file"]["path"].as_str(),
+        Some("revguard-fn.yaml"),
+        "{head:?}"
+    );
     assert_eq!(head["resourceRef"]["kind"].as_str(), Some("ConfigMap"));
     assert_eq!(head["resourceRef"]["name"].as_str(), Some("revguard-fn"));
 }
@@ -335,8 +351,11 @@ fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
         format!("#!/bin/sh\nexec '{}' krm\n", revguard().display()),
     )
     .unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     std::fs::write(
         repo.path().join("k8s/Kptfile"),
         format!(
@@ -347,7 +366,13 @@ fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
     .unwrap();
     let out = Command::new(&kpt)
         .current_dir(repo.path())
-        .args(["fn", "render", "k8s", "--allow-exec", "--truncate-output=false"])
+        .args([
+            "fn",
+            "render",
+            "k8s",
+            "--allow-exec",
+            "--truncate-output=false",
+        ])
         .env("HOME", repo.path())
         .output()
         .unwrap();
@@ -359,12 +384,22 @@ fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
     .unwrap();
     let out = Command::new(&kpt)
         .current_dir(repo.path())
-        .args(["fn", "render", "k8s", "--allow-exec", "--truncate-output=false"])
+        .args([
+            "fn",
+            "render",
+            "k8s",
+            "--allow-exec",
+            "--truncate-output=false",
+        ])
         .env("HOME", repo.path())
         .output()
         .unwrap();
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("../migrations/versions/003_dup.py"), "{}", text(&out));
+    assert!(
+        text(&out).contains("../migrations/versions/003_dup.py"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -372,7 +407,12 @@ fn krm_accepts_flow_style_yaml() {
     let repo = checkout();
     let input = "{apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}], functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: f}, data: {migrations: ..}}}\n";
     let out = krm_direct(&repo.path().join("k8s"), input);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: Value = serde_yaml_ng::from_slice(&out.stdout).unwrap();
     assert_eq!(list["kind"].as_str(), Some("ResourceList"));
     assert_eq!(list["items"][0]["metadata"]["name"].as_str(), Some("x"));

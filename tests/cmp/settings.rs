@@ -43,7 +43,10 @@ fn misspelt_settings_stop_generation_and_name_the_valid_ones() {
         ),
         (
             app("k8s").env("REVGUARD_ALLOWED_RENDERER_ARGS", "--enable-exec"),
-            &["only the Argo CD administrator", "REVGUARD_ALLOWED_RENDERER_ARGS"],
+            &[
+                "only the Argo CD administrator",
+                "REVGUARD_ALLOWED_RENDERER_ARGS",
+            ],
         ),
     ] {
         let ui = assert_failed(&generate(&lab, &a), 2);
@@ -64,18 +67,58 @@ fn misspelt_settings_stop_generation_and_name_the_valid_ones() {
 fn renderer_arguments_go_through_the_allow_list() {
     let Some(lab) = Lab::new() else { return };
     let cases: &[(&str, &[&str], &str)] = &[
-        ("kustomize", &["--enable-helm"], "'--enable-helm' (parameter renderer-args) is admin-only"),
-        ("kustomize", &["--load-restrictor", "LoadRestrictionsNone"], "admin-only"),
-        ("kustomize", &["--frobnicate"], "not on revguard's allow-list for kustomize"),
-        ("kustomize", &["-o", "out"], "Argo CD reads them from stdout"),
+        (
+            "kustomize",
+            &["--enable-helm"],
+            "'--enable-helm' (parameter renderer-args) is admin-only",
+        ),
+        (
+            "kustomize",
+            &["--load-restrictor", "LoadRestrictionsNone"],
+            "admin-only",
+        ),
+        (
+            "kustomize",
+            &["--frobnicate"],
+            "not on revguard's allow-list for kustomize",
+        ),
+        (
+            "kustomize",
+            &["-o", "out"],
+            "Argo CD reads them from stdout",
+        ),
         ("kustomize", &["-oout"], "Argo CD reads them from stdout"),
-        ("kustomize", &["--output=out"], "Argo CD reads them from stdout"),
+        (
+            "kustomize",
+            &["--output=out"],
+            "Argo CD reads them from stdout",
+        ),
         ("kustomize", &["../other-app"], "not a flag"),
-        ("helm", &["--output-dir", "out"], "Argo CD reads them from stdout"),
-        ("helm", &["-f../../../../etc/passwd"], "points outside the repository"),
-        ("helm", &["-f", "/etc/passwd"], "points outside the repository"),
-        ("helm", &["--values=../values.yaml,../../../x"], "points outside"),
-        ("helm", &["--set-file", "cert=/var/run/secrets/token"], "points outside"),
+        (
+            "helm",
+            &["--output-dir", "out"],
+            "Argo CD reads them from stdout",
+        ),
+        (
+            "helm",
+            &["-f../../../../etc/passwd"],
+            "points outside the repository",
+        ),
+        (
+            "helm",
+            &["-f", "/etc/passwd"],
+            "points outside the repository",
+        ),
+        (
+            "helm",
+            &["--values=../values.yaml,../../../x"],
+            "points outside",
+        ),
+        (
+            "helm",
+            &["--set-file", "cert=/var/run/secrets/token"],
+            "points outside",
+        ),
         ("helm", &["-f", "https://example.com/v.yaml"], "is a URL"),
         ("helm", &["--post-renderer", "sh"], "admin-only"),
         ("helm", &["-gf", "v.yaml"], "combines short flags"),
@@ -86,7 +129,10 @@ fn renderer_arguments_go_through_the_allow_list() {
             .string("renderer", renderer)
             .param("renderer-args", args(list));
         let ui = assert_failed(&generate(&lab, &a), 2);
-        assert!(ui.contains(needle), "{renderer} {list:?}: expected {needle:?} in:\n{ui}");
+        assert!(
+            ui.contains(needle),
+            "{renderer} {list:?}: expected {needle:?} in:\n{ui}"
+        );
     }
     // The same through plugin.env (space-separated).
     let a = app("k8s").env("REVGUARD_RENDERER_ARGS", "--reorder none --enable-exec");
@@ -108,9 +154,10 @@ fn admin_extends_the_allow_list_and_sets_build_options() {
     let Some(mut lab) = Lab::new() else { return };
     let log = lab.record_kustomize();
     let expected = lab.kustomize(&fixture("healthy").join("k8s"));
-    lab.sidecar
-        .env
-        .push(("REVGUARD_ALLOWED_RENDERER_ARGS".into(), "--helm-debug,--enable-helm".into()));
+    lab.sidecar.env.push((
+        "REVGUARD_ALLOWED_RENDERER_ARGS".into(),
+        "--helm-debug,--enable-helm".into(),
+    ));
     let a = app("k8s").param("renderer-args", args(&["--enable-helm"]));
     let generated = generate(&lab, &a);
     assert_eq!(generated.run().code, Some(0), "{}", generated.run().stderr);
@@ -124,25 +171,31 @@ fn admin_extends_the_allow_list_and_sets_build_options() {
     );
 
     // Admin build options apply to every kustomize app, before the app's.
-    lab.sidecar
-        .env
-        .push(("REVGUARD_KUSTOMIZE_BUILD_OPTIONS".into(), "--enable-helm".into()));
+    lab.sidecar.env.push((
+        "REVGUARD_KUSTOMIZE_BUILD_OPTIONS".into(),
+        "--enable-helm".into(),
+    ));
     let a = app("k8s").param("renderer-args", args(&["--reorder", "none"]));
     let generated = generate(&lab, &a);
     assert_eq!(generated.run().code, Some(0), "{}", generated.run().stderr);
     let argv = std::fs::read_to_string(&log).unwrap();
     let last = argv.lines().last().unwrap();
     assert!(
-        last.starts_with("build . --enable-helm --helm-kube-version 1.33.2 --helm-api-versions apps/v1 ")
-            && last.ends_with("--helm-api-versions v1/Service --reorder none"),
+        last.starts_with(
+            "build . --enable-helm --helm-kube-version 1.33.2 --helm-api-versions apps/v1 "
+        ) && last.ends_with("--helm-api-versions v1/Service --reorder none"),
         "{last}"
     );
     // Still never -o, even from the admin.
-    lab.sidecar
-        .env
-        .push(("REVGUARD_KUSTOMIZE_BUILD_OPTIONS".into(), "-o /tmp/x".into()));
+    lab.sidecar.env.push((
+        "REVGUARD_KUSTOMIZE_BUILD_OPTIONS".into(),
+        "-o /tmp/x".into(),
+    ));
     let ui = assert_failed(&generate(&lab, &app("k8s")), 2);
-    assert!(ui.contains("sidecar env REVGUARD_KUSTOMIZE_BUILD_OPTIONS"), "{ui}");
+    assert!(
+        ui.contains("sidecar env REVGUARD_KUSTOMIZE_BUILD_OPTIONS"),
+        "{ui}"
+    );
 }
 
 #[test]
@@ -165,7 +218,9 @@ fn a_passing_check_logs_its_warnings_on_stderr() {
     );
     assert!(
         run.stderr.contains("warning[RG202] filename-mismatch")
-            && run.stderr.contains("(migrations/versions/004_add_payments.py:1)"),
+            && run
+                .stderr
+                .contains("(migrations/versions/004_add_payments.py:1)"),
         "{}",
         run.stderr
     );

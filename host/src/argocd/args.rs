@@ -134,7 +134,9 @@ fn parse<'a>(renderer: Renderer, args: &'a [String], source: &Source) -> Result<
         let arg = args[i].as_str();
         let (written, spec, mut value) = if let Some(long) = arg.strip_prefix("--") {
             if long.is_empty() {
-                bail!("renderer argument '--' ({source}) is not allowed: revguard passes the directory itself");
+                bail!(
+                    "renderer argument '--' ({source}) is not allowed: revguard passes the directory itself"
+                );
             }
             let (name, value) = match long.split_once('=') {
                 Some((n, v)) => (n, Some(v)),
@@ -207,9 +209,11 @@ pub fn check(
             names.push(format!("--{}", f.long));
             names.extend(f.short.map(|c| format!("-{c}")));
         }
-        let opened = extra_allowed
-            .iter()
-            .any(|a| names.iter().any(|n| n.trim_start_matches('-') == a.trim_start_matches('-')));
+        let opened = extra_allowed.iter().any(|a| {
+            names
+                .iter()
+                .any(|n| n.trim_start_matches('-') == a.trim_start_matches('-'))
+        });
         let rule = p.spec.map(|f| f.rule);
         match rule {
             Some(Rule::Never) => bail!(
@@ -326,10 +330,16 @@ mod tests {
         let k = Renderer::Kustomize;
         run(k, &["--reorder", "none", "--helm-kube-version=1.30.0"], &[]).unwrap();
         let err = run(k, &["--enable-helm"], &[]).unwrap_err().to_string();
-        assert!(err.contains("admin-only") && err.contains("--enable-helm"), "{err}");
+        assert!(
+            err.contains("admin-only") && err.contains("--enable-helm"),
+            "{err}"
+        );
         run(k, &["--enable-helm"], &["--enable-helm"]).unwrap();
         let err = run(k, &["--frobnicate"], &[]).unwrap_err().to_string();
-        assert!(err.contains("allow-list") && err.contains("--reorder"), "{err}");
+        assert!(
+            err.contains("allow-list") && err.contains("--reorder"),
+            "{err}"
+        );
         run(k, &["--frobnicate=1"], &["--frobnicate"]).unwrap();
         for out in [&["-o", "x"][..], &["-ox"], &["-o=x"], &["--output=x"]] {
             let err = run(k, out, &["-o", "--output"]).unwrap_err().to_string();
@@ -367,7 +377,9 @@ mod tests {
             let err = run(h, bad, &[]).unwrap_err().to_string();
             assert!(err.contains(needle), "{bad:?}: {err}");
         }
-        let err = run(Renderer::Directory, &["--x"], &[]).unwrap_err().to_string();
+        let err = run(Renderer::Directory, &["--x"], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("takes no arguments"), "{err}");
     }
 

@@ -279,7 +279,13 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
             return Err(admin_only(&p.name, &format!("parameter {}", p.name)));
         }
         if !APP_SETTINGS.contains(&p.name.as_str()) {
-            return Err(unknown("parameter", &p.name, &p.name, APP_SETTINGS, str::to_string));
+            return Err(unknown(
+                "parameter",
+                &p.name,
+                &p.name,
+                APP_SETTINGS,
+                str::to_string,
+            ));
         }
     }
     for name in env.keys() {
@@ -287,12 +293,15 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
             let known = APP_SETTINGS.iter().any(|k| {
                 let esc = escape_param_name(k);
                 param == esc
-                    || param.strip_prefix(&format!("{esc}_")).is_some_and(|i| {
-                        !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit())
-                    })
+                    || param
+                        .strip_prefix(&format!("{esc}_"))
+                        .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
             });
             if !known {
-                if let Some(admin) = ADMIN_SETTINGS.iter().find(|k| escape_param_name(k) == param) {
+                if let Some(admin) = ADMIN_SETTINGS
+                    .iter()
+                    .find(|k| escape_param_name(k) == param)
+                {
                     return Err(admin_only(admin, &format!("env {name}")));
                 }
                 return Err(unknown("parameter env", name, param, APP_SETTINGS, |k| {
@@ -301,7 +310,8 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
             }
         }
         let app_env = name.strip_prefix("ARGOCD_ENV_").filter(|rest| {
-            rest.get(..9).is_some_and(|p| p.eq_ignore_ascii_case("REVGUARD_"))
+            rest.get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case("REVGUARD_"))
         });
         if let Some(rest) = app_env {
             if let Some(admin) = ADMIN_SETTINGS.iter().find(|k| env_name(k) == rest) {
@@ -406,7 +416,10 @@ fn parse_bool(s: &str, what: &str, source: &Source) -> Result<bool> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "on" => Ok(true),
         "false" | "no" | "0" | "off" => Ok(false),
-        _ => bail!("{what} must be true or false, not '{}' ({source})", clean(s)),
+        _ => bail!(
+            "{what} must be true or false, not '{}' ({source})",
+            clean(s)
+        ),
     }
 }
 
@@ -421,7 +434,10 @@ fn admin_settings(layers: &Layers) -> Result<(EngineKind, Limits, Vec<String>, V
         Some((s, source)) => match s.as_str() {
             "wasm" => EngineKind::Wasm,
             "native" => EngineKind::Native,
-            other => bail!("unknown engine '{}' ({source}); expected wasm or native", clean(other)),
+            other => bail!(
+                "unknown engine '{}' ({source}); expected wasm or native",
+                clean(other)
+            ),
         },
     };
     let mut limits = Limits {
@@ -431,14 +447,23 @@ fn admin_settings(layers: &Layers) -> Result<(EngineKind, Limits, Vec<String>, V
     if let Some((s, source)) = layers.admin("max-memory")? {
         let mib = s.parse::<u64>().ok().filter(|m| (1..=4096).contains(m));
         let Some(mib) = mib else {
-            bail!("{source} must be a number of MiB between 1 and 4096, not '{}'", clean(&s));
+            bail!(
+                "{source} must be a number of MiB between 1 and 4096, not '{}'",
+                clean(&s)
+            );
         };
         limits.max_memory_bytes = mib << 20;
     }
     if let Some((s, source)) = layers.admin("timeout")? {
-        let secs = s.parse::<f64>().ok().filter(|t| t.is_finite() && *t > 0.0 && *t <= 300.0);
+        let secs = s
+            .parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite() && *t > 0.0 && *t <= 300.0);
         let Some(secs) = secs else {
-            bail!("{source} must be a number of seconds between 0 and 300, not '{}'", clean(&s));
+            bail!(
+                "{source} must be a number of seconds between 0 and 300, not '{}'",
+                clean(&s)
+            );
         };
         limits.timeout = Duration::from_secs_f64(secs);
     }
@@ -568,7 +593,10 @@ mod tests {
         let e = env(&[("PARAM_RENDERER_ARGS_0", "--enable-exec")]);
         let c = Config::from_env(&e).unwrap();
         assert!(c.renderer_args_source.unwrap().is_application());
-        let e = env(&[("REVGUARD_RENDERER_ARGS", "--enable-alpha-plugins --enable-exec")]);
+        let e = env(&[(
+            "REVGUARD_RENDERER_ARGS",
+            "--enable-alpha-plugins --enable-exec",
+        )]);
         let c = Config::from_env(&e).unwrap();
         assert_eq!(c.renderer_args.len(), 2);
         assert!(!c.renderer_args_source.unwrap().is_application());
@@ -578,7 +606,10 @@ mod tests {
     fn unknown_names_fail_closed() {
         let cases = [
             (
-                ("ARGOCD_APP_PARAMETERS", r#"[{"name":"expected_head","string":"003"}]"#),
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"expected_head","string":"003"}]"#,
+                ),
                 "unknown parameter expected_head (did you mean expected-head?)",
             ),
             (("PARAM_EXPECTED_HEDA", "003"), "PARAM_EXPECTED_HEAD"),
@@ -586,18 +617,33 @@ mod tests {
                 ("ARGOCD_ENV_REVGUARD_EXPECTD_HEAD", "003"),
                 "did you mean ARGOCD_ENV_REVGUARD_EXPECTED_HEAD?",
             ),
-            (("ARGOCD_ENV_revguard_policy", "linear"), "unknown plugin env"),
-            (("REVGUARD_ENGNE", "native"), "did you mean REVGUARD_ENGINE?"),
-            (("ARGOCD_ENV_REVGUARD_ENGINE", "native"), "only the Argo CD administrator"),
             (
-                ("ARGOCD_APP_PARAMETERS", r#"[{"name":"max-memory","string":"9000"}]"#),
+                ("ARGOCD_ENV_revguard_policy", "linear"),
+                "unknown plugin env",
+            ),
+            (
+                ("REVGUARD_ENGNE", "native"),
+                "did you mean REVGUARD_ENGINE?",
+            ),
+            (
+                ("ARGOCD_ENV_REVGUARD_ENGINE", "native"),
+                "only the Argo CD administrator",
+            ),
+            (
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"max-memory","string":"9000"}]"#,
+                ),
                 "REVGUARD_MAX_MEMORY on the revguard sidecar",
             ),
         ];
         for ((k, v), needle) in cases {
             let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
             assert!(err.contains(needle), "{k}: {err}");
-            assert!(err.contains("Valid: ") || err.contains("administrator"), "{err}");
+            assert!(
+                err.contains("Valid: ") || err.contains("administrator"),
+                "{err}"
+            );
         }
         // Other plugins' env and unrelated variables are not ours to judge.
         let e = env(&[("ARGOCD_ENV_HELM_ARGS", "x"), ("PATH", "/bin")]);
@@ -613,8 +659,14 @@ mod tests {
             ("REVGUARD_ENGINE", "native"),
             ("REVGUARD_MAX_MEMORY", "128"),
             ("REVGUARD_TIMEOUT", "2.5"),
-            ("REVGUARD_KUSTOMIZE_BUILD_OPTIONS", "--enable-helm --load-restrictor=LoadRestrictionsNone"),
-            ("REVGUARD_ALLOWED_RENDERER_ARGS", "--enable-helm,--helm-debug"),
+            (
+                "REVGUARD_KUSTOMIZE_BUILD_OPTIONS",
+                "--enable-helm --load-restrictor=LoadRestrictionsNone",
+            ),
+            (
+                "REVGUARD_ALLOWED_RENDERER_ARGS",
+                "--enable-helm,--helm-debug",
+            ),
         ]))
         .unwrap();
         assert_eq!(c.engine, EngineKind::Native);

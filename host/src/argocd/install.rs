@@ -54,7 +54,8 @@ fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
-        dest.file_name().map_or("file".into(), |n| n.to_string_lossy()),
+        dest.file_name()
+            .map_or("file".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
     let write = || -> std::io::Result<()> {
@@ -64,10 +65,11 @@ fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         file.sync_all()?;
         std::fs::rename(&tmp, dest)
     };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-    .with_context(|| format!("cannot write {}", dest.display()))
+    write()
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("cannot write {}", dest.display()))
 }
 
 /// Run the install step; returns the exit code.
@@ -101,7 +103,10 @@ mod tests {
     fn renames_the_plugin_only() {
         let text = plugin_yaml("migrations").unwrap();
         assert!(text.contains("\nmetadata:\n  name: migrations\n"));
-        assert_eq!(text.len(), PLUGIN_YAML.len() + "migrations".len() - "revguard".len());
+        assert_eq!(
+            text.len(),
+            PLUGIN_YAML.len() + "migrations".len() - "revguard".len()
+        );
         assert_eq!(plugin_yaml("revguard").unwrap(), PLUGIN_YAML);
         for bad in ["", "Rev", "a/b", "-x", "x".repeat(64).as_str()] {
             assert!(plugin_yaml(bad).is_err(), "{bad}");

@@ -44,10 +44,7 @@ pub struct Package {
 }
 
 fn annotation<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
-    item.get("metadata")?
-        .get("annotations")?
-        .get(key)?
-        .as_str()
+    item.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 /// An item's path relative to its package, if kpt annotated one.
@@ -132,11 +129,7 @@ fn from_items(cwd: &Path, list: &Value) -> Result<PathBuf> {
         1 => Ok(found.remove(0)),
         _ => {
             found.sort();
-            let shown: Vec<String> = found
-                .iter()
-                .take(5)
-                .map(|d| relative(d, cwd))
-                .collect();
+            let shown: Vec<String> = found.iter().take(5).map(|d| relative(d, cwd)).collect();
             bail!(
                 "cannot tell which package kpt read: {} all hold its files; run `revguard krm --dir <package>`",
                 shown.join(", ")
@@ -213,7 +206,10 @@ mod tests {
     #[test]
     fn relative_paths() {
         let base = Path::new("/r/deploy/k8s");
-        assert_eq!(relative(Path::new("/r/migrations/v/1.py"), base), "../../migrations/v/1.py");
+        assert_eq!(
+            relative(Path::new("/r/migrations/v/1.py"), base),
+            "../../migrations/v/1.py"
+        );
         assert_eq!(relative(Path::new("/r/deploy/k8s/a.yaml"), base), "a.yaml");
         assert_eq!(relative(base, base), ".");
     }
