@@ -8,6 +8,7 @@ mod emulator;
 mod generate;
 mod install;
 mod krm;
+mod recipes;
 mod settings;
 mod tools;
 
