@@ -67,7 +67,10 @@ fn helm_renders_like_argo_cd_and_builds_missing_dependencies() {
     let run = generated.run();
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let objects = judge_manifests(&run.stdout).unwrap();
-    assert_eq!(objects[0]["metadata"]["name"].as_str(), Some("billing-config"));
+    assert_eq!(
+        objects[0]["metadata"]["name"].as_str(),
+        Some("billing-config")
+    );
     let argv = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<&str> = argv.lines().collect();
     let template = "template . --name-template billing --namespace billing-prod --kube-version 1.33.2 -f values-prod.yaml --api-versions apps/v1 --api-versions apps/v1/Deployment --api-versions batch/v1 --api-versions batch/v1/Job --api-versions v1 --api-versions v1/ConfigMap --api-versions v1/Service --include-crds";
@@ -76,13 +79,27 @@ fn helm_renders_like_argo_cd_and_builds_missing_dependencies() {
     // skip-crds (Argo CD's helm.skipCrds) drops --include-crds.
     std::fs::remove_file(&log).unwrap();
     let tree = lab.tree(&fixture("healthy"), "");
-    tree.write("chart/Chart.yaml", "apiVersion: v2\nname: billing\nversion: 0.1.0\n");
-    let a = app("chart").param("renderer-args", ParamValue::Array(vec!["--skip-crds".into()]));
+    tree.write(
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: billing\nversion: 0.1.0\n",
+    );
+    let a = app("chart").param(
+        "renderer-args",
+        ParamValue::Array(vec!["--skip-crds".into()]),
+    );
     let generated = lab.sidecar.generate(tree, &a);
     assert_eq!(generated.run().code, Some(0), "{}", generated.run().stderr);
     let argv = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(argv.lines().count(), 1, "vendored/no dependencies: no build");
-    assert!(argv.trim_end().ends_with("--skip-crds"), "{argv}");
+    assert_eq!(
+        argv.lines().count(),
+        1,
+        "vendored/no dependencies: no build"
+    );
+    assert!(
+        argv.contains("--kube-version 1.33.2 --skip-crds --api-versions apps/v1 ")
+            && argv.trim_end().ends_with("--api-versions v1/Service"),
+        "{argv}"
+    );
     assert!(!argv.contains("--include-crds"), "{argv}");
 }
 
@@ -105,13 +122,17 @@ fn helm_dependency_build_failure_is_reported() {
 
 /// The revguard source of the multi-source example as an emulator App.
 fn example_source() -> (App, Value) {
-    let text = std::fs::read_to_string(repo_dir().join("plugin/examples/multi-source-application.yaml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(repo_dir().join("plugin/examples/multi-source-application.yaml"))
+            .unwrap();
     let doc: Value = serde_yaml_ng::from_str(&text).unwrap();
     let sources = doc["spec"]["sources"].as_sequence().unwrap().clone();
     assert_eq!(sources.len(), 2);
     assert!(sources[0].get("helm").is_some() || sources[0].get("kustomize").is_some());
-    assert!(sources[0].get("plugin").is_none(), "the config source stays native");
+    assert!(
+        sources[0].get("plugin").is_none(),
+        "the config source stays native"
+    );
     let source = sources[1].clone();
     assert_eq!(source["plugin"]["name"].as_str(), Some("revguard-v1"));
     let mut a = app(source["path"].as_str().unwrap());
