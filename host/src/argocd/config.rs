@@ -323,10 +323,17 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
                 }));
             }
         }
-        if name.starts_with("REVGUARD_") {
+        // Kubernetes injects `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT…` for
+        // every Service in the namespace (a Service named `revguard`): not
+        // settings, and not the admin's to fix in the sidecar spec.
+        let service_link = |bare: &str| bare.starts_with("SERVICE_") || bare.starts_with("PORT");
+        if let Some(bare) = name
+            .strip_prefix("REVGUARD_")
+            .filter(|bare| !service_link(bare))
+        {
             let all: Vec<&str> = APP_SETTINGS.iter().chain(ADMIN_SETTINGS).copied().collect();
             if !all.iter().any(|k| &env_name(k) == name) {
-                return Err(unknown("sidecar env", name, &name[9..], &all, env_name));
+                return Err(unknown("sidecar env", name, bare, &all, env_name));
             }
         }
     }
@@ -645,8 +652,14 @@ mod tests {
                 "{err}"
             );
         }
-        // Other plugins' env and unrelated variables are not ours to judge.
-        let e = env(&[("ARGOCD_ENV_HELM_ARGS", "x"), ("PATH", "/bin")]);
+        // Other plugins' env, unrelated variables and Kubernetes service
+        // links are not ours to judge.
+        let e = env(&[
+            ("ARGOCD_ENV_HELM_ARGS", "x"),
+            ("PATH", "/bin"),
+            ("REVGUARD_SERVICE_HOST", "10.0.0.1"),
+            ("REVGUARD_PORT_8080_TCP", "tcp://10.0.0.1:8080"),
+        ]);
         Config::from_env(&e).unwrap();
     }
 
