@@ -225,3 +225,29 @@ fn a_passing_check_logs_its_warnings_on_stderr() {
         run.stderr
     );
 }
+
+#[test]
+fn admin_engine_fallback_and_memory_cap() {
+    let Some(mut lab) = Lab::new() else { return };
+    let expected = lab.kustomize(&fixture("healthy").join("k8s"));
+    // A 1 MiB cap: the sandbox refuses, naming the cap; the app fails alone.
+    lab.sidecar
+        .env
+        .push(("REVGUARD_MAX_MEMORY".into(), "1".into()));
+    let ui = assert_failed(&generate(&lab, &app("k8s")), 2);
+    assert!(ui.contains("memory limit of 1 MiB"), "{ui}");
+    // The native engine: same verdict and output, no sandbox.
+    lab.sidecar
+        .env
+        .push(("REVGUARD_ENGINE".into(), "native".into()));
+    let generated = generate(&lab, &app("k8s"));
+    assert_eq!(generated.run().code, Some(0), "{}", generated.run().stderr);
+    assert_eq!(generated.run().stdout, expected);
+    let tree = lab.tree(&fixture("healthy"), "");
+    tree.write(
+        "migrations/versions/003b_add_refunds.py",
+        "revision = \"003b\"\ndown_revision = \"002\"\n",
+    );
+    let ui = assert_failed(&lab.sidecar.generate(tree, &app("k8s")), 1);
+    assert!(ui.contains("multiple-heads"), "{ui}");
+}

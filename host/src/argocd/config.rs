@@ -144,7 +144,7 @@ pub struct Config {
     pub deployed: Option<String>,
     /// The renderer.
     pub renderer: Renderer,
-    /// Extra renderer arguments, and who set them (`None`: nobody).
+    /// Extra renderer arguments (see `renderer_args_source` for who set them).
     pub renderer_args: Vec<String>,
     /// Where `renderer_args` came from.
     pub renderer_args_source: Option<Source>,
