@@ -289,7 +289,9 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
         }
     }
     for name in env.keys() {
-        if let Some(param) = name.strip_prefix("PARAM_") {
+        // `PARAM_*` are Argo CD's copies of `ARGOCD_APP_PARAMETERS`, already
+        // judged above when that is set (a map parameter has its own error).
+        if let Some(param) = name.strip_prefix("PARAM_").filter(|_| params.is_empty()) {
             let known = APP_SETTINGS.iter().any(|k| {
                 let esc = escape_param_name(k);
                 param == esc
@@ -652,6 +654,16 @@ mod tests {
                 "{err}"
             );
         }
+        // A map value for a known parameter: its own error, not "unknown".
+        let e = env(&[
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"renderer-args","map":{"a":"b"}}]"#,
+            ),
+            ("PARAM_RENDERER_ARGS_A", "b"),
+        ]);
+        let err = Config::from_env(&e).unwrap_err().to_string();
+        assert!(err.contains("not a map"), "{err}");
         // Other plugins' env, unrelated variables and Kubernetes service
         // links are not ours to judge.
         let e = env(&[
