@@ -258,6 +258,15 @@ fn example_application_uses_the_versioned_name_and_known_parameters() {
 /// copies, rendered by real kustomize; the placeholder digest of the
 /// unpublished revguard image replaced by a syntactically valid one.
 fn render_stock_overlay(kubectl: &std::path::Path, tmp: &std::path::Path) -> Vec<Value> {
+    render_stock_overlay_with(kubectl, tmp, false)
+}
+
+/// `rename`: also uncomment the example's plugin-rename patch.
+fn render_stock_overlay_with(
+    kubectl: &std::path::Path,
+    tmp: &std::path::Path,
+    rename: bool,
+) -> Vec<Value> {
     copy_plain(&repo_dir().join("plugin"), &tmp.join("plugin"));
     let overlay = tmp.join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
@@ -272,13 +281,21 @@ fn render_stock_overlay(kubectl: &std::path::Path, tmp: &std::path::Path) -> Vec
     for needle in [install_url, component_url, placeholder] {
         assert!(text.contains(needle), "{needle}");
     }
-    std::fs::write(
-        overlay.join("kustomization.yaml"),
-        text.replace(install_url, "argocd-repo-server.yaml")
-            .replace(component_url, "../plugin/stock-image")
-            .replace(placeholder, &format!("sha256:{}", "ab".repeat(32))),
-    )
-    .unwrap();
+    let mut text = text
+        .replace(install_url, "argocd-repo-server.yaml")
+        .replace(component_url, "../plugin/stock-image")
+        .replace(placeholder, &format!("sha256:{}", "ab".repeat(32)));
+    if rename {
+        let start = text.find("# patches:").expect("the rename example");
+        let (head, tail) = text.split_at(start);
+        let tail: String = tail
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        text = format!("{head}{tail}\n");
+    }
+    std::fs::write(overlay.join("kustomization.yaml"), text).unwrap();
     std::fs::copy(
         fixture("argocd-install").join("argocd-repo-server.yaml"),
         overlay.join("argocd-repo-server.yaml"),
@@ -509,4 +526,57 @@ fn dockerignore_keeps_target_and_git_out() {
     assert!(bin.contains("FROM scratch"));
     assert!(bin.contains("unknown-linux-musl"));
     assert!(bin.contains("--platform linux/amd64,linux/arm64"));
+}
+
+#[test]
+fn stock_image_rename_patch_from_the_example_applies() {
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = render_stock_overlay_with(&kubectl, tmp.path(), true);
+    let deploy = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Deployment"))
+        .unwrap();
+    let inits = deploy["spec"]["template"]["spec"]["initContainers"]
+        .as_sequence()
+        .unwrap();
+    let by_name = |name: &str| {
+        inits
+            .iter()
+            .find(|c| c["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("init container {name}"))
+    };
+    assert!(
+        strings(&by_name("copyutil")["args"])[0].contains("/usr/local/bin/argocd"),
+        "copyutil untouched"
+    );
+    let init = by_name("revguard-install");
+    assert_eq!(
+        strings(&init["command"]),
+        [
+            "/usr/local/bin/revguard",
+            "argocd",
+            "install",
+            "--to",
+            "/opt/revguard"
+        ]
+    );
+    let args = strings(&init["args"]);
+    assert_eq!(args, ["--plugin-name", "migration-guard"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(crate::revguard())
+        .args(["argocd", "install", "--to"])
+        .arg(out_dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plugin = Plugin::load(&out_dir.path().join("plugin.yaml")).unwrap();
+    assert_eq!(plugin.full_name(), "migration-guard-v1");
 }
