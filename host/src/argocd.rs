@@ -20,8 +20,10 @@
 //! `discover` is an optional `discover.find.command`: it prints the Alembic
 //! project it would check (non-empty stdout = "this app is mine").
 
+pub mod args;
 mod check;
 pub mod config;
+pub mod install;
 pub mod locate;
 pub mod renderer;
 pub mod stream;
@@ -31,7 +33,7 @@ use revguard_core::{Report, Severity};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub use check::{check as check_project, display_path};
+pub use check::{Run as CheckRun, absolute_path, check as check_project, display_path};
 use config::{Config, Env};
 
 /// `revguard argocd <command>`.
@@ -43,6 +45,9 @@ pub enum ArgocdCommand {
     /// Print the Alembic project this app would be checked against, or
     /// nothing (for `discover.find.command`).
     Discover(GenerateArgs),
+    /// Copy this binary and its plugin.yaml into a shared volume (the init
+    /// container of the stock-image install).
+    Install(install::InstallArgs),
 }
 
 /// Arguments of `revguard argocd generate` / `discover`.
@@ -73,6 +78,12 @@ pub fn run(command: &ArgocdCommand) -> i32 {
     let (result, args) = match command {
         ArgocdCommand::Generate(args) => (generate(args, &env), args),
         ArgocdCommand::Discover(args) => (discover(args, &env), args),
+        ArgocdCommand::Install(args) => {
+            return install::run(args).unwrap_or_else(|err| {
+                eprintln!("revguard: {}", clean(&format!("{err:#}")));
+                EXIT_TOOL
+            });
+        }
     };
     match result {
         Ok(code) => code,
@@ -136,19 +147,41 @@ fn discover(args: &GenerateArgs, env: &Env) -> Result<i32> {
     Ok(0)
 }
 
-fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
-    let config = Config::from_env(env)?;
-    let found = locate(args, &config)?;
-    let report = check_project(
-        &found.project,
-        &found.root,
-        config.policy,
-        config.deployed.as_deref(),
-    )?;
+/// Refuse renderer arguments that are not allowed for their source.
+fn check_renderer_args(config: &Config, renderer: config::Renderer, found: &Located) -> Result<()> {
+    let bounds = args::Bounds {
+        app_dir: &found.app_dir,
+        root: &found.root,
+    };
+    if renderer == config::Renderer::Kustomize {
+        let admin = config::Source::SidecarEnv(config::env_name("kustomize-build-options"));
+        args::check(
+            renderer,
+            &config.kustomize_build_options,
+            &admin,
+            true,
+            &[],
+            &bounds,
+        )?;
+    }
+    if let Some(source) = &config.renderer_args_source {
+        args::check(
+            renderer,
+            &config.renderer_args,
+            source,
+            !source.is_application(),
+            &config.allowed_renderer_args,
+            &bounds,
+        )?;
+    }
+    Ok(())
+}
 
+/// The graph problems that stop generation (empty: go ahead).
+fn problems(report: &Report, config: &Config, found: &Located) -> Vec<String> {
     let mut problems = Vec::new();
     if report.has_errors() {
-        problems.push(failure_message(&report, &found));
+        problems.push(failure_message(report, found));
     } else if let Some(expected) = &config.expected_head
         && (report.heads.len() != 1 || &report.heads[0] != expected)
     {
@@ -162,13 +195,48 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
             clean(expected)
         ));
     }
+    problems
+}
+
+fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
+    let config = Config::from_env(env)?;
+    let found = locate(args, &config)?;
+    let renderer = renderer::resolve(config.renderer, &found.app_dir);
+    check_renderer_args(&config, renderer, &found)?;
+    let run = CheckRun {
+        engine: config.engine,
+        limits: config.limits.clone(),
+    };
+    let report = check_project(
+        &found.project,
+        &found.root,
+        config.policy,
+        config.deployed.as_deref(),
+        &run,
+    )?;
+
+    let problems = problems(&report, &config, &found);
     if !problems.is_empty() {
         eprintln!("{}", problems.join("\n"));
         return Ok(EXIT_FINDINGS);
     }
+    // Argo CD logs a successful command's stderr (never shows it in the UI):
+    // the operator's record of what was checked and of every warning.
+    eprintln!("{}", success_message(&report, &found));
 
-    let renderer = renderer::resolve(config.renderer, &found.app_dir);
-    let stdout = match renderer::run(renderer, &config.renderer_args, &found.app_dir, env)? {
+    let build_options = if renderer == config::Renderer::Kustomize {
+        config.kustomize_build_options.as_slice()
+    } else {
+        &[]
+    };
+    let outcome = renderer::run(
+        renderer,
+        build_options,
+        &config.renderer_args,
+        &found.app_dir,
+        env,
+    )?;
+    let stdout = match outcome {
         renderer::Outcome::Rendered(stdout) => stdout,
         renderer::Outcome::Failed {
             command,
@@ -191,7 +259,17 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
             });
         }
     };
-    let objects = stream::count_objects(&stdout).with_context(|| {
+    emit(&stdout, renderer, &config, &found)
+}
+
+/// Refuse an empty render unless allowed, then write the manifests.
+fn emit(
+    stdout: &[u8],
+    renderer: config::Renderer,
+    config: &Config,
+    found: &Located,
+) -> Result<i32> {
+    let objects = stream::count_objects(stdout).with_context(|| {
         format!(
             "the {} renderer's output is not a manifest stream Argo CD accepts",
             renderer.as_str()
@@ -206,11 +284,66 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
         return Ok(EXIT_FINDINGS);
     }
     let mut out = std::io::stdout().lock();
-    out.write_all(&stdout)
+    out.write_all(stdout)
         .context("cannot write the manifests to stdout")?;
     out.flush()
         .context("cannot write the manifests to stdout")?;
     Ok(0)
+}
+
+/// The stderr of a passing check: one summary line, then every warning
+/// and note (Argo CD writes it to the sidecar log).
+fn success_message(report: &Report, found: &Located) -> String {
+    let findings: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Error)
+        .collect();
+    let warnings = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let notes = findings.len() - warnings;
+    let mut out = format!(
+        "revguard: the Alembic migration graph {} is OK: {} revision{}, head {}; {warnings} warning{}, {notes} note{}.",
+        match locate::display(&found.root, &found.project).as_str() {
+            "." => "at the repository root".to_string(),
+            dir => format!("in {dir}"),
+        },
+        report.revisions.len(),
+        if report.revisions.len() == 1 { "" } else { "s" },
+        if report.heads.is_empty() {
+            "none".to_string()
+        } else {
+            report.heads.join(", ")
+        },
+        if warnings == 1 { "" } else { "s" },
+        if notes == 1 { "" } else { "s" },
+    );
+    for d in &findings {
+        let label = d.labels.iter().find(|l| l.primary).or(d.labels.first());
+        let at = label
+            .map(|l| {
+                format!(
+                    " ({}:{})",
+                    display_path(&l.path, found.project.as_path(), &found.root),
+                    l.start.line
+                )
+            })
+            .unwrap_or_default();
+        let severity = if d.severity == Severity::Warning {
+            "warning"
+        } else {
+            "note"
+        };
+        out.push_str(&format!(
+            "\n{severity}[{}] {}: {}{at}",
+            d.code,
+            d.check,
+            clean(&d.message)
+        ));
+    }
+    out
 }
 
 /// The short stderr text Argo CD shows as the ComparisonError: what is

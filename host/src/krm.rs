@@ -9,10 +9,16 @@
 //! the check itself could not run.
 //!
 //! `functionConfig` (a ConfigMap's `data`, or any object's `spec`) may set
-//! `migrations` (path relative to the function's working directory: kpt's
-//! cwd, or the kustomization directory), `policy` and `expected-head`.
-//! Without `migrations` the Alembic project is searched upward from the
-//! working directory, up to the nearest directory that holds `.git`.
+//! `migrations` (path relative to the package: see [`package`] for how the
+//! package is found, since kpt runs exec functions in its own working
+//! directory), `policy`, `expected-head` and `deployed-revision`; any other
+//! key is refused. Without `migrations` the Alembic project is searched
+//! upward from the package, up to the repository (the nearest directory
+//! holding `.git`, else the package itself); nothing outside the repository
+//! is read. `results[].file.path` is relative to the package; a result about
+//! a setting points at the function config's file and object.
+
+mod package;
 
 use anyhow::{Context, Result, bail};
 use revguard_core::{Policy, Report, Severity};
@@ -20,34 +26,85 @@ use serde::Serialize;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::argocd::locate;
 
 /// Arguments of `revguard krm`.
 #[derive(Debug, clap::Args)]
 pub struct KrmArgs {
-    /// Working directory paths are resolved against (default: the current one).
-    #[arg(long, default_value = ".")]
-    pub dir: PathBuf,
+    /// The package directory (default: found from the items kpt sends).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
+
+/// The function config keys revguard reads.
+const SETTINGS: &[&str] = &["migrations", "policy", "expected-head", "deployed-revision"];
 
 /// The biggest ResourceList accepted on stdin.
 const MAX_INPUT: u64 = 256 << 20;
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct KrmResult {
     message: String,
     severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_ref: Option<ResourceRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<KrmFile>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct KrmFile {
     path: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceRef {
+    api_version: String,
+    kind: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+/// The function config as an item of the package: its file and identity,
+/// when kpt sent it among the items (`--fn-config`, a Kptfile `configPath`).
+fn config_resource(list: &Value) -> (Option<ResourceRef>, Option<KrmFile>) {
+    let Some(config) = list.get("functionConfig") else {
+        return (None, None);
+    };
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let meta = config.get("metadata").cloned().unwrap_or(Value::Null);
+    let reference = match (text(config, "kind"), text(&meta, "name")) {
+        (Some(kind), Some(name)) => Some(ResourceRef {
+            api_version: text(config, "apiVersion").unwrap_or_default(),
+            kind,
+            name,
+            namespace: text(&meta, "namespace"),
+        }),
+        _ => None,
+    };
+    let file = reference.as_ref().and_then(|r| {
+        list.get("items")?.as_sequence()?.iter().find_map(|item| {
+            let same = text(item, "kind").as_deref() == Some(r.kind.as_str())
+                && item
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str)
+                    == Some(r.name.as_str());
+            same.then(|| package::item_path(item))
+                .flatten()
+                .map(|path| KrmFile {
+                    path: path.to_string(),
+                })
+        })
+    });
+    (reference, file)
 }
 
 /// Run the function; returns the exit code.
@@ -69,10 +126,12 @@ pub fn run(args: &KrmArgs) -> i32 {
         Err(err) => {
             let message = format!("revguard could not check the migrations: {err:#}");
             eprintln!("revguard krm: {err:#}");
+            let (resource_ref, file) = config_resource(&list);
             let result = KrmResult {
                 message,
                 severity: "error",
-                file: None,
+                resource_ref,
+                file,
                 tags: BTreeMap::new(),
             };
             (vec![result], 2)
@@ -106,12 +165,33 @@ fn parse_list(input: &str) -> Result<Value> {
     Ok(list)
 }
 
-fn setting(list: &Value, key: &str) -> Option<String> {
+/// The settings map of the function config (`data`, else `spec`).
+fn settings(list: &Value) -> Option<&serde_yaml_ng::Mapping> {
     let config = list.get("functionConfig")?;
-    let value = config
+    config
         .get("data")
-        .and_then(|d| d.get(key))
-        .or_else(|| config.get("spec").and_then(|s| s.get(key)))?;
+        .and_then(Value::as_mapping)
+        .or_else(|| config.get("spec").and_then(Value::as_mapping))
+}
+
+/// Refuse function config keys revguard does not know (a typo must not
+/// switch a check off).
+fn check_keys(list: &Value) -> Result<()> {
+    for key in settings(list).into_iter().flat_map(|m| m.keys()) {
+        let key = key.as_str().unwrap_or("?");
+        if !SETTINGS.contains(&key) {
+            bail!(
+                "unknown functionConfig key '{}'; revguard stops rather than ignore a setting it does not understand. Valid: {}",
+                crate::argocd::config::clean(key),
+                SETTINGS.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn setting(list: &Value, key: &str) -> Option<String> {
+    let value = settings(list)?.get(key)?;
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -122,49 +202,55 @@ fn setting(list: &Value, key: &str) -> Option<String> {
 }
 
 fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
+    check_keys(list)?;
     let policy = match setting(list, "policy") {
         Some(p) => p
             .parse::<Policy>()
             .map_err(|e| anyhow::anyhow!("functionConfig policy: {e}"))?,
         None => Policy::default(),
     };
-    let dir = args
-        .dir
-        .canonicalize()
-        .with_context(|| format!("cannot open the working directory {}", args.dir.display()))?;
-    let root = locate::repo_root(&dir)?;
-    let project = locate::find_project(&dir, &root, setting(list, "migrations").as_deref())?;
-    let report = crate::argocd::check_project(&project, &root, policy, None)?;
-    let mut results = to_results(&report, &project, &root);
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let pkg = package::locate(args.dir.as_deref(), &cwd, list)?;
+    let project =
+        locate::find_project(&pkg.dir, &pkg.root, setting(list, "migrations").as_deref())?;
+    let run = crate::argocd::CheckRun {
+        engine: crate::engine::EngineKind::Wasm,
+        limits: crate::sandbox::Limits::default(),
+    };
+    let deployed = setting(list, "deployed-revision");
+    let report =
+        crate::argocd::check_project(&project, &pkg.root, policy, deployed.as_deref(), &run)?;
+    let mut results = to_results(&report, &project, &pkg.dir);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")
         && (report.heads.len() != 1 || report.heads[0] != expected)
     {
         has_errors = true;
+        let (resource_ref, file) = config_resource(list);
         results.push(KrmResult {
             message: format!(
                 "migration heads are [{}] but expected-head is {expected}",
                 report.heads.join(", ")
             ),
             severity: "error",
-            file: None,
+            resource_ref,
+            file,
             tags: BTreeMap::from([("check".to_string(), "expected-head".to_string())]),
         });
     }
     Ok((results, has_errors))
 }
 
-fn to_results(
-    report: &Report,
-    project: &std::path::Path,
-    root: &std::path::Path,
-) -> Vec<KrmResult> {
+/// Findings as results; file paths relative to the package directory.
+fn to_results(report: &Report, project: &Path, package_dir: &Path) -> Vec<KrmResult> {
+    let shown =
+        |path: &str| package::relative(&crate::argocd::absolute_path(path, project), package_dir);
     report
         .diagnostics
         .iter()
         .map(|d| {
             let primary = d.labels.iter().find(|l| l.primary).or(d.labels.first());
-            let path = primary.map(|l| crate::argocd::display_path(&l.path, project, root));
+            let path = primary.map(|l| shown(&l.path));
             let mut message = format!("[{}] {}", d.code, d.message);
             if let (Some(path), Some(label)) = (&path, primary) {
                 message.push_str(&format!(" ({path}:{})", label.start.line));
@@ -172,7 +258,7 @@ fn to_results(
             for other in d.labels.iter().filter(|l| Some(*l) != primary) {
                 message.push_str(&format!(
                     "; see {}:{}",
-                    crate::argocd::display_path(&other.path, project, root),
+                    shown(&other.path),
                     other.start.line
                 ));
             }
@@ -186,6 +272,7 @@ fn to_results(
                     Severity::Warning => "warning",
                     Severity::Info => "info",
                 },
+                resource_ref: None,
                 file: path.map(|path| KrmFile { path }),
                 tags: BTreeMap::from([
                     ("check".to_string(), d.check.clone()),
@@ -199,13 +286,15 @@ fn to_results(
 /// The input ResourceList with `results` set, items untouched.
 fn emit(input: &str, list: &Value, results: &[KrmResult]) -> Result<String> {
     if input.trim_start().starts_with('{') {
-        // JSON in, JSON out.
-        let mut json: serde_json::Value =
-            serde_json::from_str(input).context("stdin is not valid JSON")?;
-        if let Some(obj) = json.as_object_mut() {
-            obj.insert("results".into(), serde_json::to_value(results)?);
+        // JSON in, JSON out; flow-style YAML (`{kind: ResourceList, …}`)
+        // is not JSON and goes out as block YAML below.
+        if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(input) {
+            if let Some(obj) = json.as_object_mut() {
+                obj.insert("results".into(), serde_json::to_value(results)?);
+            }
+            return Ok(serde_json::to_string(&json)? + "\n");
         }
-        return Ok(serde_json::to_string(&json)? + "\n");
+        return reserialize(list, results);
     }
     let has_top_level_results = input.lines().any(|l| l.starts_with("results:"));
     // A second document or an explicit end marker after the list's first
@@ -214,13 +303,9 @@ fn emit(input: &str, list: &Value, results: &[KrmResult]) -> Result<String> {
         .lines()
         .skip_while(|l| l.trim().is_empty() || l.starts_with('#') || *l == "---");
     let multi_doc = body.any(|l| l == "---" || l == "..." || l.starts_with("--- "));
-    if has_top_level_results || multi_doc {
+    if has_top_level_results || multi_doc || !input.contains("kind: ResourceList") {
         // Rare shapes: re-serialise (comments inside items are lost).
-        let mut list = list.clone();
-        if let Value::Mapping(map) = &mut list {
-            map.insert("results".into(), serde_yaml_ng::to_value(results)?);
-        }
-        return Ok(serde_yaml_ng::to_string(&list)?);
+        return reserialize(list, results);
     }
     let mut out = input.to_string();
     if !out.ends_with('\n') {
@@ -236,6 +321,15 @@ fn emit(input: &str, list: &Value, results: &[KrmResult]) -> Result<String> {
     Ok(out)
 }
 
+/// The list as block YAML with `results` set (comments are lost).
+fn reserialize(list: &Value, results: &[KrmResult]) -> Result<String> {
+    let mut list = list.clone();
+    if let Value::Mapping(map) = &mut list {
+        map.insert("results".into(), serde_yaml_ng::to_value(results)?);
+    }
+    Ok(serde_yaml_ng::to_string(&list)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +342,7 @@ mod tests {
         let results = vec![KrmResult {
             message: "m".into(),
             severity: "error",
+            resource_ref: None,
             file: None,
             tags: BTreeMap::new(),
         }];
@@ -257,6 +352,31 @@ mod tests {
         assert_eq!(back["results"][0]["severity"].as_str(), Some("error"));
         assert_eq!(back["items"], list["items"]);
         assert_eq!(emit(LIST, &list, &[]).unwrap(), LIST);
+    }
+
+    #[test]
+    fn flow_style_yaml_and_json() {
+        let flow = "{apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [{kind: ConfigMap, metadata: {name: x}}]}\n";
+        let list = parse_list(flow).unwrap();
+        let out = emit(flow, &list, &[]).unwrap();
+        let back: Value = serde_yaml_ng::from_str(&out).unwrap();
+        assert_eq!(back["items"], list["items"]);
+        let json = r#"{"kind":"ResourceList","items":[]}"#;
+        let out = emit(json, &parse_list(json).unwrap(), &[]).unwrap();
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_function_config_keys_are_refused() {
+        let list = parse_list("kind: ResourceList\nitems: []\nfunctionConfig:\n  kind: ConfigMap\n  data: {expected_head: '003'}\n").unwrap();
+        let err = check_keys(&list).unwrap_err().to_string();
+        assert!(
+            err.contains("expected_head") && err.contains("expected-head"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn migration(rev: &str, down: &str, message: &str) -> String {
 
 /// Common assertions for a failed generate: nothing on stdout, a UI string
 /// in Argo CD's format, short enough to read in the UI.
-fn assert_failed(generated: &Generated, code: i32) -> String {
+pub fn assert_failed(generated: &Generated, code: i32) -> String {
     let run = generated.run();
     assert_eq!(run.code, Some(code), "exit code; stderr:\n{}", run.stderr);
     assert!(
@@ -102,7 +102,7 @@ fn parameters_unset_null_and_populated() {
         .string("migrations", "..")
         .param(
             "renderer-args",
-            ParamValue::Array(vec!["--enable-helm".into()]),
+            ParamValue::Array(vec!["--reorder".into(), "legacy".into()]),
         )
         .string("allow-empty", "false");
     for (what, a) in [

@@ -31,11 +31,29 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn kpt_eval(kpt: &Path, cwd: &Path, extra: &[&str]) -> (std::process::Output, Vec<Value>) {
+    kpt_eval_pkg(kpt, cwd, ".", extra)
+}
+
+/// `kpt fn eval PKG --exec "revguard krm" EXTRA` run in `cwd`.
+fn kpt_eval_pkg(
+    kpt: &Path,
+    cwd: &Path,
+    pkg: &str,
+    extra: &[&str],
+) -> (std::process::Output, Vec<Value>) {
     let results_dir = tempfile::tempdir().unwrap();
     let exec = format!("{} krm", revguard().display());
     let mut cmd = Command::new(kpt);
     cmd.current_dir(cwd)
-        .args(["fn", "eval", ".", "--exec", &exec, "--results-dir"])
+        .args([
+            "fn",
+            "eval",
+            pkg,
+            "--exec",
+            &exec,
+            "--truncate-output=false",
+            "--results-dir",
+        ])
         .arg(results_dir.path())
         .args(extra)
         .env("HOME", cwd);
@@ -193,4 +211,209 @@ fn krm_echoes_items_verbatim_and_appends_results() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ResourceList"));
+}
+
+/// Every function result in a kpt results file.
+fn fn_results(results: &[Value]) -> Vec<Value> {
+    results
+        .iter()
+        .flat_map(|r| {
+            r.get("results")
+                .and_then(Value::as_sequence)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn kpt_from_the_repository_root_resolves_migrations_against_the_package() {
+    let Some(kpt) = tools::kpt() else { return };
+    // The repository sits in a directory full of unrelated Python files: a
+    // run that resolved `..` against kpt's working directory would scan it.
+    let outer = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        std::fs::write(
+            outer.path().join(format!("unrelated_{i}.py")),
+            format!("revision = \"x{i}\"\ndown_revision = \"nope\"\n"),
+        )
+        .unwrap();
+    }
+    let repo = outer.path().join("repo");
+    copy_plain(&fixture("healthy"), &repo);
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let (out, _) = kpt_eval_pkg(&kpt, &repo, "k8s", &["--", "migrations=.."]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("unrelated_"), "{}", text(&out));
+
+    // A broken history: results[].file paths are relative to the package.
+    std::fs::write(
+        repo.join("migrations/versions/004_orphan.py"),
+        "revision = \"004\"\ndown_revision = \"0003\"\n",
+    )
+    .unwrap();
+    let (out, results) = kpt_eval_pkg(&kpt, &repo, "k8s", &["--", "migrations=.."]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let results = fn_results(&results);
+    let orphan = results
+        .iter()
+        .find(|r| r["tags"]["check"].as_str() == Some("missing-parent"))
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert_eq!(
+        orphan["file"]["path"].as_str(),
+        Some("../migrations/versions/004_orphan.py"),
+        "{orphan:?}"
+    );
+    assert!(!text(&out).contains("unrelated_"), "{}", text(&out));
+
+    // Out of the repository: refused, nothing read.
+    let (out, _) = kpt_eval_pkg(&kpt, &repo, "k8s", &["--", "migrations=../.."]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("outside the repository root"),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("unrelated_"), "{}", text(&out));
+}
+
+#[test]
+fn kpt_function_config_takes_deployed_revision_and_refuses_typos() {
+    let Some(kpt) = tools::kpt() else { return };
+    let repo = checkout();
+    let pkg = repo.path().join("k8s");
+    let (out, _) = kpt_eval(&kpt, &pkg, &["--", "deployed-revision=002"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let (out, _) = kpt_eval(&kpt, &pkg, &["--", "deployed-revision=0099"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("0099"), "{}", text(&out));
+    let (out, _) = kpt_eval(&kpt, &pkg, &["--", "expected_head=003"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("unknown functionConfig key 'expected_head'"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn kpt_results_point_at_the_function_config_resource() {
+    let Some(kpt) = tools::kpt() else { return };
+    let repo = checkout();
+    std::fs::write(
+        repo.path().join("k8s/revguard-fn.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: revguard-fn\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\ndata:\n  migrations: ..\n  expected-head: \"009\"\n",
+    )
+    .unwrap();
+    let (out, results) = kpt_eval_pkg(
+        &kpt,
+        repo.path(),
+        "k8s",
+        &["--fn-config", "k8s/revguard-fn.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let results = fn_results(&results);
+    let head = results
+        .iter()
+        .find(|r| r["tags"]["check"].as_str() == Some("expected-head"))
+        .unwrap_or_else(|| panic!("{results:?}"));
+    assert_eq!(
+        head["file"]["path"].as_str(),
+        Some("revguard-fn.yaml"),
+        "{head:?}"
+    );
+    assert_eq!(head["resourceRef"]["kind"].as_str(), Some("ConfigMap"));
+    assert_eq!(head["resourceRef"]["name"].as_str(), Some("revguard-fn"));
+}
+
+#[test]
+fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
+    let Some(kpt) = tools::kpt() else { return };
+    let repo = checkout();
+    std::fs::write(
+        repo.path().join("k8s/revguard-fn.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: revguard-fn\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\ndata:\n  migrations: ..\n",
+    )
+    .unwrap();
+    // A Kptfile `exec:` names one executable: a wrapper outside the package.
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = bin.path().join("revguard-krm");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec '{}' krm\n", revguard().display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("k8s/Kptfile"),
+        format!(
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: k8s\npipeline:\n  validators:\n    - exec: {}\n      configPath: revguard-fn.yaml\n",
+            wrapper.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(&kpt)
+        .current_dir(repo.path())
+        .args([
+            "fn",
+            "render",
+            "k8s",
+            "--allow-exec",
+            "--truncate-output=false",
+        ])
+        .env("HOME", repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(
+        repo.path().join("migrations/versions/003_dup.py"),
+        "revision = \"003\"\ndown_revision = \"002\"\n",
+    )
+    .unwrap();
+    let out = Command::new(&kpt)
+        .current_dir(repo.path())
+        .args([
+            "fn",
+            "render",
+            "k8s",
+            "--allow-exec",
+            "--truncate-output=false",
+        ])
+        .env("HOME", repo.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("../migrations/versions/003_dup.py"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn krm_accepts_flow_style_yaml() {
+    let repo = checkout();
+    let input = "{apiVersion: config.kubernetes.io/v1, kind: ResourceList, items: [{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}], functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: f}, data: {migrations: ..}}}\n";
+    let out = krm_direct(&repo.path().join("k8s"), input);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_yaml_ng::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["kind"].as_str(), Some("ResourceList"));
+    assert_eq!(list["items"][0]["metadata"]["name"].as_str(), Some("x"));
 }

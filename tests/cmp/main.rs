@@ -8,6 +8,8 @@ mod emulator;
 mod generate;
 mod install;
 mod krm;
+mod recipes;
+mod settings;
 mod tools;
 
 use emulator::{App, Plugin, Sidecar, Tree};
@@ -84,6 +86,23 @@ impl Lab {
             },
             kubectl,
         })
+    }
+
+    /// Make the `kustomize` shim also append its argv (one line per run) to
+    /// a log file, whose path is returned.
+    pub fn record_kustomize(&self) -> PathBuf {
+        let log = self.tmp.path().join("kustomize.argv");
+        let shim = self.tmp.path().join("bin/kustomize");
+        std::fs::write(
+            &shim,
+            format!(
+                "#!/bin/sh\nprintf '%s\n' \"$*\" >> '{}'\nif [ \"$1\" = build ]; then shift; fi\nexec '{}' kustomize \"$@\"\n",
+                log.display(),
+                self.kubectl.display()
+            ),
+        )
+        .unwrap();
+        log
     }
 
     /// A request tree from `source`, placed at `prefix` inside the root,

@@ -7,6 +7,16 @@ use std::path::Path;
 
 use crate::{engine, project, sandbox};
 
+/// How and where the core runs: the sidecar admin's `REVGUARD_ENGINE`,
+/// `REVGUARD_MAX_MEMORY` and `REVGUARD_TIMEOUT`.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// wasm (default) or native.
+    pub engine: engine::EngineKind,
+    /// The sandbox's bounds.
+    pub limits: sandbox::Limits,
+}
+
 /// Check the Alembic project at `project_dir` (inside `root`) under `policy`,
 /// verifying its `revguard.lock` when present and, with `deployed`, what
 /// databases at that revision would (not) run.
@@ -15,6 +25,7 @@ pub fn check(
     root: &Path,
     policy: Policy,
     deployed: Option<&str>,
+    run: &Run,
 ) -> Result<Report> {
     let options = project::DiscoverOptions {
         root: Some(root.to_path_buf()),
@@ -32,27 +43,26 @@ pub fn check(
             );
         }
     }
-    engine::run(
-        engine::EngineKind::Wasm,
-        &found.request,
-        &sandbox::Limits::default(),
-    )
+    engine::run(run.engine, &found.request, &run.limits)
 }
 
-/// A report path shown relative to the repository root.
-pub fn display_path(path: &str, project_dir: &Path, root: &Path) -> String {
+/// A report path (relative to the project directory, or the config file's
+/// directory when `migrations` names the file itself) made absolute.
+pub fn absolute_path(path: &str, project_dir: &Path) -> std::path::PathBuf {
     let path = Path::new(path);
-    // Report paths are relative to the project directory (the config file's
-    // directory when `migrations` names the file itself).
     let base = if project_dir.is_file() {
         project_dir.parent().unwrap_or(project_dir)
     } else {
         project_dir
     };
-    let full = if path.is_absolute() {
+    if path.is_absolute() {
         path.to_path_buf()
     } else {
         base.join(path)
-    };
-    super::locate::display(root, &full)
+    }
+}
+
+/// A report path shown relative to the repository root.
+pub fn display_path(path: &str, project_dir: &Path, root: &Path) -> String {
+    super::locate::display(root, &absolute_path(path, project_dir))
 }

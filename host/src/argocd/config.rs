@@ -1,5 +1,5 @@
 //! Configuration of `revguard argocd generate`, layered the way Argo CD
-//! delivers it (spec §1.6, §7).
+//! delivers it.
 //!
 //! Every knob has a parameter name (kebab-case, announced in `plugin.yaml`)
 //! and an environment name (`REVGUARD_*`). The first layer that sets a
@@ -13,17 +13,52 @@
 //! 5. the built-in default.
 //!
 //! Layers 1–3 are written by Application authors; layer 4 by whoever runs the
-//! sidecar. Renderer arguments that would make the renderer execute repository
-//! content are refused from layers 1–3.
+//! sidecar. Settings fail closed: a parameter or `REVGUARD_*` name revguard
+//! does not know stops generation (a typo must never switch a check off), and
+//! the admin-only settings ([`ADMIN_SETTINGS`]) are refused from layers 1–3.
+//! Renderer arguments from layers 1–3 go through the allow-list in
+//! [`super::args`].
 
 use anyhow::{Context, Result, bail};
 use revguard_core::Policy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
+
+use crate::engine::EngineKind;
+use crate::sandbox::Limits;
 
 /// The process environment as a map (tests pass their own).
 pub type Env = BTreeMap<String, String>;
+
+/// Settings an Application may set (parameter, `plugin.env`) and the sidecar
+/// may default.
+pub const APP_SETTINGS: &[&str] = &[
+    "migrations",
+    "policy",
+    "expected-head",
+    "deployed-revision",
+    "renderer",
+    "renderer-args",
+    "allow-empty",
+];
+
+/// Settings only the sidecar's own environment may set (`REVGUARD_<NAME>`).
+pub const ADMIN_SETTINGS: &[&str] = &[
+    "engine",
+    "max-memory",
+    "timeout",
+    "kustomize-build-options",
+    "allowed-renderer-args",
+    // Read by the sandbox itself (compiled-module cache).
+    "cache-dir",
+];
+
+/// The sandbox memory cap in the sidecar when `REVGUARD_MAX_MEMORY` is unset:
+/// half the shipped container limit (512 MiB), so one repository cannot
+/// take the sidecar down with it.
+pub const DEFAULT_MAX_MEMORY_MIB: u64 = 256;
 
 /// Where a value came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +96,7 @@ pub enum Renderer {
     Auto,
     /// `kustomize build . ARGS`.
     Kustomize,
-    /// `helm template NAME . ARGS`.
+    /// `helm template . --name-template NAME … ARGS`.
     Helm,
     /// The `*.yaml`, `*.yml`, `*.json` files of the app directory.
     Directory,
@@ -97,7 +132,7 @@ impl Renderer {
 }
 
 /// The resolved configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The Alembic project, relative to the app directory; `None` = search.
     pub migrations: Option<String>,
@@ -109,10 +144,22 @@ pub struct Config {
     pub deployed: Option<String>,
     /// The renderer.
     pub renderer: Renderer,
-    /// Extra renderer arguments.
+    /// Extra renderer arguments (see `renderer_args_source` for who set them).
     pub renderer_args: Vec<String>,
+    /// Where `renderer_args` came from.
+    pub renderer_args_source: Option<Source>,
     /// Let a render with zero objects through.
     pub allow_empty: bool,
+    /// Admin: where the core runs (`REVGUARD_ENGINE`).
+    pub engine: EngineKind,
+    /// Admin: the sandbox's CPU and memory bounds.
+    pub limits: Limits,
+    /// Admin: arguments always given to `kustomize build` (like Argo CD's
+    /// `kustomize.buildOptions`).
+    pub kustomize_build_options: Vec<String>,
+    /// Admin: renderer flags Applications may use on top of the built-in
+    /// allow-list.
+    pub allowed_renderer_args: Vec<String>,
 }
 
 /// One parameter as Argo CD serialises it in `ARGOCD_APP_PARAMETERS`.
@@ -134,23 +181,6 @@ enum Raw {
     Array(Vec<String>),
 }
 
-/// Flags that make kustomize or helm run code or read outside the tree.
-const DANGEROUS_FLAGS: &[&str] = &[
-    "--enable-exec",
-    "--enable-alpha-plugins",
-    "--load-restrictor",
-    "--load_restrictor",
-    "--helm-command",
-    "--mount",
-    "--network",
-    "--network-name",
-    "--env",
-    "-e",
-    "--as-current-user",
-    "--post-renderer",
-    "--post-renderer-args",
-];
-
 /// Argo CD's escaping of a parameter name: upper case, every character
 /// outside `[A-Z0-9_]` becomes `_`.
 pub fn escape_param_name(name: &str) -> String {
@@ -167,7 +197,7 @@ pub fn escape_param_name(name: &str) -> String {
 }
 
 /// Replace control characters so a value can be echoed in an error safely.
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     let mut out: String = text
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
@@ -177,6 +207,139 @@ fn clean(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Levenshtein distance, for "did you mean" hints on short names.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The known setting an unknown `name` most likely meant.
+fn suggestion(name: &str, known: &[&str]) -> Option<&'static str> {
+    let escaped = escape_param_name(name);
+    APP_SETTINGS
+        .iter()
+        .chain(ADMIN_SETTINGS)
+        .filter(|k| known.contains(k))
+        .map(|k| (distance(&escaped, &escape_param_name(k)), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// The error for a setting name revguard does not know.
+/// `bare` is the name without its `PARAM_` / `REVGUARD_` prefix.
+fn unknown(
+    what: &str,
+    name: &str,
+    bare: &str,
+    known: &[&str],
+    spell: fn(&str) -> String,
+) -> anyhow::Error {
+    let hint = suggestion(bare, known)
+        .map(|k| format!(" (did you mean {}?)", spell(k)))
+        .unwrap_or_default();
+    let valid: Vec<String> = known.iter().map(|k| spell(k)).collect();
+    anyhow::anyhow!(
+        "unknown {what} {}{hint}; revguard stops rather than ignore a setting it does not understand. Valid: {}",
+        clean(name),
+        valid.join(", ")
+    )
+}
+
+/// `REVGUARD_<NAME>`: the env name of a setting (`ARGOCD_ENV_` + this in
+/// `plugin.env`).
+pub fn env_name(setting: &str) -> String {
+    format!("REVGUARD_{}", escape_param_name(setting))
+}
+
+/// An admin-only setting arrived from an Application.
+fn admin_only(setting: &str, source: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{source} sets {setting}, which only the Argo CD administrator may set (env {} on the revguard sidecar container)",
+        env_name(setting)
+    )
+}
+
+/// Fail closed on every setting name revguard does not know.
+fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
+    for p in params {
+        if ADMIN_SETTINGS.contains(&p.name.as_str()) {
+            return Err(admin_only(&p.name, &format!("parameter {}", p.name)));
+        }
+        if !APP_SETTINGS.contains(&p.name.as_str()) {
+            return Err(unknown(
+                "parameter",
+                &p.name,
+                &p.name,
+                APP_SETTINGS,
+                str::to_string,
+            ));
+        }
+    }
+    for name in env.keys() {
+        // `PARAM_*` are Argo CD's copies of `ARGOCD_APP_PARAMETERS`, already
+        // judged above when that is set (a map parameter has its own error).
+        if let Some(param) = name.strip_prefix("PARAM_").filter(|_| params.is_empty()) {
+            let known = APP_SETTINGS.iter().any(|k| {
+                let esc = escape_param_name(k);
+                param == esc
+                    || param
+                        .strip_prefix(&format!("{esc}_"))
+                        .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if !known {
+                if let Some(admin) = ADMIN_SETTINGS
+                    .iter()
+                    .find(|k| escape_param_name(k) == param)
+                {
+                    return Err(admin_only(admin, &format!("env {name}")));
+                }
+                return Err(unknown("parameter env", name, param, APP_SETTINGS, |k| {
+                    format!("PARAM_{}", escape_param_name(k))
+                }));
+            }
+        }
+        let app_env = name.strip_prefix("ARGOCD_ENV_").filter(|rest| {
+            rest.get(..9)
+                .is_some_and(|p| p.eq_ignore_ascii_case("REVGUARD_"))
+        });
+        if let Some(rest) = app_env {
+            if let Some(admin) = ADMIN_SETTINGS.iter().find(|k| env_name(k) == rest) {
+                return Err(admin_only(admin, &format!("plugin env {name}")));
+            }
+            if !APP_SETTINGS.iter().any(|k| env_name(k) == rest) {
+                return Err(unknown("plugin env", name, &rest[9..], APP_SETTINGS, |k| {
+                    format!("ARGOCD_ENV_{}", env_name(k))
+                }));
+            }
+        }
+        // Kubernetes injects `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT…` for
+        // every Service in the namespace (a Service named `revguard`): not
+        // settings, and not the admin's to fix in the sidecar spec.
+        let service_link = |bare: &str| bare.starts_with("SERVICE_") || bare.starts_with("PORT");
+        if let Some(bare) = name
+            .strip_prefix("REVGUARD_")
+            .filter(|bare| !service_link(bare))
+        {
+            let all: Vec<&str> = APP_SETTINGS.iter().chain(ADMIN_SETTINGS).copied().collect();
+            if !all.iter().any(|k| &env_name(k) == name) {
+                return Err(unknown("sidecar env", name, bare, &all, env_name));
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Layers<'a> {
@@ -194,6 +357,7 @@ impl<'a> Layers<'a> {
                 )?
                 .unwrap_or_default(),
         };
+        validate_names(env, &params)?;
         Ok(Layers { env, params })
     }
 
@@ -236,11 +400,16 @@ impl<'a> Layers<'a> {
             return Ok(Some((Raw::String(s), Source::AppEnv(app_env))));
         }
         // 4. REVGUARD_<NAME>
-        let sidecar = format!("REVGUARD_{escaped}");
-        if let Some(s) = self.non_empty(&sidecar) {
-            return Ok(Some((Raw::String(s), Source::SidecarEnv(sidecar))));
-        }
-        Ok(None)
+        self.admin(param)
+            .map(|found| found.map(|(s, source)| (Raw::String(s), source)))
+    }
+
+    /// Layer 4 only: the sidecar's `REVGUARD_<NAME>` (admin settings).
+    fn admin(&self, param: &str) -> Result<Option<(String, Source)>> {
+        let sidecar = env_name(param);
+        Ok(self
+            .non_empty(&sidecar)
+            .map(|s| (s.trim().to_string(), Source::SidecarEnv(sidecar))))
     }
 
     fn string(&self, param: &str) -> Result<Option<(String, Source)>> {
@@ -250,6 +419,72 @@ impl<'a> Layers<'a> {
             Some((Raw::Array(_), source)) => bail!("{source} must be a string, not an array"),
         }
     }
+}
+
+fn parse_bool(s: &str, what: &str, source: &Source) -> Result<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Ok(true),
+        "false" | "no" | "0" | "off" => Ok(false),
+        _ => bail!(
+            "{what} must be true or false, not '{}' ({source})",
+            clean(s)
+        ),
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+/// The admin-only settings (sidecar env).
+fn admin_settings(layers: &Layers) -> Result<(EngineKind, Limits, Vec<String>, Vec<String>)> {
+    let engine = match layers.admin("engine")? {
+        None => EngineKind::Wasm,
+        Some((s, source)) => match s.as_str() {
+            "wasm" => EngineKind::Wasm,
+            "native" => EngineKind::Native,
+            other => bail!(
+                "unknown engine '{}' ({source}); expected wasm or native",
+                clean(other)
+            ),
+        },
+    };
+    let mut limits = Limits {
+        timeout: Limits::DEFAULT_TIMEOUT,
+        max_memory_bytes: DEFAULT_MAX_MEMORY_MIB << 20,
+    };
+    if let Some((s, source)) = layers.admin("max-memory")? {
+        let mib = s.parse::<u64>().ok().filter(|m| (1..=4096).contains(m));
+        let Some(mib) = mib else {
+            bail!(
+                "{source} must be a number of MiB between 1 and 4096, not '{}'",
+                clean(&s)
+            );
+        };
+        limits.max_memory_bytes = mib << 20;
+    }
+    if let Some((s, source)) = layers.admin("timeout")? {
+        let secs = s
+            .parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite() && *t > 0.0 && *t <= 300.0);
+        let Some(secs) = secs else {
+            bail!(
+                "{source} must be a number of seconds between 0 and 300, not '{}'",
+                clean(&s)
+            );
+        };
+        limits.timeout = Duration::from_secs_f64(secs);
+    }
+    let build_options = layers
+        .admin("kustomize-build-options")?
+        .map(|(s, _)| words(&s))
+        .unwrap_or_default();
+    let allowed = layers
+        .admin("allowed-renderer-args")?
+        .map(|(s, _)| words(&s.replace(',', " ")))
+        .unwrap_or_default();
+    Ok((engine, limits, build_options, allowed))
 }
 
 impl Config {
@@ -272,38 +507,17 @@ impl Config {
             None => Renderer::Auto,
             Some((s, source)) => Renderer::parse(&s, &source)?,
         };
-        let renderer_args = match layers.get("renderer-args")? {
-            None => Vec::new(),
-            Some((raw, source)) => {
-                let args = match raw {
-                    Raw::Array(items) => items,
-                    Raw::String(s) => s.split_whitespace().map(str::to_string).collect(),
-                };
-                if source.is_application() {
-                    for arg in &args {
-                        let flag = arg.split('=').next().unwrap_or(arg);
-                        if DANGEROUS_FLAGS.contains(&flag) {
-                            bail!(
-                                "renderer argument '{}' ({source}) is not allowed: it lets the renderer run code or read files outside the repository; an administrator can set it in the sidecar env REVGUARD_RENDERER_ARGS",
-                                clean(arg)
-                            );
-                        }
-                    }
-                }
-                args
-            }
+        let (renderer_args, renderer_args_source) = match layers.get("renderer-args")? {
+            None => (Vec::new(), None),
+            Some((Raw::Array(items), source)) => (items, Some(source)),
+            Some((Raw::String(s), source)) => (words(&s), Some(source)),
         };
         let allow_empty = match layers.string("allow-empty")? {
             None => false,
-            Some((s, source)) => match s.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "1" | "on" => true,
-                "false" | "no" | "0" | "off" => false,
-                _ => bail!(
-                    "allow-empty must be true or false, not '{}' ({source})",
-                    clean(&s)
-                ),
-            },
+            Some((s, source)) => parse_bool(&s, "allow-empty", &source)?,
         };
+        let (engine, limits, kustomize_build_options, allowed_renderer_args) =
+            admin_settings(&layers)?;
         Ok(Config {
             migrations,
             policy,
@@ -311,7 +525,12 @@ impl Config {
             deployed,
             renderer,
             renderer_args,
+            renderer_args_source,
             allow_empty,
+            engine,
+            limits,
+            kustomize_build_options,
+            allowed_renderer_args,
         })
     }
 }
@@ -379,20 +598,111 @@ mod tests {
     }
 
     #[test]
-    fn dangerous_flags_only_from_the_sidecar() {
+    fn renderer_args_keep_their_source() {
         let e = env(&[("PARAM_RENDERER_ARGS_0", "--enable-exec")]);
-        let err = Config::from_env(&e).unwrap_err().to_string();
-        assert!(err.contains("--enable-exec"), "{err}");
-        let e = env(&[(
-            "ARGOCD_ENV_REVGUARD_RENDERER_ARGS",
-            "--load-restrictor=LoadRestrictionsNone",
-        )]);
-        assert!(Config::from_env(&e).is_err());
+        let c = Config::from_env(&e).unwrap();
+        assert!(c.renderer_args_source.unwrap().is_application());
         let e = env(&[(
             "REVGUARD_RENDERER_ARGS",
             "--enable-alpha-plugins --enable-exec",
         )]);
-        assert_eq!(Config::from_env(&e).unwrap().renderer_args.len(), 2);
+        let c = Config::from_env(&e).unwrap();
+        assert_eq!(c.renderer_args.len(), 2);
+        assert!(!c.renderer_args_source.unwrap().is_application());
+    }
+
+    #[test]
+    fn unknown_names_fail_closed() {
+        let cases = [
+            (
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"expected_head","string":"003"}]"#,
+                ),
+                "unknown parameter expected_head (did you mean expected-head?)",
+            ),
+            (("PARAM_EXPECTED_HEDA", "003"), "PARAM_EXPECTED_HEAD"),
+            (
+                ("ARGOCD_ENV_REVGUARD_EXPECTD_HEAD", "003"),
+                "did you mean ARGOCD_ENV_REVGUARD_EXPECTED_HEAD?",
+            ),
+            (
+                ("ARGOCD_ENV_revguard_policy", "linear"),
+                "unknown plugin env",
+            ),
+            (
+                ("REVGUARD_ENGNE", "native"),
+                "did you mean REVGUARD_ENGINE?",
+            ),
+            (
+                ("ARGOCD_ENV_REVGUARD_ENGINE", "native"),
+                "only the Argo CD administrator",
+            ),
+            (
+                (
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"max-memory","string":"9000"}]"#,
+                ),
+                "REVGUARD_MAX_MEMORY on the revguard sidecar",
+            ),
+        ];
+        for ((k, v), needle) in cases {
+            let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
+            assert!(err.contains(needle), "{k}: {err}");
+            assert!(
+                err.contains("Valid: ") || err.contains("administrator"),
+                "{err}"
+            );
+        }
+        // A map value for a known parameter: its own error, not "unknown".
+        let e = env(&[
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"renderer-args","map":{"a":"b"}}]"#,
+            ),
+            ("PARAM_RENDERER_ARGS_A", "b"),
+        ]);
+        let err = Config::from_env(&e).unwrap_err().to_string();
+        assert!(err.contains("not a map"), "{err}");
+        // Other plugins' env, unrelated variables and Kubernetes service
+        // links are not ours to judge.
+        let e = env(&[
+            ("ARGOCD_ENV_HELM_ARGS", "x"),
+            ("PATH", "/bin"),
+            ("REVGUARD_SERVICE_HOST", "10.0.0.1"),
+            ("REVGUARD_PORT_8080_TCP", "tcp://10.0.0.1:8080"),
+        ]);
+        Config::from_env(&e).unwrap();
+    }
+
+    #[test]
+    fn admin_settings() {
+        let c = Config::from_env(&env(&[])).unwrap();
+        assert_eq!(c.engine, EngineKind::Wasm);
+        assert_eq!(c.limits.max_memory_bytes, DEFAULT_MAX_MEMORY_MIB << 20);
+        let c = Config::from_env(&env(&[
+            ("REVGUARD_ENGINE", "native"),
+            ("REVGUARD_MAX_MEMORY", "128"),
+            ("REVGUARD_TIMEOUT", "2.5"),
+            (
+                "REVGUARD_KUSTOMIZE_BUILD_OPTIONS",
+                "--enable-helm --load-restrictor=LoadRestrictionsNone",
+            ),
+            (
+                "REVGUARD_ALLOWED_RENDERER_ARGS",
+                "--enable-helm,--helm-debug",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(c.engine, EngineKind::Native);
+        assert_eq!(c.limits.max_memory_bytes, 128 << 20);
+        assert_eq!(c.limits.timeout, Duration::from_millis(2500));
+        assert_eq!(c.kustomize_build_options.len(), 2);
+        assert_eq!(c.allowed_renderer_args, ["--enable-helm", "--helm-debug"]);
+        for (k, v) in [("REVGUARD_ENGINE", "fast"), ("REVGUARD_MAX_MEMORY", "lots")] {
+            let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
+            assert!(err.contains(k), "{err}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use super::args::enables_helm;
 use super::config::{Env, Renderer};
 
 /// What the renderer produced.
@@ -43,41 +44,123 @@ pub fn resolve(renderer: Renderer, app_dir: &Path) -> Renderer {
     }
 }
 
-/// Run `renderer` (already resolved) in `app_dir`.
-pub fn run(renderer: Renderer, args: &[String], app_dir: &Path, env: &Env) -> Result<Outcome> {
-    let argv: Vec<String> = match renderer {
-        Renderer::Kustomize => ["kustomize", "build", "."]
-            .into_iter()
-            .map(String::from)
-            .chain(args.iter().cloned())
-            .collect(),
-        Renderer::Helm => {
-            let app = env
-                .get("ARGOCD_APP_NAME")
-                .map(String::as_str)
-                .unwrap_or("release");
-            // Apps outside the control-plane namespace are named `<ns>_<name>`.
-            let release = app.rsplit('_').next().unwrap_or(app);
-            let mut argv: Vec<String> =
-                vec!["helm".into(), "template".into(), release.into(), ".".into()];
-            if let Some(ns) = env.get("ARGOCD_APP_NAMESPACE").filter(|s| !s.is_empty()) {
-                argv.extend(["--namespace".into(), ns.clone()]);
-            }
-            if let Some(v) = env.get("KUBE_VERSION").filter(|s| !s.is_empty()) {
-                argv.extend(["--kube-version".into(), v.clone()]);
-            }
-            if let Some(list) = env.get("KUBE_API_VERSIONS") {
-                for v in list.split(',').filter(|v| !v.is_empty()) {
-                    argv.extend(["--api-versions".into(), v.to_string()]);
-                }
-            }
-            argv.extend(args.iter().cloned());
-            argv
+/// The build variables Argo CD gives every plugin command.
+struct Cluster {
+    kube_version: Option<String>,
+    api_versions: Vec<String>,
+}
+
+impl Cluster {
+    fn from_env(env: &Env) -> Cluster {
+        Cluster {
+            kube_version: env.get("KUBE_VERSION").filter(|s| !s.is_empty()).cloned(),
+            api_versions: env
+                .get("KUBE_API_VERSIONS")
+                .map(|list| {
+                    list.split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
+    }
+}
+
+/// `kustomize build .` as Argo CD runs it: the admin's build options, then
+/// (when they enable helm) the cluster's version and API versions for helm
+/// inflation, then the Application's arguments.
+fn kustomize_argv(build_options: &[String], args: &[String], cluster: &Cluster) -> Vec<String> {
+    let mut argv: Vec<String> = vec!["kustomize".into(), "build".into(), ".".into()];
+    argv.extend(build_options.iter().cloned());
+    if enables_helm(build_options) || enables_helm(args) {
+        if let Some(v) = &cluster.kube_version {
+            argv.extend(["--helm-kube-version".into(), v.clone()]);
+        }
+        for v in &cluster.api_versions {
+            argv.extend(["--helm-api-versions".into(), v.clone()]);
+        }
+    }
+    argv.extend(args.iter().cloned());
+    argv
+}
+
+/// `helm template .` as Argo CD's native Helm support runs it
+/// (`util/helm/cmd.go`): release name = the app name without its
+/// `<namespace>_` prefix, the destination namespace, the cluster's version
+/// and API versions, and CRDs included unless the app asks `--skip-crds`.
+fn helm_argv(args: &[String], cluster: &Cluster, env: &Env) -> Vec<String> {
+    let app = env
+        .get("ARGOCD_APP_NAME")
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("release");
+    let release = app.rsplit('_').next().unwrap_or(app);
+    let mut argv: Vec<String> = ["helm", "template", ".", "--name-template", release]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if let Some(ns) = env.get("ARGOCD_APP_NAMESPACE").filter(|s| !s.is_empty()) {
+        argv.extend(["--namespace".into(), ns.clone()]);
+    }
+    if let Some(v) = &cluster.kube_version {
+        argv.extend(["--kube-version".into(), v.clone()]);
+    }
+    argv.extend(args.iter().cloned());
+    for v in &cluster.api_versions {
+        argv.extend(["--api-versions".into(), v.clone()]);
+    }
+    if !args.iter().any(|a| a == "--skip-crds") {
+        argv.push("--include-crds".into());
+    }
+    argv
+}
+
+/// Helm's error for a chart whose dependencies are not in `charts/`
+/// (Argo CD's `helm.IsMissingDependencyErr`).
+fn missing_dependency(stderr: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(stderr);
+    text.contains("found in requirements.yaml, but missing in charts/ directory")
+        || text.contains("found in Chart.yaml, but missing in charts/ directory")
+}
+
+/// Run `renderer` (already resolved) in `app_dir`. `build_options` are the
+/// admin's `kustomize build` options; `args` the Application's (already
+/// checked against the allow-list).
+pub fn run(
+    renderer: Renderer,
+    build_options: &[String],
+    args: &[String],
+    app_dir: &Path,
+    env: &Env,
+) -> Result<Outcome> {
+    let cluster = Cluster::from_env(env);
+    let argv = match renderer {
+        Renderer::Kustomize => kustomize_argv(build_options, args, &cluster),
+        Renderer::Helm => helm_argv(args, &cluster, env),
         Renderer::Directory => return directory(app_dir).map(Outcome::Rendered),
         Renderer::None | Renderer::Auto => return Ok(Outcome::Rendered(Vec::new())),
     };
-    let output = Command::new(&argv[0])
+    let mut output = exec(&argv, app_dir)?;
+    if renderer == Renderer::Helm && !output.status.success() && missing_dependency(&output.stderr)
+    {
+        // Like Argo CD: build the dependencies only when helm says they are
+        // missing (a vendored charts/ needs no network), then render again.
+        let build: Vec<String> = ["helm", "dependency", "build"].map(String::from).to_vec();
+        let built = exec(&build, app_dir)?;
+        if !built.status.success() {
+            return Ok(failed(&build, &built));
+        }
+        output = exec(&argv, app_dir)?;
+    }
+    if output.status.success() {
+        return Ok(Outcome::Rendered(output.stdout));
+    }
+    Ok(failed(&argv, &output))
+}
+
+fn exec(argv: &[String], app_dir: &Path) -> Result<std::process::Output> {
+    Command::new(&argv[0])
         .args(&argv[1..])
         .current_dir(app_dir)
         .stdin(Stdio::null())
@@ -87,16 +170,16 @@ pub fn run(renderer: Renderer, args: &[String], app_dir: &Path, env: &Env) -> Re
                 "cannot run the renderer '{}' (is it installed in the sidecar image and on PATH?)",
                 argv[0]
             )
-        })?;
-    if output.status.success() {
-        return Ok(Outcome::Rendered(output.stdout));
-    }
+        })
+}
+
+fn failed(argv: &[String], output: &std::process::Output) -> Outcome {
     let short: Vec<&str> = argv.iter().take(3).map(String::as_str).collect();
-    Ok(Outcome::Failed {
+    Outcome::Failed {
         command: short.join(" "),
         code: output.status.code(),
         stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    })
+    }
 }
 
 /// The `*.yaml`, `*.yml` and `*.json` files of `app_dir` (not recursive, no
