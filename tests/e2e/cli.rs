@@ -224,3 +224,57 @@ fn invalid_utf8_is_a_syntax_error_naming_the_file() {
         "{text}"
     );
 }
+
+/// Slips anywhere in a file fail the check, located, in CPython's words,
+/// for the project's Python (here `requires-python = ">=3.9"`).
+#[test]
+fn syntax_errors_anywhere_in_a_file() {
+    let dir = project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nrequires-python = \">=3.9\"\n",
+        ),
+        ("alembic.ini", "[alembic]\nscript_location = migrations\n"),
+        ("migrations/versions/a_init.py", BASE),
+        (
+            "migrations/versions/b_print.py",
+            "revision = 'b'\ndown_revision = 'a'\n\n\ndef upgrade():\n    print \"migrating\"\n",
+        ),
+        (
+            "migrations/versions/c_match.py",
+            "revision = 'c'\ndown_revision = 'b'\n\n\ndef upgrade():\n    match op:\n        case _:\n            pass\n",
+        ),
+        (
+            "migrations/versions/d_kwarg.py",
+            "revision = 'd'\ndown_revision = 'c'\n\n\ndef upgrade():\n    op.add_column('t', name=1, name=2)\n",
+        ),
+    ]);
+    let out = revguard_in(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    insta::assert_snapshot!("syntax_errors_human", stdout(&out));
+    let json = revguard_in(dir.path(), &["check", ".", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["python"]["version"], "3.9");
+    assert_eq!(
+        report["python"]["source"],
+        "pyproject.toml [project] requires-python = \">=3.9\""
+    );
+    assert_eq!(report["alembic"]["error"]["kind"], "SyntaxError");
+    // The flag wins over the project's files.
+    let newer = revguard_in(
+        dir.path(),
+        &["check", ".", "--python-version", "3.12", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&newer.stdout).unwrap();
+    assert_eq!(report["python"]["source"], "--python-version");
+    let messages: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(
+        !messages.iter().any(|m| m.contains("match")),
+        "{messages:?}"
+    );
+}
