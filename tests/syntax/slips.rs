@@ -253,7 +253,8 @@ fn insert_in_body(rng: &mut Rng, text: &str, tokens: &[&str]) -> Vec<u8> {
     } else {
         chars[rng.below(chars.len())]
     };
-    splice(text, start + at, 0, *rng.pick(tokens))
+    let token = tokens[rng.below(tokens.len())];
+    splice(text, start + at, 0, token)
 }
 
 fn indentation(line: &str) -> &str {
