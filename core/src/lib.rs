@@ -54,7 +54,9 @@ mod text;
 
 pub use policy::Policy;
 pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};
-pub use request::{Content, InputFile, Location, Options, Request, SeverityOverride};
+pub use request::{
+    Content, GivenSyntaxError, InputFile, Location, Options, Request, SeverityOverride,
+};
 pub use severity::Severity;
 
 /// Check a request and build the report.

@@ -143,8 +143,10 @@ pub fn load(request: &Request) -> Loaded {
                 (_, true) => files[index].status = Status::Unread("compiled bytecode".into()),
                 (content, false) => {
                     let bytes = content.bytes().unwrap_or_default();
-                    let version = options.python.version;
-                    files[index].module = Some(compile_module(bytes, version));
+                    files[index].module = Some(match options.verdicts.get(&index) {
+                        Some(given) => with_verdict(parse_module(bytes), given.as_ref()),
+                        None => compile_module(bytes, options.python.version),
+                    });
                     files[index].status = Status::Loaded(order.len());
                 }
             }
@@ -168,6 +170,20 @@ pub fn load(request: &Request) -> Loaded {
         order,
         twice,
     }
+}
+
+/// A module read by the binding reader alone, with the whole-file verdict
+/// another build of the core computed for it.
+fn with_verdict(
+    mut module: ParsedModule,
+    given: Option<&crate::request::GivenSyntaxError>,
+) -> ParsedModule {
+    module.syntax_error = given.map(|e| crate::parse::SyntaxError {
+        message: e.message.clone(),
+        span: crate::report::Span::new(e.start, e.end),
+        unsupported: e.unsupported,
+    });
+    module
 }
 
 fn join(location: &str, path: &str) -> String {

@@ -33,6 +33,7 @@ impl PythonVersion {
         PythonVersion { major, minor }
     }
 
+    #[cfg(feature = "python")]
     pub(crate) fn to_ruff(self) -> ruff_python_ast::PythonVersion {
         ruff_python_ast::PythonVersion {
             major: self.major,

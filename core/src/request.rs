@@ -103,6 +103,29 @@ pub struct Options {
     pub history: History,
     /// The Python version files must compile under, and where it came from.
     pub python: PythonTarget,
+    /// Whole-file verdicts computed elsewhere, by input file index (`null`:
+    /// the file compiles). The browser's first module is built without the
+    /// Python parser and gets them from its lazily loaded validator; a file
+    /// listed here is not validated again.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub verdicts: BTreeMap<usize, Option<GivenSyntaxError>>,
+}
+
+/// A syntax error found by another build of the same core
+/// (`revguard_core::parse::compile_module`), in file offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GivenSyntaxError {
+    /// The message.
+    pub message: String,
+    /// Start offset in the file's bytes.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+    /// The verdict is unknown (an encoding or a nesting depth revguard
+    /// does not validate).
+    #[serde(default)]
+    pub unsupported: bool,
 }
 
 impl Default for Options {
@@ -115,6 +138,7 @@ impl Default for Options {
             severity: BTreeMap::new(),
             history: History::default(),
             python: PythonTarget::default(),
+            verdicts: BTreeMap::new(),
         }
     }
 }

@@ -32,8 +32,16 @@ fi
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     rustup target add wasm32-unknown-unknown
 
+# Two modules, built by two cargo invocations so that cargo's feature
+# unification cannot pull the Python parser into the first one:
+#   revguard-web         the core without its `python` feature: the first
+#                        diagnostics (~250 KB gzipped with the page);
+#   revguard-web-syntax  the whole-file validator (Ruff's parser), fetched
+#                        after the first render (docs/syntax.md).
 say "cargo build -p revguard-web (wasm32, profile wasm)"
 (cd "$root" && cargo build -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
+say "cargo build -p revguard-web-syntax (wasm32, profile wasm)"
+(cd "$root" && cargo build -p revguard-web-syntax --lib --profile wasm --target wasm32-unknown-unknown)
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg"
@@ -50,6 +58,9 @@ fi
 say "wasm-bindgen $want --target web"
 wasm-bindgen --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web "$wasm"
+wasm-bindgen --target web --remove-name-section --remove-producers-section \
+    --out-dir "$dist/pkg" --out-name revguard_web_syntax \
+    "$target_dir/wasm32-unknown-unknown/wasm/revguard_web_syntax.wasm"
 rm -f "$dist/pre.wasm"
 
 cp "$here/index.html" "$dist/"
@@ -57,4 +68,4 @@ cp "$here"/src/*.js "$here"/src/*.css "$here"/src/*.svg "$dist/"
 node "$here/tools/examples.mjs" "$root/examples" "$here/examples" >"$dist/examples.js"
 
 say "built $dist"
-(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js) >&2
+(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm) >&2

@@ -47,7 +47,7 @@ step "build (wasm-bindgen CLI, web crate, page)"
 bash "$here/build.sh"
 
 step "revguard-web native unit tests"
-(cd "$root" && cargo test -p revguard-web --lib)
+(cd "$root" && cargo test -p revguard-web --lib && cargo test -p revguard-web-syntax --lib)
 
 step "revguard-web wasm-bindgen tests (Node)"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -1,15 +1,23 @@
 //! Decoding the body of a Python `str` literal.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while_m_n, take_while1};
+use nom::bytes::complete::take_while_m_n;
+#[cfg(feature = "python")]
+use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{anychar, char, one_of};
 use nom::combinator::{map, map_opt, recognize};
-use nom::sequence::{delimited, preceded};
+#[cfg(feature = "python")]
+use nom::sequence::delimited;
+use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
 /// Why a literal's value cannot be decoded statically.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DecodeError {
+    /// `\N{...}` in a build without the Unicode name table (the browser's
+    /// first module): the value is not known there.
+    #[cfg_attr(feature = "python", allow(dead_code))]
+    NamedEscape,
     /// `\u`/`\U`/`\x` with too few digits, or an invalid code point: Python
     /// refuses to compile the file.
     BadEscape(String),
@@ -60,14 +68,7 @@ fn escape(i: &str) -> IResult<&str, Piece<'_>> {
                         .map(Piece::Char)
                 },
             ),
-            map_opt(
-                delimited(
-                    tag("N{"),
-                    take_while1(|c: char| c != '}' && c != '\n'),
-                    char('}'),
-                ),
-                named_char,
-            ),
+            named_escape,
             map_opt(preceded(char('x'), hex_digits(2)), hex_char),
             map_opt(preceded(char('u'), hex_digits(4)), hex_char),
             map_opt(preceded(char('U'), hex_digits(8)), hex_char),
@@ -76,7 +77,29 @@ fn escape(i: &str) -> IResult<&str, Piece<'_>> {
     .parse(i)
 }
 
-/// `\N{BULLET}`: a character by its Unicode name or alias, any case.
+/// `N{BULLET}` after the backslash: a character by its Unicode name or
+/// alias, any case. Without the name table (no `python` feature) it never
+/// matches, and [`decode`] reports the value as unknown.
+fn named_escape(i: &str) -> IResult<&str, Piece<'static>> {
+    #[cfg(feature = "python")]
+    {
+        map_opt(
+            delimited(
+                tag("N{"),
+                take_while1(|c: char| c != '}' && c != '\n'),
+                char('}'),
+            ),
+            named_char,
+        )
+        .parse(i)
+    }
+    #[cfg(not(feature = "python"))]
+    {
+        nom::combinator::fail().parse(i)
+    }
+}
+
+#[cfg(feature = "python")]
 fn named_char(name: &str) -> Option<Piece<'static>> {
     unicode_names2::character(&name.to_ascii_uppercase()).map(Piece::Char)
 }
@@ -110,6 +133,9 @@ pub(crate) fn decode(body: &str, raw: bool) -> Result<String, DecodeError> {
                 Err(_) => {
                     let next = rest[1..].chars().next();
                     match next {
+                        Some('N') if cfg!(not(feature = "python")) => {
+                            return Err(DecodeError::NamedEscape);
+                        }
                         Some('N') => {
                             return Err(DecodeError::BadEscape(
                                 "malformed or unknown \\N character name".into(),
@@ -179,6 +205,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "python")]
     fn named_and_bad_escapes() {
         assert_eq!(decode(r"\N{BULLET}x", false).unwrap(), "\u{2022}x");
         assert_eq!(decode(r"\N{bullet}", false).unwrap(), "\u{2022}");

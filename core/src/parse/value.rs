@@ -273,6 +273,12 @@ fn string(src: &str, tokens: &[Token], span: Span) -> Value {
         }
         match strings::decode(&src[s.body.start..s.body.end], s.raw) {
             Ok(part) => out.push_str(&part),
+            Err(DecodeError::NamedEscape) => {
+                return Value::Dynamic {
+                    reason: "uses a \\N{...} escape, which this build does not evaluate".into(),
+                    span,
+                };
+            }
             Err(DecodeError::BadEscape(what)) => {
                 return Value::Invalid {
                     what: format!("a string with a {what}"),

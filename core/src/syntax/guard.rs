@@ -120,7 +120,7 @@ impl Scan<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "python"))]
 mod tests {
     use crate::python::PythonVersion;
     use crate::syntax::validate;

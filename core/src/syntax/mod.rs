@@ -20,12 +20,17 @@
 
 pub(crate) mod encoding;
 mod guard;
+#[cfg(feature = "python")]
 mod message;
+#[cfg(feature = "python")]
 mod rules;
+#[cfg(feature = "python")]
 mod scope;
 pub(crate) mod utf8;
 
+#[cfg(feature = "python")]
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+#[cfg(feature = "python")]
 use ruff_text_size::{Ranged, TextRange};
 
 use crate::python::PythonVersion;
@@ -43,6 +48,7 @@ pub struct CompileError {
     pub unsupported: bool,
 }
 
+#[cfg(feature = "python")]
 impl CompileError {
     fn new(message: impl Into<String>, range: TextRange) -> CompileError {
         CompileError {
@@ -53,7 +59,9 @@ impl CompileError {
     }
 }
 
-/// Every error in the file, first (in source order) first.
+/// Every error in the file, first (in source order) first. Without the
+/// `python` feature only the depth limits are checked: the caller passes
+/// verdicts computed by a build with it (`Options::verdicts`).
 pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
     if let Some(refusal) = guard::check(text) {
         return vec![CompileError {
@@ -62,6 +70,16 @@ pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
             unsupported: refusal.unsupported,
         }];
     }
+    full(text, version)
+}
+
+#[cfg(not(feature = "python"))]
+fn full(_text: &str, _version: PythonVersion) -> Vec<CompileError> {
+    Vec::new()
+}
+
+#[cfg(feature = "python")]
+fn full(text: &str, version: PythonVersion) -> Vec<CompileError> {
     let options = ParseOptions::from(Mode::Module).with_target_version(version.to_ruff());
     let parsed = parse_unchecked(text, options);
     // The rules first: at the same offset, their CPython-exact message
@@ -96,5 +114,5 @@ pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
     errors
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "python"))]
 mod tests;

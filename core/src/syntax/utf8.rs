@@ -8,10 +8,6 @@
 //! replaced by `?` (one byte for one byte, so every offset still points into
 //! the file) when every invalid byte sits in a comment.
 
-use ruff_python_ast::token::TokenKind;
-use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
-use ruff_text_size::Ranged;
-
 /// The first invalid byte outside a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InvalidUtf8 {
@@ -41,13 +37,7 @@ pub(crate) fn decode_tolerating_comments(body: &[u8], strict: bool) -> Result<St
             message: message(body, at, len),
         });
     }
-    let parsed = parse_unchecked(&text, ParseOptions::from(Mode::Module));
-    let comments: Vec<(usize, usize)> = parsed
-        .tokens()
-        .iter()
-        .filter(|t| t.kind() == TokenKind::Comment)
-        .map(|t| (t.start().to_usize(), t.end().to_usize()))
-        .collect();
+    let comments = comments(&text);
     let in_comment = |at: usize| {
         let index = comments.partition_point(|&(_, end)| end <= at);
         comments.get(index).is_some_and(|&(start, _)| start <= at)
@@ -59,6 +49,28 @@ pub(crate) fn decode_tolerating_comments(body: &[u8], strict: bool) -> Result<St
             message: message(body, at, len),
         }),
     }
+}
+
+/// The comments' byte ranges, in order (Ruff's tokens).
+#[cfg(feature = "python")]
+fn comments(text: &str) -> Vec<(usize, usize)> {
+    use ruff_python_ast::token::TokenKind;
+    use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
+    use ruff_text_size::Ranged;
+    let parsed = parse_unchecked(text, ParseOptions::from(Mode::Module));
+    parsed
+        .tokens()
+        .iter()
+        .filter(|t| t.kind() == TokenKind::Comment)
+        .map(|t| (t.start().to_usize(), t.end().to_usize()))
+        .collect()
+}
+
+/// Without a tokenizer no byte is known to sit in a comment: every invalid
+/// byte is an error until a build with the `python` feature decides.
+#[cfg(not(feature = "python"))]
+fn comments(_text: &str) -> Vec<(usize, usize)> {
+    Vec::new()
 }
 
 /// `(unicode error) 'utf-8' codec can't decode byte 0xe9 in position 3: …`
@@ -76,7 +88,7 @@ fn message(body: &[u8], at: usize, len: usize) -> String {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "python"))]
 mod tests {
     use super::*;
 

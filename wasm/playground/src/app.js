@@ -27,15 +27,34 @@ let graph = null;
 let checkTimer = 0;
 let saveTimer = 0;
 let runs = 0;
+// The validator (Ruff's parser, ~650 KB gzipped) is a second module, fetched
+// after the first render: until it arrives the report has every graph
+// finding but only the binding reader's syntax errors.
+let validator = null;
+const PYTHON = "3.10";
 
 // ---------------------------------------------------------------- checking
 
 function input() {
+  const options = { policy: state.policy, python_version: PYTHON };
+  if (validator) {
+    const texts = state.files.map((f) => f.text);
+    const verdicts = JSON.parse(validator.verdicts(texts, PYTHON));
+    options.verdicts = Object.fromEntries(verdicts.map((v, i) => [i, v]));
+  }
   return {
     locations: [state.location || "versions"],
     files: state.files.map((f) => ({ path: f.path, text: f.text })),
-    options: { policy: state.policy },
+    options,
   };
+}
+
+async function loadValidator() {
+  const module = await import("./pkg/revguard_web_syntax.js");
+  await module.default();
+  validator = module;
+  document.body.dataset.syntax = "ready";
+  run();
 }
 
 function run() {
@@ -61,7 +80,8 @@ function run() {
   setStatus(
     `${plural(state.files.length, "file")} checked in ${(t1 - t0).toFixed(1)} ms: ` +
       `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}` +
-      (s.infos ? `, ${s.infos} info` : ""),
+      (s.infos ? `, ${s.infos} info` : "") +
+      (validator ? "" : " (whole-file Python check loading…)"),
     s.errors ? "bad" : "good",
   );
   runs++;
@@ -541,6 +561,10 @@ async function main() {
   } else {
     load({ location: "versions", files: [] });
   }
+  loadValidator().catch((err) => {
+    setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
+    console.error(err);
+  });
 }
 
 main().catch((err) => {

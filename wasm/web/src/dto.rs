@@ -66,6 +66,13 @@ pub struct OptionsInput {
     /// Per-check severity (`off`, `info`, `warning`, `error`), keyed by check
     /// name or code.
     pub severity: BTreeMap<String, String>,
+    /// The Python the files are compiled as, e.g. `3.12` (default 3.10).
+    pub python_version: Option<String>,
+    /// Whole-file verdicts from the validator module (`revguard-web-syntax`),
+    /// by file index: `null` when the file compiles. This module has no
+    /// Python parser of its own; without verdicts only the binding reader's
+    /// errors are reported.
+    pub verdicts: BTreeMap<usize, Option<core::GivenSyntaxError>>,
 }
 
 /// Why an input could not be turned into a request.
@@ -109,6 +116,13 @@ impl CheckInput {
                 file.path, file.location
             )));
         }
+        let python = match &options.python_version {
+            Some(version) => core::python::PythonTarget {
+                version: version.parse().map_err(|e| InputError(format!("{e}")))?,
+                source: "the playground's Python version".into(),
+            },
+            None => core::python::PythonTarget::default(),
+        };
         Ok(core::Request {
             options: core::Options {
                 policy,
@@ -116,6 +130,8 @@ impl CheckInput {
                 sourceless: options.sourceless,
                 file_template: options.file_template.clone(),
                 severity,
+                python,
+                verdicts: options.verdicts.clone(),
                 ..core::Options::default()
             },
             locations: self

@@ -51,6 +51,17 @@ export interface CheckOptions {
   file_template?: string | null;
   /** Per check name or code: "off" | "info" | "warning" | "error". */
   severity?: Record<string, "off" | SeverityName>;
+  /** The Python the files are compiled as, e.g. "3.12" (default "3.10"). */
+  python_version?: string;
+  /** Whole-file verdicts from revguard_web_syntax.verdicts(), by file index. */
+  verdicts?: Record<number, GivenSyntaxError | null>;
+}
+/** A syntax error found by the validator module, in file byte offsets. */
+export interface GivenSyntaxError {
+  message: string;
+  start: number;
+  end: number;
+  unsupported?: boolean;
 }
 /** The CLI's JSON report, with editor positions and explicit nulls. */
 export interface Report {
