@@ -16,7 +16,7 @@
 //! `--name value`, `-xvalue`, `-x=value`, `-x value`.
 
 use anyhow::{Result, bail};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use super::config::{Renderer, Source, clean};
 
@@ -267,7 +267,7 @@ fn inside(path: &str, flag: &str, source: &Source, bounds: &Bounds) -> Result<()
         bail!("{flag} ({source}) needs a file path");
     }
     let joined = bounds.app_dir.join(path);
-    let lexical = normalize(&joined);
+    let lexical = super::locate::normalize(&joined);
     let real = joined.canonicalize().unwrap_or(lexical.clone());
     if !lexical.starts_with(bounds.root) || !real.starts_with(bounds.root) {
         bail!(
@@ -275,21 +275,6 @@ fn inside(path: &str, flag: &str, source: &Source, bounds: &Bounds) -> Result<()
         );
     }
     Ok(())
-}
-
-/// Remove `.` and resolve `..` lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// True when `args` turn on kustomize's helm inflation.

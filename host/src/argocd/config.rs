@@ -209,22 +209,6 @@ pub(crate) fn clean(text: &str) -> String {
     out
 }
 
-/// Levenshtein distance, for "did you mean" hints on short names.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// The known setting an unknown `name` most likely meant.
 fn suggestion(name: &str, known: &[&str]) -> Option<&'static str> {
     let escaped = escape_param_name(name);
@@ -232,7 +216,12 @@ fn suggestion(name: &str, known: &[&str]) -> Option<&'static str> {
         .iter()
         .chain(ADMIN_SETTINGS)
         .filter(|k| known.contains(k))
-        .map(|k| (distance(&escaped, &escape_param_name(k)), *k))
+        .map(|k| {
+            (
+                crate::config::levenshtein(&escaped, &escape_param_name(k)),
+                *k,
+            )
+        })
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, k)| k)

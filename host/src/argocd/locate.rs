@@ -111,7 +111,7 @@ pub fn display(root: &Path, path: &Path) -> String {
 }
 
 /// Remove `.` and resolve `..` lexically.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
