@@ -16,7 +16,7 @@ pub fn module(rng: &mut Rng, index: usize) -> String {
     out.push_str(&format!(
         "\"\"\"change number {index}\n\nRevision ID: {id}\nRevises: {down}\nCreate Date: 2024-05-01 10:11:12.123456\n\n\"\"\"\n"
     ));
-    out.push_str(*rng.pick(&IMPORTS[..]));
+    out.push_str(rng.pick::<&str>(&IMPORTS[..]));
     if rng.pct(50) {
         out.push_str(&format!(
             "\n\n# revision identifiers, used by Alembic.\nrevision: str = \"{id}\"\ndown_revision: Union[str, Sequence[str], None] = \"{down}\"\nbranch_labels: Union[str, Sequence[str], None] = None\ndepends_on: Union[str, Sequence[str], None] = None\n"
@@ -27,7 +27,7 @@ pub fn module(rng: &mut Rng, index: usize) -> String {
         ));
     }
     if rng.pct(30) {
-        out.push_str(*rng.pick(&HELPERS[..]));
+        out.push_str(rng.pick::<&str>(&HELPERS[..]));
     }
     let typed = rng.pct(50);
     out.push_str(&format!(

@@ -12,7 +12,6 @@
 //! Python at all: a loud skip, or a failure under `CI`.
 
 #[path = "../support/generate.rs"]
-#[allow(dead_code)]
 mod generate;
 
 mod corpus;

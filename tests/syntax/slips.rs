@@ -253,7 +253,7 @@ fn insert_in_body(rng: &mut Rng, text: &str, tokens: &[&str]) -> Vec<u8> {
     } else {
         chars[rng.below(chars.len())]
     };
-    splice(text, start + at, 0, *rng.pick(tokens))
+    splice(text, start + at, 0, rng.pick::<&str>(tokens))
 }
 
 fn indentation(line: &str) -> &str {

@@ -46,14 +46,14 @@ pub(super) fn check(text: &str) -> Option<Refusal> {
         levels: vec![0],
         found: None,
     };
-    if let Err(err) = tokenize_into(text, &mut scan) {
-        if err.message == "too many nested parentheses" {
-            return Some(Refusal {
-                message: err.message,
-                span: err.span,
-                unsupported: false,
-            });
-        }
+    if let Err(err) = tokenize_into(text, &mut scan)
+        && err.message == "too many nested parentheses"
+    {
+        return Some(Refusal {
+            message: err.message,
+            span: err.span,
+            unsupported: false,
+        });
     }
     scan.found
 }
