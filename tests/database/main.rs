@@ -8,6 +8,7 @@
 //! MySQL/MariaDB are not supported yet (not in the CI budget).
 
 mod postgres;
+mod presync;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
