@@ -254,6 +254,23 @@ fn passwords_never_printed() {
         assert!(!all.contains("hunter2"), "{all}");
         assert!(all.contains("root:***@"), "{all}");
     }
+    let out = revguard(
+        tmp.path(),
+        &[
+            "check",
+            "--database-timeout",
+            "3",
+            "--database-url",
+            "postgresql://root:hunter2@no-such-host.invalid/app",
+            ".",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("root:***@no-such-host.invalid/app: unknown host"),
+        "{}",
+        stderr(&out)
+    );
     let help = revguard_env(
         tmp.path(),
         &["check", "--help"],
