@@ -88,8 +88,17 @@ fn several_rows_warn_and_overlapping_rows_are_errors() {
         "{}",
         plan[0].message
     );
+    // Real Alembic 1.20: "Requested revision c overlaps with other requested revisions a".
     let report = check(&request(CHAIN, &["a", "c"]));
     assert_eq!(find(&report, "database-state")[0].severity, Severity::Error);
+    let plan = find(&report, "upgrade-plan");
+    assert!(
+        plan[0].message.ends_with(
+            "cannot run: Requested revision c overlaps with other requested revisions a"
+        ),
+        "{}",
+        plan[0].message
+    );
 }
 
 #[test]

@@ -82,9 +82,11 @@ fn several_rows(cx: &Context<'_>, finding: Finding, ids: &[String]) -> Finding {
         for &b in &known {
             if a != b && ancestors_of(cx.graph, &[b]).contains(&a) {
                 finding = finding.severity(Severity::Error).note(format!(
-                    "`{}` is below `{}`: one database cannot be at both (edited by hand, or a failed downgrade)",
+                    "`{}` is below `{}`: one database cannot be at both (edited by hand, or a failed downgrade); `alembic upgrade head` fails: \"Requested revision {} overlaps with other requested revisions {}\"",
                     cx.id(a),
-                    cx.id(b)
+                    cx.id(b),
+                    cx.id(b),
+                    cx.id(a)
                 ));
             }
         }

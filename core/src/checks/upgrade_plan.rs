@@ -55,6 +55,19 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             .into_iter()
             .collect::<Vec<_>>()
     };
+    if let Some(why) = overlap(cx, &at) {
+        sink.emit(
+            &UpgradePlan::INFO,
+            Finding::new(
+                format!("`alembic upgrade head` from {deployed} cannot run: {why}"),
+                at_label("the deployed revision"),
+            )
+            .help(
+                "the version table holds a revision and one of its ancestors; see `database-state`",
+            ),
+        );
+        return;
+    }
     let outcome = crate::graph::alembic::predict(cx.loaded, cx.graph);
     if outcome.upgrade_head != "ok" || cx.incomplete() {
         let why = outcome
@@ -121,4 +134,19 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         ));
     }
     sink.emit(&UpgradePlan::INFO, finding);
+}
+
+/// Alembic 1.20 refuses to start from two rows where one is below the other.
+fn overlap(cx: &Context<'_>, at: &[crate::graph::RevIx]) -> Option<String> {
+    for &upper in at {
+        let below = ancestors_of(cx.graph, &[upper]);
+        if let Some(&lower) = at.iter().find(|&&l| l != upper && below.contains(&l)) {
+            return Some(format!(
+                "Requested revision {} overlaps with other requested revisions {}",
+                cx.id(upper),
+                cx.id(lower)
+            ));
+        }
+    }
+    None
 }
