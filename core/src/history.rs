@@ -79,13 +79,52 @@ pub struct History {
     /// The version locations at a git ref (`--base`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseSnapshot>,
+    /// The rows of the live database's version table (`--database-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseState>,
 }
 
 impl History {
     /// True when no history input is given.
     pub fn is_empty(&self) -> bool {
-        self.lock.is_none() && self.deployed.is_none() && self.base.is_none()
+        self.lock.is_none()
+            && self.deployed.is_none()
+            && self.base.is_none()
+            && self.database.is_none()
     }
+
+    /// The revisions the target database is at: every row of the version
+    /// table when the host read it, else `--deployed`; `None` when unknown.
+    /// An empty list is a fresh database (empty version table).
+    pub fn deployed_revisions(&self) -> Option<Vec<&str>> {
+        match (&self.database, &self.deployed) {
+            (Some(db), _) => Some(db.rows.iter().map(String::as_str).collect()),
+            (None, Some(d)) => Some(vec![d.as_str()]),
+            (None, None) => None,
+        }
+    }
+
+    /// The one revision the database is at, when there is exactly one.
+    pub fn single_deployed(&self) -> Option<&str> {
+        match self.deployed_revisions()?.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// What the host read from the live database's version table. The core
+/// never connects: the host runs one read-only `SELECT` and passes the rows
+/// here as plain data, so the wasm guest needs no import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseState {
+    /// The database URL with its password masked (`postgresql://app:***@db/app`).
+    pub url: String,
+    /// The version table, schema-qualified when a schema was given.
+    pub table: String,
+    /// Every row's `version_num`, in the order the database returned them.
+    pub rows: Vec<String>,
 }
 
 /// The lock file's content.
@@ -497,7 +536,7 @@ impl State {
         });
         State {
             lock,
-            deployed: history.deployed.clone(),
+            deployed: history.single_deployed().map(str::to_owned),
             base,
         }
     }

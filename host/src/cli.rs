@@ -12,7 +12,7 @@ use revguard_core::{Policy, Report};
 use crate::engine::{self, EngineKind};
 use crate::project::{self, DiscoverOptions, Project};
 use crate::render::{self, Format};
-use crate::{argocd, config, history, krm, repair, sandbox};
+use crate::{argocd, config, database, history, krm, repair, sandbox};
 
 /// Stops broken Alembic migration histories before they deploy.
 ///
@@ -125,6 +125,27 @@ pub struct HistoryArgs {
     /// catches rewritten history without a lock file.
     #[arg(long, value_name = "GITREF")]
     pub base: Option<String>,
+    /// Read the deployed state from this database's version table, read-only
+    /// (SQLAlchemy URL: `postgresql://user:pass@host/db`, `sqlite:///app.db`;
+    /// `from-config` reads `sqlalchemy.url` from alembic.ini). The password
+    /// is never printed.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REVGUARD_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "deployed"
+    )]
+    pub database_url: Option<String>,
+    /// The version table's name (Alembic's `version_table`).
+    #[arg(long, value_name = "NAME", default_value = "alembic_version")]
+    pub version_table: String,
+    /// The version table's schema (Alembic's `version_table_schema`).
+    #[arg(long, value_name = "SCHEMA")]
+    pub version_table_schema: Option<String>,
+    /// Connect and statement timeout for --database-url, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub database_timeout: f64,
 }
 
 /// Where the project is and how to read it.
@@ -338,6 +359,9 @@ fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     if let Some(base) = &args.history.base {
         history::attach_base(&mut project, base)?;
     }
+    if let Some(url) = &args.history.database_url {
+        attach_database(&mut project, &args.project, &args.history, url)?;
+    }
     let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
@@ -364,6 +388,31 @@ fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     };
     print(&text)?;
     Ok(u8::from(report.has_errors()))
+}
+
+/// Read the version table and put its rows into the request.
+fn attach_database(
+    project: &mut Project,
+    project_args: &ProjectArgs,
+    history: &HistoryArgs,
+    url: &str,
+) -> Result<()> {
+    let seconds = history.database_timeout;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--database-timeout must be between 0 and 3600 seconds");
+    }
+    let url = if url == "from-config" {
+        database::url_from_config(&project_args.path, &project_args.name)?
+    } else {
+        url.to_owned()
+    };
+    let options = database::ReadOptions {
+        table: history.version_table.clone(),
+        schema: history.version_table_schema.clone(),
+        timeout: Duration::from_secs_f64(seconds),
+    };
+    project.request.options.history.database = Some(database::read(&url, &options)?);
+    Ok(())
 }
 
 fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {

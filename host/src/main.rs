@@ -8,6 +8,7 @@
 mod argocd;
 mod cli;
 mod config;
+mod database;
 mod engine;
 mod history;
 mod ini;

@@ -29,20 +29,40 @@ declare_check! {
 }
 
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
-    let Some(deployed) = cx.request.options.history.deployed.as_deref() else {
+    let history = &cx.request.options.history;
+    let Some(revisions) = history.deployed_revisions() else {
         return;
     };
-    if cx.graph.get(deployed).is_some() || cx.incomplete() {
+    if cx.incomplete() {
         return;
     }
     let state = State::new(cx.request);
+    for deployed in revisions {
+        if cx.graph.get(deployed).is_none() {
+            sink.emit(
+                &DeployedRevisionMissing::INFO,
+                finding(cx, &state, deployed),
+            );
+        }
+    }
+}
+
+fn finding(cx: &Context<'_>, state: &State, deployed: &str) -> Finding {
+    let database = cx.request.options.history.database.as_ref();
+    let subject = match database {
+        Some(_) => format!("the database's revision `{deployed}`"),
+        None => format!("the deployed revision `{deployed}`"),
+    };
     let mut finding = Finding::new(
-        format!("the deployed revision `{deployed}` is not declared by any migration file"),
+        format!("{subject} is not declared by any migration file"),
         Vec::new(),
     )
     .note(format!(
         "`alembic upgrade head` on a database at `{deployed}` fails at boot: \"Can't locate revision identified by '{deployed}'\""
     ));
+    if let Some(db) = database {
+        finding = finding.note(format!("read from `{}` in {}", db.table, db.url));
+    }
     if let Some((path, lock)) = state.lock()
         && let Some(entry) = lock.get(deployed)
     {
@@ -63,8 +83,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             "`{deployed}` is a prefix of `{id}`; the version table stores full ids, so pass `--deployed {id}` if that is what the database says"
         ));
     }
-    finding = finding.help(format!(
+    finding.help(format!(
         "restore the migration file that declares `{deployed}` unchanged (applied migrations keep their id); move only migrations no database has run"
-    ));
-    sink.emit(&DeployedRevisionMissing::INFO, finding);
+    ))
 }

@@ -7,6 +7,7 @@
 mod applied_migration_edited;
 mod branch_label_conflict;
 mod cycle;
+mod database_state;
 mod deployed_revision_missing;
 mod docstring_mismatch;
 mod duplicate_revision;
@@ -23,6 +24,7 @@ mod missing_parent;
 mod missing_revision;
 mod multiple_bases;
 mod multiple_heads;
+mod never_runs;
 mod nonlinear_history;
 mod placeholder_revision_id;
 mod self_reference;
@@ -180,6 +182,8 @@ const CHECKS: &[(CheckInfo, RunFn)] = &[
         forks_locked_history::run,
     ),
     (upgrade_plan::UpgradePlan::INFO, upgrade_plan::run),
+    (database_state::DatabaseState::INFO, database_state::run),
+    (never_runs::NeverRuns::INFO, never_runs::run),
 ];
 
 /// Every check's static facts, in report order.

@@ -4,7 +4,8 @@ use crate::parse::Attr;
 
 declare_check! {
     /// ## What it does
-    /// With `--deployed REV`: an informational line listing exactly which
+    /// With `--deployed REV` or `--database-url` (every row of the version
+    /// table; an empty table is a fresh database): an informational line listing exactly which
     /// migrations `alembic upgrade head` will run on a database at `REV`,
     /// in order (parents before children; where branches interleave, in
     /// load order), or why it will fail.
@@ -29,12 +30,44 @@ declare_check! {
 }
 
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
-    let Some(deployed) = cx.request.options.history.deployed.as_deref() else {
+    let Some(rows) = cx.request.options.history.deployed_revisions() else {
         return;
     };
-    let Some(at) = cx.graph.get(deployed) else {
-        return; // deployed-revision-missing
+    let mut at = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match cx.graph.get(row) {
+            Some(ix) => at.push(ix),
+            None => return, // deployed-revision-missing
+        }
+    }
+    let deployed = match rows.as_slice() {
+        [] => "an empty version table (a fresh database)".to_owned(),
+        [one] => format!("`{one}`"),
+        many => many
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(" + "),
     };
+    let at_label = |message: &str| {
+        at.first()
+            .map(|ix| cx.attr_label(*ix, Attr::Revision, message, true))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    if let Some(why) = overlap(cx, &at) {
+        sink.emit(
+            &UpgradePlan::INFO,
+            Finding::new(
+                format!("`alembic upgrade head` from {deployed} cannot run: {why}"),
+                at_label("the deployed revision"),
+            )
+            .help(
+                "the version table holds a revision and one of its ancestors; see `database-state`",
+            ),
+        );
+        return;
+    }
     let outcome = crate::graph::alembic::predict(cx.loaded, cx.graph);
     if outcome.upgrade_head != "ok" || cx.incomplete() {
         let why = outcome
@@ -44,8 +77,8 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         sink.emit(
             &UpgradePlan::INFO,
             Finding::new(
-                format!("`alembic upgrade head` from `{deployed}` cannot run: {why}"),
-                vec![cx.attr_label(at, Attr::Revision, "the deployed revision", true)],
+                format!("`alembic upgrade head` from {deployed} cannot run: {why}"),
+                at_label("the deployed revision"),
             )
             .help("fix the errors above; then this line lists the migrations the deploy will run"),
         );
@@ -55,7 +88,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         return;
     };
     let target = ancestors_of(cx.graph, &[head]);
-    let done = ancestors_of(cx.graph, &[at]);
+    let done = ancestors_of(cx.graph, &at);
     let order = topological(cx.graph).unwrap_or_default();
     let run: Vec<_> = order
         .into_iter()
@@ -64,24 +97,21 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if run.is_empty() {
         let message = if done.contains(&head) {
             format!(
-                "`alembic upgrade head` from `{deployed}` runs nothing: the database is at the head"
+                "`alembic upgrade head` from {deployed} runs nothing: the database is at the head"
             )
         } else {
-            format!("`alembic upgrade head` from `{deployed}` runs nothing")
+            format!("`alembic upgrade head` from {deployed} runs nothing")
         };
         sink.emit(
             &UpgradePlan::INFO,
-            Finding::new(
-                message,
-                vec![cx.attr_label(at, Attr::Revision, "the deployed revision", true)],
-            ),
+            Finding::new(message, at_label("the deployed revision")),
         );
         return;
     }
     let ids: Vec<String> = run.iter().map(|ix| format!("`{}`", cx.id(*ix))).collect();
     let mut finding = Finding::new(
         format!(
-            "`alembic upgrade head` from `{deployed}` runs {} migration{}, in order: {}",
+            "`alembic upgrade head` from {deployed} runs {} migration{}, in order: {}",
             run.len(),
             if run.len() == 1 { "" } else { "s" },
             ids.join(", ")
@@ -104,4 +134,19 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         ));
     }
     sink.emit(&UpgradePlan::INFO, finding);
+}
+
+/// Alembic 1.20 refuses to start from two rows where one is below the other.
+fn overlap(cx: &Context<'_>, at: &[crate::graph::RevIx]) -> Option<String> {
+    for &upper in at {
+        let below = ancestors_of(cx.graph, &[upper]);
+        if let Some(&lower) = at.iter().find(|&&l| l != upper && below.contains(&l)) {
+            return Some(format!(
+                "Requested revision {} overlaps with other requested revisions {}",
+                cx.id(upper),
+                cx.id(lower)
+            ));
+        }
+    }
+    None
 }

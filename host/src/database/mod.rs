@@ -1,0 +1,132 @@
+//! `check --database-url`: read the version table of the live database,
+//! read-only, and hand its rows to the core as data.
+//!
+//! The core never connects (the wasm guest has no imports); this module runs
+//! one `SELECT version_num` and nothing else:
+//! - SQLite: opened `SQLITE_OPEN_READ_ONLY` (never created), `query_only`
+//!   and a busy timeout;
+//! - PostgreSQL: `default_transaction_read_only=on` and `statement_timeout`
+//!   as startup options, a `READ ONLY` transaction rolled back at the end,
+//!   and a connect timeout.
+//!
+//! Every read also runs under a wall-clock guard on a worker thread, so an
+//! unreachable or silent server ends in an error (exit 2) within the
+//! timeout, never a hang. Every message names the URL with its password
+//! masked ([`url::mask`]) and is scrubbed of the password as a last resort.
+
+mod postgres_read;
+mod sqlite_read;
+pub mod url;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use revguard_core::history::DatabaseState;
+
+use self::url::DbUrl;
+
+/// What to read and how long to wait.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The version table (`alembic_version`).
+    pub table: String,
+    /// Its schema (`--version-table-schema`), when not the default.
+    pub schema: Option<String>,
+    /// Connect and statement timeout; the whole read is bounded by twice it.
+    pub timeout: Duration,
+}
+
+/// Read every row of the version table.
+pub fn read(raw_url: &str, options: &ReadOptions) -> Result<DatabaseState> {
+    let shown = url::mask(raw_url);
+    let parsed = url::parse(raw_url).map_err(|e| anyhow!("--database-url {e}"))?;
+    let secret = match &parsed {
+        DbUrl::Postgres(pg) => pg.password.clone().filter(|p| !p.is_empty()),
+        DbUrl::Sqlite { .. } => None,
+    };
+    let table = match &options.schema {
+        Some(schema) => format!("{schema}.{}", options.table),
+        None => options.table.clone(),
+    };
+    let (send, receive) = mpsc::channel();
+    let worker_options = options.clone();
+    let worker_shown = shown.clone();
+    std::thread::Builder::new()
+        .name("revguard-database".into())
+        .spawn(move || {
+            let rows = match &parsed {
+                DbUrl::Sqlite { path } => sqlite_read::read(path, &worker_options, &worker_shown),
+                DbUrl::Postgres(pg) => postgres_read::read(pg, &worker_options, &worker_shown),
+            };
+            let _ = send.send(rows);
+        })
+        .map_err(|e| anyhow!("cannot start the database reader: {e}"))?;
+    let guard = options.timeout.saturating_mul(2) + Duration::from_secs(1);
+    let rows = match receive.recv_timeout(guard) {
+        Ok(rows) => rows,
+        Err(_) => Err(format!(
+            "{shown}: no answer within {} s (is the server reachable? raise --database-timeout)",
+            guard.as_secs()
+        )),
+    };
+    let scrub = |text: String| match &secret {
+        Some(secret) => text.replace(secret.as_str(), url::MASK),
+        None => text,
+    };
+    match rows {
+        Ok(rows) => Ok(DatabaseState {
+            url: shown,
+            table,
+            rows,
+        }),
+        Err(message) => Err(anyhow!(scrub(message))),
+    }
+}
+
+/// A SQL identifier in double quotes (both engines accept this form).
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// The message for a version table that does not exist.
+fn missing_table(shown: &str, table: &str) -> String {
+    format!(
+        "{shown}: there is no version table `{table}`; is this the right database (and schema: --version-table-schema)? A database Alembic never migrated has none, and `alembic upgrade head` would run the whole history"
+    )
+}
+
+/// `--database-url from-config`: `sqlalchemy.url` from the project's ini file
+/// (the path itself when it is a file, else `alembic.ini` in it). Read only
+/// when asked, so a plain `check` never connects anywhere.
+pub fn url_from_config(project: &std::path::Path, section: &str) -> Result<String> {
+    let ini_path = if project.is_file() {
+        project.to_path_buf()
+    } else {
+        project.join("alembic.ini")
+    };
+    let text = std::fs::read_to_string(&ini_path).map_err(|e| {
+        anyhow!(
+            "--database-url from-config: cannot read {}: {e}",
+            ini_path.display()
+        )
+    })?;
+    let ini = crate::ini::Ini::parse(&text).map_err(|e| anyhow!("{}: {e}", ini_path.display()))?;
+    let here = ini_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .display()
+        .to_string();
+    match ini.get(section, "sqlalchemy.url", &here) {
+        Ok(Some(url)) if !url.trim().is_empty() => Ok(url.trim().to_owned()),
+        Ok(_) => Err(anyhow!(
+            "--database-url from-config: {} has no `sqlalchemy.url` in [{section}] (env.py may build the URL itself: pass it with --database-url or REVGUARD_DATABASE_URL)",
+            ini_path.display()
+        )),
+        Err(e) => Err(anyhow!(
+            "{}: [{section}] sqlalchemy.url: {}",
+            ini_path.display(),
+            url::mask(&e)
+        )),
+    }
+}

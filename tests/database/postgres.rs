@@ -1,0 +1,337 @@
+//! PostgreSQL: a throwaway cluster (`initdb` + `pg_ctl`) on a unix socket
+//! in a temporary directory, with password (SCRAM) authentication so a
+//! wrong password is a real refusal. As root the server runs as the
+//! `postgres` user (`runuser`), since PostgreSQL refuses to run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{chain, code, revguard, stderr, stdout};
+
+const PASSWORD: &str = "s3cr3t-pw";
+
+struct Cluster {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    run_as: Option<&'static str>,
+}
+
+impl Cluster {
+    fn socket(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+
+    fn url(&self, database: &str, password: &str) -> String {
+        format!(
+            "postgresql+psycopg2://postgres:{password}@/{database}?host={}",
+            self.socket()
+        )
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        match self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(path);
+                c
+            }
+            None => Command::new(path),
+        }
+    }
+
+    /// Run SQL through psql as the superuser.
+    fn sql(&self, database: &str, sql: &str) -> String {
+        let out = self
+            .command("psql")
+            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(self.socket())
+            .args(["-U", "postgres", "-d", database, "-c", sql])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+fn find_bin() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn start() -> Result<Cluster, String> {
+    let bin = find_bin()
+        .ok_or("no initdb under /usr/lib/postgresql/*/bin (apt-get install postgresql)")?;
+    let dir = tempfile::Builder::new()
+        .prefix("rgpg")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let run_as = is_root.then_some("postgres");
+    if is_root {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err("cannot chown the cluster directory to `postgres`".into());
+        }
+    }
+    let cluster = Cluster { bin, dir, run_as };
+    let pwfile = cluster.dir.path().join("pw");
+    std::fs::write(&pwfile, PASSWORD).map_err(|e| e.to_string())?;
+    let data = cluster.dir.path().join("data");
+    let run = |mut c: Command, what: &str| -> Result<(), String> {
+        let out = c.output().map_err(|e| format!("{what}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{what}: {}", String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    let mut initdb = cluster.command("initdb");
+    initdb
+        .arg("-D")
+        .arg(&data)
+        .args(["-U", "postgres", "--auth=scram-sha-256", "--pwfile"])
+        .arg(&pwfile);
+    run(initdb, "initdb")?;
+    let mut pg_ctl = cluster.command("pg_ctl");
+    pg_ctl
+        .arg("-D")
+        .arg(&data)
+        .args(["-w", "-l"])
+        .arg(cluster.dir.path().join("log"))
+        .arg("-o")
+        .arg(format!("-k {} -c listen_addresses=''", cluster.socket()))
+        .arg("start");
+    run(pg_ctl, "pg_ctl start")?;
+    cluster.sql("postgres", "CREATE DATABASE app");
+    Ok(cluster)
+}
+
+/// A cluster for one test (stopped when dropped), or `None` (with a loud
+/// notice) when PostgreSQL is not installed; under `CI` that fails.
+fn cluster() -> Option<Cluster> {
+    match start() {
+        Ok(cluster) => Some(cluster),
+        Err(why) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PostgreSQL is required under CI: {why}");
+            }
+            eprintln!("\n*** SKIPPED: PostgreSQL tests: {why} ***\n");
+            None
+        }
+    }
+}
+
+/// A fresh database named `name` with a version table holding `rows`.
+fn database(cluster: &Cluster, name: &str, schema: Option<&str>, rows: &[&str]) {
+    cluster.sql("postgres", &format!("CREATE DATABASE {name}"));
+    let table = match schema {
+        Some(s) => {
+            cluster.sql(name, &format!("CREATE SCHEMA {s}"));
+            format!("{s}.alembic_version")
+        }
+        None => "alembic_version".to_owned(),
+    };
+    cluster.sql(
+        name,
+        &format!("CREATE TABLE {table} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"),
+    );
+    for row in rows {
+        cluster.sql(name, &format!("INSERT INTO {table} VALUES ('{row}')"));
+    }
+}
+
+fn check(dir: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["check", "--database-url", url];
+    args.extend_from_slice(extra);
+    args.push(".");
+    revguard(dir, &args)
+}
+
+#[test]
+fn plan_two_rows_unknown_and_unchanged() {
+    let Some(pg) = cluster() else { return };
+    let pg = &pg;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    database(pg, "plan", None, &["a"]);
+    let stats = |pg: &Cluster| {
+        pg.sql(
+            "plan",
+            "SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables WHERE relname = 'alembic_version'",
+        )
+    };
+    let writes = stats(pg);
+    let out = check(tmp.path(), &pg.url("plan", PASSWORD), &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("from `a` runs 2 migrations, in order: `b`, `c`"),
+        "{text}"
+    );
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(text.contains("postgres:***@"), "{text}");
+    assert_eq!(
+        pg.sql(
+            "plan",
+            "SELECT string_agg(version_num, ',') FROM alembic_version"
+        ),
+        "a"
+    );
+    assert_eq!(stats(pg), writes, "revguard wrote to the version table");
+
+    database(pg, "two", Some("ops"), &["b", "c"]);
+    let out = check(
+        tmp.path(),
+        &pg.url("two", PASSWORD),
+        &["--version-table-schema", "ops"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the version table has 2 rows"),
+        "{}",
+        stdout(&out)
+    );
+
+    database(pg, "gone", None, &["zz9"]);
+    let out = check(tmp.path(), &pg.url("gone", PASSWORD), &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("the database's revision `zz9` is not declared"));
+
+    database(pg, "fresh", None, &[]);
+    let out = check(tmp.path(), &pg.url("fresh", PASSWORD), &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("a fresh database"));
+}
+
+#[test]
+fn errors_name_the_url_and_hide_the_password() {
+    let Some(pg) = cluster() else { return };
+    let pg = &pg;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    let cases = [
+        (pg.url("app", "wrong-pw"), "authentication failed"),
+        (pg.url("nosuchdb", PASSWORD), "no such database"),
+        (
+            pg.url("app", PASSWORD),
+            "no version table `alembic_version`",
+        ),
+    ];
+    for (url, expected) in cases {
+        let out = check(tmp.path(), &url, &[]);
+        assert_eq!(code(&out), 2, "{url}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{err}");
+        assert!(err.contains("postgres:***@"), "{err}");
+        assert!(
+            !err.contains(PASSWORD) && !err.contains("wrong-pw"),
+            "{err}"
+        );
+    }
+}
+
+/// The container's command line and the Secret-fed env var of the Job.
+pub fn job_command() -> (Vec<String>, String) {
+    let text =
+        std::fs::read_to_string(crate::repo().join("plugin/examples/presync-db-gate/job.yaml"))
+            .expect("the PreSync Job example");
+    let job: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("YAML");
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    let mut argv: Vec<String> = container["command"]
+        .as_sequence()
+        .into_iter()
+        .chain(container["args"].as_sequence())
+        .flatten()
+        .map(|v| v.as_str().expect("string").to_owned())
+        .collect();
+    assert_eq!(argv.remove(0), "/opt/revguard/revguard");
+    let env = container["env"][0]["name"]
+        .as_str()
+        .expect("env")
+        .to_owned();
+    (argv, env)
+}
+
+#[test]
+fn the_plugin_presync_job_command_against_the_real_server() {
+    let Some(pg) = cluster() else { return };
+    let pg = &pg;
+    let (mut argv, env) = job_command();
+    assert_eq!(env, "REVGUARD_DATABASE_URL");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    crate::copy_dir(&crate::repo().join("examples/incident-443"), tmp.path());
+    // The image's migrations live at /app; here, in the temporary copy.
+    let last = argv.last_mut().expect("a project path");
+    assert_eq!(last, "/app");
+    *last = ".".into();
+    let args: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let run = |database: &str| {
+        crate::revguard_env(
+            tmp.path(),
+            &args,
+            &[(env.as_str(), &pg.url(database, PASSWORD))],
+        )
+    };
+    // The incident: the gate fails, so the sync stops.
+    database(pg, "incident", None, &["043"]);
+    let out = run("incident");
+    assert_eq!(
+        code(&out),
+        1,
+        "the gate must stop the sync: {}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("never-runs"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(PASSWORD));
+    // After `revguard fix --write`, a database at `043` upgrades cleanly.
+    let fix = revguard(tmp.path(), &["fix", "--write", "."]);
+    assert_eq!(code(&fix), 0, "{}", stderr(&fix));
+    let out = run("incident");
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("runs 1 migration"),
+        "{}",
+        stdout(&out)
+    );
+    // Unreachable database: exit 2, the sync stops too.
+    let out = crate::revguard_env(
+        tmp.path(),
+        &args,
+        &[(
+            env.as_str(),
+            &pg.url("incident", "x")
+                .replace(&pg.socket(), "/nonexistent"),
+        )],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
