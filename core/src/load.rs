@@ -178,11 +178,7 @@ fn with_verdict(
     mut module: ParsedModule,
     given: Option<&crate::request::GivenSyntaxError>,
 ) -> ParsedModule {
-    module.syntax_error = given.map(|e| crate::parse::SyntaxError {
-        message: e.message.clone(),
-        span: crate::report::Span::new(e.start, e.end),
-        unsupported: e.unsupported,
-    });
+    module.syntax_error = given.map(Into::into);
     module
 }
 

@@ -111,6 +111,27 @@ pub struct Options {
     pub verdicts: BTreeMap<usize, Option<GivenSyntaxError>>,
 }
 
+impl From<crate::parse::SyntaxError> for GivenSyntaxError {
+    fn from(error: crate::parse::SyntaxError) -> Self {
+        GivenSyntaxError {
+            message: error.message,
+            start: error.span.start,
+            end: error.span.end,
+            unsupported: error.unsupported,
+        }
+    }
+}
+
+impl From<&GivenSyntaxError> for crate::parse::SyntaxError {
+    fn from(given: &GivenSyntaxError) -> Self {
+        crate::parse::SyntaxError {
+            message: given.message.clone(),
+            span: crate::report::Span::new(given.start, given.end),
+            unsupported: given.unsupported,
+        }
+    }
+}
+
 /// A syntax error found by another build of the same core
 /// (`revguard_core::parse::compile_module`), in file offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,12 +18,7 @@ pub fn verdicts_of(texts: &[String], version: PythonVersion) -> Vec<Option<Given
         .iter()
         .map(|text| {
             let module = revguard_core::parse::compile_module(text.as_bytes(), version);
-            module.syntax_error.map(|e| GivenSyntaxError {
-                message: e.message,
-                start: e.span.start,
-                end: e.span.end,
-                unsupported: e.unsupported,
-            })
+            module.syntax_error.map(GivenSyntaxError::from)
         })
         .collect()
 }
