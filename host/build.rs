@@ -101,7 +101,7 @@ fn run() -> Result<(), String> {
         let prebuilt = PathBuf::from(prebuilt);
         println!("cargo:rerun-if-changed={}", prebuilt.display());
         copy(&prebuilt, &embedded)?;
-        return Ok(());
+        return fingerprint(&embedded);
     }
 
     for input in [
@@ -150,7 +150,23 @@ fn run() -> Result<(), String> {
     }
 
     let built = target_dir.join(TARGET).join(PROFILE).join(ARTIFACT);
-    copy(&built, &embedded)
+    copy(&built, &embedded)?;
+    fingerprint(&embedded)
+}
+
+/// Name the embedded guest's bytes (`REVGUARD_GUEST_FINGERPRINT`), so the
+/// per-file result cache never serves facts computed by another build.
+fn fingerprint(embedded: &Path) -> Result<(), String> {
+    use std::hash::{Hash, Hasher};
+    let bytes =
+        fs::read(embedded).map_err(|err| format!("cannot read {}: {err}", embedded.display()))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    println!(
+        "cargo:rustc-env=REVGUARD_GUEST_FINGERPRINT={:016x}",
+        hasher.finish()
+    );
+    Ok(())
 }
 
 fn env_var(name: &str) -> Result<String, String> {

@@ -495,7 +495,8 @@ pub(crate) fn topological(graph: &RevisionGraph) -> Option<Vec<RevIx>> {
 /// The base snapshot, loaded.
 pub(crate) struct Base {
     pub git_ref: String,
-    pub loaded: Loaded,
+    /// Owns its texts: it cannot borrow from `request` in the same struct.
+    pub loaded: Loaded<'static>,
     pub graph: RevisionGraph,
     pub request: Request,
 }
@@ -525,7 +526,7 @@ impl State {
                 files: b.files.clone(),
                 options,
             };
-            let loaded = crate::load::load(&base_request);
+            let loaded = crate::load::load(&base_request).into_owned();
             let graph = RevisionGraph::build(&loaded);
             Base {
                 git_ref: b.git_ref.clone(),

@@ -51,6 +51,7 @@ mod stale;
 pub mod syntax;
 mod template;
 mod text;
+pub mod wire;
 
 pub use policy::Policy;
 pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};
@@ -62,6 +63,16 @@ pub use severity::Severity;
 /// Check a request and build the report.
 pub fn check(request: &Request) -> Report {
     let loaded = load::load(request);
+    let graph = graph::RevisionGraph::build(&loaded);
+    checks::run(request, &loaded, &graph)
+}
+
+/// Check a request whose per-file phase ran ahead (in parallel guests, or
+/// read from the cache): `facts[i]` are the facts of `request.files[i]`, and
+/// a file without them is read here. The report is byte-identical to
+/// [`check`]'s.
+pub fn check_with_facts(request: &Request, facts: Vec<Option<parse::FileFacts>>) -> Report {
+    let loaded = load::load_with(request, facts);
     let graph = graph::RevisionGraph::build(&loaded);
     checks::run(request, &loaded, &graph)
 }

@@ -6,8 +6,8 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::parse::{Attr, ParsedModule, compile_module, parse_module};
-use crate::request::{Content, Request};
+use crate::parse::{Attr, FileFacts, ParsedModule, compile_module, parse_module};
+use crate::request::{Content, InputFile, Request};
 
 /// What the loader decided about one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub enum Status {
 
 /// One input file after loading.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub struct SourceFile<'a> {
     /// Display path (location joined with the relative path).
     pub display: String,
     /// The name Alembic filters on (the resolved file name).
@@ -37,14 +37,14 @@ pub struct SourceFile {
     /// The loader's decision.
     pub status: Status,
     /// The parsed module, for loaded and stray files.
-    pub module: Option<ParsedModule>,
+    pub module: Option<ParsedModule<'a>>,
 }
 
 /// All files, plus the load order.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub struct Loaded<'a> {
     /// One entry per request file, same index.
-    pub files: Vec<SourceFile>,
+    pub files: Vec<SourceFile<'a>>,
     /// Indices of files Alembic imports, in load order (including unread ones).
     pub order: Vec<usize>,
     /// Files skipped as "loaded twice": (how many files were loaded before
@@ -52,8 +52,47 @@ pub struct Loaded {
     pub twice: Vec<(usize, usize)>,
 }
 
-/// Apply Alembic's filter and order.
-pub fn load(request: &Request) -> Loaded {
+impl Loaded<'_> {
+    /// The same files with texts of their own, no longer borrowing the request.
+    pub fn into_owned(self) -> Loaded<'static> {
+        let files = self
+            .files
+            .into_iter()
+            .map(|file| SourceFile {
+                display: file.display,
+                name: file.name,
+                real_path: file.real_path,
+                status: file.status,
+                module: file.module.map(ParsedModule::into_owned),
+            })
+            .collect();
+        Loaded {
+            files,
+            order: self.order,
+            twice: self.twice,
+        }
+    }
+}
+
+/// Apply Alembic's filter and order, reading every loaded file.
+pub fn load(request: &Request) -> Loaded<'_> {
+    load_with(request, Vec::new())
+}
+
+/// Whether the per-file phase should read this file ahead of [`load_with`]:
+/// its resolved name passes Alembic's source filter and its bytes were read.
+/// (A few such files turn out unreachable or loaded twice; their facts are
+/// then simply unused.)
+pub fn wants_facts(file: &InputFile) -> bool {
+    let resolved = file.real_path.as_deref().unwrap_or(&file.path);
+    let name = resolved.rsplit('/').next().unwrap_or(resolved);
+    is_source_candidate(name) && file.content.bytes().is_some()
+}
+
+/// [`load`], with the per-file phase's results computed ahead (in parallel
+/// guests, or read from the cache), by input file index. A file without
+/// facts is read here.
+pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
     let options = &request.options;
     let mut files: Vec<SourceFile> = request
         .files
@@ -143,9 +182,11 @@ pub fn load(request: &Request) -> Loaded {
                 (_, true) => files[index].status = Status::Unread("compiled bytecode".into()),
                 (content, false) => {
                     let bytes = content.bytes().unwrap_or_default();
-                    files[index].module = Some(match options.verdicts.get(&index) {
-                        Some(given) => with_verdict(parse_module(bytes), given.as_ref()),
-                        None => compile_module(bytes, options.python.version),
+                    let known = facts.get_mut(index).and_then(Option::take);
+                    files[index].module = Some(match (known, options.verdicts.get(&index)) {
+                        (Some(known), _) => ParsedModule::from_facts(bytes, known),
+                        (None, Some(given)) => with_verdict(parse_module(bytes), given.as_ref()),
+                        (None, None) => compile_module(bytes, options.python.version),
                     });
                     files[index].status = Status::Loaded(order.len());
                 }
@@ -174,10 +215,10 @@ pub fn load(request: &Request) -> Loaded {
 
 /// A module read by the binding reader alone, with the whole-file verdict
 /// another build of the core computed for it.
-fn with_verdict(
-    mut module: ParsedModule,
+fn with_verdict<'a>(
+    mut module: ParsedModule<'a>,
     given: Option<&crate::request::GivenSyntaxError>,
-) -> ParsedModule {
+) -> ParsedModule<'a> {
     module.syntax_error = given.map(Into::into);
     module
 }

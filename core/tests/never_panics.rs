@@ -260,7 +260,7 @@ fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
         ")".repeat(100_000)
     );
     let module = parse_module(text.as_bytes());
-    let err = module.syntax_error.expect("refused");
+    let err = module.facts.syntax_error.expect("refused");
     assert_eq!(err.message, "too many nested parentheses");
 }
 
@@ -270,7 +270,7 @@ fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
 fn empty_assignment_target_is_a_syntax_error() {
     for text in ["= revision\n", "revision = = 'a'\n", "=\n"] {
         let module = parse_module(text.as_bytes());
-        let err = module.syntax_error.expect("refused");
+        let err = module.facts.syntax_error.expect("refused");
         assert_eq!(err.message, "invalid syntax", "{text:?}");
     }
 }

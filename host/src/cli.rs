@@ -37,12 +37,30 @@ pub struct EngineArgs {
     /// CPU budget of the sandbox, in seconds.
     #[arg(long, global = true, default_value_t = 5.0, value_name = "SECONDS")]
     pub timeout: f64,
-    /// Memory cap of the sandbox, in MiB.
+    /// Memory cap of the sandbox, in MiB (per guest instance).
     #[arg(long, global = true, default_value_t = 512, value_name = "MIB")]
     pub max_memory: u64,
+    /// Workers for the per-file phase (parse and validate each file);
+    /// 0 means one per core. The report is the same for every value.
+    #[arg(long, global = true, default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
+    /// Do not read or write the per-file result cache
+    /// ($REVGUARD_CACHE_DIR, else $XDG_CACHE_HOME/revguard).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 impl EngineArgs {
+    /// The engine the flags describe.
+    pub fn engine(&self) -> Result<engine::Engine> {
+        let mut engine = engine::Engine::new(self.engine, self.limits()?);
+        if self.jobs > 0 {
+            engine.jobs = self.jobs;
+        }
+        engine.cache = !self.no_cache;
+        Ok(engine)
+    }
+
     /// Sandbox limits from the flags.
     pub fn limits(&self) -> Result<sandbox::Limits> {
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
@@ -267,7 +285,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Krm(args) => Ok(exit_code(krm::run(&args))),
         Command::Lock(args) => {
             let project = load_project(&args.project)?;
-            let report = engine::run(cli.engine.engine, &project.request, &cli.engine.limits()?)?;
+            let report = cli.engine.engine()?.run(&project.request)?;
             if report.has_errors() {
                 let graph_errors: Vec<String> = report
                     .diagnostics
@@ -321,7 +339,7 @@ pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(P
         sandbox::prewarm();
     }
     let project = load_project(args)?;
-    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
+    let report = engine_args.engine()?.run(&project.request)?;
     Ok((project, report))
 }
 
@@ -362,7 +380,7 @@ fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     if let Some(url) = &args.history.database_url {
         attach_database(&mut project, &args.project, &args.history, url)?;
     }
-    let report = engine::run(engine_args.engine, &project.request, &engine_args.limits()?)?;
+    let report = engine_args.engine()?.run(&project.request)?;
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             Format::Github

@@ -1,11 +1,23 @@
 //! Running the core: in the wasmtime sandbox (default) or in-process.
 //!
-//! Both engines go through the same JSON contract (`check_json`), so their
-//! reports are byte-identical; the tests hold them to it.
+//! A check has two phases (see `docs/performance.md`):
+//!
+//! 1. **Per file**, in `--jobs` workers: each revision file's facts (its
+//!    bindings and whole-file syntax verdict), read from the result cache
+//!    when the same bytes were seen before, else computed in fresh guest
+//!    instances (or threads, natively) in batches that do not depend on the
+//!    job count.
+//! 2. **Once**: the graph and the checks over all files and their facts, in
+//!    one guest; the report comes back as JSON.
+//!
+//! Both engines run the same core code on the same facts, so their reports
+//! are byte-identical for every job count, cold or warm; the tests hold them
+//! to it.
 
 use anyhow::{Context, Result, bail};
 use revguard_core::{Report, Request};
 
+use crate::result_cache::{self, ResultCache};
 use crate::sandbox;
 
 /// Where the core runs.
@@ -19,27 +31,160 @@ pub enum EngineKind {
     Native,
 }
 
-/// Check a request and return the parsed report.
-pub fn run(kind: EngineKind, request: &Request, limits: &sandbox::Limits) -> Result<Report> {
-    let input = serde_json::to_vec(request).context("cannot serialise the request")?;
-    let output = match kind {
-        EngineKind::Wasm => sandbox::check_json(&input, limits)?,
-        EngineKind::Native => revguard_core::check_json(&input),
-    };
-    // Straight into a Report (no serde_json::Value in between: at 100,000
-    // revisions the report is 29 MB and the tree cost ~0.3 s); only when
-    // that fails, see whether it is the core's `{"error": ...}`.
-    match serde_json::from_slice::<Report>(&output) {
+/// How a check runs.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// wasm or native.
+    pub kind: EngineKind,
+    /// The sandbox's bounds, per guest instance.
+    pub limits: sandbox::Limits,
+    /// Workers for the per-file phase (at least 1).
+    pub jobs: usize,
+    /// Whether to use the per-file result cache.
+    pub cache: bool,
+}
+
+impl Engine {
+    /// An engine with the default limits, every core and the cache on.
+    pub fn new(kind: EngineKind, limits: sandbox::Limits) -> Engine {
+        Engine {
+            kind,
+            limits,
+            jobs: crate::parallel::available_jobs(),
+            cache: true,
+        }
+    }
+
+    /// Check a request and return the parsed report.
+    pub fn run(&self, request: &Request) -> Result<Report> {
+        let facts = self.facts(request)?;
+        let facts: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+        match self.kind {
+            EngineKind::Wasm => {
+                let (output, _) = sandbox::check_request(request, &facts, &self.limits)?;
+                parse_report(&output)
+            }
+            EngineKind::Native => {
+                let decoded = facts
+                    .iter()
+                    .map(|f| f.and_then(revguard_core::wire::decode_facts))
+                    .collect();
+                Ok(revguard_core::check_with_facts(request, decoded))
+            }
+        }
+    }
+
+    /// The per-file phase: encoded facts by file index, from the cache or
+    /// computed in parallel.
+    fn facts(&self, request: &Request) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut facts: Vec<Option<Vec<u8>>> = vec![None; request.files.len()];
+        let wanted: Vec<(usize, &[u8])> = request
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                revguard_core::load::wants_facts(f) && !request.options.verdicts.contains_key(i)
+            })
+            .filter_map(|(i, f)| Some((i, f.content.bytes()?)))
+            .collect();
+        let mut cache = self.open_cache(request);
+        let keys: Vec<result_cache::Key> = match &cache {
+            Some(_) => self.keys(&wanted)?,
+            None => Vec::new(),
+        };
+        let mut missing = Vec::new();
+        for (n, &(index, bytes)) in wanted.iter().enumerate() {
+            match cache.as_mut().and_then(|c| c.get(&keys[n])) {
+                Some(hit) => facts[index] = Some(hit.to_vec()),
+                None => missing.push((n, index, bytes)),
+            }
+        }
+        let inputs: Vec<&[u8]> = missing.iter().map(|&(_, _, bytes)| bytes).collect();
+        let computed = self.analyze(&inputs, request)?;
+        for (&(n, index, _), result) in missing.iter().zip(computed) {
+            if let Some(cache) = cache.as_mut() {
+                cache.insert(keys[n], result.clone());
+            }
+            facts[index] = Some(result);
+        }
+        if let Some(cache) = cache {
+            cache.save();
+        }
+        Ok(facts)
+    }
+
+    /// SHA-256 of every wanted file, on the workers.
+    fn keys(&self, wanted: &[(usize, &[u8])]) -> Result<Vec<result_cache::Key>> {
+        let chunks: Vec<&[(usize, &[u8])]> = wanted.chunks(256).collect();
+        let hashed = crate::parallel::map(&chunks, self.jobs, 1 << 20, |chunk| {
+            chunk
+                .iter()
+                .map(|(_, bytes)| result_cache::key(bytes))
+                .collect::<Vec<_>>()
+        })
+        .map_err(anyhow::Error::msg)?;
+        Ok(hashed.into_iter().flatten().collect())
+    }
+
+    fn analyze(&self, files: &[&[u8]], request: &Request) -> Result<Vec<Vec<u8>>> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let version = request.options.python.version;
+        match self.kind {
+            EngineKind::Wasm => Ok(sandbox::analyze(files, version, &self.limits, self.jobs)?),
+            EngineKind::Native => {
+                let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
+                let batches = sandbox::batches(&sizes);
+                let done = crate::parallel::map(&batches, self.jobs, 64 << 20, |range| {
+                    files[range.clone()]
+                        .iter()
+                        .map(|bytes| {
+                            revguard_core::wire::encode_facts(&revguard_core::parse::analyze(
+                                bytes, version,
+                            ))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .map_err(anyhow::Error::msg)?;
+                Ok(done.into_iter().flatten().collect())
+            }
+        }
+    }
+
+    /// The cache for this build, engine and Python version, when enabled.
+    fn open_cache(&self, request: &Request) -> Option<ResultCache> {
+        if !self.cache {
+            return None;
+        }
+        let dir = sandbox::cache_dir()?;
+        let namespace = format!(
+            "revguard {} abi {} guest {} engine {:?} python {}",
+            env!("CARGO_PKG_VERSION"),
+            sandbox::ABI_VERSION,
+            env!("REVGUARD_GUEST_FINGERPRINT"),
+            self.kind,
+            request.options.python.version,
+        );
+        Some(ResultCache::open(&dir, &namespace))
+    }
+}
+
+/// Straight into a Report (no serde_json::Value in between: at 100,000
+/// revisions the report is 29 MB and the tree cost ~0.3 s); only when that
+/// fails, see whether it is the core's `{"error": ...}`.
+fn parse_report(output: &[u8]) -> Result<Report> {
+    match serde_json::from_slice::<Report>(output) {
         Ok(report) => Ok(report),
         Err(err) => {
             #[derive(serde::Deserialize)]
             struct Refusal {
                 error: String,
             }
-            if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(&output) {
+            if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(output) {
                 bail!("the core refused the request: {error}");
             }
-            if serde_json::from_slice::<serde::de::IgnoredAny>(&output).is_err() {
+            if serde_json::from_slice::<serde::de::IgnoredAny>(output).is_err() {
                 return Err(err).context("the core returned invalid JSON");
             }
             Err(err).context("the core returned a report this build cannot read")

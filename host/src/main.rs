@@ -13,10 +13,12 @@ mod engine;
 mod history;
 mod ini;
 mod krm;
+mod parallel;
 mod project;
 mod python_version;
 mod render;
 mod repair;
+mod result_cache;
 mod sandbox;
 
 use std::io::Write;

@@ -53,9 +53,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use revguard_core::python::PythonVersion;
+use revguard_core::wire::{self, Carried, CheckHeader, OutgoingFile};
+use revguard_core::{Content, Request};
 use wasmtime::{
-    Config, Engine, Instance, InstancePre, Linker, Module, OptLevel, ResourceLimiter, Store,
-    StoreLimits, StoreLimitsBuilder, Trap, WasmBacktraceDetails,
+    Config, Engine, Instance, InstancePre, Linker, Memory, Module, OptLevel, ResourceLimiter,
+    Store, StoreLimits, StoreLimitsBuilder, Trap, TypedFunc, WasmBacktraceDetails,
 };
 
 /// The guest module built from `wasm/guest` by `build.rs`.
@@ -63,7 +66,7 @@ pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revguar
 
 /// The guest ABI version this host speaks (`revguard_abi_version`; see the
 /// `revguard-guest` crate docs).
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Fuel granted per second of `--timeout`: the rate at which the real
 /// checker consumes fuel on the reference machine in `BENCHMARKS.md`
@@ -219,7 +222,9 @@ impl fmt::Display for Bytes {
 
 /// Check a JSON request in the embedded guest. The output is exactly
 /// `revguard_core::check_json(request_json)`: a JSON report, or
-/// `{"error": ...}` for a malformed request.
+/// `{"error": ...}` for a malformed request (decoded here: the guest's ABI
+/// takes binary tables, see [`check_request`]).
+#[allow(dead_code)] // used by tests/sandbox and the benchmarks
 pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
     check_json_with_stats(request_json, limits).map(|(output, _)| output)
 }
@@ -236,11 +241,147 @@ pub struct RunStats {
 }
 
 /// [`check_json`], also reporting what the run cost.
+#[allow(dead_code)] // used by tests/sandbox and the benchmarks
 pub fn check_json_with_stats(
     request_json: &[u8],
     limits: &Limits,
 ) -> Result<(Vec<u8>, RunStats), SandboxError> {
-    embedded_guest()?.run(request_json, limits)
+    match serde_json::from_slice::<Request>(request_json) {
+        Ok(request) => check_request(&request, &[], limits),
+        // The core's own refusal, byte for byte.
+        Err(_) => Ok((
+            revguard_core::check_json(request_json),
+            RunStats {
+                fuel_consumed: 0,
+                memory_bytes: 0,
+            },
+        )),
+    }
+}
+
+/// Check a request in one guest: every read file's bytes go into a buffer of
+/// their own, which the guest takes over, and `facts[i]` (encoded, from
+/// [`analyze`] or the result cache) spares the guest reading file `i`. The
+/// output is the JSON report, exactly `revguard_core::check_with_facts`'s.
+pub fn check_request(
+    request: &Request,
+    facts: &[Option<&[u8]>],
+    limits: &Limits,
+) -> Result<(Vec<u8>, RunStats), SandboxError> {
+    let guest = embedded_guest()?;
+    let input: u64 = request
+        .files
+        .iter()
+        .filter_map(|f| f.content.bytes())
+        .map(|b| b.len() as u64)
+        .sum();
+    if input > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    on_sandbox_thread(|| {
+        let mut session = Session::open(guest, limits)?;
+        let mut files = Vec::with_capacity(request.files.len());
+        for (index, file) in request.files.iter().enumerate() {
+            let content = match &file.content {
+                Content::Unread(reason) => Carried::Unread(reason),
+                content => {
+                    let bytes = content.bytes().unwrap_or_default();
+                    Carried::Buffer(session.put(bytes)?, bytes.len() as u32)
+                }
+            };
+            files.push(OutgoingFile {
+                location: file.location,
+                path: &file.path,
+                real_path: file.real_path.as_deref(),
+                content,
+                facts: facts.get(index).copied().flatten(),
+            });
+        }
+        let header = CheckHeader {
+            locations: request.locations.clone(),
+            options: request.options.clone(),
+        };
+        let table = wire::encode_check(&header, &files);
+        let output = session.call_with("revguard_check", &table)?;
+        Ok((output, session.stats()))
+    })
+}
+
+/// Files per analyze batch, and bytes: each batch runs in a fresh instance,
+/// so a guest's memory stays near one batch plus one file's syntax tree. The
+/// batches do not depend on `jobs`, so neither does any verdict (fuel is per
+/// instance).
+pub const BATCH_FILES: usize = 512;
+/// See [`BATCH_FILES`].
+pub const BATCH_BYTES: usize = 4 << 20;
+
+/// Split files into the analyze batches (ranges of indices), by count and size.
+pub fn batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, &size) in sizes.iter().enumerate() {
+        if i > start && (i - start == BATCH_FILES || bytes + size > BATCH_BYTES) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// The per-file phase in `jobs` guests at once: one engine and one compiled
+/// module, a store per batch. Returns one encoded `FileFacts` per file, in
+/// order. When batches fail, the error of the first failing batch is
+/// returned, whatever `jobs` is.
+pub fn analyze(
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, SandboxError> {
+    let guest = embedded_guest()?;
+    let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
+    let batches = batches(&sizes);
+    let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {
+        analyze_batch(guest, &files[range.clone()], version, limits)
+    })
+    .map_err(SandboxError::Setup)?;
+    let mut out = Vec::with_capacity(files.len());
+    for result in results {
+        out.extend(result?);
+    }
+    Ok(out)
+}
+
+fn analyze_batch(
+    guest: &Guest,
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &Limits,
+) -> Result<Vec<Vec<u8>>, SandboxError> {
+    let table = wire::encode_analyze(version, files);
+    if table.len() as u64 > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    let mut session = Session::open(guest, limits)?;
+    let output = session.call_with("revguard_analyze", &table)?;
+    let runs = wire::decode_analyze_output(&output)
+        .map_err(|err| SandboxError::Abi(format!("revguard_analyze: {err}")))?;
+    if runs.len() != files.len() {
+        return Err(SandboxError::Abi(format!(
+            "revguard_analyze returned {} results for {} files",
+            runs.len(),
+            files.len()
+        )));
+    }
+    Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
 }
 
 /// Start loading the embedded guest (engine, cached or compiled module) on a
@@ -266,16 +407,26 @@ fn embedded_guest() -> Result<&'static Guest, SandboxError> {
 
 /// Run any module that follows the guest ABI (e.g. a hand-written `.wat`
 /// test guest, or a prebuilt `revguard_guest.wasm`) under exactly the
-/// configuration and limits [`check_json`] uses. Compiles on every call (no
-/// cache); meant for tests and diagnostics.
+/// configuration and limits the real checks use: `input` is written into the
+/// guest and `export` (`revguard_check` or `revguard_analyze`) is called on
+/// it. Compiles on every call (no cache); meant for tests and diagnostics.
 #[allow(dead_code)] // used by tests/sandbox
-pub fn run_module(wasm: &[u8], input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+pub fn run_module(
+    wasm: &[u8],
+    export: &str,
+    input: &[u8],
+    limits: &Limits,
+) -> Result<Vec<u8>, SandboxError> {
     let engine = shared_engine()?;
     let module =
         Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
-    Guest::new(engine, &module)?
-        .run(input, limits)
-        .map(|(output, _)| output)
+    let guest = Guest::new(engine, &module)?;
+    if input.len() as u64 > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    on_sandbox_thread(|| Session::open(&guest, limits)?.call_with(export, input))
 }
 
 /// The explicit wasmtime configuration. Anything that changes generated code
@@ -335,36 +486,45 @@ impl Guest {
             .map_err(|err| setup("cannot prepare instance", err))?;
         Ok(Guest { pre })
     }
+}
 
-    /// One check in a fresh store, on the sandbox thread.
-    fn run(&self, input: &[u8], limits: &Limits) -> Result<(Vec<u8>, RunStats), SandboxError> {
-        if u64::try_from(input.len()).map_or(true, |len| len > limits.max_memory_bytes) {
-            return Err(SandboxError::MemoryLimit {
-                max_bytes: limits.max_memory_bytes,
-            });
-        }
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name("revguard-sandbox".into())
-                .stack_size(SANDBOX_THREAD_STACK)
-                .spawn_scoped(scope, || self.run_here(input, limits))
-                .map_err(|err| {
-                    SandboxError::Setup(format!("cannot start the sandbox thread: {err}"))
-                })?;
-            worker
-                .join()
-                .unwrap_or_else(|_| Err(SandboxError::Setup("the sandbox thread panicked".into())))
-        })
-    }
+/// Run `work` on a thread whose native stack is comfortably larger than the
+/// guest's wasm stack, so a deep recursion is a clean trap.
+fn on_sandbox_thread<T: Send>(
+    work: impl FnOnce() -> Result<T, SandboxError> + Send,
+) -> Result<T, SandboxError> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("revguard-sandbox".into())
+            .stack_size(SANDBOX_THREAD_STACK)
+            .spawn_scoped(scope, work)
+            .map_err(|err| {
+                SandboxError::Setup(format!("cannot start the sandbox thread: {err}"))
+            })?;
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(SandboxError::Setup("the sandbox thread panicked".into())))
+    })
+}
 
-    fn run_here(&self, input: &[u8], limits: &Limits) -> Result<(Vec<u8>, RunStats), SandboxError> {
-        let mut store = Store::new(self.pre.module().engine(), StoreState::new(limits));
+/// One fresh store and instance of a guest, with its limits.
+struct Session<'l> {
+    store: Store<StoreState>,
+    instance: Instance,
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    limits: &'l Limits,
+}
+
+impl<'l> Session<'l> {
+    /// Instantiate the guest in a fresh store and check its ABI version.
+    fn open(guest: &Guest, limits: &'l Limits) -> Result<Session<'l>, SandboxError> {
+        let mut store = Store::new(guest.pre.module().engine(), StoreState::new(limits));
         store.limiter(|state| &mut state.limiter);
         store
             .set_fuel(limits.fuel())
             .map_err(|err| setup("cannot set fuel", err))?;
-
-        let instance = self
+        let instance = guest
             .pre
             .instantiate(&mut store)
             .map_err(|err| classify(err, &mut store, None, limits))?;
@@ -382,43 +542,72 @@ impl Guest {
         let alloc = instance
             .get_typed_func::<u32, u32>(&mut store, "revguard_alloc")
             .map_err(|err| abi("revguard_alloc", err))?;
-        let check = instance
-            .get_typed_func::<(u32, u32), u64>(&mut store, "revguard_check")
-            .map_err(|err| abi("revguard_check", err))?;
+        Ok(Session {
+            store,
+            instance,
+            memory,
+            alloc,
+            limits,
+        })
+    }
 
-        // Checked against the memory cap above, and wasm32 caps are < 4 GiB.
-        let len = u32::try_from(input.len()).map_err(|_| SandboxError::MemoryLimit {
-            max_bytes: limits.max_memory_bytes,
-        })?;
-        let ptr = alloc
-            .call(&mut store, len)
-            .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
+    fn fail(&mut self, err: wasmtime::Error) -> SandboxError {
+        classify(err, &mut self.store, Some(&self.instance), self.limits)
+    }
+
+    /// Copy `bytes` into a fresh guest buffer; returns its pointer.
+    fn put(&mut self, bytes: &[u8]) -> Result<u32, SandboxError> {
+        let too_big = || SandboxError::MemoryLimit {
+            max_bytes: self.limits.max_memory_bytes,
+        };
+        let len = u32::try_from(bytes.len()).map_err(|_| too_big())?;
+        let ptr = match self.alloc.call(&mut self.store, len) {
+            Ok(ptr) => ptr,
+            Err(err) => return Err(self.fail(err)),
+        };
         if ptr == 0 {
-            return Err(SandboxError::MemoryLimit {
-                max_bytes: limits.max_memory_bytes,
-            });
+            return Err(too_big());
         }
-        memory.write(&mut store, ptr as usize, input).map_err(|_| {
-            SandboxError::Abi("revguard_alloc returned an out-of-bounds buffer".into())
-        })?;
-        let packed = check
-            .call(&mut store, (ptr, len))
-            .map_err(|err| classify(err, &mut store, Some(&instance), limits))?;
+        if !bytes.is_empty() {
+            self.memory
+                .write(&mut self.store, ptr as usize, bytes)
+                .map_err(|_| {
+                    SandboxError::Abi("revguard_alloc returned an out-of-bounds buffer".into())
+                })?;
+        }
+        Ok(ptr)
+    }
+
+    /// Write `input` into the guest and call `export` on it; returns the
+    /// output bytes.
+    fn call_with(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, SandboxError> {
+        let ptr = self.put(input)?;
+        let func = self
+            .instance
+            .get_typed_func::<(u32, u32), u64>(&mut self.store, export)
+            .map_err(|err| abi(export, err))?;
+        let packed = match func.call(&mut self.store, (ptr, input.len() as u32)) {
+            Ok(packed) => packed,
+            Err(err) => return Err(self.fail(err)),
+        };
         let (out_ptr, out_len) = unpack(packed);
-        let output = memory
-            .data(&store)
+        self.memory
+            .data(&self.store)
             .get(out_ptr..out_ptr.saturating_add(out_len))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| {
-                SandboxError::Abi("revguard_check returned an out-of-bounds report".into())
-            })?;
-        let stats = RunStats {
-            fuel_consumed: limits.fuel().saturating_sub(store.get_fuel().unwrap_or(0)),
-            memory_bytes: memory.data_size(&store) as u64,
-        };
-        Ok((output, stats))
+            .ok_or_else(|| SandboxError::Abi(format!("{export} returned an out-of-bounds output")))
         // The store, and with it the instance and all its memory, is dropped
-        // here; freeing the buffers inside the guest first would be wasted work.
+        // with the session; freeing buffers inside the guest would be wasted work.
+    }
+
+    fn stats(&self) -> RunStats {
+        RunStats {
+            fuel_consumed: self
+                .limits
+                .fuel()
+                .saturating_sub(self.store.get_fuel().unwrap_or(0)),
+            memory_bytes: self.memory.data_size(&self.store) as u64,
+        }
     }
 }
 
@@ -556,8 +745,9 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-/// Where compiled modules are cached, or `None` for no cache.
-fn cache_dir() -> Option<PathBuf> {
+/// Where compiled modules (and the per-file results) are cached, or `None`
+/// for no cache.
+pub fn cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_ENV) {
         return (!dir.is_empty()).then(|| PathBuf::from(dir));
     }

@@ -203,7 +203,7 @@ pub struct Context<'a> {
     /// The request.
     pub request: &'a Request,
     /// Loaded files.
-    pub loaded: &'a Loaded,
+    pub loaded: &'a Loaded<'a>,
     /// The graph.
     pub graph: &'a RevisionGraph,
     /// Line indexes, built on first use (most files never get a label).

@@ -8,7 +8,7 @@ use crate::stale;
 struct Dup<'r> {
     id: String,
     request: &'r Request,
-    loaded: &'r Loaded,
+    loaded: &'r Loaded<'r>,
     graph: &'r RevisionGraph,
     /// The copies' file indices, in load order.
     files: Vec<usize>,

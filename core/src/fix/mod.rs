@@ -519,7 +519,7 @@ impl<'a> Work<'a> {
 }
 
 /// Load and build the graph of a request.
-fn build(request: &Request) -> (Loaded, RevisionGraph) {
+fn build(request: &Request) -> (Loaded<'_>, RevisionGraph) {
     let loaded = load(request);
     let graph = RevisionGraph::build(&loaded);
     (loaded, graph)
@@ -536,7 +536,7 @@ fn real_heads(graph: &RevisionGraph) -> Vec<RevIx> {
         .collect()
 }
 
-fn module(loaded: &Loaded, file: usize) -> Option<&ParsedModule> {
+fn module<'l>(loaded: &'l Loaded<'_>, file: usize) -> Option<&'l ParsedModule<'l>> {
     loaded.files[file].module.as_ref()
 }
 

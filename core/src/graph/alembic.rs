@@ -523,7 +523,7 @@ fn unreached(graph: &RevisionGraph, map_ids: &[String], down: &[bool], up: &[boo
 }
 
 /// The resolved path Alembic prints for a file.
-fn loaded_path(loaded: &Loaded, file: usize) -> Option<&str> {
+fn loaded_path<'l>(loaded: &'l Loaded<'_>, file: usize) -> Option<&'l str> {
     loaded.files[file].real_path.as_deref()
 }
 

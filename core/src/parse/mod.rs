@@ -14,7 +14,10 @@ pub(crate) mod lexer;
 mod strings;
 mod value;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::python::PythonVersion;
 use crate::report::Span;
@@ -22,7 +25,7 @@ use lexer::{LogicalLine, TokKind, Token};
 pub use value::{SeqKind, Value};
 
 /// The four module attributes Alembic reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Attr {
     /// `revision`
     Revision,
@@ -59,7 +62,7 @@ impl Attr {
 }
 
 /// The binding in effect at the end of the module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Binding {
     /// The bound value.
     pub value: Value,
@@ -70,7 +73,7 @@ pub struct Binding {
 }
 
 /// A metadata line of the header docstring (`Revision ID: x`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderLine {
     /// The value after the colon, trimmed.
     pub value: String,
@@ -79,7 +82,7 @@ pub struct HeaderLine {
 }
 
 /// The module docstring.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Docstring {
     /// Decoded text.
     pub text: String,
@@ -92,7 +95,7 @@ pub struct Docstring {
 }
 
 /// A reason Python would refuse to import the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyntaxError {
     /// Python-like message.
     pub message: String,
@@ -103,13 +106,27 @@ pub struct SyntaxError {
     pub unsupported: bool,
 }
 
-/// Everything read from one file.
+/// Everything read from one file: its text and the [`FileFacts`] found in it.
+///
+/// The text borrows the file's bytes whenever they are UTF-8 (the common
+/// case); only a Latin-1 file or one repaired around invalid bytes in a
+/// comment owns a decoded copy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ParsedModule {
-    /// The decoded source text (BOM removed; offsets below are into the
-    /// original bytes, so add [`ParsedModule::offset`] when slicing `text`).
-    pub text: String,
-    /// Bytes before `text` in the file (3 for a UTF-8 BOM).
+pub struct ParsedModule<'a> {
+    /// The decoded source text (BOM removed; offsets in the facts are into the
+    /// original bytes, so add [`FileFacts::offset`] when slicing `text`).
+    pub text: Cow<'a, str>,
+    /// What was read from the text.
+    pub facts: FileFacts,
+}
+
+/// What the per-file phase learns from one file: everything later phases use
+/// except the text itself. It depends only on the file's bytes and the target
+/// Python version, so it can be computed in any order, in parallel guests,
+/// and cached by content hash (see `docs/performance.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileFacts {
+    /// Bytes before the text in the file (3 for a UTF-8 BOM).
     pub offset: usize,
     /// The last binding of each attribute, when there is one.
     pub bindings: BTreeMap<Attr, Binding>,
@@ -121,10 +138,43 @@ pub struct ParsedModule {
     pub syntax_error: Option<SyntaxError>,
 }
 
-impl ParsedModule {
+impl FileFacts {
     /// The binding of one attribute.
     pub fn get(&self, attr: Attr) -> Option<&Binding> {
         self.bindings.get(&attr)
+    }
+}
+
+impl std::ops::Deref for ParsedModule<'_> {
+    type Target = FileFacts;
+    fn deref(&self) -> &FileFacts {
+        &self.facts
+    }
+}
+
+impl std::ops::DerefMut for ParsedModule<'_> {
+    fn deref_mut(&mut self) -> &mut FileFacts {
+        &mut self.facts
+    }
+}
+
+impl<'a> ParsedModule<'a> {
+    /// A module from facts computed earlier (in another guest, or read from
+    /// the cache) for exactly these bytes: only the text is decoded again.
+    pub fn from_facts(bytes: &'a [u8], facts: FileFacts) -> ParsedModule<'a> {
+        let text = match decode(bytes) {
+            (_, Ok(text)) => text,
+            (_, Err(_)) => Cow::Borrowed(""),
+        };
+        ParsedModule { text, facts }
+    }
+
+    /// The same module with a text of its own.
+    pub fn into_owned(self) -> ParsedModule<'static> {
+        ParsedModule {
+            text: Cow::Owned(self.text.into_owned()),
+            facts: self.facts,
+        }
     }
 
     /// Source text of a span (spans are file offsets).
@@ -139,92 +189,109 @@ impl ParsedModule {
 }
 
 /// Read a file's bindings (nom) without validating the rest of it.
-pub fn parse_module(bytes: &[u8]) -> ParsedModule {
+pub fn parse_module(bytes: &[u8]) -> ParsedModule<'_> {
     read_module(bytes, None)
 }
 
 /// Read a file's bindings and validate the whole file as CPython `version`
-/// would compile it: [`ParsedModule::syntax_error`] is then the first reason
+/// would compile it: [`FileFacts::syntax_error`] is then the first reason
 /// the import fails, wherever it is in the file.
-pub fn compile_module(bytes: &[u8], version: PythonVersion) -> ParsedModule {
+pub fn compile_module(bytes: &[u8], version: PythonVersion) -> ParsedModule<'_> {
     read_module(bytes, Some(version))
 }
 
-fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule {
-    let mut module = ParsedModule::default();
+/// The per-file phase alone: [`compile_module`] without keeping the text.
+pub fn analyze(bytes: &[u8], version: PythonVersion) -> FileFacts {
+    compile_module(bytes, version).facts
+}
+
+fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {
+    let (offset, decoded) = decode(bytes);
+    let mut facts = FileFacts {
+        offset,
+        ..FileFacts::default()
+    };
+    let text = match decoded {
+        Ok(text) => text,
+        Err(error) => {
+            facts.syntax_error = Some(error);
+            return ParsedModule {
+                text: Cow::Borrowed(""),
+                facts,
+            };
+        }
+    };
+    read_text(&mut facts, &text, validate);
+    if let Cow::Owned(decoded) = &text
+        && is_latin1(bytes, offset)
+    {
+        // Every byte was one character: map spans back to file offsets.
+        let high: Vec<usize> = decoded
+            .char_indices()
+            .filter(|(_, c)| !c.is_ascii())
+            .map(|(i, _)| i)
+            .collect();
+        facts.remap(&|o| offset + o - high.partition_point(|&h| h < o));
+    } else if offset > 0 {
+        // Shift every span from text offsets to file offsets.
+        facts.remap(&|o| o + offset);
+    }
+    ParsedModule { text, facts }
+}
+
+/// Whether the body is decoded as Latin-1 (by its coding cookie).
+fn is_latin1(bytes: &[u8], offset: usize) -> bool {
+    matches!(cookie_decoding(&bytes[offset..], offset), Decoding::Latin1)
+}
+
+/// Decode a file's text the way CPython's tokenizer does: the BOM's length,
+/// and the text (borrowed when the bytes are UTF-8) or why it cannot be read.
+fn decode(bytes: &[u8]) -> (usize, Result<Cow<'_, str>, SyntaxError>) {
     let (offset, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (3, rest),
         None => (0, bytes),
     };
-    module.offset = offset;
     let strict = match cookie_decoding(body, offset) {
         Decoding::Utf8 { strict } => strict,
-        Decoding::Latin1 => return parse_latin1(body, offset, validate),
-        Decoding::Refused(error) => {
-            module.syntax_error = Some(error);
-            return module;
+        Decoding::Latin1 => {
+            return (
+                offset,
+                Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
+            );
         }
+        Decoding::Refused(error) => return (offset, Err(error)),
     };
-    let repaired;
     let text = match std::str::from_utf8(body) {
-        Ok(text) => text,
+        Ok(text) => Ok(Cow::Borrowed(text)),
         Err(_) => match crate::syntax::utf8::decode_tolerating_comments(body, strict) {
-            Ok(text) => {
-                repaired = text;
-                &repaired
-            }
+            Ok(text) => Ok(Cow::Owned(text)),
             Err(err) => {
                 let at = offset + err.at;
-                module.syntax_error = Some(SyntaxError {
+                Err(SyntaxError {
                     message: err.message,
                     span: Span::new(at, at + 1),
                     unsupported: false,
-                });
-                return module;
+                })
             }
         },
     };
-    read_text(&mut module, text, validate);
-    // Shift every span from text offsets to file offsets.
-    if offset > 0 {
-        module.remap(&|o| o + offset);
-    }
-    module
-}
-
-/// A Latin-1 file (PEP 263 cookie): every byte is one character. Spans are
-/// mapped back from the decoded text to file offsets.
-fn parse_latin1(body: &[u8], offset: usize, validate: Option<PythonVersion>) -> ParsedModule {
-    let text: String = body.iter().map(|&b| char::from(b)).collect();
-    let mut module = ParsedModule {
-        offset,
-        ..ParsedModule::default()
-    };
-    read_text(&mut module, &text, validate);
-    let high: Vec<usize> = text
-        .char_indices()
-        .filter(|(_, c)| !c.is_ascii())
-        .map(|(i, _)| i)
-        .collect();
-    module.remap(&|o| offset + o - high.partition_point(|&h| h < o));
-    module
+    (offset, text)
 }
 
 /// Tokenize and read the statements of decoded text; with a version, also
 /// validate the whole text.
-fn read_text(module: &mut ParsedModule, text: &str, validate: Option<PythonVersion>) {
-    module.text = text.to_owned();
+fn read_text(facts: &mut FileFacts, text: &str, validate: Option<PythonVersion>) {
     let mut reader = Reader {
         src: text,
-        module,
+        module: facts,
         block: Block::None,
         first_statement: true,
     };
     let error = lexer::tokenize_into(text, &mut reader).err();
-    if module.syntax_error.is_none()
+    if facts.syntax_error.is_none()
         && let Some(err) = error
     {
-        module.syntax_error = Some(SyntaxError {
+        facts.syntax_error = Some(SyntaxError {
             message: err.message,
             span: err.span,
             unsupported: false,
@@ -232,7 +299,7 @@ fn read_text(module: &mut ParsedModule, text: &str, validate: Option<PythonVersi
     }
     if let Some(version) = validate {
         let found = crate::syntax::validate(text, version);
-        module.syntax_error = choose_error(module.syntax_error.take(), found.first());
+        facts.syntax_error = choose_error(facts.syntax_error.take(), found.first());
     }
 }
 
@@ -401,7 +468,7 @@ fn coding_cookie(body: &[u8]) -> Option<(String, usize)> {
     None
 }
 
-impl ParsedModule {
+impl FileFacts {
     fn remap(&mut self, to_file: &dyn Fn(usize) -> usize) {
         let s = |span: &mut Span| {
             span.start = to_file(span.start);
@@ -443,7 +510,7 @@ enum Block {
 
 struct Reader<'s, 'm> {
     src: &'s str,
-    module: &'m mut ParsedModule,
+    module: &'m mut FileFacts,
     block: Block,
     first_statement: bool,
 }

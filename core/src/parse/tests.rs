@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn parse(src: &str) -> ParsedModule {
+fn parse(src: &str) -> ParsedModule<'_> {
     parse_module(src.as_bytes())
 }
 
@@ -126,7 +126,7 @@ fn docstrings_and_sql_never_match() {
     let src = "\"\"\"msg\n\nrevision = 'no'\nRevision ID: abc\nRevises: 040\n\"\"\"\nop = \"revision = 'x'\"\nrevision = 'abc'\n";
     let m = parse(src);
     assert_eq!(string(src, Attr::Revision), "abc");
-    let doc = m.docstring.unwrap();
+    let doc = m.facts.docstring.unwrap();
     assert_eq!(doc.revision_id.as_ref().unwrap().value, "abc");
     assert_eq!(doc.revises.as_ref().unwrap().value, "040");
     let span = doc.revises.unwrap().span;
@@ -206,24 +206,24 @@ fn latin1_cookie_is_decoded_with_file_offsets() {
     assert!(matches!(&b.value, Value::Str { value, .. } if value == "\u{e9}t\u{e9}"));
     assert_eq!(&src[b.name_span.start..b.name_span.end], b"revision");
     let m = parse_module(b"# coding: shift_jis\nrevision = '\x82\xa0'\n");
-    assert!(m.syntax_error.unwrap().unsupported);
+    assert!(m.facts.syntax_error.unwrap().unsupported);
     let m = parse_module(b"# coding: ascii\nrevision = '\xe9'\n");
-    assert!(!m.syntax_error.unwrap().unsupported);
+    assert!(!m.facts.syntax_error.unwrap().unsupported);
 }
 
 #[test]
 fn syntax_errors_have_spans() {
     let m = parse_module(b"revision = 'a'\ndown_revision = \xff\n");
-    let err = m.syntax_error.unwrap();
+    let err = m.facts.syntax_error.unwrap();
     assert_eq!(err.span.start, 31);
     assert!(err.message.contains("utf-8"));
     let m = parse("revision = 'a\ndown_revision = None\n");
     assert_eq!(
-        m.syntax_error.unwrap().message,
+        m.facts.syntax_error.unwrap().message,
         "unterminated string literal"
     );
     let m = parse("revision = 'a'\n  down_revision = None\n");
-    assert_eq!(m.syntax_error.unwrap().message, "unexpected indent");
+    assert_eq!(m.facts.syntax_error.unwrap().message, "unexpected indent");
     let m = parse("x = (\nrevision = 'a'\n");
     assert!(m.syntax_error.is_some());
 }
@@ -252,7 +252,7 @@ fn nested_parentheses_are_bounded_like_cpython() {
     );
     let m = parse(&src);
     assert_eq!(
-        m.syntax_error.unwrap().message,
+        m.facts.syntax_error.unwrap().message,
         "too many nested parentheses"
     );
 }

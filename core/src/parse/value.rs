@@ -5,7 +5,7 @@ use super::strings::{self, DecodeError};
 use crate::report::Span;
 
 /// Tuple or list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SeqKind {
     /// `(...)` or a bare `a, b`.
     Tuple,
@@ -14,7 +14,7 @@ pub enum SeqKind {
 }
 
 /// A statically known value, or why it is not known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A `str` literal (implicit concatenation applied).
     Str {

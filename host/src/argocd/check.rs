@@ -43,7 +43,7 @@ pub fn check(
             );
         }
     }
-    engine::run(run.engine, &found.request, &run.limits)
+    engine::Engine::new(run.engine, run.limits.clone()).run(&found.request)
 }
 
 /// A report path (relative to the project directory, or the config file's
