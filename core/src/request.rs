@@ -59,7 +59,8 @@ pub struct InputFile {
 pub enum Content {
     /// Valid UTF-8 text.
     Text(String),
-    /// Bytes that are not valid UTF-8 (the parser reports where).
+    /// Raw bytes: not valid UTF-8 (the parser reports where), or not
+    /// validated yet (the guest ABI passes every file this way).
     Bytes(Vec<u8>),
     /// Not read: too large, unreadable, or compiled bytecode.
     Unread(String),

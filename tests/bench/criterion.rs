@@ -15,6 +15,10 @@ mod corpus;
 #[allow(dead_code, unused_imports)]
 mod sandbox;
 
+#[path = "../../host/src/parallel.rs"]
+#[allow(dead_code)]
+mod parallel;
+
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -81,9 +85,40 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("native", n), &json, |b, json| {
             b.iter(|| revguard_core::check_json(json))
         });
-        group.bench_with_input(BenchmarkId::new("guest-abi", n), &json, |b, json| {
-            b.iter(|| sandbox::check_json(json, &limits).expect("the guest checks"))
+        // The two phases the CLI runs: the per-file facts in parallel guests
+        // (cold), then the graph step in one guest with the facts given (warm:
+        // what a run costs when every file's facts come from the cache).
+        let version = request.options.python.version;
+        let files: Vec<&[u8]> = request
+            .files
+            .iter()
+            .filter_map(|f| f.content.bytes())
+            .collect();
+        let jobs = parallel::available_jobs();
+        let facts = sandbox::analyze(&files, version, &limits, jobs).expect("the guests analyze");
+        let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
+        group.bench_with_input(BenchmarkId::new("guest-cold", n), &request, |b, request| {
+            b.iter(|| {
+                let facts = sandbox::analyze(&files, version, &limits, jobs).expect("analyze");
+                let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
+                sandbox::check_request(request, &given, &limits).expect("the guest checks")
+            })
         });
+        group.bench_with_input(BenchmarkId::new("guest-warm", n), &request, |b, request| {
+            b.iter(|| sandbox::check_request(request, &given, &limits).expect("the guest checks"))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("native-warm", n),
+            &request,
+            |b, request| {
+                b.iter(|| {
+                    let decoded = given
+                        .iter()
+                        .map(|f| f.and_then(revguard_core::wire::decode_facts));
+                    revguard_core::check_with_facts(request, decoded.collect())
+                })
+            },
+        );
         group.finish();
     }
 }

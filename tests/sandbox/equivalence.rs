@@ -7,7 +7,7 @@ use std::path::Path;
 
 use revguard_core::{Content, InputFile, Location, Request};
 
-use crate::{both_engines, linear_chain, repo_root};
+use crate::{both_engines, linear_chain, repo_root, sandbox};
 
 #[test]
 fn a_long_linear_history_runs_in_the_guest() {
@@ -272,4 +272,95 @@ fn random_request(rng: &mut Rng) -> Request {
         files,
         ..Request::default()
     }
+}
+
+/// Odd files for the per-file phase: syntax errors (from the binding reader
+/// and from the whole-file parse), encodings, a BOM, bytes that are not UTF-8.
+fn odd_files() -> Vec<InputFile> {
+    let texts: [&[u8]; 8] = [
+        b"revision = 'a'\ndown_revision = None\n",
+        b"revision = 'b'\ndown_revision = 'a'\ndef f(:\n    pass\n",
+        b"revision = 'c'\ndown_revision = 'b'\nx = (\n",
+        b"\xEF\xBB\xBFrevision = 'd'\ndown_revision = 'c'\n",
+        b"# -*- coding: latin-1 -*-\nrevision = 'e'\ndown_revision = 'd'\n# caf\xe9\n",
+        b"revision = 'f'\ndown_revision = 'e'\n# \xff\xfe in a comment\n",
+        b"revision = 'g'\ndown_revision = 'f'\nmatch x:\n    case 1:\n        pass\n",
+        b"",
+    ];
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| InputFile {
+            location: 0,
+            path: format!("{i:03}_odd.py"),
+            real_path: None,
+            content: Content::from_bytes(bytes.to_vec()),
+        })
+        .collect()
+}
+
+#[test]
+fn facts_from_parallel_guests_equal_the_native_ones() {
+    use revguard_core::python::PythonVersion;
+    let files = odd_files();
+    let bytes: Vec<&[u8]> = files
+        .iter()
+        .map(|f| f.content.bytes().unwrap_or_default())
+        .collect();
+    for version in [
+        PythonVersion::OLDEST,
+        PythonVersion::DEFAULT,
+        PythonVersion::NEWEST,
+    ] {
+        let native: Vec<Vec<u8>> = bytes
+            .iter()
+            .map(|b| revguard_core::wire::encode_facts(&revguard_core::parse::analyze(b, version)))
+            .collect();
+        for jobs in [1, 3] {
+            let wasm = sandbox::analyze(&bytes, version, &sandbox::Limits::default(), jobs)
+                .expect("the guest analyzes");
+            assert_eq!(wasm, native, "{version} --jobs {jobs}");
+        }
+    }
+}
+
+#[test]
+fn a_check_with_facts_equals_one_without() {
+    let mut request = Request {
+        files: odd_files(),
+        ..Request::default()
+    };
+    request.files.push(InputFile {
+        location: 0,
+        path: "big.pyc".into(),
+        real_path: None,
+        content: Content::Unread("compiled bytecode".into()),
+    });
+    let version = request.options.python.version;
+    let facts: Vec<Option<Vec<u8>>> = request
+        .files
+        .iter()
+        .map(|f| {
+            let bytes = f.content.bytes()?;
+            Some(revguard_core::wire::encode_facts(
+                &revguard_core::parse::analyze(bytes, version),
+            ))
+        })
+        .collect();
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    let limits = sandbox::Limits::default();
+    let (with, _) = sandbox::check_request(&request, &given, &limits).expect("with facts");
+    let (without, _) = sandbox::check_request(&request, &[], &limits).expect("without");
+    // Facts that do not decode are recomputed, never trusted.
+    let garbage: Vec<Option<&[u8]>> = request
+        .files
+        .iter()
+        .map(|_| Some(&b"\xff\x01"[..]))
+        .collect();
+    let (forged, _) = sandbox::check_request(&request, &garbage, &limits).expect("garbage facts");
+    assert!(with == native, "{}", String::from_utf8_lossy(&with));
+    assert!(without == native);
+    assert!(forged == native);
+    assert!(String::from_utf8_lossy(&native).contains("syntax-error"));
 }

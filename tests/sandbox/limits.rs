@@ -18,12 +18,23 @@ fn small_limits() -> Limits {
     }
 }
 
-/// Run a fixture under `limits`, returning the error and how long it took.
+/// The guest's two work exports (ABI v2); every fixture exports both.
+const EXPORTS: [&str; 2] = ["revguard_check", "revguard_analyze"];
+
+/// Run a fixture's `revguard_check` under `limits`, returning the error and
+/// how long it took; its `revguard_analyze` must fail the same way.
 fn run_fixture(name: &str, limits: &Limits) -> (Result<Vec<u8>, SandboxError>, Duration) {
     let wasm = wat_fixture(name);
     let started = Instant::now();
-    let result = sandbox::run_module(&wasm, b"{}", limits);
-    (result, started.elapsed())
+    let result = sandbox::run_module(&wasm, EXPORTS[0], b"RGC2", limits);
+    let took = started.elapsed();
+    let analyze = sandbox::run_module(&wasm, EXPORTS[1], b"RGA2", limits);
+    assert_eq!(
+        result.as_ref().map_err(ToString::to_string).err(),
+        analyze.map_err(|e| e.to_string()).err(),
+        "{name}: revguard_analyze must fail like revguard_check"
+    );
+    (result, took)
 }
 
 #[test]
@@ -47,6 +58,7 @@ fn embedded_guest_has_no_imports_and_speaks_our_abi() {
         "revguard_alloc",
         "revguard_dealloc",
         "revguard_check",
+        "revguard_analyze",
         "revguard_last_panic",
     ] {
         assert!(
@@ -76,9 +88,12 @@ fn embedded_guest_has_no_imports_and_speaks_our_abi() {
 #[test]
 fn host_side_of_the_abi_round_trips_bytes() {
     let wasm = wat_fixture("echo.wat");
-    let request = br#"{"files":[],"note":"caf\u00e9"}"#;
-    let output = sandbox::run_module(&wasm, request, &Limits::default()).expect("echo guest runs");
-    assert_eq!(output, request);
+    let request = "RGC2 any bytes, café \0 \u{10FFFF}".as_bytes();
+    for export in EXPORTS {
+        let output = sandbox::run_module(&wasm, export, request, &Limits::default())
+            .unwrap_or_else(|err| panic!("echo guest runs {export}: {err}"));
+        assert_eq!(output, request, "{export}");
+    }
 }
 
 #[test]
@@ -146,8 +161,20 @@ fn a_request_larger_than_the_cap_is_refused_before_running() {
         max_memory_bytes: 1 << 20,
         ..Limits::default()
     };
-    let request = vec![b' '; 2 << 20];
-    let err = sandbox::check_json(&request, &limits).expect_err("does not fit");
+    let request = revguard_core::Request {
+        files: vec![crate::text_file("big.py", &" ".repeat(2 << 20))],
+        ..revguard_core::Request::default()
+    };
+    let err = sandbox::check_request(&request, &[], &limits).expect_err("does not fit");
+    assert_eq!(err.to_string(), "sandbox: memory limit of 1 MiB exceeded");
+    let big: &[u8] = &request.files[0].content.bytes().unwrap_or_default()[..];
+    let err = sandbox::analyze(
+        &[big],
+        revguard_core::python::PythonVersion::DEFAULT,
+        &limits,
+        2,
+    )
+    .expect_err("does not fit");
     assert_eq!(err.to_string(), "sandbox: memory limit of 1 MiB exceeded");
 }
 
@@ -212,12 +239,12 @@ fn a_guest_panic_is_reported_with_its_message_on_one_line() {
 
 #[test]
 fn a_guest_speaking_another_abi_is_refused() {
-    let (result, _) = run_fixture("abi_v2.wat", &Limits::default());
+    let (result, _) = run_fixture("abi_v3.wat", &Limits::default());
     let err = result.expect_err("ABI mismatch");
-    assert_eq!(err, SandboxError::AbiVersion { found: 2 });
+    assert_eq!(err, SandboxError::AbiVersion { found: 3 });
     assert_eq!(
         err.to_string(),
-        "sandbox: guest speaks ABI version 2, this host speaks 1"
+        "sandbox: guest speaks ABI version 3, this host speaks 2"
     );
 }
 
@@ -229,7 +256,7 @@ fn every_error_message_is_one_line() {
         "imports_host.wat",
         "deep_recursion.wat",
         "panics.wat",
-        "abi_v2.wat",
+        "abi_v3.wat",
     ] {
         let (result, _) = run_fixture(name, &small_limits());
         let message = result.expect_err(name).to_string();

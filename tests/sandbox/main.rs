@@ -11,6 +11,11 @@
 #[allow(dead_code)]
 mod sandbox;
 
+#[path = "../../host/src/parallel.rs"]
+#[allow(dead_code)]
+mod parallel;
+
+mod cache;
 mod cli;
 mod equivalence;
 mod limits;

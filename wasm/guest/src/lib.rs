@@ -169,7 +169,8 @@ mod abi {
         let mut facts = Vec::with_capacity(table.files.len());
         for (index, record) in table.files.into_iter().enumerate() {
             let content = match record.content {
-                Carried::Buffer(ptr, len) => Content::from_bytes(take(ptr, len, index)?),
+                // Raw bytes: the core decodes the text once, when it reads the file.
+                Carried::Buffer(ptr, len) => Content::Bytes(take(ptr, len, index)?),
                 Carried::Unread(reason) => Content::Unread(reason.to_owned()),
             };
             files.push(InputFile {

@@ -1,0 +1,198 @@
+//! The per-file phase and its result cache, through the real CLI: the report
+//! is byte-identical for every `--jobs`, cold or warm, with a poisoned or
+//! truncated cache, under concurrent runs, and `--no-cache` writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A project of `n` revisions with what makes the per-file phase interesting:
+/// a syntax error far from the bindings, a duplicated id, a Latin-1 file, a
+/// BOM, a file whose bindings only a whole-file parse can judge.
+fn project(dir: &Path, n: usize) -> PathBuf {
+    let versions = dir.join("migrations/versions");
+    std::fs::create_dir_all(&versions).expect("mkdir");
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/migrations\n",
+    )
+    .expect("write ini");
+    for i in 0..n {
+        let parent = match i {
+            0 => "None".to_owned(),
+            _ => format!("'{:04}'", i - 1),
+        };
+        let mut body = format!(
+            "\"\"\"step {i}\n\nRevision ID: {i:04}\nRevises: \n\"\"\"\nfrom alembic import op\n\
+             import sqlalchemy as sa\n\nrevision = '{i:04}'\ndown_revision = {parent}\n\n\n\
+             def upgrade():\n    op.create_table('t{i}', sa.Column('id', sa.Integer(), primary_key=True))\n\n\n\
+             def downgrade():\n    op.drop_table('t{i}')\n"
+        );
+        let mut bytes = Vec::new();
+        match i % 97 {
+            13 => body.push_str("\ndef broken(:\n    pass\n"),
+            29 => body.push_str("\nmatch x:\n    case 1:\n        pass\n"),
+            41 => bytes.extend_from_slice(b"\xEF\xBB\xBF"),
+            53 => {
+                body = format!("# -*- coding: latin-1 -*-\n{body}# caf\u{e9}\n");
+                let latin1: Vec<u8> = body.chars().map(|c| c as u32 as u8).collect();
+                bytes.extend_from_slice(&latin1);
+                body.clear();
+            }
+            _ => {}
+        }
+        bytes.extend_from_slice(body.as_bytes());
+        std::fs::write(versions.join(format!("{i:04}_step.py")), bytes).expect("write");
+    }
+    // A second file claiming an existing id: the incident's shape.
+    std::fs::write(
+        versions.join("9999_dup.py"),
+        format!(
+            "revision = '{:04}'\ndown_revision = '{:04}'\n",
+            n / 2,
+            n / 2 - 1
+        ),
+    )
+    .expect("write dup");
+    dir.to_path_buf()
+}
+
+fn revguard(cache: &Path, project: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_revguard"))
+        .env("REVGUARD_CACHE_DIR", cache)
+        .env("NO_COLOR", "1")
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(project)
+        .output()
+        .expect("revguard runs")
+}
+
+fn report(output: &Output) -> Vec<u8> {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the project has findings: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout.clone()
+}
+
+fn packs(cache: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(cache)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.extension().is_some_and(|e| e == "pack"));
+    found.sort();
+    found
+}
+
+#[test]
+fn every_job_count_cold_and_warm_gives_the_same_bytes() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = project(&work.path().join("p"), 1200);
+    let cache = work.path().join("cache");
+    let reference = report(&revguard(&cache, &project, &["--no-cache", "--jobs", "1"]));
+    assert!(packs(&cache).is_empty(), "--no-cache writes no result pack");
+    let text = String::from_utf8_lossy(&reference);
+    for expected in ["duplicate-revision", "syntax-error"] {
+        assert!(text.contains(expected), "{expected} in {text:.400}");
+    }
+    for engine in ["wasm", "native"] {
+        for jobs in ["1", "4", "0"] {
+            let cold = revguard(
+                &cache,
+                &project,
+                &["--engine", engine, "--jobs", jobs, "--no-cache"],
+            );
+            assert_eq!(report(&cold), reference, "{engine} --jobs {jobs} cold");
+        }
+        // First run fills the cache, the second reads it.
+        for round in ["filling", "warm"] {
+            let run = revguard(&cache, &project, &["--engine", engine, "--jobs", "4"]);
+            assert_eq!(report(&run), reference, "{engine} {round}");
+        }
+    }
+    assert_eq!(packs(&cache).len(), 2, "one pack per engine");
+}
+
+#[test]
+fn a_poisoned_or_truncated_cache_is_never_trusted() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = project(&work.path().join("p"), 300);
+    let cache = work.path().join("cache");
+    let cold = report(&revguard(&cache, &project, &[]));
+    let found = packs(&cache);
+    let [pack] = &found[..] else {
+        panic!("one pack: {found:?}");
+    };
+    let pristine = std::fs::read(&pack).expect("read pack");
+    // Flip bytes all over the pack (keys, checksums, payloads): every
+    // damaged entry must be dropped and its file analyzed again.
+    let mut poisoned = pristine.clone();
+    for at in (64..poisoned.len()).step_by(331) {
+        poisoned[at] ^= 0x5a;
+    }
+    for damaged in [
+        poisoned,
+        pristine[..pristine.len() * 2 / 3].to_vec(),
+        b"garbage".to_vec(),
+    ] {
+        std::fs::write(&pack, &damaged).expect("poison");
+        assert_eq!(report(&revguard(&cache, &project, &[])), cold);
+        // The run rewrote the pack with intact entries: the next one is warm.
+        assert_eq!(report(&revguard(&cache, &project, &[])), cold);
+    }
+    // A syntax error "fixed" in the cache only: a forged entry for a broken
+    // file, with a valid checksum, cannot be made without the file's own
+    // bytes hashing to the key, so editing the file is the only way to change
+    // its verdict.
+    let broken = project.join("migrations/versions/0013_step.py");
+    let bytes = std::fs::read(&broken).expect("read");
+    std::fs::write(
+        &broken,
+        String::from_utf8_lossy(&bytes).replace("def broken(:", "def broken():"),
+    )
+    .expect("fix");
+    let fixed = report(&revguard(&cache, &project, &[]));
+    assert_ne!(fixed, cold, "the edited file is analyzed again");
+    assert_eq!(fixed, report(&revguard(&cache, &project, &["--no-cache"])));
+}
+
+#[test]
+fn concurrent_runs_share_the_cache_safely() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = project(&work.path().join("p"), 600);
+    let cache = work.path().join("cache");
+    let reference = report(&revguard(&cache, &project, &["--no-cache"]));
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_revguard"))
+                .env("REVGUARD_CACHE_DIR", &cache)
+                .args(["check", "--format", "json", "--jobs", "1"])
+                .arg(&project)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("wait");
+        assert_eq!(report(&output), reference);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&cache)
+        .expect("cache dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
+    assert_eq!(report(&revguard(&cache, &project, &[])), reference);
+}
