@@ -182,7 +182,12 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
     // Only rewrite when the bytes changed, so an unchanged guest does not
     // make cargo recompile the host.
     if fs::read(to).ok().as_deref() != Some(bytes.as_slice()) {
-        fs::write(to, &bytes).map_err(|err| format!("cannot write {}: {err}", to.display()))?;
+        // A new file renamed into place, never a write through an existing
+        // one (which may be a hard link shared with another build tree).
+        let temp = to.with_extension("wasm.tmp");
+        fs::write(&temp, &bytes)
+            .and_then(|()| fs::rename(&temp, to))
+            .map_err(|err| format!("cannot write {}: {err}", to.display()))?;
     }
     Ok(())
 }

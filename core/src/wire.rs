@@ -439,4 +439,28 @@ mod tests {
         assert!(decode_analyze_output(b"RGE2boom").is_err_and(|e| e.0 == "boom"));
         assert!(decode_facts(b"\xff\xff\xff").is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_to_a_table_or_an_error(bytes: Vec<u8>, magic in 0usize..3) {
+            let prefixed = [ANALYZE_MAGIC, CHECK_MAGIC, FACTS_MAGIC][magic]
+                .iter()
+                .chain(&bytes)
+                .copied()
+                .collect::<Vec<u8>>();
+            let _ = decode_analyze(&prefixed);
+            let _ = decode_check(&prefixed);
+            let _ = decode_analyze_output(&prefixed);
+            let _ = decode_facts(&bytes);
+            let out = analyze_table(&prefixed);
+            proptest::prop_assert!(out.starts_with(FACTS_MAGIC) || out.starts_with(ERROR_MAGIC));
+        }
+
+        #[test]
+        fn facts_survive_the_wire(text in "[ -~\n]{0,200}") {
+            let source = format!("revision = 'a'\ndown_revision = None\n{text}");
+            let facts = crate::parse::analyze(source.as_bytes(), PythonVersion::DEFAULT);
+            proptest::prop_assert_eq!(decode_facts(&encode_facts(&facts)), Some(facts));
+        }
+    }
 }

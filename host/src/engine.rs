@@ -57,27 +57,50 @@ impl Engine {
 
     /// Check a request and return the parsed report.
     pub fn run(&self, request: &Request) -> Result<Report> {
-        let facts = self.facts(request)?;
-        let facts: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
-        match self.kind {
+        let started = std::time::Instant::now();
+        let per_file = self.per_file(request)?;
+        let facts = per_file.facts();
+        let facts_done = started.elapsed();
+        let report = match self.kind {
             EngineKind::Wasm => {
-                let (output, _) = sandbox::check_request(request, &facts, &self.limits)?;
-                parse_report(&output)
+                let (output, stats) = sandbox::check_request(request, &facts, &self.limits)?;
+                drop(facts);
+                drop(per_file);
+                trace(|| {
+                    format!(
+                        "check: guest memory {:.1} MiB, fuel {:.2e}, report {:.1} MiB",
+                        stats.memory_bytes as f64 / 1048576.0,
+                        stats.fuel_consumed as f64,
+                        output.len() as f64 / 1048576.0
+                    )
+                });
+                parse_report(&output)?
             }
             EngineKind::Native => {
                 let decoded = facts
                     .iter()
                     .map(|f| f.and_then(revguard_core::wire::decode_facts))
                     .collect();
-                Ok(revguard_core::check_with_facts(request, decoded))
+                drop(facts);
+                drop(per_file);
+                revguard_core::check_with_facts(request, decoded)
             }
-        }
+        };
+        trace(|| {
+            format!(
+                "per-file phase {:.1} ms, whole run {:.1} ms",
+                facts_done.as_secs_f64() * 1e3,
+                started.elapsed().as_secs_f64() * 1e3
+            )
+        });
+        Ok(report)
     }
 
-    /// The per-file phase: encoded facts by file index, from the cache or
-    /// computed in parallel.
-    fn facts(&self, request: &Request) -> Result<Vec<Option<Vec<u8>>>> {
-        let mut facts: Vec<Option<Vec<u8>>> = vec![None; request.files.len()];
+    /// The per-file phase: every revision file's facts, from the cache or
+    /// computed in parallel; new results go into the cache, which is written
+    /// back before the graph step so its memory is free by then.
+    fn per_file(&self, request: &Request) -> Result<PerFile> {
+        let n = request.files.len();
         let wanted: Vec<(usize, &[u8])> = request
             .files
             .iter()
@@ -87,30 +110,44 @@ impl Engine {
             })
             .filter_map(|(i, f)| Some((i, f.content.bytes()?)))
             .collect();
-        let mut cache = self.open_cache(request);
-        let keys: Vec<result_cache::Key> = match &cache {
-            Some(_) => self.keys(&wanted)?,
-            None => Vec::new(),
+        let total = wanted.len();
+        let mut done = PerFile {
+            cache: self.open_cache(request),
+            keys: vec![None; n],
+            computed: vec![None; n],
         };
-        let mut missing = Vec::new();
-        for (n, &(index, bytes)) in wanted.iter().enumerate() {
-            match cache.as_mut().and_then(|c| c.get(&keys[n])) {
-                Some(hit) => facts[index] = Some(hit.to_vec()),
-                None => missing.push((n, index, bytes)),
+        if done.cache.is_some() {
+            for (key, &(index, _)) in self.keys(&wanted)?.into_iter().zip(&wanted) {
+                done.keys[index] = Some(key);
             }
         }
-        let inputs: Vec<&[u8]> = missing.iter().map(|&(_, _, bytes)| bytes).collect();
+        let missing: Vec<(usize, &[u8])> = match done.cache.as_mut() {
+            Some(cache) => wanted
+                .iter()
+                .copied()
+                .filter(|&(i, _)| done.keys[i].is_some_and(|key| !cache.hit(&key)))
+                .collect(),
+            None => wanted,
+        };
+        let inputs: Vec<&[u8]> = missing.iter().map(|&(_, bytes)| bytes).collect();
         let computed = self.analyze(&inputs, request)?;
-        for (&(n, index, _), result) in missing.iter().zip(computed) {
-            if let Some(cache) = cache.as_mut() {
-                cache.insert(keys[n], result.clone());
+        trace(|| {
+            let computed = missing.len();
+            format!(
+                "facts: {} from the cache, {computed} computed",
+                total - computed
+            )
+        });
+        for (&(index, _), result) in missing.iter().zip(computed) {
+            match (done.cache.as_mut(), done.keys[index]) {
+                (Some(cache), Some(key)) => cache.insert(key, result),
+                _ => done.computed[index] = Some(result),
             }
-            facts[index] = Some(result);
         }
-        if let Some(cache) = cache {
+        if let Some(cache) = &done.cache {
             cache.save();
         }
-        Ok(facts)
+        Ok(done)
     }
 
     /// SHA-256 of every wanted file, on the workers.
@@ -167,6 +204,35 @@ impl Engine {
             request.options.python.version,
         );
         Some(ResultCache::open(&dir, &namespace))
+    }
+}
+
+/// The per-file phase's results, by file index.
+struct PerFile {
+    cache: Option<ResultCache>,
+    keys: Vec<Option<result_cache::Key>>,
+    computed: Vec<Option<Vec<u8>>>,
+}
+
+impl PerFile {
+    /// Each file's encoded facts, borrowed from the cache or this run.
+    fn facts(&self) -> Vec<Option<&[u8]>> {
+        self.computed
+            .iter()
+            .zip(&self.keys)
+            .map(|(computed, key)| match (computed, key, &self.cache) {
+                (Some(computed), _, _) => Some(computed.as_slice()),
+                (None, Some(key), Some(cache)) => cache.get(key),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// `REVGUARD_TRACE=1`: where a check's time and memory go, on stderr.
+fn trace(line: impl FnOnce() -> String) {
+    if std::env::var_os("REVGUARD_TRACE").is_some_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("revguard: trace: {}", line());
     }
 }
 

@@ -61,15 +61,21 @@ fn checksum(key: &Key, payload: &[u8]) -> [u8; CHECK_LEN] {
 }
 
 /// One namespace's entries, loaded from disk, plus what this run added.
+///
+/// The pack is read into one buffer and indexed by key (no allocation per
+/// entry): at 100,000 files that is 32 MB instead of twice that.
 pub struct ResultCache {
     dir: PathBuf,
     path: PathBuf,
     namespace: String,
-    old: HashMap<Key, Vec<u8>>,
+    pack: Vec<u8>,
+    /// Intact entries of the pack: key -> payload range in `pack`.
+    old: HashMap<Key, std::ops::Range<usize>>,
     /// Keys read from the pack, in its order (for eviction).
     old_order: Vec<Key>,
     used: Vec<Key>,
-    fresh: Vec<(Key, Vec<u8>)>,
+    fresh: HashMap<Key, Vec<u8>>,
+    fresh_order: Vec<Key>,
 }
 
 impl ResultCache {
@@ -85,19 +91,23 @@ impl ResultCache {
             dir: dir.to_path_buf(),
             path,
             namespace: namespace.to_owned(),
+            pack: Vec::new(),
             old: HashMap::new(),
             old_order: Vec::new(),
             used: Vec::new(),
-            fresh: Vec::new(),
+            fresh: HashMap::new(),
+            fresh_order: Vec::new(),
         };
         if let Ok(bytes) = fs::read(&cache.path) {
-            cache.read_pack(&bytes);
+            cache.pack = bytes;
+            cache.index_pack();
         }
         cache
     }
 
-    /// Parse a pack, keeping every intact entry and stopping at truncation.
-    fn read_pack(&mut self, bytes: &[u8]) {
+    /// Index the pack, keeping every intact entry and stopping at truncation.
+    fn index_pack(&mut self) {
+        let bytes = self.pack.as_slice();
         let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
             return;
         };
@@ -116,27 +126,40 @@ impl ResultCache {
             rest = tail;
             let key: Key = key.try_into().unwrap_or([0; 32]);
             if checksum(&key, payload) == check && !self.old.contains_key(&key) {
-                self.old.insert(key, payload.to_vec());
+                let start = bytes.len() - rest.len() - payload.len();
+                self.old.insert(key, start..start + payload.len());
                 self.old_order.push(key);
             }
         }
     }
 
-    /// The entry for `key`, if an intact one exists.
-    pub fn get(&mut self, key: &Key) -> Option<&[u8]> {
-        let found = self.old.get(key)?;
-        self.used.push(*key);
-        Some(found)
+    /// Whether an intact entry for `key` exists (counted as used).
+    pub fn hit(&mut self, key: &Key) -> bool {
+        let found = self.old.contains_key(key) || self.fresh.contains_key(key);
+        if found {
+            self.used.push(*key);
+        }
+        found
+    }
+
+    /// The entry for `key`: one of this run's, else an intact one of the pack.
+    pub fn get(&self, key: &Key) -> Option<&[u8]> {
+        if let Some(fresh) = self.fresh.get(key) {
+            return Some(fresh);
+        }
+        self.old.get(key).map(|range| &self.pack[range.clone()])
     }
 
     /// Remember a new entry.
     pub fn insert(&mut self, key: Key, payload: Vec<u8>) {
-        self.fresh.push((key, payload));
+        if self.fresh.insert(key, payload).is_none() {
+            self.fresh_order.push(key);
+        }
     }
 
     /// Write the pack back when this run added entries (best effort: a cache
     /// that cannot be written only costs the next run the work).
-    pub fn save(self) {
+    pub fn save(&self) {
         if self.fresh.is_empty() {
             return;
         }
@@ -144,16 +167,15 @@ impl ResultCache {
         put_run(&mut out, self.namespace.as_bytes());
         let (mut entries, mut bytes) = (0, 0);
         let mut written: std::collections::HashSet<Key> = std::collections::HashSet::new();
-        let fresh = self.fresh.iter().map(|(k, p)| (k, p.as_slice()));
-        let used = self
-            .used
+        let order = self
+            .fresh_order
             .iter()
-            .filter_map(|k| Some((k, self.old.get(k)?.as_slice())));
-        let rest = self
-            .old_order
-            .iter()
-            .filter_map(|k| Some((k, self.old.get(k)?.as_slice())));
-        for (key, payload) in fresh.chain(used).chain(rest) {
+            .chain(&self.used)
+            .chain(&self.old_order);
+        for key in order {
+            let Some(payload) = self.get(key) else {
+                continue;
+            };
             if entries == MAX_ENTRIES || bytes + payload.len() > MAX_BYTES {
                 break;
             }
@@ -234,7 +256,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (key(b"a"), key(b"b"));
         let mut cache = ResultCache::open(dir.path(), "v1");
-        assert!(cache.get(&a).is_none());
+        assert!(!cache.hit(&a));
         cache.insert(a, b"facts of a".to_vec());
         cache.insert(b, Vec::new());
         cache.save();

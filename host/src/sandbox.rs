@@ -304,7 +304,9 @@ pub fn check_request(
             options: request.options.clone(),
         };
         let table = wire::encode_check(&header, &files);
-        let output = session.call_with("revguard_check", &table)?;
+        let (ptr, len) = (session.put(&table)?, table.len() as u32);
+        drop(table);
+        let output = session.call("revguard_check", ptr, len)?;
         Ok((output, session.stats()))
     })
 }
@@ -582,11 +584,17 @@ impl<'l> Session<'l> {
     /// output bytes.
     fn call_with(&mut self, export: &str, input: &[u8]) -> Result<Vec<u8>, SandboxError> {
         let ptr = self.put(input)?;
+        self.call(export, ptr, input.len() as u32)
+    }
+
+    /// Call `export` on the `len` bytes already written at `ptr`; returns the
+    /// output bytes.
+    fn call(&mut self, export: &str, ptr: u32, len: u32) -> Result<Vec<u8>, SandboxError> {
         let func = self
             .instance
             .get_typed_func::<(u32, u32), u64>(&mut self.store, export)
             .map_err(|err| abi(export, err))?;
-        let packed = match func.call(&mut self.store, (ptr, input.len() as u32)) {
+        let packed = match func.call(&mut self.store, (ptr, len)) {
             Ok(packed) => packed,
             Err(err) => return Err(self.fail(err)),
         };

@@ -15,8 +15,8 @@ command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install
 rustup toolchain list | grep -q '^nightly' || { echo "a nightly toolchain is missing: rustup toolchain install nightly" >&2; exit 2; }
 
 status=0
-for target in parse check_abi; do
-    case $target in parse) prefix=parse ;; check_abi) prefix=check ;; esac
+for target in parse check_abi wire; do
+    case $target in parse) prefix=parse ;; check_abi) prefix=check ;; wire) prefix=wire ;; esac
     corpus=target/fuzz-corpus/$target
     mkdir -p "$corpus"
     # Seeds: the committed ones (check_abi requests), plus every migration

@@ -26,7 +26,9 @@
 //! A call goes: the host calls `revguard_alloc(n)`, writes the table there,
 //! calls the export, reads `out_len` bytes at `out_ptr`, then (optionally,
 //! since the host drops the whole instance after its work) frees both
-//! buffers with `revguard_dealloc`. Neither export frees its input table.
+//! buffers with `revguard_dealloc`. `revguard_analyze` leaves its input
+//! alone; `revguard_check` frees its input table once it has decoded it (the
+//! host must not free it again).
 //!
 //! In a check table every read file's bytes sit in a buffer of their own,
 //! from `revguard_alloc(len)`, which the guest takes over: the bytes are
@@ -59,6 +61,7 @@ mod abi {
     use std::ptr::NonNull;
     use std::sync::{Mutex, Once};
 
+    use revguard_core::parse::FileFacts;
     use revguard_core::wire::{self, Carried};
     use revguard_core::{Content, InputFile, Request};
 
@@ -153,8 +156,14 @@ mod abi {
         PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(remember_panic)));
         // SAFETY: the ABI contract for `revguard_check`.
         let table = unsafe { input(ptr, len) };
-        let output = match check(table) {
-            Ok(report) => report,
+        let decoded = decode(table);
+        // Everything decoded is owned: give the table's memory back to the
+        // allocator, where the graph and the report reuse it.
+        revguard_dealloc(ptr, len);
+        let output = match decoded {
+            Ok((request, facts)) => {
+                revguard_core::to_json(&revguard_core::check_with_facts(&request, facts))
+            }
             Err(err) => {
                 let error = serde_json::json!({ "error": format!("invalid request: {err}") });
                 serde_json::to_vec(&error).unwrap_or_default()
@@ -163,7 +172,8 @@ mod abi {
         leak(output)
     }
 
-    fn check(table: &[u8]) -> Result<Vec<u8>, String> {
+    /// The request and the per-file facts a check table carries.
+    fn decode(table: &[u8]) -> Result<(Request, Vec<Option<FileFacts>>), String> {
         let table = wire::decode_check(table).map_err(|err| err.to_string())?;
         let mut files = Vec::with_capacity(table.files.len());
         let mut facts = Vec::with_capacity(table.files.len());
@@ -186,9 +196,7 @@ mod abi {
             files,
             options: table.header.options,
         };
-        Ok(revguard_core::to_json(&revguard_core::check_with_facts(
-            &request, facts,
-        )))
+        Ok((request, facts))
     }
 
     /// Take over a file's buffer: only a live one from `revguard_alloc`, with
