@@ -50,8 +50,9 @@ declare_check! {
 }
 
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
-    // A broken graph (unknown values, dangling references, cycles) makes
-    // extra heads as a symptom; the root cause is reported by its own check.
+    // A broken graph (unknown values, dangling references, self-references,
+    // cycles) makes extra heads as a symptom; the root cause is reported by
+    // its own check, and Alembic stops on it before counting heads.
     let broken = cx.graph.issues.iter().any(|i| {
         matches!(
             i,
@@ -59,6 +60,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 kind: crate::graph::RefKind::Down,
                 ..
             } | crate::graph::Issue::LabelAsParent { .. }
+                | crate::graph::Issue::SelfReference { .. }
                 | crate::graph::Issue::Cycle { .. }
         )
     });
