@@ -64,7 +64,14 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 | crate::graph::Issue::Cycle { .. }
         )
     });
-    if cx.incomplete() || broken {
+    // A number in a `down_revision` stops Alembic with a TypeError while it
+    // links the map, before any head is counted (invalid-revision-id).
+    let numeric_parent = cx
+        .graph
+        .map
+        .iter()
+        .any(|&ix| !cx.graph.rev(ix).down_ints.is_empty());
+    if cx.incomplete() || broken || numeric_parent {
         return;
     }
     let graph = cx.graph;
