@@ -192,9 +192,15 @@ fn unreferenced_snapshots() -> Vec<String> {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let variant = name.strip_suffix(".snap").unwrap_or(&name);
-            if !folder.join(variant).is_dir() {
-                stale.push(format!("{}: no fixture uses it", entry.path().display()));
+            let path = entry.path();
+            match name.strip_suffix(".snap") {
+                Some(variant) if folder.join(variant).is_dir() => {}
+                Some(_) => stale.push(format!("{}: no fixture uses it", path.display())),
+                None if name.ends_with(".snap.new") => stale.push(format!(
+                    "{}: not reviewed yet; accept it (INSTA_UPDATE=always) or delete it",
+                    path.display()
+                )),
+                None => stale.push(format!("{}: not a snapshot", path.display())),
             }
         }
     }
@@ -205,8 +211,7 @@ fn unreferenced_snapshots() -> Vec<String> {
 fn every_fixture_fires_or_spares_its_check() {
     let fixtures = match discover() {
         Ok(fixtures) => fixtures,
-        // Reported by `every_check_has_a_folder_and_every_folder_a_check`.
-        Err(_) => return,
+        Err(problems) => panic!("the catalogue is malformed:\n{}", problems.join("\n")),
     };
     let filter = std::env::var("CATALOGUE_FILTER").unwrap_or_default();
     let fixtures: Vec<Fixture> = fixtures
@@ -228,7 +233,9 @@ fn every_fixture_fires_or_spares_its_check() {
                     let problem = match outcome {
                         Ok(Ok(())) => continue,
                         Ok(Err(problem)) => problem,
-                        Err(_) => "the snapshot differs (diff above)".to_owned(),
+                        Err(_) => {
+                            "panicked, see above (usually a snapshot that differs)".to_owned()
+                        }
                     };
                     failures
                         .lock()
@@ -268,6 +275,9 @@ fn verify(fixture: &Fixture, cache: &Path) -> Result<(), String> {
     })?;
     let found = diagnostics_of(&report, fixture.check)?;
     match fixture.kind {
+        Kind::NearMiss if fixture.dir.join("expect").exists() => {
+            return Err("a near miss expects nothing: remove its `expect` file".to_owned());
+        }
         Kind::NearMiss if !found.is_empty() => {
             return Err(format!(
                 "must not fire, but reported:\n  {}",
