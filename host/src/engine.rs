@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use revguard_core::{Report, Request};
 
 use crate::result_cache::{self, ResultCache};
-use crate::sandbox;
+use crate::sandbox::{self, FactsSource};
 
 /// Where the core runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -59,13 +59,10 @@ impl Engine {
     pub fn run(&self, request: &Request) -> Result<Report> {
         let started = std::time::Instant::now();
         let per_file = self.per_file(request)?;
-        let facts = per_file.facts();
         let facts_done = started.elapsed();
         let report = match self.kind {
             EngineKind::Wasm => {
-                let (output, stats) = sandbox::check_request(request, &facts, &self.limits)?;
-                drop(facts);
-                drop(per_file);
+                let (output, stats) = sandbox::check_request(request, per_file, &self.limits)?;
                 trace(|| {
                     format!(
                         "check: guest memory {:.1} MiB, fuel {:.2e}, report {:.1} MiB",
@@ -77,6 +74,7 @@ impl Engine {
                 parse_report(&output)?
             }
             EngineKind::Native => {
+                let facts = per_file.facts();
                 let decoded = facts
                     .iter()
                     .map(|f| f.and_then(revguard_core::wire::decode_facts))
@@ -214,7 +212,7 @@ struct PerFile {
     computed: Vec<Option<Vec<u8>>>,
 }
 
-impl PerFile {
+impl sandbox::FactsSource for PerFile {
     /// Each file's encoded facts, borrowed from the cache or this run.
     fn facts(&self) -> Vec<Option<&[u8]>> {
         self.computed

@@ -247,7 +247,7 @@ pub fn check_json_with_stats(
     limits: &Limits,
 ) -> Result<(Vec<u8>, RunStats), SandboxError> {
     match serde_json::from_slice::<Request>(request_json) {
-        Ok(request) => check_request(&request, &[], limits),
+        Ok(request) => check_request(&request, &[][..], limits),
         // The core's own refusal, byte for byte.
         Err(_) => Ok((
             revguard_core::check_json(request_json),
@@ -259,13 +259,27 @@ pub fn check_json_with_stats(
     }
 }
 
+/// Where a check's per-file facts come from: the cache and this run's
+/// results, or a plain list in tests. [`check_request`] drops it as soon as
+/// the facts are in the guest, so its memory is free while the guest runs.
+pub trait FactsSource: Send {
+    /// Each file's encoded facts, by file index (`None`: read it in the guest).
+    fn facts(&self) -> Vec<Option<&[u8]>>;
+}
+
+impl FactsSource for &[Option<&[u8]>] {
+    fn facts(&self) -> Vec<Option<&[u8]>> {
+        self.to_vec()
+    }
+}
+
 /// Check a request in one guest: every read file's bytes go into a buffer of
-/// their own, which the guest takes over, and `facts[i]` (encoded, from
-/// [`analyze`] or the result cache) spares the guest reading file `i`. The
+/// their own, which the guest takes over, and `facts` (encoded, from
+/// [`analyze`] or the result cache) spare the guest reading those files. The
 /// output is the JSON report, exactly `revguard_core::check_with_facts`'s.
 pub fn check_request(
     request: &Request,
-    facts: &[Option<&[u8]>],
+    facts: impl FactsSource,
     limits: &Limits,
 ) -> Result<(Vec<u8>, RunStats), SandboxError> {
     let guest = embedded_guest()?;
@@ -280,8 +294,9 @@ pub fn check_request(
             max_bytes: limits.max_memory_bytes,
         });
     }
-    on_sandbox_thread(|| {
+    on_sandbox_thread(move || {
         let mut session = Session::open(guest, limits)?;
+        let given = facts.facts();
         let mut files = Vec::with_capacity(request.files.len());
         for (index, file) in request.files.iter().enumerate() {
             let content = match &file.content {
@@ -296,7 +311,7 @@ pub fn check_request(
                 path: &file.path,
                 real_path: file.real_path.as_deref(),
                 content,
-                facts: facts.get(index).copied().flatten(),
+                facts: given.get(index).copied().flatten(),
             });
         }
         let header = CheckHeader {
@@ -304,6 +319,9 @@ pub fn check_request(
             options: request.options.clone(),
         };
         let table = wire::encode_check(&header, &files);
+        drop(files);
+        drop(given);
+        drop(facts);
         let (ptr, len) = (session.put(&table)?, table.len() as u32);
         drop(table);
         let output = session.call("revguard_check", ptr, len)?;

@@ -101,11 +101,13 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let facts = sandbox::analyze(&files, version, &limits, jobs).expect("analyze");
                 let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
-                sandbox::check_request(request, &given, &limits).expect("the guest checks")
+                sandbox::check_request(request, &given[..], &limits).expect("the guest checks")
             })
         });
         group.bench_with_input(BenchmarkId::new("guest-warm", n), &request, |b, request| {
-            b.iter(|| sandbox::check_request(request, &given, &limits).expect("the guest checks"))
+            b.iter(|| {
+                sandbox::check_request(request, &given[..], &limits).expect("the guest checks")
+            })
         });
         group.bench_with_input(
             BenchmarkId::new("native-warm", n),

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# `just bench`: the performance budget of DESIGN.md §4, measured.
+# `just bench`: the performance budget, measured (docs/performance.md).
 #
 # 1. Generates realistic corpora (tests/bench/corpus.rs, seed 1) of 100 /
 #    1,000 / 10,000 / 100,000 revisions under target/bench/corpus-N, each a
 #    full Alembic project (alembic.ini, env.py, versions/).
 # 2. Whole process, side by side in one hyperfine run per size: the read
 #    floor (`cat` of every migration file), `revguard check` with the wasm
-#    engine, with the native engine, and `alembic heads` (the venv of
-#    tests/oracle/setup-venv.sh, Alembic 1.20.1; skipped at 100,000, where one
+#    and the native engine, each cold (`--no-cache`: every file parsed and
+#    validated) and warm (every file's facts from the result cache), and real
+#    `alembic heads` (the venv of tests/oracle/setup-venv.sh, Alembic 1.20.1;
+#    at 100,000 files it runs once, in its own hyperfine call, because one
 #    run takes minutes).
-# 3. Peak memory of each command at each size (`/usr/bin/time -v`).
-# 4. Criterion, in-process (`cargo bench -p revguard --bench check`): parse
-#    MB/s, check native and through the guest ABI.
-# 5. Replaces the "Performance budget (just bench)" section of BENCHMARKS.md
+# 3. Peak memory of each command at each size (`/usr/bin/time -v`), against
+#    the budget of 3 × input + 40 MiB.
+# 4. Scaling with --jobs 1, 2 and every core (cold, wasm, 10,000 files).
+# 5. Criterion, in-process (`cargo bench -p revguard --bench check`).
+# 6. Replaces the "Performance budget (just bench)" section of BENCHMARKS.md
 #    with the results, the machine, the load, the commands and the date.
 #
 # Environment: REVGUARD_BENCH_SIZES=100,1000 (default all four),
-# REVGUARD_BENCH_CRITERION=0 skips step 4, REVGUARD_BENCH_WRITE=0 leaves
+# REVGUARD_BENCH_CRITERION=0 skips step 5, REVGUARD_BENCH_WRITE=0 leaves
 # BENCHMARKS.md alone (results stay in target/bench/).
 # Needs: hyperfine (apt-get install -y hyperfine), GNU time, python3.
 set -euo pipefail
@@ -29,17 +32,19 @@ sizes=${REVGUARD_BENCH_SIZES:-100,1000,10000,100000}
 command -v hyperfine >/dev/null || { echo "hyperfine is missing (apt-get install -y hyperfine)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (apt-get install -y time)" >&2; exit 2; }
 
+# One build for both: building the example alone would unify features
+# differently and rebuild wasmtime.
 cargo build --release --locked -p revguard --bin revguard --example gen-corpus
 bin=$repo/target/release/revguard
 gen=$repo/target/release/examples/gen-corpus
 [ -x .venv/bin/alembic ] || bash tests/oracle/setup-venv.sh
 alembic=$repo/.venv/bin/alembic
 
-# A warm compiled-module cache, as on any machine after its first run.
-export REVGUARD_CACHE_DIR=$out/module-cache
-# The 100,000-revision corpus (163 MB of files) needs more than the default
-# 512 MiB sandbox memory cap; see BENCHMARKS.md.
-rg_args="check --format json --max-memory 4096"
+# A warm compiled-module cache, as on any machine after its first run; the
+# result cache lives next to it and is what "warm" means below.
+export REVGUARD_CACHE_DIR=$out/cache
+rm -rf "$REVGUARD_CACHE_DIR"
+rg="$bin check --format json"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 results=$out/results.md
@@ -51,51 +56,54 @@ for n in "${ns[@]}"; do
     versions=$dir/alembic/versions
     files=$(find "$versions" -name '*.py' | wc -l)
     bytes=$(find "$versions" -name '*.py' -printf '%s\n' | awk '{s+=$1} END {print s}')
-    "$bin" $rg_args "$dir" > /dev/null
+    # Fill the result cache of both engines.
+    $rg --engine wasm "$dir" > /dev/null
+    $rg --engine native "$dir" > /dev/null
+    names=(cat "wasm cold" "wasm warm" "native cold" "native warm")
     cmds=(
         "find $versions -name '*.py' -print0 | xargs -0 cat"
-        "$bin $rg_args --engine wasm $dir"
-        "$bin $rg_args --engine native $dir"
+        "$rg --engine wasm --no-cache $dir"
+        "$rg --engine wasm $dir"
+        "$rg --engine native --no-cache $dir"
+        "$rg --engine native $dir"
     )
-    names=(cat "revguard (wasm)" "revguard (native)")
-    if [ "$n" -le 10000 ]; then
-        cmds+=("cd $dir && $alembic heads")
-        names+=("alembic heads")
-    fi
     runs=10
     [ "$n" -ge 100000 ] && runs=3
+    if [ "$n" -le 10000 ]; then
+        names+=("alembic heads")
+        cmds+=("cd $dir && $alembic heads")
+    fi
     hf_args=()
     for i in "${!cmds[@]}"; do hf_args+=(-n "${names[$i]}" "${cmds[$i]}"); done
     hyperfine --warmup 1 --min-runs "$runs" --style basic \
-        --export-json "$out/hyperfine-$n.json" --export-markdown "$out/hyperfine-$n.md" \
-        "${hf_args[@]}" > "$out/hyperfine-$n.log" 2>&1
-    {
-        echo "### $n revisions ($files files, $(awk "BEGIN {printf \"%.1f\", $bytes/1048576}") MiB)"
-        echo
-        python3 - "$out/hyperfine-$n.json" "${names[@]}" <<'PY'
-import json, sys
-data = json.load(open(sys.argv[1]))["results"]
-names = sys.argv[2:]
-floor = data[0]["mean"]
-wasm = data[1]["mean"]
-print("| command | mean | σ | min | × cat | × revguard (wasm) |")
-print("|---|---:|---:|---:|---:|---:|")
-for name, r in zip(names, data):
-    print(f"| {name} | {r['mean']*1e3:.1f} ms | {r['stddev']*1e3:.1f} ms | {r['min']*1e3:.1f} ms "
-          f"| {r['mean']/floor:.2f} | {r['mean']/wasm:.2f} |")
-PY
-        echo
-        echo "| peak RSS (\`/usr/bin/time -v\`) | MiB |"
-        echo "|---|---:|"
-        for i in "${!cmds[@]}"; do
-            kb=$( { /usr/bin/time -v sh -c "${cmds[$i]}" > /dev/null 2> "$out/time.err"; } 2>&1; grep 'Maximum resident' "$out/time.err" | awk '{print $NF}')
-            echo "| ${names[$i]} | $(awk "BEGIN {printf \"%.1f\", $kb/1024}") |"
-        done
-        echo "| budget: 3 × input + 40 MiB | $(awk "BEGIN {printf \"%.1f\", 3*$bytes/1048576 + 40}") |"
-        echo
-    } >> "$results"
+        --export-json "$out/hyperfine-$n.json" "${hf_args[@]}" > "$out/hyperfine-$n.log" 2>&1
+    if [ "$n" -gt 10000 ]; then
+        names+=("alembic heads")
+        cmds+=("cd $dir && $alembic heads")
+        hyperfine --runs 1 --style basic -n "alembic heads" "cd $dir && $alembic heads" \
+            --export-json "$out/hyperfine-$n-alembic.json" >> "$out/hyperfine-$n.log" 2>&1
+    fi
+    rss=()
+    for i in "${!cmds[@]}"; do
+        /usr/bin/time -v sh -c "${cmds[$i]}" > /dev/null 2> "$out/time.err"
+        rss+=("$(awk '/Maximum resident/ {print $NF}' "$out/time.err")")
+    done
+    python3 tests/bench/table.py "$n" "$files" "$bytes" "$out" "$(IFS="|"; echo "${names[*]}")" "${rss[*]}" >> "$results"
     echo "bench: $n revisions done" >&2
 done
+
+python3 tests/bench/table.py scaling "$out" "$sizes" >> "$results"
+
+# Scaling with --jobs, cold (every file parsed and validated in the guests).
+if [[ ",$sizes," == *",10000,"* ]]; then
+    dir=$out/corpus-10000
+    all=$(nproc)
+    hyperfine --warmup 1 --min-runs 5 --style basic --export-json "$out/hyperfine-jobs.json" \
+        -n "--jobs 1" "$rg --no-cache --jobs 1 $dir" \
+        -n "--jobs 2" "$rg --no-cache --jobs 2 $dir" \
+        -n "--jobs $all (all cores)" "$rg --no-cache --jobs $all $dir" > "$out/hyperfine-jobs.log" 2>&1
+    python3 tests/bench/table.py jobs "$out/hyperfine-jobs.json" >> "$results"
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 criterion=$out/criterion.txt
@@ -112,9 +120,9 @@ if [ "${REVGUARD_BENCH_WRITE:-1}" != 0 ]; then
         echo
         echo "Written by \`just bench\` (\`tests/bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)."
         echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr);"
-        echo "load average $load_before before, $load_after after (shared machine: other builds were running)."
+        echo "load average $load_before before, $load_after after."
         echo "Corpora: \`cargo run --release --example gen-corpus -- N DIR --seed 1\` (Alembic 1.20's generic template, autogenerate-style bodies, a labelled feature branch merged back about every 50 revisions, 2% depends_on, no faults; every check exits 0)."
-        echo "Commands: \`revguard $rg_args --engine wasm|native DIR\` (warm compiled-module cache), \`alembic heads\` in DIR (Alembic 1.20.1), and the floor \`find versions -name '*.py' -print0 | xargs -0 cat\`; hyperfine, warmup 1."
+        echo "Commands: \`revguard check --format json --engine wasm|native [--no-cache] DIR\` with the default limits and \`--jobs\` (every core), a warm compiled-module cache; cold = \`--no-cache\` (every file parsed and validated), warm = every file's facts from the result cache; \`alembic heads\` in DIR (Alembic 1.20.1); the floor \`find versions -name '*.py' -print0 | xargs -0 cat\`; hyperfine, warmup 1."
         echo
         cat "$results"
         if [ -s "$criterion" ]; then
@@ -127,7 +135,7 @@ if [ "${REVGUARD_BENCH_WRITE:-1}" != 0 ]; then
         fi
     } > "$section"
     python3 - "$repo/BENCHMARKS.md" "$section" <<'PY'
-import re, sys
+import sys
 path, section = sys.argv[1], open(sys.argv[2]).read()
 try:
     text = open(path).read()

@@ -350,15 +350,16 @@ fn a_check_with_facts_equals_one_without() {
     let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
     let native = revguard_core::to_json(&revguard_core::check(&request));
     let limits = sandbox::Limits::default();
-    let (with, _) = sandbox::check_request(&request, &given, &limits).expect("with facts");
-    let (without, _) = sandbox::check_request(&request, &[], &limits).expect("without");
+    let (with, _) = sandbox::check_request(&request, &given[..], &limits).expect("with facts");
+    let (without, _) = sandbox::check_request(&request, &[][..], &limits).expect("without");
     // Facts that do not decode are recomputed, never trusted.
     let garbage: Vec<Option<&[u8]>> = request
         .files
         .iter()
         .map(|_| Some(&b"\xff\x01"[..]))
         .collect();
-    let (forged, _) = sandbox::check_request(&request, &garbage, &limits).expect("garbage facts");
+    let (forged, _) =
+        sandbox::check_request(&request, &garbage[..], &limits).expect("garbage facts");
     assert!(with == native, "{}", String::from_utf8_lossy(&with));
     assert!(without == native);
     assert!(forged == native);

@@ -165,7 +165,7 @@ fn a_request_larger_than_the_cap_is_refused_before_running() {
         files: vec![crate::text_file("big.py", &" ".repeat(2 << 20))],
         ..revguard_core::Request::default()
     };
-    let err = sandbox::check_request(&request, &[], &limits).expect_err("does not fit");
+    let err = sandbox::check_request(&request, &[][..], &limits).expect_err("does not fit");
     assert_eq!(err.to_string(), "sandbox: memory limit of 1 MiB exceeded");
     let big: &[u8] = &request.files[0].content.bytes().unwrap_or_default()[..];
     let err = sandbox::analyze(

@@ -162,7 +162,10 @@ mod abi {
         revguard_dealloc(ptr, len);
         let output = match decoded {
             Ok((request, facts)) => {
-                revguard_core::to_json(&revguard_core::check_with_facts(&request, facts))
+                let report = revguard_core::check_with_facts(&request, facts);
+                // The files' buffers are free again before the JSON grows.
+                drop(request);
+                revguard_core::to_json(&report)
             }
             Err(err) => {
                 let error = serde_json::json!({ "error": format!("invalid request: {err}") });
