@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Policy;
 use crate::python::PythonTarget;
 use crate::severity::Severity;
+pub use crate::text::{Position, Span};
 
 /// Bumped on any incompatible change to the report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -153,33 +154,6 @@ pub struct AlembicError {
     /// Every message Alembic could print; more than one where Alembic itself
     /// is nondeterministic (hash-set iteration order).
     pub messages: Vec<String>,
-}
-
-/// A byte range in a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Span {
-    /// Start offset in bytes.
-    pub start: usize,
-    /// End offset in bytes (exclusive).
-    pub end: usize,
-}
-
-impl Span {
-    /// A span from two offsets.
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-}
-
-/// A 1-based line and column (column counted in Unicode scalar values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Position {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub column: usize,
 }
 
 /// A finding.

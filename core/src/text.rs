@@ -1,6 +1,47 @@
-//! Byte offsets to line/column, computed only at the edges.
+//! Text primitives every phase shares: byte spans, line/column positions
+//! (computed only at the edges) and the way messages list names.
+//!
+//! A leaf module: it depends on nothing else in the crate, so the parser,
+//! the graph and the checks can all use it without depending on the report.
 
-use crate::report::{Position, Span};
+use serde::{Deserialize, Serialize};
+
+/// A byte range in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Span {
+    /// Start offset in bytes.
+    pub start: usize,
+    /// End offset in bytes (exclusive).
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from two offsets.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
+
+/// A 1-based line and column (column counted in Unicode scalar values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// Format names as `` `a`, `b` and `c` `` (empty for none).
+pub(crate) fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
 
 /// Line starts of a text, for converting byte offsets to positions.
 #[derive(Debug, Clone)]
@@ -50,6 +91,15 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(list(&[]), "");
+        assert_eq!(list(&names(&["a"])), "`a`");
+        assert_eq!(list(&names(&["a", "b"])), "`a` and `b`");
+        assert_eq!(list(&names(&["a", "b", "c"])), "`a`, `b` and `c`");
+    }
 
     #[test]
     fn positions_count_characters_and_all_newline_kinds() {

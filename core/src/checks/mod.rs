@@ -46,6 +46,7 @@ use crate::report::{
 use crate::request::{Request, SeverityOverride};
 use crate::severity::Severity;
 use crate::text::LineIndex;
+pub(crate) use crate::text::list;
 
 /// Which family a check belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -553,14 +554,4 @@ fn revision_entries(graph: &RevisionGraph) -> Vec<RevisionEntry> {
             }
         })
         .collect()
-}
-
-/// Format ids as `` `a`, `b` and `c` ``.
-pub(crate) fn list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
-    }
 }

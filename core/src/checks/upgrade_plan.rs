@@ -1,5 +1,5 @@
 use super::{Context, Finding, Sink, declare_check};
-use crate::history::{ancestors_of, topological};
+use crate::graph::{ancestors_of, topological};
 use crate::parse::Attr;
 
 declare_check! {

@@ -66,8 +66,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph};
-use crate::history::{ancestors_of, parse_lock};
+use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph, ancestors_of};
+use crate::history::parse_lock;
 use crate::load::{Loaded, load};
 use crate::parse::{Attr, ParsedModule, Value};
 use crate::policy::Policy;

@@ -16,15 +16,17 @@
 
 pub mod alembic;
 mod build;
+mod walks;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::parse::Attr;
-use crate::report::Span;
+use crate::text::Span;
 
 pub use build::IdProblem;
+pub(crate) use walks::{ancestors_of, topological};
 
 /// Index of a revision object in [`RevisionGraph::revisions`] (load order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -13,7 +13,7 @@ use nom::combinator::recognize;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
-use crate::report::Span;
+use crate::text::Span;
 
 /// A token kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
