@@ -145,7 +145,7 @@ fn has(report: &Report, check: &str) -> bool {
 }
 
 #[test]
-fn spec_corpus_graphs() {
+fn spec_corpus_chains_branches_and_merges() {
     run(
         1,
         "a; b<-a; c<-b",
@@ -249,6 +249,10 @@ fn spec_corpus_graphs() {
             rb: None,
         },
     );
+}
+
+#[test]
+fn spec_corpus_duplicates() {
     let r = run(
         10,
         "a; b<-a; b²<-a",
@@ -291,6 +295,10 @@ fn spec_corpus_graphs() {
             rb: None,
         },
     );
+}
+
+#[test]
+fn spec_corpus_dependencies_and_labels() {
     run(
         29,
         "a[lib]; b<-a; x{d:lib}",
@@ -365,7 +373,7 @@ fn spec_corpus_graphs() {
 }
 
 #[test]
-fn spec_corpus_errors() {
+fn spec_corpus_missing_parents() {
     let r = run(
         14,
         "a; b<-z; b²<-a",
@@ -396,6 +404,10 @@ fn spec_corpus_errors() {
             message: "'z'",
         },
     );
+}
+
+#[test]
+fn spec_corpus_loops_and_cycles() {
     run(
         17,
         "a; b<-b",
@@ -489,6 +501,10 @@ fn spec_corpus_errors() {
             .iter()
             .any(|d| d.check == "cycle" && d.message.starts_with("dependency cycle"))
     );
+}
+
+#[test]
+fn spec_corpus_missing_dependencies() {
     run(
         27,
         "a; b<-a{d:z}",
@@ -525,6 +541,10 @@ fn spec_corpus_errors() {
         .find(|d| d.check == "missing-parent")
         .unwrap();
     assert!(d.help.as_deref().unwrap().contains("did you mean `a`"));
+}
+
+#[test]
+fn spec_corpus_label_and_id_errors() {
     run(
         33,
         "a[foo]; b<-a[foo]",
