@@ -2,6 +2,7 @@
 //! (`linear`), unless a head is a symptom or a labelled branch.
 
 use super::*;
+use crate::template::Template;
 
 /// A head that exists only because a revision on its branch names a
 /// missing parent: merging it would leave Alembic's `KeyError` in place.
@@ -202,12 +203,13 @@ fn merge(
     let names: Vec<String> = heads.iter().map(|h| graph.rev(*h).id.clone()).collect();
     let taken = HashSet::new();
     let id = work.new_id(graph, &taken);
-    let template = template(request);
-    let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
+    let template = Template::of(&request.options);
+    let Some(path) = template.new_path(&id, "merge_heads", &work.input.now) else {
         out.refused.push(FixNote {
             check: "multiple-heads".into(),
             message: format!(
-                "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
+                "cannot name a merge revision with file_template `{}`; run `alembic merge heads`",
+                template.text()
             ),
             choices: Vec::new(),
         });
