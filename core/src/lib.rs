@@ -50,6 +50,9 @@ pub mod severity;
 mod stale;
 pub mod syntax;
 mod template;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod text;
 
 pub use policy::Policy;
