@@ -1,4 +1,4 @@
-//! Duplicate ids: keep the applied copy, move the others on top of the head
+//! Step 2, duplicate ids: keep the applied copy, move the others on top of the head
 //! (or delete a stale re-dated copy).
 
 use super::*;

@@ -74,16 +74,25 @@ use crate::policy::Policy;
 use crate::report::Span;
 use crate::request::{Content, InputFile, Request};
 
-mod duplicates;
-mod heads;
+// One module per step, in the order `plan` runs them.
+
+/// Step 1: `missing-parent`.
 mod parents;
-#[cfg(test)]
-mod tests_plan;
+
+/// Step 2: `duplicate-revision`, stale copies included.
+mod duplicates;
+
+/// Step 3: `cycle` and `self-reference`, refused.
+mod cycles;
+
+/// Step 4: `multiple-heads`.
+mod heads;
+
+/// Then the verdict on the result.
 mod verify;
 
-use duplicates::duplicates;
-use heads::multiple_heads;
-use parents::missing_parents;
+#[cfg(test)]
+mod tests_plan;
 
 /// What `revguard fix` will and will not do (`revguard explain fix`).
 pub const DOCS: &str = r#"# revguard fix
@@ -257,10 +266,10 @@ pub fn plan(input: &FixInput) -> FixPlan {
     let mut out = FixPlan::default();
     // Mistyped parents first: each one makes a false head that would stop
     // the other two repairs.
-    missing_parents(&mut work, &mut out);
-    duplicates(&mut work, &mut out);
-    heads::unrepairable(&mut work, &mut out);
-    multiple_heads(&mut work, &mut out);
+    parents::missing_parents(&mut work, &mut out);
+    duplicates::duplicates(&mut work, &mut out);
+    cycles::unrepairable(&mut work, &mut out);
+    heads::multiple_heads(&mut work, &mut out);
     out.changes = work.changes();
     out.verdict = verify::verdict(&work.verify_request(), !out.changes.is_empty());
     out
