@@ -4,15 +4,23 @@
 //! environment, a clock or randomness: the host (or the browser) passes file
 //! contents in a [`Request`], and [`check`] returns a deterministic [`Report`].
 //!
-//! Phases:
-//! 1. [`load`]: Alembic's file-name filter and load order (spec §1.3–1.5).
-//! 2. [`parse`]: nom parser for the module-level bindings of `revision`,
-//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring;
-//!    [`syntax`] validates the whole file the way CPython's `compile()` does
-//!    for the target [`python`] version.
+//! Phases, each depending only on the ones before it (and on the leaf
+//! modules [`request`], [`policy`], [`python`], [`severity`]):
+//! 1. [`parse`]: nom parser for the module-level bindings of `revision`,
+//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring
+//!    (`docs/grammar.md`); [`syntax`] validates the whole file the way
+//!    CPython's `compile()` does for the target [`python`] version.
+//! 2. [`load`]: Alembic's file-name filter and load order, which decides
+//!    which files are parsed (`docs/alembic-semantics.md`, sections 2 and 3).
 //! 3. [`graph`]: Alembic's `RevisionMap` (heads, real heads, bases, phantom
-//!    heads from shadowed duplicates, labels, dependencies, cycles) over petgraph.
-//! 4. [`checks`]: one check per file, each with a stable name and code.
+//!    heads from shadowed duplicates, labels, dependencies, cycles) over
+//!    petgraph, and the exception Alembic would raise.
+//! 4. [`history`]: the lock file, the deployed revision, the base snapshot.
+//! 5. [`checks`]: one check per file, each with a stable name and code.
+//! 6. [`report`]: the one structure every face renders.
+//!
+//! [`fix`] comes after the checks: it plans repairs and checks the result
+//! again.
 //!
 //! ```
 //! use revguard_core::{check, Content, InputFile, Request};

@@ -2,7 +2,8 @@
 //!
 //! The host (or the browser) lists every file it found under each configured
 //! version location and passes its bytes; the core applies Alembic's name filter
-//! and load order itself (spec §1.3–1.5) so that every face agrees.
+//! and load order itself (`docs/alembic-semantics.md`, sections 2 and 3) so
+//! that every face agrees.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

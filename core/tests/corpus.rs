@@ -1,9 +1,10 @@
-//! The differential corpus of spec §6 (values produced by alembic 1.20.1),
-//! as data-driven tests of the core's graph and its Alembic prediction.
+//! The differential corpus (`docs/alembic-semantics.md`, "The corpus";
+//! values produced by alembic 1.20.1), as data-driven tests of the core's
+//! graph and its Alembic prediction.
 
 use revguard_core::{Content, InputFile, Report, Request, check};
 
-/// Parse the spec's notation: `a; b<-a; m<-(b,c); x{d:b}; a[lib]; b²<-a; b²(base)`.
+/// Parse the corpus notation: `a; b<-a; m<-(b,c); x{d:b}; a[lib]; b²<-a; b²(base)`.
 fn project(notation: &str) -> Request {
     let mut files = Vec::new();
     for (i, item) in notation

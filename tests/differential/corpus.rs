@@ -1,6 +1,7 @@
-//! The differential corpus of spec §6, run through real Alembic.
+//! The differential corpus (docs/alembic-semantics.md, "The corpus"), run
+//! through real Alembic.
 //!
-//! Each row is written in the spec's own notation and parsed here:
+//! Each row is written in the corpus notation and parsed here:
 //! `b<-a` (down_revision "a"), `m<-(b,c)` (a merge), `b<-()` (empty tuple),
 //! `{d:x}` (depends_on), `[L]` / `[a,b]` (branch labels), `x²` (the same id
 //! again; `x²(base)` a copy with no parent). Revisions are files in load
@@ -665,7 +666,7 @@ pub fn run(oracle: &mut Oracle) {
     let mut table_errors = String::new();
     let mut core_errors = String::new();
     let rows = table();
-    assert_eq!(rows.len(), 41, "spec §6 has 41 rows");
+    assert_eq!(rows.len(), 41, "the corpus has 41 rows");
     for (n, graph, expect) in &rows {
         let project = project_for(graph);
         let dir = root.path().join(format!("row-{n:02}"));
@@ -675,7 +676,7 @@ pub fn run(oracle: &mut Oracle) {
         if !bad.is_empty() {
             let _ = writeln!(
                 table_errors,
-                "spec §6 row {n} `{graph}` disagrees with Alembic 1.20.1:"
+                "corpus row {n} `{graph}` disagrees with Alembic 1.20.1:"
             );
             for b in bad {
                 let _ = writeln!(table_errors, "  * {b}");
@@ -684,7 +685,7 @@ pub fn run(oracle: &mut Oracle) {
         let report = revguard_core::check(&request);
         if let Verdict::Mismatch(diffs) = compare_case(&report, &actual, false) {
             let text = describe_mismatch(
-                &format!("spec §6 row {n} `{graph}`"),
+                &format!("corpus row {n} `{graph}`"),
                 Path::new(&dir),
                 &request,
                 &actual,

@@ -1,4 +1,4 @@
-//! Phase 4: checks. One check per file; each check's doc comment is its
+//! Phase 5: checks. One check per file; each check's doc comment is its
 //! documentation (`revguard explain <check>` prints it).
 //!
 //! A check reads the [`Context`] (request, loaded files, graph) and emits

@@ -1,4 +1,5 @@
-//! What Alembic 1.20 itself would do with these files (spec §3.1, §3.7).
+//! What Alembic 1.20 itself would do with these files (the steps and messages
+//! of `docs/alembic-semantics.md`, sections 5 and 6).
 //!
 //! Alembic stops at the first exception; revguard reports every problem, but
 //! this module predicts the one exception (and the warnings) Alembic would

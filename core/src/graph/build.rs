@@ -83,7 +83,7 @@ fn split_down(module: &ParsedModule, value: &Value) -> (Known<Vec<String>>, Vec<
     (Known::Unknown, Vec::new())
 }
 
-/// The id Alembic derives for a module (spec §2.1).
+/// The id Alembic derives for a module (`docs/alembic-semantics.md`, section 4).
 pub(crate) fn revision_id(module: &ParsedModule, file_name: &str) -> Result<String, IdProblem> {
     match module.get(Attr::Revision).map(|b| &b.value) {
         Some(Value::Str { value, .. }) => Ok(value.clone()),

@@ -1,4 +1,5 @@
-//! Phase 3: Alembic's `RevisionMap`, rebuilt statically (spec §3).
+//! Phase 3: Alembic's `RevisionMap`, rebuilt statically
+//! (`docs/alembic-semantics.md`, section 5).
 //!
 //! [`RevisionGraph::build`] turns the loaded files into revision objects in
 //! load order and reproduces what Alembic computes: the map (last-loaded
@@ -10,9 +11,11 @@
 //!
 //! Edges live in a petgraph [`DiGraph`] behind [`RevisionGraph`]; callers
 //! only see revision indices ([`RevIx`]) and ids. Cycle detection uses
-//! Tarjan's SCC algorithm (iterative in petgraph, so a 100,000-revision chain
-//! does not overflow the wasm stack), then walks each strongly connected
-//! component to print one concrete cycle path.
+//! Kosaraju's SCC algorithm (`petgraph::algo::kosaraju_scc`, iterative, so a
+//! 100,000-revision chain does not overflow the wasm stack), first along
+//! `down_revision` edges, then along `down_revision` + `depends_on`; each
+//! strongly connected component is then walked to print one concrete cycle
+//! path, and the revisions hanging off it are listed apart.
 
 pub mod alembic;
 mod build;

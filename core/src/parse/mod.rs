@@ -1,4 +1,4 @@
-//! Phase 2: the module-level bindings Alembic reads, found statically.
+//! Phase 1: the module-level bindings Alembic reads, found statically.
 //!
 //! Python semantics, restricted to what can be known without running code:
 //! plain, annotated and chained assignments; `;`-separated statements;
@@ -8,7 +8,7 @@
 //! would see but whose value is not a literal (computed, conditional, imported,
 //! a name, an f-string) is kept as [`Value::Dynamic`], never guessed.
 //!
-//! The grammar is in `core/GRAMMAR.md`.
+//! The grammar is in `docs/grammar.md`.
 
 pub(crate) mod lexer;
 mod strings;

@@ -173,9 +173,11 @@ pub fn check(
     js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
 }
 
-/// The core's JSON contract, unchanged: a serialized `Request` in, the exact
-/// bytes `revguard check --format json` would print out (or `{"error": …}`).
-/// For parity tests and for tools that already speak the CLI's format.
+/// The core's JSON contract, unchanged: a serialized `Request` in, the
+/// report as the core serializes it (or `{"error": …}`): compact JSON,
+/// byte-identical to what the sandboxed guest returns. `revguard check
+/// --format json` prints the same report pretty-printed. For parity tests
+/// and for tools that already speak the report's format.
 #[wasm_bindgen(js_name = checkJson)]
 pub fn check_json(request: &str) -> String {
     let out = revguard_core::check_json(request.as_bytes());
