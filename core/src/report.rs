@@ -11,6 +11,10 @@ use crate::policy::Policy;
 use crate::python::PythonTarget;
 use crate::severity::Severity;
 
+mod outcome;
+
+pub use outcome::{AlembicErrorKind, UpgradeHead, UpgradeVerdict};
+
 /// Bumped on any incompatible change to the report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -141,7 +145,7 @@ pub struct AlembicOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<AlembicError>,
     /// What `alembic upgrade head` would do: `ok`, or the failure.
-    pub upgrade_head: String,
+    pub upgrade_head: UpgradeHead,
 }
 
 /// An exception Alembic raises while building its revision map.
@@ -149,7 +153,7 @@ pub struct AlembicOutcome {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AlembicError {
     /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
-    pub kind: String,
+    pub kind: AlembicErrorKind,
     /// Every message Alembic could print; more than one where Alembic itself
     /// is nondeterministic (hash-set iteration order).
     pub messages: Vec<String>,

@@ -12,16 +12,13 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::{IdProblem, Known, RevIx, RevisionGraph};
 use crate::load::{Loaded, Status};
 use crate::parse::{Attr, Value};
-use crate::report::{AlembicError, AlembicOutcome};
+use crate::report::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 
 /// The CLI text for `upgrade head` with several versioned heads.
 pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
 
-fn error(kind: &str, messages: Vec<String>) -> Option<AlembicError> {
-    Some(AlembicError {
-        kind: kind.to_owned(),
-        messages,
-    })
+fn error(kind: AlembicErrorKind, messages: Vec<String>) -> Option<AlembicError> {
+    Some(AlembicError { kind, messages })
 }
 
 /// Alembic's module name for a file: non-word characters become `_`.
@@ -82,24 +79,17 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
     };
     let base_id = graph.map.iter().any(|&ix| graph.rev(ix).id == "base");
     let upgrade_head = match &error {
-        Some(err) if err.kind == "Unknown" => {
-            "unknown: some values are not statically known".to_owned()
-        }
-        Some(err) => format!(
-            "fails: {} {}",
+        Some(err) if err.kind == AlembicErrorKind::Unknown => UpgradeHead::NotStatic,
+        Some(err) => UpgradeHead::raises(
             err.kind,
-            err.messages.first().map(String::as_str).unwrap_or("")
-        )
-        .trim_end()
-        .to_owned(),
-        None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
+            err.messages.first().map(String::as_str).unwrap_or(""),
+        ),
+        None if graph.heads.len() > 1 => UpgradeHead::MultipleHeads,
         // Alembic's reachability check misses a cycle that is reachable from
         // both a base and a head; its topological sort then never ends.
-        None if has_cycle => {
-            "unknown: the walk from the head enters a cycle Alembic does not detect; it may never finish".to_owned()
-        }
-        None if base_id => "fails: AssertionError (`base` is a reserved revision name)".to_owned(),
-        None => "ok".to_owned(),
+        None if has_cycle => UpgradeHead::UndetectedCycle,
+        None if base_id => UpgradeHead::ReservedBase,
+        None => UpgradeHead::Ok,
     };
     AlembicOutcome {
         warnings,
@@ -137,44 +127,44 @@ fn predict_error(
         let source = &loaded.files[file];
         if source.name == ".py" {
             // Alembic's loader asserts on an empty suffix.
-            return error("AssertionError", vec![String::new()]);
+            return error(AlembicErrorKind::AssertionError, vec![String::new()]);
         }
         let module = match (&source.status, &source.module) {
             (Status::Loaded(_), Some(module)) => module,
             _ => {
                 return error(
-                    "Unknown",
+                    AlembicErrorKind::Unknown,
                     vec![format!("{} cannot be read statically", source.display)],
                 );
             }
         };
         if let Some(err) = &module.syntax_error {
             let kind = if err.unsupported {
-                "Unknown"
+                AlembicErrorKind::Unknown
             } else {
-                "SyntaxError"
+                AlembicErrorKind::SyntaxError
             };
             return error(kind, vec![err.message.clone()]);
         }
         if let Some((_, problem)) = graph.unknown_ids.iter().find(|(f, _)| *f == file) {
             return match problem {
                 IdProblem::Missing => error(
-                    "CommandError",
+                    AlembicErrorKind::CommandError,
                     vec![format!(
                         "Could not determine revision id from filename {}. Be sure the 'revision' variable is declared inside the script (please see 'Upgrading from Alembic 0.1 to 0.2' in the documentation).",
                         source.name
                     )],
                 ),
                 IdProblem::NoneValue => error(
-                    "TypeError",
+                    AlembicErrorKind::TypeError,
                     vec!["'NoneType' object is not iterable".into()],
                 ),
                 IdProblem::Invalid(what) => error(
-                    "TypeError",
+                    AlembicErrorKind::TypeError,
                     vec![format!("'{}' object is not iterable", type_name(what))],
                 ),
                 _ => error(
-                    "Unknown",
+                    AlembicErrorKind::Unknown,
                     vec![format!(
                         "the revision id of {} is not statically known",
                         source.display
@@ -184,7 +174,7 @@ fn predict_error(
         }
         let Some(rev) = graph.revisions.get(next_rev).filter(|r| r.file == file) else {
             return error(
-                "Unknown",
+                AlembicErrorKind::Unknown,
                 vec![format!("{} cannot be read statically", source.display)],
             );
         };
@@ -192,7 +182,7 @@ fn predict_error(
         match module.get(Attr::DownRevision).map(|b| &b.value) {
             None => {
                 return error(
-                    "AttributeError",
+                    AlembicErrorKind::AttributeError,
                     vec![format!(
                         "module '{}' has no attribute 'down_revision'",
                         module_name(&source.name)
@@ -201,7 +191,7 @@ fn predict_error(
             }
             Some(Value::Dynamic { .. }) => {
                 return error(
-                    "Unknown",
+                    AlembicErrorKind::Unknown,
                     vec![format!(
                         "the down_revision of {} is not statically known",
                         source.display
@@ -212,7 +202,7 @@ fn predict_error(
         }
         let Known::Yes(down) = &rev.down else {
             return error(
-                "Unknown",
+                AlembicErrorKind::Unknown,
                 vec![format!(
                     "the down_revision of {} is not a literal",
                     source.display
@@ -221,13 +211,13 @@ fn predict_error(
         };
         if down.contains(&rev.id) {
             return error(
-                "LoopDetected",
+                AlembicErrorKind::LoopDetected,
                 vec![format!("Self-loop is detected in revisions ({})", rev.id)],
             );
         }
         if rev.deps.contains(&rev.id) {
             return error(
-                "DependencyLoopDetected",
+                AlembicErrorKind::DependencyLoopDetected,
                 vec![format!(
                     "Dependency self-loop is detected in revisions ({})",
                     rev.id
@@ -244,7 +234,7 @@ fn predict_error(
             illegal.dedup();
             let list: Vec<String> = illegal.iter().map(char::to_string).collect();
             return error(
-                "RevisionError",
+                AlembicErrorKind::RevisionError,
                 vec![format!(
                     "Character(s) '{}' not allowed in revision identifier '{}'",
                     list.join(", "),
@@ -269,7 +259,7 @@ fn predict_error(
     loaded_twice(usize::MAX, warnings);
     if uncertain {
         return error(
-            "Unknown",
+            AlembicErrorKind::Unknown,
             vec!["branch_labels or depends_on is not statically known".into()],
         );
     }
@@ -310,7 +300,7 @@ fn predict_error(
     if !clashes.is_empty() {
         clashes.sort();
         clashes.dedup();
-        return error("RevisionError", clashes);
+        return error(AlembicErrorKind::RevisionError, clashes);
     }
 
     // 3. depends_on resolution: any missing entry, in hash-set order.
@@ -325,7 +315,7 @@ fn predict_error(
     if !missing_deps.is_empty() {
         missing_deps.sort();
         missing_deps.dedup();
-        return error("KeyError", missing_deps);
+        return error(AlembicErrorKind::KeyError, missing_deps);
     }
 
     // 4. Linking, over the map in map order.
@@ -333,7 +323,7 @@ fn predict_error(
     // Formatting a revision whose down_revision holds an int fails first.
     let int_type_error = |rev: &super::Revision| {
         error(
-            "TypeError",
+            AlembicErrorKind::TypeError,
             vec![format!(
                 "sequence item {}: expected str instance, int found",
                 if rev.down().is_empty() {
@@ -375,7 +365,7 @@ fn predict_error(
                     "Revision {target} referenced from {down} -> {}{marks}, {} is not present",
                     rev.id, rev.doc
                 ));
-                return error("KeyError", vec![format!("'{target}'")]);
+                return error(AlembicErrorKind::KeyError, vec![format!("'{target}'")]);
             };
             if !nextrev[parent.0].contains(&rev.id.as_str()) {
                 nextrev[parent.0].push(rev.id.as_str());
@@ -409,15 +399,15 @@ fn predict_error(
                     Some(parent) => todo.push(graph.rev(parent)),
                     None if label_of.contains_key(id.as_str()) => {
                         return error(
-                            "RevisionError",
+                            AlembicErrorKind::RevisionError,
                             vec!["Dependency resolution failed; broken map".into()],
                         );
                     }
-                    None => return error("KeyError", vec![format!("'{id}'")]),
+                    None => return error(AlembicErrorKind::KeyError, vec![format!("'{id}'")]),
                 }
             }
             if let Some(n) = current.down_ints.first() {
-                return error("KeyError", vec![n.clone()]);
+                return error(AlembicErrorKind::KeyError, vec![n.clone()]);
             }
         }
     }
@@ -433,7 +423,7 @@ fn predict_error(
         .collect();
     if graph.heads.is_empty() || graph.bases.is_empty() {
         return error(
-            "CycleDetected",
+            AlembicErrorKind::CycleDetected,
             vec![format!(
                 "Cycle is detected in revisions ({})",
                 map_ids.join(", ")
@@ -452,13 +442,13 @@ fn predict_error(
     };
     let reach_down = match walk(graph, &graph.heads, down) {
         Ok(set) => set,
-        Err(key) => return error("KeyError", vec![key]),
+        Err(key) => return error(AlembicErrorKind::KeyError, vec![key]),
     };
     let reach_up = walk_up(graph, &graph.bases, false);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
         return error(
-            "CycleDetected",
+            AlembicErrorKind::CycleDetected,
             vec![format!(
                 "Cycle is detected in revisions ({})",
                 deleted.join(", ")
@@ -467,7 +457,7 @@ fn predict_error(
     }
     if graph.real_heads.is_empty() || graph.real_bases.is_empty() {
         return error(
-            "DependencyCycleDetected",
+            AlembicErrorKind::DependencyCycleDetected,
             vec![format!(
                 "Dependency cycle is detected in revisions ({})",
                 map_ids.join(", ")
@@ -495,13 +485,13 @@ fn predict_error(
     };
     let reach_down = match walk(graph, &graph.real_heads, all_down) {
         Ok(set) => set,
-        Err(key) => return error("KeyError", vec![key]),
+        Err(key) => return error(AlembicErrorKind::KeyError, vec![key]),
     };
     let reach_up = walk_up(graph, &graph.real_bases, true);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
         return error(
-            "DependencyCycleDetected",
+            AlembicErrorKind::DependencyCycleDetected,
             vec![format!(
                 "Dependency cycle is detected in revisions ({})",
                 deleted.join(", ")

@@ -394,10 +394,10 @@ impl ReportDto {
             alembic: AlembicDto {
                 warnings: report.alembic.warnings.clone(),
                 error: report.alembic.error.as_ref().map(|e| AlembicErrorDto {
-                    kind: e.kind.clone(),
+                    kind: e.kind.to_string(),
                     messages: e.messages.clone(),
                 }),
-                upgrade_head: report.alembic.upgrade_head.clone(),
+                upgrade_head: report.alembic.upgrade_head.to_string(),
             },
             diagnostics,
             summary: SummaryDto {
