@@ -13,6 +13,7 @@
 //! 3. [`graph`]: Alembic's `RevisionMap` (heads, real heads, bases, phantom
 //!    heads from shadowed duplicates, labels, dependencies, cycles) over petgraph.
 //! 4. [`checks`]: one check per file, each with a stable name and code.
+//! 5. [`report`]: the findings and the graph, assembled into the [`Report`].
 //!
 //! ```
 //! use revguard_core::{check, Content, InputFile, Request};
@@ -63,7 +64,7 @@ pub use severity::Severity;
 pub fn check(request: &Request) -> Report {
     let loaded = load::load(request);
     let graph = graph::RevisionGraph::build(&loaded);
-    checks::run(request, &loaded, &graph)
+    report::build(request, &loaded, &graph)
 }
 
 /// The JSON entry point shared by the wasm guest and the browser binding:

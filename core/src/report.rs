@@ -3,7 +3,8 @@
 //! The report is the one contract between the core and every face (CLI
 //! renderers, the wasm guest ABI, the browser playground). It is versioned by
 //! [`SCHEMA_VERSION`] and deterministic: the same request gives a
-//! byte-identical serialisation.
+//! byte-identical serialisation. [`build`] assembles it from the phases
+//! before it (load, graph, checks).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +12,10 @@ use crate::policy::Policy;
 use crate::python::PythonTarget;
 use crate::severity::Severity;
 
+mod build;
 mod outcome;
 
+pub use build::build;
 pub use outcome::{AlembicErrorKind, UpgradeHead, UpgradeVerdict};
 
 /// Bumped on any incompatible change to the report's shape.

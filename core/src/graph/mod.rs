@@ -255,6 +255,16 @@ impl RevisionGraph {
         out
     }
 
+    /// False when some file's id or some `down_revision` could not be read
+    /// statically, so the graph may be missing revisions or edges.
+    pub fn is_complete(&self) -> bool {
+        self.unknown_ids.is_empty()
+            && self
+                .revisions
+                .iter()
+                .all(|r| !matches!(r.down, Known::Unknown))
+    }
+
     /// Number of revisions (objects) in the graph.
     pub fn len(&self) -> usize {
         self.revisions.len()
