@@ -287,7 +287,10 @@ impl RevisionGraph {
                 if *dep == rev.id {
                     continue;
                 }
-                let Some(&target) = by_id.get(dep).or_else(|| labels.get(dep)) else {
+                // Alembic resolves a label to its owner's id and looks that
+                // id up again: a label on a shadowed copy names the kept one.
+                let by_label = || labels.get(dep).and_then(|o| by_id.get(&revisions[o.0].id));
+                let Some(&target) = by_id.get(dep).or_else(by_label) else {
                     issues.push(Issue::MissingRef {
                         from: ix,
                         target: dep.clone(),
