@@ -6,6 +6,8 @@
 //! byte-identical serialisation. [`build`] assembles it from the phases
 //! before it (load, graph, checks).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
@@ -47,6 +49,11 @@ pub struct Report {
     pub bases: Vec<String>,
     /// Bases that also have no `depends_on`.
     pub real_bases: Vec<String>,
+    /// Every branch label and the index into [`Report::revisions`] of the
+    /// revision carrying it (the first in load order when several clash; a
+    /// label equal to a revision id is left out: the id wins).
+    #[serde(default)]
+    pub label_owners: BTreeMap<String, usize>,
     /// False when some binding could not be read statically, so the graph
     /// above may be missing revisions or edges.
     pub complete: bool,
@@ -113,6 +120,17 @@ pub struct RevisionEntry {
     pub shadowed: bool,
     /// Marks (head, effective-head, phantom-head, base, mergepoint, branchpoint).
     pub marks: Vec<Mark>,
+    /// `down_revisions` resolved entry by entry, as Alembic's map links
+    /// them: the index into [`Report::revisions`] of the kept revision with
+    /// that id, or null when there is none (a branch label counts as none:
+    /// Alembic fails on it).
+    #[serde(default)]
+    pub parents: Vec<Option<usize>>,
+    /// `depends_on` resolved entry by entry: the kept revision with that id,
+    /// else the one a branch label names (for a label on a shadowed
+    /// duplicate, the kept copy, as in Alembic), or null.
+    #[serde(default)]
+    pub dependencies: Vec<Option<usize>>,
 }
 
 /// A property of a revision in the graph.

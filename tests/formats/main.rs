@@ -57,6 +57,12 @@ pub fn clean() -> PathBuf {
     root().join("tests/formats/clean")
 }
 
+/// A duplicated id whose shadowed copy carries the branch label a third
+/// revision depends on.
+pub fn shadowed_label() -> PathBuf {
+    root().join("tests/formats/shadowed-label")
+}
+
 /// Run revguard in `dir` with `args`, with an environment free of CI
 /// variables that would change the output format.
 pub fn revguard(dir: &Path, args: &[&str]) -> Output {

@@ -30,6 +30,10 @@ pub fn build(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Repor
         real_heads: ids(graph, &graph.real_heads),
         bases: ids(graph, &graph.bases),
         real_bases: ids(graph, &graph.real_bases),
+        label_owners: graph
+            .label_owners()
+            .map(|(label, ix)| (label.to_owned(), ix.0))
+            .collect(),
         complete: graph.is_complete(),
         alembic: alembic::predict(loaded, graph),
         diagnostics,
@@ -150,7 +154,16 @@ fn revision_entries(graph: &RevisionGraph) -> Vec<RevisionEntry> {
                 doc: rev.doc.clone(),
                 shadowed: rev.shadowed,
                 marks,
+                parents: resolved(rev.down(), |name| graph.resolve_parent(name)),
+                dependencies: resolved(&rev.deps, |name| graph.resolve_dependency(name)),
             }
         })
+        .collect()
+}
+
+fn resolved(names: &[String], resolve: impl Fn(&str) -> Option<RevIx>) -> Vec<Option<usize>> {
+    names
+        .iter()
+        .map(|name| resolve(name).map(|ix| ix.0))
         .collect()
 }
