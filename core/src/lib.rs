@@ -51,7 +51,7 @@ pub mod severity;
 mod stale;
 pub mod syntax;
 mod template;
-mod text;
+pub mod text;
 
 pub use policy::Policy;
 pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};

@@ -18,7 +18,7 @@ use std::fmt;
 use revguard_core as core;
 use serde::{Deserialize, Serialize};
 
-use crate::position::LineIndex;
+use crate::position::EditorIndex;
 pub use crate::position::PositionDto;
 
 // ---------------------------------------------------------------- input
@@ -311,7 +311,7 @@ impl ReportDto {
     /// Convert a report, computing editor positions from the request's texts
     /// (label `file` indices are input indices).
     pub fn new(report: &core::Report, request: &core::Request) -> ReportDto {
-        let mut indexes: Vec<Option<LineIndex<'_>>> = Vec::new();
+        let mut indexes: Vec<Option<EditorIndex<'_>>> = Vec::new();
         indexes.resize_with(request.files.len(), || None);
         let mut position = |file: usize, offset: usize, fallback: core::Position| {
             let text = request.files.get(file).and_then(|f| match &f.content {
@@ -320,7 +320,7 @@ impl ReportDto {
             });
             match text {
                 Some(text) => indexes[file]
-                    .get_or_insert_with(|| LineIndex::new(text))
+                    .get_or_insert_with(|| EditorIndex::new(text))
                     .position(offset),
                 None => PositionDto {
                     line: fallback.line,
