@@ -68,6 +68,7 @@ pub struct Report {
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileEntry {
     /// Display path: the location's path joined with the file's path.
     pub path: String,
@@ -84,6 +85,7 @@ pub struct FileEntry {
 /// What Alembic does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FileRole {
     /// Imported as a revision and kept in the map.
@@ -103,6 +105,7 @@ pub enum FileRole {
 /// One revision object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RevisionEntry {
     /// The revision id.
     pub id: String,
@@ -136,6 +139,7 @@ pub struct RevisionEntry {
 /// A property of a revision in the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Mark {
     /// A versioned head (nothing names it in `down_revision`).
@@ -172,6 +176,7 @@ pub struct AlembicOutcome {
 /// An exception Alembic raises while building its revision map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AlembicError {
     /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
     pub kind: AlembicErrorKind,
@@ -183,6 +188,7 @@ pub struct AlembicError {
 /// A byte range in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Span {
     /// Start offset in bytes.
     pub start: usize,
@@ -252,6 +258,7 @@ pub struct Label {
 /// Counts per severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// Error-level findings.
     pub errors: usize,

@@ -16,6 +16,7 @@ mod graph;
 mod precommit;
 mod sarif;
 mod snapshots;
+mod web_types;
 mod wheel;
 
 use std::path::{Path, PathBuf};

@@ -16,6 +16,7 @@ use crate::graph::alembic::MULTIPLE_HEADS;
 /// `Unknown` when revguard cannot tell. The serialized form is the class name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AlembicErrorKind {
     /// A file named just `.py` (Alembic's loader asserts on the empty stem).
     AssertionError,
@@ -242,6 +243,39 @@ impl schemars::JsonSchema for UpgradeHead {
             "pattern": "^(ok$|fails: |unknown: )",
             "description": "What `alembic upgrade head` would do: `ok`, `fails: <why>` or `unknown: <why>`"
         })
+    }
+}
+
+#[cfg(feature = "ts")]
+impl ts_rs::TS for UpgradeHead {
+    type WithoutGenerics = UpgradeHead;
+    type OptionInnerType = UpgradeHead;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "UpgradeHead".to_owned()
+    }
+
+    fn docs() -> Option<String> {
+        Some(
+            "/**\n * What `alembic upgrade head` would do: `ok`, `fails: <why>` or\n * `unknown: <why>`.\n */\n"
+                .to_owned(),
+        )
+    }
+
+    fn decl(config: &ts_rs::Config) -> String {
+        format!("type {} = {};", Self::name(config), Self::inline(config))
+    }
+
+    fn decl_concrete(config: &ts_rs::Config) -> String {
+        Self::decl(config)
+    }
+
+    fn inline(_: &ts_rs::Config) -> String {
+        "\"ok\" | `fails: ${string}` | `unknown: ${string}`".to_owned()
+    }
+
+    fn output_path() -> Option<std::path::PathBuf> {
+        Some("UpgradeHead.ts".into())
     }
 }
 

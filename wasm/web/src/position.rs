@@ -16,6 +16,8 @@ use serde::Serialize;
 
 /// A position in a file, in every unit an editor may want.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "Position"))]
 pub struct PositionDto {
     /// 1-based line.
     pub line: usize,
