@@ -12,10 +12,10 @@
 //! Where the core's JSON already has that shape (revisions with their edges,
 //! Alembic's error, the summary, every enumeration) the core's own type is
 //! used, so it cannot drift; the structs here exist only where a field
-//! differs. The TypeScript declarations (`wasm/web/types.d.ts`) are generated
-//! from these types ([`crate::typescript`]). The `formats` suite of the host
-//! fails when that file is stale, or when this report, with the two changes
-//! above undone, is not exactly the core's.
+//! differs. The TypeScript declarations (`wasm/web/types.d.ts`) are
+//! generated from these types (`typescript.rs`, feature `typescript`). The
+//! host's `formats` suite fails when that file is stale, or when this
+//! report, with the two changes above undone, is not exactly the core's.
 
 use std::collections::BTreeMap;
 use std::fmt;
