@@ -456,9 +456,10 @@ fn table() -> Vec<(u32, &'static str, Expect)> {
             },
         ),
         (
-            // Not in the spec table. A label only the shadowed copy carries:
-            // Alembic resolves the dependency to the id `b` and looks it up
-            // again, so it is the kept copy that stops being a real head.
+            // A regression found after the 41 original rows. A label only
+            // the shadowed copy carries: Alembic resolves the dependency to
+            // the id `b` and looks it up again, so it is the kept copy that
+            // stops being a real head.
             42,
             "a; b<-a[lib]; b²<-a; x<-a{d:lib}",
             Expect {
