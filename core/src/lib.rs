@@ -17,7 +17,8 @@
 //!    petgraph, and the exception Alembic would raise.
 //! 4. [`history`]: the lock file, the deployed revision, the base snapshot.
 //! 5. [`checks`]: one check per file, each with a stable name and code.
-//! 6. [`report`]: the one structure every face renders.
+//! 6. [`report`]: the findings and the graph, assembled into the [`Report`],
+//!    the one structure every face renders.
 //!
 //! [`fix`] comes after the checks: it plans repairs and checks the result
 //! again.
@@ -61,7 +62,7 @@ mod template;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
-mod text;
+pub mod text;
 
 pub use policy::Policy;
 pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};
@@ -74,7 +75,7 @@ pub use severity::Severity;
 pub fn check(request: &Request) -> Report {
     let loaded = load::load(request);
     let graph = graph::RevisionGraph::build(&loaded);
-    checks::run(request, &loaded, &graph)
+    report::build(request, &loaded, &graph)
 }
 
 /// The JSON entry point shared by the wasm guest and the browser binding:

@@ -114,6 +114,7 @@ pub struct Options {
 /// A syntax error found by another build of the same core
 /// (`revguard_core::parse::compile_module`), in file offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct GivenSyntaxError {
     /// The message.
@@ -125,6 +126,7 @@ pub struct GivenSyntaxError {
     /// The verdict is unknown (an encoding or a nesting depth revguard
     /// does not validate).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub unsupported: bool,
 }
 

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::{IdProblem, Known, RevIx, Revision, RevisionGraph};
 use crate::load::{Loaded, SourceFile, Status};
 use crate::parse::{Attr, ParsedModule, Value};
-use crate::report::{AlembicError, AlembicOutcome};
+use crate::report::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 
 /// The CLI text for `upgrade head` with several versioned heads.
 pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
@@ -76,24 +76,17 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
     };
     let base_id = graph.map.iter().any(|&ix| graph.rev(ix).id == "base");
     let upgrade_head = match &error {
-        Some(err) if err.kind == "Unknown" => {
-            "unknown: some values are not statically known".to_owned()
-        }
-        Some(err) => format!(
-            "fails: {} {}",
+        Some(err) if err.kind == AlembicErrorKind::Unknown => UpgradeHead::NotStatic,
+        Some(err) => UpgradeHead::raises(
             err.kind,
-            err.messages.first().map(String::as_str).unwrap_or("")
-        )
-        .trim_end()
-        .to_owned(),
-        None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
+            err.messages.first().map(String::as_str).unwrap_or(""),
+        ),
+        None if graph.heads.len() > 1 => UpgradeHead::MultipleHeads,
         // Alembic's reachability check misses a cycle that is reachable from
         // both a base and a head; its topological sort then never ends.
-        None if has_cycle => {
-            "unknown: the walk from the head enters a cycle Alembic does not detect; it may never finish".to_owned()
-        }
-        None if base_id => "fails: AssertionError (`base` is a reserved revision name)".to_owned(),
-        None => "ok".to_owned(),
+        None if has_cycle => UpgradeHead::UndetectedCycle,
+        None if base_id => UpgradeHead::ReservedBase,
+        None => UpgradeHead::Ok,
     };
     AlembicOutcome {
         warnings,
@@ -126,11 +119,8 @@ fn build_map(loaded: &Loaded, graph: &RevisionGraph, warnings: &mut Vec<String>)
 }
 
 /// The exception `kind` with its messages, as the failure of a step.
-fn fail<T>(kind: &str, messages: Vec<String>) -> Step<T> {
-    Err(AlembicError {
-        kind: kind.to_owned(),
-        messages,
-    })
+fn fail<T>(kind: AlembicErrorKind, messages: Vec<String>) -> Step<T> {
+    Err(AlembicError { kind, messages })
 }
 
 // ------------------------------------------------------- 1. the load loop
@@ -190,7 +180,7 @@ fn load_loop(loaded: &Loaded, graph: &RevisionGraph, warnings: &mut Vec<String>)
     twice.warn_upto(usize::MAX, warnings);
     if uncertain {
         return fail(
-            "Unknown",
+            AlembicErrorKind::Unknown,
             vec!["branch_labels or depends_on is not statically known".into()],
         );
     }
@@ -208,7 +198,7 @@ fn import<'a>(
     let source = &loaded.files[file];
     if source.name == ".py" {
         // Alembic's loader asserts on an empty suffix.
-        return fail("AssertionError", vec![String::new()]);
+        return fail(AlembicErrorKind::AssertionError, vec![String::new()]);
     }
     let module = match (&source.status, &source.module) {
         (Status::Loaded(_), Some(module)) => module,
@@ -216,9 +206,9 @@ fn import<'a>(
     };
     if let Some(err) = &module.syntax_error {
         let kind = if err.unsupported {
-            "Unknown"
+            AlembicErrorKind::Unknown
         } else {
-            "SyntaxError"
+            AlembicErrorKind::SyntaxError
         };
         return fail(kind, vec![err.message.clone()]);
     }
@@ -236,7 +226,7 @@ fn import<'a>(
 
 fn unreadable<T>(source: &SourceFile) -> Step<T> {
     fail(
-        "Unknown",
+        AlembicErrorKind::Unknown,
         vec![format!("{} cannot be read statically", source.display)],
     )
 }
@@ -245,22 +235,22 @@ fn unreadable<T>(source: &SourceFile) -> Step<T> {
 fn id_error<T>(problem: &IdProblem, source: &SourceFile) -> Step<T> {
     match problem {
         IdProblem::Missing => fail(
-            "CommandError",
+            AlembicErrorKind::CommandError,
             vec![format!(
                 "Could not determine revision id from filename {}. Be sure the 'revision' variable is declared inside the script (please see 'Upgrading from Alembic 0.1 to 0.2' in the documentation).",
                 source.name
             )],
         ),
         IdProblem::NoneValue => fail(
-            "TypeError",
+            AlembicErrorKind::TypeError,
             vec!["'NoneType' object is not iterable".into()],
         ),
         IdProblem::Invalid(what) => fail(
-            "TypeError",
+            AlembicErrorKind::TypeError,
             vec![format!("'{}' object is not iterable", type_name(what))],
         ),
         _ => fail(
-            "Unknown",
+            AlembicErrorKind::Unknown,
             vec![format!(
                 "the revision id of {} is not statically known",
                 source.display
@@ -274,7 +264,7 @@ fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFil
     match module.get(Attr::DownRevision).map(|b| &b.value) {
         None => {
             return fail(
-                "AttributeError",
+                AlembicErrorKind::AttributeError,
                 vec![format!(
                     "module '{}' has no attribute 'down_revision'",
                     module_name(&source.name)
@@ -283,7 +273,7 @@ fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFil
         }
         Some(Value::Dynamic { .. }) => {
             return fail(
-                "Unknown",
+                AlembicErrorKind::Unknown,
                 vec![format!(
                     "the down_revision of {} is not statically known",
                     source.display
@@ -294,7 +284,7 @@ fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFil
     }
     if matches!(rev.down, Known::Unknown) {
         return fail(
-            "Unknown",
+            AlembicErrorKind::Unknown,
             vec![format!(
                 "the down_revision of {} is not a literal",
                 source.display
@@ -308,13 +298,13 @@ fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFil
 fn self_loops(rev: &Revision) -> Step {
     if rev.down().contains(&rev.id) {
         return fail(
-            "LoopDetected",
+            AlembicErrorKind::LoopDetected,
             vec![format!("Self-loop is detected in revisions ({})", rev.id)],
         );
     }
     if rev.deps.contains(&rev.id) {
         return fail(
-            "DependencyLoopDetected",
+            AlembicErrorKind::DependencyLoopDetected,
             vec![format!(
                 "Dependency self-loop is detected in revisions ({})",
                 rev.id
@@ -337,7 +327,7 @@ fn illegal_characters(id: &str) -> Step {
     illegal.dedup();
     let list: Vec<String> = illegal.iter().map(char::to_string).collect();
     fail(
-        "RevisionError",
+        AlembicErrorKind::RevisionError,
         vec![format!(
             "Character(s) '{}' not allowed in revision identifier '{id}'",
             list.join(", ")
@@ -366,7 +356,7 @@ fn branch_labels(graph: &RevisionGraph) -> Step<HashMap<&str, RevIx>> {
     if !clashes.is_empty() {
         clashes.sort();
         clashes.dedup();
-        return fail("RevisionError", clashes);
+        return fail(AlembicErrorKind::RevisionError, clashes);
     }
     Ok(owners.iter().map(|(l, v)| (*l, v[0])).collect())
 }
@@ -409,7 +399,7 @@ fn missing_dependencies(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>) 
     }
     missing.sort();
     missing.dedup();
-    fail("KeyError", missing)
+    fail(AlembicErrorKind::KeyError, missing)
 }
 
 // -------------------------------------------------------------- 4. linking
@@ -433,7 +423,7 @@ fn link(
                     return int_type_error(rev);
                 }
                 warnings.push(missing_parent_warning(rev, target, &nextrev[ix.0]));
-                return fail("KeyError", vec![format!("'{target}'")]);
+                return fail(AlembicErrorKind::KeyError, vec![format!("'{target}'")]);
             };
             if !nextrev[parent.0].contains(&rev.id.as_str()) {
                 nextrev[parent.0].push(rev.id.as_str());
@@ -454,7 +444,7 @@ fn int_type_error(rev: &Revision) -> Step {
         rev.down().len()
     };
     fail(
-        "TypeError",
+        AlembicErrorKind::TypeError,
         vec![format!(
             "sequence item {item}: expected str instance, int found"
         )],
@@ -513,15 +503,15 @@ fn normalise_dependencies(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>
                     Some(parent) => todo.push(graph.rev(parent)),
                     None if label_of.contains_key(id.as_str()) => {
                         return fail(
-                            "RevisionError",
+                            AlembicErrorKind::RevisionError,
                             vec!["Dependency resolution failed; broken map".into()],
                         );
                     }
-                    None => return fail("KeyError", vec![format!("'{id}'")]),
+                    None => return fail(AlembicErrorKind::KeyError, vec![format!("'{id}'")]),
                 }
             }
             if let Some(n) = current.down_ints.first() {
-                return fail("KeyError", vec![n.clone()]);
+                return fail(AlembicErrorKind::KeyError, vec![n.clone()]);
             }
         }
     }
@@ -542,35 +532,44 @@ fn detect_cycles(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>) -> Step
         .map(|ix| graph.rev(*ix).id.clone())
         .collect();
     if graph.heads.is_empty() || graph.bases.is_empty() {
-        return cycle_error("CycleDetected", "Cycle", &map_ids);
+        return cycle_error(AlembicErrorKind::CycleDetected, "Cycle", &map_ids);
     }
     let down = |ix: RevIx, out: &mut Vec<RevIx>| versioned_parents(graph, ix, out);
-    let reach_down = walk(graph, &graph.heads, down).or_else(|key| fail("KeyError", vec![key]))?;
+    let reach_down = walk(graph, &graph.heads, down)
+        .or_else(|key| fail(AlembicErrorKind::KeyError, vec![key]))?;
     let reach_up = walk_up(graph, &graph.bases, false);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        return cycle_error("CycleDetected", "Cycle", &deleted);
+        return cycle_error(AlembicErrorKind::CycleDetected, "Cycle", &deleted);
     }
     if graph.real_heads.is_empty() || graph.real_bases.is_empty() {
-        return cycle_error("DependencyCycleDetected", "Dependency cycle", &map_ids);
+        return cycle_error(
+            AlembicErrorKind::DependencyCycleDetected,
+            "Dependency cycle",
+            &map_ids,
+        );
     }
     let all_down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
         versioned_parents(graph, ix, out)?;
         dependencies(graph, label_of, ix, out);
         Ok(())
     };
-    let reach_down =
-        walk(graph, &graph.real_heads, all_down).or_else(|key| fail("KeyError", vec![key]))?;
+    let reach_down = walk(graph, &graph.real_heads, all_down)
+        .or_else(|key| fail(AlembicErrorKind::KeyError, vec![key]))?;
     let reach_up = walk_up(graph, &graph.real_bases, true);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        return cycle_error("DependencyCycleDetected", "Dependency cycle", &deleted);
+        return cycle_error(
+            AlembicErrorKind::DependencyCycleDetected,
+            "Dependency cycle",
+            &deleted,
+        );
     }
     Ok(())
 }
 
 /// `<what> is detected in revisions (<ids>)`.
-fn cycle_error(kind: &str, what: &str, ids: &[String]) -> Step {
+fn cycle_error(kind: AlembicErrorKind, what: &str, ids: &[String]) -> Step {
     fail(
         kind,
         vec![format!(

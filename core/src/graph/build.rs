@@ -414,9 +414,15 @@ impl Edges {
             down_children: vec![false; revisions.len()],
             any_children: vec![false; revisions.len()],
         };
+        // Alembic resolves a `depends_on` label to its owner's id and looks
+        // that id up again: a label on a shadowed copy names the kept one.
+        let dep_labels: HashMap<String, RevIx> = labels
+            .iter()
+            .filter_map(|(label, owner)| Some((label.clone(), *by_id.get(&revisions[owner.0].id)?)))
+            .collect();
         for (i, rev) in revisions.iter().enumerate() {
             let linked = edges.link_parents(RevIx(i), rev, by_id, labels, issues);
-            edges.link_dependencies(RevIx(i), rev, by_id, labels, &linked, issues);
+            edges.link_dependencies(RevIx(i), rev, by_id, &dep_labels, &linked, issues);
         }
         edges
     }
