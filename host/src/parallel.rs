@@ -64,17 +64,19 @@ pub fn map<T: Sync, R: Send>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn results_keep_item_order_for_any_job_count() {
         let items: Vec<u64> = (0..1000).collect();
         let expected: Vec<u64> = items.iter().map(|i| i * i).collect();
         for jobs in [1, 2, 3, 8, 5000] {
-            assert_eq!(map(&items, jobs, 1 << 20, |i| i * i).unwrap(), expected);
+            assert_eq!(
+                super::map(&items, jobs, 1 << 20, |i| i * i).unwrap(),
+                expected
+            );
         }
         assert!(
-            map(&Vec::<u8>::new(), 4, 1 << 20, |_| 0)
+            super::map(&Vec::<u8>::new(), 4, 1 << 20, |_| 0)
                 .unwrap()
                 .is_empty()
         );

@@ -232,7 +232,7 @@ fn prune_packs(dir: &Path, keep: &Path) {
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    packs.sort_by(|a, b| b.0.cmp(&a.0));
+    packs.sort_by_key(|p| std::cmp::Reverse(p.0));
     for (_, path) in packs.into_iter().skip(MAX_PACKS) {
         if path != keep {
             let _ = fs::remove_file(path);
@@ -247,7 +247,12 @@ mod tests {
     fn entries(dir: &Path, ns: &str, keys: &[Key]) -> Vec<Option<Vec<u8>>> {
         let mut cache = ResultCache::open(dir, ns);
         keys.iter()
-            .map(|k| cache.get(k).map(<[u8]>::to_vec))
+            .map(|k| {
+                let hit = cache.hit(k);
+                let found = cache.get(k).map(<[u8]>::to_vec);
+                assert_eq!(hit, found.is_some());
+                found
+            })
             .collect()
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `just bench`: the performance budget, measured (docs/performance.md).
+# `just bench`: the performance budget (docs/adr/0001-one-core-three-faces.md,
+# docs/performance.md), measured.
 #
 # 1. Generates realistic corpora (tests/bench/corpus.rs, seed 1) of 100 /
 #    1,000 / 10,000 / 100,000 revisions under target/bench/corpus-N, each a

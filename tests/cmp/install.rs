@@ -70,6 +70,8 @@ fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
 }
 
 #[test]
+// TODO(issue 14, host part): split; too_many_lines is denied workspace-wide.
+#[allow(clippy::too_many_lines)]
 fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
     let Some(kubectl) = tools::kubectl() else {
         return;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{bin, clean, code, incident, revguard, stderr, stdout};
+use crate::{bin, clean, code, incident, revguard, shadowed_label, stderr, stdout};
 
 const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -42,7 +42,12 @@ fn clean_every_format() {
 
 #[test]
 fn graph_every_format() {
-    for (name, dir) in [("incident", incident()), ("clean", clean())] {
+    let projects = [
+        ("incident", incident()),
+        ("clean", clean()),
+        ("shadowed_label", shadowed_label()),
+    ];
+    for (name, dir) in projects {
         for format in ["dot", "mermaid", "json"] {
             let output = revguard(&dir, &["graph", "--format", format]);
             assert_eq!(

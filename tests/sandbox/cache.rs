@@ -130,7 +130,7 @@ fn a_poisoned_or_truncated_cache_is_never_trusted() {
     let [pack] = &found[..] else {
         panic!("one pack: {found:?}");
     };
-    let pristine = std::fs::read(&pack).expect("read pack");
+    let pristine = std::fs::read(pack).expect("read pack");
     // Flip bytes all over the pack (keys, checksums, payloads): every
     // damaged entry must be dropped and its file analyzed again.
     let mut poisoned = pristine.clone();
@@ -142,7 +142,7 @@ fn a_poisoned_or_truncated_cache_is_never_trusted() {
         pristine[..pristine.len() * 2 / 3].to_vec(),
         b"garbage".to_vec(),
     ] {
-        std::fs::write(&pack, &damaged).expect("poison");
+        std::fs::write(pack, &damaged).expect("poison");
         assert_eq!(report(&revguard(&cache, &project, &[])), cold);
         // The run rewrote the pack with intact entries: the next one is warm.
         assert_eq!(report(&revguard(&cache, &project, &[])), cold);

@@ -167,7 +167,7 @@ fn a_request_larger_than_the_cap_is_refused_before_running() {
     };
     let err = sandbox::check_request(&request, &[][..], &limits).expect_err("does not fit");
     assert_eq!(err.to_string(), "sandbox: memory limit of 1 MiB exceeded");
-    let big: &[u8] = &request.files[0].content.bytes().unwrap_or_default()[..];
+    let big: &[u8] = request.files[0].content.bytes().unwrap_or_default();
     let err = sandbox::analyze(
         &[big],
         revguard_core::python::PythonVersion::DEFAULT,

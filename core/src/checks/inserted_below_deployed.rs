@@ -1,6 +1,6 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::graph::RevIx;
-use crate::history::{State, ancestors_of};
+use crate::graph::{RevIx, ancestors_of};
+use crate::history::State;
 use crate::parse::Attr;
 
 declare_check! {

@@ -18,7 +18,7 @@ pub fn verdicts_of(texts: &[String], version: PythonVersion) -> Vec<Option<Given
         .iter()
         .map(|text| {
             let module = revguard_core::parse::compile_module(text.as_bytes(), version);
-            module.syntax_error.map(GivenSyntaxError::from)
+            module.facts.syntax_error.map(GivenSyntaxError::from)
         })
         .collect()
 }
