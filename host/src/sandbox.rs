@@ -226,7 +226,6 @@ pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, Sandb
 
 /// What a successful run cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // read by tests/sandbox and the benchmark
 pub struct RunStats {
     /// Fuel the guest consumed (the budget is [`Limits::fuel`]).
     pub fuel_consumed: u64,
@@ -268,7 +267,6 @@ fn embedded_guest() -> Result<&'static Guest, SandboxError> {
 /// test guest, or a prebuilt `revguard_guest.wasm`) under exactly the
 /// configuration and limits [`check_json`] uses. Compiles on every call (no
 /// cache); meant for tests and diagnostics.
-#[allow(dead_code)] // used by tests/sandbox
 pub fn run_module(wasm: &[u8], input: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
     let engine = shared_engine()?;
     let module =
