@@ -118,6 +118,19 @@ pub fn require(tool: &str, test: &str, ok: bool, why: &str) -> bool {
     false
 }
 
+/// Does the binary under test have the fault-injection hook
+/// (`REVGUARD_FAULT_INJECT`)? Only debug builds do (the hook never ships),
+/// so `cargo test --release` skips the interrupted-write tests, loudly.
+pub fn have_fault_hook(test: &str) -> bool {
+    require(
+        "a debug build of revguard",
+        test,
+        // The binary is built with this suite's profile.
+        cfg!(debug_assertions),
+        "REVGUARD_FAULT_INJECT exists only with debug assertions (plain `cargo test`)",
+    )
+}
+
 /// Is `git` available?
 pub fn have_git(test: &str) -> bool {
     let ok = Command::new("git")

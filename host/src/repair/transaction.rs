@@ -19,15 +19,31 @@ use anyhow::{Context, Result};
 use super::Planned;
 use crate::history::{sync_dir, write_atomic, write_temp};
 
-/// Test hook: `REVGUARD_FAULT_INJECT=stage:N` fails the N-th temporary
-/// write, `commit:N` fails before the N-th rename (1-based), to prove that
-/// an interrupted write leaves the old files intact.
+/// The test hook's environment variable: `stage:N` fails the N-th
+/// temporary write, `commit:N` fails before the N-th rename (1-based), to
+/// prove that an interrupted write leaves the old files intact.
+///
+/// Only debug builds (`debug_assertions`, which plain `cargo build` and
+/// `cargo test` have) read it; a release build has no hook, so nothing in
+/// the environment can make a shipped `revguard fix --write` fail on
+/// purpose.
+#[cfg(debug_assertions)]
+pub const FAULT_INJECT_ENV: &str = "REVGUARD_FAULT_INJECT";
+
+/// The test hook ([`FAULT_INJECT_ENV`]): fail step `n` of `phase` when asked.
+#[cfg(debug_assertions)]
 fn fault(phase: &str, n: usize) -> Result<()> {
-    if let Ok(spec) = std::env::var("REVGUARD_FAULT_INJECT")
+    if let Ok(spec) = std::env::var(FAULT_INJECT_ENV)
         && spec == format!("{phase}:{n}")
     {
         anyhow::bail!("injected fault ({spec})");
     }
+    Ok(())
+}
+
+/// Release builds: no hook.
+#[cfg(not(debug_assertions))]
+fn fault(_phase: &str, _n: usize) -> Result<()> {
     Ok(())
 }
 
