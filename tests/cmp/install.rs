@@ -460,7 +460,7 @@ fn stock_image_install_copies_the_binary_and_generates_with_it() {
 #[test]
 fn stock_image_install_renames_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(dir.path())
         .args(["--plugin-name", "migration-guard"])
@@ -474,7 +474,7 @@ fn stock_image_install_renames_the_plugin() {
     let plugin = Plugin::load(&dir.path().join("plugin.yaml")).unwrap();
     assert_eq!(plugin.full_name(), "migration-guard-v1");
     assert!(plugin.unknown_keys.is_empty());
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(dir.path())
         .args(["--plugin-name", "Bad_Name"])
@@ -566,7 +566,7 @@ fn stock_image_rename_patch_from_the_example_applies() {
     let args = strings(&init["args"]);
     assert_eq!(args, ["--plugin-name", "migration-guard"]);
     let out_dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(out_dir.path())
         .args(&args)

@@ -7,24 +7,14 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::{clean, copy_dir, require_tool, root, run_ok};
+use crate::{clean, copy_dir, require_tool, root, run_ok, support};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     run_ok(&mut git_command(dir, args))
 }
 
 fn git_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "revguard tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@revguard.invalid")
-        .env("GIT_COMMITTER_NAME", "revguard tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@revguard.invalid");
-    command
+    support::git::command(dir, args)
 }
 
 /// A git repository holding this checkout's sources as they are now (tracked
@@ -96,6 +86,8 @@ fn commit_with_duplicate_revision_is_refused() {
             .env("CARGO_TARGET_DIR", root().join("target/wheel"))
             .env("PRE_COMMIT_COLOR", "never")
             .env_remove("GITHUB_ACTIONS");
+        // The hook runs revguard: the suite's guest cache, not ~/.cache.
+        support::cache::isolate(command);
     };
     let mut install = Command::new(&pre_commit);
     install

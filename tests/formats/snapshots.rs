@@ -1,9 +1,8 @@
 //! Every format on the incident and on a clean project, as users see it.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::{bin, clean, code, incident, revguard, stderr, stdout};
+use crate::{clean, code, command, incident, revguard, stderr, stdout};
 
 const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -59,9 +58,8 @@ fn graph_every_format() {
 #[test]
 fn github_is_chosen_on_github_actions() {
     let run = |args: &[&str]| {
-        Command::new(bin())
+        command(&incident())
             .args(args)
-            .current_dir(incident())
             .env("GITHUB_ACTIONS", "true")
             .output()
             .expect("revguard runs")

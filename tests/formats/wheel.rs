@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{clean, code, incident, require_tool, root, run_ok};
+use crate::{clean, code, incident, require_tool, root, run_ok, support};
 
 #[test]
 fn wheel_installs_and_runs() {
@@ -73,7 +73,7 @@ fn wheel_installs_and_runs() {
         "the wheel installs a `revguard` script"
     );
 
-    let on_incident = Command::new(&installed)
+    let on_incident = support::cache::isolate(&mut Command::new(&installed))
         .args(["check", "--format", "json"])
         .current_dir(incident())
         .env_remove("GITHUB_ACTIONS")
@@ -96,7 +96,7 @@ fn wheel_installs_and_runs() {
     );
     assert_eq!(report["revguard_version"], env!("CARGO_PKG_VERSION"));
 
-    let on_clean = Command::new(&installed)
+    let on_clean = support::cache::isolate(&mut Command::new(&installed))
         .arg("check")
         .current_dir(clean())
         .output()

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_revguard");
+use revguard_test_support as support;
 
 /// The most any case may take (debug builds on a loaded 2-core machine; the
 /// release binary does each in well under a second except the 100,000-file
@@ -382,12 +382,13 @@ fn cases(root: &Path) -> Vec<Case> {
 
 /// Run `revguard check` under `/usr/bin/time -v` when available.
 fn run(case: &Case, time_v: bool) -> (i32, String, Option<u64>, Duration) {
+    let bin = support::cli::bin();
     let mut command = if time_v {
         let mut c = Command::new("/usr/bin/time");
-        c.arg("-v").arg(BIN);
+        c.arg("-v").arg(bin);
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin)
     };
     command
         .arg("check")
@@ -395,6 +396,7 @@ fn run(case: &Case, time_v: bool) -> (i32, String, Option<u64>, Duration) {
         .arg(&case.target)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS");
+    support::cache::isolate(&mut command);
     let started = Instant::now();
     let output = command.output().expect("run revguard");
     let elapsed = started.elapsed();
@@ -424,7 +426,7 @@ fn hostile_inputs() {
     if !time_v {
         // CI installs it (.ci/run); there, memory must be bounded, not skipped.
         assert!(
-            std::env::var_os("CI").is_none(),
+            !support::tools::in_ci(),
             "hostile: /usr/bin/time is missing (apt-get install time) and CI is set"
         );
         eprintln!(

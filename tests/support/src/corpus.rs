@@ -4,18 +4,16 @@
 //! `depends_on`, and injected faults. A pure function of the options
 //! (including the seed): the same options give byte-identical files.
 //!
-//! Used by the `gen-corpus` example of the host crate (`just bench`), the
-//! criterion benches of the core (`#[path]`-included), and the hostile-input
-//! suite. It is self-contained rather than built on `tests/support/generate.rs`:
-//! that generator aims at small, syntactically wild projects for differential
-//! testing, while benchmarks need large, boring, realistic ones. The random
-//! source is the same SplitMix64.
-#![allow(dead_code)]
+//! Used by the `gen-corpus` example of the host crate (`just bench`) and the
+//! criterion benches. It is self-contained rather than built on
+//! [`crate::generate`]: that generator aims at small, syntactically wild
+//! projects for differential testing, while benchmarks need large, boring,
+//! realistic ones. The random source is the same SplitMix64.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// SplitMix64 (the same generator as `tests/support/generate.rs`).
+/// SplitMix64 (the same generator as [`crate::generate::Rng`]).
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 

@@ -1,9 +1,9 @@
 //! Seeded generator of Alembic projects: random revision graphs written as
 //! real migration files in many Python syntax variants.
 //!
-//! Shared by the test suites (`#[path = "../support/generate.rs"] mod
-//! generate;`). Everything is a pure function of a `u64` seed, so a failing
-//! case is reproduced from its seed alone.
+//! Used by the differential and syntax suites. Everything is a pure
+//! function of a `u64` seed, so a failing case is reproduced from its seed
+//! alone.
 //!
 //! The random source is a 64-bit SplitMix (Steele, Lea & Flood 2014), written
 //! out here instead of pulling `rand`: its output for a given seed is fixed
@@ -19,7 +19,6 @@
 //!   version locations, recursive walks, symlinks, legacy file names).
 //! * [`linear_corpus`]: `n` realistic template files forming one chain (for
 //!   benchmarks and throughput tests).
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 
