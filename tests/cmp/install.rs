@@ -69,11 +69,8 @@ fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
     }
 }
 
-#[test]
-fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
-    let Some(kubectl) = tools::kubectl() else {
-        return;
-    };
+/// `examples/argocd-install` rendered by kustomize, as its documents.
+fn render_install_overlay(kubectl: &std::path::Path) -> Vec<Value> {
     // examples/argocd-install/kustomization.yaml as shipped, with the two
     // remote references (Argo CD's install.yaml, revguard's plugin/ at a tag)
     // pointed at local copies: a stub repo-server Deployment and this
@@ -115,7 +112,15 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let docs = crate::emulator::judge_manifests(&out.stdout).unwrap();
+    crate::emulator::judge_manifests(&out.stdout).unwrap()
+}
+
+#[test]
+fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
+    let docs = render_install_overlay(&kubectl);
 
     let cm = docs
         .iter()
