@@ -4,7 +4,7 @@
 //! [`revguard_core::history::render_lock`] and [`revguard_core::fix::plan`]);
 //! the host only adds what the core may not produce itself (git history,
 //! random bytes, the clock) and does the writing, all or nothing
-//! ([`transaction`]).
+//! (`transaction.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
