@@ -4,7 +4,7 @@
 //!
 //! Suites that need an outside tool (`dot`, `pre-commit`, `maturin`,
 //! `python3`) print a loud notice and skip when it is missing, except under
-//! `CI` (any value), where a missing tool fails the test. Install them with
+//! `CI`, where a missing tool fails the test. Install them with
 //! `tests/formats/setup.sh`.
 //!
 //! Snapshots (insta) live in `tests/formats/snapshots/`; review changes with
@@ -20,6 +20,7 @@ mod wheel;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{PoisonError, RwLock, RwLockWriteGuard};
 
 use revguard_test_support as support;
 
@@ -27,17 +28,93 @@ pub use support::code;
 pub use support::fs::copy_dir;
 pub use support::repo as root;
 
-/// The wheel and pre-commit tests both run maturin in `target/wheel`;
-/// maturin stages the binary by renaming it, so two builds there at once
-/// race (one renames the other's binary away). They take turns; the second
-/// build is incremental.
-pub static WHEEL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// The binary under test, shared with the two tests that build it again
+/// with maturin (the wheel and the pre-commit hook). To reuse what `cargo
+/// test` compiled instead of compiling wasmtime a second time in release
+/// mode, they build in the same target directory with the same profile
+/// ([`BuildConfig`]). The wheel's build is then a no-op. The pre-commit
+/// hook's is not: pre-commit builds from its own clone of the sources,
+/// whose files are newer, and cargo names a workspace crate by its path
+/// inside the workspace, so it rebuilds this checkout's crates (from
+/// identical sources) into the very same artifacts and re-links
+/// `<target>/<profile>/revguard`; maturin also moves the binary it packs.
+/// So runs of the binary hold this lock for reading, and a build holds it
+/// for writing and puts the binary back afterwards ([`BuildTurn`]).
+static BINARY: RwLock<()> = RwLock::new(());
 
-/// Hold [`WHEEL_BUILD`] (a panic in the other test does not poison the turn).
-pub fn wheel_build_turn() -> std::sync::MutexGuard<'static, ()> {
-    WHEEL_BUILD
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Run `command` (the binary under test) while no build replaces it.
+pub fn output(command: &mut Command) -> Output {
+    let _running = BINARY.read().unwrap_or_else(PoisonError::into_inner);
+    command.output().expect("revguard runs")
+}
+
+/// How the binary under test was built: its target directory and cargo
+/// profile (`cargo test` builds it with `dev`, `cargo test --release` with
+/// `release`).
+pub struct BuildConfig {
+    /// The target directory (`<repo>/target` unless `CARGO_TARGET_DIR`).
+    pub target_dir: PathBuf,
+    /// The cargo profile.
+    pub profile: String,
+}
+
+impl BuildConfig {
+    /// The configuration of the binary under test.
+    pub fn of_binary_under_test() -> BuildConfig {
+        let bin = support::cli::bin();
+        let profile_dir = bin.parent().expect("<target>/<profile>/revguard");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev".to_owned(),
+            Some(other) => other.to_owned(),
+            None => panic!("{}: no profile directory", bin.display()),
+        };
+        let target_dir = profile_dir.parent().expect("<target>").to_path_buf();
+        BuildConfig {
+            target_dir,
+            profile,
+        }
+    }
+}
+
+/// A build of the binary under test in its own target directory: no test
+/// runs the binary meanwhile, the builds take turns, and on drop the binary
+/// `cargo test` built is back in place (a hard link made before the build,
+/// renamed over whatever the build left there).
+pub struct BuildTurn {
+    _exclusive: RwLockWriteGuard<'static, ()>,
+    bin: PathBuf,
+    saved: PathBuf,
+}
+
+impl BuildTurn {
+    /// Wait for the turn and save the binary.
+    pub fn take() -> BuildTurn {
+        let exclusive = BINARY.write().unwrap_or_else(PoisonError::into_inner);
+        let bin = support::cli::bin();
+        let saved = bin.with_file_name(format!(".revguard-under-test-{}", std::process::id()));
+        let _ = std::fs::remove_file(&saved);
+        std::fs::hard_link(&bin, &saved)
+            .unwrap_or_else(|err| panic!("cannot save {}: {err}", bin.display()));
+        BuildTurn {
+            _exclusive: exclusive,
+            bin,
+            saved,
+        }
+    }
+}
+
+impl Drop for BuildTurn {
+    fn drop(&mut self) {
+        // When the build left the binary alone, `saved` is a second link to
+        // the same file and rename does nothing; remove it then.
+        let restored = std::fs::rename(&self.saved, &self.bin);
+        let _ = std::fs::remove_file(&self.saved);
+        if let Err(err) = restored
+            && !std::thread::panicking()
+        {
+            panic!("cannot restore {}: {err}", self.bin.display());
+        }
+    }
 }
 
 /// The incident example (a duplicated revision id).
@@ -61,7 +138,7 @@ pub fn command(dir: &Path) -> Command {
 
 /// Run revguard in `dir` with `args` (see [`command`]).
 pub fn revguard(dir: &Path, args: &[&str]) -> Output {
-    command(dir).args(args).output().expect("revguard runs")
+    output(command(dir).args(args))
 }
 
 /// stdout as UTF-8, with the build's version replaced by `[VERSION]` so

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::{clean, copy_dir, require_tool, root, run_ok, support};
+use crate::{BuildConfig, BuildTurn, clean, copy_dir, require_tool, root, run_ok, support};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     run_ok(&mut git_command(dir, args))
@@ -15,6 +15,25 @@ fn git(dir: &Path, args: &[&str]) -> Output {
 
 fn git_command(dir: &Path, args: &[&str]) -> Command {
     support::git::command(dir, args)
+}
+
+/// pip builds the hook's wheel with maturin, from pre-commit's clone of
+/// the sources. Point that build at the binary under test's target dir and
+/// profile: it then recompiles only this checkout's crates and reuses every
+/// dependency `cargo test` compiled (see `BINARY` in main.rs). Give it the
+/// guest the test build embedded (`REVGUARD_GUEST_WASM`, built from the
+/// same sources) rather than building the guest again inside the clone.
+fn reuse_the_test_build(install: &mut Command) {
+    let build = BuildConfig::of_binary_under_test();
+    install.env("CARGO_TARGET_DIR", &build.target_dir).env(
+        "MATURIN_PEP517_ARGS",
+        format!("--profile {}", build.profile),
+    );
+    let guest =
+        root().join("target/guest-wasm/wasm32-unknown-unknown/wasm-guest/revguard_guest.wasm");
+    if guest.is_file() {
+        install.env("REVGUARD_GUEST_WASM", guest);
+    }
 }
 
 /// A git repository holding this checkout's sources as they are now (tracked
@@ -62,7 +81,6 @@ fn commit_with_duplicate_revision_is_refused() {
         return;
     };
     let work = tempfile::tempdir().expect("tempdir");
-    let _turn = crate::wheel_build_turn();
     let hooks_repo = work.path().join("revguard");
     let sha = snapshot_sources(&hooks_repo);
 
@@ -81,9 +99,6 @@ fn commit_with_duplicate_revision_is_refused() {
     let hook_env = |command: &mut Command| {
         command
             .env("PRE_COMMIT_HOME", work.path().join("pre-commit-home"))
-            // pip builds the hook's wheel with maturin; a persistent target
-            // dir keeps reruns incremental (cargo test holds target/'s lock).
-            .env("CARGO_TARGET_DIR", root().join("target/wheel"))
             .env("PRE_COMMIT_COLOR", "never")
             .env_remove("GITHUB_ACTIONS");
         // The hook runs revguard: the suite's guest cache, not ~/.cache.
@@ -94,7 +109,11 @@ fn commit_with_duplicate_revision_is_refused() {
         .args(["install", "--install-hooks"])
         .current_dir(&project);
     hook_env(&mut install);
-    run_ok(&mut install);
+    reuse_the_test_build(&mut install);
+    {
+        let _turn = BuildTurn::take();
+        run_ok(&mut install);
+    }
 
     // A clean history commits.
     git(&project, &["add", "-A"]);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{clean, code, command, incident, revguard, stderr, stdout};
+use crate::{clean, code, command, incident, output, revguard, stderr, stdout};
 
 const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -58,11 +58,11 @@ fn graph_every_format() {
 #[test]
 fn github_is_chosen_on_github_actions() {
     let run = |args: &[&str]| {
-        command(&incident())
-            .args(args)
-            .env("GITHUB_ACTIONS", "true")
-            .output()
-            .expect("revguard runs")
+        output(
+            command(&incident())
+                .args(args)
+                .env("GITHUB_ACTIONS", "true"),
+        )
     };
     let auto = run(&["check"]);
     assert_eq!(code(&auto), 1);
