@@ -4,8 +4,8 @@
 //! The guest is built by a nested `cargo build --profile wasm-guest --target
 //! wasm32-unknown-unknown` into its own target dir, `target/guest-wasm`, the
 //! way substrate-wasm-builder does it, so `cargo build`, `cargo run` and
-//! `cargo test` on a fresh clone just work. The pitfalls handled here (from
-//! the project's wasm research notes, `spec/wasm.md` §3.3):
+//! `cargo test` on a fresh clone just work. The pitfalls handled here (see
+//! `docs/adr/0002-sandbox.md`):
 //!
 //! - **Deadlock**: the nested cargo must not share the outer build's target
 //!   (or build) dir, whose lock the outer cargo holds while this script runs.

@@ -4,15 +4,24 @@
 //! environment, a clock or randomness: the host (or the browser) passes file
 //! contents in a [`Request`], and [`check`] returns a deterministic [`Report`].
 //!
-//! Phases:
-//! 1. [`load`]: Alembic's file-name filter and load order (spec §1.3–1.5).
-//! 2. [`parse`]: nom parser for the module-level bindings of `revision`,
-//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring;
-//!    [`syntax`] validates the whole file the way CPython's `compile()` does
-//!    for the target [`python`] version.
+//! Phases, each depending only on the ones before it (and on the leaf
+//! modules [`request`], [`policy`], [`python`], [`severity`]):
+//! 1. [`parse`]: nom parser for the module-level bindings of `revision`,
+//!    `down_revision`, `branch_labels`, `depends_on` and the header docstring
+//!    (`docs/grammar.md`); [`syntax`] validates the whole file the way
+//!    CPython's `compile()` does for the target [`python`] version.
+//! 2. [`load`]: Alembic's file-name filter and load order, which decides
+//!    which files are parsed (`docs/alembic-semantics.md`, sections 2 and 3).
 //! 3. [`graph`]: Alembic's `RevisionMap` (heads, real heads, bases, phantom
-//!    heads from shadowed duplicates, labels, dependencies, cycles) over petgraph.
-//! 4. [`checks`]: one check per file, each with a stable name and code.
+//!    heads from shadowed duplicates, labels, dependencies, cycles) over
+//!    petgraph, and the exception Alembic would raise.
+//! 4. [`history`]: the lock file, the deployed revision, the base snapshot.
+//! 5. [`checks`]: one check per file, each with a stable name and code.
+//! 6. [`report`]: the findings and the graph, assembled into the [`Report`],
+//!    the one structure every face renders.
+//!
+//! [`fix`] comes after the checks: it plans repairs and checks the result
+//! again.
 //!
 //! ```
 //! use revguard_core::{check, Content, InputFile, Request};
@@ -50,7 +59,10 @@ pub mod severity;
 mod stale;
 pub mod syntax;
 mod template;
-mod text;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
+pub mod text;
 
 pub use policy::Policy;
 pub use report::{Diagnostic, Label, Position, Report, SCHEMA_VERSION, Span};
@@ -63,7 +75,7 @@ pub use severity::Severity;
 pub fn check(request: &Request) -> Report {
     let loaded = load::load(request);
     let graph = graph::RevisionGraph::build(&loaded);
-    checks::run(request, &loaded, &graph)
+    report::build(request, &loaded, &graph)
 }
 
 /// The JSON entry point shared by the wasm guest and the browser binding:

@@ -1,6 +1,7 @@
-//! Alembic's file discovery rules applied to the files the host listed:
-//! the name filter (spec §1.4), the walk and load order (§1.3, §1.5) and the
-//! "loaded twice" de-duplication by resolved path.
+//! Phase 2: Alembic's file discovery rules applied to the files the host
+//! listed: the name filter, the walk and load order and the "loaded twice"
+//! de-duplication by resolved path (`docs/alembic-semantics.md`, sections 2
+//! and 3).
 
 use std::cmp::Ordering;
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 /// Which shapes of revision graph a project accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// `alembic upgrade head` must work: exactly one versioned head.

@@ -109,6 +109,20 @@ impl<'de> Deserialize<'de> for PythonVersion {
     }
 }
 
+#[cfg(feature = "ts")]
+impl ts_rs::TS for PythonVersion {
+    type WithoutGenerics = PythonVersion;
+    type OptionInnerType = PythonVersion;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "string".to_owned()
+    }
+
+    fn inline(config: &ts_rs::Config) -> String {
+        Self::name(config)
+    }
+}
+
 #[cfg(feature = "schema")]
 impl schemars::JsonSchema for PythonVersion {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -127,6 +141,7 @@ impl schemars::JsonSchema for PythonVersion {
 /// The version files are validated for, and where that choice came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct PythonTarget {
     /// The version.

@@ -3,13 +3,23 @@
 //! The report is the one contract between the core and every face (CLI
 //! renderers, the wasm guest ABI, the browser playground). It is versioned by
 //! [`SCHEMA_VERSION`] and deterministic: the same request gives a
-//! byte-identical serialisation.
+//! byte-identical serialisation. [`build`] assembles it from the phases
+//! before it (load, graph, checks).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::python::PythonTarget;
 use crate::severity::Severity;
+pub use crate::text::{Position, Span};
+
+mod build;
+mod outcome;
+
+pub use build::build;
+pub use outcome::{AlembicErrorKind, UpgradeHead, UpgradeVerdict};
 
 /// Bumped on any incompatible change to the report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,6 +50,11 @@ pub struct Report {
     pub bases: Vec<String>,
     /// Bases that also have no `depends_on`.
     pub real_bases: Vec<String>,
+    /// Every branch label and the index into [`Report::revisions`] of the
+    /// revision carrying it (the first in load order when several clash; a
+    /// label equal to a revision id is left out: the id wins).
+    #[serde(default)]
+    pub label_owners: BTreeMap<String, usize>,
     /// False when some binding could not be read statically, so the graph
     /// above may be missing revisions or edges.
     pub complete: bool,
@@ -54,6 +69,7 @@ pub struct Report {
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileEntry {
     /// Display path: the location's path joined with the file's path.
     pub path: String,
@@ -70,6 +86,7 @@ pub struct FileEntry {
 /// What Alembic does with a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FileRole {
     /// Imported as a revision and kept in the map.
@@ -89,6 +106,7 @@ pub enum FileRole {
 /// One revision object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RevisionEntry {
     /// The revision id.
     pub id: String,
@@ -106,11 +124,23 @@ pub struct RevisionEntry {
     pub shadowed: bool,
     /// Marks (head, effective-head, phantom-head, base, mergepoint, branchpoint).
     pub marks: Vec<Mark>,
+    /// `down_revisions` resolved entry by entry, as Alembic's map links
+    /// them: the index into [`Report::revisions`] of the kept revision with
+    /// that id, or null when there is none (a branch label counts as none:
+    /// Alembic fails on it).
+    #[serde(default)]
+    pub parents: Vec<Option<usize>>,
+    /// `depends_on` resolved entry by entry: the kept revision with that id,
+    /// else the one a branch label names (for a label on a shadowed
+    /// duplicate, the kept copy, as in Alembic), or null.
+    #[serde(default)]
+    pub dependencies: Vec<Option<usize>>,
 }
 
 /// A property of a revision in the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Mark {
     /// A versioned head (nothing names it in `down_revision`).
@@ -141,45 +171,19 @@ pub struct AlembicOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<AlembicError>,
     /// What `alembic upgrade head` would do: `ok`, or the failure.
-    pub upgrade_head: String,
+    pub upgrade_head: UpgradeHead,
 }
 
 /// An exception Alembic raises while building its revision map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AlembicError {
     /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
-    pub kind: String,
+    pub kind: AlembicErrorKind,
     /// Every message Alembic could print; more than one where Alembic itself
     /// is nondeterministic (hash-set iteration order).
     pub messages: Vec<String>,
-}
-
-/// A byte range in a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Span {
-    /// Start offset in bytes.
-    pub start: usize,
-    /// End offset in bytes (exclusive).
-    pub end: usize,
-}
-
-impl Span {
-    /// A span from two offsets.
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-}
-
-/// A 1-based line and column (column counted in Unicode scalar values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Position {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub column: usize,
 }
 
 /// A finding.
@@ -227,6 +231,7 @@ pub struct Label {
 /// Counts per severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// Error-level findings.
     pub errors: usize,

@@ -2,12 +2,12 @@
 //!
 //! The host (or the browser) lists every file it found under each configured
 //! version location and passes its bytes; the core applies Alembic's name filter
-//! and load order itself (spec §1.3–1.5) so that every face agrees.
+//! and load order itself (`docs/alembic-semantics.md`, sections 2 and 3) so
+//! that every face agrees.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::history::History;
 use crate::policy::Policy;
 use crate::python::PythonTarget;
 use crate::severity::Severity;
@@ -111,30 +111,10 @@ pub struct Options {
     pub verdicts: BTreeMap<usize, Option<GivenSyntaxError>>,
 }
 
-impl From<crate::parse::SyntaxError> for GivenSyntaxError {
-    fn from(error: crate::parse::SyntaxError) -> Self {
-        GivenSyntaxError {
-            message: error.message,
-            start: error.span.start,
-            end: error.span.end,
-            unsupported: error.unsupported,
-        }
-    }
-}
-
-impl From<&GivenSyntaxError> for crate::parse::SyntaxError {
-    fn from(given: &GivenSyntaxError) -> Self {
-        crate::parse::SyntaxError {
-            message: given.message.clone(),
-            span: crate::report::Span::new(given.start, given.end),
-            unsupported: given.unsupported,
-        }
-    }
-}
-
 /// A syntax error found by another build of the same core
 /// (`revguard_core::parse::compile_module`), in file offsets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct GivenSyntaxError {
     /// The message.
@@ -146,6 +126,7 @@ pub struct GivenSyntaxError {
     /// The verdict is unknown (an encoding or a nesting depth revguard
     /// does not validate).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     pub unsupported: bool,
 }
 
@@ -173,4 +154,90 @@ pub enum SeverityOverride {
     /// Report at this severity.
     #[serde(untagged)]
     Level(Severity),
+}
+
+// ------------------------------------------------------------ history inputs
+// Plain data the host (or the browser) reads; the `history` module and the
+// history checks judge the files against it.
+
+/// History inputs of a request. All optional; an empty value (the default)
+/// runs no history check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct History {
+    /// The lock file, when the project has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockInput>,
+    /// The revision the target database is at (`--deployed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<String>,
+    /// The version locations at a git ref (`--base`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseSnapshot>,
+    /// The rows of the live database's version table (`--database-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseState>,
+}
+
+impl History {
+    /// True when no history input is given.
+    pub fn is_empty(&self) -> bool {
+        self.lock.is_none()
+            && self.deployed.is_none()
+            && self.base.is_none()
+            && self.database.is_none()
+    }
+
+    /// The revisions the target database is at: every row of the version
+    /// table when the host read it, else `--deployed`; `None` when unknown.
+    /// An empty list is a fresh database (empty version table).
+    pub fn deployed_revisions(&self) -> Option<Vec<&str>> {
+        match (&self.database, &self.deployed) {
+            (Some(db), _) => Some(db.rows.iter().map(String::as_str).collect()),
+            (None, Some(d)) => Some(vec![d.as_str()]),
+            (None, None) => None,
+        }
+    }
+
+    /// The one revision the database is at, when there is exactly one.
+    pub fn single_deployed(&self) -> Option<&str> {
+        match self.deployed_revisions()?.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// What the host read from the live database's version table. The core
+/// never connects: the host runs one read-only `SELECT` and passes the rows
+/// here as plain data, so the wasm guest needs no import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseState {
+    /// The database URL with its password masked (`postgresql://app:***@db/app`).
+    pub url: String,
+    /// The version table, schema-qualified when a schema was given.
+    pub table: String,
+    /// Every row's `version_num`, in the order the database returned them.
+    pub rows: Vec<String>,
+}
+
+/// The lock file's content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockInput {
+    /// How to show the lock file to a user, e.g. `migrations/revguard.lock`.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The files of the version locations at a git ref.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseSnapshot {
+    /// The ref, as the user wrote it (`origin/main`).
+    pub git_ref: String,
+    /// Files, with the same location indices as [`Request::files`].
+    pub files: Vec<InputFile>,
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// How serious a finding is. Only `error` changes the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Informational (for example the migrations `upgrade head` will run).

@@ -161,7 +161,7 @@ pub(crate) fn by_history(request: &Request, files: &[usize]) -> Option<(usize, S
         1 => winners.iter().copied().find(|&f| key(f) == latest).map(|f| {
             (
                 f,
-                "the re-dated copy (the latest date/number prefix; both copies fit the history equally)"
+                "the re-dated copy: the latest date/number prefix, and both copies fit the history equally"
                     .into(),
             )
         }),

@@ -1,17 +1,62 @@
-//! Byte offsets to line/column, computed only at the edges.
+//! Text primitives every phase shares: byte spans, line/column positions
+//! (computed only at the edges) and the way messages list names.
+//!
+//! A leaf module: it depends on nothing else in the crate, so the parser,
+//! the graph and the checks can all use it without depending on the report.
+//! Its line index is the one line index of the project: the core's labels
+//! and the browser binding's editor positions both split lines here, so a
+//! file gets the same line numbers in every face.
 
-use crate::report::{Position, Span};
+use serde::{Deserialize, Serialize};
+
+/// A byte range in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Span {
+    /// Start offset in bytes.
+    pub start: usize,
+    /// End offset in bytes (exclusive).
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from two offsets.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
+
+/// A 1-based line and column (column counted in Unicode scalar values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// Format names as `` `a`, `b` and `c` `` (empty for none).
+pub(crate) fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
 
 /// Line starts of a text, for converting byte offsets to positions.
 #[derive(Debug, Clone)]
-pub(crate) struct LineIndex<'a> {
+pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> LineIndex<'a> {
     /// Index the line starts (`\n`, `\r\n` and lone `\r` end a line, as in Python).
-    pub(crate) fn new(text: &'a str) -> Self {
+    pub fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut i = 0;
@@ -28,7 +73,7 @@ impl<'a> LineIndex<'a> {
 
     /// The 1-based position of a byte offset (clamped to the text, snapped
     /// back to a character boundary).
-    pub(crate) fn position(&self, offset: usize) -> Position {
+    pub fn position(&self, offset: usize) -> Position {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -42,14 +87,33 @@ impl<'a> LineIndex<'a> {
     }
 
     /// Start and end positions of a span.
-    pub(crate) fn span(&self, span: Span) -> (Position, Position) {
+    pub fn span(&self, span: Span) -> (Position, Position) {
         (self.position(span.start), self.position(span.end))
+    }
+
+    /// The text this index was built for.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The byte offset where each line starts (the first is 0), in order.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.starts
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(list(&[]), "");
+        assert_eq!(list(&names(&["a"])), "`a`");
+        assert_eq!(list(&names(&["a", "b"])), "`a` and `b`");
+        assert_eq!(list(&names(&["a", "b", "c"])), "`a`, `b` and `c`");
+    }
 
     #[test]
     fn positions_count_characters_and_all_newline_kinds() {

@@ -1,7 +1,7 @@
 //! `revguard argocd …`: the Argo CD Config Management Plugin (CMP v2).
 //!
 //! `generate` is what argocd-cmp-server runs for every manifest generation
-//! (see `plugin/plugin.yaml` and `shared/spec/argocd-cmp.md` §1):
+//! (see `plugin/plugin.yaml` and `docs/argocd-cmp.md`):
 //!
 //! 1. resolve configuration ([`config`]: parameters, plugin env, sidecar env);
 //! 2. find the extracted repository root and the Alembic project inside it
@@ -62,7 +62,7 @@ pub struct GenerateArgs {
     pub root: Option<PathBuf>,
 }
 
-/// Exit codes (DESIGN §2).
+/// Exit codes (docs/adr/0001-one-core-three-faces.md).
 const EXIT_FINDINGS: i32 = 1;
 const EXIT_TOOL: i32 = 2;
 

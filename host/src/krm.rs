@@ -1,5 +1,5 @@
 //! `revguard krm`: the migration check as a KRM function (kustomize
-//! functions spec; spec §4.1), for `kpt fn eval --exec revguard krm` /
+//! functions spec; docs/argocd-cmp.md, section 8), for `kpt fn eval --exec revguard krm` /
 //! `kpt fn render` and kustomize with `--enable-alpha-plugins --enable-exec`.
 //!
 //! stdin: a `ResourceList`. stdout: the same `ResourceList` with `results[]`

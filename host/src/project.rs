@@ -1,5 +1,5 @@
 //! Project discovery and file reading: the host side of Alembic's
-//! configuration (spec §1.1–1.2).
+//! configuration (docs/alembic-semantics.md, section 1).
 //!
 //! `PATH` may be a project directory (with `alembic.ini` or a
 //! `pyproject.toml` that has `[tool.alembic]`), an ini or TOML file, or a bare

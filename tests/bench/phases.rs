@@ -94,8 +94,8 @@ fn main() {
         let graph = revguard_core::graph::RevisionGraph::build(&loaded);
         println!("graph           {:8.1} ms", ms(t));
         let t = Instant::now();
-        let report = revguard_core::checks::run(&request, &loaded, &graph);
-        println!("checks          {:8.1} ms", ms(t));
+        let report = revguard_core::report::build(&request, &loaded, &graph);
+        println!("checks + report {:8.1} ms", ms(t));
         let t = Instant::now();
         let out = revguard_core::to_json(&report);
         println!(

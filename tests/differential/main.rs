@@ -11,7 +11,7 @@
 //!   `REVGUARD_DIFF_SEED` (default fixed; `random` for a fresh one),
 //!   `REVGUARD_DIFF_CASE_SEED` (run exactly one case, as printed by a
 //!   mismatch), `REVGUARD_DIFF_KEEP=1` (keep every project directory).
-//! * `spec_corpus`: the 41-row table of spec §6, checked against Alembic
+//! * `spec_corpus`: the 41-row corpus of `docs/alembic-semantics.md`, checked against Alembic
 //!   (proving the table) and against the core.
 //!
 //! Finding Python: `REVGUARD_PYTHON`, else `<repo>/.venv/bin/python`. When

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use crate::{clean, code, incident, require_tool, revguard, stderr, stdout};
+use crate::{clean, code, incident, require_tool, revguard, shadowed_label, stderr, stdout};
 
 #[test]
 fn dot_renders_with_graphviz() {
@@ -77,4 +77,32 @@ fn graph_json_has_an_edge_per_parent() {
             .as_array()
             .is_some_and(|m| m.iter().any(|m| m == "phantom-head"))
     }));
+}
+
+/// The edges come from the report's resolved references, so the export
+/// links a `depends_on` on a label carried only by a shadowed duplicate to
+/// the kept copy, as Alembic does. It used to look labels up among kept
+/// revisions only and drew a `missing` node instead.
+#[test]
+fn a_label_on_a_shadowed_copy_links_the_kept_copy() {
+    let output = revguard(&shadowed_label(), &["graph", "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let graph: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let nodes = graph["nodes"].as_array().expect("nodes");
+    assert!(
+        nodes.iter().all(|n| n["kind"] == "revision"),
+        "no missing node: {nodes:?}"
+    );
+    assert_eq!(nodes[1]["shadowed"], true);
+    assert_eq!(nodes[2]["shadowed"], false);
+    let deps: Vec<(&str, &str)> = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["kind"] == "depends_on")
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(deps, [("r2", "r3")]);
+    let dot = stdout(&revguard(&shadowed_label(), &["graph", "--format", "dot"]));
+    assert!(dot.contains("  r2 -> r3 [style=dashed"), "{dot}");
 }

@@ -16,6 +16,7 @@ mod graph;
 mod precommit;
 mod sarif;
 mod snapshots;
+mod web_types;
 mod wheel;
 
 use std::path::{Path, PathBuf};
@@ -125,6 +126,12 @@ pub fn incident() -> PathBuf {
 /// A clean project (one straight chain).
 pub fn clean() -> PathBuf {
     root().join("tests/formats/clean")
+}
+
+/// A duplicated id whose shadowed copy carries the branch label a third
+/// revision depends on.
+pub fn shadowed_label() -> PathBuf {
+    root().join("tests/formats/shadowed-label")
 }
 
 /// `revguard` in `dir`, not yet run: the suite's isolated guest cache and

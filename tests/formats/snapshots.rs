@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{clean, code, command, incident, output, revguard, stderr, stdout};
+use crate::{clean, code, command, incident, output, revguard, shadowed_label, stderr, stdout};
 
 const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -41,7 +41,12 @@ fn clean_every_format() {
 
 #[test]
 fn graph_every_format() {
-    for (name, dir) in [("incident", incident()), ("clean", clean())] {
+    let projects = [
+        ("incident", incident()),
+        ("clean", clean()),
+        ("shadowed_label", shadowed_label()),
+    ];
+    for (name, dir) in projects {
         for format in ["dot", "mermaid", "json"] {
             let output = revguard(&dir, &["graph", "--format", format]);
             assert_eq!(

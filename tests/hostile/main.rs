@@ -7,7 +7,7 @@
 //! (big inputs are written once), then [`hostile_inputs`] runs them all and
 //! reports every failure at once.
 //!
-//! Exit codes (DESIGN §2): 0 no error-level finding, 1 error-level findings
+//! Exit codes (docs/adr/0001-one-core-three-faces.md): 0 no error-level finding, 1 error-level findings
 //! (a file Python could not import is a `syntax-error` finding, the check
 //! goes on), 2 the tool could not do its job (a cap, an unreadable file, a
 //! missing directory). A file revguard declines to read (a symlink loop, a

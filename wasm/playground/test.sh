@@ -4,10 +4,11 @@
 #   1. native unit tests of revguard-web (cargo test);
 #   2. wasm-bindgen tests of the binding, run in Node by wasm-bindgen-test-runner;
 #   3. build.sh (the web crate, wasm-bindgen, the page) into dist/;
-#   4. the end-to-end suite in headless Chromium (node --test, playwright-core
+#   4. tsc: graph.js against the generated wasm/web/types.d.ts;
+#   5. the end-to-end suite in headless Chromium (node --test, playwright-core
 #      driving /usr/bin/chromium; never a downloaded browser), including the
 #      bundle-size budget;
-#   5. the browser benchmark (prints numbers; PLAYGROUND_BENCH_WRITE=1 also
+#   6. the browser benchmark (prints numbers; PLAYGROUND_BENCH_WRITE=1 also
 #      updates BENCHMARKS.md).
 #
 # Needs node + npm and Debian's chromium (`apt-get install -y chromium`).
@@ -53,11 +54,14 @@ step "revguard-web wasm-bindgen tests (Node)"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --locked -p revguard-web --target wasm32-unknown-unknown --test web)
 
-step "npm ci (playwright-core only; no browser download)"
+step "npm ci (playwright-core and typescript; no browser download)"
 cd "$here"
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts
 fi
+
+step "type-check the page's graph code against the generated wasm/web/types.d.ts"
+npx --no-install tsc -p tsconfig.json
 
 step "end-to-end suite in headless Chromium ($("$chromium" --version 2>/dev/null | head -n1))"
 node --test tests/e2e.mjs

@@ -1,5 +1,5 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::history::ancestors_of;
+use crate::graph::ancestors_of;
 use crate::parse::Attr;
 use crate::severity::Severity;
 

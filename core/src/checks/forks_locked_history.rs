@@ -1,5 +1,6 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::history::{State, ancestors_of};
+use crate::graph::ancestors_of;
+use crate::history::State;
 use crate::parse::Attr;
 use crate::policy::Policy;
 

@@ -1,5 +1,6 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::history::{State, ancestors_of};
+use crate::graph::{RevIx, ancestors_of};
+use crate::history::State;
 use crate::parse::Attr;
 
 declare_check! {
@@ -54,14 +55,13 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if recorded.contains(id) || !below.contains(&ix) || Some(ix) == deployed {
             continue;
         }
-        // Which applied revisions sit above it?
+        // Which applied revisions (recorded, or the deployed one) now name it?
+        let applied = |c: RevIx| recorded.contains(cx.id(c)) || Some(c) == deployed;
         let above: Vec<String> = cx
             .graph
             .map
             .iter()
-            .filter(|c| {
-                recorded.contains(cx.id(**c)) && cx.graph.rev(**c).down().iter().any(|d| d == id)
-            })
+            .filter(|c| applied(**c) && cx.graph.rev(**c).down().iter().any(|d| d == id))
             .map(|c| cx.id(*c).to_owned())
             .collect();
         let point = match (&below_deployed, state.deployed.as_deref()) {
@@ -79,15 +79,36 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 list(&above)
             ));
         }
-        let top = heads.first().cloned().unwrap_or_default();
+        let top = single_head(cx)
+            .or_else(|| heads.first().cloned())
+            .unwrap_or_default();
+        let earlier = if above.iter().all(|a| recorded.contains(a)) {
+            "recorded"
+        } else {
+            "earlier"
+        };
         finding = finding.help(if above.is_empty() {
             format!("move `{id}` on top of the head (`down_revision = \"{top}\"`)")
         } else {
             format!(
-                "move `{id}` on top of the head (`down_revision = \"{top}\"`) and restore the recorded `down_revision` of {}",
+                "move `{id}` on top of the head (`down_revision = \"{top}\"`) and restore the {earlier} `down_revision` of {}",
                 list(&above)
             )
         });
         sink.emit(&InsertedBelowDeployed::INFO, finding);
+    }
+}
+
+/// The head a new revision belongs on: the graph's only head, when it has
+/// one. The recorded head is stale when the deployed revision sits above it.
+fn single_head(cx: &Context<'_>) -> Option<String> {
+    let mut heads = cx
+        .graph
+        .heads
+        .iter()
+        .filter(|&&h| !cx.graph.rev(h).shadowed);
+    match (heads.next(), heads.next()) {
+        (Some(&head), None) => Some(cx.id(head).to_owned()),
+        _ => None,
     }
 }

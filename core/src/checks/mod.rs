@@ -1,8 +1,10 @@
-//! Phase 4: checks. One check per file; each check's doc comment is its
+//! Phase 5: checks. One check per file; each check's doc comment is its
 //! documentation (`revguard explain <check>` prints it).
 //!
 //! A check reads the [`Context`] (request, loaded files, graph) and emits
 //! diagnostics through a [`Sink`], which applies the configured severity.
+//! [`run`] returns the findings; [`crate::report::build`] puts them into the
+//! report with everything else.
 
 mod applied_migration_edited;
 mod branch_label_conflict;
@@ -36,16 +38,14 @@ mod upgrade_plan;
 
 use std::cmp::Reverse;
 
-use crate::graph::{RevIx, RevisionGraph, alembic};
-use crate::load::{Loaded, Status};
+use crate::graph::{RevIx, RevisionGraph};
+use crate::load::Loaded;
 use crate::parse::Attr;
-use crate::report::{
-    Diagnostic, FileEntry, FileRole, Label, Mark, Report, RevisionEntry, SCHEMA_VERSION, Span,
-    Summary,
-};
+use crate::report::{Diagnostic, Label, Span};
 use crate::request::{Request, SeverityOverride};
 use crate::severity::Severity;
 use crate::text::LineIndex;
+pub(crate) use crate::text::list;
 
 /// Which family a check belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,12 +302,7 @@ impl<'a> Context<'a> {
 
     /// True when some binding could not be read, so shape checks would guess.
     pub fn incomplete(&self) -> bool {
-        !self.graph.unknown_ids.is_empty()
-            || self
-                .graph
-                .revisions
-                .iter()
-                .any(|r| matches!(r.down, crate::graph::Known::Unknown))
+        !self.graph.is_complete()
     }
 }
 
@@ -388,8 +383,9 @@ impl Sink<'_> {
     }
 }
 
-/// Run every check and assemble the report.
-pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Report {
+/// Run every enabled check. The findings come ordered by severity (errors
+/// first), then by check (registry order), file, position and message.
+pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Vec<Diagnostic> {
     let cx = Context::new(request, loaded, graph);
     let mut sink = Sink {
         request,
@@ -421,146 +417,5 @@ pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Report 
             d.message.clone(),
         )
     });
-    let mut summary = Summary::default();
-    for d in &diagnostics {
-        match d.severity {
-            Severity::Error => summary.errors += 1,
-            Severity::Warning => summary.warnings += 1,
-            Severity::Info => summary.infos += 1,
-        }
-    }
-    Report {
-        schema_version: SCHEMA_VERSION,
-        revguard_version: env!("CARGO_PKG_VERSION").to_owned(),
-        policy: request.options.policy,
-        python: request.options.python.clone(),
-        files: file_entries(loaded, graph),
-        revisions: revision_entries(graph),
-        heads: ids(graph, &graph.heads),
-        real_heads: ids(graph, &graph.real_heads),
-        bases: ids(graph, &graph.bases),
-        real_bases: ids(graph, &graph.real_bases),
-        complete: !cx.incomplete(),
-        alembic: alembic::predict(loaded, graph),
-        diagnostics,
-        summary,
-    }
-}
-
-fn ids(graph: &RevisionGraph, list: &[RevIx]) -> Vec<String> {
-    list.iter().map(|ix| graph.rev(*ix).id.clone()).collect()
-}
-
-fn file_entries(loaded: &Loaded, graph: &RevisionGraph) -> Vec<FileEntry> {
-    let mut rev_of_file: Vec<Option<&crate::graph::Revision>> = vec![None; loaded.files.len()];
-    for rev in &graph.revisions {
-        rev_of_file[rev.file] = Some(rev);
-    }
-    let mut load_position: Vec<Option<usize>> = vec![None; loaded.files.len()];
-    for (at, &file) in loaded.order.iter().enumerate() {
-        load_position[file] = Some(at);
-    }
-    loaded
-        .files
-        .iter()
-        .enumerate()
-        .map(|(index, file)| {
-            let rev = rev_of_file[index];
-            let (role, load_index) = match &file.status {
-                Status::Loaded(at) => (
-                    match rev {
-                        Some(r) if r.shadowed => FileRole::Shadowed,
-                        Some(_) => FileRole::Loaded,
-                        None => FileRole::Unknown,
-                    },
-                    Some(*at),
-                ),
-                Status::Unread(_) => (FileRole::Unknown, load_position[index]),
-                Status::LoadedTwice(_) => (FileRole::LoadedTwice, None),
-                Status::Stray(_) => (FileRole::Stray, None),
-                Status::Ignored => (FileRole::Ignored, None),
-            };
-            FileEntry {
-                path: file.display.clone(),
-                role,
-                load_index,
-                revision: rev.map(|r| r.id.clone()),
-            }
-        })
-        .collect()
-}
-
-fn revision_entries(graph: &RevisionGraph) -> Vec<RevisionEntry> {
-    let mut in_cycle = vec![false; graph.len()];
-    let mut missing = vec![false; graph.len()];
-    for issue in &graph.issues {
-        match issue {
-            crate::graph::Issue::Cycle { path, .. } => {
-                path.iter().for_each(|ix| in_cycle[ix.0] = true)
-            }
-            crate::graph::Issue::MissingRef {
-                from,
-                kind: crate::graph::RefKind::Down,
-                ..
-            } => missing[from.0] = true,
-            _ => {}
-        }
-    }
-    let mut is_head = vec![false; graph.len()];
-    for head in &graph.heads {
-        is_head[head.0] = true;
-    }
-    graph
-        .revisions
-        .iter()
-        .enumerate()
-        .map(|(i, rev)| {
-            let ix = RevIx(i);
-            let mut marks = Vec::new();
-            if is_head[i] {
-                if rev.shadowed {
-                    marks.push(Mark::PhantomHead);
-                } else if graph.is_effective_head(ix) {
-                    marks.push(Mark::EffectiveHead);
-                } else {
-                    marks.push(Mark::Head);
-                }
-            }
-            if rev.is_base() {
-                marks.push(Mark::Base);
-            }
-            if rev.down().len() > 1 {
-                marks.push(Mark::Mergepoint);
-            }
-            if !rev.shadowed && graph.children(ix).len() > 1 {
-                marks.push(Mark::Branchpoint);
-            }
-            if in_cycle[i] {
-                marks.push(Mark::Cycle);
-            }
-            if missing[i] {
-                marks.push(Mark::MissingParent);
-            }
-            RevisionEntry {
-                id: rev.id.clone(),
-                file: rev.file,
-                down_revisions: rev.down().to_vec(),
-                branch_labels: rev.labels.clone(),
-                depends_on: rev.deps.clone(),
-                doc: rev.doc.clone(),
-                shadowed: rev.shadowed,
-                marks,
-            }
-        })
-        .collect()
-}
-
-/// Format ids as `` `a`, `b` and `c` ``.
-pub(crate) fn list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
-    }
+    diagnostics
 }

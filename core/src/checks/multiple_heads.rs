@@ -50,8 +50,9 @@ declare_check! {
 }
 
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
-    // A broken graph (unknown values, dangling references, cycles) makes
-    // extra heads as a symptom; the root cause is reported by its own check.
+    // A broken graph (unknown values, dangling references, self-references,
+    // cycles) makes extra heads as a symptom; the root cause is reported by
+    // its own check, and Alembic stops on it before counting heads.
     let broken = cx.graph.issues.iter().any(|i| {
         matches!(
             i,
@@ -59,10 +60,18 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 kind: crate::graph::RefKind::Down,
                 ..
             } | crate::graph::Issue::LabelAsParent { .. }
+                | crate::graph::Issue::SelfReference { .. }
                 | crate::graph::Issue::Cycle { .. }
         )
     });
-    if cx.incomplete() || broken {
+    // A number in a `down_revision` stops Alembic with a TypeError while it
+    // links the map, before any head is counted (invalid-revision-id).
+    let numeric_parent = cx
+        .graph
+        .map
+        .iter()
+        .any(|&ix| !cx.graph.rev(ix).down_ints.is_empty());
+    if cx.incomplete() || broken || numeric_parent {
         return;
     }
     let graph = cx.graph;

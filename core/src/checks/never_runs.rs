@@ -1,6 +1,5 @@
 use super::{Context, Finding, Sink, declare_check, list};
-use crate::graph::RevIx;
-use crate::history::ancestors_of;
+use crate::graph::{RevIx, ancestors_of};
 use crate::parse::Attr;
 
 declare_check! {

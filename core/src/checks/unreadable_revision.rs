@@ -5,8 +5,11 @@ use crate::report::Span;
 declare_check! {
     /// ## What it does
     /// Reports a file Alembic would load whose contents revguard did not read:
-    /// compiled bytecode (`.pyc`/`.pyo` under `sourceless = true`) or a file
-    /// over the configured size cap.
+    /// compiled bytecode (`.pyc`/`.pyo` under `sourceless = true`), a symlink
+    /// revguard does not follow (broken, or pointing outside the repository),
+    /// or something that is not a regular file (a FIFO or a device). A file
+    /// over the size cap (`--max-file-size`) is not skipped: `revguard check`
+    /// stops with an error naming it.
     ///
     /// ## Why is this bad?
     /// Alembic imports it and sees its revision; revguard never decodes
@@ -17,7 +20,7 @@ declare_check! {
     /// `versions/ab12cd34ef56.pyc` with no `ab12cd34ef56.py` next to it.
     ///
     /// ## Use instead
-    /// Ship the `.py` source of every migration.
+    /// Ship the `.py` source of every migration, as a regular file.
     pub struct UnreadableRevision {
         name: "unreadable-revision",
         code: "RG113",
@@ -38,7 +41,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 vec![cx.label(*file, Span::default(), reason.clone(), true)],
             )
             .note("its revision is present for Alembic but unknown to revguard; the graph checked here is incomplete")
-            .help("keep the `.py` source next to compiled files, or raise the size cap"),
+            .help("keep the `.py` source of every migration, as a regular file inside the repository"),
         );
     }
 }

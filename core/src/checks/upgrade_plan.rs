@@ -1,6 +1,7 @@
 use super::{Context, Finding, Sink, declare_check};
-use crate::history::{ancestors_of, topological};
+use crate::graph::{ancestors_of, topological};
 use crate::parse::Attr;
+use crate::report::UpgradeVerdict;
 
 declare_check! {
     /// ## What it does
@@ -69,11 +70,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         return;
     }
     let outcome = crate::graph::alembic::predict(cx.loaded, cx.graph);
-    if outcome.upgrade_head != "ok" || cx.incomplete() {
-        let why = outcome
-            .upgrade_head
-            .strip_prefix("fails: ")
-            .unwrap_or(&outcome.upgrade_head);
+    if !outcome.upgrade_head.is_ok() || cx.incomplete() {
+        let why = match outcome.upgrade_head.verdict() {
+            UpgradeVerdict::Fails => outcome.upgrade_head.detail(),
+            _ => outcome.upgrade_head.to_string(),
+        };
         sink.emit(
             &UpgradePlan::INFO,
             Finding::new(

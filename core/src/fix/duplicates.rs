@@ -1,8 +1,9 @@
-//! Duplicate ids: keep the applied copy, move the others on top of the head
+//! Step 2, duplicate ids: keep the applied copy, move the others on top of the head
 //! (or delete a stale re-dated copy).
 
 use super::*;
 use crate::stale;
+use crate::template::Template;
 
 /// One duplicated id in the working copy.
 struct Dup<'r> {
@@ -188,7 +189,7 @@ fn move_copies(work: &mut Work<'_>, out: &mut FixPlan, dup: &Dup<'_>, kept: usiz
             return;
         }
     };
-    let template = template(dup.request);
+    let template = Template::of(&dup.request.options);
     let mut taken: HashSet<String> = HashSet::new();
     for f in moved {
         let Some(module) = module(dup.loaded, f) else {
@@ -210,7 +211,7 @@ fn move_copies(work: &mut Work<'_>, out: &mut FixPlan, dup: &Dup<'_>, kept: usiz
         let old_path = dup.display(f);
         apply_edits(work, f, edits);
         let mut renamed_note = String::new();
-        if let Some(path) = renamed(&template, &work.paths[f], id, &new_id)
+        if let Some(path) = template.renamed(&work.paths[f], id, &new_id)
             && !work.paths.contains(&path)
         {
             let name = path.rsplit('/').next().unwrap_or(&path).to_owned();

@@ -1,7 +1,46 @@
-//! Several heads: a merge revision (`single-head`) or a re-pointed branch
+//! Step 4, several heads: a merge revision (`single-head`) or a re-pointed branch
 //! (`linear`), unless a head is a symptom or a labelled branch.
 
 use super::*;
+use crate::template::Template;
+
+/// Nothing under `branches` or while a cycle, a duplicate or an unknown
+/// value remains; a refusal when a head is a symptom or a labelled branch;
+/// else a merge (`single-head`) or a re-pointed branch (`linear`).
+pub(super) fn multiple_heads(work: &mut Work<'_>, out: &mut FixPlan) {
+    let policy = work.input.request.options.policy;
+    if policy == Policy::Branches {
+        return;
+    }
+    let request = work.request();
+    let (loaded, graph) = build(&request);
+    let heads = real_heads(&graph);
+    if heads.len() < 2
+        || graph.revisions.iter().any(|r| r.shadowed)
+        || !graph.unknown_ids.is_empty()
+        || graph
+            .revisions
+            .iter()
+            .any(|r| matches!(r.down, Known::Unknown))
+        || graph
+            .issues
+            .iter()
+            .any(|i| matches!(i, Issue::Cycle { .. } | Issue::SelfReference { .. }))
+    {
+        return;
+    }
+    if let Some(note) = symptom(&graph, &heads).or_else(|| labelled(&loaded, &graph, &heads)) {
+        out.refused.push(note);
+        return;
+    }
+    if policy == Policy::SingleHead {
+        merge(work, out, &request, &graph, &heads);
+    } else {
+        repoint(work, out, &request, (&loaded, &graph), &heads);
+    }
+}
+
+// ------------------------------------------------------------ refusals
 
 /// A head that exists only because a revision on its branch names a
 /// missing parent: merging it would leave Alembic's `KeyError` in place.
@@ -29,10 +68,6 @@ fn symptom(graph: &RevisionGraph, heads: &[RevIx]) -> Option<FixNote> {
         }
     }
     None
-}
-
-fn rev_id(graph: &RevisionGraph, ix: RevIx) -> &str {
-    &graph.rev(ix).id
 }
 
 /// Heads whose own branches carry a branch label, or may carry one through
@@ -98,98 +133,11 @@ fn labelled(loaded: &Loaded, graph: &RevisionGraph, heads: &[RevIx]) -> Option<F
     })
 }
 
-/// Cycles and self-references are never repaired: which edge is wrong is a
-/// decision about the project's history.
-pub(super) fn unrepairable(work: &mut Work<'_>, out: &mut FixPlan) {
-    let (_, graph) = build(&work.request());
-    for issue in &graph.issues {
-        let (check, message) = match issue {
-            Issue::Cycle {
-                path, dependency, ..
-            } => {
-                let mut ids: Vec<&str> = path.iter().map(|&r| rev_id(&graph, r)).collect();
-                ids.extend(ids.first().copied());
-                (
-                    "cycle",
-                    format!(
-                        "{}{}: fix never breaks a cycle or merges it away; point one `{}` at the revision that really precedes it",
-                        if *dependency {
-                            "dependency cycle "
-                        } else {
-                            "cycle "
-                        },
-                        ids.join(" -> "),
-                        if *dependency {
-                            "depends_on"
-                        } else {
-                            "down_revision"
-                        }
-                    ),
-                )
-            }
-            Issue::SelfReference { rev, kind } => (
-                "self-reference",
-                format!(
-                    "`{}` names itself in `{}`: fix does not guess the real parent; write the revision it follows",
-                    rev_id(&graph, *rev),
-                    if *kind == RefKind::Down {
-                        "down_revision"
-                    } else {
-                        "depends_on"
-                    }
-                ),
-            ),
-            _ => continue,
-        };
-        out.refused.push(FixNote {
-            check: check.into(),
-            message,
-            choices: Vec::new(),
-        });
-    }
+fn rev_id(graph: &RevisionGraph, ix: RevIx) -> &str {
+    &graph.rev(ix).id
 }
 
-fn create_date(module: &ParsedModule) -> Option<String> {
-    let doc = module.docstring.as_ref()?;
-    doc.text
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("Create Date:"))
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-}
-
-pub(super) fn multiple_heads(work: &mut Work<'_>, out: &mut FixPlan) {
-    let policy = work.input.request.options.policy;
-    if policy == Policy::Branches {
-        return;
-    }
-    let request = work.request();
-    let (loaded, graph) = build(&request);
-    let heads = real_heads(&graph);
-    if heads.len() < 2
-        || graph.revisions.iter().any(|r| r.shadowed)
-        || !graph.unknown_ids.is_empty()
-        || graph
-            .revisions
-            .iter()
-            .any(|r| matches!(r.down, Known::Unknown))
-        || graph
-            .issues
-            .iter()
-            .any(|i| matches!(i, Issue::Cycle { .. } | Issue::SelfReference { .. }))
-    {
-        return;
-    }
-    if let Some(note) = symptom(&graph, &heads).or_else(|| labelled(&loaded, &graph, &heads)) {
-        out.refused.push(note);
-        return;
-    }
-    if policy == Policy::SingleHead {
-        merge(work, out, &request, &graph, &heads);
-    } else {
-        repoint(work, out, &request, (&loaded, &graph), &heads);
-    }
-}
+// ------------------------------------------------ single-head: a merge
 
 /// Single-head: a merge revision joining the heads.
 fn merge(
@@ -202,12 +150,13 @@ fn merge(
     let names: Vec<String> = heads.iter().map(|h| graph.rev(*h).id.clone()).collect();
     let taken = HashSet::new();
     let id = work.new_id(graph, &taken);
-    let template = template(request);
-    let Some(path) = new_path(&template, &id, "merge_heads", &work.input.now) else {
+    let template = Template::of(&request.options);
+    let Some(path) = template.new_path(&id, "merge_heads", &work.input.now) else {
         out.refused.push(FixNote {
             check: "multiple-heads".into(),
             message: format!(
-                "cannot name a merge revision with file_template `{template}`; run `alembic merge heads`"
+                "cannot name a merge revision with file_template `{}`; run `alembic merge heads`",
+                template.text()
             ),
             choices: Vec::new(),
         });
@@ -232,6 +181,45 @@ fn merge(
         choices: Vec::new(),
     });
 }
+
+/// A merge revision in Alembic's current generic template (1.16.2+).
+fn merge_file(id: &str, heads: &[String], now: &str) -> String {
+    let down = down_literal('\'', heads);
+    format!(
+        r#""""merge heads
+
+Revision ID: {id}
+Revises: {revises}
+Create Date: {now}
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '{id}'
+down_revision: Union[str, Sequence[str], None] = {down}
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    pass
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass
+"#,
+        revises = heads.join(", ")
+    )
+}
+
+// ------------------------------------------- linear: a re-pointed branch
 
 /// Linear: re-point the newer branch onto the other head.
 fn repoint(
@@ -381,39 +369,11 @@ fn newer_branch(
     newer
 }
 
-/// A merge revision in Alembic's current generic template (1.16.2+).
-fn merge_file(id: &str, heads: &[String], now: &str) -> String {
-    let down = down_literal('\'', heads);
-    format!(
-        r#""""merge heads
-
-Revision ID: {id}
-Revises: {revises}
-Create Date: {now}
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
-import sqlalchemy as sa
-
-
-# revision identifiers, used by Alembic.
-revision: str = '{id}'
-down_revision: Union[str, Sequence[str], None] = {down}
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    pass
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    pass
-"#,
-        revises = heads.join(", ")
-    )
+fn create_date(module: &ParsedModule) -> Option<String> {
+    let doc = module.docstring.as_ref()?;
+    doc.text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Create Date:"))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }

@@ -66,24 +66,33 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph};
-use crate::history::{ancestors_of, parse_lock};
+use crate::graph::{Issue, Known, RefKind, RevIx, RevisionGraph, ancestors_of};
+use crate::history::parse_lock;
 use crate::load::{Loaded, load};
 use crate::parse::{Attr, ParsedModule, Value};
 use crate::policy::Policy;
 use crate::report::Span;
 use crate::request::{Content, InputFile, Request};
 
-mod duplicates;
-mod heads;
+// One module per step, in the order `plan` runs them.
+
+/// Step 1: `missing-parent`.
 mod parents;
-#[cfg(test)]
-mod tests_plan;
+
+/// Step 2: `duplicate-revision`, stale copies included.
+mod duplicates;
+
+/// Step 3: `cycle` and `self-reference`, refused.
+mod cycles;
+
+/// Step 4: `multiple-heads`.
+mod heads;
+
+/// Then the verdict on the result.
 mod verify;
 
-use duplicates::duplicates;
-use heads::multiple_heads;
-use parents::missing_parents;
+#[cfg(test)]
+mod tests_plan;
 
 /// What `revguard fix` will and will not do (`revguard explain fix`).
 pub const DOCS: &str = r#"# revguard fix
@@ -257,10 +266,10 @@ pub fn plan(input: &FixInput) -> FixPlan {
     let mut out = FixPlan::default();
     // Mistyped parents first: each one makes a false head that would stop
     // the other two repairs.
-    missing_parents(&mut work, &mut out);
-    duplicates(&mut work, &mut out);
-    heads::unrepairable(&mut work, &mut out);
-    multiple_heads(&mut work, &mut out);
+    parents::missing_parents(&mut work, &mut out);
+    duplicates::duplicates(&mut work, &mut out);
+    cycles::unrepairable(&mut work, &mut out);
+    heads::multiple_heads(&mut work, &mut out);
     out.changes = work.changes();
     out.verdict = verify::verdict(&work.verify_request(), !out.changes.is_empty());
     out
@@ -624,133 +633,9 @@ fn apply_edits(work: &mut Work<'_>, file: usize, offset_edits: Vec<(Span, String
     }
 }
 
-// ------------------------------------------------------------ file names
-
-use crate::template::{Piece, pieces};
-
-/// Where `%(rev)s` = `id` sits in `name`, when the name matches the template.
-fn rev_offset(pieces: &[Piece], name: &str, id: &str, at: usize) -> Option<usize> {
-    match pieces.split_first() {
-        None => name.is_empty().then_some(usize::MAX),
-        Some((Piece::Literal(lit), rest)) => {
-            let n = name.strip_prefix(lit.as_str())?;
-            rev_offset(rest, n, id, at + lit.len())
-        }
-        Some((Piece::Rev, rest)) => {
-            let n = name.strip_prefix(id)?;
-            rev_offset(rest, n, id, at + id.len()).map(|_| at)
-        }
-        Some((piece, rest)) => {
-            let ok = |c: char| match piece {
-                Piece::Number(..) => c.is_ascii_digit(),
-                Piece::Slug => c.is_alphanumeric() || c == '_',
-                _ => c != '/',
-            };
-            let mut end = 0;
-            loop {
-                if let Some(found) = rev_offset(rest, &name[end..], id, at + end) {
-                    return Some(found);
-                }
-                match name[end..].chars().next() {
-                    Some(c) if ok(c) => end += c.len_utf8(),
-                    _ => return None,
-                }
-            }
-        }
-    }
-}
-
-fn template(request: &Request) -> String {
-    request
-        .options
-        .file_template
-        .clone()
-        .unwrap_or_else(|| "%(rev)s_%(slug)s".into())
-}
-
-/// The path of a file renamed from `old` to `new` id, when its name carries
-/// the id under the template.
-fn renamed(template: &str, path: &str, old: &str, new: &str) -> Option<String> {
-    let pieces = pieces(template);
-    let depth: usize = pieces
-        .iter()
-        .map(|p| match p {
-            Piece::Literal(l) => l.matches('/').count(),
-            _ => 0,
-        })
-        .sum();
-    let stem = path.strip_suffix(".py")?;
-    let parts: Vec<&str> = stem.split('/').collect();
-    let keep = parts.len().saturating_sub(depth + 1);
-    let head = parts[..keep].join("/");
-    let tail = parts[keep..].join("/");
-    let at = rev_offset(&pieces, &tail, old, 0).filter(|&a| a != usize::MAX)?;
-    let new_tail = format!("{}{new}{}", &tail[..at], &tail[at + old.len()..]);
-    Some(if head.is_empty() {
-        format!("{new_tail}.py")
-    } else {
-        format!("{head}/{new_tail}.py")
-    })
-}
-
-/// A new file's path from the template (`rev`, `slug` and the date keys).
-fn new_path(template: &str, id: &str, slug: &str, now: &str) -> Option<String> {
-    let digits: Vec<i64> = now
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    let mut out = String::new();
-    for piece in pieces(template) {
-        match piece {
-            Piece::Literal(l) => out.push_str(&l),
-            Piece::Rev => out.push_str(id),
-            Piece::Slug => out.push_str(slug),
-            Piece::Number(key, width) => {
-                let index = ["year", "month", "day", "hour", "minute", "second"]
-                    .iter()
-                    .position(|k| *k == key.as_str())?;
-                let value = *digits.get(index)?;
-                out.push_str(&format!("{value:0width$}"));
-            }
-            Piece::Other => return None,
-        }
-    }
-    Some(format!("{out}.py"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn template_rename() {
-        assert_eq!(
-            renamed("%%(rev)s_%%(slug)s", "041_add_x.py", "041", "044").as_deref(),
-            Some("044_add_x.py")
-        );
-        assert_eq!(
-            renamed(
-                "%%(year)d_%%(month).2d_%%(rev)s_%%(slug)s",
-                "sub/2024_01_ab_x.py",
-                "ab",
-                "cd"
-            )
-            .as_deref(),
-            Some("sub/2024_01_cd_x.py")
-        );
-        assert_eq!(renamed("%%(rev)s_%%(slug)s", "zz_x.py", "041", "044"), None);
-        assert_eq!(
-            new_path(
-                "%(year)d_%(month).2d_%(rev)s_%(slug)s",
-                "ab",
-                "merge_heads",
-                "2026-01-05 10:00:00"
-            )
-            .as_deref(),
-            Some("2026_01_ab_merge_heads.py")
-        );
-    }
 
     #[test]
     fn edits_map_to_original_coordinates() {

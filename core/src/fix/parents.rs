@@ -1,4 +1,4 @@
-//! Missing parents: the one "did you mean" candidate, or `--parent`.
+//! Step 1, missing parents: the one "did you mean" candidate, or `--parent`.
 
 use super::*;
 

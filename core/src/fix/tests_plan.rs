@@ -96,7 +96,7 @@ fn parent_flag_picks_the_parent_and_the_result_is_verified() {
     let plan = plan(&input);
     assert!(plan.refused.is_empty(), "{plan:#?}");
     assert!(plan.verdict.accepted, "{plan:#?}");
-    assert_eq!(plan.verdict.upgrade_head, "ok");
+    assert!(plan.verdict.upgrade_head.is_ok());
     let report = after(&input, &plan);
     assert_eq!(report.heads, ["c"]);
     // An id that does not exist is refused, and so is an ambiguous bare id.
@@ -183,7 +183,7 @@ fn two_ordinary_heads_get_a_verified_merge() {
     assert!(plan.verdict.accepted, "{plan:#?}");
     let report = after(&input, &plan);
     assert_eq!(report.heads.len(), 1);
-    assert_eq!(report.alembic.upgrade_head, "ok");
+    assert!(report.alembic.upgrade_head.is_ok());
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{Group, find};
-use crate::graph::alembic::MULTIPLE_HEADS;
 use crate::policy::Policy;
+use crate::report::{UpgradeHead, UpgradeVerdict};
 use crate::request::Request;
 use crate::severity::Severity;
 
@@ -21,13 +21,17 @@ pub struct Verdict {
     pub reasons: Vec<String>,
     /// The predicted outcome of `alembic upgrade head` after the changes
     /// (`ok`, `fails: ...` or `unknown: ...`).
-    pub upgrade_head: String,
+    pub upgrade_head: UpgradeHead,
 }
 
 /// Under `branches`, several heads are the design: only `upgrade heads`
 /// matters, and the prediction's only complaint may be the several heads.
-fn upgrade_ok(outcome: &str, branches: bool) -> bool {
-    outcome == "ok" || (branches && outcome == format!("fails: {MULTIPLE_HEADS}"))
+fn upgrade_ok(outcome: &UpgradeHead, branches: bool) -> bool {
+    match outcome {
+        UpgradeHead::Ok => true,
+        UpgradeHead::MultipleHeads => branches,
+        _ => false,
+    }
 }
 
 /// Check the fixed request. `changed`: the plan changes something (an empty
@@ -48,7 +52,7 @@ pub(super) fn verdict(request: &Request, changed: bool) -> Verdict {
     let mut reasons = errors;
     // An empty plan on a tree whose prediction is merely unknown (a
     // `branch_labels` from an imported constant) has nothing to refuse.
-    let unknown_unchanged = !changed && upgrade_head.starts_with("unknown:");
+    let unknown_unchanged = !changed && upgrade_head.verdict() == UpgradeVerdict::Unknown;
     if !upgrade_ok(&upgrade_head, branches) && !unknown_unchanged {
         reasons.push(format!("predicted `alembic upgrade head`: {upgrade_head}"));
     }

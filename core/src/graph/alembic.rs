@@ -1,4 +1,5 @@
-//! What Alembic 1.20 itself would do with these files (spec §3.1, §3.7).
+//! What Alembic 1.20 itself would do with these files (the steps and messages
+//! of `docs/alembic-semantics.md`, sections 5 and 6).
 //!
 //! Alembic stops at the first exception; revguard reports every problem, but
 //! this module predicts the one exception (and the warnings) Alembic would
@@ -9,20 +10,13 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{IdProblem, Known, RevIx, RevisionGraph};
-use crate::load::{Loaded, Status};
-use crate::parse::{Attr, Value};
-use crate::report::{AlembicError, AlembicOutcome};
+use super::{IdProblem, Known, RevIx, Revision, RevisionGraph};
+use crate::load::{Loaded, SourceFile, Status};
+use crate::parse::{Attr, ParsedModule, Value};
+use crate::report::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 
 /// The CLI text for `upgrade head` with several versioned heads.
 pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
-
-fn error(kind: &str, messages: Vec<String>) -> Option<AlembicError> {
-    Some(AlembicError {
-        kind: kind.to_owned(),
-        messages,
-    })
-}
 
 /// Alembic's module name for a file: non-word characters become `_`.
 pub(crate) fn module_name(file_name: &str) -> String {
@@ -82,24 +76,17 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
     };
     let base_id = graph.map.iter().any(|&ix| graph.rev(ix).id == "base");
     let upgrade_head = match &error {
-        Some(err) if err.kind == "Unknown" => {
-            "unknown: some values are not statically known".to_owned()
-        }
-        Some(err) => format!(
-            "fails: {} {}",
+        Some(err) if err.kind == AlembicErrorKind::Unknown => UpgradeHead::NotStatic,
+        Some(err) => UpgradeHead::raises(
             err.kind,
-            err.messages.first().map(String::as_str).unwrap_or("")
-        )
-        .trim_end()
-        .to_owned(),
-        None if graph.heads.len() > 1 => format!("fails: {MULTIPLE_HEADS}"),
+            err.messages.first().map(String::as_str).unwrap_or(""),
+        ),
+        None if graph.heads.len() > 1 => UpgradeHead::MultipleHeads,
         // Alembic's reachability check misses a cycle that is reachable from
         // both a base and a head; its topological sort then never ends.
-        None if has_cycle => {
-            "unknown: the walk from the head enters a cycle Alembic does not detect; it may never finish".to_owned()
-        }
-        None if base_id => "fails: AssertionError (`base` is a reserved revision name)".to_owned(),
-        None => "ok".to_owned(),
+        None if has_cycle => UpgradeHead::UndetectedCycle,
+        None if base_id => UpgradeHead::ReservedBase,
+        None => UpgradeHead::Ok,
     };
     AlembicOutcome {
         warnings,
@@ -108,242 +95,323 @@ pub fn predict(loaded: &Loaded, graph: &RevisionGraph) -> AlembicOutcome {
     }
 }
 
+/// The first exception Alembic raises while building its map, in the order
+/// its steps run; `None` when the map builds.
 fn predict_error(
     loaded: &Loaded,
     graph: &RevisionGraph,
     warnings: &mut Vec<String>,
 ) -> Option<AlembicError> {
-    // 1. The load loop, file by file.
-    let mut next_rev = 0usize;
-    let mut seen_ids: HashSet<&str> = HashSet::default();
-    let mut uncertain = false;
-    let mut warned: HashSet<String> = HashSet::default();
-    let mut twice = loaded.twice.iter().peekable();
-    let mut loaded_twice = |upto: usize, warnings: &mut Vec<String>| {
-        while let Some(&&(at, file)) = twice.peek() {
-            if at > upto {
+    build_map(loaded, graph, warnings).err()
+}
+
+/// A step of Alembic's map building: `Err` is the exception that stops it.
+type Step<T = ()> = Result<T, AlembicError>;
+
+/// Each step of `RevisionMap` construction, in Alembic's order.
+fn build_map(loaded: &Loaded, graph: &RevisionGraph, warnings: &mut Vec<String>) -> Step {
+    load_loop(loaded, graph, warnings)?;
+    let label_of = branch_labels(graph)?;
+    missing_dependencies(graph, &label_of)?;
+    link(graph, &label_of, warnings)?;
+    normalise_dependencies(graph, &label_of)?;
+    detect_cycles(graph, &label_of)
+}
+
+/// The exception `kind` with its messages, as the failure of a step.
+fn fail<T>(kind: AlembicErrorKind, messages: Vec<String>) -> Step<T> {
+    Err(AlembicError { kind, messages })
+}
+
+// ------------------------------------------------------- 1. the load loop
+
+/// The "loaded twice" warnings, placed where Alembic prints them: before
+/// the file that follows the skipped one in load order.
+struct LoadedTwice<'a> {
+    loaded: &'a Loaded,
+    pending: std::iter::Peekable<std::slice::Iter<'a, (usize, usize)>>,
+}
+
+impl<'a> LoadedTwice<'a> {
+    fn new(loaded: &'a Loaded) -> Self {
+        LoadedTwice {
+            loaded,
+            pending: loaded.twice.iter().peekable(),
+        }
+    }
+
+    /// Warn about every skipped file placed at or before `position`.
+    fn warn_upto(&mut self, position: usize, warnings: &mut Vec<String>) {
+        while let Some(&&(at, file)) = self.pending.peek() {
+            if at > position {
                 break;
             }
-            twice.next();
-            let source = &loaded.files[file];
-            let path = loaded_path(loaded, file).unwrap_or(&source.display);
+            self.pending.next();
+            let source = &self.loaded.files[file];
+            let path = loaded_path(self.loaded, file).unwrap_or(&source.display);
             warnings.push(format!(
                 "File {path} loaded twice! ignoring. Please ensure version_locations is unique."
             ));
         }
-    };
+    }
+}
+
+/// Import every file in load order and read its revision, as Alembic's
+/// load loop does; then the values it could not read statically.
+fn load_loop(loaded: &Loaded, graph: &RevisionGraph, warnings: &mut Vec<String>) -> Step {
+    let mut twice = LoadedTwice::new(loaded);
+    let mut seen_ids: HashSet<&str> = HashSet::default();
+    let mut warned: HashSet<&str> = HashSet::default();
+    let mut uncertain = false;
     for (position, &file) in loaded.order.iter().enumerate() {
-        loaded_twice(position, warnings);
-        let source = &loaded.files[file];
-        if source.name == ".py" {
-            // Alembic's loader asserts on an empty suffix.
-            return error("AssertionError", vec![String::new()]);
-        }
-        let module = match (&source.status, &source.module) {
-            (Status::Loaded(_), Some(module)) => module,
-            _ => {
-                return error(
-                    "Unknown",
-                    vec![format!("{} cannot be read statically", source.display)],
-                );
-            }
-        };
-        if let Some(err) = &module.syntax_error {
-            let kind = if err.unsupported {
-                "Unknown"
-            } else {
-                "SyntaxError"
-            };
-            return error(kind, vec![err.message.clone()]);
-        }
-        if let Some((_, problem)) = graph.unknown_ids.iter().find(|(f, _)| *f == file) {
-            return match problem {
-                IdProblem::Missing => error(
-                    "CommandError",
-                    vec![format!(
-                        "Could not determine revision id from filename {}. Be sure the 'revision' variable is declared inside the script (please see 'Upgrading from Alembic 0.1 to 0.2' in the documentation).",
-                        source.name
-                    )],
-                ),
-                IdProblem::NoneValue => error(
-                    "TypeError",
-                    vec!["'NoneType' object is not iterable".into()],
-                ),
-                IdProblem::Invalid(what) => error(
-                    "TypeError",
-                    vec![format!("'{}' object is not iterable", type_name(what))],
-                ),
-                _ => error(
-                    "Unknown",
-                    vec![format!(
-                        "the revision id of {} is not statically known",
-                        source.display
-                    )],
-                ),
-            };
-        }
-        let Some(rev) = graph.revisions.get(next_rev).filter(|r| r.file == file) else {
-            return error(
-                "Unknown",
-                vec![format!("{} cannot be read statically", source.display)],
-            );
-        };
-        next_rev += 1;
-        match module.get(Attr::DownRevision).map(|b| &b.value) {
-            None => {
-                return error(
-                    "AttributeError",
-                    vec![format!(
-                        "module '{}' has no attribute 'down_revision'",
-                        module_name(&source.name)
-                    )],
-                );
-            }
-            Some(Value::Dynamic { .. }) => {
-                return error(
-                    "Unknown",
-                    vec![format!(
-                        "the down_revision of {} is not statically known",
-                        source.display
-                    )],
-                );
-            }
-            _ => {}
-        }
-        let Known::Yes(down) = &rev.down else {
-            return error(
-                "Unknown",
-                vec![format!(
-                    "the down_revision of {} is not a literal",
-                    source.display
-                )],
-            );
-        };
-        if down.contains(&rev.id) {
-            return error(
-                "LoopDetected",
-                vec![format!("Self-loop is detected in revisions ({})", rev.id)],
-            );
-        }
-        if rev.deps.contains(&rev.id) {
-            return error(
-                "DependencyLoopDetected",
-                vec![format!(
-                    "Dependency self-loop is detected in revisions ({})",
-                    rev.id
-                )],
-            );
-        }
-        let mut illegal: Vec<char> = rev
-            .id
-            .chars()
-            .filter(|c| matches!(c, '@' | '-' | '+' | ':'))
-            .collect();
-        if !illegal.is_empty() {
-            illegal.sort();
-            illegal.dedup();
-            let list: Vec<String> = illegal.iter().map(char::to_string).collect();
-            return error(
-                "RevisionError",
-                vec![format!(
-                    "Character(s) '{}' not allowed in revision identifier '{}'",
-                    list.join(", "),
-                    rev.id
-                )],
-            );
-        }
-        for attr in [Attr::BranchLabels, Attr::DependsOn] {
-            if let Some(binding) = module.get(attr)
-                && super::build::strings(&binding.value).is_none()
-            {
-                uncertain = true;
-            }
-        }
-        if !seen_ids.insert(rev.id.as_str()) {
-            let text = format!("Revision {} is present more than once", rev.id);
-            if warned.insert(text.clone()) {
-                warnings.push(text);
-            }
+        twice.warn_upto(position, warnings);
+        // Every earlier file became a revision object (or stopped the
+        // loop), so this file's object is the one at its position.
+        let (module, rev) = import(loaded, graph, file, position)?;
+        uncertain |= [Attr::BranchLabels, Attr::DependsOn].iter().any(|&attr| {
+            module
+                .get(attr)
+                .is_some_and(|binding| super::build::strings(&binding.value).is_none())
+        });
+        if !seen_ids.insert(rev.id.as_str()) && warned.insert(rev.id.as_str()) {
+            warnings.push(format!("Revision {} is present more than once", rev.id));
         }
     }
-    loaded_twice(usize::MAX, warnings);
+    twice.warn_upto(usize::MAX, warnings);
     if uncertain {
-        return error(
-            "Unknown",
+        return fail(
+            AlembicErrorKind::Unknown,
             vec!["branch_labels or depends_on is not statically known".into()],
         );
     }
+    Ok(())
+}
 
-    // 2. Branch labels: every clash, in either order.
-    let mut clashes = Vec::new();
+/// One file of the load loop: the module, its id, its `down_revision`,
+/// then the per-revision checks of `Revision.__init__`.
+fn import<'a>(
+    loaded: &'a Loaded,
+    graph: &'a RevisionGraph,
+    file: usize,
+    position: usize,
+) -> Step<(&'a ParsedModule, &'a Revision)> {
+    let source = &loaded.files[file];
+    if source.name == ".py" {
+        // Alembic's loader asserts on an empty suffix.
+        return fail(AlembicErrorKind::AssertionError, vec![String::new()]);
+    }
+    let module = match (&source.status, &source.module) {
+        (Status::Loaded(_), Some(module)) => module,
+        _ => return unreadable(source),
+    };
+    if let Some(err) = &module.syntax_error {
+        let kind = if err.unsupported {
+            AlembicErrorKind::Unknown
+        } else {
+            AlembicErrorKind::SyntaxError
+        };
+        return fail(kind, vec![err.message.clone()]);
+    }
+    if let Some((_, problem)) = graph.unknown_ids.iter().find(|(f, _)| *f == file) {
+        return id_error(problem, source);
+    }
+    let Some(rev) = graph.revisions.get(position).filter(|r| r.file == file) else {
+        return unreadable(source);
+    };
+    down_revision_bound(module, rev, source)?;
+    self_loops(rev)?;
+    illegal_characters(&rev.id)?;
+    Ok((module, rev))
+}
+
+fn unreadable<T>(source: &SourceFile) -> Step<T> {
+    fail(
+        AlembicErrorKind::Unknown,
+        vec![format!("{} cannot be read statically", source.display)],
+    )
+}
+
+/// What Alembic raises for a module without a usable `revision`.
+fn id_error<T>(problem: &IdProblem, source: &SourceFile) -> Step<T> {
+    match problem {
+        IdProblem::Missing => fail(
+            AlembicErrorKind::CommandError,
+            vec![format!(
+                "Could not determine revision id from filename {}. Be sure the 'revision' variable is declared inside the script (please see 'Upgrading from Alembic 0.1 to 0.2' in the documentation).",
+                source.name
+            )],
+        ),
+        IdProblem::NoneValue => fail(
+            AlembicErrorKind::TypeError,
+            vec!["'NoneType' object is not iterable".into()],
+        ),
+        IdProblem::Invalid(what) => fail(
+            AlembicErrorKind::TypeError,
+            vec![format!("'{}' object is not iterable", type_name(what))],
+        ),
+        _ => fail(
+            AlembicErrorKind::Unknown,
+            vec![format!(
+                "the revision id of {} is not statically known",
+                source.display
+            )],
+        ),
+    }
+}
+
+/// `down_revision` must be bound, and (for a static verdict) literal.
+fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFile) -> Step {
+    match module.get(Attr::DownRevision).map(|b| &b.value) {
+        None => {
+            return fail(
+                AlembicErrorKind::AttributeError,
+                vec![format!(
+                    "module '{}' has no attribute 'down_revision'",
+                    module_name(&source.name)
+                )],
+            );
+        }
+        Some(Value::Dynamic { .. }) => {
+            return fail(
+                AlembicErrorKind::Unknown,
+                vec![format!(
+                    "the down_revision of {} is not statically known",
+                    source.display
+                )],
+            );
+        }
+        _ => {}
+    }
+    if matches!(rev.down, Known::Unknown) {
+        return fail(
+            AlembicErrorKind::Unknown,
+            vec![format!(
+                "the down_revision of {} is not a literal",
+                source.display
+            )],
+        );
+    }
+    Ok(())
+}
+
+/// A revision naming itself: first in `down_revision`, then in `depends_on`.
+fn self_loops(rev: &Revision) -> Step {
+    if rev.down().contains(&rev.id) {
+        return fail(
+            AlembicErrorKind::LoopDetected,
+            vec![format!("Self-loop is detected in revisions ({})", rev.id)],
+        );
+    }
+    if rev.deps.contains(&rev.id) {
+        return fail(
+            AlembicErrorKind::DependencyLoopDetected,
+            vec![format!(
+                "Dependency self-loop is detected in revisions ({})",
+                rev.id
+            )],
+        );
+    }
+    Ok(())
+}
+
+/// Characters Alembic forbids in an id (`:` since 1.17.1).
+fn illegal_characters(id: &str) -> Step {
+    let mut illegal: Vec<char> = id
+        .chars()
+        .filter(|c| matches!(c, '@' | '-' | '+' | ':'))
+        .collect();
+    if illegal.is_empty() {
+        return Ok(());
+    }
+    illegal.sort();
+    illegal.dedup();
+    let list: Vec<String> = illegal.iter().map(char::to_string).collect();
+    fail(
+        AlembicErrorKind::RevisionError,
+        vec![format!(
+            "Character(s) '{}' not allowed in revision identifier '{id}'",
+            list.join(", ")
+        )],
+    )
+}
+
+// ------------------------------------------------------ 2. branch labels
+
+/// Every branch-label clash, in either order (Alembic iterates a set, so
+/// either revision of a pair can be named first). On success, each label's
+/// first owner.
+fn branch_labels(graph: &RevisionGraph) -> Step<HashMap<&str, RevIx>> {
     let mut owners: HashMap<&str, Vec<RevIx>> = HashMap::default();
     for (i, rev) in graph.revisions.iter().enumerate() {
         for label in &rev.labels {
             owners.entry(label.as_str()).or_default().push(RevIx(i));
         }
     }
-    let mut labels: Vec<&&str> = owners.keys().collect();
+    let mut labels: Vec<&str> = owners.keys().copied().collect();
     labels.sort();
+    let mut clashes = Vec::new();
     for label in labels {
-        let holders = &owners[*label];
-        if let Some(owner) = graph.get(label) {
-            for &h in holders {
-                clashes.push(format!(
-                    "Branch name '{label}' in revision {} already used by revision {}",
-                    graph.rev(h).id,
-                    graph.rev(owner).id
-                ));
-            }
-        }
-        for (a, &x) in holders.iter().enumerate() {
-            for (b, &y) in holders.iter().enumerate() {
-                if a != b {
-                    clashes.push(format!(
-                        "Branch name '{label}' in revision {} already used by revision {}",
-                        graph.rev(y).id,
-                        graph.rev(x).id
-                    ));
-                }
-            }
-        }
+        label_clashes(graph, label, &owners[label], &mut clashes);
     }
     if !clashes.is_empty() {
         clashes.sort();
         clashes.dedup();
-        return error("RevisionError", clashes);
+        return fail(AlembicErrorKind::RevisionError, clashes);
     }
+    Ok(owners.iter().map(|(l, v)| (*l, v[0])).collect())
+}
 
-    // 3. depends_on resolution: any missing entry, in hash-set order.
-    let label_of: HashMap<&str, RevIx> = owners.iter().map(|(l, v)| (*l, v[0])).collect();
-    let mut missing_deps: Vec<String> = graph
+/// The clashes of one label: with a revision id, and between its holders.
+fn label_clashes(graph: &RevisionGraph, label: &str, holders: &[RevIx], out: &mut Vec<String>) {
+    let clash = |holder: RevIx, owner: RevIx| {
+        format!(
+            "Branch name '{label}' in revision {} already used by revision {}",
+            graph.rev(holder).id,
+            graph.rev(owner).id
+        )
+    };
+    if let Some(owner) = graph.get(label) {
+        out.extend(holders.iter().map(|&h| clash(h, owner)));
+    }
+    for (a, &x) in holders.iter().enumerate() {
+        for (b, &y) in holders.iter().enumerate() {
+            if a != b {
+                out.push(clash(y, x));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------- 3. depends_on resolution
+
+/// Any `depends_on` entry that is neither an id nor a label (Alembic
+/// resolves them in hash-set order, so every one is listed).
+fn missing_dependencies(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>) -> Step {
+    let mut missing: Vec<String> = graph
         .revisions
         .iter()
         .flat_map(|rev| rev.deps.iter())
         .filter(|dep| graph.get(dep).is_none() && !label_of.contains_key(dep.as_str()))
         .map(|dep| format!("'{dep}'"))
         .collect();
-    if !missing_deps.is_empty() {
-        missing_deps.sort();
-        missing_deps.dedup();
-        return error("KeyError", missing_deps);
+    if missing.is_empty() {
+        return Ok(());
     }
+    missing.sort();
+    missing.dedup();
+    fail(AlembicErrorKind::KeyError, missing)
+}
 
-    // 4. Linking, over the map in map order.
+// -------------------------------------------------------------- 4. linking
+
+/// Link every revision of the map to its parents, in map order: the first
+/// missing parent is a warning and a bare `KeyError`.
+fn link(
+    graph: &RevisionGraph,
+    label_of: &HashMap<&str, RevIx>,
+    warnings: &mut Vec<String>,
+) -> Step {
     let mut nextrev: Vec<Vec<&str>> = vec![Vec::new(); graph.revisions.len()];
-    // Formatting a revision whose down_revision holds an int fails first.
-    let int_type_error = |rev: &super::Revision| {
-        error(
-            "TypeError",
-            vec![format!(
-                "sequence item {}: expected str instance, int found",
-                if rev.down().is_empty() {
-                    0
-                } else {
-                    rev.down().len()
-                }
-            )],
-        )
-    };
     for &ix in &graph.map {
         let rev = graph.rev(ix);
         for target in rev.down() {
@@ -354,28 +422,8 @@ fn predict_error(
                 if !rev.down_ints.is_empty() {
                     return int_type_error(rev);
                 }
-                let children = &nextrev[ix.0];
-                let mut marks = String::new();
-                if children.is_empty() {
-                    marks.push_str(" (head)");
-                }
-                if children.len() > 1 {
-                    marks.push_str(" (branchpoint)");
-                }
-                if rev.down().len() > 1 {
-                    marks.push_str(" (mergepoint)");
-                }
-                // Python's `not down_revision`: None or the empty string.
-                let down = if rev.down().is_empty() || rev.down() == [""] {
-                    "<base>".to_owned()
-                } else {
-                    rev.down().join(", ")
-                };
-                warnings.push(format!(
-                    "Revision {target} referenced from {down} -> {}{marks}, {} is not present",
-                    rev.id, rev.doc
-                ));
-                return error("KeyError", vec![format!("'{target}'")]);
+                warnings.push(missing_parent_warning(rev, target, &nextrev[ix.0]));
+                return fail(AlembicErrorKind::KeyError, vec![format!("'{target}'")]);
             };
             if !nextrev[parent.0].contains(&rev.id.as_str()) {
                 nextrev[parent.0].push(rev.id.as_str());
@@ -385,21 +433,67 @@ fn predict_error(
             return int_type_error(rev);
         }
     }
+    Ok(())
+}
 
-    // Dependency normalisation walks each dependent revision's ancestors
-    // through the map *with* labels: a label in down_revision resolves to a
-    // revision with another id, which Alembic calls a broken map.
-    // One `seen` set for all walks: a revision seen by an earlier walk that
-    // finished without an error has a clean ancestry, so skipping it cannot
-    // change which error (if any) a later walk meets first, and the DFS order
-    // of the remaining revisions is unchanged. Per-walk sets made this
-    // O(dependents × ancestors): 68 s at 100,000 revisions with 2% depends_on.
-    let mut seen: HashSet<*const super::Revision> = HashSet::default();
+/// Formatting a revision whose `down_revision` holds an int fails first.
+fn int_type_error(rev: &Revision) -> Step {
+    let item = if rev.down().is_empty() {
+        0
+    } else {
+        rev.down().len()
+    };
+    fail(
+        AlembicErrorKind::TypeError,
+        vec![format!(
+            "sequence item {item}: expected str instance, int found"
+        )],
+    )
+}
+
+/// Alembic's "Revision X referenced from ... is not present" warning, with
+/// the revision formatted as `history` prints it (children linked so far).
+fn missing_parent_warning(rev: &Revision, target: &str, children: &[&str]) -> String {
+    let mut marks = String::new();
+    if children.is_empty() {
+        marks.push_str(" (head)");
+    }
+    if children.len() > 1 {
+        marks.push_str(" (branchpoint)");
+    }
+    if rev.down().len() > 1 {
+        marks.push_str(" (mergepoint)");
+    }
+    // Python's `not down_revision`: None or the empty string.
+    let down = if rev.down().is_empty() || rev.down() == [""] {
+        "<base>".to_owned()
+    } else {
+        rev.down().join(", ")
+    };
+    format!(
+        "Revision {target} referenced from {down} -> {}{marks}, {} is not present",
+        rev.id, rev.doc
+    )
+}
+
+// ---------------------------------------- 5. dependency normalisation
+
+/// Dependency normalisation walks each dependent revision's ancestors
+/// through the map *with* labels: a label in down_revision resolves to a
+/// revision with another id, which Alembic calls a broken map.
+///
+/// One `seen` set for all walks: a revision seen by an earlier walk that
+/// finished without an error has a clean ancestry, so skipping it cannot
+/// change which error (if any) a later walk meets first, and the DFS order
+/// of the remaining revisions is unchanged. Per-walk sets made this
+/// O(dependents × ancestors): 68 s at 100,000 revisions with 2% depends_on.
+fn normalise_dependencies(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>) -> Step {
+    let mut seen: HashSet<*const Revision> = HashSet::default();
     for rev in &graph.revisions {
         if rev.deps.is_empty() {
             continue;
         }
-        let mut todo: Vec<&super::Revision> = vec![rev];
+        let mut todo: Vec<&Revision> = vec![rev];
         while let Some(current) = todo.pop() {
             if !seen.insert(current as *const _) {
                 continue;
@@ -408,23 +502,29 @@ fn predict_error(
                 match graph.get(id) {
                     Some(parent) => todo.push(graph.rev(parent)),
                     None if label_of.contains_key(id.as_str()) => {
-                        return error(
-                            "RevisionError",
+                        return fail(
+                            AlembicErrorKind::RevisionError,
                             vec!["Dependency resolution failed; broken map".into()],
                         );
                     }
-                    None => return error("KeyError", vec![format!("'{id}'")]),
+                    None => return fail(AlembicErrorKind::KeyError, vec![format!("'{id}'")]),
                 }
             }
             if let Some(n) = current.down_ints.first() {
-                return error("KeyError", vec![n.clone()]);
+                return fail(AlembicErrorKind::KeyError, vec![n.clone()]);
             }
         }
     }
+    Ok(())
+}
 
-    // 5. Cycle detection on the label-free map.
+// ------------------------------------------------------- 6. cycle checks
+
+/// Cycle detection on the label-free map: first along `down_revision`
+/// from the heads and bases, then with `depends_on` from the real ones.
+fn detect_cycles(graph: &RevisionGraph, label_of: &HashMap<&str, RevIx>) -> Step {
     if graph.map.is_empty() {
-        return None;
+        return Ok(());
     }
     let map_ids: Vec<String> = graph
         .map
@@ -432,83 +532,83 @@ fn predict_error(
         .map(|ix| graph.rev(*ix).id.clone())
         .collect();
     if graph.heads.is_empty() || graph.bases.is_empty() {
-        return error(
-            "CycleDetected",
-            vec![format!(
-                "Cycle is detected in revisions ({})",
-                map_ids.join(", ")
-            )],
-        );
+        return cycle_error(AlembicErrorKind::CycleDetected, "Cycle", &map_ids);
     }
-    let down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
-        let rev = graph.rev(ix);
-        for id in rev.down() {
-            out.push(graph.get(id).ok_or_else(|| format!("'{id}'"))?);
-        }
-        match rev.down_ints.first() {
-            Some(n) => Err(n.clone()),
-            None => Ok(()),
-        }
-    };
-    let reach_down = match walk(graph, &graph.heads, down) {
-        Ok(set) => set,
-        Err(key) => return error("KeyError", vec![key]),
-    };
+    let down = |ix: RevIx, out: &mut Vec<RevIx>| versioned_parents(graph, ix, out);
+    let reach_down = walk(graph, &graph.heads, down)
+        .or_else(|key| fail(AlembicErrorKind::KeyError, vec![key]))?;
     let reach_up = walk_up(graph, &graph.bases, false);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        return error(
-            "CycleDetected",
-            vec![format!(
-                "Cycle is detected in revisions ({})",
-                deleted.join(", ")
-            )],
-        );
+        return cycle_error(AlembicErrorKind::CycleDetected, "Cycle", &deleted);
     }
     if graph.real_heads.is_empty() || graph.real_bases.is_empty() {
-        return error(
-            "DependencyCycleDetected",
-            vec![format!(
-                "Dependency cycle is detected in revisions ({})",
-                map_ids.join(", ")
-            )],
+        return cycle_error(
+            AlembicErrorKind::DependencyCycleDetected,
+            "Dependency cycle",
+            &map_ids,
         );
     }
     let all_down = |ix: RevIx, out: &mut Vec<RevIx>| -> Result<(), String> {
-        let rev = graph.rev(ix);
-        for id in rev.down() {
-            out.push(graph.get(id).ok_or_else(|| format!("'{id}'"))?);
-        }
-        if let Some(n) = rev.down_ints.first() {
-            return Err(n.clone());
-        }
-        for dep in &rev.deps {
-            if let Some(target) = graph
-                .get(dep)
-                .or_else(|| label_of.get(dep.as_str()).copied())
-            {
-                // Resolved to the id, then looked up again: the winner.
-                out.push(graph.get(&graph.rev(target).id).unwrap_or(target));
-            }
-        }
+        versioned_parents(graph, ix, out)?;
+        dependencies(graph, label_of, ix, out);
         Ok(())
     };
-    let reach_down = match walk(graph, &graph.real_heads, all_down) {
-        Ok(set) => set,
-        Err(key) => return error("KeyError", vec![key]),
-    };
+    let reach_down = walk(graph, &graph.real_heads, all_down)
+        .or_else(|key| fail(AlembicErrorKind::KeyError, vec![key]))?;
     let reach_up = walk_up(graph, &graph.real_bases, true);
     let deleted = unreached(graph, &map_ids, &reach_down, &reach_up);
     if !deleted.is_empty() {
-        return error(
-            "DependencyCycleDetected",
-            vec![format!(
-                "Dependency cycle is detected in revisions ({})",
-                deleted.join(", ")
-            )],
+        return cycle_error(
+            AlembicErrorKind::DependencyCycleDetected,
+            "Dependency cycle",
+            &deleted,
         );
     }
-    None
+    Ok(())
+}
+
+/// `<what> is detected in revisions (<ids>)`.
+fn cycle_error(kind: AlembicErrorKind, what: &str, ids: &[String]) -> Step {
+    fail(
+        kind,
+        vec![format!(
+            "{what} is detected in revisions ({})",
+            ids.join(", ")
+        )],
+    )
+}
+
+/// The parents of a revision in the label-free map; a missing id (or an
+/// int in `down_revision`) is the key of Alembic's bare `KeyError`.
+fn versioned_parents(graph: &RevisionGraph, ix: RevIx, out: &mut Vec<RevIx>) -> Result<(), String> {
+    let rev = graph.rev(ix);
+    for id in rev.down() {
+        out.push(graph.get(id).ok_or_else(|| format!("'{id}'"))?);
+    }
+    match rev.down_ints.first() {
+        Some(n) => Err(n.clone()),
+        None => Ok(()),
+    }
+}
+
+/// The revisions a revision depends on, by id or label (unresolvable
+/// entries were reported by step 3).
+fn dependencies(
+    graph: &RevisionGraph,
+    label_of: &HashMap<&str, RevIx>,
+    ix: RevIx,
+    out: &mut Vec<RevIx>,
+) {
+    for dep in &graph.rev(ix).deps {
+        if let Some(target) = graph
+            .get(dep)
+            .or_else(|| label_of.get(dep.as_str()).copied())
+        {
+            // Resolved to the id, then looked up again: the winner.
+            out.push(graph.get(&graph.rev(target).id).unwrap_or(target));
+        }
+    }
 }
 
 /// Ids of the map not reached from both ends, sorted (Alembic's message).

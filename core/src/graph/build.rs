@@ -1,5 +1,7 @@
 //! Building the [`RevisionGraph`] from loaded files.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use petgraph::Direction;
@@ -81,7 +83,7 @@ fn split_down(module: &ParsedModule, value: &Value) -> (Known<Vec<String>>, Vec<
     (Known::Unknown, Vec::new())
 }
 
-/// The id Alembic derives for a module (spec §2.1).
+/// The id Alembic derives for a module (`docs/alembic-semantics.md`, section 4).
 pub(crate) fn revision_id(module: &ParsedModule, file_name: &str) -> Result<String, IdProblem> {
     match module.get(Attr::Revision).map(|b| &b.value) {
         Some(Value::Str { value, .. }) => Ok(value.clone()),
@@ -158,176 +160,22 @@ impl RevisionGraph {
         unknown_ids: Vec<(usize, IdProblem)>,
     ) -> RevisionGraph {
         let mut issues = Vec::new();
-
-        // The map: the last object per id wins, keeping the first position.
-        let mut by_id: HashMap<String, RevIx> =
-            HashMap::with_capacity_and_hasher(revisions.len(), Default::default());
-        let mut map: Vec<RevIx> = Vec::with_capacity(revisions.len());
-        let mut dups: HashMap<String, Vec<RevIx>> = HashMap::default();
-        for (i, rev) in revisions.iter().enumerate() {
-            let ix = RevIx(i);
-            match by_id.entry(rev.id.clone()) {
-                std::collections::hash_map::Entry::Occupied(mut slot) => {
-                    let previous = slot.insert(ix);
-                    dups.entry(rev.id.clone())
-                        .or_insert_with(|| vec![previous])
-                        .push(ix);
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(ix);
-                    map.push(ix);
-                }
-            }
-        }
-        if !dups.is_empty() {
-            for slot in &mut map {
-                *slot = by_id[&revisions[slot.0].id];
-            }
-        }
-        let mut groups: Vec<(String, Vec<RevIx>)> = dups.into_iter().collect();
-        groups.sort_by_key(|(_, all)| all[0]);
-        for (id, all) in groups {
-            for &ix in &all[..all.len() - 1] {
-                revisions[ix.0].shadowed = true;
-            }
-            issues.push(Issue::Duplicate { id, revisions: all });
-        }
-
-        // Self references.
-        for (i, rev) in revisions.iter().enumerate() {
-            if rev.down().contains(&rev.id) {
-                issues.push(Issue::SelfReference {
-                    rev: RevIx(i),
-                    kind: RefKind::Down,
-                });
-            }
-            if rev.deps.contains(&rev.id) {
-                issues.push(Issue::SelfReference {
-                    rev: RevIx(i),
-                    kind: RefKind::Dep,
-                });
-            }
-        }
-
-        // Branch labels share the id namespace.
-        let mut labels: HashMap<String, RevIx> = HashMap::default();
-        for (i, rev) in revisions.iter().enumerate() {
-            let ix = RevIx(i);
-            for label in &rev.labels {
-                if let Some(&owner) = by_id.get(label) {
-                    issues.push(Issue::LabelConflict {
-                        label: label.clone(),
-                        first: owner,
-                        second: ix,
-                        with_id: true,
-                    });
-                } else if let Some(&first) = labels.get(label) {
-                    issues.push(Issue::LabelConflict {
-                        label: label.clone(),
-                        first,
-                        second: ix,
-                        with_id: false,
-                    });
-                } else {
-                    labels.insert(label.clone(), ix);
-                }
-            }
-        }
-
-        // Link every object's references. Only winners get edges (Alembic
-        // never links a shadowed copy), but a shadowed copy's dangling
-        // reference is still reported.
-        let mut graph: DiGraph<RevIx, Edge> =
-            DiGraph::with_capacity(revisions.len(), revisions.len());
-        let nodes: Vec<Option<NodeIndex>> = (0..revisions.len())
-            .map(|i| Some(graph.add_node(RevIx(i))))
+        let (by_id, map) = winners(&mut revisions, &mut issues);
+        self_references(&revisions, &mut issues);
+        let labels = branch_labels(&revisions, &by_id, &mut issues);
+        let edges = Edges::link(&revisions, &by_id, &labels, &mut issues);
+        let all = || (0..revisions.len()).map(RevIx);
+        let rev = |ix: &RevIx| &revisions[ix.0];
+        let heads = all()
+            .filter(|ix| rev(ix).shadowed || !edges.down_children[ix.0])
             .collect();
-        let mut down_children = vec![false; revisions.len()];
-        let mut any_children = vec![false; revisions.len()];
-        for (i, rev) in revisions.iter().enumerate() {
-            let ix = RevIx(i);
-            let winner = !rev.shadowed;
-            let mut linked: HashSet<RevIx> = HashSet::default();
-            for target in rev.down() {
-                if *target == rev.id {
-                    continue;
-                }
-                let parent = match by_id.get(target) {
-                    Some(&p) => p,
-                    None => match labels.get(target) {
-                        Some(&owner) => {
-                            issues.push(Issue::LabelAsParent {
-                                from: ix,
-                                label: target.clone(),
-                                owner,
-                            });
-                            owner
-                        }
-                        None => {
-                            issues.push(Issue::MissingRef {
-                                from: ix,
-                                target: target.clone(),
-                                kind: RefKind::Down,
-                            });
-                            continue;
-                        }
-                    },
-                };
-                if winner && linked.insert(parent) {
-                    graph.add_edge(
-                        nodes[i].unwrap_or_default(),
-                        nodes[parent.0].unwrap_or_default(),
-                        Edge::Down,
-                    );
-                    down_children[parent.0] = true;
-                    any_children[parent.0] = true;
-                }
-            }
-            for dep in &rev.deps {
-                if *dep == rev.id {
-                    continue;
-                }
-                let Some(&target) = by_id.get(dep).or_else(|| labels.get(dep)) else {
-                    issues.push(Issue::MissingRef {
-                        from: ix,
-                        target: dep.clone(),
-                        kind: RefKind::Dep,
-                    });
-                    continue;
-                };
-                if winner && !linked.contains(&target) {
-                    graph.add_edge(
-                        nodes[i].unwrap_or_default(),
-                        nodes[target.0].unwrap_or_default(),
-                        Edge::Dep,
-                    );
-                    any_children[target.0] = true;
-                }
-            }
-        }
-
-        let all: Vec<RevIx> = (0..revisions.len()).map(RevIx).collect();
-        let heads = all
-            .iter()
-            .copied()
-            .filter(|ix| revisions[ix.0].shadowed || !down_children[ix.0])
+        let real_heads = all()
+            .filter(|ix| rev(ix).shadowed || !edges.any_children[ix.0])
             .collect();
-        let real_heads = all
-            .iter()
-            .copied()
-            .filter(|ix| revisions[ix.0].shadowed || !any_children[ix.0])
+        let bases = all().filter(|ix| rev(ix).is_base()).collect();
+        let real_bases = all()
+            .filter(|ix| rev(ix).is_base() && rev(ix).deps.is_empty())
             .collect();
-        let bases = all
-            .iter()
-            .copied()
-            .filter(|ix| revisions[ix.0].is_base())
-            .collect();
-        let real_bases = all
-            .iter()
-            .copied()
-            .filter(|ix| revisions[ix.0].is_base() && revisions[ix.0].deps.is_empty())
-            .collect();
-
         let mut graph = RevisionGraph {
             revisions,
             unknown_ids,
@@ -339,8 +187,8 @@ impl RevisionGraph {
             issues,
             by_id,
             labels,
-            graph,
-            nodes,
+            graph: edges.graph,
+            nodes: edges.nodes,
         };
         graph.find_cycles();
         graph
@@ -373,32 +221,43 @@ impl RevisionGraph {
         }
         cycles.sort_by_key(|(path, _, _)| path[0]);
         for (path, members, dependency) in cycles {
-            // Descendants of the cycle that are not in it: they hang off it.
-            let mut hanging = Vec::new();
-            let mut seen: HashSet<NodeIndex> = members.clone();
-            let mut stack: Vec<NodeIndex> = members.iter().copied().collect();
-            while let Some(node) = stack.pop() {
-                for edge in self.graph.edges_directed(node, Direction::Incoming) {
-                    if !dependency && *edge.weight() != Edge::Down {
-                        continue;
-                    }
-                    let child = edge.source();
-                    if seen.insert(child) {
-                        let ix = self.graph[child];
-                        if !in_cycle[ix.0] {
-                            hanging.push(ix);
-                        }
-                        stack.push(child);
-                    }
-                }
-            }
-            hanging.sort();
+            let hanging = self.hanging_off(members, dependency, &in_cycle);
             self.issues.push(Issue::Cycle {
                 path,
                 hanging,
                 dependency,
             });
         }
+    }
+
+    /// Descendants of a cycle that are in no cycle themselves: they hang
+    /// off it (unreachable from any base), in load order.
+    fn hanging_off(
+        &self,
+        members: HashSet<NodeIndex>,
+        dependency: bool,
+        in_cycle: &[bool],
+    ) -> Vec<RevIx> {
+        let mut hanging = Vec::new();
+        let mut stack: Vec<NodeIndex> = members.iter().copied().collect();
+        let mut seen = members;
+        while let Some(node) = stack.pop() {
+            for edge in self.graph.edges_directed(node, Direction::Incoming) {
+                if !dependency && *edge.weight() != Edge::Down {
+                    continue;
+                }
+                let child = edge.source();
+                if seen.insert(child) {
+                    let ix = self.graph[child];
+                    if !in_cycle[ix.0] {
+                        hanging.push(ix);
+                    }
+                    stack.push(child);
+                }
+            }
+        }
+        hanging.sort();
+        hanging
     }
 
     /// One concrete cycle inside a strongly connected component, starting at
@@ -432,6 +291,221 @@ impl RevisionGraph {
                 None => return walk.iter().map(|n| self.graph[*n]).collect(),
             }
         }
+    }
+}
+
+/// The map: the last object per id wins, keeping the first position. Marks
+/// the earlier copies shadowed and reports each duplicated id.
+fn winners(
+    revisions: &mut [Revision],
+    issues: &mut Vec<Issue>,
+) -> (HashMap<String, RevIx>, Vec<RevIx>) {
+    let mut by_id: HashMap<String, RevIx> =
+        HashMap::with_capacity_and_hasher(revisions.len(), Default::default());
+    let mut map: Vec<RevIx> = Vec::with_capacity(revisions.len());
+    let mut dups: HashMap<String, Vec<RevIx>> = HashMap::default();
+    for (i, rev) in revisions.iter().enumerate() {
+        let ix = RevIx(i);
+        match by_id.entry(rev.id.clone()) {
+            Entry::Occupied(mut slot) => {
+                let previous = slot.insert(ix);
+                dups.entry(rev.id.clone())
+                    .or_insert_with(|| vec![previous])
+                    .push(ix);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(ix);
+                map.push(ix);
+            }
+        }
+    }
+    if !dups.is_empty() {
+        for slot in &mut map {
+            *slot = by_id[&revisions[slot.0].id];
+        }
+    }
+    let mut groups: Vec<(String, Vec<RevIx>)> = dups.into_iter().collect();
+    groups.sort_by_key(|(_, all)| all[0]);
+    for (id, all) in groups {
+        for &ix in &all[..all.len() - 1] {
+            revisions[ix.0].shadowed = true;
+        }
+        issues.push(Issue::Duplicate { id, revisions: all });
+    }
+    (by_id, map)
+}
+
+/// Revisions naming themselves in `down_revision` or `depends_on`.
+fn self_references(revisions: &[Revision], issues: &mut Vec<Issue>) {
+    for (i, rev) in revisions.iter().enumerate() {
+        if rev.down().contains(&rev.id) {
+            issues.push(Issue::SelfReference {
+                rev: RevIx(i),
+                kind: RefKind::Down,
+            });
+        }
+        if rev.deps.contains(&rev.id) {
+            issues.push(Issue::SelfReference {
+                rev: RevIx(i),
+                kind: RefKind::Dep,
+            });
+        }
+    }
+}
+
+/// Branch labels share the id namespace: the first holder of each label
+/// owns it; a second holder, or a label equal to an id, is a conflict.
+fn branch_labels(
+    revisions: &[Revision],
+    by_id: &HashMap<String, RevIx>,
+    issues: &mut Vec<Issue>,
+) -> HashMap<String, RevIx> {
+    let mut labels: HashMap<String, RevIx> = HashMap::default();
+    for (i, rev) in revisions.iter().enumerate() {
+        let ix = RevIx(i);
+        for label in &rev.labels {
+            let (first, with_id) = match (by_id.get(label), labels.get(label)) {
+                (Some(&owner), _) => (owner, true),
+                (None, Some(&first)) => (first, false),
+                (None, None) => {
+                    labels.insert(label.clone(), ix);
+                    continue;
+                }
+            };
+            issues.push(Issue::LabelConflict {
+                label: label.clone(),
+                first,
+                second: ix,
+                with_id,
+            });
+        }
+    }
+    labels
+}
+
+/// The petgraph edges (child -> parent) and which revisions have children.
+struct Edges {
+    graph: DiGraph<RevIx, Edge>,
+    nodes: Vec<Option<NodeIndex>>,
+    /// Named in some winner's `down_revision`.
+    down_children: Vec<bool>,
+    /// Named in some winner's `down_revision` or `depends_on`.
+    any_children: Vec<bool>,
+}
+
+impl Edges {
+    /// Link every object's references. Only winners get edges (Alembic
+    /// never links a shadowed copy), but a shadowed copy's dangling
+    /// reference is still reported.
+    fn link(
+        revisions: &[Revision],
+        by_id: &HashMap<String, RevIx>,
+        labels: &HashMap<String, RevIx>,
+        issues: &mut Vec<Issue>,
+    ) -> Edges {
+        let mut graph: DiGraph<RevIx, Edge> =
+            DiGraph::with_capacity(revisions.len(), revisions.len());
+        let nodes: Vec<Option<NodeIndex>> = (0..revisions.len())
+            .map(|i| Some(graph.add_node(RevIx(i))))
+            .collect();
+        let mut edges = Edges {
+            graph,
+            nodes,
+            down_children: vec![false; revisions.len()],
+            any_children: vec![false; revisions.len()],
+        };
+        // Alembic resolves a `depends_on` label to its owner's id and looks
+        // that id up again: a label on a shadowed copy names the kept one.
+        let dep_labels: HashMap<String, RevIx> = labels
+            .iter()
+            .filter_map(|(label, owner)| Some((label.clone(), *by_id.get(&revisions[owner.0].id)?)))
+            .collect();
+        for (i, rev) in revisions.iter().enumerate() {
+            let linked = edges.link_parents(RevIx(i), rev, by_id, labels, issues);
+            edges.link_dependencies(RevIx(i), rev, by_id, &dep_labels, &linked, issues);
+        }
+        edges
+    }
+
+    /// `down_revision` edges (a label written as a parent resolves to its
+    /// owner, and is reported); returns the parents linked.
+    fn link_parents(
+        &mut self,
+        ix: RevIx,
+        rev: &Revision,
+        by_id: &HashMap<String, RevIx>,
+        labels: &HashMap<String, RevIx>,
+        issues: &mut Vec<Issue>,
+    ) -> HashSet<RevIx> {
+        let mut linked: HashSet<RevIx> = HashSet::default();
+        for target in rev.down() {
+            if *target == rev.id {
+                continue;
+            }
+            let parent = match (by_id.get(target), labels.get(target)) {
+                (Some(&p), _) => p,
+                (None, Some(&owner)) => {
+                    issues.push(Issue::LabelAsParent {
+                        from: ix,
+                        label: target.clone(),
+                        owner,
+                    });
+                    owner
+                }
+                (None, None) => {
+                    issues.push(Issue::MissingRef {
+                        from: ix,
+                        target: target.clone(),
+                        kind: RefKind::Down,
+                    });
+                    continue;
+                }
+            };
+            if !rev.shadowed && linked.insert(parent) {
+                self.add(ix, parent, Edge::Down);
+                self.down_children[parent.0] = true;
+                self.any_children[parent.0] = true;
+            }
+        }
+        linked
+    }
+
+    /// `depends_on` edges (by id or label), except to a parent already
+    /// linked by `down_revision`.
+    fn link_dependencies(
+        &mut self,
+        ix: RevIx,
+        rev: &Revision,
+        by_id: &HashMap<String, RevIx>,
+        labels: &HashMap<String, RevIx>,
+        linked: &HashSet<RevIx>,
+        issues: &mut Vec<Issue>,
+    ) {
+        for dep in &rev.deps {
+            if *dep == rev.id {
+                continue;
+            }
+            let Some(&target) = by_id.get(dep).or_else(|| labels.get(dep)) else {
+                issues.push(Issue::MissingRef {
+                    from: ix,
+                    target: dep.clone(),
+                    kind: RefKind::Dep,
+                });
+                continue;
+            };
+            if !rev.shadowed && !linked.contains(&target) {
+                self.add(ix, target, Edge::Dep);
+                self.any_children[target.0] = true;
+            }
+        }
+    }
+
+    fn add(&mut self, child: RevIx, parent: RevIx, kind: Edge) {
+        self.graph.add_edge(
+            self.nodes[child.0].unwrap_or_default(),
+            self.nodes[parent.0].unwrap_or_default(),
+            kind,
+        );
     }
 }
 

@@ -1,4 +1,5 @@
-//! Phase 3: Alembic's `RevisionMap`, rebuilt statically (spec §3).
+//! Phase 3: Alembic's `RevisionMap`, rebuilt statically
+//! (`docs/alembic-semantics.md`, section 5).
 //!
 //! [`RevisionGraph::build`] turns the loaded files into revision objects in
 //! load order and reproduces what Alembic computes: the map (last-loaded
@@ -10,21 +11,25 @@
 //!
 //! Edges live in a petgraph [`DiGraph`] behind [`RevisionGraph`]; callers
 //! only see revision indices ([`RevIx`]) and ids. Cycle detection uses
-//! Tarjan's SCC algorithm (iterative in petgraph, so a 100,000-revision chain
-//! does not overflow the wasm stack), then walks each strongly connected
-//! component to print one concrete cycle path.
+//! Kosaraju's SCC algorithm (`petgraph::algo::kosaraju_scc`, iterative, so a
+//! 100,000-revision chain does not overflow the wasm stack), first along
+//! `down_revision` edges, then along `down_revision` + `depends_on`; each
+//! strongly connected component is then walked to print one concrete cycle
+//! path, and the revisions hanging off it are listed apart.
 
 pub mod alembic;
 mod build;
+mod walks;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::parse::Attr;
-use crate::report::Span;
+use crate::text::Span;
 
 pub use build::IdProblem;
+pub(crate) use walks::{ancestors_of, topological};
 
 /// Index of a revision object in [`RevisionGraph::revisions`] (load order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,9 +175,32 @@ impl RevisionGraph {
         self.by_id.get(id).copied()
     }
 
-    /// The revision carrying a branch label.
+    /// The revision carrying a branch label (the first in load order when
+    /// several do; a label equal to a revision id is not a label).
     pub fn label(&self, label: &str) -> Option<RevIx> {
         self.labels.get(label).copied()
+    }
+
+    /// Every branch label with the revision carrying it, as [`Self::label`].
+    pub fn label_owners(&self) -> impl Iterator<Item = (&str, RevIx)> + '_ {
+        self.labels.iter().map(|(label, &ix)| (label.as_str(), ix))
+    }
+
+    /// What a `down_revision` entry links to: the kept revision with that id.
+    /// A branch label is no parent (Alembic fails on it with a KeyError).
+    pub fn resolve_parent(&self, name: &str) -> Option<RevIx> {
+        self.get(name)
+    }
+
+    /// What a `depends_on` entry links to: the kept revision with that id,
+    /// else the revision a branch label names. Alembic turns the label into
+    /// its owner's id and looks the id up again, so a label carried by a
+    /// shadowed duplicate resolves to the kept copy.
+    pub fn resolve_dependency(&self, name: &str) -> Option<RevIx> {
+        self.get(name).or_else(|| {
+            self.label(name)
+                .and_then(|owner| self.get(&self.rev(owner).id))
+        })
     }
 
     /// A revision by index.
@@ -253,6 +281,16 @@ impl RevisionGraph {
         }
         out.sort();
         out
+    }
+
+    /// False when some file's id or some `down_revision` could not be read
+    /// statically, so the graph may be missing revisions or edges.
+    pub fn is_complete(&self) -> bool {
+        self.unknown_ids.is_empty()
+            && self
+                .revisions
+                .iter()
+                .all(|r| !matches!(r.down, Known::Unknown))
     }
 
     /// Number of revisions (objects) in the graph.

@@ -1,5 +1,5 @@
-//! Phase 1: a Python tokenizer, just deep enough to find module-level
-//! statements safely.
+//! The binding reader's tokenizer (step 1 of `docs/grammar.md`): Python,
+//! just deep enough to find module-level statements safely.
 //!
 //! It knows every string literal form (so docstrings and SQL in strings never
 //! match), comments, bracket nesting, backslash continuations and logical
@@ -13,7 +13,7 @@ use nom::combinator::recognize;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
-use crate::report::Span;
+use crate::text::Span;
 
 /// A token kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Phase 2: the module-level bindings Alembic reads, found statically.
+//! Phase 1: the module-level bindings Alembic reads, found statically.
 //!
 //! Python semantics, restricted to what can be known without running code:
 //! plain, annotated and chained assignments; `;`-separated statements;
@@ -8,7 +8,7 @@
 //! would see but whose value is not a literal (computed, conditional, imported,
 //! a name, an f-string) is kept as [`Value::Dynamic`], never guessed.
 //!
-//! The grammar is in `core/GRAMMAR.md`.
+//! The grammar is in `docs/grammar.md`.
 
 pub(crate) mod lexer;
 mod strings;
@@ -17,7 +17,8 @@ mod value;
 use std::collections::BTreeMap;
 
 use crate::python::PythonVersion;
-use crate::report::Span;
+use crate::request::GivenSyntaxError;
+use crate::text::Span;
 use lexer::{LogicalLine, TokKind, Token};
 pub use value::{SeqKind, Value};
 
@@ -101,6 +102,27 @@ pub struct SyntaxError {
     /// True when Python could read the file but revguard cannot (an encoding
     /// it does not decode): what Alembic does is then unknown.
     pub unsupported: bool,
+}
+
+impl From<SyntaxError> for GivenSyntaxError {
+    fn from(error: SyntaxError) -> Self {
+        GivenSyntaxError {
+            message: error.message,
+            start: error.span.start,
+            end: error.span.end,
+            unsupported: error.unsupported,
+        }
+    }
+}
+
+impl From<&GivenSyntaxError> for SyntaxError {
+    fn from(given: &GivenSyntaxError) -> Self {
+        SyntaxError {
+            message: given.message.clone(),
+            span: Span::new(given.start, given.end),
+            unsupported: given.unsupported,
+        }
+    }
 }
 
 /// Everything read from one file.

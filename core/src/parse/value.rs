@@ -2,7 +2,7 @@
 
 use super::lexer::{TokKind, Token};
 use super::strings::{self, DecodeError};
-use crate::report::Span;
+use crate::text::Span;
 
 /// Tuple or list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@
 //! (reported, not guessed), never a trap.
 
 use crate::parse::lexer::{LineSink, LogicalLine, TokKind, tokenize_into};
-use crate::report::Span;
+use crate::text::Span;
 
 /// Operators and keywords one statement may hold before revguard declines
 /// to parse it (well inside the guest's stack; CPython 3.8 already fails

@@ -34,7 +34,7 @@ use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};
 use ruff_text_size::{Ranged, TextRange};
 
 use crate::python::PythonVersion;
-use crate::report::Span;
+use crate::text::Span;
 
 /// One reason CPython refuses the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! argocd-cmp-server extracts each request's tree to
 //! `<workdir>/_cmp_server/<uuid>/` and runs the plugin in
-//! `<that>/<app path>` (spec §1.4–1.5). The extracted root is the ancestor of
+//! `<that>/<app path>` (docs/argocd-cmp.md, section 2). The extracted root is the ancestor of
 //! the app directory whose parent is `_cmp_server`; it may be the whole repo or
 //! only the manifest-generate-paths subset. Outside Argo CD (a local run, a KRM
 //! function) the root is the nearest ancestor holding `.git`, or the

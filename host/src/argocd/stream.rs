@@ -1,4 +1,4 @@
-//! Reading a rendered manifest stream the way Argo CD does (spec §1.7): the
+//! Reading a rendered manifest stream the way Argo CD does (docs/argocd-cmp.md, section 4): the
 //! first non-blank byte picks JSON (`{`) or `---`-separated YAML; empty and
 //! `null` documents are skipped; every document needs a `kind`; `*List`
 //! objects count their items.

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use revguard_core::Report;
+use revguard_core::report::AlembicErrorKind;
 
 use super::load_and_check;
 use crate::cli::{EngineArgs, HeadsArgs};
@@ -27,7 +28,7 @@ pub(super) fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
     };
     let mut stderr = std::io::stderr().lock();
     let message = error.messages.first().map(String::as_str).unwrap_or("");
-    let _ = if error.kind == "Unknown" {
+    let _ = if error.kind == AlembicErrorKind::Unknown {
         writeln!(
             stderr,
             "revguard: note: revguard cannot tell whether Alembic loads these files ({message}); run `revguard check` for details"
@@ -39,22 +40,22 @@ pub(super) fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
             error.kind
         )
     };
-    Ok(heads_exit_code(&error.kind, args.resolve_dependencies))
+    Ok(heads_exit_code(error.kind, args.resolve_dependencies))
 }
 
 /// What `alembic heads` exits with when loading fails: plain `heads` reads
 /// the head list outside Alembic's error wrapper, so every failure is a
 /// traceback and exit 1; with `--resolve-dependencies` the revision-map
 /// errors (cycles, label clashes, …) become `FAILED:` and exit 255.
-fn heads_exit_code(kind: &str, resolve_dependencies: bool) -> u8 {
+fn heads_exit_code(kind: AlembicErrorKind, resolve_dependencies: bool) -> u8 {
     let wrapped = matches!(
         kind,
-        "RevisionError"
-            | "CycleDetected"
-            | "DependencyCycleDetected"
-            | "LoopDetected"
-            | "DependencyLoopDetected"
-            | "CommandError"
+        AlembicErrorKind::RevisionError
+            | AlembicErrorKind::CycleDetected
+            | AlembicErrorKind::DependencyCycleDetected
+            | AlembicErrorKind::LoopDetected
+            | AlembicErrorKind::DependencyLoopDetected
+            | AlembicErrorKind::CommandError
     );
     if resolve_dependencies && wrapped {
         255

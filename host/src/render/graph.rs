@@ -12,8 +12,10 @@
 //!   (named in the node), cycles (red), missing parents (red dashed node),
 //!   branch labels (`@label`).
 //!
-//! A reference resolves like Alembic's map: to the kept (non-shadowed)
-//! revision with that id; a `depends_on` may also name a branch label.
+//! References are drawn as the report resolves them
+//! ([`RevisionEntry::parents`], [`RevisionEntry::dependencies`]): to the kept
+//! (non-shadowed) revision with that id; a `depends_on` may also name a
+//! branch label, which leads to its owner's kept copy.
 
 use std::fmt::Write as _;
 
@@ -51,6 +53,9 @@ struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
+    /// Edges from the report's resolved references: nothing is looked up
+    /// here, so the export shows the links exactly as the core (and
+    /// Alembic) makes them.
     fn build(report: &'a Report) -> Self {
         let mut graph = Graph {
             report,
@@ -58,56 +63,38 @@ impl<'a> Graph<'a> {
             edges: Vec::new(),
         };
         for (child, rev) in report.revisions.iter().enumerate() {
-            for parent in &rev.down_revisions {
-                graph.edge(parent, child, EdgeKind::Down);
+            let down = rev.down_revisions.iter().zip(&rev.parents);
+            for (name, &parent) in down {
+                graph.edge(name, parent, child, EdgeKind::Down);
             }
-            for dep in &rev.depends_on {
-                graph.edge(dep, child, EdgeKind::Depends);
+            let deps = rev.depends_on.iter().zip(&rev.dependencies);
+            for (name, &target) in deps {
+                graph.edge(name, target, child, EdgeKind::Depends);
             }
         }
         graph
     }
 
-    fn resolve(&self, name: &str, kind: EdgeKind) -> Option<usize> {
-        let revs = &self.report.revisions;
-        let by_id = |shadowed: bool| {
-            revs.iter()
-                .rposition(|r| r.id == name && r.shadowed == shadowed)
-        };
-        by_id(false).or_else(|| by_id(true)).or_else(|| {
-            (kind == EdgeKind::Depends)
-                .then(|| {
-                    revs.iter()
-                        .position(|r| !r.shadowed && r.branch_labels.iter().any(|l| l == name))
-                })
-                .flatten()
-        })
-    }
-
-    fn edge(&mut self, parent: &str, child: usize, kind: EdgeKind) {
-        let from = match self.resolve(parent, kind) {
+    /// An edge from `parent` (or a `missing` node named `name`) to `child`.
+    fn edge(&mut self, name: &str, parent: Option<usize>, child: usize, kind: EdgeKind) {
+        let from = match parent {
             Some(p) => key(p),
             None => {
-                let index = match self.missing.iter().position(|m| m == parent) {
+                let index = match self.missing.iter().position(|m| m == name) {
                     Some(i) => i,
                     None => {
-                        self.missing.push(parent.to_owned());
+                        self.missing.push(name.to_owned());
                         self.missing.len() - 1
                     }
                 };
                 format!("m{index}")
             }
         };
-        let in_cycle = |k: &str| {
-            k.strip_prefix('r')
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| self.report.revisions[n].marks.contains(&Mark::Cycle))
-        };
-        let to = key(child);
-        let cycle = in_cycle(&from) && in_cycle(&to);
+        let in_cycle = |n: usize| self.report.revisions[n].marks.contains(&Mark::Cycle);
+        let cycle = parent.is_some_and(in_cycle) && in_cycle(child);
         self.edges.push(Edge {
             from,
-            to,
+            to: key(child),
             kind,
             cycle,
         });

@@ -8,50 +8,14 @@
 //! criterion benches. It is self-contained rather than built on
 //! [`crate::generate`]: that generator aims at small, syntactically wild
 //! projects for differential testing, while benchmarks need large, boring,
-//! realistic ones. The random source is the same SplitMix64.
+//! realistic ones. The random source is the same:
+//! `revguard_core::testing::Rng`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// SplitMix64 (the same generator as [`crate::generate::Rng`]).
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) % n as u64) as usize
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True with probability `percent / 100`.
-    pub fn pct(&mut self, percent: u32) -> bool {
-        (self.below(100) as u32) < percent
-    }
-
-    /// A uniformly chosen element.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+/// The seeded generator every suite and corpus shares.
+pub use revguard_core::testing::Rng;
 
 /// A fault to inject into an otherwise healthy history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

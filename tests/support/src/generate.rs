@@ -5,11 +5,8 @@
 //! function of a `u64` seed, so a failing case is reproduced from its seed
 //! alone.
 //!
-//! The random source is a 64-bit SplitMix (Steele, Lea & Flood 2014), written
-//! out here instead of pulling `rand`: its output for a given seed is fixed
-//! forever (no `rand` major-version change can silently reshuffle every
-//! recorded seed), it needs no dependency, and statistical quality far beyond
-//! "pick a shape" is not needed.
+//! The random source is `revguard_core::testing::Rng` (SplitMix64), the one
+//! generator every suite and benchmark corpus uses.
 //!
 //! Two entry points:
 //! * [`project`]: one random project for differential testing (graph shapes:
@@ -22,63 +19,8 @@
 
 use std::fmt::Write as _;
 
-/// SplitMix64: a tiny, fixed, seedable PRNG.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) % n as u64) as usize
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True with probability `percent / 100`.
-    pub fn pct(&mut self, percent: u32) -> bool {
-        (self.below(10_000) as u32) < percent * 100
-    }
-
-    /// True with probability `per_mille / 1000`.
-    pub fn permille(&mut self, per_mille: u32) -> bool {
-        (self.below(1000) as u32) < per_mille
-    }
-
-    /// A uniformly chosen element.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// Fisher–Yates shuffle.
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-
-    /// An independent generator derived from this one.
-    pub fn fork(&mut self) -> Rng {
-        Rng(self.next_u64())
-    }
-}
+/// The seeded generator every suite and corpus shares.
+pub use revguard_core::testing::Rng;
 
 /// The seed of case `index` in a run seeded with `run_seed`.
 pub fn case_seed(run_seed: u64, index: u64) -> u64 {

@@ -22,6 +22,7 @@ const state = {
   policy: "single-head",
   selected: 0,
 };
+/** @type {import("../../web/types").Report | null} */
 let report = null;
 let graph = null;
 let checkTimer = 0;

@@ -1,3 +1,4 @@
+// @ts-check
 // The revision graph: a layered layout (bases at the top, heads at the
 // bottom) drawn as SVG, with pan and zoom.
 //
@@ -13,20 +14,30 @@ const GAP_X = 36;
 const GAP_Y = 32;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/**
+ * @typedef {import("../../web/types").Report} Report
+ * @typedef {import("../../web/types").Mark} Mark
+ * @typedef {{ key: number, id: string, doc: string, file: number, path: string, marks: Set<Mark>,
+ *   duplicate: boolean, shadowed: boolean, labels: string[], missing: boolean, x?: number, y?: number }} Node
+ * @typedef {{ from: number, to: number, kind: "parent" | "depends" | "missing", back?: boolean }} Edge
+ * @typedef {{ nodes: Node[], edges: Edge[] }} Graph
+ */
+
 /** Nodes and edges from a report: one node per revision object (shadowed
- * duplicates included), one placeholder per missing parent or dependency. */
+ * duplicates included), one placeholder per missing parent or dependency.
+ * The edges are the report's own: every `down_revision` and `depends_on`
+ * entry arrives resolved (`parents`, `dependencies`), by Alembic's rules, so
+ * nothing is looked up here.
+ * @param {Report} report
+ * @returns {Graph}
+ */
 export function buildGraph(report) {
+  /** @type {Node[]} */
   const nodes = [];
+  /** @type {Edge[]} */
   const edges = [];
   const counts = new Map();
   for (const r of report.revisions) counts.set(r.id, (counts.get(r.id) || 0) + 1);
-  // Alembic resolves an id to the copy it kept (the non-shadowed one).
-  const byId = new Map();
-  const byLabel = new Map();
-  report.revisions.forEach((r, i) => {
-    if (!r.shadowed || !byId.has(r.id)) byId.set(r.id, i);
-    for (const label of r.branch_labels) byLabel.set(label, i);
-  });
   report.revisions.forEach((r, i) => {
     const file = report.files[r.file];
     nodes.push({
@@ -43,6 +54,7 @@ export function buildGraph(report) {
     });
   });
   const missing = new Map();
+  /** @param {string} id @param {string} kind */
   const placeholder = (id, kind) => {
     if (!missing.has(id)) {
       missing.set(id, nodes.length);
@@ -52,15 +64,16 @@ export function buildGraph(report) {
     return missing.get(id);
   };
   report.revisions.forEach((r, i) => {
-    for (const p of r.down_revisions) {
-      const from = byId.has(p) ? byId.get(p) : placeholder(p, "parent");
-      edges.push({ from, to: i, kind: byId.has(p) ? "parent" : "missing" });
-    }
-    for (const d of r.depends_on) {
-      const target = byId.has(d) ? byId.get(d) : byLabel.get(d);
-      const from = target !== undefined ? target : placeholder(d, "dependency");
-      edges.push({ from, to: i, kind: target !== undefined ? "depends" : "missing" });
-    }
+    r.down_revisions.forEach((name, j) => {
+      const parent = r.parents[j];
+      if (parent === null) edges.push({ from: placeholder(name, "parent"), to: i, kind: "missing" });
+      else edges.push({ from: parent, to: i, kind: "parent" });
+    });
+    r.depends_on.forEach((name, j) => {
+      const target = r.dependencies[j];
+      if (target === null) edges.push({ from: placeholder(name, "dependency"), to: i, kind: "missing" });
+      else edges.push({ from: target, to: i, kind: "depends" });
+    });
   });
   return { nodes, edges };
 }
@@ -236,7 +249,7 @@ export function renderSvg(graph, size) {
     const a = graph.nodes[e.from];
     const b = graph.nodes[e.to];
     const bad = e.back || e.kind === "missing";
-    parts.push(`<path class="edge ${e.kind}${e.back ? " back" : ""}" d="${edgePath(a, b, e.back)}" marker-end="url(#${bad ? "arrow-bad" : "arrow"})"/>`);
+    parts.push(`<path class="edge ${e.kind}${e.back ? " back" : ""}" data-from="${a.file}" data-to="${b.file}" d="${edgePath(a, b, e.back)}" marker-end="url(#${bad ? "arrow-bad" : "arrow"})"/>`);
   }
   parts.push('</g><g class="nodes">');
   for (const node of graph.nodes) {
@@ -258,6 +271,10 @@ export function renderSvg(graph, size) {
 
 /** An SVG view with pan (drag, arrow keys) and zoom (wheel, +/-, buttons). */
 export class GraphView {
+  /**
+   * @param {HTMLElement} container
+   * @param {{ onSelect?: (file: number, rev: string) => void }} [options]
+   */
   constructor(container, { onSelect } = {}) {
     this.container = container;
     this.onSelect = onSelect;

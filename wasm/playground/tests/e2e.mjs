@@ -218,6 +218,28 @@ test("editing, adding and renaming files re-checks; a shared URL restores the sa
   await close();
 });
 
+test("a depends_on on a label that only a shadowed duplicate carries links the kept copy", async () => {
+  // The graph draws the report's resolved edges. It used to look labels up
+  // itself, taking the last revision carrying one, shadowed copies included,
+  // and drew this dependency from the discarded copy.
+  const { page, errors, close } = await open();
+  const n = await runs(page);
+  const rev = (id, down, extra = "") => `revision = '${id}'\ndown_revision = ${down}\n${extra}`;
+  await page.evaluate((files) => window.revguard.load({ location: "versions", files }), [
+    { path: "1_base.py", text: rev("base0", "None") },
+    { path: "2_lib_first.py", text: rev("b", "'base0'", "branch_labels = ('lib',)\n") },
+    { path: "3_lib_kept.py", text: rev("b", "'base0'") },
+    { path: "4_needs_lib.py", text: rev("c", "'base0'", "depends_on = 'lib'\n") },
+  ]);
+  await checked(page, n);
+  const deps = await page.$$eval("#graph path.edge.depends", (ps) => ps.map((p) => [p.dataset.from, p.dataset.to]));
+  assert.deepEqual(deps, [["2", "3"]]);
+  assert.equal(await page.locator("#graph .node.missing").count(), 0);
+  assert.equal(await page.locator('#graph .node.phantom-head[data-file="1"]').count(), 1);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
 test("the examples all load without page errors", async () => {
   const { page, errors, close } = await open();
   const ids = await page.$$eval("#example option", (os) => os.map((o) => o.value).filter(Boolean));

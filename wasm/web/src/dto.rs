@@ -1,49 +1,60 @@
 //! The binding's own plain data: what JavaScript passes in and gets back.
 //!
-//! These types mirror the core's `Request` and `Report` field for field (the
-//! same snake_case names and kebab-case values as the CLI's `--format json`),
-//! with two changes made for editors and TypeScript:
+//! The output is the core's report, field for field (the same snake_case
+//! names and the same values as the CLI's `--format json`), with two changes
+//! made for editors and TypeScript:
 //!
 //! - every label position also carries a UTF-16 column and offset
 //!   ([`PositionDto`]);
-//! - optional fields are always present, as `null`, instead of being omitted.
+//! - optional fields are always present, as `null` (and a diagnostic's
+//!   `notes` as `[]`), instead of being omitted.
 //!
-//! Enumerations travel as their serialized names, so no core type appears in
-//! this crate's public API. The TypeScript declarations in `lib.rs` describe
-//! exactly these shapes; `tests/web.rs` checks the two agree.
+//! Where the core's JSON already has that shape (revisions with their edges,
+//! Alembic's error, the summary, every enumeration) the core's own type is
+//! used, so it cannot drift; the structs here exist only where a field
+//! differs. The TypeScript declarations (`wasm/web/types.d.ts`) are
+//! generated from these types (`typescript.rs`, feature `typescript`). The
+//! host's `formats` suite fails when that file is stale, or when this
+//! report, with the two changes above undone, is not exactly the core's.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use revguard_core as core;
+use revguard_core::report;
 use serde::{Deserialize, Serialize};
 
-use crate::position::LineIndex;
+use crate::position::EditorIndex;
 pub use crate::position::PositionDto;
 
 // ---------------------------------------------------------------- input
 
 /// What to check: the files of one or more version locations.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct CheckInput {
     /// Display paths of the version locations, in configured order; empty
     /// means one unnamed location.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub locations: Vec<String>,
     /// The files, each relative to its location.
     pub files: Vec<FileInput>,
     /// Policy and configuration.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub options: OptionsInput,
 }
 
 /// One file as text.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FileInput {
     /// Index into [`CheckInput::locations`].
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub location: usize,
     /// Path relative to the location, `/`-separated.
     pub path: String,
@@ -53,18 +64,29 @@ pub struct FileInput {
 
 /// Options; every field may be left out.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "CheckOptions", optional_fields = nullable))]
 #[serde(deny_unknown_fields, default)]
 pub struct OptionsInput {
     /// `single-head` (default), `linear` or `branches`.
+    // A string, parsed in `into_request`, for the error message naming the
+    // choices; typed as the policy for TypeScript.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<core::Policy>"))]
     pub policy: Option<String>,
     /// `recursive_version_locations = true`.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub recursive: bool,
     /// `sourceless = true`.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub sourceless: bool,
     /// Alembic's `file_template`.
     pub file_template: Option<String>,
     /// Per-check severity (`off`, `info`, `warning`, `error`), keyed by check
     /// name or code.
+    #[cfg_attr(
+        feature = "typescript",
+        ts(type = "{ [check in string]?: \"off\" | Severity }", optional)
+    )]
     pub severity: BTreeMap<String, String>,
     /// The Python the files are compiled as, e.g. `3.12` (default 3.10).
     pub python_version: Option<String>,
@@ -72,6 +94,7 @@ pub struct OptionsInput {
     /// by file index: `null` when the file compiles. This module has no
     /// Python parser of its own; without verdicts only the binding reader's
     /// errors are reported.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub verdicts: BTreeMap<usize, Option<core::GivenSyntaxError>>,
 }
 
@@ -155,19 +178,24 @@ impl CheckInput {
 
 // ---------------------------------------------------------------- output
 
-/// The report, as the CLI's JSON but with editor positions.
+/// The report: the CLI's JSON, with editor positions and explicit nulls.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "Report"))]
 pub struct ReportDto {
     /// The report schema version.
     pub schema_version: u32,
     /// The core's version.
     pub revguard_version: String,
-    /// `single-head`, `linear` or `branches`.
-    pub policy: String,
+    /// The policy the graph was judged by.
+    pub policy: core::Policy,
+    /// The Python version every file was compiled for, and where it came from.
+    pub python: core::python::PythonTarget,
     /// Every input file, in input order.
     pub files: Vec<FileDto>,
-    /// Every revision object, in load order, shadowed duplicates included.
-    pub revisions: Vec<RevisionDto>,
+    /// Every revision object, in load order, shadowed duplicates included,
+    /// with its edges resolved.
+    pub revisions: Vec<report::RevisionEntry>,
     /// `alembic heads`; a duplicated id can appear twice (phantom head).
     pub heads: Vec<String>,
     /// Heads counting `depends_on`.
@@ -176,6 +204,9 @@ pub struct ReportDto {
     pub bases: Vec<String>,
     /// Bases that also have no `depends_on`.
     pub real_bases: Vec<String>,
+    /// Every branch label and the index into `revisions` of the revision
+    /// carrying it.
+    pub label_owners: BTreeMap<String, usize>,
     /// False when some binding could not be read statically.
     pub complete: bool,
     /// What Alembic itself would do.
@@ -183,73 +214,48 @@ pub struct ReportDto {
     /// Findings, errors first.
     pub diagnostics: Vec<DiagnosticDto>,
     /// Counts per severity.
-    pub summary: SummaryDto,
+    pub summary: report::Summary,
 }
 
 /// One input file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "FileEntry"))]
 pub struct FileDto {
     /// Display path (location joined with the file's path).
     pub path: String,
-    /// `loaded`, `shadowed`, `unknown`, `ignored`, `stray` or `loaded-twice`.
-    pub role: String,
+    /// What Alembic does with the file.
+    pub role: report::FileRole,
     /// Position in Alembic's load order.
     pub load_index: Option<usize>,
     /// The revision id the file declares.
     pub revision: Option<String>,
 }
 
-/// One revision object.
-#[derive(Debug, Clone, Serialize)]
-pub struct RevisionDto {
-    /// The revision id.
-    pub id: String,
-    /// Index into [`ReportDto::files`].
-    pub file: usize,
-    /// Parents, as written.
-    pub down_revisions: Vec<String>,
-    /// Branch labels, as written.
-    pub branch_labels: Vec<String>,
-    /// `depends_on`, as written.
-    pub depends_on: Vec<String>,
-    /// The docstring's first paragraph.
-    pub doc: String,
-    /// An earlier copy of a duplicated id.
-    pub shadowed: bool,
-    /// `head`, `effective-head`, `phantom-head`, `base`, `mergepoint`,
-    /// `branchpoint`, `cycle`, `missing-parent`.
-    pub marks: Vec<String>,
-}
-
 /// What Alembic would do.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "AlembicOutcome"))]
 pub struct AlembicDto {
     /// Warnings Alembic prints.
     pub warnings: Vec<String>,
     /// The exception that aborts loading.
-    pub error: Option<AlembicErrorDto>,
-    /// `ok`, or how `alembic upgrade head` fails.
-    pub upgrade_head: String,
-}
-
-/// An exception Alembic raises.
-#[derive(Debug, Clone, Serialize)]
-pub struct AlembicErrorDto {
-    /// The exception class.
-    pub kind: String,
-    /// Every message Alembic could print.
-    pub messages: Vec<String>,
+    pub error: Option<report::AlembicError>,
+    /// What `alembic upgrade head` would do.
+    pub upgrade_head: report::UpgradeHead,
 }
 
 /// A finding.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "Diagnostic"))]
 pub struct DiagnosticDto {
     /// Stable kebab-case check name.
     pub check: String,
     /// Stable short code.
     pub code: String,
-    /// `error`, `warning` or `info`.
-    pub severity: String,
+    /// Severity after policy and configuration.
+    pub severity: core::Severity,
     /// One terse sentence.
     pub message: String,
     /// Source locations; the first primary label is the main one.
@@ -262,13 +268,15 @@ pub struct DiagnosticDto {
 
 /// A labelled span in one file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "Label"))]
 pub struct LabelDto {
-    /// Index into [`ReportDto::files`] (and into the input files).
+    /// Index into `Report.files` (and into the input files).
     pub file: usize,
     /// The file's display path.
     pub path: String,
-    /// Byte range in the file.
-    pub span: SpanDto,
+    /// Byte range in the file's UTF-8.
+    pub span: core::Span,
     /// Start position.
     pub start: PositionDto,
     /// End position (exclusive).
@@ -279,131 +287,99 @@ pub struct LabelDto {
     pub primary: bool,
 }
 
-/// A byte range.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct SpanDto {
-    /// Start offset in bytes.
-    pub start: usize,
-    /// End offset in bytes (exclusive).
-    pub end: usize,
-}
-
-/// Counts per severity.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct SummaryDto {
-    /// Errors.
-    pub errors: usize,
-    /// Warnings.
-    pub warnings: usize,
-    /// Infos.
-    pub infos: usize,
-}
-
-/// The serialized name of a unit enum value (`"phantom-head"`, `"error"`).
-fn name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        other => format!("{other:?}"),
-    }
-}
-
 impl ReportDto {
     /// Convert a report, computing editor positions from the request's texts
     /// (label `file` indices are input indices).
-    pub fn new(report: &core::Report, request: &core::Request) -> ReportDto {
-        let mut indexes: Vec<Option<LineIndex<'_>>> = Vec::new();
-        indexes.resize_with(request.files.len(), || None);
-        let mut position = |file: usize, offset: usize, fallback: core::Position| {
-            let text = request.files.get(file).and_then(|f| match &f.content {
-                core::Content::Text(text) => Some(text.as_str()),
-                _ => None,
-            });
-            match text {
-                Some(text) => indexes[file]
-                    .get_or_insert_with(|| LineIndex::new(text))
-                    .position(offset),
-                None => PositionDto {
-                    line: fallback.line,
-                    column: fallback.column,
-                    column_utf16: fallback.column,
-                    offset_utf16: 0,
-                },
-            }
-        };
+    pub fn new(report: core::Report, request: &core::Request) -> ReportDto {
+        let mut positions = Positions::new(request);
         let diagnostics = report
             .diagnostics
-            .iter()
+            .into_iter()
             .map(|d| DiagnosticDto {
-                check: d.check.clone(),
-                code: d.code.clone(),
-                severity: d.severity.as_str().to_owned(),
-                message: d.message.clone(),
+                check: d.check,
+                code: d.code,
+                severity: d.severity,
+                message: d.message,
                 labels: d
                     .labels
-                    .iter()
+                    .into_iter()
                     .map(|l| LabelDto {
+                        start: positions.at(l.file, l.span.start, l.start),
+                        end: positions.at(l.file, l.span.end, l.end),
                         file: l.file,
-                        path: l.path.clone(),
-                        span: SpanDto {
-                            start: l.span.start,
-                            end: l.span.end,
-                        },
-                        start: position(l.file, l.span.start, l.start),
-                        end: position(l.file, l.span.end, l.end),
-                        message: l.message.clone(),
+                        path: l.path,
+                        span: l.span,
+                        message: l.message,
                         primary: l.primary,
                     })
                     .collect(),
-                help: d.help.clone(),
-                notes: d.notes.clone(),
+                help: d.help,
+                notes: d.notes,
+            })
+            .collect();
+        let files = report
+            .files
+            .into_iter()
+            .map(|f| FileDto {
+                path: f.path,
+                role: f.role,
+                load_index: f.load_index,
+                revision: f.revision,
             })
             .collect();
         ReportDto {
             schema_version: report.schema_version,
-            revguard_version: report.revguard_version.clone(),
-            policy: report.policy.as_str().to_owned(),
-            files: report
-                .files
-                .iter()
-                .map(|f| FileDto {
-                    path: f.path.clone(),
-                    role: name(&f.role),
-                    load_index: f.load_index,
-                    revision: f.revision.clone(),
-                })
-                .collect(),
-            revisions: report
-                .revisions
-                .iter()
-                .map(|r| RevisionDto {
-                    id: r.id.clone(),
-                    file: r.file,
-                    down_revisions: r.down_revisions.clone(),
-                    branch_labels: r.branch_labels.clone(),
-                    depends_on: r.depends_on.clone(),
-                    doc: r.doc.clone(),
-                    shadowed: r.shadowed,
-                    marks: r.marks.iter().map(name).collect(),
-                })
-                .collect(),
-            heads: report.heads.clone(),
-            real_heads: report.real_heads.clone(),
-            bases: report.bases.clone(),
-            real_bases: report.real_bases.clone(),
+            revguard_version: report.revguard_version,
+            policy: report.policy,
+            python: report.python,
+            files,
+            revisions: report.revisions,
+            heads: report.heads,
+            real_heads: report.real_heads,
+            bases: report.bases,
+            real_bases: report.real_bases,
+            label_owners: report.label_owners,
             complete: report.complete,
             alembic: AlembicDto {
-                warnings: report.alembic.warnings.clone(),
-                error: report.alembic.error.as_ref().map(|e| AlembicErrorDto {
-                    kind: e.kind.clone(),
-                    messages: e.messages.clone(),
-                }),
-                upgrade_head: report.alembic.upgrade_head.clone(),
+                warnings: report.alembic.warnings,
+                error: report.alembic.error,
+                upgrade_head: report.alembic.upgrade_head,
             },
             diagnostics,
-            summary: SummaryDto {
-                errors: report.summary.errors,
-                warnings: report.summary.warnings,
-                infos: report.summary.infos,
+            summary: report.summary,
+        }
+    }
+}
+
+/// Editor positions in the request's files, each file indexed on first use.
+struct Positions<'a> {
+    request: &'a core::Request,
+    indexes: Vec<Option<EditorIndex<'a>>>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(request: &'a core::Request) -> Self {
+        let mut indexes = Vec::new();
+        indexes.resize_with(request.files.len(), || None);
+        Positions { request, indexes }
+    }
+
+    /// The position of a byte offset in a file; `fallback` (the core's) for
+    /// a file that is not text.
+    fn at(&mut self, file: usize, offset: usize, fallback: core::Position) -> PositionDto {
+        let text = self.request.files.get(file).and_then(|f| match &f.content {
+            core::Content::Text(text) => Some(text.as_str()),
+            _ => None,
+        });
+        match text {
+            Some(text) => self.indexes[file]
+                .get_or_insert_with(|| EditorIndex::new(text))
+                .position(offset),
+            None => PositionDto {
+                line: fallback.line,
+                column: fallback.column,
+                column_utf16: fallback.column,
+                offset_utf16: 0,
             },
         }
     }
@@ -414,5 +390,5 @@ impl ReportDto {
 pub fn check_input(input: CheckInput) -> Result<ReportDto, InputError> {
     let request = input.into_request()?;
     let report = core::check(&request);
-    Ok(ReportDto::new(&report, &request))
+    Ok(ReportDto::new(report, &request))
 }

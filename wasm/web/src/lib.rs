@@ -1,8 +1,9 @@
 //! revguard-web: the core for browsers, through wasm-bindgen.
 //!
 //! A thin binding. JavaScript passes plain objects in and gets plain objects
-//! back, typed by the TypeScript declarations below; no core type crosses the
-//! boundary (see [`dto`]). Built by `wasm/playground/build.sh` (`just
+//! back: the core's report with editor positions (see [`dto`]), typed by
+//! `types.d.ts`, which is generated from those Rust types (feature
+//! `typescript`, module `typescript`) and embedded here. Built by `wasm/playground/build.sh` (`just
 //! playground`): `cargo build --profile wasm --target wasm32-unknown-unknown`,
 //! then `wasm-bindgen --target web` at exactly this crate's pinned version.
 //!
@@ -21,135 +22,17 @@
 
 pub mod dto;
 pub mod position;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 
 use wasm_bindgen::prelude::*;
 
 pub use dto::{CheckInput, InputError, ReportDto, check_input};
 
+/// The TypeScript shapes of [`check`]'s input and output, generated from
+/// the Rust types ([`dto`]) by ts-rs; see `typescript.rs`.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** What to check: the files of one or more version locations. */
-export interface CheckInput {
-  /** Display paths of the version locations, in order; empty = one unnamed location. */
-  locations?: string[];
-  files: FileInput[];
-  options?: CheckOptions;
-}
-export interface FileInput {
-  /** Index into `locations` (default 0). */
-  location?: number;
-  /** Path relative to the location, `/`-separated. */
-  path: string;
-  text: string;
-}
-export type Policy = "single-head" | "linear" | "branches";
-export type SeverityName = "error" | "warning" | "info";
-export interface CheckOptions {
-  policy?: Policy;
-  recursive?: boolean;
-  sourceless?: boolean;
-  file_template?: string | null;
-  /** Per check name or code: "off" | "info" | "warning" | "error". */
-  severity?: Record<string, "off" | SeverityName>;
-  /** The Python the files are compiled as, e.g. "3.12" (default "3.10"). */
-  python_version?: string;
-  /** Whole-file verdicts from revguard_web_syntax.verdicts(), by file index. */
-  verdicts?: Record<number, GivenSyntaxError | null>;
-}
-/** A syntax error found by the validator module, in file byte offsets. */
-export interface GivenSyntaxError {
-  message: string;
-  start: number;
-  end: number;
-  unsupported?: boolean;
-}
-/** The CLI's JSON report, with editor positions and explicit nulls. */
-export interface Report {
-  schema_version: number;
-  revguard_version: string;
-  policy: Policy;
-  files: FileEntry[];
-  revisions: RevisionEntry[];
-  heads: string[];
-  real_heads: string[];
-  bases: string[];
-  real_bases: string[];
-  complete: boolean;
-  alembic: AlembicOutcome;
-  diagnostics: Diagnostic[];
-  summary: Summary;
-}
-export type FileRole = "loaded" | "shadowed" | "unknown" | "ignored" | "stray" | "loaded-twice";
-export interface FileEntry {
-  path: string;
-  role: FileRole;
-  load_index: number | null;
-  revision: string | null;
-}
-export type Mark =
-  | "head" | "effective-head" | "phantom-head" | "base"
-  | "mergepoint" | "branchpoint" | "cycle" | "missing-parent";
-export interface RevisionEntry {
-  id: string;
-  /** Index into `Report.files`. */
-  file: number;
-  down_revisions: string[];
-  branch_labels: string[];
-  depends_on: string[];
-  doc: string;
-  shadowed: boolean;
-  marks: Mark[];
-}
-export interface AlembicOutcome {
-  warnings: string[];
-  error: AlembicError | null;
-  upgrade_head: string;
-}
-export interface AlembicError {
-  kind: string;
-  messages: string[];
-}
-export interface Diagnostic {
-  check: string;
-  code: string;
-  severity: SeverityName;
-  message: string;
-  labels: Label[];
-  help: string | null;
-  notes: string[];
-}
-export interface Label {
-  /** Index into `Report.files` and into the input files. */
-  file: number;
-  path: string;
-  /** Byte range in the file's UTF-8. */
-  span: Span;
-  start: Position;
-  /** Exclusive. */
-  end: Position;
-  message: string;
-  primary: boolean;
-}
-export interface Span {
-  start: number;
-  end: number;
-}
-export interface Position {
-  /** 1-based line (split on "\n"). */
-  line: number;
-  /** 1-based column in characters, as the CLI prints it. */
-  column: number;
-  /** 1-based column in UTF-16 code units, for editors. */
-  column_utf16: number;
-  /** 0-based UTF-16 offset in the original text. */
-  offset_utf16: number;
-}
-export interface Summary {
-  errors: number;
-  warnings: number;
-  infos: number;
-}
-"#;
+const TS_TYPES: &'static str = include_str!("../types.d.ts");
 
 /// The one way this binding reports a failure: a JavaScript `Error` whose
 /// message starts with `revguard:`.
@@ -173,9 +56,11 @@ pub fn check(
     js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
 }
 
-/// The core's JSON contract, unchanged: a serialized `Request` in, the exact
-/// bytes `revguard check --format json` would print out (or `{"error": …}`).
-/// For parity tests and for tools that already speak the CLI's format.
+/// The core's JSON contract, unchanged: a serialized `Request` in, the
+/// serialized `Report` out (or `{"error": …}`), byte for byte what the wasm
+/// guest returns to the CLI. It is the same report as `revguard check
+/// --format json`, but not the same bytes: the CLI pretty-prints it. For
+/// parity tests and for tools that already speak the report's format.
 #[wasm_bindgen(js_name = checkJson)]
 pub fn check_json(request: &str) -> String {
     let out = revguard_core::check_json(request.as_bytes());

@@ -4,15 +4,20 @@
 //! editors index JavaScript strings, which are UTF-16, so every position is
 //! also given as a 1-based UTF-16 column and a 0-based UTF-16 offset.
 //!
-//! Lines are split on `\n` only; a `\r` before it belongs to the line's end.
-//! A `<textarea>` normalises `\r\n` to `\n`, so editors should locate a span by
-//! `(line, column_utf16)`, which is the same in both forms, rather than by
+//! Lines are the core's ([`revguard_core::text::LineIndex`]): `\n`, `\r\n`
+//! and a lone `\r` each end a line, as in Python, so a label has the same
+//! line number here as in the CLI. A `<textarea>` normalises both `\r\n` and
+//! a lone `\r` to `\n`, so editors should locate a span by
+//! `(line, column_utf16)`, which is the same in every form, rather than by
 //! `offset_utf16`, which is exact only for the original text.
 
+use revguard_core::text::LineIndex;
 use serde::Serialize;
 
 /// A position in a file, in every unit an editor may want.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(rename = "Position"))]
 pub struct PositionDto {
     /// 1-based line.
     pub line: usize,
@@ -24,32 +29,28 @@ pub struct PositionDto {
     pub offset_utf16: usize,
 }
 
-/// Line starts of one file, with their UTF-16 offsets, for repeated lookups.
+/// The core's line index of one file plus the UTF-16 offset of every line
+/// start, for repeated lookups.
 #[derive(Debug)]
-pub struct LineIndex<'a> {
-    text: &'a str,
-    /// Byte offset of each line's first byte.
-    starts: Vec<usize>,
+pub struct EditorIndex<'a> {
+    lines: LineIndex<'a>,
     /// UTF-16 offset of each line's first code unit.
     starts_utf16: Vec<usize>,
 }
 
-impl<'a> LineIndex<'a> {
-    /// Index `text` in one pass.
-    pub fn new(text: &'a str) -> LineIndex<'a> {
-        let mut starts = vec![0];
-        let mut starts_utf16 = vec![0];
-        let mut utf16 = 0;
-        for (at, ch) in text.char_indices() {
-            utf16 += ch.len_utf16();
-            if ch == '\n' {
-                starts.push(at + 1);
-                starts_utf16.push(utf16);
-            }
+impl<'a> EditorIndex<'a> {
+    /// Index `text`.
+    pub fn new(text: &'a str) -> EditorIndex<'a> {
+        let lines = LineIndex::new(text);
+        let mut starts_utf16 = Vec::with_capacity(lines.line_starts().len());
+        let (mut units, mut at) = (0, 0);
+        for &start in lines.line_starts() {
+            units += utf16_len(&text[at..start]);
+            starts_utf16.push(units);
+            at = start;
         }
-        LineIndex {
-            text,
-            starts,
+        EditorIndex {
+            lines,
             starts_utf16,
         }
     }
@@ -57,21 +58,25 @@ impl<'a> LineIndex<'a> {
     /// The position of a byte offset. Offsets past the end clamp to the end;
     /// offsets inside a multi-byte character move back to its start.
     pub fn position(&self, offset: usize) -> PositionDto {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
+        let text = self.lines.text();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.starts.partition_point(|&start| start <= offset) - 1;
-        let before = &self.text[self.starts[line]..offset];
-        let chars = before.chars().count();
-        let units: usize = before.chars().map(char::len_utf16).sum();
+        let position = self.lines.position(offset);
+        let line = position.line - 1;
+        let units = utf16_len(&text[self.lines.line_starts()[line]..offset]);
         PositionDto {
-            line: line + 1,
-            column: chars + 1,
+            line: position.line,
+            column: position.column,
             column_utf16: units + 1,
             offset_utf16: self.starts_utf16[line] + units,
         }
     }
+}
+
+fn utf16_len(text: &str) -> usize {
+    text.chars().map(char::len_utf16).sum()
 }
 
 #[cfg(test)]
@@ -79,7 +84,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str, offset: usize) -> (usize, usize, usize, usize) {
-        let p = LineIndex::new(text).position(offset);
+        let p = EditorIndex::new(text).position(offset);
         (p.line, p.column, p.column_utf16, p.offset_utf16)
     }
 
@@ -110,5 +115,20 @@ mod tests {
     fn crlf_keeps_columns() {
         let text = "a\r\nbc";
         assert_eq!(at(text, 4), (2, 2, 2, 4));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_in_the_core() {
+        // Python (and the core) split on a lone `\r`; this index used to
+        // split on `\n` only and called `b` line 1, column 3.
+        let text = "a\rb\r\nc😀\rd";
+        assert_eq!(at(text, 2), (2, 1, 1, 2));
+        assert_eq!(at(text, 5), (3, 1, 1, 5));
+        assert_eq!(at(text, 11), (4, 1, 1, 9));
+        for offset in 0..=text.len() {
+            let core = LineIndex::new(text).position(offset);
+            let editor = EditorIndex::new(text).position(offset);
+            assert_eq!((editor.line, editor.column), (core.line, core.column));
+        }
     }
 }

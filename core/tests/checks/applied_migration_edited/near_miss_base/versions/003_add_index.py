@@ -1,0 +1,3 @@
+"""add index"""
+revision = "003"
+down_revision = "002"

@@ -1,0 +1,4 @@
+"""add refunds"""
+revision = "003"
+down_revision = "002"
+branch_labels = ("billing",)

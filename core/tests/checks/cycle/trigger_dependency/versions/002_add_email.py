@@ -1,0 +1,4 @@
+"""add email"""
+revision = "002"
+down_revision = "001"
+depends_on = "003"

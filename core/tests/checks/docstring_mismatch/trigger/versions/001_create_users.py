@@ -1,0 +1,3 @@
+"""create users"""
+revision = "001"
+down_revision = None

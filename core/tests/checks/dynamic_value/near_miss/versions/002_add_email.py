@@ -1,0 +1,6 @@
+"""add email"""
+import os
+
+revision: str = "002"
+down_revision = "001"
+schema = os.environ.get("SCHEMA", "public")

@@ -1,0 +1,3 @@
+"""add index"""
+revision = "002a"
+down_revision = "002"

@@ -1,0 +1,3 @@
+"""add email"""
+revision = "002"
+down_revision = "001"

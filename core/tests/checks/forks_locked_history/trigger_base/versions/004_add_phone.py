@@ -1,0 +1,3 @@
+"""add phone"""
+revision = "004"
+down_revision = "002"

@@ -1,0 +1,3 @@
+"""add orders"""
+revision = "004"
+down_revision = "003"

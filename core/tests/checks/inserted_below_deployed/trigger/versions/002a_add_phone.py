@@ -1,0 +1,3 @@
+"""add phone"""
+revision = "002a"
+down_revision = "002"

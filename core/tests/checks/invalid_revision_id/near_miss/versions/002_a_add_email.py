@@ -1,0 +1,3 @@
+"""add email"""
+revision = "002_a"
+down_revision = "001"

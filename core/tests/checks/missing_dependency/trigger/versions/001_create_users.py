@@ -1,0 +1,4 @@
+"""create users"""
+revision = "001"
+down_revision = None
+branch_labels = ("users",)

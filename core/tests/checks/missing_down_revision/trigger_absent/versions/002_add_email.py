@@ -1,0 +1,2 @@
+"""add email"""
+revision = "002"

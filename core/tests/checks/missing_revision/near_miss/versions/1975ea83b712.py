@@ -1,0 +1,2 @@
+"""add email"""
+down_revision = "001"

@@ -1,0 +1,3 @@
+"""add email"""
+revision: str
+down_revision = "001"

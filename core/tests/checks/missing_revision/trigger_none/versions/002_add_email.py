@@ -1,0 +1,3 @@
+"""add email"""
+revision = None
+down_revision = "001"

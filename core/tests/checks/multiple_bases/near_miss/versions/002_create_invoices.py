@@ -1,0 +1,4 @@
+"""create invoices"""
+revision = "002"
+down_revision = None
+branch_labels = ("billing",)

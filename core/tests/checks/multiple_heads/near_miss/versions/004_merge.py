@@ -1,0 +1,3 @@
+"""merge"""
+revision = "004"
+down_revision = ("002", "003")

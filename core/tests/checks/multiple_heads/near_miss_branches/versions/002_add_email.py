@@ -1,0 +1,4 @@
+"""add email"""
+revision = "002"
+down_revision = "001"
+branch_labels = ("users",)

@@ -1,0 +1,4 @@
+"""add invoices"""
+revision = "003"
+down_revision = "001"
+branch_labels = ("billing",)

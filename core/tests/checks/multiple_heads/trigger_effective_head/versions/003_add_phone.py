@@ -1,0 +1,4 @@
+"""add phone"""
+revision = "003"
+down_revision = "001"
+depends_on = "002"

@@ -1,0 +1,3 @@
+"""add phone"""
+revision = "002"
+down_revision = "001"

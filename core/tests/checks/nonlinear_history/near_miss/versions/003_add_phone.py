@@ -1,0 +1,3 @@
+"""add phone"""
+revision = "003"
+down_revision = "001"

@@ -1,0 +1,3 @@
+"""merge"""
+revision = "003"
+down_revision = ("002", "003")

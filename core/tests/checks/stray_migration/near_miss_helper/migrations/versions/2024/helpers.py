@@ -1,0 +1,2 @@
+"""shared helpers"""
+TABLE = "users"

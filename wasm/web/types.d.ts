@@ -1,0 +1,445 @@
+// The TypeScript shapes of revguard-web's `check()`: what it takes and what
+// it returns. Generated from the Rust types (wasm/web/src/typescript.rs, ts-rs);
+// do not edit. Refresh: REVGUARD_UPDATE_TYPES=1 cargo test -p revguard --test formats web_types
+
+/**
+ * An exception Alembic raises while building its revision map.
+ */
+export type AlembicError = {
+  /**
+   * The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
+   */
+  kind: AlembicErrorKind,
+  /**
+   * Every message Alembic could print; more than one where Alembic itself
+   * is nondeterministic (hash-set iteration order).
+   */
+  messages: Array<string>,
+};
+
+/**
+ * The exception class Alembic raises while loading the revision files, or
+ * `Unknown` when revguard cannot tell. The serialized form is the class name.
+ */
+export type AlembicErrorKind = "AssertionError" | "AttributeError" | "CommandError" | "CycleDetected" | "DependencyCycleDetected" | "DependencyLoopDetected" | "KeyError" | "LoopDetected" | "RevisionError" | "SyntaxError" | "TypeError" | "Unknown";
+
+/**
+ * What Alembic would do.
+ */
+export type AlembicOutcome = {
+  /**
+   * Warnings Alembic prints.
+   */
+  warnings: Array<string>,
+  /**
+   * The exception that aborts loading.
+   */
+  error: AlembicError | null,
+  /**
+   * What `alembic upgrade head` would do.
+   */
+  upgrade_head: UpgradeHead,
+};
+
+/**
+ * What to check: the files of one or more version locations.
+ */
+export type CheckInput = {
+  /**
+   * Display paths of the version locations, in configured order; empty
+   * means one unnamed location.
+   */
+  locations?: Array<string>,
+  /**
+   * The files, each relative to its location.
+   */
+  files: Array<FileInput>,
+  /**
+   * Policy and configuration.
+   */
+  options?: CheckOptions,
+};
+
+/**
+ * Options; every field may be left out.
+ */
+export type CheckOptions = {
+  /**
+   * `single-head` (default), `linear` or `branches`.
+   */
+  policy?: Policy | null,
+  /**
+   * `recursive_version_locations = true`.
+   */
+  recursive?: boolean,
+  /**
+   * `sourceless = true`.
+   */
+  sourceless?: boolean,
+  /**
+   * Alembic's `file_template`.
+   */
+  file_template?: string | null,
+  /**
+   * Per-check severity (`off`, `info`, `warning`, `error`), keyed by check
+   * name or code.
+   */
+  severity?: { [check in string]?: "off" | Severity },
+  /**
+   * The Python the files are compiled as, e.g. `3.12` (default 3.10).
+   */
+  python_version?: string | null,
+  /**
+   * Whole-file verdicts from the validator module (`revguard-web-syntax`),
+   * by file index: `null` when the file compiles. This module has no
+   * Python parser of its own; without verdicts only the binding reader's
+   * errors are reported.
+   */
+  verdicts?: { [key in number]: GivenSyntaxError | null },
+};
+
+/**
+ * A finding.
+ */
+export type Diagnostic = {
+  /**
+   * Stable kebab-case check name.
+   */
+  check: string,
+  /**
+   * Stable short code.
+   */
+  code: string,
+  /**
+   * Severity after policy and configuration.
+   */
+  severity: Severity,
+  /**
+   * One terse sentence.
+   */
+  message: string,
+  /**
+   * Source locations; the first primary label is the main one.
+   */
+  labels: Array<Label>,
+  /**
+   * How to fix it.
+   */
+  help: string | null,
+  /**
+   * Extra context.
+   */
+  notes: Array<string>,
+};
+
+/**
+ * One input file.
+ */
+export type FileEntry = {
+  /**
+   * Display path (location joined with the file's path).
+   */
+  path: string,
+  /**
+   * What Alembic does with the file.
+   */
+  role: FileRole,
+  /**
+   * Position in Alembic's load order.
+   */
+  load_index: number | null,
+  /**
+   * The revision id the file declares.
+   */
+  revision: string | null,
+};
+
+/**
+ * One file as text.
+ */
+export type FileInput = {
+  /**
+   * Index into [`CheckInput::locations`].
+   */
+  location?: number,
+  /**
+   * Path relative to the location, `/`-separated.
+   */
+  path: string,
+  /**
+   * The file's content.
+   */
+  text: string,
+};
+
+/**
+ * What Alembic does with a file.
+ */
+export type FileRole = "loaded" | "shadowed" | "unknown" | "ignored" | "stray" | "loaded-twice";
+
+/**
+ * A syntax error found by another build of the same core
+ * (`revguard_core::parse::compile_module`), in file offsets.
+ */
+export type GivenSyntaxError = {
+  /**
+   * The message.
+   */
+  message: string,
+  /**
+   * Start offset in the file's bytes.
+   */
+  start: number,
+  /**
+   * End offset (exclusive).
+   */
+  end: number,
+  /**
+   * The verdict is unknown (an encoding or a nesting depth revguard
+   * does not validate).
+   */
+  unsupported?: boolean,
+};
+
+/**
+ * A labelled span in one file.
+ */
+export type Label = {
+  /**
+   * Index into `Report.files` (and into the input files).
+   */
+  file: number,
+  /**
+   * The file's display path.
+   */
+  path: string,
+  /**
+   * Byte range in the file's UTF-8.
+   */
+  span: Span,
+  /**
+   * Start position.
+   */
+  start: Position,
+  /**
+   * End position (exclusive).
+   */
+  end: Position,
+  /**
+   * What this location shows.
+   */
+  message: string,
+  /**
+   * The main location.
+   */
+  primary: boolean,
+};
+
+/**
+ * A property of a revision in the graph.
+ */
+export type Mark = "head" | "effective-head" | "phantom-head" | "base" | "mergepoint" | "branchpoint" | "cycle" | "missing-parent";
+
+/**
+ * Which shapes of revision graph a project accepts.
+ */
+export type Policy = "single-head" | "linear" | "branches";
+
+/**
+ * A position in a file, in every unit an editor may want.
+ */
+export type Position = {
+  /**
+   * 1-based line.
+   */
+  line: number,
+  /**
+   * 1-based column in Unicode scalar values (as the CLI prints it).
+   */
+  column: number,
+  /**
+   * 1-based column in UTF-16 code units (Monaco, CodeMirror, `<textarea>`).
+   */
+  column_utf16: number,
+  /**
+   * 0-based offset from the start of the file in UTF-16 code units.
+   */
+  offset_utf16: number,
+};
+
+/**
+ * The version files are validated for, and where that choice came from.
+ */
+export type PythonTarget = {
+  /**
+   * The version.
+   */
+  version: string,
+  /**
+   * Where it came from, e.g. `--python-version`, `pyproject.toml
+   * [project] requires-python = ">=3.11"`, or `default`.
+   */
+  source: string,
+};
+
+/**
+ * The report: the CLI's JSON, with editor positions and explicit nulls.
+ */
+export type Report = {
+  /**
+   * The report schema version.
+   */
+  schema_version: number,
+  /**
+   * The core's version.
+   */
+  revguard_version: string,
+  /**
+   * The policy the graph was judged by.
+   */
+  policy: Policy,
+  /**
+   * The Python version every file was compiled for, and where it came from.
+   */
+  python: PythonTarget,
+  /**
+   * Every input file, in input order.
+   */
+  files: Array<FileEntry>,
+  /**
+   * Every revision object, in load order, shadowed duplicates included,
+   * with its edges resolved.
+   */
+  revisions: Array<RevisionEntry>,
+  /**
+   * `alembic heads`; a duplicated id can appear twice (phantom head).
+   */
+  heads: Array<string>,
+  /**
+   * Heads counting `depends_on`.
+   */
+  real_heads: Array<string>,
+  /**
+   * Revisions with an empty `down_revision`.
+   */
+  bases: Array<string>,
+  /**
+   * Bases that also have no `depends_on`.
+   */
+  real_bases: Array<string>,
+  /**
+   * Every branch label and the index into `revisions` of the revision
+   * carrying it.
+   */
+  label_owners: { [key in string]: number },
+  /**
+   * False when some binding could not be read statically.
+   */
+  complete: boolean,
+  /**
+   * What Alembic itself would do.
+   */
+  alembic: AlembicOutcome,
+  /**
+   * Findings, errors first.
+   */
+  diagnostics: Array<Diagnostic>,
+  /**
+   * Counts per severity.
+   */
+  summary: Summary,
+};
+
+/**
+ * One revision object.
+ */
+export type RevisionEntry = {
+  /**
+   * The revision id.
+   */
+  id: string,
+  /**
+   * Index into [`Report::files`].
+   */
+  file: number,
+  /**
+   * Parents named by `down_revision`, as written (a merge has several).
+   */
+  down_revisions: Array<string>,
+  /**
+   * `branch_labels`, as written.
+   */
+  branch_labels: Array<string>,
+  /**
+   * `depends_on`, as written.
+   */
+  depends_on: Array<string>,
+  /**
+   * The message: the docstring's first paragraph.
+   */
+  doc: string,
+  /**
+   * An earlier copy of a duplicated id: Alembic keeps it only as a phantom head.
+   */
+  shadowed: boolean,
+  /**
+   * Marks (head, effective-head, phantom-head, base, mergepoint, branchpoint).
+   */
+  marks: Array<Mark>,
+  /**
+   * `down_revisions` resolved entry by entry, as Alembic's map links
+   * them: the index into [`Report::revisions`] of the kept revision with
+   * that id, or null when there is none (a branch label counts as none:
+   * Alembic fails on it).
+   */
+  parents: Array<number | null>,
+  /**
+   * `depends_on` resolved entry by entry: the kept revision with that id,
+   * else the one a branch label names (for a label on a shadowed
+   * duplicate, the kept copy, as in Alembic), or null.
+   */
+  dependencies: Array<number | null>,
+};
+
+/**
+ * How serious a finding is. Only `error` changes the exit code.
+ */
+export type Severity = "info" | "warning" | "error";
+
+/**
+ * A byte range in a file.
+ */
+export type Span = {
+  /**
+   * Start offset in bytes.
+   */
+  start: number,
+  /**
+   * End offset in bytes (exclusive).
+   */
+  end: number,
+};
+
+/**
+ * Counts per severity.
+ */
+export type Summary = {
+  /**
+   * Error-level findings.
+   */
+  errors: number,
+  /**
+   * Warnings.
+   */
+  warnings: number,
+  /**
+   * Informational findings.
+   */
+  infos: number,
+};
+
+/**
+ * What `alembic upgrade head` would do: `ok`, `fails: <why>` or
+ * `unknown: <why>`.
+ */
+export type UpgradeHead = "ok" | `fails: ${string}` | `unknown: ${string}`;
