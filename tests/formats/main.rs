@@ -31,16 +31,18 @@ pub use support::repo as root;
 
 /// The binary under test, shared with the two tests that build it again
 /// with maturin (the wheel and the pre-commit hook). To reuse what `cargo
-/// test` compiled instead of compiling wasmtime a second time in release
-/// mode, they build in the same target directory with the same profile
-/// ([`BuildConfig`]). The wheel's build is then a no-op. The pre-commit
-/// hook's is not: pre-commit builds from its own clone of the sources,
-/// whose files are newer, and cargo names a workspace crate by its path
-/// inside the workspace, so it rebuilds this checkout's crates (from
-/// identical sources) into the very same artifacts and re-links
-/// `<target>/<profile>/revguard`; maturin also moves the binary it packs.
-/// So runs of the binary hold this lock for reading, and a build holds it
-/// for writing and puts the binary back afterwards ([`BuildTurn`]).
+/// test` compiled instead of compiling wasmtime again in release mode, they
+/// build in the same target directory with the same profile
+/// ([`BuildConfig`]), so only this checkout's crates are compiled: a plain
+/// build leaves off the test-only features `cargo test` turns on in the
+/// core, and pre-commit builds from its own clone, whose files are newer
+/// (cargo names a workspace crate by its path inside the workspace, so the
+/// clone's crates are the same units). Such a build re-links
+/// `<target>/<profile>/revguard`, and maturin moves the binary it packs; so
+/// runs of the binary hold this lock for reading, and a build holds it for
+/// writing and puts the binary back afterwards ([`BuildTurn`]). The next
+/// plain `cargo build` recompiles the host crate once (the hook's build
+/// embedded the guest through `REVGUARD_GUEST_WASM`).
 static BINARY: RwLock<()> = RwLock::new(());
 
 /// Run `command` (the binary under test) while no build replaces it.

@@ -18,11 +18,11 @@ fn wheel_installs_and_runs() {
     let work = tempfile::tempdir().expect("tempdir");
     let dist = work.path().join("dist");
 
-    // The wheel of the binary under test: same target dir, same profile and
-    // no stripping (which would re-link it), so cargo finds everything
-    // built and maturin only packs it. A release wheel is the same build
-    // with more optimisation; building one here would compile wasmtime a
-    // second time, minutes of the CI budget for nothing this test checks.
+    // The wheel of the binary under test: same target dir and profile, and
+    // no stripping (a re-link), so cargo finds every dependency built (see
+    // `BINARY`). A release wheel is the same build with more optimisation;
+    // building one here would compile wasmtime a second time, minutes of
+    // the CI budget for nothing this test checks.
     let build = BuildConfig::of_binary_under_test();
     let started = Instant::now();
     {
