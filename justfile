@@ -8,12 +8,12 @@ alias t := test
 # Check the bundled incident example (exits 1: it is broken on purpose).
 [group('run')]
 example:
-    cargo run --release -- check examples/incident-443
+    cargo run --locked --release -- check examples/incident-443
 
 # Build the CLI (the wasm guest is built by host/build.rs).
 [group('build')]
 build:
-    cargo build --release
+    cargo build --locked --release
 
 # Run every Rust test (the README's test command).
 [group('test')]
@@ -24,13 +24,21 @@ test:
 [group('lint')]
 lint:
     if [ -n "${CI:-}" ]; then cargo fmt --all --check; else cargo fmt --all; fi
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --locked --workspace --all-targets -- -D warnings
+    cargo clippy --locked -p revguard-guest --no-deps --target wasm32-unknown-unknown --target-dir target/guest-wasm -- -D warnings
 
-# Build the wasm guest alone (normally done by the host's build script).
+# API docs of every crate (target/doc), warnings as errors like CI.
+[group('lint')]
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
+
+# Build the wasm guest alone, exactly as host/build.rs builds the one it
+# embeds (profile wasm-guest, target dir target/guest-wasm):
+# target/guest-wasm/wasm32-unknown-unknown/wasm-guest/revguard_guest.wasm
 [group('build')]
 wasm:
     rustup target add wasm32-unknown-unknown
-    cargo build -p revguard-guest --profile wasm --target wasm32-unknown-unknown --target-dir target/guest-wasm
+    cargo build --locked -p revguard-guest --profile wasm-guest --target wasm32-unknown-unknown --target-dir target/guest-wasm
 
 # Build the browser playground into wasm/playground/dist/.
 [group('build')]

@@ -122,7 +122,10 @@ fn run() -> Result<(), String> {
     let mut command = Command::new(&cargo);
     command
         .current_dir(&workspace)
-        .args(["build", "--package", "revguard-guest", "--profile", PROFILE])
+        // --locked: the guest is built from the lock file the outer build
+        // resolved (and, when that build was not locked, already updated).
+        .args(["build", "--locked", "--package", "revguard-guest"])
+        .args(["--profile", PROFILE])
         .args(["--target", TARGET])
         .arg("--target-dir")
         .arg(&target_dir)

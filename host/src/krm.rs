@@ -9,7 +9,7 @@
 //! the check itself could not run.
 //!
 //! `functionConfig` (a ConfigMap's `data`, or any object's `spec`) may set
-//! `migrations` (path relative to the package: see [`package`] for how the
+//! `migrations` (path relative to the package: see `krm/package.rs` for how the
 //! package is found, since kpt runs exec functions in its own working
 //! directory), `policy`, `expected-head` and `deployed-revision`; any other
 //! key is refused. Without `migrations` the Alembic project is searched

@@ -117,80 +117,17 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     let path = path
         .canonicalize()
         .with_context(|| format!("{}: cannot resolve path", path.display()))?;
-    let (dir, config_file, settings) = if path.is_file() {
-        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let settings = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
-            read_toml(&path)?
-                .with_context(|| format!("{}: no [tool.alembic] table", path.display()))?
-        } else {
-            let toml = dir.join("pyproject.toml");
-            let fallback = if toml.is_file() {
-                read_toml(&toml)?
-            } else {
-                None
-            };
-            read_ini(&path, &options.name, fallback)?
-        };
-        (dir, Some(path.clone()), Some(settings))
-    } else {
-        let ini = path.join("alembic.ini");
-        let toml = path.join("pyproject.toml");
-        let toml_settings = if toml.is_file() {
-            read_toml(&toml)?
-        } else {
-            None
-        };
-        if ini.is_file() {
-            let settings = read_ini(&ini, &options.name, toml_settings)?;
-            (path.clone(), Some(ini), Some(settings))
-        } else if let Some(settings) = toml_settings {
-            (path.clone(), Some(toml), Some(settings))
-        } else {
-            (path.clone(), None, None)
-        }
-    };
+    let (dir, config_file, settings) = configuration(&path, &options.name)?;
 
     let mut request_options = Options {
         python: crate::python_version::from_project(&dir)?,
         ..Options::default()
     };
-    let mut script_dir = dir.clone();
-    let locations: Vec<PathBuf> = match &settings {
-        None => {
-            // A bare directory: a versions folder, or an Alembic script
-            // folder (with env.py) whose versions/ is the location.
-            if dir.join("env.py").is_file() && dir.join("versions").is_dir() {
-                vec![dir.join("versions")]
-            } else {
-                vec![dir.clone()]
-            }
-        }
+    let (script_dir, locations) = match &settings {
+        None => (dir.clone(), bare_locations(&dir)),
         Some(settings) => {
-            request_options.recursive = settings.recursive;
-            request_options.sourceless = settings.sourceless;
-            request_options.file_template = settings.file_template.clone();
-            let script = settings.script_location.as_deref().with_context(|| {
-                format!(
-                    "{}: No 'script_location' key found in configuration.",
-                    config_file.as_deref().unwrap_or(&dir).display()
-                )
-            })?;
-            let script = resolve(&dir, script)?;
-            script_dir = script.clone();
-            if !script.exists() {
-                bail!(
-                    "{}: script_location {} does not exist (Alembic: \"Path doesn't exist\")",
-                    config_file.as_deref().unwrap_or(&dir).display(),
-                    script.display()
-                );
-            }
-            match &settings.version_locations {
-                Some(list) if !list.is_empty() => list
-                    .iter()
-                    .map(|l| resolve(&dir, l))
-                    .collect::<Result<Vec<_>>>()?,
-                _ => vec![script.join("versions")],
-            }
+            let shown = config_file.as_deref().unwrap_or(&dir);
+            configured_locations(&dir, shown, settings, &mut request_options)?
         }
     };
     if let Some(settings) = &settings
@@ -224,6 +161,93 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
         script_dir,
         request,
     })
+}
+
+/// The project directory, the configuration file and its Alembic settings
+/// for `path` (canonical): an ini or `pyproject.toml` file, or a directory
+/// holding one (the ini wins, `[tool.alembic]` fills in what it leaves
+/// out), or a bare directory (no settings).
+fn configuration(
+    path: &Path,
+    section: &str,
+) -> Result<(PathBuf, Option<PathBuf>, Option<Settings>)> {
+    if path.is_file() {
+        let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let settings = if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+            read_toml(path)?
+                .with_context(|| format!("{}: no [tool.alembic] table", path.display()))?
+        } else {
+            let toml = dir.join("pyproject.toml");
+            let fallback = if toml.is_file() {
+                read_toml(&toml)?
+            } else {
+                None
+            };
+            read_ini(path, section, fallback)?
+        };
+        return Ok((dir, Some(path.to_path_buf()), Some(settings)));
+    }
+    let ini = path.join("alembic.ini");
+    let toml = path.join("pyproject.toml");
+    let toml_settings = if toml.is_file() {
+        read_toml(&toml)?
+    } else {
+        None
+    };
+    Ok(if ini.is_file() {
+        let settings = read_ini(&ini, section, toml_settings)?;
+        (path.to_path_buf(), Some(ini), Some(settings))
+    } else if let Some(settings) = toml_settings {
+        (path.to_path_buf(), Some(toml), Some(settings))
+    } else {
+        (path.to_path_buf(), None, None)
+    })
+}
+
+/// A bare directory: a versions folder, or an Alembic script folder (with
+/// env.py) whose versions/ is the location.
+fn bare_locations(dir: &Path) -> Vec<PathBuf> {
+    if dir.join("env.py").is_file() && dir.join("versions").is_dir() {
+        vec![dir.join("versions")]
+    } else {
+        vec![dir.to_path_buf()]
+    }
+}
+
+/// The script directory and the version locations the settings name
+/// (`shown` is the configuration file, for messages); the settings that
+/// reach the core go into `request_options`.
+fn configured_locations(
+    dir: &Path,
+    shown: &Path,
+    settings: &Settings,
+    request_options: &mut Options,
+) -> Result<(PathBuf, Vec<PathBuf>)> {
+    request_options.recursive = settings.recursive;
+    request_options.sourceless = settings.sourceless;
+    request_options.file_template = settings.file_template.clone();
+    let script = settings.script_location.as_deref().with_context(|| {
+        format!(
+            "{}: No 'script_location' key found in configuration.",
+            shown.display()
+        )
+    })?;
+    let script = resolve(dir, script)?;
+    if !script.exists() {
+        bail!(
+            "{}: script_location {} does not exist (Alembic: \"Path doesn't exist\")",
+            shown.display(),
+            script.display()
+        );
+    }
+    let locations = match &settings.version_locations {
+        Some(list) if !list.is_empty() => list
+            .iter()
+            .map(|l| resolve(dir, l))
+            .collect::<Result<Vec<_>>>()?,
+        _ => vec![script.join("versions")],
+    };
+    Ok((script, locations))
 }
 
 /// The git work tree containing `dir`, else `dir`.

@@ -224,14 +224,12 @@ impl fmt::Display for Bytes {
 /// `revguard_core::check_json(request_json)`: a JSON report, or
 /// `{"error": ...}` for a malformed request (decoded here: the guest's ABI
 /// takes binary tables, see [`check_request`]).
-#[allow(dead_code)] // used by tests/sandbox and the benchmarks
 pub fn check_json(request_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
     check_json_with_stats(request_json, limits).map(|(output, _)| output)
 }
 
 /// What a successful run cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // read by tests/sandbox and the benchmark
 pub struct RunStats {
     /// Fuel the guest consumed (the budget is [`Limits::fuel`]).
     pub fuel_consumed: u64,
@@ -241,7 +239,6 @@ pub struct RunStats {
 }
 
 /// [`check_json`], also reporting what the run cost.
-#[allow(dead_code)] // used by tests/sandbox and the benchmarks
 pub fn check_json_with_stats(
     request_json: &[u8],
     limits: &Limits,
@@ -430,7 +427,6 @@ fn embedded_guest() -> Result<&'static Guest, SandboxError> {
 /// configuration and limits the real checks use: `input` is written into the
 /// guest and `export` (`revguard_check` or `revguard_analyze`) is called on
 /// it. Compiles on every call (no cache); meant for tests and diagnostics.
-#[allow(dead_code)] // used by tests/sandbox
 pub fn run_module(
     wasm: &[u8],
     export: &str,

@@ -3,26 +3,17 @@
 //! (`revguard_core::check_json`) and through the guest ABI (the embedded
 //! wasm guest in wasmtime with fuel and the memory cap, exactly as the CLI
 //! runs it) at 100 / 1,000 / 10,000 / 100,000 revisions of the realistic
-//! generated corpus (`tests/bench/corpus.rs`).
+//! generated corpus (`revguard_test_support::corpus`).
 //!
 //! `REVGUARD_BENCH_SIZES=100,1000` limits the sizes (the 100,000 case takes a
 //! few minutes).
 
-#[path = "corpus.rs"]
-mod corpus;
-
-#[path = "../../host/src/sandbox.rs"]
-#[allow(dead_code, unused_imports)]
-mod sandbox;
-
-#[path = "../../host/src/parallel.rs"]
-#[allow(dead_code)]
-mod parallel;
-
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use revguard::{parallel, sandbox};
 use revguard_core::{Content, InputFile, Location, Request};
+use revguard_test_support::{cache, corpus};
 
 fn sizes() -> Vec<usize> {
     std::env::var("REVGUARD_BENCH_SIZES")
@@ -51,6 +42,8 @@ fn request(n: usize) -> Request {
 }
 
 fn benches(c: &mut Criterion) {
+    // Before the first guest load, on the bench's only thread.
+    cache::isolate_this_process();
     for n in sizes() {
         let request = request(n);
         let bytes: u64 = request

@@ -8,10 +8,10 @@
 //!
 //! The project is `DIR/alembic.ini`, `DIR/alembic/{env.py,script.py.mako}`
 //! and `DIR/alembic/versions/*.py`, ready for both `revguard check DIR` and
-//! `alembic heads` (run in `DIR`). See `tests/bench/corpus.rs`.
+//! `alembic heads` (run in `DIR`). See `revguard_test_support::corpus`
+//! (`tests/support/src/corpus.rs`).
 
-#[path = "corpus.rs"]
-mod corpus;
+use revguard_test_support::corpus;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

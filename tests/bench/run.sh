@@ -2,7 +2,7 @@
 # `just bench`: the performance budget (docs/adr/0001-one-core-three-faces.md,
 # docs/performance.md), measured.
 #
-# 1. Generates realistic corpora (tests/bench/corpus.rs, seed 1) of 100 /
+# 1. Generates realistic corpora (tests/support/src/corpus.rs, seed 1) of 100 /
 #    1,000 / 10,000 / 100,000 revisions under target/bench/corpus-N, each a
 #    full Alembic project (alembic.ini, env.py, versions/).
 # 2. Whole process, side by side in one hyperfine run per size: the read

@@ -30,7 +30,7 @@ def size_table(n, files, size, out, names, rss_kb):
         r = by[name]
         rss = int(kb) / 1024
         within = "—" if name in ("cat", "alembic heads") else ("yes" if rss <= budget else "**no**")
-        print(f"| {name} | {r['mean']*1e3:.1f} ms | {r['stddev'] or 0:.1e} s | {r['min']*1e3:.1f} ms "
+        print(f"| {name} | {r['mean']*1e3:.1f} ms | {(r['stddev'] or 0)*1e3:.1f} ms | {r['min']*1e3:.1f} ms "
               f"| {r['mean']/floor:.2f} | {rss:.1f} MiB | {within} |")
     print()
     mean = {k: v["mean"] for k, v in by.items()}

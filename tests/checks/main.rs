@@ -42,13 +42,7 @@ use serde_json::Value;
 /// Files of a fixture folder that configure the harness, not the project.
 const CONTROL: [&str; 5] = ["about", "args", "expect", "alembic_version", "base"];
 
-/// The repository root.
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
+use revguard_test_support::repo;
 
 /// Where the catalogue lives.
 fn catalogue() -> PathBuf {
@@ -219,7 +213,6 @@ fn every_fixture_fires_or_spares_its_check() {
         .filter(|f| f.name().contains(&filter))
         .collect();
     assert!(!fixtures.is_empty(), "no fixture matches `{filter}`");
-    let cache = tempfile::tempdir().expect("tempdir");
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
@@ -227,9 +220,8 @@ fn every_fixture_fires_or_spares_its_check() {
         for _ in 0..threads {
             scope.spawn(|| {
                 while let Some(fixture) = fixtures.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        verify(fixture, cache.path())
-                    }));
+                    let outcome =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(fixture)));
                     let problem = match outcome {
                         Ok(Ok(())) => continue,
                         Ok(Err(problem)) => problem,
@@ -257,7 +249,7 @@ fn every_fixture_fires_or_spares_its_check() {
 }
 
 /// Run one fixture: the JSON report decides, the human output is snapshotted.
-fn verify(fixture: &Fixture, cache: &Path) -> Result<(), String> {
+fn verify(fixture: &Fixture) -> Result<(), String> {
     let project = tempfile::tempdir().map_err(|e| e.to_string())?;
     lay_out(fixture, project.path())?;
     let mut args = vec!["check".to_owned(), target(project.path())];
@@ -265,7 +257,7 @@ fn verify(fixture: &Fixture, cache: &Path) -> Result<(), String> {
 
     let mut json_args = args.clone();
     json_args.extend(["--format".to_owned(), "json".to_owned()]);
-    let json = revguard(project.path(), cache, &json_args);
+    let json = revguard(project.path(), &json_args);
     let report: Value = serde_json::from_slice(&json.stdout).map_err(|e| {
         format!(
             "`revguard {}` printed no JSON report ({e}); stderr: {}",
@@ -302,7 +294,7 @@ fn verify(fixture: &Fixture, cache: &Path) -> Result<(), String> {
         }
     }
 
-    let human = revguard(project.path(), cache, &args);
+    let human = revguard(project.path(), &args);
     snapshot(fixture, &args, &human);
     Ok(())
 }
@@ -401,16 +393,11 @@ fn version_table(path: &Path, rows: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The real CLI, colour off, with a private compiled-guest cache.
-fn revguard(dir: &Path, cache: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_revguard"))
+/// The real CLI, colour off, with the suite's compiled-guest cache.
+fn revguard(dir: &Path, args: &[String]) -> Output {
+    revguard_test_support::revguard(dir)
         .args(args)
         .args(["--color", "never"])
-        .current_dir(dir)
-        .env("REVGUARD_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("REVGUARD_DATABASE_URL")
         .output()
         .expect("run revguard")
 }

@@ -69,13 +69,8 @@ fn plugin_yaml_is_what_argocd_cmp_server_accepts() {
     }
 }
 
-#[test]
-// TODO(issue 14, host part): split; too_many_lines is denied workspace-wide.
-#[allow(clippy::too_many_lines)]
-fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
-    let Some(kubectl) = tools::kubectl() else {
-        return;
-    };
+/// `examples/argocd-install` rendered by kustomize, as its documents.
+fn render_install_overlay(kubectl: &std::path::Path) -> Vec<Value> {
     // examples/argocd-install/kustomization.yaml as shipped, with the two
     // remote references (Argo CD's install.yaml, revguard's plugin/ at a tag)
     // pointed at local copies: a stub repo-server Deployment and this
@@ -117,7 +112,15 @@ fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let docs = crate::emulator::judge_manifests(&out.stdout).unwrap();
+    crate::emulator::judge_manifests(&out.stdout).unwrap()
+}
+
+#[test]
+fn install_overlay_adds_the_sidecar_with_its_four_mounts() {
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
+    let docs = render_install_overlay(&kubectl);
 
     let cm = docs
         .iter()
@@ -462,7 +465,7 @@ fn stock_image_install_copies_the_binary_and_generates_with_it() {
 #[test]
 fn stock_image_install_renames_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(dir.path())
         .args(["--plugin-name", "migration-guard"])
@@ -476,7 +479,7 @@ fn stock_image_install_renames_the_plugin() {
     let plugin = Plugin::load(&dir.path().join("plugin.yaml")).unwrap();
     assert_eq!(plugin.full_name(), "migration-guard-v1");
     assert!(plugin.unknown_keys.is_empty());
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(dir.path())
         .args(["--plugin-name", "Bad_Name"])
@@ -568,7 +571,7 @@ fn stock_image_rename_patch_from_the_example_applies() {
     let args = strings(&init["args"]);
     assert_eq!(args, ["--plugin-name", "migration-guard"]);
     let out_dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(crate::revguard())
+    let out = crate::revguard_command()
         .args(["argocd", "install", "--to"])
         .arg(out_dir.path())
         .args(&args)

@@ -44,6 +44,8 @@ fn kpt_eval_pkg(
     let results_dir = tempfile::tempdir().unwrap();
     let exec = format!("{} krm", revguard().display());
     let mut cmd = Command::new(kpt);
+    // kpt passes its environment on to the exec function (revguard).
+    crate::support::cache::isolate(&mut cmd);
     cmd.current_dir(cwd)
         .args([
             "fn",
@@ -153,7 +155,7 @@ fn kpt_function_config_sets_migrations_and_expected_head() {
 }
 
 fn krm_direct(cwd: &Path, input: &str) -> std::process::Output {
-    let mut child = Command::new(revguard())
+    let mut child = crate::revguard_command()
         .arg("krm")
         .current_dir(cwd)
         .stdin(Stdio::piped())
@@ -364,7 +366,7 @@ fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
         ),
     )
     .unwrap();
-    let out = Command::new(&kpt)
+    let out = crate::support::cache::isolate(&mut Command::new(&kpt))
         .current_dir(repo.path())
         .args([
             "fn",
@@ -382,7 +384,7 @@ fn kpt_render_pipeline_finds_the_package_from_its_annotations() {
         "revision = \"003\"\ndown_revision = \"002\"\n",
     )
     .unwrap();
-    let out = Command::new(&kpt)
+    let out = crate::support::cache::isolate(&mut Command::new(&kpt))
         .current_dir(repo.path())
         .args([
             "fn",

@@ -13,6 +13,7 @@ mod settings;
 mod tools;
 
 use emulator::{App, Plugin, Sidecar, Tree};
+use revguard_test_support as support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,10 +22,7 @@ use std::time::Duration;
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 pub fn repo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    support::repo()
 }
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -35,8 +33,17 @@ pub fn plugin_yaml() -> PathBuf {
     repo_dir().join("plugin/plugin.yaml")
 }
 
+/// The binary under test.
 pub fn revguard() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_revguard"))
+    support::cli::bin()
+}
+
+/// The binary under test, to run with the caller's environment plus the
+/// suite's guest cache.
+pub fn revguard_command() -> std::process::Command {
+    let mut command = std::process::Command::new(revguard());
+    support::cache::isolate(&mut command);
+    command
 }
 
 /// A sidecar with the shipped plugin.yaml, `revguard` and a `kustomize` shim
@@ -76,6 +83,9 @@ impl Lab {
                 format!("{}:/usr/bin:/bin", bin.display()),
             ),
             ("HOME".to_string(), "/tmp".to_string()),
+            // An admin setting the sidecar may have (`REVGUARD_CACHE_DIR`):
+            // the suite's guest cache, not /tmp/.cache shared with others.
+            support::cache::env_pair(),
         ];
         Some(Lab {
             tmp,

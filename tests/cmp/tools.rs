@@ -9,22 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use revguard_test_support::tools::{on_path, require};
+
 pub const KUSTOMIZE_VERSION: &str = "v5.8.1";
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
-}
-
-/// Report a missing tool: panic in CI, shout and return `None` elsewhere.
+/// Report a missing tool (`support::tools::require`): a failure under CI, a
+/// loud notice and `None` elsewhere.
 fn missing(tool: &str, how: &str) -> Option<PathBuf> {
-    let text = format!("{tool} is not available: {how}");
-    if in_ci() {
-        panic!("CI is set, so a missing tool is a failure: {text}");
-    }
-    eprintln!(
-        "\n{bar}\n!!! SKIPPED (not a pass): {text}\n{bar}\n",
-        bar = "!".repeat(78)
-    );
+    require(tool, "the CMP emulator suite", false, how);
     None
 }
 
@@ -37,14 +29,6 @@ fn kustomize_version(kubectl: &Path) -> Option<String> {
     text.lines()
         .find_map(|l| l.strip_prefix("Kustomize Version: "))
         .map(|v| v.trim().to_string())
-}
-
-fn on_path(name: &str) -> Vec<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .filter(|p| p.is_file())
-        .collect()
 }
 
 /// kubectl with kustomize 5.8.1, or `None` (after the notice).

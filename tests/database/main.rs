@@ -9,28 +9,19 @@
 
 mod postgres;
 mod presync;
-#[path = "../support/process.rs"]
-mod process;
 mod sqlite;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-pub use process::{code, copy_dir, repo, stderr, stdout};
+use revguard_test_support as support;
+
+pub use support::fs::copy_dir;
+pub use support::{code, repo, stderr, stdout};
 
 /// `revguard <args>` run in `dir` with extra environment variables.
 pub fn revguard_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_revguard"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("REVGUARD_DATABASE_URL")
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("run revguard")
+    support::cli::run(dir, args, env)
 }
 
 /// `revguard <args>` run in `dir`.

@@ -142,10 +142,7 @@ fn cluster() -> Option<Cluster> {
     match start() {
         Ok(cluster) => Some(cluster),
         Err(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("PostgreSQL is required under CI: {why}");
-            }
-            eprintln!("\n*** SKIPPED: PostgreSQL tests: {why} ***\n");
+            crate::support::tools::require("PostgreSQL", "the PostgreSQL tests", false, &why);
             None
         }
     }

@@ -5,25 +5,20 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support;
+
 fn kubectl() -> Option<PathBuf> {
     if let Some(explicit) = std::env::var_os("REVGUARD_KUBECTL").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(explicit));
     }
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is required under CI (set REVGUARD_KUBECTL)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PreSync Job kustomize render: no kubectl (set REVGUARD_KUBECTL) ***\n"
-        );
-    }
-    found
+    let found = support::tools::on_path("kubectl").into_iter().next();
+    let ok = support::tools::require(
+        "kubectl",
+        "PreSync Job kustomize render",
+        found.is_some(),
+        "no kubectl on PATH (set REVGUARD_KUBECTL)",
+    );
+    found.filter(|_| ok)
 }
 
 #[test]

@@ -12,11 +12,10 @@ use serde::Deserialize;
 
 use crate::generate::{Project, Rng};
 
+use revguard_test_support::tools;
+
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host/ has a parent")
-        .to_path_buf()
+    revguard_test_support::repo()
 }
 
 /// What Alembic did with one project (see tests/oracle/oracle.py).
@@ -59,26 +58,15 @@ impl Oracle {
     /// dependency it names) differ between seeds, and the core must list
     /// every one of them.
     pub fn spawn_or_skip_seeded(test: &str, hash_seed: u32) -> Option<Oracle> {
-        let (python, origin) = match std::env::var_os("REVGUARD_PYTHON") {
-            Some(p) => (PathBuf::from(p), "REVGUARD_PYTHON"),
-            None => (
-                repo_root().join(".venv/bin/python"),
-                "<repo>/.venv/bin/python",
-            ),
-        };
+        let (python, origin) = tools::oracle_python();
         match Oracle::spawn(&python, hash_seed) {
             Ok(oracle) => Some(oracle),
             Err(why) => {
-                let msg = format!(
-                    "differential test `{test}` needs Python with alembic==1.20.1 ({origin} = {}): {why}\n\
-                     run tests/oracle/setup-venv.sh, or set REVGUARD_PYTHON to a venv python",
+                let why = format!(
+                    "{origin} = {}: {why}; run tests/oracle/setup-venv.sh, or set REVGUARD_PYTHON to a venv python",
                     python.display()
                 );
-                if std::env::var_os("CI").is_some() {
-                    panic!("{msg}");
-                }
-                let bar = "!".repeat(78);
-                eprintln!("{bar}\n!! SKIPPED: {msg}\n{bar}");
+                tools::require("Python with alembic==1.20.1", test, false, &why);
                 None
             }
         }

@@ -18,11 +18,10 @@
 //! neither works the tests are skipped with a loud notice, except under `CI`,
 //! where a missing oracle is a failure.
 
-#[path = "../support/generate.rs"]
-mod generate;
-
 mod corpus;
 mod harness;
+
+use revguard_test_support::generate;
 
 use harness::{Oracle, compare_case, describe_mismatch, write_project};
 

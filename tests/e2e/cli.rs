@@ -1,4 +1,4 @@
-use crate::support::{project, revguard, revguard_in, stderr, stdout};
+use crate::{project, revguard, revguard_in, stderr, stdout};
 
 #[test]
 fn incident_fails_and_names_both_files_first() {

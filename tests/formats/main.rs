@@ -4,7 +4,7 @@
 //!
 //! Suites that need an outside tool (`dot`, `pre-commit`, `maturin`,
 //! `python3`) print a loud notice and skip when it is missing, except under
-//! `CI` (any value), where a missing tool fails the test. Install them with
+//! `CI`, where a missing tool fails the test. Install them with
 //! `tests/formats/setup.sh`.
 //!
 //! Snapshots (insta) live in `tests/formats/snapshots/`; review changes with
@@ -21,31 +21,103 @@ mod wheel;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{PoisonError, RwLock, RwLockWriteGuard};
 
-/// The revguard binary under test.
-/// The wheel and pre-commit tests both run maturin in `target/wheel`;
-/// maturin stages the binary by renaming it, so two builds there at once
-/// race (one renames the other's binary away). They take turns; the second
-/// build is incremental.
-pub static WHEEL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+use revguard_test_support as support;
 
-/// Hold [`WHEEL_BUILD`] (a panic in the other test does not poison the turn).
-pub fn wheel_build_turn() -> std::sync::MutexGuard<'static, ()> {
-    WHEEL_BUILD
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+pub use support::code;
+pub use support::fs::copy_dir;
+pub use support::repo as root;
+
+/// The binary under test, shared with the two tests that build it again
+/// with maturin (the wheel and the pre-commit hook). To reuse what `cargo
+/// test` compiled instead of compiling wasmtime again in release mode, they
+/// build in the same target directory with the same profile
+/// ([`BuildConfig`]), so only this checkout's crates are compiled: a plain
+/// build leaves off the test-only features `cargo test` turns on in the
+/// core, and pre-commit builds from its own clone, whose files are newer
+/// (cargo names a workspace crate by its path inside the workspace, so the
+/// clone's crates are the same units). Such a build re-links
+/// `<target>/<profile>/revguard`, and maturin moves the binary it packs; so
+/// runs of the binary hold this lock for reading, and a build holds it for
+/// writing and puts the binary back afterwards ([`BuildTurn`]). The next
+/// plain `cargo build` recompiles the host crate once (the hook's build
+/// embedded the guest through `REVGUARD_GUEST_WASM`).
+static BINARY: RwLock<()> = RwLock::new(());
+
+/// Run `command` (the binary under test) while no build replaces it.
+pub fn output(command: &mut Command) -> Output {
+    let _running = BINARY.read().unwrap_or_else(PoisonError::into_inner);
+    command.output().expect("revguard runs")
 }
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_revguard")
+/// How the binary under test was built: its target directory and cargo
+/// profile (`cargo test` builds it with `dev`, `cargo test --release` with
+/// `release`).
+pub struct BuildConfig {
+    /// The target directory (`<repo>/target` unless `CARGO_TARGET_DIR`).
+    pub target_dir: PathBuf,
+    /// The cargo profile.
+    pub profile: String,
 }
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host/ has a parent")
-        .to_path_buf()
+impl BuildConfig {
+    /// The configuration of the binary under test.
+    pub fn of_binary_under_test() -> BuildConfig {
+        let bin = support::cli::bin();
+        let profile_dir = bin.parent().expect("<target>/<profile>/revguard");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") => "dev".to_owned(),
+            Some(other) => other.to_owned(),
+            None => panic!("{}: no profile directory", bin.display()),
+        };
+        let target_dir = profile_dir.parent().expect("<target>").to_path_buf();
+        BuildConfig {
+            target_dir,
+            profile,
+        }
+    }
+}
+
+/// A build of the binary under test in its own target directory: no test
+/// runs the binary meanwhile, the builds take turns, and on drop the binary
+/// `cargo test` built is back in place (a hard link made before the build,
+/// renamed over whatever the build left there).
+pub struct BuildTurn {
+    _exclusive: RwLockWriteGuard<'static, ()>,
+    bin: PathBuf,
+    saved: PathBuf,
+}
+
+impl BuildTurn {
+    /// Wait for the turn and save the binary.
+    pub fn take() -> BuildTurn {
+        let exclusive = BINARY.write().unwrap_or_else(PoisonError::into_inner);
+        let bin = support::cli::bin();
+        let saved = bin.with_file_name(format!(".revguard-under-test-{}", std::process::id()));
+        let _ = std::fs::remove_file(&saved);
+        std::fs::hard_link(&bin, &saved)
+            .unwrap_or_else(|err| panic!("cannot save {}: {err}", bin.display()));
+        BuildTurn {
+            _exclusive: exclusive,
+            bin,
+            saved,
+        }
+    }
+}
+
+impl Drop for BuildTurn {
+    fn drop(&mut self) {
+        // When the build left the binary alone, `saved` is a second link to
+        // the same file and rename does nothing; remove it then.
+        let restored = std::fs::rename(&self.saved, &self.bin);
+        let _ = std::fs::remove_file(&self.saved);
+        if let Err(err) = restored
+            && !std::thread::panicking()
+        {
+            panic!("cannot restore {}: {err}", self.bin.display());
+        }
+    }
 }
 
 /// The incident example (a duplicated revision id).
@@ -64,17 +136,18 @@ pub fn shadowed_label() -> PathBuf {
     root().join("tests/formats/shadowed-label")
 }
 
-/// Run revguard in `dir` with `args`, with an environment free of CI
-/// variables that would change the output format.
+/// `revguard` in `dir`, not yet run: the suite's isolated guest cache and
+/// an environment free of CI variables that would change the output format
+/// (`NO_COLOR` unset too: the output is a pipe, so colour is off anyway).
+pub fn command(dir: &Path) -> Command {
+    let mut command = support::revguard(dir);
+    command.env_remove("NO_COLOR");
+    command
+}
+
+/// Run revguard in `dir` with `args` (see [`command`]).
 pub fn revguard(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("revguard runs")
+    output(command(dir).args(args))
 }
 
 /// stdout as UTF-8, with the build's version replaced by `[VERSION]` so
@@ -87,43 +160,17 @@ pub fn stdout(output: &Output) -> String {
 
 /// stderr as (lossy) text.
 pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    support::stderr(output)
 }
 
-/// The process exit code.
-pub fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-/// Find an outside tool: in `$REVGUARD_TOOLS_VENV/bin`, in the venv that
-/// `tests/formats/setup.sh` makes (`target/formats-tools`), then on `PATH`.
-pub fn find_tool(name: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(venv) = std::env::var_os("REVGUARD_TOOLS_VENV") {
-        dirs.push(PathBuf::from(venv).join("bin"));
-    }
-    dirs.push(root().join("target/formats-tools/bin"));
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
-}
-
-/// An outside tool the test needs. Missing: under `CI` the test fails;
-/// elsewhere a loud notice is printed and `None` returned (the caller skips).
+/// An outside tool the test needs (see `support::tools` for the rule when
+/// it is missing); `tests/formats/setup.sh` installs them all.
 pub fn require_tool(name: &str, purpose: &str) -> Option<PathBuf> {
-    if let Some(path) = find_tool(name) {
-        return Some(path);
-    }
-    let hint = "install it with: bash tests/formats/setup.sh";
-    if std::env::var_os("CI").is_some() {
-        panic!("`{name}` is required under CI for {purpose}, but was not found; {hint}");
-    }
-    let bar = "!".repeat(78);
-    eprintln!(
-        "\n{bar}\n!!! SKIPPED: {purpose}\n!!! `{name}` was not found; {hint}\n!!! (under CI this is a failure)\n{bar}\n"
-    );
-    None
+    support::tools::require_tool(
+        name,
+        purpose,
+        "install it with: bash tests/formats/setup.sh",
+    )
 }
 
 /// Run a command, failing the test with its output when it does not succeed.
@@ -139,18 +186,4 @@ pub fn run_ok(command: &mut Command) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-/// Copy a directory tree.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("dir entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
 }

@@ -7,24 +7,33 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::{clean, copy_dir, require_tool, root, run_ok};
+use crate::{BuildConfig, BuildTurn, clean, copy_dir, require_tool, root, run_ok, support};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     run_ok(&mut git_command(dir, args))
 }
 
 fn git_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "revguard tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@revguard.invalid")
-        .env("GIT_COMMITTER_NAME", "revguard tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@revguard.invalid");
-    command
+    support::git::command(dir, args)
+}
+
+/// pip builds the hook's wheel with maturin, from pre-commit's clone of
+/// the sources. Point that build at the binary under test's target dir and
+/// profile: it then recompiles only this checkout's crates and reuses every
+/// dependency `cargo test` compiled (see `BINARY` in main.rs). Give it the
+/// guest the test build embedded (`REVGUARD_GUEST_WASM`, built from the
+/// same sources) rather than building the guest again inside the clone.
+fn reuse_the_test_build(install: &mut Command) {
+    let build = BuildConfig::of_binary_under_test();
+    install.env("CARGO_TARGET_DIR", &build.target_dir).env(
+        "MATURIN_PEP517_ARGS",
+        format!("--profile {}", build.profile),
+    );
+    let guest =
+        root().join("target/guest-wasm/wasm32-unknown-unknown/wasm-guest/revguard_guest.wasm");
+    if guest.is_file() {
+        install.env("REVGUARD_GUEST_WASM", guest);
+    }
 }
 
 /// A git repository holding this checkout's sources as they are now (tracked
@@ -72,7 +81,6 @@ fn commit_with_duplicate_revision_is_refused() {
         return;
     };
     let work = tempfile::tempdir().expect("tempdir");
-    let _turn = crate::wheel_build_turn();
     let hooks_repo = work.path().join("revguard");
     let sha = snapshot_sources(&hooks_repo);
 
@@ -91,18 +99,21 @@ fn commit_with_duplicate_revision_is_refused() {
     let hook_env = |command: &mut Command| {
         command
             .env("PRE_COMMIT_HOME", work.path().join("pre-commit-home"))
-            // pip builds the hook's wheel with maturin; a persistent target
-            // dir keeps reruns incremental (cargo test holds target/'s lock).
-            .env("CARGO_TARGET_DIR", root().join("target/wheel"))
             .env("PRE_COMMIT_COLOR", "never")
             .env_remove("GITHUB_ACTIONS");
+        // The hook runs revguard: the suite's guest cache, not ~/.cache.
+        support::cache::isolate(command);
     };
     let mut install = Command::new(&pre_commit);
     install
         .args(["install", "--install-hooks"])
         .current_dir(&project);
     hook_env(&mut install);
-    run_ok(&mut install);
+    reuse_the_test_build(&mut install);
+    {
+        let _turn = BuildTurn::take();
+        run_ok(&mut install);
+    }
 
     // A clean history commits.
     git(&project, &["add", "-A"]);

@@ -1,9 +1,8 @@
 //! Every format on the incident and on a clean project, as users see it.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::{bin, clean, code, incident, revguard, shadowed_label, stderr, stdout};
+use crate::{clean, code, command, incident, output, revguard, shadowed_label, stderr, stdout};
 
 const FORMATS: [&str; 6] = ["human", "json", "sarif", "github", "gitlab", "junit"];
 
@@ -64,12 +63,11 @@ fn graph_every_format() {
 #[test]
 fn github_is_chosen_on_github_actions() {
     let run = |args: &[&str]| {
-        Command::new(bin())
-            .args(args)
-            .current_dir(incident())
-            .env("GITHUB_ACTIONS", "true")
-            .output()
-            .expect("revguard runs")
+        output(
+            command(&incident())
+                .args(args)
+                .env("GITHUB_ACTIONS", "true"),
+        )
     };
     let auto = run(&["check"]);
     assert_eq!(code(&auto), 1);

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{clean, code, incident, require_tool, root, run_ok};
+use crate::{BuildConfig, BuildTurn, clean, code, incident, require_tool, root, run_ok, support};
 
 #[test]
 fn wheel_installs_and_runs() {
@@ -17,18 +17,26 @@ fn wheel_installs_and_runs() {
     };
     let work = tempfile::tempdir().expect("tempdir");
     let dist = work.path().join("dist");
-    let _turn = crate::wheel_build_turn();
 
-    // `cargo test` holds the lock on target/; the wheel builds in its own
-    // (persistent, so reruns are incremental) target dir.
+    // The wheel of the binary under test: same target dir and profile, and
+    // no stripping (a re-link), so cargo finds every dependency built (see
+    // `BINARY`). A release wheel is the same build with more optimisation;
+    // building one here would compile wasmtime a second time, minutes of
+    // the CI budget for nothing this test checks.
+    let build = BuildConfig::of_binary_under_test();
     let started = Instant::now();
-    run_ok(
-        Command::new(&maturin)
-            .args(["build", "--release", "--quiet", "--out"])
-            .arg(&dist)
-            .current_dir(root())
-            .env("CARGO_TARGET_DIR", root().join("target/wheel")),
-    );
+    {
+        let _turn = BuildTurn::take();
+        run_ok(
+            Command::new(&maturin)
+                .args(["build", "--locked", "--quiet", "--strip", "false"])
+                .args(["--profile", &build.profile, "--target-dir"])
+                .arg(&build.target_dir)
+                .arg("--out")
+                .arg(&dist)
+                .current_dir(root()),
+        );
+    }
     let elapsed = started.elapsed();
     let wheels: Vec<_> = std::fs::read_dir(&dist)
         .expect("dist")
@@ -73,7 +81,7 @@ fn wheel_installs_and_runs() {
         "the wheel installs a `revguard` script"
     );
 
-    let on_incident = Command::new(&installed)
+    let on_incident = support::cache::isolate(&mut Command::new(&installed))
         .args(["check", "--format", "json"])
         .current_dir(incident())
         .env_remove("GITHUB_ACTIONS")
@@ -96,7 +104,7 @@ fn wheel_installs_and_runs() {
     );
     assert_eq!(report["revguard_version"], env!("CARGO_PKG_VERSION"));
 
-    let on_clean = Command::new(&installed)
+    let on_clean = support::cache::isolate(&mut Command::new(&installed))
         .arg("check")
         .current_dir(clean())
         .output()

@@ -11,69 +11,32 @@
 mod fix;
 mod incident;
 mod lock;
-#[path = "../support/process.rs"]
-mod process;
 mod shapes;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-pub use process::{code, copy_dir, repo, stderr, stdout};
+use revguard_test_support as support;
+
+pub use support::fs::{copy_dir, tree};
+pub use support::tools::{alembic_python, have_git, require};
+pub use support::{code, repo, stderr, stdout};
 
 /// `revguard <args>` run in `dir`.
 pub fn revguard(dir: &Path, args: &[&str]) -> Output {
-    revguard_env(dir, args, &[])
+    support::cli::run(dir, args, &[])
 }
 
 /// `revguard <args>` run in `dir` with extra environment variables.
 pub fn revguard_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_revguard"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("REVGUARD_FAULT_INJECT")
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("run revguard")
-}
-
-/// Every file under `dir` with its bytes (relative `/` paths).
-pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).expect("read_dir") {
-            let entry = entry.expect("entry");
-            let path = entry.path();
-            if path.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            if entry.file_type().expect("type").is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .display()
-                    .to_string()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    out
+    support::cli::run(dir, args, env)
 }
 
 /// A copy of `examples/incident-443` in a fresh temporary directory.
 pub fn incident_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&repo().join("examples/incident-443"), dir.path());
-    dir
+    support::fs::temp_copy("examples/incident-443")
 }
 
 /// An Alembic project in a temporary directory: `alembic.ini` plus
@@ -103,85 +66,35 @@ pub fn migration(id: &str, down: Option<&str>, message: &str) -> String {
     )
 }
 
-/// True when an outside tool is usable; otherwise a loud skip (or a panic
-/// under CI).
-pub fn require(tool: &str, test: &str, ok: bool, why: &str) -> bool {
-    if ok {
-        return true;
-    }
-    let msg = format!("history test `{test}` needs {tool}: {why}");
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}");
-    }
-    let bar = "!".repeat(78);
-    eprintln!("{bar}\n!! SKIPPED: {msg}\n{bar}");
-    false
+/// Does the binary under test have the fault-injection hook
+/// (`REVGUARD_FAULT_INJECT`)? Only debug builds do (the hook never ships),
+/// so `cargo test --release` skips the interrupted-write tests, loudly.
+pub fn have_fault_hook(test: &str) -> bool {
+    require(
+        "a debug build of revguard",
+        test,
+        // The binary is built with this suite's profile.
+        cfg!(debug_assertions),
+        "REVGUARD_FAULT_INJECT exists only with debug assertions (plain `cargo test`)",
+    )
 }
 
-/// Is `git` available?
-pub fn have_git(test: &str) -> bool {
-    let ok = Command::new("git")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    require("git", test, ok, "`git --version` failed")
-}
-
-/// Run git in `dir` with a fixed identity and no user configuration.
+/// Run git in `dir` (fixed identity, no user configuration).
 pub fn git(dir: &Path, args: &[&str]) -> Output {
-    git_env(dir, args, &[])
+    support::git::run(dir, args)
 }
 
+/// [`git`] with extra environment variables (commit dates).
 pub fn git_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("run git")
+    support::git::command(dir, args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run git")
 }
 
 /// Run git and insist it succeeds.
 pub fn git_ok(dir: &Path, args: &[&str]) {
-    let out = git(dir, args);
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-}
-
-/// The venv Python with alembic 1.20.1, or a loud skip.
-pub fn alembic_python(test: &str) -> Option<PathBuf> {
-    let python = std::env::var_os("REVGUARD_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    let ok = Command::new(&python)
-        .args([
-            "-c",
-            "import alembic, sys; sys.exit(alembic.__version__ != '1.20.1')",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    require(
-        "Python with alembic==1.20.1",
-        test,
-        ok,
-        &format!(
-            "{} (run tests/oracle/setup-venv.sh or set REVGUARD_PYTHON)",
-            python.display()
-        ),
-    )
-    .then_some(python)
+    support::git::ok(dir, args);
 }
 
 /// `alembic heads` for real, in the project directory: the ids it prints.

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_revguard");
+use revguard_test_support as support;
 
 /// The most any case may take (debug builds on a loaded 2-core machine; the
 /// release binary does each in well under a second except the 100,000-file
@@ -97,19 +97,32 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-// TODO(issue 14, host part): split; too_many_lines is denied workspace-wide.
-#[allow(clippy::too_many_lines)]
+/// Every case, in the order they run.
 fn cases(root: &Path) -> Vec<Case> {
-    let mut cases = Vec::new();
-    let mut add = |name: &'static str, target: PathBuf, extra: &[&str], expect: Expect| {
-        cases.push(Case {
+    let mut cases = Cases(Vec::new());
+    content_cases(root, &mut cases);
+    file_kind_cases(root, &mut cases);
+    size_cases(root, &mut cases);
+    cases.0
+}
+
+/// The table being built.
+struct Cases(Vec<Case>);
+
+impl Cases {
+    fn add(&mut self, name: &'static str, target: PathBuf, extra: &[&str], expect: Expect) {
+        self.0.push(Case {
             name,
             target,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
             expect,
-        })
-    };
+        });
+    }
+}
 
+/// What a file contains: bytes that are not Python, sizes, nesting, broken
+/// literals.
+fn content_cases(root: &Path, cases: &mut Cases) {
     let d = versions_dir(root, "invalid-utf8");
     write(&d, "a_x.py", migration("a", None));
     write(
@@ -117,7 +130,7 @@ fn cases(root: &Path) -> Vec<Case> {
         "b_x.py",
         b"revision = 'b'\ndown_revision = 'a'\nx = '\xff\xfe'\n",
     );
-    add(
+    cases.add(
         "invalid UTF-8",
         d,
         &[],
@@ -130,7 +143,7 @@ fn cases(root: &Path) -> Vec<Case> {
         "a_x.py",
         b"revision = 'a'\ndown_revision = None\n\0\0\0\n",
     );
-    add(
+    cases.add(
         "NUL bytes",
         d,
         &[],
@@ -141,13 +154,13 @@ fn cases(root: &Path) -> Vec<Case> {
     let mut big = migration("a", None).into_bytes();
     big.resize(50 << 20, b'#');
     write(&d, "a_x.py", &big);
-    add(
+    cases.add(
         "50 MB file (over the default 16 MiB per-file cap)",
         d.clone(),
         &[],
         expect(2, &["a_x.py", "per-file cap", "--max-file-size"], 200),
     );
-    add(
+    cases.add(
         "50 MB file with the cap raised",
         d,
         &["--max-file-size", "60000000"],
@@ -158,7 +171,7 @@ fn cases(root: &Path) -> Vec<Case> {
     let mut text = migration("a", None);
     text.push_str(&"x = 1\n".repeat(1_000_000));
     write(&d, "a_x.py", text);
-    add(
+    cases.add(
         "a million-line file",
         d,
         &[],
@@ -175,7 +188,7 @@ fn cases(root: &Path) -> Vec<Case> {
             ")".repeat(100_000)
         ),
     );
-    add(
+    cases.add(
         "100,000 nested parentheses",
         d,
         &[],
@@ -184,7 +197,7 @@ fn cases(root: &Path) -> Vec<Case> {
 
     let d = versions_dir(root, "unterminated-string");
     write(&d, "a_x.py", "revision = 'a\ndown_revision = None\n");
-    add(
+    cases.add(
         "unterminated string",
         d,
         &[],
@@ -197,7 +210,7 @@ fn cases(root: &Path) -> Vec<Case> {
         "a_x.py",
         "\"\"\"Revision ID: a\n\nrevision = 'a'\ndown_revision = None\n",
     );
-    add(
+    cases.add(
         "unterminated docstring",
         d,
         &[],
@@ -213,20 +226,24 @@ fn cases(root: &Path) -> Vec<Case> {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     write(&d, "a_x.py", &noise);
-    add(
+    cases.add(
         "binary file named .py",
         d,
         &[],
         expect(1, &["a_x.py", "syntax-error"], 200),
     );
+}
 
+/// What a directory entry is: symlinks (looping, escaping), unreadable
+/// files, sockets, FIFOs, a missing or empty directory.
+fn file_kind_cases(root: &Path, cases: &mut Cases) {
     let d = versions_dir(root, "symlink-loop");
     write(&d, "a_x.py", migration("a", None));
     symlink(d.join("loop_b.py"), d.join("loop_a.py")).expect("symlink");
     symlink(d.join("loop_a.py"), d.join("loop_b.py")).expect("symlink");
     std::fs::create_dir_all(d.join("dirloop")).expect("mkdir");
     symlink(&d, d.join("dirloop").join("up")).expect("symlink");
-    add(
+    cases.add(
         "symlink loop (files and a directory)",
         d,
         &["--format", "json"],
@@ -242,7 +259,7 @@ fn cases(root: &Path) -> Vec<Case> {
     let outside = root.join("outside-secret.py");
     write(root, "outside-secret.py", migration("secret", Some("a")));
     symlink(&outside, d.join("b_escape.py")).expect("symlink");
-    add(
+    cases.add(
         "symlink escaping the repository root (not followed)",
         d,
         &["--format", "json"],
@@ -264,14 +281,14 @@ fn cases(root: &Path) -> Vec<Case> {
         .expect("chmod");
     if is_root() {
         // Root reads it anyway: the file is checked like any other.
-        add(
+        cases.add(
             "unreadable file (chmod 000; running as root, so it is read)",
             d,
             &[],
             expect(0, &["2 revisions"], 200),
         );
     } else {
-        add(
+        cases.add(
             "unreadable file (chmod 000)",
             d,
             &[],
@@ -284,7 +301,7 @@ fn cases(root: &Path) -> Vec<Case> {
     let _listener =
         std::os::unix::net::UnixListener::bind(d.join("b_sock.py")).expect("bind socket");
     std::mem::forget(_listener);
-    add(
+    cases.add(
         "a socket named .py (open fails even for root)",
         d,
         &["--format", "json"],
@@ -302,7 +319,7 @@ fn cases(root: &Path) -> Vec<Case> {
         .status()
         .expect("mkfifo");
     assert!(status.success());
-    add(
+    cases.add(
         "a FIFO named .py (reading it would block forever)",
         d,
         &["--format", "json"],
@@ -313,7 +330,7 @@ fn cases(root: &Path) -> Vec<Case> {
         ),
     );
 
-    add(
+    cases.add(
         "missing directory",
         root.join("does-not-exist"),
         &[],
@@ -321,8 +338,11 @@ fn cases(root: &Path) -> Vec<Case> {
     );
 
     let d = versions_dir(root, "empty");
-    add("empty directory", d, &[], expect(0, &["0 revisions"], 200));
+    cases.add("empty directory", d, &[], expect(0, &["0 revisions"], 200));
+}
 
+/// How much there is: many files against the caps, a huge revision id.
+fn size_cases(root: &Path, cases: &mut Cases) {
     let d = versions_dir(root, "many-files");
     let mut prev: Option<String> = None;
     for i in 0..100_000 {
@@ -337,19 +357,19 @@ fn cases(root: &Path) -> Vec<Case> {
         );
         prev = Some(id);
     }
-    add(
+    cases.add(
         "100,000 files",
         d.clone(),
         &[],
         expect(0, &["100000 revisions"], 600),
     );
-    add(
+    cases.add(
         "100,000 files over --max-files",
         d.clone(),
         &["--max-files", "1000"],
         expect(2, &["versions", "more than 1000 files", "--max-files"], 200),
     );
-    add(
+    cases.add(
         "100,000 files over --max-total-size",
         d,
         &["--max-total-size", "100000"],
@@ -372,24 +392,23 @@ fn cases(root: &Path) -> Vec<Case> {
         "b_x.py",
         format!("revision = 'b'\ndown_revision = '{id}'\n"),
     );
-    add(
+    cases.add(
         "1 MB revision id",
         d,
         &["--format", "json"],
         expect(0, &["\"b\""], 300),
     );
-
-    cases
 }
 
 /// Run `revguard check` under `/usr/bin/time -v` when available.
 fn run(case: &Case, time_v: bool) -> (i32, String, Option<u64>, Duration) {
+    let bin = support::cli::bin();
     let mut command = if time_v {
         let mut c = Command::new("/usr/bin/time");
-        c.arg("-v").arg(BIN);
+        c.arg("-v").arg(bin);
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin)
     };
     command
         .arg("check")
@@ -397,6 +416,7 @@ fn run(case: &Case, time_v: bool) -> (i32, String, Option<u64>, Duration) {
         .arg(&case.target)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS");
+    support::cache::isolate(&mut command);
     let started = Instant::now();
     let output = command.output().expect("run revguard");
     let elapsed = started.elapsed();
@@ -426,7 +446,7 @@ fn hostile_inputs() {
     if !time_v {
         // CI installs it (.ci/run); there, memory must be bounded, not skipped.
         assert!(
-            std::env::var_os("CI").is_none(),
+            !support::tools::in_ci(),
             "hostile: /usr/bin/time is missing (apt-get install time) and CI is set"
         );
         eprintln!(

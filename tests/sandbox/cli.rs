@@ -7,14 +7,11 @@ use std::process::{Command, Output};
 
 use crate::repo_root;
 
-/// `revguard` with the compiled-module cache in a private directory.
+/// `revguard` with the compiled-module cache in a private directory (these
+/// tests are about that cache).
 fn revguard(cache: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_revguard"));
-    command
-        .current_dir(repo_root())
-        .env("REVGUARD_CACHE_DIR", cache)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1");
+    let mut command = crate::support::revguard(&repo_root());
+    command.env(crate::support::cache::ENV, cache);
     command
 }
 

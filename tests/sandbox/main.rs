@@ -2,34 +2,73 @@
 //! limits are real, and the wasm engine gives byte-identical output to the
 //! native one.
 //!
-//! `host/src/sandbox.rs` is compiled into this test binary as a module (the
-//! host is a binary crate with no library), so the tests drive the very code
-//! the CLI runs. The `.wat` guests under `data/` are described in
-//! `data/README.md`.
-
-#[path = "../../host/src/sandbox.rs"]
-#[allow(dead_code)]
-mod sandbox;
-
-#[path = "../../host/src/parallel.rs"]
-#[allow(dead_code)]
-mod parallel;
+//! The tests drive the host library's sandbox (`revguard::sandbox`, the very
+//! code the CLI runs) in process, and the CLI itself. The `.wat` guests under
+//! `data/` are described in `data/README.md`.
 
 mod cache;
 mod cli;
 mod equivalence;
 mod limits;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use revguard_core::{Content, InputFile, Request};
+use revguard_test_support as support;
+
+/// The host library's sandbox, as this suite uses it: every in-process
+/// check of the embedded guest goes through here, so the guest's compiled
+/// form is cached in the suite's own directory (`support::cache`), never in
+/// `~/.cache`. (`run_module` compiles without a cache.)
+mod sandbox {
+    pub use revguard::sandbox::{
+        ABI_VERSION, FUEL_PER_SECOND, FactsSource, GUEST_WASM, Limits, RunStats, SandboxError,
+        run_module,
+    };
+    use revguard_core::Request;
+    use revguard_core::python::PythonVersion;
+
+    /// [`revguard::sandbox::check_request`] with the suite's guest cache.
+    pub fn check_request(
+        request: &Request,
+        facts: impl FactsSource,
+        limits: &Limits,
+    ) -> Result<(Vec<u8>, RunStats), SandboxError> {
+        crate::support::cache::isolate_this_process();
+        revguard::sandbox::check_request(request, facts, limits)
+    }
+
+    /// [`revguard::sandbox::analyze`] with the suite's guest cache.
+    pub fn analyze(
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+        jobs: usize,
+    ) -> Result<Vec<Vec<u8>>, SandboxError> {
+        crate::support::cache::isolate_this_process();
+        revguard::sandbox::analyze(files, version, limits, jobs)
+    }
+
+    /// [`revguard::sandbox::check_json`] with the suite's guest cache.
+    pub fn check_json(request: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+        crate::support::cache::isolate_this_process();
+        revguard::sandbox::check_json(request, limits)
+    }
+
+    /// [`revguard::sandbox::check_json_with_stats`] with the suite's guest
+    /// cache.
+    pub fn check_json_with_stats(
+        request: &[u8],
+        limits: &Limits,
+    ) -> Result<(Vec<u8>, RunStats), SandboxError> {
+        crate::support::cache::isolate_this_process();
+        revguard::sandbox::check_json_with_stats(request, limits)
+    }
+}
 
 /// The repository root.
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host/ has a parent")
-        .to_path_buf()
+    support::repo()
 }
 
 /// A `.wat` fixture from `tests/sandbox/data`, assembled to wasm.

@@ -11,9 +11,6 @@
 //! `REVGUARD_SYNTAX_SHOW` (disagreements printed in full, default 12). No
 //! Python at all: a loud skip, or a failure under `CI`.
 
-#[path = "../support/generate.rs"]
-mod generate;
-
 mod corpus;
 mod slips;
 
@@ -22,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use revguard_core::python::PythonVersion;
+use revguard_test_support::{generate, tools};
 
 /// One interpreter and the feature version it reports.
 struct Python {
@@ -134,12 +132,12 @@ fn env_number(name: &str, default: u64) -> u64 {
 #[test]
 fn compiles_exactly_when_cpython_does() {
     let pythons = pythons();
-    if pythons.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but no python3 was found for the syntax differential"
-        );
-        eprintln!("\n!!! SKIPPED syntax differential: no python3 on this machine !!!\n");
+    if !tools::require(
+        "a CPython",
+        "compiles_exactly_when_cpython_does",
+        !pythons.is_empty(),
+        "no python3 (or python3.N) on this machine",
+    ) {
         return;
     }
     let count = env_number("REVGUARD_SYNTAX_CASES", 2000) as usize;

@@ -26,7 +26,7 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
     say "installing wasm-bindgen-cli $want (found '${have:-none}'; takes about 3 minutes)"
     # Not --locked: the CLI's lock file pins a crate version this registry lacks.
-    cargo install wasm-bindgen-cli --version "$want"
+    cargo install --locked wasm-bindgen-cli --version "$want"
 fi
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
@@ -39,9 +39,9 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
 #   revguard-web-syntax  the whole-file validator (Ruff's parser), fetched
 #                        after the first render (docs/syntax.md).
 say "cargo build -p revguard-web (wasm32, profile wasm)"
-(cd "$root" && cargo build -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
+(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
 say "cargo build -p revguard-web-syntax (wasm32, profile wasm)"
-(cd "$root" && cargo build -p revguard-web-syntax --lib --profile wasm --target wasm32-unknown-unknown)
+(cd "$root" && cargo build --locked -p revguard-web-syntax --lib --profile wasm --target wasm32-unknown-unknown)
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg"

@@ -48,11 +48,11 @@ step "build (wasm-bindgen CLI, web crate, page)"
 bash "$here/build.sh"
 
 step "revguard-web native unit tests"
-(cd "$root" && cargo test -p revguard-web --lib && cargo test -p revguard-web-syntax --lib)
+(cd "$root" && cargo test --locked -p revguard-web --lib && cargo test --locked -p revguard-web-syntax --lib)
 
 step "revguard-web wasm-bindgen tests (Node)"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test -p revguard-web --target wasm32-unknown-unknown --test web)
+    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --test web)
 
 step "npm ci (playwright-core and typescript; no browser download)"
 cd "$here"

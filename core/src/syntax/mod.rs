@@ -8,14 +8,14 @@
 //! 1. Ruff's parser (`ruff_python_parser`) for the grammar of the target
 //!    Python version: syntax errors and "unsupported syntax" (valid only on
 //!    a newer Python than the project's);
-//! 2. Ruff's `SemanticSyntaxChecker`, fed by [`scope`], for the errors CPython
+//! 2. Ruff's `SemanticSyntaxChecker`, fed by `scope.rs`, for the errors CPython
 //!    raises while building the symbol table and compiling (`return` outside
 //!    a function, a repeated keyword argument, `nonlocal` without binding, …);
-//! 3. [`rules`]: what CPython's `compile()` rejects and the two layers above
+//! 3. `rules.rs`: what CPython's `compile()` rejects and the two layers above
 //!    leave out, one rule per file.
 //!
 //! The first error in source order wins, as in CPython; its message is
-//! reworded the way CPython says it where that helps ([`message`]).
+//! reworded the way CPython says it where that helps (`message.rs`).
 //! See `docs/syntax.md` for the version rule and the differential test.
 
 pub(crate) mod encoding;

@@ -4,13 +4,12 @@
 //! `depends_on`, and injected faults. A pure function of the options
 //! (including the seed): the same options give byte-identical files.
 //!
-//! Used by the `gen-corpus` example of the host crate (`just bench`), the
-//! criterion benches of the core (`#[path]`-included), and the hostile-input
-//! suite. It is self-contained rather than built on `tests/support/generate.rs`:
-//! that generator aims at small, syntactically wild projects for differential
-//! testing, while benchmarks need large, boring, realistic ones. The random
-//! source is the same: `revguard_core::testing::Rng`.
-#![allow(dead_code)]
+//! Used by the `gen-corpus` example of the host crate (`just bench`) and the
+//! criterion benches. It is self-contained rather than built on
+//! [`crate::generate`]: that generator aims at small, syntactically wild
+//! projects for differential testing, while benchmarks need large, boring,
+//! realistic ones. The random source is the same:
+//! `revguard_core::testing::Rng`.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -3,19 +3,8 @@
 //! Both compute their result with the core linked in (pure functions:
 //! [`revguard_core::history::render_lock`] and [`revguard_core::fix::plan`]);
 //! the host only adds what the core may not produce itself (git history,
-//! random bytes, the clock) and does the writing.
-//!
-//! Writing is all or nothing, as far as a file system allows:
-//! 1. every new content is written to a temporary sibling and flushed
-//!    (`sync_all`); any failure removes the temporaries and leaves the tree
-//!    untouched;
-//! 2. the temporaries are renamed over their targets (atomic per file) and
-//!    renamed-away files removed; a failure here rolls the finished steps
-//!    back from the bytes read before (again temp + rename).
-//!
-//! A crash (power loss, `kill -9`) inside step 2 can still leave some files
-//! renamed; every file is then either entirely old or entirely new, never
-//! half-written.
+//! random bytes, the clock) and does the writing, all or nothing
+//! (`transaction.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,8 +13,11 @@ use anyhow::{Context, Result, bail};
 use revguard_core::fix::{FileChange, FixInput, FixPlan, apply};
 use revguard_core::history::render_lock;
 
-use crate::history::{self, display, sync_dir, write_atomic, write_temp};
+mod transaction;
+
+use crate::history::{self, display, write_atomic};
 use crate::project::Project;
+use transaction::commit;
 
 /// `revguard lock`: write (or with `check`, verify) the lock file.
 pub fn lock(project: &Project, check: bool) -> Result<u8> {
@@ -124,7 +116,7 @@ pub fn fix(project: &Project, options: &FixOptions) -> Result<u8> {
         for p in &planned {
             diff.push_str(&unified(p));
         }
-        crate::cli::print(&diff)?;
+        crate::output::print(&diff)?;
         if !planned.is_empty() {
             stderr.push_str(&format!(
                 "revguard: verified: after these changes no graph error is left and `alembic upgrade head` is predicted: {}\n",
@@ -329,99 +321,4 @@ fn unified(p: &Planned) -> String {
         out.push_str(&hunk.to_string());
     }
     out
-}
-
-/// Test hook: `REVGUARD_FAULT_INJECT=stage:N` fails the N-th temporary
-/// write, `commit:N` fails before the N-th rename (1-based), to prove that
-/// an interrupted write leaves the old files intact.
-fn fault(phase: &str, n: usize) -> Result<()> {
-    if let Ok(spec) = std::env::var("REVGUARD_FAULT_INJECT")
-        && spec == format!("{phase}:{n}")
-    {
-        bail!("injected fault ({spec})");
-    }
-    Ok(())
-}
-
-/// Apply every planned change, or none.
-fn commit(planned: &[Planned]) -> Result<()> {
-    // 1. Stage: every new content in a flushed temporary sibling (nothing
-    // for a deletion).
-    let mut temps: Vec<Option<PathBuf>> = Vec::new();
-    for (i, p) in planned.iter().enumerate() {
-        let staged = fault("stage", i + 1).and_then(|()| {
-            if p.delete {
-                Ok(None)
-            } else {
-                write_temp(&p.to, &p.new).map(Some)
-            }
-        });
-        match staged {
-            Ok(temp) => temps.push(temp),
-            Err(err) => {
-                for t in temps.iter().flatten() {
-                    let _ = fs::remove_file(t);
-                }
-                return Err(err.context("nothing was changed"));
-            }
-        }
-    }
-    // 2. Commit: renames and deletions, then removal of renamed-away files.
-    let mut done = 0;
-    let mut failure = None;
-    for (i, (p, temp)) in planned.iter().zip(&temps).enumerate() {
-        let step = fault("commit", i + 1).and_then(|()| {
-            let Some(temp) = temp else {
-                fs::remove_file(&p.to)
-                    .with_context(|| format!("{}: cannot delete", p.to.display()))?;
-                sync_dir(&p.to);
-                return Ok(());
-            };
-            fs::rename(temp, &p.to)
-                .with_context(|| format!("{}: cannot replace", p.to.display()))?;
-            if let Some(from) = &p.from
-                && from != &p.to
-                && let Err(err) = fs::remove_file(from)
-            {
-                let _ = fs::remove_file(&p.to);
-                return Err(err).with_context(|| format!("{}: cannot remove", from.display()));
-            }
-            sync_dir(&p.to);
-            Ok(())
-        });
-        match step {
-            Ok(()) => done += 1,
-            Err(err) => {
-                failure = Some(err);
-                break;
-            }
-        }
-    }
-    let Some(err) = failure else {
-        return Ok(());
-    };
-    // Roll back the finished steps from the bytes read before.
-    for t in temps[done..].iter().flatten() {
-        let _ = fs::remove_file(t);
-    }
-    let mut problems = Vec::new();
-    for p in planned[..done].iter().rev() {
-        let undo = match &p.from {
-            None => fs::remove_file(&p.to).map_err(anyhow::Error::from),
-            Some(from) if from == &p.to => write_atomic(from, &p.old),
-            Some(from) => write_atomic(from, &p.old)
-                .and_then(|()| fs::remove_file(&p.to).map_err(anyhow::Error::from)),
-        };
-        if let Err(e) = undo {
-            problems.push(format!("{}: {e:#}", p.to.display()));
-        }
-    }
-    if problems.is_empty() {
-        Err(err.context("rolled back; nothing was changed"))
-    } else {
-        Err(err.context(format!(
-            "rollback incomplete, check these files: {}",
-            problems.join("; ")
-        )))
-    }
 }

@@ -1,0 +1,75 @@
+//! `revguard check`: the main job.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use super::load_project;
+use crate::cli::{CheckArgs, ColorArg, EngineArgs, HistoryArgs, ProjectArgs};
+use crate::output::print;
+use crate::project::Project;
+use crate::render::{self, Format};
+use crate::{database, history};
+
+pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let mut project = load_project(&args.project)?;
+    project.request.options.history.deployed = args.history.deployed.clone();
+    if let Some(base) = &args.history.base {
+        history::attach_base(&mut project, base)?;
+    }
+    if let Some(url) = &args.history.database_url {
+        attach_database(&mut project, &args.project, &args.history, url)?;
+    }
+    let report = engine_args.engine()?.run(&project.request)?;
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let text = match format {
+        Format::Human => render::human::render(&report, &project, color),
+        Format::Json => render::json::render(&report),
+        Format::Sarif => render::sarif::render(&report),
+        Format::Github => render::github::render(&report),
+        Format::Gitlab => render::gitlab::render(&report),
+        Format::Junit => render::junit::render(&report, &project.request.options),
+    };
+    print(&text)?;
+    Ok(u8::from(report.has_errors()))
+}
+
+/// Read the version table and put its rows into the request.
+fn attach_database(
+    project: &mut Project,
+    project_args: &ProjectArgs,
+    history: &HistoryArgs,
+    url: &str,
+) -> Result<()> {
+    let seconds = history.database_timeout;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--database-timeout must be between 0 and 3600 seconds");
+    }
+    let url = if url == "from-config" {
+        database::url_from_config(&project_args.path, &project_args.name)?
+    } else {
+        url.to_owned()
+    };
+    let options = database::ReadOptions {
+        table: history.version_table.clone(),
+        schema: history.version_table_schema.clone(),
+        timeout: Duration::from_secs_f64(seconds),
+    };
+    project.request.options.history.database = Some(database::read(&url, &options)?);
+    Ok(())
+}

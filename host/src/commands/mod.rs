@@ -1,0 +1,136 @@
+//! What each subcommand does: [`run`] takes the parsed command line and
+//! returns the exit code (0 no error-level finding, 1 error-level findings,
+//! 2 is the binary's answer to an `Err`).
+//!
+//! The subcommands with a module of their own (`argocd`, `krm`, `repair`,
+//! `render`) are called from here; none of them depends on this module or
+//! on [`crate::cli`] for anything but its argument types.
+
+mod check;
+mod explain;
+mod heads;
+
+use anyhow::{Result, bail};
+use revguard_core::Report;
+use revguard_core::python::PythonTarget;
+
+use crate::cli::{Cli, Command, EngineArgs, GraphArgs, GraphFormatArg, LockArgs, ProjectArgs};
+use crate::engine::EngineKind;
+use crate::output::print;
+use crate::project::{self, DiscoverOptions, Project};
+use crate::{argocd, config, history, krm, render, repair, sandbox};
+
+/// Run the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check(args) => check::check(&args, &cli.engine),
+        Command::Heads(args) => heads::heads(&args, &cli.engine),
+        Command::Explain { check } => explain::explain(check.as_deref()),
+        Command::Graph(args) => graph(&args, &cli.engine),
+        Command::Schema => {
+            print(&render::schema::render())?;
+            Ok(0)
+        }
+        Command::Argocd(command) => Ok(exit_code(argocd::run(&command))),
+        Command::Krm(args) => Ok(exit_code(krm::run(&args))),
+        Command::Lock(args) => lock(&args, &cli.engine),
+        Command::Fix(args) => {
+            let project = load_project(&args.project)?;
+            repair::fix(
+                &project,
+                &repair::FixOptions {
+                    write: args.write,
+                    keep: args.keep,
+                    parent: args.parent,
+                },
+            )
+        }
+    }
+}
+
+fn exit_code(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
+}
+
+/// `revguard graph`.
+fn graph(args: &GraphArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let (_, report) = load_and_check(&args.project, engine_args)?;
+    let format = match args.format {
+        GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
+        GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,
+        GraphFormatArg::Json => render::graph::GraphFormat::Json,
+    };
+    print(&render::graph::render(&report, format))?;
+    Ok(0)
+}
+
+/// `revguard lock`: refuses a graph with errors, then writes (or checks)
+/// the lock file.
+fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let project = load_project(&args.project)?;
+    let report = engine_args.engine()?.run(&project.request)?;
+    let graph_errors = graph_errors(&report);
+    if !graph_errors.is_empty() {
+        bail!(
+            "cannot lock a broken graph; fix it first (`revguard fix`, `revguard check`):\n{}",
+            graph_errors.join("\n")
+        );
+    }
+    repair::lock(&project, args.check)
+}
+
+/// The error-level findings of the graph checks, one indented line each.
+fn graph_errors(report: &Report) -> Vec<String> {
+    if !report.has_errors() {
+        return Vec::new();
+    }
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == revguard_core::Severity::Error
+                && revguard_core::checks::find(&d.check)
+                    .is_some_and(|c| c.group == revguard_core::checks::Group::Graph)
+        })
+        .map(|d| format!("  {}: {}", d.check, d.message))
+        .collect()
+}
+
+/// Discover the project, apply configuration and flags, and check it.
+pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(Project, Report)> {
+    if engine_args.engine == EngineKind::Wasm {
+        // Load the guest while the project is read (sandbox.rs).
+        sandbox::prewarm();
+    }
+    let project = load_project(args)?;
+    let report = engine_args.engine()?.run(&project.request)?;
+    Ok((project, report))
+}
+
+/// Discover the project, apply configuration and flags, and attach its lock
+/// file (when there is one).
+pub fn load_project(args: &ProjectArgs) -> Result<Project> {
+    let options = DiscoverOptions {
+        name: args.name.clone(),
+        max_file_bytes: args.max_file_size,
+        max_total_bytes: args.max_total_size,
+        max_files: args.max_files,
+        root: None,
+        display_base: std::env::current_dir().ok(),
+    };
+    let mut project = project::discover(&args.path, &options)?;
+    if let Some(config) = config::load(&project.dir)? {
+        config.apply(&mut project.request.options);
+    }
+    if let Some(policy) = args.policy {
+        project.request.options.policy = policy.into();
+    }
+    if let Some(version) = args.python_version {
+        project.request.options.python = PythonTarget {
+            version,
+            source: "--python-version".into(),
+        };
+    }
+    history::attach_lock(&mut project)?;
+    Ok(project)
+}
