@@ -271,7 +271,8 @@ pub enum Carried<'a> {
     Unread(&'a str),
 }
 
-/// One file of a check request, as decoded.
+/// One file of a check request (what [`encode_check`] writes and
+/// [`decode_check`] reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord<'a> {
     /// Index into the locations.
@@ -294,22 +295,8 @@ pub struct CheckTable<'a> {
     pub files: Vec<FileRecord<'a>>,
 }
 
-/// One file for [`encode_check`].
-pub struct OutgoingFile<'a> {
-    /// Index into the locations.
-    pub location: usize,
-    /// Path relative to the location.
-    pub path: &'a str,
-    /// The resolved path, when different.
-    pub real_path: Option<&'a str>,
-    /// Where its bytes are.
-    pub content: Carried<'a>,
-    /// Its facts, encoded.
-    pub facts: Option<&'a [u8]>,
-}
-
 /// Encode a check request.
-pub fn encode_check(header: &CheckHeader, files: &[OutgoingFile<'_>]) -> Vec<u8> {
+pub fn encode_check(header: &CheckHeader, files: &[FileRecord<'_>]) -> Vec<u8> {
     let json = serde_json::to_vec(header).unwrap_or_default();
     let mut out = Vec::with_capacity(json.len() + files.len() * 96);
     out.extend_from_slice(CHECK_MAGIC);
@@ -399,14 +386,14 @@ mod tests {
     fn check_round_trip() {
         let header = CheckHeader::default();
         let files = [
-            OutgoingFile {
+            FileRecord {
                 location: 0,
                 path: "a.py",
                 real_path: None,
                 content: Carried::Buffer(64, 10),
                 facts: Some(b"xyz"),
             },
-            OutgoingFile {
+            FileRecord {
                 location: 1,
                 path: "b.pyc",
                 real_path: Some("x/b.pyc"),

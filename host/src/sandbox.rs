@@ -54,7 +54,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use revguard_core::python::PythonVersion;
-use revguard_core::wire::{self, Carried, CheckHeader, OutgoingFile};
+use revguard_core::wire::{self, Carried, CheckHeader, FileRecord};
 use revguard_core::{Content, Request};
 use wasmtime::{
     Config, Engine, Instance, InstancePre, Linker, Memory, Module, OptLevel, ResourceLimiter,
@@ -303,7 +303,7 @@ pub fn check_request(
                     Carried::Buffer(session.put(bytes)?, bytes.len() as u32)
                 }
             };
-            files.push(OutgoingFile {
+            files.push(FileRecord {
                 location: file.location,
                 path: &file.path,
                 real_path: file.real_path.as_deref(),
