@@ -16,10 +16,13 @@ use crate::severity::Severity;
 pub use crate::text::{Position, Span};
 
 mod build;
-mod outcome;
 
 pub use build::build;
-pub use outcome::{AlembicErrorKind, UpgradeHead, UpgradeVerdict};
+// Alembic's predicted outcome is the graph phase's (graph::outcome); the
+// report carries it as is.
+pub use crate::graph::outcome::{
+    AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead, UpgradeVerdict,
+};
 
 /// Bumped on any incompatible change to the report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -159,31 +162,6 @@ pub enum Mark {
     Cycle,
     /// Its `down_revision` names something that is not there.
     MissingParent,
-}
-
-/// What Alembic 1.20 would do when loading these files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct AlembicOutcome {
-    /// Warnings Alembic prints (once per distinct text).
-    pub warnings: Vec<String>,
-    /// The exception that aborts loading, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<AlembicError>,
-    /// What `alembic upgrade head` would do: `ok`, or the failure.
-    pub upgrade_head: UpgradeHead,
-}
-
-/// An exception Alembic raises while building its revision map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct AlembicError {
-    /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
-    pub kind: AlembicErrorKind,
-    /// Every message Alembic could print; more than one where Alembic itself
-    /// is nondeterministic (hash-set iteration order).
-    pub messages: Vec<String>,
 }
 
 /// A finding.

@@ -1,7 +1,7 @@
 use super::{Context, Finding, Sink, declare_check};
+use crate::graph::outcome::UpgradeVerdict;
 use crate::graph::{ancestors_of, topological};
 use crate::parse::Attr;
-use crate::report::UpgradeVerdict;
 
 declare_check! {
     /// ## What it does

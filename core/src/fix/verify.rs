@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{Group, find};
+use crate::graph::outcome::{UpgradeHead, UpgradeVerdict};
 use crate::policy::Policy;
-use crate::report::{UpgradeHead, UpgradeVerdict};
 use crate::request::Request;
 use crate::severity::Severity;
 

@@ -10,10 +10,10 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::outcome::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 use super::{IdProblem, Known, RevIx, Revision, RevisionGraph};
 use crate::load::{Loaded, SourceFile, Status};
 use crate::parse::{Attr, ParsedModule, Value};
-use crate::report::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 
 /// The CLI text for `upgrade head` with several versioned heads.
 pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";

@@ -19,6 +19,7 @@
 
 pub mod alembic;
 mod build;
+pub mod outcome;
 mod walks;
 
 use rustc_hash::FxHashMap as HashMap;

@@ -1,5 +1,6 @@
-//! The typed parts of [`AlembicOutcome`](super::AlembicOutcome): which
-//! exception Alembic raises and what `alembic upgrade head` does.
+//! What Alembic would do with these files, as the graph phase predicts it:
+//! the exception it raises and what `alembic upgrade head` does. The report
+//! carries these types as they are (`report` re-exports them).
 //!
 //! Both serialize to the strings the report has always carried (`KeyError`,
 //! `fails: KeyError 'z'`, `ok`, …), so the JSON stays stable while every face
@@ -10,7 +11,32 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::graph::alembic::MULTIPLE_HEADS;
+use super::alembic::MULTIPLE_HEADS;
+
+/// What Alembic 1.20 would do when loading these files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AlembicOutcome {
+    /// Warnings Alembic prints (once per distinct text).
+    pub warnings: Vec<String>,
+    /// The exception that aborts loading, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<AlembicError>,
+    /// What `alembic upgrade head` would do: `ok`, or the failure.
+    pub upgrade_head: UpgradeHead,
+}
+
+/// An exception Alembic raises while building its revision map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlembicError {
+    /// The exception class, e.g. `KeyError`, `CycleDetected`, `RevisionError`.
+    pub kind: AlembicErrorKind,
+    /// Every message Alembic could print; more than one where Alembic itself
+    /// is nondeterministic (hash-set iteration order).
+    pub messages: Vec<String>,
+}
 
 /// The exception class Alembic raises while loading the revision files, or
 /// `Unknown` when revguard cannot tell. The serialized form is the class name.
