@@ -94,9 +94,9 @@ if [[ ",$sizes," == *",10000,"* ]]; then
     dir=$out/corpus-10000
     all=$(nproc)
     hyperfine --warmup 1 --min-runs 5 --style basic --export-json "$out/hyperfine-jobs.json" \
-        -n "--jobs 1" "$rg --no-cache --jobs 1 $dir" \
-        -n "--jobs 2" "$rg --no-cache --jobs 2 $dir" \
-        -n "--jobs $all (all cores)" "$rg --no-cache --jobs $all $dir" > "$out/hyperfine-jobs.log" 2>&1
+        -n "jobs=1" "$rg --no-cache --jobs 1 $dir" \
+        -n "jobs=2" "$rg --no-cache --jobs 2 $dir" \
+        -n "jobs=$all (all cores)" "$rg --no-cache --jobs $all $dir" > "$out/hyperfine-jobs.log" 2>&1
     python3 tests/bench/table.py jobs "$out/hyperfine-jobs.json" >> "$results"
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
