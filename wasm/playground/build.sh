@@ -3,8 +3,8 @@
 # any static file server; it needs no network at run time).
 #
 #   1. the web crate for wasm32-unknown-unknown, profile `wasm`;
-#   2. wasm-bindgen --target web, at exactly the crate's pinned version
-#      (installed with `cargo install` when missing or mismatched);
+#   2. wasm-bindgen --target web, built from the workspace (wasm/bindgen) at
+#      exactly the crate's pinned version;
 #   3. optionally (REVGUARD_WASM_OPT=1) wasm-opt -Oz from Debian's binaryen;
 #      off by default because it makes the gzipped download larger;
 #   4. the page's own files, and the examples embedded as dist/examples.js.
@@ -19,14 +19,17 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 
 say() { printf 'playground: %s\n' "$*" >&2; }
 
-# The CLI must match the crate exactly (the .wasm embeds a schema version).
+# wasm-bindgen's CLI is a workspace member (wasm/bindgen), pinned by our own
+# Cargo.lock at exactly the web crate's wasm-bindgen version, and called by
+# path from the target directory: never `cargo install`, never from PATH.
+say "cargo build -p revguard-wasm-bindgen (wasm-bindgen CLI from the workspace lock)"
+(cd "$root" && cargo build --locked -p revguard-wasm-bindgen --bins)
+bindgen="$target_dir/debug/wasm-bindgen"
 want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$root/wasm/web/Cargo.toml")
-[ -n "$want" ] || { say "cannot read the pinned wasm-bindgen version from wasm/web/Cargo.toml"; exit 1; }
-have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$have" != "$want" ]; then
-    say "installing wasm-bindgen-cli $want (found '${have:-none}'; takes about 3 minutes)"
-    # Not --locked: the CLI's lock file pins a crate version this registry lacks.
-    cargo install --locked wasm-bindgen-cli --version "$want"
+have=$("$bindgen" --version | awk '{print $2}')
+if [ -z "$want" ] || [ "$have" != "$want" ]; then
+    say "wasm/bindgen builds wasm-bindgen '$have' but wasm/web pins '${want:-?}'"
+    exit 1
 fi
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
@@ -56,9 +59,9 @@ if [ "${REVGUARD_WASM_OPT:-0}" = 1 ]; then
     wasm="$dist/pre.wasm"
 fi
 say "wasm-bindgen $want --target web"
-wasm-bindgen --target web --remove-name-section --remove-producers-section \
+"$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web "$wasm"
-wasm-bindgen --target web --remove-name-section --remove-producers-section \
+"$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_syntax \
     "$target_dir/wasm32-unknown-unknown/wasm/revguard_web_syntax.wasm"
 rm -f "$dist/pre.wasm"

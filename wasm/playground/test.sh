@@ -44,14 +44,17 @@ fi
 
 step() { printf '\n==> playground: %s\n' "$*" >&2; }
 
-step "build (wasm-bindgen CLI, web crate, page)"
+step "build (wasm-bindgen CLI from the workspace, web crate, page)"
 bash "$here/build.sh"
 
-step "revguard-web native unit tests"
-(cd "$root" && cargo test --locked -p revguard-web --lib && cargo test --locked -p revguard-web-syntax --lib)
+step "revguard-web native unit tests (and the bindgen pin)"
+(cd "$root" && cargo test --locked -p revguard-web --lib && cargo test --locked -p revguard-web-syntax --lib &&
+    cargo test --locked -p revguard-wasm-bindgen --lib)
 
 step "revguard-web wasm-bindgen tests (Node)"
-(cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+# The runner was built by build.sh beside the CLI (wasm/bindgen), by path.
+runner="${CARGO_TARGET_DIR:-$root/target}/debug/wasm-bindgen-test-runner"
+(cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner" \
     cargo test --locked -p revguard-web --target wasm32-unknown-unknown --test web)
 
 step "npm ci (playwright-core and typescript; no browser download)"

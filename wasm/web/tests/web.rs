@@ -1,8 +1,10 @@
 //! The binding as JavaScript sees it: run in Node (default) or headless
-//! Chromium (`WASM_BINDGEN_USE_BROWSER=1`) by wasm-bindgen-test-runner:
+//! Chromium (`WASM_BINDGEN_USE_BROWSER=1`) by wasm-bindgen-test-runner, which
+//! the workspace builds itself (`wasm/bindgen`):
 //!
 //! ```sh
-//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//! cargo build -p revguard-wasm-bindgen --bins
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/wasm-bindgen-test-runner \
 //!     cargo test -p revguard-web --target wasm32-unknown-unknown
 //! ```
 #![cfg(target_arch = "wasm32")]
