@@ -24,7 +24,7 @@ say() { printf 'playground: %s\n' "$*" >&2; }
 # path from the target directory: never `cargo install`, never from PATH.
 say "cargo build -p revguard-wasm-bindgen (wasm-bindgen CLI from the workspace lock)"
 (cd "$root" && cargo build --locked -p revguard-wasm-bindgen --bins)
-bindgen="$target_dir/debug/wasm-bindgen"
+bindgen="$target_dir/debug/bindgen"
 want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$root/wasm/web/Cargo.toml")
 have=$("$bindgen" --version | awk '{print $2}')
 if [ -z "$want" ] || [ "$have" != "$want" ]; then

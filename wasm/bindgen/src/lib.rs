@@ -1,6 +1,7 @@
 //! The workspace's own build of wasm-bindgen's command-line tools.
 //!
-//! The binaries `wasm-bindgen` and `wasm-bindgen-test-runner` are thin
+//! The binaries `bindgen` and `bindgen-test-runner` (wasm-bindgen's
+//! `wasm-bindgen` and `wasm-bindgen-test-runner`) are thin
 //! wrappers around the `wasm-bindgen-cli` library, so their version and
 //! every transitive dependency come from this repository's `Cargo.lock`
 //! (never from the CLI's published lock file). `wasm/playground/build.sh`

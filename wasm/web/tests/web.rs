@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo build -p revguard-wasm-bindgen --bins
-//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/wasm-bindgen-test-runner \
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/bindgen-test-runner \
 //!     cargo test -p revguard-web --target wasm32-unknown-unknown
 //! ```
 #![cfg(target_arch = "wasm32")]
