@@ -27,6 +27,9 @@ mod tests {
         let here = env!("CARGO_MANIFEST_DIR");
         let cli = pin(&format!("{here}/Cargo.toml"), "wasm-bindgen-cli");
         let crate_pin = pin(&format!("{here}/../web/Cargo.toml"), "wasm-bindgen");
-        assert_eq!(cli, crate_pin, "wasm/bindgen and wasm/web pin different wasm-bindgen versions");
+        assert_eq!(
+            cli, crate_pin,
+            "wasm/bindgen and wasm/web pin different wasm-bindgen versions"
+        );
     }
 }
