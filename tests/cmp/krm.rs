@@ -443,7 +443,12 @@ fn kpt_never_follows_a_package_path_annotation_out_of_the_package() {
     let decoy = checkout();
     let aimed = [
         decoy.path().join("k8s").display().to_string(),
-        format!("{}/../../{}", pkg.display(), decoy.path().display()),
+        // Both checkouts are temporary directories side by side.
+        format!(
+            "{}/../../{}/k8s",
+            pkg.display(),
+            decoy.path().file_name().unwrap().to_string_lossy()
+        ),
         "..".to_string(),
     ];
     for target in aimed {
