@@ -419,3 +419,63 @@ fn krm_accepts_flow_style_yaml() {
     assert_eq!(list["kind"].as_str(), Some("ResourceList"));
     assert_eq!(list["items"][0]["metadata"]["name"].as_str(), Some("x"));
 }
+
+#[test]
+fn kpt_never_follows_a_package_path_annotation_out_of_the_package() {
+    let Some(kpt) = tools::kpt() else { return };
+    // The package's history holds a duplicate 041.
+    let repo = checkout();
+    let versions = repo.path().join("migrations/versions");
+    for name in ["041_add_invoices", "041_add_refunds"] {
+        std::fs::write(
+            versions.join(format!("{name}.py")),
+            "revision = \"041\"\ndown_revision = \"003\"\nbranch_labels = None\ndepends_on = None\n",
+        )
+        .unwrap();
+    }
+    let pkg = repo.path().join("k8s");
+    let (out, _) = kpt_eval(&kpt, &pkg, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("041_add_refunds.py"), "{}", text(&out));
+
+    // A clean project elsewhere, and a resource of the package that points
+    // revguard at it: that used to check the decoy and report [PASS].
+    let decoy = checkout();
+    let aimed = [
+        decoy.path().join("k8s").display().to_string(),
+        // Both checkouts are temporary directories side by side.
+        format!(
+            "{}/../../{}/k8s",
+            pkg.display(),
+            decoy.path().file_name().unwrap().to_string_lossy()
+        ),
+        "..".to_string(),
+    ];
+    for target in aimed {
+        std::fs::write(
+            pkg.join("decoy.yaml"),
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: decoy\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n    internal.config.kubernetes.io/package-path: '{target}'\n"
+            ),
+        )
+        .unwrap();
+        // From inside the package, and from the repository root.
+        for (cwd, arg) in [(pkg.as_path(), "."), (repo.path(), "k8s")] {
+            let (out, _) = kpt_eval_pkg(&kpt, cwd, arg, &[]);
+            let shown = text(&out);
+            // kpt exits 1 for any failing function; revguard's own exit is 2.
+            assert!(!out.status.success(), "{target} from {arg}: {shown}");
+            assert!(
+                shown.contains("Exit code: 2"),
+                "{target} from {arg}: {shown}"
+            );
+            assert!(!shown.contains("[PASS]"), "{target}: {shown}");
+            assert!(
+                shown.contains("resource ConfigMap/decoy has the annotation internal.config.kubernetes.io/package-path")
+                    && (shown.contains("outside the package revguard was given")
+                        || shown.contains("does not hold the resource's file")),
+                "{target} from {arg}: {shown}"
+            );
+        }
+    }
+}

@@ -4,11 +4,13 @@
 //! kpt for the KRM mode. See `emulator.rs` for the step-by-step emulation and
 //! `tools.rs` for how missing tools are handled (skip locally, fail in CI).
 
+mod argv_model;
 mod emulator;
 mod generate;
 mod install;
 mod krm;
 mod recipes;
+mod renderer_args;
 mod settings;
 mod tools;
 

@@ -232,12 +232,16 @@ pub fn check(
                 allowed_list(renderer)
             ),
             Some(Rule::Paths) => {
-                for path in p.value.unwrap_or_default().split(',') {
+                let value = p.value.unwrap_or_default();
+                plain_file_value(&p.written, value, source)?;
+                for path in value.split(',') {
                     inside(path, &p.written, source, bounds)?;
                 }
             }
             Some(Rule::KeyPaths) => {
-                for pair in p.value.unwrap_or_default().split(',') {
+                let value = p.value.unwrap_or_default();
+                plain_file_value(&p.written, value, source)?;
+                for pair in value.split(',') {
                     let path = pair.split_once('=').map_or(pair, |(_, path)| path);
                     inside(path, &p.written, source, bounds)?;
                 }
@@ -257,10 +261,44 @@ fn allowed_list(renderer: Renderer) -> String {
         .join(" ")
 }
 
+/// Characters that make helm read a different path than the one written:
+/// strvals' escape (`\`) and list syntax (`{a,b}`, each item a file for
+/// `--set-file`), and pflag's CSV quoting of slice flags like `-f` (`"…"`,
+/// stripped, with `,` kept inside). Refused in every value of a file-reading
+/// flag, so that splitting on `,` (then on the first `=` for `--set-file`)
+/// is exactly how helm splits it, and the path revguard checks is the path
+/// helm opens.
+const FILE_VALUE_SYNTAX: &[(char, &str)] = &[
+    ('\\', "helm reads a backslash as an escape and drops it"),
+    ('{', "helm reads {a,b} as a list and opens every item"),
+    ('}', "helm reads {a,b} as a list and opens every item"),
+    ('"', "helm's comma-separated value list strips quotes"),
+];
+
+/// Refuse a file-reading flag's value that helm would not read literally
+/// (see [`FILE_VALUE_SYNTAX`]); control characters (a CSV line break ends
+/// the list early) are refused too.
+fn plain_file_value(flag: &str, value: &str, source: &Source) -> Result<()> {
+    let why = value.chars().find_map(|c| {
+        FILE_VALUE_SYNTAX
+            .iter()
+            .find(|(special, _)| *special == c)
+            .map(|(special, why)| format!("'{special}': {why}"))
+            .or_else(|| c.is_control().then(|| "a control character".to_string()))
+    });
+    if let Some(why) = why {
+        bail!(
+            "renderer argument '{flag} {}' ({source}) is refused: it contains {why}, so the file helm opens would not be the one revguard checked. File arguments must be plain paths; repeat the flag for several files",
+            clean(value)
+        );
+    }
+    Ok(())
+}
+
 /// A path argument must name a file inside the repository.
 fn inside(path: &str, flag: &str, source: &Source, bounds: &Bounds) -> Result<()> {
     let shown = clean(path);
-    if path.contains("://") {
+    if path.contains("://") || has_url_scheme(path) {
         bail!("{flag} '{shown}' ({source}) is a URL; only files inside the repository are allowed");
     }
     if path.is_empty() {
@@ -275,6 +313,17 @@ fn inside(path: &str, flag: &str, source: &Source, bounds: &Bounds) -> Result<()
         );
     }
     Ok(())
+}
+
+/// True when `path` starts like a URL (`scheme:`), which helm hands to its
+/// getters (`http:`, `https:`, `oci:`, plugins) instead of opening a file.
+fn has_url_scheme(path: &str) -> bool {
+    path.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }
 
 /// True when `args` turn on kustomize's helm inflation.
@@ -354,6 +403,12 @@ mod tests {
             (&["--values=leak.yaml"], "outside the repository"),
             (&["--set-file", "a=../values.yaml,b=/etc/shadow"], "outside"),
             (&["-f", "https://evil.example/v.yaml"], "URL"),
+            (&["-f", "file:values.yaml"], "URL"),
+            (&["--set-file", "a=\\/etc/passwd"], "'\\'"),
+            (&["--set-file", "a={../values.yaml}"], "'{'"),
+            (&["--set-file=a\\=b=../values.yaml"], "'\\'"),
+            (&["-f", "\"../values.yaml\""], "'\"'"),
+            (&["-f../values.yaml\n/etc/passwd"], "control character"),
             (&["-f"], "needs a value"),
             (&["extra-dir"], "not a flag"),
             (&["--"], "'--'"),

@@ -331,6 +331,60 @@ fn validate_names(env: &Env, params: &[AppParameter]) -> Result<()> {
     Ok(())
 }
 
+impl AppParameter {
+    /// True when the entry carries a value (a blank string or an empty
+    /// array is "not set", as in every layer).
+    fn is_set(&self) -> bool {
+        self.map.is_some()
+            || self.array.as_ref().is_some_and(|a| !a.is_empty())
+            || self.string.as_ref().is_some_and(|s| !s.trim().is_empty())
+    }
+}
+
+/// An Application that gives one setting twice is refused, whatever the
+/// values: two entries of the same name in `ARGOCD_APP_PARAMETERS`, both
+/// `PARAM_<NAME>` and `PARAM_<NAME>_<i>` (without that JSON), or a parameter
+/// and a `plugin.env` entry for the same setting. Picking one silently would
+/// let a second, less visible entry override the one a reviewer read.
+/// The sidecar's own `REVGUARD_*` is a default, not a second value.
+fn refuse_duplicates(env: &Env, params: &[AppParameter]) -> Result<()> {
+    for (i, p) in params.iter().enumerate() {
+        if params[..i].iter().any(|q| q.name == p.name) {
+            bail!(
+                "parameter {} is given more than once in the Application's parameters; revguard refuses to pick one: set it once",
+                clean(&p.name)
+            );
+        }
+    }
+    let set = |name: &str| env.get(name).is_some_and(|v| !v.trim().is_empty());
+    for setting in APP_SETTINGS {
+        let escaped = escape_param_name(setting);
+        let mut given = Vec::new();
+        if params.iter().any(|p| p.name == *setting && p.is_set()) {
+            given.push(format!("parameter {setting}"));
+        } else if params.is_empty() {
+            // Argo CD's `PARAM_*` copies, read when the JSON is absent.
+            if set(&format!("PARAM_{escaped}")) {
+                given.push(format!("env PARAM_{escaped}"));
+            }
+            if env.contains_key(&format!("PARAM_{escaped}_0")) {
+                given.push(format!("env PARAM_{escaped}_0"));
+            }
+        }
+        let app_env = format!("ARGOCD_ENV_{}", env_name(setting));
+        if set(&app_env) {
+            given.push(format!("plugin env {app_env}"));
+        }
+        if given.len() > 1 {
+            bail!(
+                "parameter {setting} is given twice by the Application ({}); revguard refuses to pick one: set it in one place",
+                given.join(" and ")
+            );
+        }
+    }
+    Ok(())
+}
+
 struct Layers<'a> {
     env: &'a Env,
     params: Vec<AppParameter>,
@@ -347,6 +401,7 @@ impl<'a> Layers<'a> {
                 .unwrap_or_default(),
         };
         validate_names(env, &params)?;
+        refuse_duplicates(env, &params)?;
         Ok(Layers { env, params })
     }
 
@@ -702,6 +757,68 @@ mod tests {
         assert!(format!("{err:#}").contains("ARGOCD_APP_PARAMETERS"));
         let err = Config::from_env(&env(&[("PARAM_ALLOW_EMPTY", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("allow-empty"));
+    }
+
+    #[test]
+    fn a_setting_given_twice_is_refused() {
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (
+                &[(
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"policy","string":"linear"},{"name":"policy","string":"branches"}]"#,
+                )],
+                "parameter policy is given more than once",
+            ),
+            // Equal values too: no entry may hide behind another.
+            (
+                &[(
+                    "ARGOCD_APP_PARAMETERS",
+                    r#"[{"name":"renderer-args","array":["-f","v.yaml"]},{"name":"renderer-args","array":["-f","v.yaml"]}]"#,
+                )],
+                "parameter renderer-args is given more than once",
+            ),
+            (
+                &[
+                    (
+                        "ARGOCD_APP_PARAMETERS",
+                        r#"[{"name":"policy","string":"linear"}]"#,
+                    ),
+                    ("ARGOCD_ENV_REVGUARD_POLICY", "branches"),
+                ],
+                "parameter policy is given twice by the Application (parameter policy and plugin env ARGOCD_ENV_REVGUARD_POLICY)",
+            ),
+            (
+                &[
+                    ("PARAM_POLICY", "linear"),
+                    ("ARGOCD_ENV_REVGUARD_POLICY", "linear"),
+                ],
+                "(env PARAM_POLICY and plugin env ARGOCD_ENV_REVGUARD_POLICY)",
+            ),
+            (
+                &[
+                    ("PARAM_RENDERER_ARGS", "--reorder none"),
+                    ("PARAM_RENDERER_ARGS_0", "--helm-debug"),
+                ],
+                "(env PARAM_RENDERER_ARGS and env PARAM_RENDERER_ARGS_0)",
+            ),
+        ];
+        for (pairs, needle) in cases {
+            let err = Config::from_env(&env(pairs)).unwrap_err().to_string();
+            assert!(err.contains(needle), "{pairs:?}: {err}");
+        }
+        // Not duplicates: Argo CD's PARAM_ copy of the JSON, the sidecar's
+        // default under an Application's value, a blank entry.
+        let c = Config::from_env(&env(&[
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"policy","string":"linear"}]"#,
+            ),
+            ("PARAM_POLICY", "linear"),
+            ("REVGUARD_POLICY", "branches"),
+            ("ARGOCD_ENV_REVGUARD_POLICY", " "),
+        ]))
+        .unwrap();
+        assert_eq!(c.policy, Policy::Linear);
     }
 
     #[test]

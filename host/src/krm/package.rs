@@ -8,7 +8,13 @@
 //! 1. `revguard krm --dir DIR` when given;
 //! 2. `kpt fn render` marks every item with
 //!    `internal.config.kubernetes.io/package-path` (absolute): the shortest
-//!    one is the package whose Kptfile runs the function;
+//!    one is the package whose Kptfile runs the function. An annotation is
+//!    text inside a resource, which anyone who writes the package can also
+//!    write (`kpt fn eval` passes it through untouched), so it may only
+//!    narrow: each one is canonicalised (`..` and symlinks resolved) and must
+//!    stay inside what the function was given (`--dir`, else the directory
+//!    kpt ran it in), and must hold the file its item was read from;
+//!    otherwise the run stops, naming the item and the annotation;
 //! 3. `kpt fn eval` marks items only with their path relative to the
 //!    package (`internal.config.kubernetes.io/path`): the package is the one
 //!    directory, the working directory or below it, that holds every one of
@@ -63,9 +69,14 @@ fn items(list: &Value) -> &[Value] {
 
 /// Locate the package (see the module docs).
 pub fn locate(explicit: Option<&Path>, cwd: &Path, list: &Value) -> Result<Package> {
-    let dir = match explicit {
-        Some(dir) => dir.to_path_buf(),
-        None => from_items(cwd, list)?,
+    let given = explicit.unwrap_or(cwd);
+    let given = given
+        .canonicalize()
+        .with_context(|| format!("cannot open the package directory {}", given.display()))?;
+    let dir = match narrowed(&given, list)? {
+        Some(dir) => dir,
+        None if explicit.is_some() => given,
+        None => from_items(&given, list)?,
     };
     let dir = dir
         .canonicalize()
@@ -78,21 +89,82 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path, list: &Value) -> Result<Packa
     Ok(Package { dir, root })
 }
 
-fn from_items(cwd: &Path, list: &Value) -> Result<PathBuf> {
-    if let Some(shortest) = items(list)
-        .iter()
-        .filter_map(|i| annotation(i, PACKAGE_PATH))
-        .min_by_key(|p| p.len())
-    {
-        return Ok(PathBuf::from(shortest));
+/// True when `path` is relative and never climbs (`..`).
+fn is_inner(path: &str) -> bool {
+    let path = Path::new(path);
+    !path.is_absolute() && !path.components().any(|c| c == Component::ParentDir)
+}
+
+/// A resource's identity for messages: `Kind/name`.
+fn describe(item: &Value) -> String {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("?").to_string();
+    let name = item.get("metadata").and_then(|m| m.get("name"));
+    clean(&format!("{}/{}", text(item.get("kind")), text(name)))
+}
+
+fn clean(text: &str) -> String {
+    crate::argocd::config::clean(text)
+}
+
+/// The package named by the items' `package-path` annotations, each
+/// checked to stay inside `given` (canonical) and to hold its item's file;
+/// the shortest wins, and every other must lie inside it. `None` when no
+/// item carries one.
+fn narrowed(given: &Path, list: &Value) -> Result<Option<PathBuf>> {
+    let mut dirs = Vec::new();
+    for item in items(list) {
+        let Some(written) = annotation(item, PACKAGE_PATH) else {
+            continue;
+        };
+        let what = || {
+            format!(
+                "resource {} has the annotation {PACKAGE_PATH}: '{}'",
+                describe(item),
+                clean(written)
+            )
+        };
+        let dir = given
+            .join(written)
+            .canonicalize()
+            .with_context(|| format!("{}, which is not a directory revguard can open", what()))?;
+        if !dir.starts_with(given) {
+            bail!(
+                "{}, which is outside the package revguard was given ({}); an annotation may only narrow the package, never widen what revguard reads",
+                what(),
+                given.display()
+            );
+        }
+        if let Some(file) = item_path(item)
+            && (!is_inner(file) || !dir.join(file).is_file())
+        {
+            bail!(
+                "{}, but that directory does not hold the resource's file '{}'; revguard does not trust a package path that does not match where kpt read the resource",
+                what(),
+                clean(file)
+            );
+        }
+        dirs.push(dir);
     }
+    let Some(shortest) = dirs.iter().min_by_key(|d| d.as_os_str().len()).cloned() else {
+        return Ok(None);
+    };
+    if let Some(stray) = dirs.iter().find(|d| !d.starts_with(&shortest)) {
+        bail!(
+            "the resources' {PACKAGE_PATH} annotations name unrelated packages ({} and {}); run `revguard krm --dir <package>`",
+            relative(&shortest, given),
+            relative(stray, given)
+        );
+    }
+    Ok(Some(shortest))
+}
+
+fn from_items(cwd: &Path, list: &Value) -> Result<PathBuf> {
     let paths: BTreeSet<&str> = items(list).iter().filter_map(item_path).collect();
     if paths.is_empty() {
         return Ok(cwd.to_path_buf());
     }
     for p in &paths {
-        let path = Path::new(p);
-        if path.is_absolute() || path.components().any(|c| c == Component::ParentDir) {
+        if !is_inner(p) {
             bail!("item path annotation '{p}' is not a path inside a package");
         }
     }
@@ -201,6 +273,92 @@ mod tests {
         let bare = tempfile::tempdir().unwrap();
         let pkg = locate(Some(bare.path()), &repo, &eval).unwrap();
         assert_eq!(pkg.root, pkg.dir);
+    }
+
+    /// A ResourceList of `(path, package-path)` items.
+    fn marked(items: &[(&str, &str)]) -> Value {
+        let mut yaml = String::from("kind: ResourceList\nitems:\n");
+        for (i, (path, package)) in items.iter().enumerate() {
+            yaml.push_str(&format!(
+                "- kind: ConfigMap\n  metadata:\n    name: cm{i}\n    annotations:\n      internal.config.kubernetes.io/path: '{path}'\n      internal.config.kubernetes.io/package-path: '{package}'\n"
+            ));
+        }
+        list(&yaml)
+    }
+
+    #[test]
+    fn package_path_annotations_only_narrow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().canonicalize().unwrap();
+        let repo = top.join("repo");
+        let decoy = top.join("decoy");
+        for dir in [
+            repo.join(".git"),
+            repo.join("k8s/sub"),
+            repo.join("other"),
+            decoy.clone(),
+        ] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        for file in ["k8s/cm.yaml", "k8s/sub/s.yaml", "other/cm.yaml"] {
+            std::fs::write(repo.join(file), "").unwrap();
+        }
+        std::fs::write(decoy.join("cm.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(&decoy, repo.join("k8s/link")).unwrap();
+        let pkg = repo.join("k8s");
+        let shown = |p: &Path| p.display().to_string();
+
+        // What kpt fn render sends: the package and its subpackage.
+        let render = marked(&[
+            ("cm.yaml", &shown(&pkg)),
+            ("s.yaml", &shown(&pkg.join("sub"))),
+        ]);
+        assert_eq!(locate(None, &repo, &render).unwrap().dir, pkg);
+        assert_eq!(locate(None, &pkg, &render).unwrap().dir, pkg);
+        assert_eq!(locate(Some(&pkg), &top, &render).unwrap().dir, pkg);
+
+        // Widening: elsewhere, through `..`, through a symlink, or above
+        // what the function was given.
+        let climbing = format!("{}/../../decoy", shown(&pkg));
+        let escapes = [
+            (shown(&decoy), &pkg),
+            (climbing, &pkg),
+            (shown(&pkg.join("link")), &pkg),
+            ("..".to_string(), &pkg),
+            (shown(&repo.join("other")), &pkg),
+        ];
+        for (annotation, given) in escapes {
+            let err = locate(None, given, &marked(&[("cm.yaml", &annotation)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("outside the package revguard was given")
+                    && err.contains("ConfigMap/cm0"),
+                "{annotation}: {err}"
+            );
+        }
+        let err = locate(Some(&pkg), &repo, &marked(&[("cm.yaml", &shown(&decoy))]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the package"), "{err}");
+
+        // Inside, but not where the item was read from.
+        for (path, package) in [
+            ("cm.yaml", pkg.join("sub")),
+            ("../cm.yaml", pkg.join("sub")),
+        ] {
+            let err = locate(None, &repo, &marked(&[(path, &shown(&package))]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("does not hold the resource's file"), "{err}");
+        }
+        // Two unrelated packages.
+        let both = marked(&[
+            ("cm.yaml", &shown(&pkg)),
+            ("cm.yaml", &shown(&repo.join("other"))),
+        ]);
+        let err = locate(None, &repo, &both).unwrap_err().to_string();
+        assert!(err.contains("unrelated packages"), "{err}");
     }
 
     #[test]
