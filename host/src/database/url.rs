@@ -393,7 +393,7 @@ pub fn scrub(text: &str, url: &str) -> String {
 /// Parse a database URL the way SQLAlchemy does, then refuse what revguard
 /// cannot read safely: a dialect other than PostgreSQL and SQLite, text
 /// SQLAlchemy would silently drop, and (PostgreSQL) a raw `@` anywhere but
-/// at the end of the user info.
+/// at the end of the user info (so a URL has at most one).
 pub fn parse(url: &str) -> Result<DbUrl, UrlError> {
     let err = |why: &str| fail(url, why);
     let parts = split(url).ok_or_else(|| {
@@ -426,10 +426,19 @@ pub fn parse(url: &str) -> Result<DbUrl, UrlError> {
     if dialect == "sqlite" {
         return parse_sqlite(&components).map_err(|why| err(&why));
     }
-    let stray_at = [parts.host, parts.port, parts.database, parts.query]
-        .into_iter()
-        .flatten()
-        .any(|piece| piece.contains('@'));
+    // The user name may hold an `@` for SQLAlchemy (`a@b:pw@host`), and a
+    // query value may: either way the URL has two, and a password with an
+    // `@` could then stand on either side of the one SQLAlchemy picks.
+    let stray_at = [
+        parts.username,
+        parts.host,
+        parts.port,
+        parts.database,
+        parts.query,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|piece| piece.contains('@'));
     if stray_at {
         return Err(err(
             "an `@` that does not end `user:password@` (SQLAlchemy reads the user name up to the first `:` or `/` and the password up to the first `@`): write `@`, `:` and `/` inside a user name, password, database name or query value as `%40`, `%3A` and `%2F`",
