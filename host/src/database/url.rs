@@ -357,15 +357,13 @@ pub fn mask(url: &str) -> String {
     out
 }
 
-/// Everything in `url` that may be a secret, decoded and raw, for
-/// [`scrub`]: the password SQLAlchemy reads, the `password` query values,
-/// and the raw text [`mask`] hides. Pieces shorter than 4 characters are
-/// left out: replacing them would garble messages without hiding anything.
+/// The secrets of `url`, decoded and raw, for [`scrub`]: the password
+/// SQLAlchemy reads and the `password` query values. (A URL that does not
+/// parse only ever appears masked, in messages revguard writes itself.)
+/// Pieces shorter than 4 characters are left out: replacing them would
+/// garble messages without hiding anything.
 pub fn secrets(url: &str) -> Vec<String> {
-    let mut found: Vec<String> = secret_ranges(url)
-        .into_iter()
-        .map(|(from, to)| url[from..to].to_owned())
-        .collect();
+    let mut found = Vec::new();
     if let Some(parts) = split(url) {
         if let Some(password) = parts.password {
             found.extend([password.to_owned(), unquote(password)]);

@@ -178,3 +178,15 @@ fn scrub_hides_decoded_and_raw_passwords() {
     let text = "driver said: p@ss/w0rd, p%40ss/w0rd and qu+ery";
     assert_eq!(scrub(text, url), "driver said: ***, *** and ***");
 }
+
+#[test]
+fn scrub_leaves_text_alone_when_there_is_no_password() {
+    // The masked text of a SQLite path with an `@` is no secret: a message
+    // about it keeps its words.
+    let text = "no version table: is this the right database?";
+    assert_eq!(scrub(text, "sqlite:///data@2024/app.db"), text);
+    assert_eq!(
+        mask("sqlite:///data@2024/app.db"),
+        "sqlite:///***@2024/app.db"
+    );
+}
