@@ -215,7 +215,7 @@ impl History {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseState {
-    /// The database URL with its password masked (`postgresql://app:***@db/app`).
+    /// The database URL, masked from the scheme to the host (`postgresql://***@db/app`).
     pub url: String,
     /// The version table, schema-qualified when a schema was given.
     pub table: String,

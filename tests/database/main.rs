@@ -10,6 +10,7 @@
 mod postgres;
 mod presync;
 mod sqlite;
+mod urls;
 
 use std::path::Path;
 use std::process::Output;

@@ -196,7 +196,7 @@ fn plan_two_rows_unknown_and_unchanged() {
         "{text}"
     );
     assert!(!text.contains(PASSWORD), "{text}");
-    assert!(text.contains("postgres:***@"), "{text}");
+    assert!(text.contains("postgresql+psycopg2://***@/"), "{text}");
     assert_eq!(
         pg.sql(
             "plan",
@@ -249,7 +249,7 @@ fn errors_name_the_url_and_hide_the_password() {
         assert_eq!(code(&out), 2, "{url}");
         let err = stderr(&out);
         assert!(err.contains(expected), "{err}");
-        assert!(err.contains("postgres:***@"), "{err}");
+        assert!(err.contains("postgresql+psycopg2://***@/"), "{err}");
         assert!(
             !err.contains(PASSWORD) && !err.contains("wrong-pw"),
             "{err}"
@@ -331,4 +331,46 @@ fn the_plugin_presync_job_command_against_the_real_server() {
         )],
     );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn a_password_with_url_delimiters_connects_and_is_never_shown() {
+    let Some(pg) = cluster() else { return };
+    let pg = &pg;
+    // SQLAlchemy reads a raw `/`, `?`, `:` and `#` as part of the password
+    // (it ends at the first `@`): so does revguard, against a real server.
+    let password = "pa/ss?wo:rd#x%zz";
+    database(pg, "odd", None, &["b"]);
+    pg.sql(
+        "odd",
+        &format!(
+            "CREATE ROLE odd LOGIN PASSWORD '{password}'; GRANT SELECT ON alembic_version TO odd"
+        ),
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    let url = format!("postgresql://odd:{password}@/odd?host={}", pg.socket());
+    for format in ["human", "json", "sarif"] {
+        let out = check(tmp.path(), &url, &["--format", format]);
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains("postgresql://***@/odd?host="),
+            "{format}: {all}"
+        );
+        assert!(
+            !all.contains("pa/ss") && !all.contains("wo:rd"),
+            "{format}: {all}"
+        );
+    }
+    // A wrong password of the same shape: refused by the server, not shown.
+    let wrong = url.replace(password, "pa/ss?WRONG:pw");
+    let out = check(tmp.path(), &wrong, &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("authentication failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("WRONG"), "{}", stderr(&out));
 }

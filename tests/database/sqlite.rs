@@ -252,7 +252,7 @@ fn passwords_never_printed() {
         assert_eq!(code(&out), 2, "{url}");
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert!(!all.contains("hunter2"), "{all}");
-        assert!(all.contains("root:***@"), "{all}");
+        assert!(all.contains("://***@"), "{all}");
     }
     let out = revguard(
         tmp.path(),
@@ -267,7 +267,7 @@ fn passwords_never_printed() {
     );
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("root:***@no-such-host.invalid/app: unknown host"),
+        stderr(&out).contains("postgresql://***@no-such-host.invalid/app: unknown host"),
         "{}",
         stderr(&out)
     );
@@ -310,9 +310,221 @@ fn silent_server_is_exit_2_within_the_timeout() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(took < Duration::from_secs(6), "took {took:?}");
     assert!(
-        stderr(&out).contains("app:***@127.0.0.1"),
+        stderr(&out).contains("postgresql://***@127.0.0.1"),
         "{}",
         stderr(&out)
     );
     assert!(!stderr(&out).contains("hunter2"));
+}
+
+/// Every file in `dir` with its length and a hash of its bytes (the
+/// databases and their side files; a hash keeps a failure readable).
+fn listing(dir: &std::path::Path) -> Vec<(String, usize, u64)> {
+    use std::hash::{Hash, Hasher};
+    let mut files: Vec<(String, usize, u64)> = std::fs::read_dir(dir)
+        .expect("ls")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).expect("read");
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            (name, bytes.len(), hasher.finish())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// File names only (for a directory a live writer also uses).
+fn names(dir: &std::path::Path) -> Vec<String> {
+    listing(dir).into_iter().map(|(name, ..)| name).collect()
+}
+
+/// A WAL-mode database at `path` holding `rows`, closed cleanly (so no
+/// `-wal` or `-shm` is left).
+fn wal_db(path: &std::path::Path, rows: &[&str]) {
+    sqlite_db(path, rows);
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("wal");
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn wal_database_is_read_without_creating_side_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    let db_dir = tmp.path().join("db");
+    std::fs::create_dir(&db_dir).expect("mkdir");
+    wal_db(&db_dir.join("app.db"), &["b"]);
+    let before = listing(&db_dir);
+    assert_eq!(names(&db_dir), ["app.db"]);
+    let out = check(tmp.path(), "sqlite:///db/app.db");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the database is at `b`"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(listing(&db_dir), before, "no -wal or -shm, no byte changed");
+}
+
+/// `revguard` run as a user that cannot write `dir`: as root (where
+/// permissions are ignored) it runs as `nobody` through `runuser`; `None`
+/// (with the missing-tool notice) when that is impossible.
+fn revguard_without_write_access(
+    dir: &std::path::Path,
+    args: &[&str],
+) -> Option<std::process::Output> {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let inner = crate::support::cli::revguard(dir);
+    let mut command = if is_root {
+        let ok = crate::support::tools::succeeds(
+            std::process::Command::new("runuser").args(["-u", "nobody", "--", "true"]),
+        );
+        if !crate::support::tools::require(
+            "runuser and a `nobody` user",
+            "SQLite in a read-only directory",
+            ok,
+            "as root, permissions are ignored: the test drops to `nobody` with runuser",
+        ) {
+            return None;
+        }
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "nobody", "--"]).arg(inner.get_program());
+        c
+    } else {
+        std::process::Command::new(inner.get_program())
+    };
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    // `nobody` cannot write the suite's cache; a fresh one it can.
+    let cache = tempfile::tempdir().expect("cache dir");
+    let mut mode = std::fs::metadata(cache.path()).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o777);
+    std::fs::set_permissions(cache.path(), mode).expect("chmod");
+    command.env("REVGUARD_CACHE_DIR", cache.path());
+    Some(
+        command
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run revguard"),
+    )
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    let mut permissions = std::fs::metadata(path).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, mode);
+    std::fs::set_permissions(path, permissions).expect("chmod");
+}
+
+#[test]
+fn wal_database_in_a_read_only_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    let db_dir = tmp.path().join("db");
+    std::fs::create_dir(&db_dir).expect("mkdir");
+    wal_db(&db_dir.join("app.db"), &["b"]);
+    let before = listing(&db_dir);
+    chmod(tmp.path(), 0o755);
+    chmod(&db_dir.join("app.db"), 0o444);
+    chmod(&db_dir, 0o555);
+    let out = revguard_without_write_access(
+        tmp.path(),
+        &[
+            "check",
+            "--engine",
+            "native",
+            "--database-url",
+            "sqlite:///db/app.db",
+            ".",
+        ],
+    );
+    chmod(&db_dir, 0o755);
+    let Some(out) = out else { return };
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the database is at `b`"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(listing(&db_dir), before);
+}
+
+#[test]
+fn a_writer_holding_a_transaction_open() {
+    for wal in [true, false] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        chain(tmp.path(), None);
+        let db = tmp.path().join("app.db");
+        if wal {
+            wal_db(&db, &["a"]);
+        } else {
+            sqlite_db(&db, &["a"]);
+        }
+        let writer = rusqlite::Connection::open(&db).expect("writer");
+        writer
+            .execute_batch(
+                "PRAGMA wal_autocheckpoint=0; UPDATE alembic_version SET version_num = 'b';",
+            )
+            .expect("commit b");
+        // `b` is committed (in WAL mode, only in the -wal); `c` is not.
+        writer
+            .execute_batch("BEGIN IMMEDIATE; UPDATE alembic_version SET version_num = 'c';")
+            .expect("open a write transaction");
+        let before = names(tmp.path());
+        let main = || {
+            listing(tmp.path())
+                .into_iter()
+                .find(|(name, ..)| name == "app.db")
+        };
+        let main_before = main();
+        let out = check(tmp.path(), "sqlite:///app.db");
+        assert_eq!(code(&out), 0, "wal={wal}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("the database is at `b`"),
+            "wal={wal}: the committed state, not the open transaction nor a stale file: {}",
+            stdout(&out)
+        );
+        assert_eq!(names(tmp.path()), before, "wal={wal}");
+        assert_eq!(main(), main_before, "wal={wal}");
+        writer.execute_batch("ROLLBACK").expect("rollback");
+    }
+}
+
+#[test]
+fn a_wal_without_its_index_is_refused_not_recreated() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    let db = tmp.path().join("app.db");
+    wal_db(&db, &["a"]);
+    // A writer that stops abruptly leaves its -wal; keep a copy of it.
+    let writer = rusqlite::Connection::open(&db).expect("writer");
+    writer
+        .execute_batch("PRAGMA wal_autocheckpoint=0; UPDATE alembic_version SET version_num = 'b';")
+        .expect("commit b");
+    let wal = std::fs::read(tmp.path().join("app.db-wal")).expect("wal");
+    drop(writer);
+    std::fs::write(tmp.path().join("app.db-wal"), wal).expect("restore the -wal");
+    let _ = std::fs::remove_file(tmp.path().join("app.db-shm"));
+    let before = listing(tmp.path());
+    let out = check(tmp.path(), "sqlite:///app.db");
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("app.db-wal holds transactions but there is no app.db-shm"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listing(tmp.path()), before);
 }

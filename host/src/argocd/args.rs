@@ -299,6 +299,8 @@ fn plain_file_value(flag: &str, value: &str, source: &Source) -> Result<()> {
 fn inside(path: &str, flag: &str, source: &Source, bounds: &Bounds) -> Result<()> {
     let shown = clean(path);
     if path.contains("://") || has_url_scheme(path) {
+        // A URL may carry credentials: masked before `clean` shortens it.
+        let shown = clean(&crate::database::url::mask(path));
         bail!("{flag} '{shown}' ({source}) is a URL; only files inside the repository are allowed");
     }
     if path.is_empty() {
@@ -421,6 +423,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("takes no arguments"), "{err}");
+    }
+
+    #[test]
+    fn a_refused_url_never_shows_its_credentials() {
+        for url in [
+            "https://ci:t0ken-s3cret@evil.example/v.yaml",
+            "https://ci:t0ken/s3cret@evil.example/a/very/long/path/that/clean/would/cut/off/before/the/host.yaml",
+        ] {
+            let err = run(Renderer::Helm, &["-f", url], &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("https://***@"), "{err}");
+            assert!(!err.contains("t0ken") && !err.contains("s3cret"), "{err}");
+        }
     }
 
     #[test]

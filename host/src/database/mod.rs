@@ -11,8 +11,10 @@
 //!
 //! Every read also runs under a wall-clock guard on a worker thread, so an
 //! unreachable or silent server ends in an error (exit 2) within the
-//! timeout, never a hang. Every message names the URL with its password
-//! masked ([`url::mask`]) and is scrubbed of the password as a last resort.
+//! timeout, never a hang. Every message names the URL masked
+//! ([`url::mask`]: nothing between the scheme and the host) and is scrubbed
+//! of the URL's secrets ([`url::scrub`]) as a last resort, since a driver's
+//! own text may quote them.
 
 mod postgres_read;
 mod sqlite_read;
@@ -40,11 +42,8 @@ pub struct ReadOptions {
 /// Read every row of the version table.
 pub fn read(raw_url: &str, options: &ReadOptions) -> Result<DatabaseState> {
     let shown = url::mask(raw_url);
-    let parsed = url::parse(raw_url).map_err(|e| anyhow!("--database-url {e}"))?;
-    let secret = match &parsed {
-        DbUrl::Postgres(pg) => pg.password.clone().filter(|p| !p.is_empty()),
-        DbUrl::Sqlite { .. } => None,
-    };
+    let parsed = url::parse(raw_url)
+        .map_err(|e| anyhow!("--database-url {}", url::scrub(&e.to_string(), raw_url)))?;
     let table = match &options.schema {
         Some(schema) => format!("{schema}.{}", options.table),
         None => options.table.clone(),
@@ -70,17 +69,13 @@ pub fn read(raw_url: &str, options: &ReadOptions) -> Result<DatabaseState> {
             guard.as_secs()
         )),
     };
-    let scrub = |text: String| match &secret {
-        Some(secret) => text.replace(secret.as_str(), url::MASK),
-        None => text,
-    };
     match rows {
         Ok(rows) => Ok(DatabaseState {
             url: shown,
             table,
             rows,
         }),
-        Err(message) => Err(anyhow!(scrub(message))),
+        Err(message) => Err(anyhow!(url::scrub(&message, raw_url))),
     }
 }
 
@@ -123,10 +118,11 @@ pub fn url_from_config(project: &std::path::Path, section: &str) -> Result<Strin
             "--database-url from-config: {} has no `sqlalchemy.url` in [{section}] (env.py may build the URL itself: pass it with --database-url or REVGUARD_DATABASE_URL)",
             ini_path.display()
         )),
-        Err(e) => Err(anyhow!(
-            "{}: [{section}] sqlalchemy.url: {}",
-            ini_path.display(),
-            url::mask(&e)
+        // The ini reader's message quotes the raw value, which holds the
+        // password: name the key and the usual cause instead.
+        Err(_) => Err(anyhow!(
+            "--database-url from-config: {}: [{section}] sqlalchemy.url cannot be interpolated the way Alembic's configparser does (a literal `%` is written `%%`, so a password's `%40` is `%%40`; `%(name)s` must name a key of [{section}] or [DEFAULT]); the value is not shown, it may hold a password",
+            ini_path.display()
         )),
     }
 }
