@@ -5,6 +5,7 @@
 //! `tools.rs` for how missing tools are handled (skip locally, fail in CI).
 
 mod emulator;
+mod escape;
 mod generate;
 mod install;
 mod krm;
