@@ -150,7 +150,12 @@ mod tests {
         symlink(&victim, &dest).unwrap();
         replace(&dest, b"new").unwrap();
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
-        assert!(!fs::symlink_metadata(&dest).unwrap().file_type().is_symlink());
+        assert!(
+            !fs::symlink_metadata(&dest)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read(&dest).unwrap(), b"new");
         assert!(refuse_symlink(&victim, "a file").is_ok());
     }
@@ -163,7 +168,10 @@ mod tests {
         let b = stage(&dest, b"b").unwrap();
         assert_ne!(a.path(), b.path());
         let name = a.path().file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(".m.py.revguard-") && name.ends_with(".tmp"), "{name}");
+        assert!(
+            name.starts_with(".m.py.revguard-") && name.ends_with(".tmp"),
+            "{name}"
+        );
         assert!(!name.contains(&std::process::id().to_string()), "{name}");
         drop(a);
         b.commit(&dest).unwrap();
@@ -177,8 +185,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("lock");
         symlink("/etc/passwd", &dest).unwrap();
-        let err = refuse_symlink(&dest, "the lock file").unwrap_err().to_string();
-        assert!(err.contains("lock: the lock file is a symlink (to /etc/passwd)"), "{err}");
+        let err = refuse_symlink(&dest, "the lock file")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("lock: the lock file is a symlink (to /etc/passwd)"),
+            "{err}"
+        );
         assert!(occupied(&dest));
         assert!(!occupied(&dir.path().join("free")));
     }

@@ -1048,7 +1048,11 @@ mod tests {
         assert!(read_cached(&path).is_none(), "the checksum refuses it");
         let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
         assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        assert_eq!(fs::read(&path).expect("healed"), good, "the entry is rewritten");
+        assert_eq!(
+            fs::read(&path).expect("healed"),
+            good,
+            "the entry is rewritten"
+        );
     }
 
     #[test]

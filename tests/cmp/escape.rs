@@ -67,5 +67,8 @@ fn krm_refuses_a_versions_directory_symlinked_out_of_the_package_repository() {
         text(&out)
     );
     let shown = format!("{}{:?}", text(&out), fn_results(&results));
-    assert!(!shown.contains(SECRET), "an outside revision id leaked:\n{shown}");
+    assert!(
+        !shown.contains(SECRET),
+        "an outside revision id leaked:\n{shown}"
+    );
 }

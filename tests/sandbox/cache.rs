@@ -262,8 +262,15 @@ fn a_damaged_compiled_guest_is_never_run_and_heals() {
 
     // `--no-cache` never opens the entry: the damage stays as it was.
     let damaged = damage(&entry);
-    assert_eq!(report(&revguard(&cache, &project, &["--no-cache"])), reference);
-    assert_eq!(std::fs::read(&entry).expect("read"), damaged, "--no-cache left it");
+    assert_eq!(
+        report(&revguard(&cache, &project, &["--no-cache"])),
+        reference
+    );
+    assert_eq!(
+        std::fs::read(&entry).expect("read"),
+        damaged,
+        "--no-cache left it"
+    );
 
     // A cached run sees the checksum fail, recompiles and heals the entry.
     assert_eq!(report(&revguard(&cache, &project, &[])), reference);
