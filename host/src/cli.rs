@@ -48,8 +48,8 @@ pub struct EngineArgs {
     /// 0 means one per core. The report is the same for every value.
     #[arg(long, global = true, default_value_t = 0, value_name = "N")]
     pub jobs: usize,
-    /// Do not read or write the per-file result cache
-    /// ($REVGUARD_CACHE_DIR, else $XDG_CACHE_HOME/revguard).
+    /// Do not read or write the per-file result cache or the compiled
+    /// guest ($REVGUARD_CACHE_DIR, else $XDG_CACHE_HOME/revguard).
     #[arg(long, global = true)]
     pub no_cache: bool,
 }

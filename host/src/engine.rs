@@ -40,7 +40,8 @@ pub struct Engine {
     pub limits: sandbox::Limits,
     /// Workers for the per-file phase (at least 1).
     pub jobs: usize,
-    /// Whether to use the per-file result cache.
+    /// Whether to use the caches: the per-file results and, for the wasm
+    /// engine, the compiled guest (off: neither is opened).
     pub cache: bool,
 }
 
@@ -55,8 +56,26 @@ impl Engine {
         }
     }
 
+    /// Start loading the wasm guest in the background (nothing for the
+    /// native engine), so it overlaps with reading the project.
+    pub fn prewarm(&self) {
+        if self.kind == EngineKind::Wasm {
+            self.apply_module_cache();
+            sandbox::prewarm();
+        }
+    }
+
+    /// With the cache off, the guest is compiled in memory: the
+    /// compiled-guest cache is never even read.
+    fn apply_module_cache(&self) {
+        if !self.cache {
+            sandbox::disable_module_cache();
+        }
+    }
+
     /// Check a request and return the parsed report.
     pub fn run(&self, request: &Request) -> Result<Report> {
+        self.apply_module_cache();
         let started = std::time::Instant::now();
         let per_file = self.per_file(request)?;
         let facts_done = started.elapsed();

@@ -1,6 +1,7 @@
 //! The host side of history and repair: where the lock file lives, reading
 //! a `--base` git ref, git's first-commit times of migration files, the
-//! random bytes and the clock the pure core may not touch, and atomic writes.
+//! random bytes and the clock the pure core may not touch (writes go through
+//! [`crate::atomic_write`]).
 //!
 //! Git is always run as a separate `git` process with `-C <dir>` and fixed
 //! arguments (`rev-parse`, `ls-tree`, `cat-file --batch`, `log`), never
@@ -40,6 +41,11 @@ pub fn display(path: &Path) -> String {
 /// Put the project's lock file (when there is one) into its request.
 pub fn attach_lock(project: &mut Project) -> Result<()> {
     let path = lock_path(project);
+    // The script directory is inside the root (discovery checks it); the
+    // lock itself may still be a symlink out of the repository.
+    if crate::project::confined_file(&project.root, &path)?.is_none() {
+        return Ok(());
+    }
     match fs::read(&path) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes)
@@ -329,48 +335,4 @@ pub fn now() -> String {
         rem % 60,
         since.subsec_micros()
     )
-}
-
-/// A temporary sibling of `path` (same directory, so a rename is atomic).
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.revguard-{}.tmp", std::process::id()))
-}
-
-/// Write `bytes` to a temporary sibling and flush it to disk.
-pub fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let temp = temp_path(path);
-    let result = (|| -> std::io::Result<()> {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(err) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(err).with_context(|| format!("{}: cannot write", temp.display()));
-    }
-    Ok(temp)
-}
-
-/// Replace `path` atomically: temporary file, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temp = write_temp(path, bytes)?;
-    fs::rename(&temp, path).map_err(|err| {
-        let _ = fs::remove_file(&temp);
-        anyhow::anyhow!("{}: cannot replace: {err}", path.display())
-    })?;
-    sync_dir(path);
-    Ok(())
-}
-
-/// Flush a directory entry change (best effort; not every platform can).
-pub fn sync_dir(path: &Path) {
-    if let Some(dir) = path.parent()
-        && let Ok(dir) = fs::File::open(dir)
-    {
-        let _ = dir.sync_all();
-    }
 }

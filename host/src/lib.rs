@@ -12,13 +12,15 @@
 //! - [`engine`] and [`sandbox`]: run the core, in wasmtime (default) or
 //!   natively;
 //! - [`render`]: the report as text (human, JSON, SARIF, …);
-//! - [`repair`]: `revguard lock` and `revguard fix`, the commands that write;
+//! - [`repair`]: `revguard lock` and `revguard fix`, the commands that write,
+//!   every write through [`atomic_write`];
 //! - [`argocd`] and [`krm`]: the Argo CD plugin and the KRM function.
 //!
 //! Exit codes: 0 no error-level finding, 1 error-level findings, 2 the tool
 //! could not do its job (any `Err` from [`run`]).
 
 pub mod argocd;
+pub mod atomic_write;
 pub mod cli;
 mod commands;
 pub mod config;

@@ -14,7 +14,21 @@
 //!
 //! Reading is bounded (file size, total size, file count), never follows a
 //! directory symlink, and never reads a file whose real path is outside the
-//! repository root.
+//! repository root. The root is enforced at every level, on real paths
+//! (after canonicalisation), never on the configured text:
+//! - the script directory and every version location must resolve inside
+//!   the root, or discovery fails naming the configured path and where it
+//!   resolves (a location that is itself a symlink out of the repository
+//!   would otherwise be read in full);
+//! - inside a location, a symlink (to a file or a directory) is resolved
+//!   and, outside the root, reported as an unread file, never followed.
+//!
+//! A location out of the root is an error (exit 2), not a finding: none of
+//! its files can be read, so any verdict on the remaining graph would be a
+//! verdict on a history that is not the one Alembic loads, the same reason
+//! a missing location is an error. A single file symlink out of the root
+//! stays a finding on that file (`unreadable-file`), as Alembic's graph is
+//! otherwise complete.
 
 use std::fs;
 use std::io::Read as _;
@@ -67,6 +81,8 @@ pub struct Project {
     /// The Alembic script directory (`script_location`; for a bare
     /// directory, the directory itself): where `revguard.lock` lives.
     pub script_dir: PathBuf,
+    /// The repository root every read stays inside (canonical).
+    pub root: PathBuf,
     /// What the core checks.
     pub request: Request,
 }
@@ -117,6 +133,17 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     let path = path
         .canonicalize()
         .with_context(|| format!("{}: cannot resolve path", path.display()))?;
+    let root = match &options.root {
+        Some(root) => root
+            .canonicalize()
+            .with_context(|| format!("{}: cannot resolve root", root.display()))?,
+        None => repository_root(if path.is_file() {
+            path.parent().unwrap_or(Path::new("/"))
+        } else {
+            path.as_path()
+        }),
+    };
+    confine_configuration(&root, &path)?;
     let (dir, config_file, settings) = configuration(&path, &options.name)?;
 
     let mut request_options = Options {
@@ -144,12 +171,11 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
             shown.join(", ")
         );
     }
-    let root = match &options.root {
-        Some(root) => root
-            .canonicalize()
-            .with_context(|| format!("{}: cannot resolve root", root.display()))?,
-        None => repository_root(&dir),
-    };
+    let shown = config_file.as_deref().unwrap_or(&dir);
+    confine(&root, &dir, shown, "script_location", &script_dir)?;
+    for location in &existing {
+        confine(&root, &dir, shown, "version location", location)?;
+    }
     let base = match &options.display_base {
         Some(base) => base.canonicalize().unwrap_or_else(|_| base.clone()),
         None => dir.clone(),
@@ -159,8 +185,63 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
         dir,
         locations,
         script_dir,
+        root,
         request,
     })
+}
+
+/// Refuse a configuration file [`configuration`] would read (`alembic.ini`,
+/// `pyproject.toml`) that is a symlink out of `root`.
+fn confine_configuration(root: &Path, path: &Path) -> Result<()> {
+    let candidates = if path.is_file() {
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        vec![path.to_path_buf(), dir.join("pyproject.toml")]
+    } else {
+        vec![path.join("alembic.ini"), path.join("pyproject.toml")]
+    };
+    for candidate in candidates {
+        confined_file(root, &candidate)?;
+    }
+    Ok(())
+}
+
+/// Refuse a configured directory (`what`: the script directory or a version
+/// location) whose real path is outside `root`: nothing below it may be read.
+/// `shown` is the configuration file (or the project directory) and `dir`
+/// the directory relative paths are shown from. A path that does not exist
+/// passes (nothing is read from it).
+fn confine(root: &Path, dir: &Path, shown: &Path, what: &str, path: &Path) -> Result<()> {
+    let Ok(real) = path.canonicalize() else {
+        return Ok(());
+    };
+    if real.starts_with(root) {
+        return Ok(());
+    }
+    bail!(
+        "{}: {what} {} resolves (through a symlink) to {}, outside the repository root {}; revguard reads nothing outside the repository",
+        shown.display(),
+        relative(dir, path),
+        real.display(),
+        root.display()
+    )
+}
+
+/// The real path of an existing file the host reads besides the migrations
+/// (the configuration, the lock file), refusing one whose real path is
+/// outside `root`; `None` when it does not exist (or is a broken link).
+pub fn confined_file(root: &Path, path: &Path) -> Result<Option<PathBuf>> {
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(root) => Ok(Some(real)),
+        Ok(real) => bail!(
+            "{}: resolves (through a symlink) to {}, outside the repository root {}; not read",
+            path.display(),
+            real.display(),
+            root.display()
+        ),
+        // Absent, or a broken link: nothing to read, as before.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("{}: cannot resolve", path.display())),
+    }
 }
 
 /// The project directory, the configuration file and its Alembic settings

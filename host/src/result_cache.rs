@@ -205,17 +205,12 @@ fn split_run(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     (rest.len() >= len).then(|| rest.split_at(len))
 }
 
+/// Create the cache directory and replace the pack (an `O_EXCL` temporary
+/// with a random name: a link planted in a shared cache directory is never
+/// written through, see [`crate::atomic_write`]).
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let temp = dir.join(format!(".facts-{}-{nanos}.tmp", std::process::id()));
-    let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
+    crate::atomic_write::replace(path, bytes)
 }
 
 /// Keep the [`MAX_PACKS`] most recently written packs.

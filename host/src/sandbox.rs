@@ -19,10 +19,15 @@
 //!   The file name is a hash of wasmtime's precompile-compatibility hash
 //!   (version, config, CPU features) and of the guest's bytes, so a new build
 //!   or another machine never picks up a stale artifact; it is written to a
-//!   temporary file and renamed into place, so concurrent runs never see half
-//!   a file. When the directory cannot be written (a read-only root file
-//!   system in the ArgoCD sidecar) or `REVGUARD_CACHE_DIR` is set but empty,
-//!   the module is compiled in memory and nothing is written.
+//!   temporary file (`O_EXCL`, random name) and renamed into place, so
+//!   concurrent runs never see half a file and a planted link is never
+//!   written through. Deserialising runs the file's machine code, so the
+//!   entry carries the SHA-256 of its bytes, checked in memory before
+//!   wasmtime sees them: a damaged entry is compiled again and replaced,
+//!   never run. When the directory cannot be written (a read-only root file
+//!   system in the ArgoCD sidecar), `REVGUARD_CACHE_DIR` is set but empty,
+//!   or `--no-cache` is given, the module is compiled in memory and the
+//!   cache is neither read nor written.
 //! - **A fresh [`Store`] per check**, so nothing leaks between checks, with
 //!   **no imports linked**: a module that imports anything is refused before
 //!   it runs ([`SandboxError::Imports`]).
@@ -52,6 +57,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use sha2::Digest as _;
 
 use revguard_core::python::PythonVersion;
 use revguard_core::wire::{self, Carried, CheckHeader, FileRecord};
@@ -413,11 +420,30 @@ pub fn prewarm() {
         });
 }
 
+/// Set by [`disable_module_cache`]: the compiled-guest cache is neither read
+/// nor written.
+static MODULE_CACHE_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Compile the guest in memory for the rest of this process and never open
+/// the compiled-guest cache (`--no-cache`). Call it before the first check
+/// (or [`prewarm`]): a guest already loaded stays as it is.
+pub fn disable_module_cache() {
+    MODULE_CACHE_OFF.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The compiled-guest cache directory, unless it is off for this process.
+fn module_cache_dir() -> Option<PathBuf> {
+    if MODULE_CACHE_OFF.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    cache_dir()
+}
+
 /// The embedded guest, loaded once per process.
 fn embedded_guest() -> Result<&'static Guest, SandboxError> {
     static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
     GUEST
-        .get_or_init(|| Guest::load_embedded(cache_dir().as_deref()))
+        .get_or_init(|| Guest::load_embedded(module_cache_dir().as_deref()))
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -801,6 +827,13 @@ fn cache_file(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
     dir.join(format!("guest-{:016x}.cwasm", hasher.finish()))
 }
 
+/// The header of a cache entry: this magic, then the SHA-256 of the
+/// compiled module that follows it.
+const CACHE_MAGIC: &[u8; 8] = b"RGCWASM1";
+
+/// The largest cache entry read back (the guest compiles to about 5 MB).
+const MAX_CACHED_BYTES: u64 = 256 << 20;
+
 /// Load the module from the cache, or compile it and try to cache it.
 fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Module, SandboxError> {
     let Some(dir) = cache else {
@@ -808,28 +841,66 @@ fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Mod
             .map_err(|err| setup("cannot compile the guest", err));
     };
     let path = cache_file(engine, wasm, dir);
-    if path.is_file() {
-        // SAFETY: the file is in the user's own cache directory, was written
-        // (atomically, by rename) by this binary from `precompile_module` of
-        // these wasm bytes, and its name keys wasmtime's compatibility hash,
-        // so it is our own trusted artifact; wasmtime still checks its header
-        // (version, config) and refuses a mismatch with an error. Replacing it
-        // is a rename, so the mapped file is never modified underneath us.
-        if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
+    if let Some(compiled) = read_cached(&path) {
+        // SAFETY: deserialising trusts the bytes to be machine code wasmtime
+        // produced. These are: they match the SHA-256 this binary stored next
+        // to them when it wrote the entry from `precompile_module` of these
+        // wasm bytes (the name keys wasmtime's compatibility hash, and
+        // wasmtime still checks the header), so a damaged or truncated entry
+        // is never run. They are checked in memory and deserialised from that
+        // same copy, so a later change to the file cannot slip in between.
+        if let Ok(module) = unsafe { Module::deserialize(engine, &compiled) } {
             return Ok(module);
         }
     }
     let compiled = engine
         .precompile_module(wasm)
         .map_err(|err| setup("cannot compile the guest", err))?;
-    // Best effort: an unwritable cache only costs the next run a compile.
-    if write_atomically(dir, &path, &compiled).is_ok() {
+    // Best effort: a damaged entry is replaced here; an unwritable cache only
+    // costs the next run a compile.
+    if write_cached(dir, &path, &compiled).is_ok() {
         prune_cache(dir, &path);
     }
     // SAFETY: these bytes were produced by `precompile_module` on this very
     // engine a moment ago.
     unsafe { Module::deserialize(engine, &compiled) }
         .map_err(|err| setup("cannot load the compiled guest", err))
+}
+
+/// The compiled module of a cache entry, when the entry is whole: a regular
+/// file (not followed through a symlink), with the magic and a SHA-256 that
+/// matches its bytes. Anything else is `None`, and the caller recompiles.
+fn read_cached(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_CACHED_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(path)
+        .ok()?
+        .take(MAX_CACHED_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let header = CACHE_MAGIC.len() + 32;
+    if bytes.len() < header || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC {
+        return None;
+    }
+    let stored = &bytes[CACHE_MAGIC.len()..header];
+    if sha2::Sha256::digest(&bytes[header..]).as_slice() != stored {
+        return None;
+    }
+    bytes.drain(..header);
+    Some(bytes)
+}
+
+/// Store a compiled module with its checksum (see [`read_cached`]).
+fn write_cached(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+    let mut entry = Vec::with_capacity(CACHE_MAGIC.len() + 32 + compiled.len());
+    entry.extend_from_slice(CACHE_MAGIC);
+    entry.extend_from_slice(&sha2::Sha256::digest(compiled));
+    entry.extend_from_slice(compiled);
+    write_atomically(dir, path, &entry)
 }
 
 /// Remove the artifacts of other builds (each rebuild of revguard, or an
@@ -848,18 +919,12 @@ fn prune_cache(dir: &Path, keep: &Path) {
     }
 }
 
+/// Create the cache directory and replace the entry (an `O_EXCL` temporary
+/// with a random name: a link planted in the cache directory is never
+/// written through, see [`crate::atomic_write`]).
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
-    let temp = dir.join(format!(
-        ".guest-{}-{:?}.tmp",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
+    crate::atomic_write::replace(path, bytes)
 }
 
 #[cfg(test)]
@@ -906,11 +971,8 @@ mod tests {
         assert_eq!(artifacts.len(), 1, "one artifact, no temp files left");
         let path = artifacts[0].path();
         assert_eq!(path, cache_file(engine, GUEST_WASM, &cache));
-        assert!(
-            Engine::detect_precompiled_file(&path)
-                .expect("readable")
-                .is_some()
-        );
+        let compiled = read_cached(&path).expect("a checksummed entry");
+        assert!(Engine::detect_precompiled(&compiled).is_some());
 
         // A second load maps the artifact instead of compiling: same exports,
         // and the file is left as it was.
@@ -965,11 +1027,59 @@ mod tests {
         fs::write(&path, b"not a compiled module").expect("write");
         let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
         assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        assert!(
-            Engine::detect_precompiled_file(&path)
-                .expect("readable")
-                .is_some()
+        let compiled = read_cached(&path).expect("replaced by a checksummed entry");
+        assert!(Engine::detect_precompiled(&compiled).is_some());
+    }
+
+    #[test]
+    fn a_damaged_cache_entry_of_the_same_size_is_never_deserialised() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = shared_engine().expect("engine");
+        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
+        let path = cache_file(engine, GUEST_WASM, dir.path());
+        let good = fs::read(&path).expect("entry");
+        assert_eq!(&good[..CACHE_MAGIC.len()], CACHE_MAGIC);
+        // 4 KiB of the machine code overwritten in place: wasmtime's own
+        // header check still passes, only the checksum can tell.
+        let mut damaged = good.clone();
+        let middle = damaged.len() / 2;
+        damaged[middle..middle + 4096].fill(0xCC);
+        fs::write(&path, &damaged).expect("damage");
+        assert!(read_cached(&path).is_none(), "the checksum refuses it");
+        let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
+        assert!(module.exports().any(|e| e.name() == "revguard_check"));
+        assert_eq!(
+            fs::read(&path).expect("healed"),
+            good,
+            "the entry is rewritten"
         );
+    }
+
+    #[test]
+    fn links_planted_at_old_temporary_names_are_never_written_through() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = dir.path().join("cache");
+        fs::create_dir_all(&cache).expect("mkdir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"precious").expect("write");
+        // The names older builds staged the compiled guest under, for this
+        // process and every thread id a test harness hands out.
+        for thread in 1..=64 {
+            let name = format!(".guest-{}-ThreadId({thread}).tmp", std::process::id());
+            symlink(&victim, cache.join(name)).expect("symlink");
+        }
+        let engine = shared_engine().expect("engine");
+        load_module(engine, GUEST_WASM, Some(&cache)).expect("compiles");
+        assert_eq!(fs::read(&victim).expect("victim"), b"precious");
+        let entry = cache_file(engine, GUEST_WASM, &cache);
+        assert!(read_cached(&entry).is_some(), "a whole entry was written");
+        let links = fs::read_dir(&cache)
+            .expect("list")
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+            .count();
+        assert_eq!(links, 64, "the planted links are left alone");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A checkout: the healthy fixture plus `.git/` (the search boundary).
-fn checkout() -> tempfile::TempDir {
+pub(crate) fn checkout() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_plain(&fixture("healthy"), tmp.path());
     std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
@@ -35,7 +35,7 @@ fn kpt_eval(kpt: &Path, cwd: &Path, extra: &[&str]) -> (std::process::Output, Ve
 }
 
 /// `kpt fn eval PKG --exec "revguard krm" EXTRA` run in `cwd`.
-fn kpt_eval_pkg(
+pub(crate) fn kpt_eval_pkg(
     kpt: &Path,
     cwd: &Path,
     pkg: &str,
@@ -216,7 +216,7 @@ fn krm_echoes_items_verbatim_and_appends_results() {
 }
 
 /// Every function result in a kpt results file.
-fn fn_results(results: &[Value]) -> Vec<Value> {
+pub(crate) fn fn_results(results: &[Value]) -> Vec<Value> {
     results
         .iter()
         .flat_map(|r| {
@@ -228,7 +228,7 @@ fn fn_results(results: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

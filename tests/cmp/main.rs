@@ -6,6 +6,7 @@
 
 mod argv_model;
 mod emulator;
+mod escape;
 mod generate;
 mod install;
 mod krm;

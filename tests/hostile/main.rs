@@ -33,6 +33,8 @@ use std::time::{Duration, Instant};
 
 use revguard_test_support as support;
 
+mod links;
+
 /// The most any case may take (debug builds on a loaded 2-core machine; the
 /// release binary does each in well under a second except the 100,000-file
 /// case).

@@ -196,3 +196,92 @@ fn concurrent_runs_share_the_cache_safely() {
     );
     assert_eq!(report(&revguard(&cache, &project, &[])), reference);
 }
+
+/// The compiled-guest entry in `cache` (`guest-*.cwasm`).
+fn guest_entry(cache: &Path) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(cache)
+        .expect("cache dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("guest-") && name.ends_with(".cwasm")
+        })
+        .collect();
+    let [entry] = &found[..] else {
+        panic!("one compiled guest: {found:?}");
+    };
+    entry.clone()
+}
+
+/// Overwrite 4 KiB in the middle of `path` in place (same size): the file
+/// still looks like a compiled module to wasmtime's header check.
+fn damage(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("read entry");
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 4096].fill(0xCC);
+    std::fs::write(path, &bytes).expect("damage");
+    bytes
+}
+
+/// `revguard argocd generate` for `project` (its own repository, a plain
+/// manifest directory as the app), with the compiled-guest cache in `cache`.
+fn argocd_generate(cache: &Path, project: &Path) -> Output {
+    let app = project.join("deploy");
+    std::fs::create_dir_all(&app).expect("mkdir app");
+    std::fs::write(
+        app.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    )
+    .expect("write manifest");
+    std::fs::create_dir_all(project.join(".git")).expect("mkdir .git");
+    Command::new(env!("CARGO_BIN_EXE_revguard"))
+        .env_clear()
+        .env("REVGUARD_CACHE_DIR", cache)
+        .env("PATH", "/usr/bin:/bin")
+        .env("ARGOCD_APP_NAME", "billing")
+        .current_dir(&app)
+        .args(["argocd", "generate"])
+        .output()
+        .expect("revguard runs")
+}
+
+#[test]
+fn a_damaged_compiled_guest_is_never_run_and_heals() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = project(&work.path().join("p"), 20);
+    let cache = work.path().join("cache");
+    let reference = report(&revguard(&cache, &project, &["--no-cache"]));
+    assert!(
+        !cache.exists() || std::fs::read_dir(&cache).expect("list").next().is_none(),
+        "--no-cache neither writes a result pack nor a compiled guest"
+    );
+    report(&revguard(&cache, &project, &[]));
+    let entry = guest_entry(&cache);
+    let pristine = std::fs::read(&entry).expect("read entry");
+
+    // `--no-cache` never opens the entry: the damage stays as it was.
+    let damaged = damage(&entry);
+    assert_eq!(
+        report(&revguard(&cache, &project, &["--no-cache"])),
+        reference
+    );
+    assert_eq!(
+        std::fs::read(&entry).expect("read"),
+        damaged,
+        "--no-cache left it"
+    );
+
+    // A cached run sees the checksum fail, recompiles and heals the entry.
+    assert_eq!(report(&revguard(&cache, &project, &[])), reference);
+    assert_eq!(std::fs::read(&entry).expect("read"), pristine, "healed");
+    assert_eq!(report(&revguard(&cache, &project, &[])), reference);
+
+    // The plugin, on the same damaged cache: the right verdict, no crash.
+    damage(&entry);
+    let generated = argocd_generate(&cache, &project);
+    let stderr = String::from_utf8_lossy(&generated.stderr);
+    assert_eq!(generated.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("duplicate-revision"), "{stderr}");
+    assert_eq!(std::fs::read(&entry).expect("read"), pristine, "healed");
+}

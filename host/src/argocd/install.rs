@@ -9,8 +9,6 @@
 //! always the installed Argo CD's own.
 
 use anyhow::{Context, Result, bail};
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The plugin config shipped with this build.
@@ -49,26 +47,10 @@ pub fn plugin_yaml(name: &str) -> Result<String> {
     Ok(PLUGIN_YAML.replacen(from, &format!("\nmetadata:\n  name: {name}\n"), 1))
 }
 
-/// Write `bytes` to `dest` atomically (a temporary file, then rename).
+/// Write `bytes` to `dest` atomically with `mode` (an `O_EXCL` temporary
+/// with a random name, then a rename: see [`crate::atomic_write`]).
 fn write_atomic(dest: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        dest.file_name()
-            .map_or("file".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, dest)
-    };
-    write()
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+    crate::atomic_write::replace_with_mode(dest, bytes, mode)
         .with_context(|| format!("cannot write {}", dest.display()))
 }
 

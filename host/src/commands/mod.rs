@@ -15,10 +15,9 @@ use revguard_core::Report;
 use revguard_core::python::PythonTarget;
 
 use crate::cli::{Cli, Command, EngineArgs, GraphArgs, GraphFormatArg, LockArgs, ProjectArgs};
-use crate::engine::EngineKind;
 use crate::output::print;
 use crate::project::{self, DiscoverOptions, Project};
-use crate::{argocd, config, history, krm, render, repair, sandbox};
+use crate::{argocd, config, history, krm, render, repair};
 
 /// Run the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -98,12 +97,12 @@ fn graph_errors(report: &Report) -> Vec<String> {
 
 /// Discover the project, apply configuration and flags, and check it.
 pub fn load_and_check(args: &ProjectArgs, engine_args: &EngineArgs) -> Result<(Project, Report)> {
-    if engine_args.engine == EngineKind::Wasm {
-        // Load the guest while the project is read (sandbox.rs).
-        sandbox::prewarm();
-    }
+    // The engine first: its flags (--no-cache) decide how the guest loads;
+    // it starts loading while the project is read.
+    let engine = engine_args.engine()?;
+    engine.prewarm();
     let project = load_project(args)?;
-    let report = engine_args.engine()?.run(&project.request)?;
+    let report = engine.run(&project.request)?;
     Ok((project, report))
 }
 

@@ -15,7 +15,8 @@ use revguard_core::history::render_lock;
 
 mod transaction;
 
-use crate::history::{self, display, write_atomic};
+use crate::atomic_write::{self, occupied, refuse_symlink};
+use crate::history::{self, display};
 use crate::project::Project;
 use transaction::commit;
 
@@ -55,7 +56,8 @@ pub fn lock(project: &Project, check: bool) -> Result<u8> {
         );
         return Ok(1);
     }
-    write_atomic(&path, text.as_bytes())?;
+    refuse_symlink(&path, "the lock file")?;
+    atomic_write::replace_file(&path, text.as_bytes())?;
     println!("wrote {shown} ({revisions} revisions, head {head})");
     Ok(0)
 }
@@ -227,7 +229,8 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
     };
     let path = join(&change.path)?;
     if let Some(content) = &change.create {
-        if path.exists() {
+        // `exists` follows links: a dangling symlink would pass it.
+        if occupied(&path) {
             bail!("{}: already exists; not overwriting", path.display());
         }
         return Ok(Planned {
@@ -248,6 +251,10 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
         .and_then(|f| f.content.bytes())
         .map(<[u8]>::to_vec)
         .with_context(|| format!("{}: not read", path.display()))?;
+    // A migration read through a symlink is never rewritten: the rename
+    // would turn the link into a file, and writing through it would change
+    // whatever it points at.
+    refuse_symlink(&path, "this migration")?;
     if fs::read(&path).ok().as_deref() != Some(old.as_slice()) {
         bail!(
             "{}: changed on disk since it was read; run revguard fix again",
@@ -269,7 +276,7 @@ fn planned(project: &Project, change: &FileChange) -> Result<Planned> {
     let to = match &change.rename_to {
         Some(rel) => {
             let to = join(rel)?;
-            if to.exists() {
+            if occupied(&to) {
                 bail!("{}: already exists; not overwriting", to.display());
             }
             to

@@ -2,7 +2,9 @@
 //! allows:
 //! 1. every new content is written to a temporary sibling and flushed
 //!    (`sync_all`); any failure removes the temporaries and leaves the tree
-//!    untouched;
+//!    untouched. Temporaries are created with `O_EXCL` under random names
+//!    ([`crate::atomic_write`]), so a symlink committed at a temporary's
+//!    name is never written through;
 //! 2. the temporaries are renamed over their targets (atomic per file) and
 //!    renamed-away files removed; a failure here rolls the finished steps
 //!    back from the bytes read before (again temp + rename).
@@ -12,12 +14,11 @@
 //! half-written.
 
 use std::fs;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use super::Planned;
-use crate::history::{sync_dir, write_atomic, write_temp};
+use crate::atomic_write::{self, Staged, sync_dir};
 
 /// The test hook's environment variable: `stage:N` fails the N-th
 /// temporary write, `commit:N` fails before the N-th rename (1-based), to
@@ -51,29 +52,29 @@ fn fault(_phase: &str, _n: usize) -> Result<()> {
 pub(super) fn commit(planned: &[Planned]) -> Result<()> {
     // 1. Stage: every new content in a flushed temporary sibling (nothing
     // for a deletion).
-    let mut temps: Vec<Option<PathBuf>> = Vec::new();
+    // A staged temporary removes itself when dropped, on every early return.
+    let mut temps: Vec<Option<Staged>> = Vec::new();
     for (i, p) in planned.iter().enumerate() {
         let staged = fault("stage", i + 1).and_then(|()| {
             if p.delete {
                 Ok(None)
             } else {
-                write_temp(&p.to, &p.new).map(Some)
+                atomic_write::stage(&p.to, &p.new)
+                    .map(Some)
+                    .with_context(|| format!("{}: cannot write", p.to.display()))
             }
         });
         match staged {
             Ok(temp) => temps.push(temp),
-            Err(err) => {
-                for t in temps.iter().flatten() {
-                    let _ = fs::remove_file(t);
-                }
-                return Err(err.context("nothing was changed"));
-            }
+            Err(err) => return Err(err.context("nothing was changed")),
         }
     }
     // 2. Commit: renames and deletions, then removal of renamed-away files.
     let mut done = 0;
     let mut failure = None;
-    for (i, (p, temp)) in planned.iter().zip(&temps).enumerate() {
+    let mut temps = temps.into_iter();
+    for (i, p) in planned.iter().enumerate() {
+        let temp = temps.next().flatten();
         let step = fault("commit", i + 1).and_then(|()| {
             let Some(temp) = temp else {
                 fs::remove_file(&p.to)
@@ -81,7 +82,7 @@ pub(super) fn commit(planned: &[Planned]) -> Result<()> {
                 sync_dir(&p.to);
                 return Ok(());
             };
-            fs::rename(temp, &p.to)
+            temp.commit(&p.to)
                 .with_context(|| format!("{}: cannot replace", p.to.display()))?;
             if let Some(from) = &p.from
                 && from != &p.to
@@ -104,16 +105,15 @@ pub(super) fn commit(planned: &[Planned]) -> Result<()> {
     let Some(err) = failure else {
         return Ok(());
     };
-    // Roll back the finished steps from the bytes read before.
-    for t in temps[done..].iter().flatten() {
-        let _ = fs::remove_file(t);
-    }
+    // Roll back the finished steps from the bytes read before (the
+    // temporaries not renamed yet remove themselves).
+    drop(temps);
     let mut problems = Vec::new();
     for p in planned[..done].iter().rev() {
         let undo = match &p.from {
             None => fs::remove_file(&p.to).map_err(anyhow::Error::from),
-            Some(from) if from == &p.to => write_atomic(from, &p.old),
-            Some(from) => write_atomic(from, &p.old)
+            Some(from) if from == &p.to => atomic_write::replace_file(from, &p.old),
+            Some(from) => atomic_write::replace_file(from, &p.old)
                 .and_then(|()| fs::remove_file(&p.to).map_err(anyhow::Error::from)),
         };
         if let Err(e) = undo {
