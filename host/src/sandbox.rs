@@ -144,6 +144,14 @@ pub enum SandboxError {
         /// The guest's panic message, when it panicked.
         panic: Option<String>,
     },
+    /// The per-file phase failed on one file: `index` is its position in the
+    /// list given to [`analyze`] (the caller knows its path).
+    InFile {
+        /// The file's index in [`analyze`]'s `files`.
+        index: usize,
+        /// What went wrong in the guest.
+        error: Box<SandboxError>,
+    },
     /// The module imports something; nothing is ever linked in.
     Imports(Vec<String>),
     /// The guest speaks another ABI version.
@@ -181,6 +189,7 @@ impl fmt::Display for SandboxError {
                 one_line(panic),
                 one_line(reason)
             ),
+            SandboxError::InFile { index, error } => write!(f, "{error} (input file {index})"),
             SandboxError::Imports(imports) => {
                 write!(f, "sandbox: module has imports ({})", imports.join(", "))
             }
@@ -366,6 +375,7 @@ pub fn analyze(
     let batches = batches(&sizes);
     let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {
         analyze_batch(guest, &files[range.clone()], version, limits)
+            .map_err(|err| culprit(guest, files, range.clone(), version, limits, err))
     })
     .map_err(SandboxError::Setup)?;
     let mut out = Vec::with_capacity(files.len());
@@ -399,6 +409,32 @@ fn analyze_batch(
         )));
     }
     Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// A batch trapped: find the file that makes the guest trap on its own, so
+/// the error can name it ([`SandboxError::InFile`]). Only traps are retried
+/// (a stack overflow, a panic): they come from one file's content, and a
+/// file alone is cheap to redo; the time and memory limits are not.
+fn culprit(
+    guest: &Guest,
+    files: &[&[u8]],
+    range: std::ops::Range<usize>,
+    version: PythonVersion,
+    limits: &Limits,
+    err: SandboxError,
+) -> SandboxError {
+    if !matches!(err, SandboxError::Trap { .. }) {
+        return err;
+    }
+    for index in range {
+        if let Err(alone) = analyze_batch(guest, &files[index..=index], version, limits) {
+            return SandboxError::InFile {
+                index,
+                error: Box::new(alone),
+            };
+        }
+    }
+    err
 }
 
 /// Start loading the embedded guest (engine, cached or compiled module) on a

@@ -222,7 +222,10 @@ pub(super) fn statement(src: &str, tokens: &[Token]) -> Cost {
     while scan.frames.len() > 1 {
         scan.close();
     }
-    let mut line = scan.frames.pop().unwrap_or_else(|| Frame::new(Opener::Line));
+    let mut line = scan
+        .frames
+        .pop()
+        .unwrap_or_else(|| Frame::new(Opener::Line));
     line.end_element();
     scan.deepest.max(line.done)
 }
@@ -353,7 +356,10 @@ impl Scan {
         if self.frame().opener == Opener::Params {
             // The end of a lambda's parameters: they become a sibling of
             // its body, which follows in the enclosing frame.
-            let mut params = self.frames.pop().unwrap_or_else(|| Frame::new(Opener::Params));
+            let mut params = self
+                .frames
+                .pop()
+                .unwrap_or_else(|| Frame::new(Opener::Params));
             params.end_element();
             let frame = self.frame();
             if let Some(lambda) = frame.ops.last_mut() {
@@ -384,7 +390,10 @@ impl Scan {
         while self.frames.len() > 2 && self.frame().opener == Opener::Params {
             self.colon();
         }
-        let mut inner = self.frames.pop().unwrap_or_else(|| Frame::new(Opener::Atom));
+        let mut inner = self
+            .frames
+            .pop()
+            .unwrap_or_else(|| Frame::new(Opener::Atom));
         inner.end_element();
         let content = inner.done.plus(BRACKET);
         self.deepest = self.deepest.max(content);
@@ -488,8 +497,10 @@ fn interpolated(src: &str, string: &StrTok) -> Cost {
             _ => {}
         }
         if depth > 0 {
-            let word_start =
-                b.is_ascii_alphabetic() && !body.get(i.wrapping_sub(1)).is_some_and(|p| p.is_ascii_alphanumeric());
+            let word_start = b.is_ascii_alphabetic()
+                && !body
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|p| p.is_ascii_alphanumeric());
             if b.is_ascii_punctuation() || word_start {
                 count = count.saturating_add(1);
             }

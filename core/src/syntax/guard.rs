@@ -67,8 +67,10 @@ const BAND_ABOVE: u32 = 32;
 /// See [`BAND_ABOVE`].
 const BAND_BELOW: u32 = 16;
 
-const PARSER_3_8: &str = "MemoryError (CPython 3.8's parser stack overflowed: the statement is too deeply nested)";
-const PARSER_3_9: &str = "MemoryError: Parser stack overflowed - Python source too complex to parse";
+const PARSER_3_8: &str =
+    "MemoryError (CPython 3.8's parser stack overflowed: the statement is too deeply nested)";
+const PARSER_3_9: &str =
+    "MemoryError: Parser stack overflowed - Python source too complex to parse";
 const RECURSION: &str = "RecursionError: maximum recursion depth exceeded during compilation";
 
 /// The AST depth that is safe up to 3.11 whatever the importer: the budget
@@ -253,15 +255,51 @@ mod limits {
     fn chains(n: usize) -> Vec<(&'static str, String, Cost)> {
         let n32 = n as u32;
         vec![
-            ("unary minus", format!("x = {}1\n", "-".repeat(n)), Cost::new(n32, n32, n32)),
-            ("not", format!("x = {}a\n", "not ".repeat(n)), Cost::new(n32, n32, n32)),
-            ("power", format!("x = {}2\n", "2 ** ".repeat(n)), Cost::new(n32, 2 * n32, 2 * n32)),
-            ("lambda", format!("x = {}1\n", "lambda: ".repeat(n)), Cost::new(n32, 2 * n32, 2 * n32)),
-            ("conditional", format!("x = {}c\n", "a if b else ".repeat(n)), Cost::new(n32, n32, n32)),
-            ("attribute", format!("x = a{}\n", ".b".repeat(n)), Cost::new(n32, 0, 0)),
-            ("subscript", format!("x = a{}\n", "[0]".repeat(n)), Cost::new(n32, 28, 17)),
-            ("call", format!("x = f{}\n", "()".repeat(n)), Cost::new(n32, 28, 17)),
-            ("addition", format!("x = a{}\n", " + a".repeat(n)), Cost::new(n32, 0, 0)),
+            (
+                "unary minus",
+                format!("x = {}1\n", "-".repeat(n)),
+                Cost::new(n32, n32, n32),
+            ),
+            (
+                "not",
+                format!("x = {}a\n", "not ".repeat(n)),
+                Cost::new(n32, n32, n32),
+            ),
+            (
+                "power",
+                format!("x = {}2\n", "2 ** ".repeat(n)),
+                Cost::new(n32, 2 * n32, 2 * n32),
+            ),
+            (
+                "lambda",
+                format!("x = {}1\n", "lambda: ".repeat(n)),
+                Cost::new(n32, 2 * n32, 2 * n32),
+            ),
+            (
+                "conditional",
+                format!("x = {}c\n", "a if b else ".repeat(n)),
+                Cost::new(n32, n32, n32),
+            ),
+            (
+                "attribute",
+                format!("x = a{}\n", ".b".repeat(n)),
+                Cost::new(n32, 0, 0),
+            ),
+            (
+                "subscript",
+                format!("x = a{}\n", "[0]".repeat(n)),
+                Cost::new(n32, 28, 17),
+            ),
+            (
+                "call",
+                format!("x = f{}\n", "()".repeat(n)),
+                Cost::new(n32, 28, 17),
+            ),
+            (
+                "addition",
+                format!("x = a{}\n", " + a".repeat(n)),
+                Cost::new(n32, 0, 0),
+            ),
         ]
     }
 
@@ -278,7 +316,11 @@ mod limits {
     fn breadth_is_not_depth() {
         let items = "{'id': 1, 'name': 'n', 'tags': ['a', 'b']}, ".repeat(100_000);
         let wide = format!("def rows():\n    return [{items}]\n");
-        assert_eq!(cost(&wide).ast, 3, "a dict in a list: two levels and the dict's list");
+        assert_eq!(
+            cost(&wide).ast,
+            3,
+            "a dict in a list: two levels and the dict's list"
+        );
         for flat in [" and a", " or a", " < a", " == a", " is not a", " not in a"] {
             let text = format!("x = a{}\n", flat.repeat(50_000));
             assert_eq!(cost(&text), Cost::new(1, 0, 0), "{flat}");
@@ -309,7 +351,11 @@ mod limits {
         let mut text = String::from("if a:\n    pass\n");
         text.push_str(&"elif a:\n    pass\n".repeat(3_000));
         let refusal = check(&text, PythonVersion::new(3, 12)).expect("too deep for 3.12");
-        assert!(refusal.message.starts_with(RECURSION), "{}", refusal.message);
+        assert!(
+            refusal.message.starts_with(RECURSION),
+            "{}",
+            refusal.message
+        );
         assert!(check(&text, PythonVersion::new(3, 13)).is_none());
     }
 
@@ -334,7 +380,10 @@ mod limits {
         let minus = format!("x = {}1\n", "-".repeat(6_000));
         for minor in 9..=13 {
             let (unsupported, message) = verdict(&minus, minor).expect("refused");
-            assert!(!unsupported && message.starts_with("MemoryError"), "3.{minor}");
+            assert!(
+                !unsupported && message.starts_with("MemoryError"),
+                "3.{minor}"
+            );
         }
         assert!(verdict(&minus, 14).expect("unmeasured").0);
         // 3.8's LL(1) parser: 99 nested brackets are too many.
