@@ -202,18 +202,21 @@ impl Frame {
     }
 }
 
-/// The deepest cost of one logical line's tokens (without the block it is in).
-pub(super) fn statement(src: &str, tokens: &[Token]) -> Cost {
+/// The deepest cost of one logical line's tokens (without the block it is
+/// in), and whether it holds any value: a statement without one (`pass`,
+/// `else:`) is one level shallower than the expressions of its siblings.
+pub(super) fn statement(src: &str, tokens: &[Token]) -> (Cost, bool) {
     if let Some(first) = tokens.first()
         && matches!(&src[first.span.start..first.span.end], "import" | "from")
     {
         // Dotted module names are plain names, not attribute chains.
-        return Cost::default();
+        return (Cost::default(), true);
     }
     let mut scan = Scan {
         frames: vec![Frame::new(Opener::Line)],
         skip_name: false,
         after_is: false,
+        values: false,
         deepest: Cost::default(),
     };
     for token in tokens {
@@ -227,7 +230,7 @@ pub(super) fn statement(src: &str, tokens: &[Token]) -> Cost {
         .pop()
         .unwrap_or_else(|| Frame::new(Opener::Line));
     line.end_element();
-    scan.deepest.max(line.done)
+    (scan.deepest.max(line.done), scan.values)
 }
 
 struct Scan {
@@ -236,6 +239,8 @@ struct Scan {
     skip_name: bool,
     /// The last token was the comparison `is`.
     after_is: bool,
+    /// A value (a name, a literal) was seen.
+    values: bool,
     /// The deepest frame content seen so far.
     deepest: Cost,
 }
@@ -252,6 +257,7 @@ impl Scan {
     fn token(&mut self, src: &str, token: &Token) {
         let text = &src[token.span.start..token.span.end];
         let skip_name = std::mem::take(&mut self.skip_name);
+        self.values |= !matches!(token.kind, TokKind::Op) && !is_keyword(text);
         match &token.kind {
             TokKind::Name if skip_name => {}
             TokKind::Name => self.name(text),

@@ -224,8 +224,9 @@ impl LineSink for &mut Scan<'_> {
         }
         let blocks = (self.levels.len() - 1) as u32;
         let elifs: u32 = self.elifs.iter().sum();
-        let base = Cost::new(blocks + elifs, 6 * blocks + elifs, 4 * blocks);
-        let cost = depth::statement(self.src, &line.tokens).plus(base);
+        let (cost, values) = depth::statement(self.src, &line.tokens);
+        let ast = (blocks + elifs).saturating_sub(u32::from(!values));
+        let cost = cost.plus(Cost::new(ast, 6 * blocks + elifs, 4 * blocks));
         if let Some(refusal) = judge(cost, self.version, first.span)
             && self.found.as_ref().is_none_or(|_| !refusal.unsupported)
         {
@@ -244,7 +245,7 @@ mod limits {
     fn cost(text: &str) -> Cost {
         let mut deepest = Cost::default();
         tokenize_each(text, |line| {
-            deepest = deepest.max(depth::statement(text, &line.tokens));
+            deepest = deepest.max(depth::statement(text, &line.tokens).0);
         })
         .expect("tokenizes");
         deepest
@@ -357,6 +358,11 @@ mod limits {
             refusal.message
         );
         assert!(check(&text, PythonVersion::new(3, 13)).is_none());
+        // CPython 3.12 compiles 2,992 `elif`s and refuses 2,993.
+        let chain = |n: usize| format!("if a:\n    pass\n{}", "elif a:\n    pass\n".repeat(n));
+        let at = |n: usize| check(&chain(n), PythonVersion::new(3, 12)).map(|r| r.unsupported);
+        assert_eq!(at(2_993), Some(false));
+        assert_eq!(at(2_992), Some(true), "in the band, not refused");
     }
 
     #[test]
