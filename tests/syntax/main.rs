@@ -225,7 +225,8 @@ fn verdict(bytes: &[u8], version: PythonVersion) -> Option<(bool, String)> {
             .spawn_scoped(scope, || {
                 revguard_core::parse::compile_module(bytes, version)
                     .syntax_error
-                    .map(|e| (e.unsupported, e.message))
+                    .as_ref()
+                    .map(|e| (e.unsupported, e.message.clone()))
             })
             .expect("spawn")
             .join()
