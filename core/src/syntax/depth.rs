@@ -492,7 +492,7 @@ fn interpolated(src: &str, string: &StrTok) -> Cost {
     if !string.interpolated {
         return Cost::default();
     }
-    let body = src[string.body.start..string.body.end].as_bytes();
+    let body = &src.as_bytes()[string.body.start..string.body.end];
     let (mut depth, mut count, mut i) = (0usize, 0u32, 0usize);
     while i < body.len() {
         let b = body[i];
