@@ -109,6 +109,7 @@ fn run() -> Result<(), String> {
         "core/Cargo.toml",
         "wasm/guest/src",
         "wasm/guest/Cargo.toml",
+        "wasm/guest/build.rs",
         "Cargo.toml",
         "Cargo.lock",
     ] {

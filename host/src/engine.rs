@@ -147,7 +147,22 @@ impl Engine {
             None => wanted,
         };
         let inputs: Vec<&[u8]> = missing.iter().map(|&(_, bytes)| bytes).collect();
-        let computed = self.analyze(&inputs, request)?;
+        let computed = self.analyze(&inputs, request).map_err(|err| {
+            // Name the file the guest trapped on.
+            match err.downcast_ref::<sandbox::SandboxError>() {
+                Some(sandbox::SandboxError::InFile { index, error }) => {
+                    let path = missing.get(*index).map_or_else(String::new, |&(i, _)| {
+                        let file = &request.files[i];
+                        match request.locations.get(file.location) {
+                            Some(location) => format!("{}/{}", location.path, file.path),
+                            None => file.path.clone(),
+                        }
+                    });
+                    anyhow::anyhow!("{path}: {error}")
+                }
+                _ => err,
+            }
+        })?;
         trace(|| {
             let computed = missing.len();
             format!(

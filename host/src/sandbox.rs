@@ -86,12 +86,15 @@ pub const ABI_VERSION: u32 = 2;
 /// bug, and this is a safety net.
 pub const FUEL_PER_SECOND: u64 = 10_000_000_000;
 
-/// The most wasm stack the guest may use; overflowing it is a trap.
-const MAX_WASM_STACK: usize = 2 << 20;
+/// The most wasm stack the guest may use; overflowing it is a trap. Sized
+/// for the deepest statement the core hands to its parser (the safe depths
+/// of `docs/syntax.md`: 5,952 unary operators or 9,900 links on 3.13; 2 MiB
+/// trapped at both).
+const MAX_WASM_STACK: usize = 8 << 20;
 
 /// Native stack of the thread the guest runs on: `MAX_WASM_STACK` plus ample
 /// room for wasmtime's own frames (the pages are only touched when used).
-const SANDBOX_THREAD_STACK: usize = 16 << 20;
+const SANDBOX_THREAD_STACK: usize = 32 << 20;
 
 /// Environment variable that overrides the compiled-module cache directory;
 /// set but empty, it turns the cache off.
@@ -151,6 +154,14 @@ pub enum SandboxError {
         /// The guest's panic message, when it panicked.
         panic: Option<String>,
     },
+    /// The per-file phase failed on one file: `index` is its position in the
+    /// list given to [`analyze`] (the caller knows its path).
+    InFile {
+        /// The file's index in [`analyze`]'s `files`.
+        index: usize,
+        /// What went wrong in the guest.
+        error: Box<SandboxError>,
+    },
     /// The module imports something; nothing is ever linked in.
     Imports(Vec<String>),
     /// The guest speaks another ABI version.
@@ -188,6 +199,7 @@ impl fmt::Display for SandboxError {
                 one_line(panic),
                 one_line(reason)
             ),
+            SandboxError::InFile { index, error } => write!(f, "{error} (input file {index})"),
             SandboxError::Imports(imports) => {
                 write!(f, "sandbox: module has imports ({})", imports.join(", "))
             }
@@ -373,6 +385,7 @@ pub fn analyze(
     let batches = batches(&sizes);
     let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {
         analyze_batch(guest, &files[range.clone()], version, limits)
+            .map_err(|err| culprit(guest, files, range.clone(), version, limits, err))
     })
     .map_err(SandboxError::Setup)?;
     let mut out = Vec::with_capacity(files.len());
@@ -406,6 +419,32 @@ fn analyze_batch(
         )));
     }
     Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// A batch trapped: find the file that makes the guest trap on its own, so
+/// the error can name it ([`SandboxError::InFile`]). Only traps are retried
+/// (a stack overflow, a panic): they come from one file's content, and a
+/// file alone is cheap to redo; the time and memory limits are not.
+fn culprit(
+    guest: &Guest,
+    files: &[&[u8]],
+    range: std::ops::Range<usize>,
+    version: PythonVersion,
+    limits: &Limits,
+    err: SandboxError,
+) -> SandboxError {
+    if !matches!(err, SandboxError::Trap { .. }) {
+        return err;
+    }
+    for index in range {
+        if let Err(alone) = analyze_batch(guest, &files[index..=index], version, limits) {
+            return SandboxError::InFile {
+                index,
+                error: Box::new(alone),
+            };
+        }
+    }
+    err
 }
 
 /// Start loading the embedded guest (engine, cached or compiled module) on a
@@ -479,6 +518,9 @@ pub fn engine_config() -> Config {
         .consume_fuel(true)
         .epoch_interruption(false)
         .max_wasm_stack(MAX_WASM_STACK)
+        // Never used (no async), but wasmtime refuses a wasm stack larger
+        // than it.
+        .async_stack_size(MAX_WASM_STACK)
         .cranelift_opt_level(OptLevel::Speed)
         // Errors are reported in one line, so the backtrace would only cost
         // time when a trap is raised; it is also off for reproducibility.

@@ -278,3 +278,64 @@ fn syntax_errors_anywhere_in_a_file() {
         "{messages:?}"
     );
 }
+
+/// A migration whose `upgrade()` assigns an attribute chain `links` long.
+fn chain_migration(links: usize) -> String {
+    format!(
+        "revision = 'a'\ndown_revision = None\n\n\ndef upgrade():\n    x = a{}\n",
+        ".b".repeat(links)
+    )
+}
+
+#[test]
+fn nesting_past_cpythons_limit_is_refused() {
+    // CPython 3.12 refuses 2,993 nested links whoever imports the file.
+    let dir = project(&[("versions/a_deep.py", &chain_migration(3_000))]);
+    let out = revguard_in(
+        dir.path(),
+        &["check", "versions", "--python-version", "3.12"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    insta::assert_snapshot!("nesting_refused_human", stdout(&out));
+}
+
+#[test]
+fn nesting_cpython_may_refuse_is_not_validated() {
+    // CPython 3.10 compiles or refuses 3,000 links depending on the
+    // importer's recursion limit and stack: a warning, not a guess.
+    let dir = project(&[("versions/a_deep.py", &chain_migration(3_000))]);
+    let out = revguard_in(
+        dir.path(),
+        &["check", "versions", "--python-version", "3.10"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    insta::assert_snapshot!("nesting_not_validated_human", stdout(&out));
+}
+
+/// A data migration like a real service's: `rows()` returns a flat list of
+/// 4,300 dict literals (about 650 KB). Breadth is not nesting: CPython 3.6 to
+/// 3.13 compile it, so it must check healthy under both engines.
+#[test]
+fn a_wide_flat_literal_is_healthy_under_both_engines() {
+    let mut text =
+        String::from("revision = 'a'\ndown_revision = None\n\n\ndef rows():\n    return [\n");
+    for i in 0..4_300 {
+        text.push_str(&format!(
+            "        {{'id': {i}, 'code': 'course-{i:05}', 'title': 'Introduction to topic number {i}', 'credits': {}, 'active': True, 'tags': ['lms', 'seed', 'catalogue'], 'meta': {{'source': 'import', 'rev': 'a'}}}},\n",
+            i % 7
+        ));
+    }
+    text.push_str("    ]\n\n\ndef upgrade():\n    rows()\n");
+    assert!(text.len() > 600_000, "{} bytes", text.len());
+    let dir = project(&[("versions/a_seed.py", &text)]);
+    for engine in ["wasm", "native"] {
+        let out = revguard_in(
+            dir.path(),
+            &["check", "versions", "--engine", engine, "--format", "json"],
+        );
+        let json = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{engine}: {json}");
+        let report: serde_json::Value = serde_json::from_str(&json).expect("json report");
+        assert_eq!(report["diagnostics"], serde_json::json!([]), "{engine}");
+    }
+}

@@ -58,7 +58,7 @@ struct Expect {
 }
 
 struct Case {
-    name: &'static str,
+    name: String,
     /// The path given to `revguard check`.
     target: PathBuf,
     extra_args: Vec<String>,
@@ -103,6 +103,7 @@ fn is_root() -> bool {
 fn cases(root: &Path) -> Vec<Case> {
     let mut cases = Cases(Vec::new());
     content_cases(root, &mut cases);
+    nesting_cases(root, &mut cases);
     file_kind_cases(root, &mut cases);
     size_cases(root, &mut cases);
     cases.0
@@ -112,9 +113,9 @@ fn cases(root: &Path) -> Vec<Case> {
 struct Cases(Vec<Case>);
 
 impl Cases {
-    fn add(&mut self, name: &'static str, target: PathBuf, extra: &[&str], expect: Expect) {
+    fn add(&mut self, name: impl Into<String>, target: PathBuf, extra: &[&str], expect: Expect) {
         self.0.push(Case {
-            name,
+            name: name.into(),
             target,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
             expect,
@@ -234,6 +235,41 @@ fn content_cases(root: &Path, cases: &mut Cases) {
         &[],
         expect(1, &["a_x.py", "syntax-error"], 200),
     );
+}
+
+/// `x = a.b.b…` 10,000, 30,000 and 300,000 links deep, under both engines.
+/// CPython 3.12 and 3.13 refuse all three whoever imports them; 3.10's
+/// verdict depends on the importer's recursion limit and stack, so revguard
+/// says it did not validate the file. Either way the file is named, and
+/// neither the guest's stack nor the native thread's overflows.
+fn nesting_cases(root: &Path, cases: &mut Cases) {
+    let chains: [(&'static str, usize); 3] = [("10k", 10_000), ("30k", 30_000), ("300k", 300_000)];
+    for (name, links) in chains {
+        let d = versions_dir(root, &format!("attribute-chain-{name}"));
+        write(
+            &d,
+            "a_x.py",
+            format!(
+                "revision = 'a'\ndown_revision = None\nx = a{}\n",
+                ".b".repeat(links)
+            ),
+        );
+        for engine in ["wasm", "native"] {
+            let label = |what: &str| format!("{links} `.b` links, {what}, --engine {engine}");
+            cases.add(
+                label("Python 3.13"),
+                d.clone(),
+                &["--engine", engine, "--python-version", "3.13"],
+                expect(1, &["a_x.py", "syntax-error", "RecursionError"], 300),
+            );
+            cases.add(
+                label("Python 3.10"),
+                d.clone(),
+                &["--engine", engine, "--python-version", "3.10"],
+                expect(0, &["a_x.py", "not validated statically"], 300),
+            );
+        }
+    }
 }
 
 /// What a directory entry is: symlinks (looping, escaping), unreadable

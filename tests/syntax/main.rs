@@ -12,6 +12,7 @@
 //! Python at all: a loud skip, or a failure under `CI`.
 
 mod corpus;
+mod nesting;
 mod slips;
 
 use std::collections::BTreeMap;
@@ -212,4 +213,102 @@ fn compiles_exactly_when_cpython_does() {
             kept.display()
         );
     }
+}
+
+/// revguard's verdict on one file: `None` when it compiles, else whether
+/// revguard declined to decide and its message. Run on a thread with a
+/// known stack, as the native engine's workers are.
+fn verdict(bytes: &[u8], version: PythonVersion) -> Option<(bool, String)> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, || {
+                revguard_core::parse::compile_module(bytes, version)
+                    .syntax_error
+                    .as_ref()
+                    .map(|e| (e.unsupported, e.message.clone()))
+            })
+            .expect("spawn")
+            .join()
+            .expect("the core panicked")
+    })
+}
+
+/// Nesting at and around CPython's limits, and breadth that is not nesting:
+/// where revguard says "compiles", every CPython compiles it; where it says
+/// "refused", every CPython refuses it; "not validated statically" is
+/// counted, and allowed only past the safe depth of `docs/syntax.md`.
+#[test]
+fn nesting_agrees_with_cpython() {
+    let pythons = pythons();
+    if !tools::require(
+        "a CPython",
+        "nesting_agrees_with_cpython",
+        !pythons.is_empty(),
+        "no python3 (or python3.N) on this machine",
+    ) {
+        return;
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (index, (kind, make)) in nesting::DEEP.iter().enumerate() {
+        for &n in nesting::DEPTHS {
+            files.push((
+                format!("deep_{index:02}_{n:06}.py|{kind} x {n}"),
+                make(n).into_bytes(),
+            ));
+        }
+    }
+    for &n in nesting::BRACKETS {
+        let text = format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
+        files.push((
+            format!("brackets_{n:03}.py|{n} brackets"),
+            text.into_bytes(),
+        ));
+    }
+    for (index, (kind, text)) in nesting::wide().into_iter().enumerate() {
+        files.push((format!("wide_{index:02}.py|{kind}"), text.into_bytes()));
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("revguard-nesting-")
+        .tempdir()
+        .expect("tempdir");
+    for (name, bytes) in &files {
+        let file = name.split('|').next().unwrap_or(name);
+        std::fs::write(dir.path().join(file), bytes).expect("write case");
+    }
+    let mut wrong = Vec::new();
+    let (mut agreed, mut unknown) = (0usize, 0usize);
+    for python in &pythons {
+        if python.version < PythonVersion::OLDEST {
+            continue;
+        }
+        let verdicts = oracle(python, dir.path());
+        for (name, bytes) in &files {
+            let (file, shape) = name.split_once('|').unwrap_or((name, name));
+            let (ok, cpython) = verdicts.get(file).cloned().expect("oracle saw every file");
+            match verdict(bytes, python.version) {
+                Some((true, _)) => unknown += 1,
+                ours if ours.is_none() == ok => agreed += 1,
+                ours => wrong.push(format!(
+                    "{shape} under Python {}: CPython {}, revguard {}",
+                    python.version,
+                    if ok { "compiles it".into() } else { cpython },
+                    ours.map_or_else(|| "accepts it".into(), |(_, m)| format!("says: {m}")),
+                )),
+            }
+        }
+    }
+    eprintln!(
+        "nesting differential: {} shapes x {} Pythons: {agreed} verdicts agree, {unknown} not validated statically, {} disagree",
+        files.len(),
+        pythons.len(),
+        wrong.len()
+    );
+    assert!(agreed > unknown, "most shapes must get a verdict");
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

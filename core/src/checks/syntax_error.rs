@@ -1,5 +1,6 @@
 use super::{Context, Finding, Sink, declare_check};
 use crate::load::Status;
+use crate::severity::Severity;
 
 declare_check! {
     /// ## What it does
@@ -52,6 +53,29 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         let label = cx.label(index, err.span, err.message.clone(), true);
+        let note = format!(
+            "compiled as Python {} ({})",
+            cx.request.options.python.version, cx.request.options.python.source
+        );
+        if err.unsupported {
+            // CPython's own verdict is unknown here (it depends on the
+            // importer's stack, or on a codec revguard does not decode): say
+            // so, as a warning, rather than guess either way.
+            sink.emit(
+                &SyntaxErrorCheck::INFO,
+                Finding::new(
+                    format!(
+                        "{} was not validated statically: {}",
+                        file.display, err.message
+                    ),
+                    vec![label],
+                )
+                .severity(Severity::Warning)
+                .help("check that `alembic heads` imports this file with the project's Python")
+                .note(note),
+            );
+            continue;
+        }
         sink.emit(
             &SyntaxErrorCheck::INFO,
             Finding::new(
@@ -59,10 +83,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 vec![label],
             )
             .help("fix the syntax; Alembic imports this file and every command would crash on it")
-            .note(format!(
-                "compiled as Python {} ({})",
-                cx.request.options.python.version, cx.request.options.python.source
-            )),
+            .note(note),
         );
     }
 }

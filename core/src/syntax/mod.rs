@@ -18,6 +18,7 @@
 //! reworded the way CPython says it where that helps (`message.rs`).
 //! See `docs/syntax.md` for the version rule and the differential test.
 
+mod depth;
 pub(crate) mod encoding;
 mod guard;
 #[cfg(feature = "python")]
@@ -63,7 +64,7 @@ impl CompileError {
 /// `python` feature only the depth limits are checked: the caller passes
 /// verdicts computed by a build with it (`Options::verdicts`).
 pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
-    if let Some(refusal) = guard::check(text) {
+    if let Some(refusal) = guard::check(text, version) {
         return vec![CompileError {
             message: refusal.message,
             span: refusal.span,
