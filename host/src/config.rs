@@ -99,10 +99,13 @@ struct Tools {
 
 /// Find and load the configuration of the project in `project_dir`:
 /// `revguard.toml`, else `[tool.revguard]` in `pyproject.toml`, else `None`.
-pub fn load(project_dir: &Path) -> anyhow::Result<Option<Config>> {
+/// A file whose real path is outside `root` (the repository root) is
+/// refused, never read.
+pub fn load(root: &Path, project_dir: &Path) -> anyhow::Result<Option<Config>> {
     for name in FILE_NAMES {
         let path = project_dir.join(name);
-        if path.is_file()
+        if crate::project::confined_file(root, &path)?.is_some()
+            && path.is_file()
             && let Some(config) = load_file(&path)?
         {
             return Ok(Some(config));
@@ -390,20 +393,34 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_symlinked_out_of_the_root_is_refused_not_read() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("revguard.toml");
+        std::fs::write(&secret, "policy = \"linear\"\n").unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let root = repo.path().canonicalize().unwrap();
+        std::os::unix::fs::symlink(&secret, repo.path().join("revguard.toml")).unwrap();
+        let err = load(&root, repo.path()).unwrap_err().to_string();
+        assert!(err.contains("outside the repository root"), "{err}");
+        assert!(!err.contains("linear"), "the outside file is never read: {err}");
+    }
+
+    #[test]
     fn load_prefers_revguard_toml() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(load(dir.path()).unwrap(), None);
+        let root = dir.path().canonicalize().unwrap();
+        assert_eq!(load(&root, dir.path()).unwrap(), None);
         std::fs::write(
             dir.path().join("pyproject.toml"),
             "[tool.revguard]\npolicy = \"linear\"\n",
         )
         .unwrap();
         assert_eq!(
-            load(dir.path()).unwrap().unwrap().policy,
+            load(&root, dir.path()).unwrap().unwrap().policy,
             Some(Policy::Linear)
         );
         std::fs::write(dir.path().join("revguard.toml"), "policy = \"branches\"\n").unwrap();
-        let config = load(dir.path()).unwrap().unwrap();
+        let config = load(&root, dir.path()).unwrap().unwrap();
         assert_eq!(config.policy, Some(Policy::Branches));
         assert_eq!(config.source, dir.path().join("revguard.toml"));
     }

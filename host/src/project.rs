@@ -147,7 +147,7 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     let (dir, config_file, settings) = configuration(&path, &options.name)?;
 
     let mut request_options = Options {
-        python: crate::python_version::from_project(&dir)?,
+        python: crate::python_version::from_project(&root, &dir)?,
         ..Options::default()
     };
     let (script_dir, locations) = match &settings {
@@ -217,12 +217,14 @@ fn confine(root: &Path, dir: &Path, shown: &Path, what: &str, path: &Path) -> Re
     if real.starts_with(root) {
         return Ok(());
     }
+    // The root itself is not shown: in the Argo CD plugin it is the
+    // request's working directory, which must not reach the UI (it differs
+    // on every request and says nothing to the Application's author).
     bail!(
-        "{}: {what} {} resolves (through a symlink) to {}, outside the repository root {}; revguard reads nothing outside the repository",
+        "{}: {what} {} resolves (through a symlink) to {}, outside the repository root; revguard reads nothing outside the repository",
         shown.display(),
         relative(dir, path),
         real.display(),
-        root.display()
     )
 }
 
@@ -233,10 +235,9 @@ pub fn confined_file(root: &Path, path: &Path) -> Result<Option<PathBuf>> {
     match path.canonicalize() {
         Ok(real) if real.starts_with(root) => Ok(Some(real)),
         Ok(real) => bail!(
-            "{}: resolves (through a symlink) to {}, outside the repository root {}; not read",
-            path.display(),
+            "{}: resolves (through a symlink) to {}, outside the repository root; not read",
+            in_root(root, path),
             real.display(),
-            root.display()
         ),
         // Absent, or a broken link: nothing to read, as before.
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -499,6 +500,15 @@ fn read_toml(path: &Path) -> Result<Option<Settings>> {
 }
 
 /// Display a path relative to the project directory, `/`-separated.
+/// `path` as shown in messages: relative to `root` when its directory is
+/// inside it (the root is never shown; see [`confine`]).
+fn in_root(root: &Path, path: &Path) -> String {
+    match (path.parent().map(Path::canonicalize), path.file_name()) {
+        (Some(Ok(parent)), Some(name)) => relative(root, &parent.join(name)),
+        _ => path.display().to_string(),
+    }
+}
+
 fn relative(dir: &Path, path: &Path) -> String {
     let shown = match path.strip_prefix(dir) {
         Ok(rel) if rel.as_os_str().is_empty() => ".".to_owned(),

@@ -16,10 +16,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use revguard_core::python::{PythonTarget, PythonVersion};
 
-/// The target from the project directory alone (steps 3–5).
-pub fn from_project(dir: &Path) -> Result<PythonTarget> {
+/// The target from the project directory alone (steps 3–5). Each file is
+/// read only when its real path is inside `root` (the repository root), like
+/// every other file revguard reads; one that resolves outside is an error.
+pub fn from_project(root: &Path, dir: &Path) -> Result<PythonTarget> {
     let pyproject = dir.join("pyproject.toml");
-    if pyproject.is_file() {
+    if crate::project::confined_file(root, &pyproject)?.is_some() && pyproject.is_file() {
         let text = std::fs::read_to_string(&pyproject)
             .with_context(|| format!("cannot read {}", pyproject.display()))?;
         if let Some(target) = from_requires_python(&text) {
@@ -27,7 +29,7 @@ pub fn from_project(dir: &Path) -> Result<PythonTarget> {
         }
     }
     let pinned = dir.join(".python-version");
-    if pinned.is_file() {
+    if crate::project::confined_file(root, &pinned)?.is_some() && pinned.is_file() {
         let text = std::fs::read_to_string(&pinned)
             .with_context(|| format!("cannot read {}", pinned.display()))?;
         return from_python_version_file(&text).with_context(|| {
@@ -124,6 +126,21 @@ mod tests {
     }
 
     #[test]
+    fn a_python_version_file_symlinked_out_of_the_root_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join(".python-version"), "3.9\n").unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let root = repo.path().canonicalize().unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join(".python-version"),
+            repo.path().join(".python-version"),
+        )
+        .unwrap();
+        let err = format!("{:#}", from_project(&root, repo.path()).unwrap_err());
+        assert!(err.contains("outside the repository root"), "{err}");
+    }
+
+    #[test]
     fn lower_bounds_of_common_specifiers() {
         assert_eq!(lower_bound(">=3.9"), v(3, 9));
         assert_eq!(lower_bound(">=3.9, <4"), v(3, 9));
@@ -162,10 +179,10 @@ mod tests {
     #[test]
     fn project_sources_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(from_project(dir.path()).unwrap(), PythonTarget::default());
+        assert_eq!(from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap(), PythonTarget::default());
         std::fs::write(dir.path().join(".python-version"), "3.13\n").unwrap();
         assert_eq!(
-            from_project(dir.path()).unwrap().version,
+            from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap().version,
             PythonVersion::new(3, 13)
         );
         std::fs::write(
@@ -174,7 +191,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            from_project(dir.path()).unwrap().version,
+            from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap().version,
             PythonVersion::new(3, 9)
         );
     }

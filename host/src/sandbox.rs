@@ -380,7 +380,34 @@ pub fn analyze(
     limits: &Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, SandboxError> {
-    let guest = embedded_guest()?;
+    analyze_with(embedded_guest()?, files, version, limits, jobs)
+}
+
+/// [`analyze`] with any module that follows the guest ABI instead of the
+/// embedded guest (a hand-written `.wat` test guest, say), under exactly the
+/// same batching, limits and culprit search. Compiles on every call (no
+/// cache); meant for tests and diagnostics, like [`run_module`].
+pub fn analyze_module(
+    wasm: &[u8],
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, SandboxError> {
+    let engine = shared_engine()?;
+    let module =
+        Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
+    let guest = Guest::new(engine, &module)?;
+    analyze_with(&guest, files, version, limits, jobs)
+}
+
+fn analyze_with(
+    guest: &Guest,
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, SandboxError> {
     let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
     let batches = batches(&sizes);
     let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {

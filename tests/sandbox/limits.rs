@@ -227,6 +227,32 @@ fn runaway_recursion_is_a_trap_not_a_host_crash() {
 }
 
 #[test]
+fn a_trap_in_the_per_file_phase_names_the_file() {
+    let wasm = wat_fixture("traps_on_bel.wat");
+    let version = revguard_core::python::PythonVersion::DEFAULT;
+    let files: [&[u8]; 4] = [b"a = 1\n", b"b = 2\n", b"c = '\x07'\n", b"d = 4\n"];
+    for jobs in [1, 2] {
+        let err = sandbox::analyze_module(&wasm, &files, version, &Limits::default(), jobs)
+            .expect_err("the third file traps");
+        match &err {
+            SandboxError::InFile { index, error } => {
+                assert_eq!(*index, 2, "jobs {jobs}: the culprit is the third file");
+                assert!(
+                    matches!(**error, SandboxError::Trap { .. }),
+                    "jobs {jobs}: {error}"
+                );
+            }
+            other => panic!("jobs {jobs}: expected the file to be named, got {other}"),
+        }
+    }
+    // Without the byte, every file gets its (empty) facts.
+    let clean: [&[u8]; 3] = [b"a = 1\n", b"b = 2\n", b"d = 4\n"];
+    let facts = sandbox::analyze_module(&wasm, &clean, version, &Limits::default(), 1)
+        .expect("no file traps");
+    assert_eq!(facts, vec![Vec::<u8>::new(); 3]);
+}
+
+#[test]
 fn a_guest_panic_is_reported_with_its_message_on_one_line() {
     let (result, _) = run_fixture("panics.wat", &Limits::default());
     let err = result.expect_err("the guest panics");

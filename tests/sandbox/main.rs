@@ -19,11 +19,11 @@ use revguard_test_support as support;
 /// The host library's sandbox, as this suite uses it: every in-process
 /// check of the embedded guest goes through here, so the guest's compiled
 /// form is cached in the suite's own directory (`support::cache`), never in
-/// `~/.cache`. (`run_module` compiles without a cache.)
+/// `~/.cache`. (`run_module` and `analyze_module` compile without a cache.)
 mod sandbox {
     pub use revguard::sandbox::{
         ABI_VERSION, FUEL_PER_SECOND, FactsSource, GUEST_WASM, Limits, RunStats, SandboxError,
-        run_module,
+        analyze_module, run_module,
     };
     use revguard_core::Request;
     use revguard_core::python::PythonVersion;

@@ -118,7 +118,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<Project> {
         display_base: std::env::current_dir().ok(),
     };
     let mut project = project::discover(&args.path, &options)?;
-    if let Some(config) = config::load(&project.dir)? {
+    if let Some(config) = config::load(&project.root, &project.dir)? {
         config.apply(&mut project.request.options);
     }
     if let Some(policy) = args.policy {
