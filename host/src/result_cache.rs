@@ -315,8 +315,13 @@ impl ResultCache {
             return;
         }
         if let Some(db) = self.db.as_mut() {
-            let written =
-                write_entries(db, &self.fresh_order, &self.fresh, &self.stale, self.settings);
+            let written = write_entries(
+                db,
+                &self.fresh_order,
+                &self.fresh,
+                &self.stale,
+                self.settings,
+            );
             match written {
                 Ok(()) => return prune_packs(&self.dir, &self.path),
                 Err(err) => self.lost(&err),
@@ -330,8 +335,13 @@ impl ResultCache {
         }
         // Another run created the pack first: add this run's entries to it.
         if let Some(db) = self.db.as_mut() {
-            let written =
-                write_entries(db, &self.fresh_order, &self.fresh, &self.stale, self.settings);
+            let written = write_entries(
+                db,
+                &self.fresh_order,
+                &self.fresh,
+                &self.stale,
+                self.settings,
+            );
             if let Err(err) = written {
                 self.lost(&err);
             }
@@ -399,7 +409,8 @@ fn open_pack(path: &Path) -> rusqlite::Result<Connection> {
 
 /// Whether `db` is a pack of this format and namespace.
 fn pack_is(db: &Connection, namespace: &str) -> rusqlite::Result<bool> {
-    let mut stmt = db.prepare("SELECT name, value FROM meta WHERE name IN ('format', 'namespace')")?;
+    let mut stmt =
+        db.prepare("SELECT name, value FROM meta WHERE name IN ('format', 'namespace')")?;
     let rows: Vec<(String, String)> = stmt
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -449,12 +460,17 @@ fn write_entries(
             let Some(payload) = payloads.get(key) else {
                 continue;
             };
-            let old: Option<i64> = drop_old
-                .query_row([row_id(key)], |r| r.get(0))
-                .optional()?;
+            let old: Option<i64> = drop_old.query_row([row_id(key)], |r| r.get(0)).optional()?;
             let size = entry_size(payload);
             let check = checksum(key, payload);
-            add.execute(params![row_id(key), key, settings.now, size, check, payload])?;
+            add.execute(params![
+                row_id(key),
+                key,
+                settings.now,
+                size,
+                check,
+                payload
+            ])?;
             bytes += size - old.unwrap_or(0);
         }
     }

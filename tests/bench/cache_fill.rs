@@ -41,7 +41,9 @@ fn run() -> Result<(), String> {
     let max_bytes = result_cache::max_bytes_from_env()?;
     let packs = packs(Path::new(dir))?;
     if packs.is_empty() {
-        return Err(format!("no facts-*.pack in {dir}: run revguard check first"));
+        return Err(format!(
+            "no facts-*.pack in {dir}: run revguard check first"
+        ));
     }
     for pack in packs {
         let (namespace, samples) = read_pack(&pack)?;

@@ -50,7 +50,13 @@ fn entries_round_trip_and_namespaces_are_separate() {
     assert_eq!(entries(dir.path(), "v2", &[a]), [None]);
     // A second run adds to the pack without losing the first run's entries.
     let c = key(b"c");
-    fill(dir.path(), "v1", Settings::with_max_bytes(1 << 20), &[c], b"c");
+    fill(
+        dir.path(),
+        "v1",
+        Settings::with_max_bytes(1 << 20),
+        &[c],
+        b"c",
+    );
     assert_eq!(
         entries(dir.path(), "v1", &[a, c]),
         [Some(b"facts of a".to_vec()), Some(b"c".to_vec())]
@@ -158,7 +164,13 @@ fn nothing_is_written_through_a_planted_link() {
                 std::os::unix::fs::symlink(dangling, name).unwrap();
             }
         }
-        fill(dir.path(), "ns", Settings::with_max_bytes(1 << 20), &[k], b"v");
+        fill(
+            dir.path(),
+            "ns",
+            Settings::with_max_bytes(1 << 20),
+            &[k],
+            b"v",
+        );
         for (_, target, dangling) in &links {
             assert_eq!(fs::read(target).unwrap(), b"precious");
             assert!(!dangling.exists(), "{} created", dangling.display());
