@@ -18,7 +18,9 @@
 #
 # Results: target/bench-cache/*.md and the table printed at the end (paste it
 # into BENCHMARKS.md, "Result cache at scale").
-# Environment: REVGUARD_BIN=path skips the release build.
+# Environment: REVGUARD_BENCH_PROFILE=debug uses the dev build (dependencies,
+# SQLite and wasmtime included, are optimised there too); REVGUARD_BENCH_BUILD=0
+# skips building (the binaries must exist); REVGUARD_BIN=path picks revguard.
 # Needs: hyperfine (apt-get install -y hyperfine), python3.
 set -euo pipefail
 
@@ -31,7 +33,9 @@ command -v hyperfine >/dev/null || { echo "hyperfine is missing (apt-get install
 profile=${REVGUARD_BENCH_PROFILE:-release}
 flag=--release
 [ "$profile" = debug ] && flag=
-cargo build $flag --locked -p revguard --bin revguard --example gen-corpus --example cache-fill
+if [ "${REVGUARD_BENCH_BUILD:-1}" = 1 ]; then
+    cargo build $flag --locked -p revguard --bin revguard --example gen-corpus --example cache-fill
+fi
 bin=${REVGUARD_BIN:-$repo/target/$profile/revguard}
 gen=$repo/target/$profile/examples/gen-corpus
 fill=$repo/target/$profile/examples/cache-fill
