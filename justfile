@@ -65,6 +65,11 @@ venv:
 bench:
     bash tests/bench/run.sh
 
+# Warm checks in result caches of 0, 100,000 and 400,000 other entries, and eviction (hyperfine).
+[group('bench')]
+bench-cache:
+    bash tests/bench/cache.sh
+
 # Whole-process wasm vs native benchmark (hyperfine); writes BENCHMARKS.md.
 [group('bench')]
 bench-sandbox:

@@ -129,12 +129,16 @@ impl Engine {
             .collect();
         let total = wanted.len();
         let mut done = PerFile {
-            cache: self.open_cache(request),
+            cache: self.open_cache(request)?,
             keys: vec![None; n],
             computed: vec![None; n],
         };
-        if done.cache.is_some() {
-            for (key, &(index, _)) in self.keys(&wanted)?.into_iter().zip(&wanted) {
+        if let Some(cache) = done.cache.as_mut() {
+            let keys = self.keys(&wanted)?;
+            // One read transaction for the run's own keys: the cost follows
+            // this project's files, not the size of the pack.
+            cache.load(&keys);
+            for (key, &(index, _)) in keys.into_iter().zip(&wanted) {
                 done.keys[index] = Some(key);
             }
         }
@@ -176,7 +180,7 @@ impl Engine {
                 _ => done.computed[index] = Some(result),
             }
         }
-        if let Some(cache) = &done.cache {
+        if let Some(cache) = done.cache.as_mut() {
             cache.save();
         }
         Ok(done)
@@ -221,12 +225,16 @@ impl Engine {
         }
     }
 
-    /// The cache for this build, engine and Python version, when enabled.
-    fn open_cache(&self, request: &Request) -> Option<ResultCache> {
+    /// The cache for this build, engine and Python version, when enabled;
+    /// an invalid `REVGUARD_CACHE_MAX_BYTES` is an error.
+    fn open_cache(&self, request: &Request) -> Result<Option<ResultCache>> {
         if !self.cache {
-            return None;
+            return Ok(None);
         }
-        let dir = sandbox::cache_dir()?;
+        let max_bytes = result_cache::max_bytes_from_env().map_err(anyhow::Error::msg)?;
+        let Some(dir) = sandbox::cache_dir() else {
+            return Ok(None);
+        };
         let namespace = format!(
             "revguard {} abi {} guest {} engine {:?} python {}",
             env!("CARGO_PKG_VERSION"),
@@ -235,7 +243,8 @@ impl Engine {
             self.kind,
             request.options.python.version,
         );
-        Some(ResultCache::open(&dir, &namespace))
+        let settings = result_cache::Settings::with_max_bytes(max_bytes);
+        Ok(Some(ResultCache::open_with(&dir, &namespace, settings)))
     }
 }
 

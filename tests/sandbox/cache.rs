@@ -284,4 +284,143 @@ fn a_damaged_compiled_guest_is_never_run_and_heals() {
     assert_eq!(generated.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("duplicate-revision"), "{stderr}");
     assert_eq!(std::fs::read(&entry).expect("read"), pristine, "healed");
+/// `revguard check` with `REVGUARD_TRACE=1`: the report, and how many files'
+/// facts came from the cache and how many were computed.
+fn traced(cache: &Path, project: &Path, env: &[(&str, &str)]) -> (Vec<u8>, usize, usize) {
+    let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
+        .env("REVGUARD_CACHE_DIR", cache)
+        .env("REVGUARD_TRACE", "1")
+        .envs(env.iter().copied())
+        .args(["check", "--format", "json"])
+        .arg(project)
+        .output()
+        .expect("revguard runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("revguard: trace: facts: "))
+        .unwrap_or_else(|| panic!("no facts trace in {stderr}"));
+    let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    let [cached, computed] = numbers[..] else {
+        panic!("{line}");
+    };
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    (output.stdout, cached, computed)
+}
+
+/// [`project`] with every file made unique to project `tag` (so projects
+/// share no cache entry).
+fn tagged_project(dir: &Path, n: usize, tag: usize) -> PathBuf {
+    let project = project(dir, n);
+    let versions = project.join("migrations/versions");
+    for entry in std::fs::read_dir(&versions).expect("versions").flatten() {
+        let mut bytes = std::fs::read(entry.path()).expect("read");
+        bytes.extend_from_slice(format!("# project {tag}\n").as_bytes());
+        std::fs::write(entry.path(), bytes).expect("write");
+    }
+    project
+}
+
+#[test]
+fn concurrent_runs_of_different_projects_lose_no_entry() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let cache = work.path().join("cache");
+    let projects: Vec<PathBuf> = (0..4)
+        .map(|i| tagged_project(&work.path().join(format!("p{i}")), 150, i))
+        .collect();
+    let children: Vec<_> = projects
+        .iter()
+        .map(|project| {
+            Command::new(env!("CARGO_BIN_EXE_revguard"))
+                .env("REVGUARD_CACHE_DIR", &cache)
+                .args(["check", "--format", "json", "--jobs", "1"])
+                .arg(project)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let reports: Vec<Vec<u8>> = children
+        .into_iter()
+        .map(|child| report(&child.wait_with_output().expect("wait")))
+        .collect();
+    // Every project's every entry survived the others' writes.
+    for (project, cold) in projects.iter().zip(&reports) {
+        let (warm, cached, computed) = traced(&cache, project, &[]);
+        assert_eq!((cached, computed), (151, 0), "{}", project.display());
+        assert_eq!(&warm, cold);
+    }
+}
+
+#[test]
+fn the_cache_is_capped_by_use_and_the_cap_is_validated() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let cache = work.path().join("cache");
+    let (a, b) = (
+        tagged_project(&work.path().join("a"), 200, 0),
+        tagged_project(&work.path().join("b"), 200, 1),
+    );
+    let cold_a = report(&revguard(&cache, &a, &["--no-cache"]));
+    // A cap that holds one project's entries, not two.
+    let cap = [("REVGUARD_CACHE_MAX_BYTES", "64K")];
+    assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 0, 201));
+    assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 201, 0));
+    let (_, _, computed_b) = traced(&cache, &b, &cap);
+    assert_eq!(computed_b, 201);
+    // B's entries pushed out A's least recently used ones: A is computed
+    // again (partly), with the same report.
+    let (again, cached, computed) = traced(&cache, &a, &cap);
+    assert_eq!(again, cold_a);
+    assert!(
+        computed > 0 && cached + computed == 201,
+        "{cached} + {computed}"
+    );
+    for bad in ["lots", "0", "12MB"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
+            .env("REVGUARD_CACHE_DIR", &cache)
+            .env("REVGUARD_CACHE_MAX_BYTES", bad)
+            .args(["check"])
+            .arg(&a)
+            .output()
+            .expect("revguard runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains(&format!("REVGUARD_CACHE_MAX_BYTES=\"{bad}\"")),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_link_planted_in_the_cache_is_never_written_through() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let project = project(&work.path().join("p"), 100);
+    let cache = work.path().join("cache");
+    let cold = report(&revguard(&cache, &project, &[]));
+    let found = packs(&cache);
+    let [pack] = &found[..] else {
+        panic!("one pack: {found:?}");
+    };
+    std::fs::remove_file(pack).expect("remove pack");
+    let target = work.path().join("precious");
+    std::fs::write(&target, b"precious").expect("write");
+    let mut names = Vec::new();
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut name = pack.clone().into_os_string();
+        name.push(suffix);
+        std::os::unix::fs::symlink(&target, &name).expect("plant");
+        names.push(PathBuf::from(name));
+    }
+    assert_eq!(report(&revguard(&cache, &project, &[])), cold);
+    assert_eq!(std::fs::read(&target).expect("read"), b"precious");
+    for name in &names {
+        let kind = std::fs::symlink_metadata(name).map(|m| m.file_type().is_symlink());
+        assert!(!kind.unwrap_or(false), "{} is still a link", name.display());
+    }
+    // The pack was rebuilt as a file of its own: the next run is warm.
+    let (warm, cached, computed) = traced(&cache, &project, &[]);
+    assert_eq!((warm, cached, computed), (cold, 101, 0));
 }

@@ -53,6 +53,8 @@ pub const ADMIN_SETTINGS: &[&str] = &[
     "allowed-renderer-args",
     // Read by the sandbox itself (compiled-module cache).
     "cache-dir",
+    // Read by the per-file result cache (its byte cap).
+    "cache-max-bytes",
 ];
 
 /// The sandbox memory cap in the sidecar when `REVGUARD_MAX_MEMORY` is unset:
