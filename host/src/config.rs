@@ -402,7 +402,10 @@ mod tests {
         std::os::unix::fs::symlink(&secret, repo.path().join("revguard.toml")).unwrap();
         let err = load(&root, repo.path()).unwrap_err().to_string();
         assert!(err.contains("outside the repository root"), "{err}");
-        assert!(!err.contains("linear"), "the outside file is never read: {err}");
+        assert!(
+            !err.contains("linear"),
+            "the outside file is never read: {err}"
+        );
     }
 
     #[test]

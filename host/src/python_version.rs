@@ -179,10 +179,15 @@ mod tests {
     #[test]
     fn project_sources_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap(), PythonTarget::default());
+        assert_eq!(
+            from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap(),
+            PythonTarget::default()
+        );
         std::fs::write(dir.path().join(".python-version"), "3.13\n").unwrap();
         assert_eq!(
-            from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap().version,
+            from_project(&dir.path().canonicalize().unwrap(), dir.path())
+                .unwrap()
+                .version,
             PythonVersion::new(3, 13)
         );
         std::fs::write(
@@ -191,7 +196,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            from_project(&dir.path().canonicalize().unwrap(), dir.path()).unwrap().version,
+            from_project(&dir.path().canonicalize().unwrap(), dir.path())
+                .unwrap()
+                .version,
             PythonVersion::new(3, 9)
         );
     }

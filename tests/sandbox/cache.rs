@@ -284,6 +284,8 @@ fn a_damaged_compiled_guest_is_never_run_and_heals() {
     assert_eq!(generated.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("duplicate-revision"), "{stderr}");
     assert_eq!(std::fs::read(&entry).expect("read"), pristine, "healed");
+}
+
 /// `revguard check` with `REVGUARD_TRACE=1`: the report, and how many files'
 /// facts came from the cache and how many were computed.
 fn traced(cache: &Path, project: &Path, env: &[(&str, &str)]) -> (Vec<u8>, usize, usize) {
