@@ -314,14 +314,7 @@ impl ResultCache {
         if nothing_new && !self.damaged {
             return;
         }
-        if let Some(db) = self.db.as_mut() {
-            let written = write_entries(
-                db,
-                &self.fresh_order,
-                &self.fresh,
-                &self.stale,
-                self.settings,
-            );
+        if let Some(written) = self.write_to_open_pack() {
             match written {
                 Ok(()) => return prune_packs(&self.dir, &self.path),
                 Err(err) => self.lost(&err),
@@ -334,19 +327,23 @@ impl ResultCache {
             return;
         }
         // Another run created the pack first: add this run's entries to it.
-        if let Some(db) = self.db.as_mut() {
-            let written = write_entries(
-                db,
-                &self.fresh_order,
-                &self.fresh,
-                &self.stale,
-                self.settings,
-            );
-            if let Err(err) = written {
-                self.lost(&err);
-            }
+        if let Some(Err(err)) = self.write_to_open_pack() {
+            self.lost(&err);
         }
         prune_packs(&self.dir, &self.path);
+    }
+
+    /// Add this run's entries and last uses to the open pack, in one write
+    /// transaction; `None` when no pack is open.
+    fn write_to_open_pack(&mut self) -> Option<rusqlite::Result<()>> {
+        let db = self.db.as_mut()?;
+        Some(write_entries(
+            db,
+            &self.fresh_order,
+            &self.fresh,
+            &self.stale,
+            self.settings,
+        ))
     }
 
     /// Build a pack holding this run's entries under a temporary name and
