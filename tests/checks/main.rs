@@ -32,22 +32,15 @@
 //! fixtures whose `<check>/<variant>` contains the filter.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use revguard_core::checks::{CheckInfo, registry};
+use revguard_core::checks::{CheckInfo, Group, registry};
 use serde_json::Value;
 
-/// Files of a fixture folder that configure the harness, not the project.
-const CONTROL: [&str; 5] = ["about", "args", "expect", "alembic_version", "base"];
-
-use revguard_test_support::repo;
-
-/// Where the catalogue lives.
-fn catalogue() -> PathBuf {
-    repo().join("core/tests/checks")
-}
+use revguard_test_support as support;
+use support::catalogue::{CONTROL, dir as catalogue};
 
 /// The folder name of a check.
 fn folder_name(check: &CheckInfo) -> String {
@@ -252,7 +245,10 @@ fn every_fixture_fires_or_spares_its_check() {
 fn verify(fixture: &Fixture) -> Result<(), String> {
     let project = tempfile::tempdir().map_err(|e| e.to_string())?;
     lay_out(fixture, project.path())?;
-    let mut args = vec!["check".to_owned(), target(project.path())];
+    let mut args = vec![
+        "check".to_owned(),
+        support::catalogue::target(project.path()).to_owned(),
+    ];
     args.extend(fixture.lines("args").unwrap_or_default());
 
     let mut json_args = args.clone();
@@ -299,82 +295,39 @@ fn verify(fixture: &Fixture) -> Result<(), String> {
     Ok(())
 }
 
-/// What to pass as PATH: the project directory, or its bare `versions/`.
-fn target(project: &Path) -> String {
-    let configured = ["alembic.ini", "pyproject.toml"]
-        .iter()
-        .any(|name| project.join(name).is_file());
-    if configured { "." } else { "versions" }.to_owned()
-}
-
 /// Copy the fixture into `project`, building the git history and the
 /// database its control files describe.
 fn lay_out(fixture: &Fixture, project: &Path) -> Result<(), String> {
     let base = fixture.dir.join("base");
     if base.is_dir() {
-        copy_tree(&base, project, &[])?;
-        git(project, &["init", "--quiet"])?;
-        git(project, &["add", "--all"])?;
-        git(project, &["commit", "--quiet", "--message", "base"])?;
-        git(project, &["tag", "base"])?;
-        git(project, &["rm", "-r", "--quiet", "."])?;
+        support::fs::copy_dir(&base, project);
+        for args in [
+            &["init", "--quiet"][..],
+            &["add", "--all"],
+            &["commit", "--quiet", "--message", "base"],
+            &["tag", "base"],
+            &["rm", "-r", "--quiet", "."],
+        ] {
+            support::git::ok(project, args);
+        }
     }
-    copy_tree(&fixture.dir, project, &CONTROL)?;
-    if let Some(rows) = fixture.lines("alembic_version") {
-        version_table(&project.join("alembic_version.db"), &rows)?;
-    }
-    Ok(())
-}
-
-fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<(), String> {
-    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let entries = std::fs::read_dir(&fixture.dir).map_err(|e| e.to_string())?;
     for entry in entries.flatten() {
-        if skip.iter().any(|s| entry.file_name() == *s) {
+        if CONTROL.iter().any(|c| entry.file_name() == *c) {
             continue;
         }
-        let target = to.join(entry.file_name());
+        let target = project.join(entry.file_name());
         if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target, &[])?;
+            support::fs::copy_dir(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target)
                 .map_err(|e| format!("{}: {e}", target.display()))?;
         }
     }
-    Ok(())
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=revguard",
-            "-c",
-            "user.email=revguard@example.invalid",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        ))
+    if let Some(rows) = fixture.lines("alembic_version") {
+        version_table(&project.join("alembic_version.db"), &rows)?;
     }
+    Ok(())
 }
 
 /// A SQLite database with Alembic's version table holding `rows`.
@@ -395,7 +348,7 @@ fn version_table(path: &Path, rows: &[String]) -> Result<(), String> {
 
 /// The real CLI, colour off, with the suite's compiled-guest cache.
 fn revguard(dir: &Path, args: &[String]) -> Output {
-    revguard_test_support::revguard(dir)
+    support::revguard(dir)
         .args(args)
         .args(["--color", "never"])
         .output()
@@ -466,4 +419,68 @@ fn snapshot(fixture: &Fixture, args: &[String], output: &Output) {
         settings.set_description(about.trim());
     }
     settings.bind(|| insta::assert_snapshot!(fixture.variant.as_str(), shown));
+}
+
+/// The code's hundreds digit names the group: `RG1xx` graph, `RG2xx`
+/// hygiene, `RG3xx` history.
+fn code_prefix(group: Group) -> &'static str {
+    match group {
+        Group::Graph => "RG1",
+        Group::Hygiene => "RG2",
+        Group::History => "RG3",
+    }
+}
+
+/// The sections every check's doc comment has, in this order (the docs
+/// `revguard explain` prints and `docs/checks.md` renders).
+const DOC_SECTIONS: [&str; 4] = [
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+];
+
+#[test]
+fn check_names_and_codes_are_unique_prefixed_and_documented() {
+    let mut problems = Vec::new();
+    let all: Vec<&CheckInfo> = registry().collect();
+    assert!(!all.is_empty(), "the registry is empty");
+    for (i, check) in all.iter().enumerate() {
+        for other in &all[..i] {
+            if other.code == check.code || other.name == check.name {
+                problems.push(format!(
+                    "`{}` ({}) and `{}` ({}) share a name or a code",
+                    other.name, other.code, check.name, check.code
+                ));
+            }
+        }
+        let digits = check.code.strip_prefix(code_prefix(check.group));
+        if !digits.is_some_and(|d| d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit())) {
+            problems.push(format!(
+                "`{}`: code {} does not match its group {:?} ({}xx)",
+                check.name,
+                check.code,
+                check.group,
+                code_prefix(check.group)
+            ));
+        }
+        let is_kebab = check
+            .name
+            .split('-')
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+        if !is_kebab {
+            problems.push(format!("`{}`: the name is not kebab-case", check.name));
+        }
+        let mut at = 0;
+        for section in DOC_SECTIONS {
+            match check.docs[at..].find(&format!(" {section}\n")) {
+                Some(found) => at += found + section.len(),
+                None => problems.push(format!(
+                    "`{}`: its doc comment lacks `{section}` (or has it out of order)",
+                    check.name
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

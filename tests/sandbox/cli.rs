@@ -1,5 +1,6 @@
 //! The CLI under both engines: `--engine wasm` (the default) and
-//! `--engine native` print byte-identical reports, and the sandbox's limits
+//! `--engine native` print byte-identical reports for the bundled example
+//! and every catalogue fixture, and the sandbox's limits
 //! surface as exit 2 with one line on stderr and nothing on stdout.
 
 use std::path::{Path, PathBuf};
@@ -15,33 +16,15 @@ fn revguard(cache: &Path) -> Command {
     command
 }
 
-/// Project directories (those with an `alembic.ini` or a `pyproject.toml`)
-/// under `examples/` and `tests/fixtures/`, as paths relative to the root.
+/// What `revguard check` is given for each bundled example and each
+/// catalogue fixture, as paths relative to the root.
 fn projects() -> Vec<PathBuf> {
     let root = repo_root();
-    let mut found = Vec::new();
-    for base in ["examples", "tests/fixtures"] {
-        let mut stack = vec![PathBuf::from(base)];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
-                continue;
-            };
-            let mut entries: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
-            entries.sort();
-            if entries
-                .iter()
-                .any(|n| n == "alembic.ini" || n == "pyproject.toml")
-            {
-                found.push(dir.clone());
-            }
-            for name in entries {
-                if root.join(&dir).join(&name).is_dir() {
-                    stack.push(dir.join(name));
-                }
-            }
-        }
+    let mut found = vec![PathBuf::from("examples/incident-443")];
+    for fixture in crate::support::catalogue::fixtures() {
+        let relative = fixture.strip_prefix(&root).expect("under the root");
+        found.push(relative.join(crate::support::catalogue::target(&fixture)));
     }
-    found.sort();
     found
 }
 
@@ -58,9 +41,10 @@ fn check(cache: &Path, engine: &str, project: &Path, extra: &[&str]) -> Output {
 fn check_json_is_identical_under_both_engines() {
     let cache = tempfile::tempdir().expect("tempdir");
     let projects = projects();
+    let minimum = crate::support::catalogue::minimum(revguard_core::checks::registry().count());
     assert!(
-        projects.iter().any(|p| p.ends_with("incident-443")),
-        "examples/incident-443 is a project: {projects:?}"
+        projects.len() > minimum,
+        "the example and at least {minimum} catalogue fixtures: {projects:?}"
     );
     for project in &projects {
         let wasm = check(cache.path(), "wasm", project, &[]);

@@ -2,6 +2,7 @@
 //! the host, whose test targets are the suites under `tests/`):
 //!
 //! - [`cli`]: the binary under test, run with a controlled environment;
+//! - [`catalogue`]: the check catalogue's fixture projects;
 //! - [`cache`]: the isolated compiled-guest cache every run uses (the one
 //!   place that sets `REVGUARD_CACHE_DIR`);
 //! - [`fs`]: the repository root, temporary projects, tree copies and
@@ -19,6 +20,7 @@
 //! that suite.
 
 pub mod cache;
+pub mod catalogue;
 pub mod cli;
 pub mod corpus;
 pub mod fs;
