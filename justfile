@@ -75,10 +75,16 @@ bench-cache:
 bench-sandbox:
     bash tests/sandbox/bench/run.sh
 
-# Fuzz the parser and the guest ABI for a bounded time (needs cargo-fuzz, nightly).
+# Fuzz every target for SECONDS each on stable (mutation driver; prints
+# executions per target; failing inputs go to tests/fuzz/regressions/).
 [group('test')]
 fuzz seconds="60":
-    bash tests/fuzz/run.sh {{seconds}}
+    cargo run --locked --release -p revguard-fuzz-targets --bin fuzz-stable -- {{seconds}}
+
+# The same targets under cargo-fuzz, coverage-guided (needs nightly and cargo-fuzz).
+[group('test')]
+fuzz-libfuzzer seconds="60":
+    bash tests/fuzz/libfuzzer.sh {{seconds}}
 
 # Everything CI runs (installs tools; needs root for apt).
 [group('ci')]

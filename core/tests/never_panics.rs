@@ -1,14 +1,12 @@
-//! The CI half of fuzzing (the other half is `just fuzz`, cargo-fuzz on a
-//! nightly toolchain): a bounded property-based run that feeds arbitrary
+//! The property half of fuzzing (the other half is the fuzz targets in
+//! `tests/fuzz`, run for time by `just fuzz`): a bounded property-based run that feeds arbitrary
 //! bytes and Python-ish token soup to the parser and to the whole checker,
 //! which must never panic, must produce a report whose spans lie inside the
 //! file, and must be deterministic.
 //!
 //! Bounded: `PROPTEST_CASES` (default below) cases per property, each input
-//! at most a few KB. Crashing inputs found by `cargo fuzz` are replayed from
-//! `tests/fuzz/regressions/` by `fuzz_regressions_replay`.
-
-use std::path::PathBuf;
+//! at most a few KB. Inputs that once broke a fuzz target are replayed by
+//! the `regressions` test of `tests/fuzz`.
 
 use proptest::prelude::*;
 use revguard_core::{Content, InputFile, Request, check, check_json, parse::parse_module};
@@ -197,58 +195,6 @@ proptest! {
         let out = check_json(&bytes);
         prop_assert!(serde_json::from_slice::<serde_json::Value>(&out).is_ok());
     }
-}
-
-/// Inputs that once crashed or hung a fuzz target (`tests/fuzz/regressions/`,
-/// one file per input, named after the target: `parse-*` for the parser,
-/// `check-*` for the `check_abi` target's input through `check_json`).
-#[test]
-fn fuzz_regressions_replay() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz/regressions");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    for entry in entries {
-        let path = entry.expect("regression entry").path();
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let bytes = std::fs::read(&path).expect("regression input");
-        if name.starts_with("parse-") {
-            let _ = parse_module(&bytes);
-        } else if name.starts_with("check-") {
-            let _ = check_json(&abi_request(&bytes));
-        }
-    }
-}
-
-/// The `check_abi` fuzz target's input mapping (fuzz/fuzz_targets/check_abi.rs):
-/// bytes starting with `{` are the request JSON; otherwise up to 8 files
-/// split on `\x00\x01`.
-fn abi_request(data: &[u8]) -> Vec<u8> {
-    if data.first() == Some(&b'{') {
-        return data.to_vec();
-    }
-    let mut request = Request::default();
-    request.options.recursive = data.len() % 2 == 1;
-    let mut pieces = Vec::new();
-    let mut rest = data;
-    while let Some(at) = rest.windows(2).position(|w| w == b"\x00\x01") {
-        pieces.push(&rest[..at]);
-        rest = &rest[at + 2..];
-    }
-    pieces.push(rest);
-    for (i, piece) in pieces.into_iter().take(8).enumerate() {
-        request.files.push(InputFile {
-            location: 0,
-            path: format!("{i:02}_rev{}.py", if i % 3 == 2 { "/sub" } else { "" }),
-            real_path: None,
-            content: Content::from_bytes(piece.to_vec()),
-        });
-    }
-    serde_json::to_vec(&request).expect("requests serialise")
 }
 
 /// Deep nesting is refused, not recursed into (CPython's limit is 200).

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# `just fuzz SECONDS`: run each cargo-fuzz target (fuzz/) for SECONDS
-# (default 60) on a nightly toolchain, with a per-input timeout (a hang is a
+# `just fuzz-libfuzzer SECONDS`: run each cargo-fuzz target (fuzz/) for
+# SECONDS (default 60) on a nightly toolchain, coverage-guided, with a per-input timeout (a hang is a
 # failure) and an RSS limit. Any crash, hang or OOM input is copied to
-# tests/fuzz/regressions/<prefix>-<hash> (replayed by core's
-# `fuzz_regressions_replay` test on stable, in CI) and the script fails.
+# tests/fuzz/regressions/<prefix>-<hash> (replayed by the `regressions`
+# test of tests/fuzz on every `cargo test`) and the script fails.
 #
 # Needs: rustup nightly toolchain, `cargo install cargo-fuzz`.
-# CI does not run this; it runs the bounded proptest (core/tests/never_panics.rs).
+# Without nightly, `just fuzz SECONDS` runs the same targets with the stable
+# mutation driver (tests/fuzz/src/bin/fuzz-stable.rs).
 set -euo pipefail
 seconds=${1:-60}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
