@@ -1,5 +1,5 @@
 //! `revguard fix --write` on the shapes of real broken histories
-//! (`tests/history/fixtures/`), judged by real Alembic (issue 16).
+//! (`tests/history/fixtures/`), judged by real Alembic.
 //!
 //! Every fixture ends in one of two outcomes, and each test pins which:
 //! * **healthy**: real Alembic loads the fixed tree without an error, with a

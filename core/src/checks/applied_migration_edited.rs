@@ -1,6 +1,6 @@
 use super::{Context, Finding, Sink, declare_check};
 use crate::graph::RevIx;
-use crate::history::{State, base_hashes, hash_of};
+use crate::history::{base_hashes, hash_of};
 use crate::parse::Attr;
 use crate::severity::Severity;
 
@@ -19,7 +19,7 @@ declare_check! {
     /// `041` will never see an edit to `041`, while a fresh database will.
     /// Environments drift apart silently. When a second file reuses an
     /// applied id and is loaded last, Alembic runs the new file only on
-    /// fresh databases and treats it as done everywhere else (incident 443).
+    /// fresh databases and treats it as done everywhere else.
     ///
     /// ## Example
     /// `041_add_contract_audit_log.py` gains an index after it was deployed.
@@ -41,7 +41,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if history.lock.is_none() && history.base.is_none() {
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     let mut locked_ids = std::collections::HashSet::new();
     if let Some((path, lock)) = state.lock() {
         for entry in &lock.entries {

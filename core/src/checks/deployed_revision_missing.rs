@@ -36,13 +36,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if cx.incomplete() {
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     for deployed in revisions {
         if cx.graph.get(deployed).is_none() {
-            sink.emit(
-                &DeployedRevisionMissing::INFO,
-                finding(cx, &state, deployed),
-            );
+            sink.emit(&DeployedRevisionMissing::INFO, finding(cx, state, deployed));
         }
     }
 }

@@ -1,6 +1,5 @@
 use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::ancestors_of;
-use crate::history::State;
 use crate::parse::Attr;
 use crate::policy::Policy;
 
@@ -42,7 +41,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if cx.request.options.policy == Policy::Branches {
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     let recorded = state.recorded();
     if recorded.is_empty() {
         return;

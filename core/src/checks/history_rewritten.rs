@@ -2,7 +2,6 @@ use std::collections::HashSet;
 
 use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::Known;
-use crate::history::State;
 use crate::parse::Attr;
 
 declare_check! {
@@ -43,7 +42,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         // An unreadable id might be the "vanished" one; never guess.
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     let mut seen: HashSet<String> = HashSet::new();
     let mut recorded: Vec<(String, Vec<String>, String, String)> = Vec::new();
     if let Some((path, lock)) = state.lock() {

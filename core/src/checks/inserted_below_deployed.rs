@@ -1,6 +1,5 @@
 use super::{Context, Finding, Sink, declare_check, list};
 use crate::graph::{RevIx, ancestors_of};
-use crate::history::State;
 use crate::parse::Attr;
 
 declare_check! {
@@ -36,7 +35,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if history.lock.is_none() && history.base.is_none() {
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     let recorded = state.recorded();
     if recorded.is_empty() {
         return;

@@ -1,5 +1,4 @@
 use super::{Context, Finding, Sink, declare_check};
-use crate::history::State;
 
 declare_check! {
     /// ## What it does
@@ -40,7 +39,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if cx.request.options.history.lock.is_none() {
         return;
     }
-    let state = State::new(cx.request);
+    let state = cx.history();
     let Some((path, Err(error))) = &state.lock else {
         return;
     };

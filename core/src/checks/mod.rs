@@ -208,6 +208,9 @@ pub struct Context<'a> {
     pub graph: &'a RevisionGraph,
     /// Line indexes, built on first use (most files never get a label).
     lines: Vec<std::cell::OnceCell<Option<LineIndex<'a>>>>,
+    /// The history inputs, parsed on first use and shared by the history
+    /// checks (the lock is parsed and the base's graph built once per run).
+    history: std::cell::OnceCell<crate::history::State>,
 }
 
 impl<'a> Context<'a> {
@@ -222,7 +225,14 @@ impl<'a> Context<'a> {
             loaded,
             graph,
             lines,
+            history: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The history inputs of this run, derived on first use.
+    pub(crate) fn history(&self) -> &crate::history::State {
+        self.history
+            .get_or_init(|| crate::history::State::new(self.request))
     }
 
     /// A file's display path.

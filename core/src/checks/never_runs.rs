@@ -14,7 +14,7 @@ declare_check! {
     /// Alembic keeps one file per id and counts everything at or below the
     /// database's revision as applied. The other copy is a phantom: its
     /// schema change never happens on this database and nothing says so
-    /// (incident 443: a read-only role that never existed in production).
+    /// (a read-only role, say, that then never exists in production).
     ///
     /// ## Example
     /// Two files declare `041`; the database is at `043`. Neither
@@ -44,12 +44,18 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     };
     let at: Vec<_> = revisions.iter().filter_map(|d| cx.graph.get(d)).collect();
     let below = ancestors_of(cx.graph, &at);
+    // Every file of each id, in load order: one pass, not one per winner.
+    let mut copies_of: std::collections::HashMap<&str, Vec<RevIx>> =
+        std::collections::HashMap::new();
+    for ix in (0..cx.graph.revisions.len()).map(RevIx) {
+        copies_of
+            .entry(cx.graph.rev(ix).id.as_str())
+            .or_default()
+            .push(ix);
+    }
     for &winner in &cx.graph.map {
         let id = cx.id(winner);
-        let copies: Vec<RevIx> = (0..cx.graph.revisions.len())
-            .map(RevIx)
-            .filter(|ix| cx.graph.rev(*ix).id == id)
-            .collect();
+        let copies = copies_of.get(id).map_or(&[][..], Vec::as_slice);
         if copies.len() < 2 || !below.contains(&winner) {
             continue;
         }

@@ -1,7 +1,7 @@
 //! History inputs: the lock file, the deployed revision and a base snapshot.
 //!
 //! The graph checks judge the files as they are; the history checks judge
-//! them against what is already applied or already merged. Three inputs, all
+//! them against what is already applied or already merged. Four inputs, all
 //! optional, all plain data passed in by the host (or the browser) in
 //! [`Options::history`](crate::Options):
 //!
@@ -41,7 +41,8 @@ pub(crate) struct Base {
     pub request: Request,
 }
 
-/// History inputs, parsed once per check run and shared by the checks.
+/// History inputs, parsed once per check run (on first use, by
+/// [`Context::history`](crate::checks::Context)) and shared by the checks.
 pub(crate) struct State {
     /// The lock's display path and its parse result.
     pub lock: Option<(String, Result<Lock, LockError>)>,
