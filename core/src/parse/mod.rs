@@ -22,8 +22,8 @@ use crate::python::PythonVersion;
 use crate::request::GivenSyntaxError;
 use crate::text::Span;
 use lexer::{LogicalLine, TokKind, Token};
-pub use value::{SeqKind, Value};
 pub(crate) use value::parse_value;
+pub use value::{SeqKind, Value};
 
 /// The four module attributes Alembic reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -178,11 +178,9 @@ impl DjangoError {
             DjangoError::ValueError { message } | DjangoError::NodeNotFound { message, .. } => {
                 message.clone()
             }
-            DjangoError::CircularDependency { cycle, .. } => cycle
-                .iter()
-                .map(Key::dotted)
-                .collect::<Vec<_>>()
-                .join(", "),
+            DjangoError::CircularDependency { cycle, .. } => {
+                cycle.iter().map(Key::dotted).collect::<Vec<_>>().join(", ")
+            }
             DjangoError::InconsistentHistory {
                 migration,
                 dependency,
@@ -240,8 +238,11 @@ impl Loaded {
 
 #[derive(Debug, Default)]
 struct Node {
-    /// `Some((origin, message))` for a `DummyNode`.
-    dummy: Option<(Key, String)>,
+    /// For a `DummyNode`: the build phase that created it and every
+    /// `(origin, message)` it may carry. Django keeps the first reference's,
+    /// and which reference comes first within a phase follows Python's
+    /// order of the module names.
+    dummy: Option<(u8, Vec<(Key, String)>)>,
     parents: BTreeSet<Key>,
     children: BTreeSet<Key>,
 }
@@ -255,6 +256,8 @@ struct Graph {
     /// `validate_consistency` meets first.
     order: Vec<Key>,
     map: BTreeMap<Key, Node>,
+    /// 0 while internal dependencies are added, 1 after.
+    phase: u8,
 }
 
 impl Graph {
@@ -269,16 +272,26 @@ impl Graph {
 
     fn add_dependency(&mut self, origin: &Key, child: &Key, parent: &Key) {
         for (key, role) in [(child, "child"), (parent, "parent")] {
-            if !self.contains(key) {
-                let message = format!(
+            let message = || {
+                format!(
                     "Migration {} dependencies reference nonexistent {role} node {}",
                     origin.dotted(),
                     key.repr()
-                );
+                )
+            };
+            if !self.contains(key) {
                 self.add_node(key.clone());
                 if let Some(node) = self.map.get_mut(key) {
-                    node.dummy = Some((origin.clone(), message));
+                    node.dummy = Some((self.phase, vec![(origin.clone(), message())]));
                 }
+            } else if let Some(Node {
+                dummy: Some((phase, origins)),
+                ..
+            }) = self.map.get_mut(key)
+                && *phase == self.phase
+                && !origins.iter().any(|(o, _)| o == origin)
+            {
+                origins.push((origin.clone(), message()));
             }
         }
         self.link(parent, child);
@@ -322,8 +335,7 @@ impl Graph {
         self.map
             .iter()
             .filter(|(key, node)| {
-                app.is_none_or(|a| a == key.app)
-                    && node.children.iter().all(|c| c.app != key.app)
+                app.is_none_or(|a| a == key.app) && node.children.iter().all(|c| c.app != key.app)
             })
             .map(|(key, _)| key)
             .collect()
@@ -477,6 +489,7 @@ impl Builder<'_> {
                 }
             }
         }
+        self.graph.phase = 1;
         for (key, facts) in self.disk {
             for reference in &facts.dependencies {
                 let parent = self.resolve_reference(reference);
@@ -616,7 +629,7 @@ fn remove_replacement_node(graph: &mut Graph, replacement: &Key, replaced: &[Key
 fn validate_consistency(disk: &BTreeMap<Key, &MigrationFacts>, graph: &Graph) -> Vec<DjangoError> {
     let mut errors = Vec::new();
     for key in &graph.order {
-        let Some((origin, message)) = &graph.map[key].dummy else {
+        let Some((_, origins)) = &graph.map[key].dummy else {
             continue;
         };
         let candidates: Vec<&Key> = disk
@@ -629,24 +642,27 @@ fn validate_consistency(disk: &BTreeMap<Key, &MigrationFacts>, graph: &Graph) ->
             })
             .map(|(k, _)| k)
             .collect();
-        let message = if !candidates.is_empty() && candidates.iter().all(|c| !graph.contains(c)) {
-            let tries: Vec<String> = candidates.iter().map(|c| c.dotted()).collect();
-            format!(
-                "Migration {} depends on nonexistent node ('{}', '{}'). Django tried to replace migration {} with any of [{}] but wasn't able to because some of the replaced migrations are already applied.",
-                origin.dotted(),
-                key.app,
-                key.name,
-                key.dotted(),
-                tries.join(", ")
-            )
-        } else {
-            message.clone()
-        };
-        errors.push(DjangoError::NodeNotFound {
-            message,
-            node: key.clone(),
-            origin: origin.clone(),
-        });
+        let replaced_away = !candidates.is_empty() && candidates.iter().all(|c| !graph.contains(c));
+        for (origin, message) in origins {
+            let message = if replaced_away {
+                let tries: Vec<String> = candidates.iter().map(|c| c.dotted()).collect();
+                format!(
+                    "Migration {} depends on nonexistent node ('{}', '{}'). Django tried to replace migration {} with any of [{}] but wasn't able to because some of the replaced migrations are already applied.",
+                    origin.dotted(),
+                    key.app,
+                    key.name,
+                    key.dotted(),
+                    tries.join(", ")
+                )
+            } else {
+                message.clone()
+            };
+            errors.push(DjangoError::NodeNotFound {
+                message,
+                node: key.clone(),
+                origin: origin.clone(),
+            });
+        }
     }
     errors
 }
@@ -668,7 +684,9 @@ fn find_cycle(graph: &Graph) -> Option<(Vec<Key>, Vec<Key>)> {
         .into_iter()
         .filter(|scc| scc.len() > 1 || dg.contains_edge(scc[0], scc[0]))
         .collect();
-    cyclic.iter_mut().for_each(|scc| scc.sort_by_key(|i| dg[*i]));
+    cyclic
+        .iter_mut()
+        .for_each(|scc| scc.sort_by_key(|i| dg[*i]));
     let scc = cyclic.into_iter().min_by_key(|scc| dg[scc[0]])?;
     let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
     // Walk the smallest child inside the component until a node repeats.

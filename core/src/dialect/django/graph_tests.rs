@@ -71,7 +71,11 @@ fn applied(list: &[&str]) -> Option<Vec<Key>> {
 fn linear_app_has_one_leaf_and_a_plan() {
     let loaded = load(&project(vec![app(
         "shop",
-        &["0001_initial", "0002_b: shop.0001_initial", "0003_c: shop.0002_b"],
+        &[
+            "0001_initial",
+            "0002_b: shop.0001_initial",
+            "0003_c: shop.0002_b",
+        ],
     )]));
     assert!(loaded.errors.is_empty());
     assert_eq!(loaded.leaves["shop"], ["0003_c"]);
@@ -86,7 +90,11 @@ fn linear_app_has_one_leaf_and_a_plan() {
 fn two_leaves_are_a_conflict_in_djangos_words() {
     let loaded = load(&project(vec![app(
         "billing",
-        &["0001_initial", "0042_a: billing.0001_initial", "0042_b: billing.0001_initial"],
+        &[
+            "0001_initial",
+            "0042_a: billing.0001_initial",
+            "0042_b: billing.0001_initial",
+        ],
     )]));
     assert_eq!(loaded.conflicts["billing"], ["0042_a", "0042_b"]);
     assert_eq!(
@@ -190,7 +198,10 @@ fn run_before_makes_the_other_app_wait() {
     ]));
     assert!(loaded.errors.is_empty());
     assert_eq!(dotted(&loaded.plan), ["a.0001", "b.0001"]);
-    let missing = load(&project(vec![app("a", &["0001 > b.0009"]), app("b", &["0001"])]));
+    let missing = load(&project(vec![
+        app("a", &["0001 > b.0009"]),
+        app("b", &["0001"]),
+    ]));
     assert_eq!(
         missing.errors[0].message(),
         "Migration a.0001 dependencies reference nonexistent child node ('b', '0009')"
@@ -245,7 +256,10 @@ fn a_partly_applied_squash_is_dropped() {
     partly.applied = applied(&["a.0001"]);
     let loaded = load(&partly);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    assert_eq!(dotted(&loaded.partly_applied_squashes), ["a.0001_squashed_0002"]);
+    assert_eq!(
+        dotted(&loaded.partly_applied_squashes),
+        ["a.0001_squashed_0002"]
+    );
     assert_eq!(dotted(&loaded.plan), ["a.0002", "a.0003", "b.0001"]);
 }
 
@@ -300,5 +314,9 @@ fn unreadable_migrations_are_not_judged() {
     a.migrations[0].facts.class = None;
     let loaded = load(&project(vec![a]));
     assert_eq!(loaded.errors.len(), 1);
-    assert!(loaded.errors[0].message().contains("has no Migration class"));
+    assert!(
+        loaded.errors[0]
+            .message()
+            .contains("has no Migration class")
+    );
 }

@@ -348,13 +348,14 @@ impl ClassReader<'_, '_> {
                 items,
                 span,
             } => match items.as_slice() {
-                [Value::Str { value: app, .. }, Value::Str { value: name, .. }] => {
-                    Ok(Reference::Key {
-                        app: app.clone(),
-                        name: name.clone(),
-                        span: self.file_span(*span),
-                    })
-                }
+                [
+                    Value::Str { value: app, .. },
+                    Value::Str { value: name, .. },
+                ] => Ok(Reference::Key {
+                    app: app.clone(),
+                    name: name.clone(),
+                    span: self.file_span(*span),
+                }),
                 _ => Err((
                     "not a tuple of two string literals (app label, migration name)".into(),
                     *span,

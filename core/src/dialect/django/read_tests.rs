@@ -45,7 +45,11 @@ fn reads_a_generated_migration() {
     assert!(facts.class.is_some());
     assert_eq!(
         keys(&facts.dependencies),
-        ["billing.0001_initial", "<swappable>", "contenttypes.__first__"]
+        [
+            "billing.0001_initial",
+            "<swappable>",
+            "contenttypes.__first__"
+        ]
     );
     assert_eq!(facts.initial, Some(true));
     assert!(facts.replaces.is_empty() && facts.run_before.is_empty());
@@ -114,13 +118,31 @@ fn no_class_is_noted() {
 fn anything_not_literal_is_a_problem_never_a_guess() {
     let cases = [
         ("dependencies = DEPS", "refers to the name `DEPS`"),
-        ("dependencies = get_deps()", "computed by calling `get_deps`"),
-        ("dependencies = [('a', '1')] + EXTRA", "computed by an expression"),
-        ("dependencies = [('a', name)]", "not a tuple of two string literals"),
-        ("dependencies = [['a', '1']]", "a list, which Django cannot use"),
-        ("dependencies = [('a', f'{x}')]", "not a tuple of two string literals"),
+        (
+            "dependencies = get_deps()",
+            "computed by calling `get_deps`",
+        ),
+        (
+            "dependencies = [('a', '1')] + EXTRA",
+            "computed by an expression",
+        ),
+        (
+            "dependencies = [('a', name)]",
+            "not a tuple of two string literals",
+        ),
+        (
+            "dependencies = [['a', '1']]",
+            "a list, which Django cannot use",
+        ),
+        (
+            "dependencies = [('a', f'{x}')]",
+            "not a tuple of two string literals",
+        ),
         ("dependencies += [('a', '1')]", "changed with `+=`"),
-        ("replaces = [swappable_dependency(OTHER)]", "computed by calling"),
+        (
+            "replaces = [swappable_dependency(OTHER)]",
+            "computed by calling",
+        ),
         ("run_before = None", "`None`, not a tuple or list"),
         ("initial = 1", "not `True`, `False` or `None`"),
     ];
@@ -129,7 +151,11 @@ fn anything_not_literal_is_a_problem_never_a_guess() {
         let facts = read_ok(&src);
         assert_eq!(facts.problems.len(), 1, "{line}: {:?}", facts.problems);
         let problem = &facts.problems[0];
-        assert!(problem.reason.contains(reason), "{line}: {}", problem.reason);
+        assert!(
+            problem.reason.contains(reason),
+            "{line}: {}",
+            problem.reason
+        );
         assert!(problem.span.end <= src.len() && problem.span.start < problem.span.end);
     }
 }
