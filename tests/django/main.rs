@@ -363,3 +363,59 @@ fn compare_cycle(ours: &Loaded, message: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// `revguard check --dialect django` on the bundled example names both
+/// leaves with their files and the fix, and says what real Django says.
+#[test]
+fn example_leaf_conflict() {
+    let example = support::repo().join("examples/django-leaf-conflict");
+    let args = [
+        "check",
+        "--dialect",
+        "django",
+        "--user-model",
+        "accounts.User",
+        ".",
+    ];
+    let out = support::cli::run(&example, &args, &[]);
+    let text = support::stdout(&out);
+    assert_eq!(support::code(&out), 1, "{text}");
+    for expected in [
+        "error[multiple-leaves]: Django app `billing` has 2 leaf migrations",
+        "`billing/migrations/0003_invoice_currency.py` and `billing/migrations/0003_invoice_due_date.py`",
+        "python manage.py makemigrations --merge",
+        "note: assumed installed (outside the repository): auth.0012_alter_user_first_name_max_length",
+        "failed: 3 apps, 6 migrations; manage.py migrate: fails",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let json = support::cli::run(
+        &example,
+        &[&args[..5], &["--format", "json", "."]].concat(),
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_str(&support::stdout(&json)).expect("JSON");
+    assert_eq!(
+        value["loaded"]["conflicts"]["billing"],
+        serde_json::json!(["0003_invoice_currency", "0003_invoice_due_date"])
+    );
+    assert_eq!(value["apps"][2]["label"], "storefront");
+    // Real Django on a copy (it writes db.sqlite3) says the same.
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    for (version, python) in oracles {
+        let copy = tempfile::tempdir().expect("temporary directory");
+        support::fs::copy_dir(&example, copy.path());
+        let django = Command::new(&python)
+            .args(["manage.py", "migrate", "--plan"])
+            .current_dir(copy.path())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("run manage.py");
+        let said = String::from_utf8_lossy(&django.stderr);
+        let line = "Conflicting migrations detected; multiple leaf nodes in the migration graph: (0003_invoice_currency, 0003_invoice_due_date in billing).";
+        assert!(said.contains(line), "Django {version}: {said}");
+        assert!(text.contains(line), "{text}");
+    }
+}
