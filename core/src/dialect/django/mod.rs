@@ -1,4 +1,4 @@
-//! Django: the reader of one migration module ([`read`]) and the graph
+//! Django: the reader of one migration module ([`mod@read`]) and the graph
 //! Django's `MigrationLoader` builds from every app's migrations ([`graph`]).
 //! The rules, with the places in Django's source they come from, are in
 //! `docs/django-semantics.md`.
