@@ -232,13 +232,14 @@ pub struct CheckArgs {
     /// Colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// The migration tool (default: alembic).
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic).
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
     /// Django's `AUTH_USER_MODEL`, which `swappable_dependency` resolves
-    /// through (with `--dialect django`).
-    #[arg(long, value_name = "APP.MODEL", default_value = "auth.User")]
-    pub user_model: String,
+    /// through (overrides `[django] user-model`; default auth.User).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 /// `--dialect` values.

@@ -400,6 +400,17 @@ fn example_leaf_conflict() {
         serde_json::json!(["0003_invoice_currency", "0003_invoice_due_date"])
     );
     assert_eq!(value["apps"][2]["label"], "storefront");
+    // `dialect` and `[django] user-model` in revguard.toml do what the flags do.
+    let configured = tempfile::tempdir().expect("temporary directory");
+    support::fs::copy_dir(&example, configured.path());
+    std::fs::write(
+        configured.path().join("revguard.toml"),
+        "dialect = \"django\"\n[django]\nuser-model = \"accounts.User\"\n",
+    )
+    .expect("write revguard.toml");
+    let from_config = support::cli::run(configured.path(), &["check", "."], &[]);
+    assert_eq!(support::stdout(&from_config), text);
+    assert_eq!(support::code(&from_config), 1);
     // Real Django on a copy (it writes db.sqlite3) says the same.
     let Some(oracles) = oracles() else {
         return;
