@@ -232,6 +232,23 @@ pub struct CheckArgs {
     /// Colour: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL`, which `swappable_dependency` resolves
+    /// through (overrides `[django] user-model`; default auth.User).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
+}
+
+/// `--dialect` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// Alembic (`alembic.ini`, `versions/`).
+    Alembic,
+    /// Django (`<app>/migrations/` packages).
+    Django,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

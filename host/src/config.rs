@@ -5,6 +5,10 @@
 //! [tool.revguard]                 # in revguard.toml: the same keys, top level
 //! policy = "single-head"          # single-head | linear | branches
 //! python-version = "3.11"         # the Python that imports the migrations
+//! dialect = "alembic"             # alembic | django (the migration tool)
+//!
+//! [tool.revguard.django]
+//! user-model = "accounts.User"    # AUTH_USER_MODEL (default auth.User)
 //!
 //! [tool.revguard.severity]        # per check, by name or code
 //! placeholder-revision-id = "off" # error | warning | info | off
@@ -48,6 +52,19 @@ pub struct Config {
     pub severity: BTreeMap<String, SeverityOverride>,
     /// `python-version`, when set.
     pub python_version: Option<PythonVersion>,
+    /// `dialect`, when set.
+    pub dialect: Option<Dialect>,
+    /// `[django] user-model`, when set.
+    pub django_user_model: Option<String>,
+}
+
+/// The migration tools `dialect` names (ADR 0003).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Alembic.
+    Alembic,
+    /// Django.
+    Django,
 }
 
 impl Config {
@@ -85,6 +102,15 @@ struct RawConfig {
     #[serde(rename = "python-version")]
     python_version: Option<Spanned<String>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    dialect: Option<Spanned<String>>,
+    django: Option<RawDjango>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDjango {
+    #[serde(rename = "user-model")]
+    user_model: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +193,26 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         })?),
         None => None,
     };
+    let dialect = match &raw.dialect {
+        Some(value) => Some(match value.get_ref().as_str() {
+            "alembic" => Dialect::Alembic,
+            "django" => Dialect::Django,
+            other => {
+                return Err(fail(
+                    value.span(),
+                    format!(
+                        "unknown dialect `{other}` (expected \"alembic\" or \"django\"; key `dialect` of {table})"
+                    ),
+                ));
+            }
+        }),
+        None => None,
+    };
+    let django_user_model = raw
+        .django
+        .as_ref()
+        .and_then(|d| d.user_model.as_ref())
+        .map(|m| m.get_ref().clone());
 
     let mut severity = BTreeMap::new();
     let mut first_key: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
@@ -215,6 +261,8 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         policy,
         severity,
         python_version,
+        dialect,
+        django_user_model,
     }))
 }
 

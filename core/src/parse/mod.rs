@@ -22,6 +22,7 @@ use crate::python::PythonVersion;
 use crate::request::GivenSyntaxError;
 use crate::text::Span;
 use lexer::{LogicalLine, TokKind, Token};
+pub(crate) use value::parse_value;
 pub use value::{SeqKind, Value};
 
 /// The four module attributes Alembic reads.
@@ -912,7 +913,7 @@ fn header_line(src: &str, text: &str, body: Option<Span>, key: &str) -> Option<H
 }
 
 /// Split tokens on a separator at bracket depth 0.
-fn split_top<'t>(
+pub(crate) fn split_top<'t>(
     src: &str,
     tokens: &'t [Token],
     is_sep: impl Fn(&Token) -> bool,

@@ -6,13 +6,27 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use super::load_project;
-use crate::cli::{CheckArgs, ColorArg, EngineArgs, HistoryArgs, ProjectArgs};
+use crate::cli::{CheckArgs, ColorArg, DialectArg, EngineArgs, HistoryArgs, ProjectArgs};
 use crate::output::print;
 use crate::project::Project;
 use crate::render::{self, Format};
 use crate::{database, history};
 
 pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let config = django_config(&args.project.path);
+    let configured = config.as_ref().and_then(|c| c.dialect);
+    let django = match args.dialect {
+        Some(dialect) => dialect == DialectArg::Django,
+        None => configured == Some(crate::config::Dialect::Django),
+    };
+    if django {
+        let user_model = args
+            .user_model
+            .clone()
+            .or_else(|| config.and_then(|c| c.django_user_model))
+            .unwrap_or_else(|| "auth.User".to_owned());
+        return check_django(args, &user_model);
+    }
     let mut project = load_project(&args.project)?;
     project.request.options.history.deployed = args.history.deployed.clone();
     if let Some(base) = &args.history.base {
@@ -47,6 +61,39 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     };
     print(&text)?;
     Ok(u8::from(report.has_errors()))
+}
+
+/// `check --dialect django`: human or JSON output; the history inputs and
+/// the other formats come with the shared model (ADR 0003).
+fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
+    let history = &args.history;
+    if history.deployed.is_some() || history.base.is_some() || history.database_url.is_some() {
+        bail!("--deployed, --base and --database-url are not supported with --dialect django yet");
+    }
+    let python = args
+        .project
+        .python_version
+        .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+    let checked = crate::django::check(&args.project.path, user_model, python)?;
+    let text = match args.format.unwrap_or(Format::Human) {
+        Format::Human => checked.render_human(),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(&checked)?;
+            json.push('\n');
+            json
+        }
+        other => bail!("--format {other:?} is not supported with --dialect django yet"),
+    };
+    print(&text)?;
+    Ok(u8::from(checked.has_errors()))
+}
+
+/// The configuration of the project directory `path` (when it is one), for
+/// `dialect` and `[django]`. An unreadable or invalid file counts as none
+/// here: the Alembic path reads it again and reports it exactly as before.
+fn django_config(path: &std::path::Path) -> Option<crate::config::Config> {
+    let dir = std::fs::canonicalize(path).ok().filter(|p| p.is_dir())?;
+    crate::config::load(&dir, &dir).ok().flatten()
 }
 
 /// Read the version table and put its rows into the request.

@@ -1,0 +1,10 @@
+//! Django: the reader of one migration module ([`mod@read`]) and the graph
+//! Django's `MigrationLoader` builds from every app's migrations ([`graph`]).
+//! The rules, with the places in Django's source they come from, are in
+//! `docs/django-semantics.md`.
+
+pub mod graph;
+pub mod read;
+
+pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
+pub use read::{MigrationFacts, Reference, read};

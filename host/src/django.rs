@@ -1,0 +1,370 @@
+//! `revguard check --dialect django`: find a Django project's migration
+//! packages, read them with the core's Django reader and judge the graph
+//! with the core's Django semantics (`docs/django-semantics.md`).
+//!
+//! Discovery follows `MigrationLoader.load_disk`: an app is a directory
+//! with a `migrations` subdirectory; with `migrations/__init__.py` it is
+//! migrated, without it (a namespace package) unmigrated; modules whose
+//! names start with `_` or `~` are skipped. The app label is the literal
+//! `label = "..."` of the `AppConfig` in the app's `apps.py`, else the
+//! directory name. This runs the core in-process (the sandboxed engine and
+//! the shared report come with the shared model, ADR 0003).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use revguard_core::dialect::django::{self, App, DjangoError, Key, Loaded, Migration, Project};
+use revguard_core::python::PythonVersion;
+use serde::Serialize;
+
+/// Directories never searched for apps.
+const SKIPPED: [&str; 8] = [
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    "target",
+];
+
+/// Most directories visited, and largest migration file read.
+const MAX_DIRS: usize = 100_000;
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// One app found on disk.
+#[derive(Debug, Serialize)]
+pub struct FoundApp {
+    /// The app label.
+    pub label: String,
+    /// The `migrations` directory, relative to the project.
+    pub path: String,
+    /// Whether it has `__init__.py`.
+    pub migrated: bool,
+    /// Migration modules: name and path relative to the project.
+    pub migrations: Vec<(String, String)>,
+}
+
+/// A Django project: its apps and what the core made of them.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    /// Always `django`.
+    pub dialect: &'static str,
+    /// The user model `swappable_dependency` resolves through.
+    pub user_model: String,
+    /// Apps found.
+    pub apps: Vec<FoundApp>,
+    /// Django's verdict.
+    pub loaded: Loaded,
+    #[serde(skip)]
+    sources: Vec<(Key, String, Vec<u8>)>,
+    #[serde(skip)]
+    facts: Vec<(Key, django::MigrationFacts)>,
+}
+
+impl Checked {
+    /// Whether `migrate` would fail.
+    pub fn has_errors(&self) -> bool {
+        !self.loaded.errors.is_empty()
+            || !self.loaded.inconsistent.is_empty()
+            || !self.loaded.conflicts.is_empty()
+    }
+}
+
+/// Find and check the Django project at `root`.
+pub fn check(root: &Path, user_model: &str, python: PythonVersion) -> Result<Checked> {
+    if !root.is_dir() {
+        bail!("{}: not a directory", root.display());
+    }
+    let mut dirs = Vec::new();
+    find_migration_dirs(root, &mut dirs, &mut 0)?;
+    dirs.sort();
+    let mut found = Vec::new();
+    let mut apps = Vec::new();
+    let mut sources = Vec::new();
+    let mut facts = Vec::new();
+    for dir in dirs {
+        let app_dir = dir.parent().unwrap_or(root);
+        let label = app_label(app_dir)?;
+        if let Some(other) = found.iter().find(|a: &&FoundApp| a.label == label) {
+            bail!(
+                "Application labels aren't unique, duplicates: {label} (`{}` and `{}`)",
+                other.path,
+                relative(root, &dir)
+            );
+        }
+        let (app, files) = read_app(root, &dir, &label, python)?;
+        for (name, path, bytes) in files {
+            let key = Key::new(&label, &name);
+            let migration = app.migrations.iter().find(|m| m.name == name);
+            if let Some(m) = migration {
+                facts.push((key.clone(), m.facts.clone()));
+            }
+            sources.push((key, path, bytes));
+        }
+        found.push(FoundApp {
+            label: label.clone(),
+            path: relative(root, &dir),
+            migrated: app.migrated,
+            migrations: sources
+                .iter()
+                .filter(|(k, _, _)| k.app == label)
+                .map(|(k, p, _)| (k.name.clone(), p.clone()))
+                .collect(),
+        });
+        apps.push(app);
+    }
+    if !found.iter().any(|app| app.migrated) {
+        bail!(
+            "{}: no Django migrations found (looked for app directories holding a `migrations` package with `__init__.py`)",
+            root.display()
+        );
+    }
+    let project = Project {
+        apps,
+        user_model: user_model.to_string(),
+        applied: None,
+    };
+    Ok(Checked {
+        dialect: "django",
+        user_model: user_model.to_string(),
+        apps: found,
+        loaded: django::load(&project),
+        sources,
+        facts,
+    })
+}
+
+fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) -> Result<()> {
+    *visited += 1;
+    if *visited > MAX_DIRS {
+        bail!("more than {MAX_DIRS} directories under the project; give a narrower path");
+    }
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let mut subdirs = Vec::new();
+    for entry in entries.flatten() {
+        // Symlinks are not followed: a read never leaves the project.
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !kind.is_dir() || SKIPPED.contains(&name.as_ref()) || name.starts_with('.') {
+            continue;
+        }
+        if name == "migrations" {
+            out.push(entry.path());
+        } else {
+            subdirs.push(entry.path());
+        }
+    }
+    for sub in subdirs {
+        find_migration_dirs(&sub, out, visited)?;
+    }
+    Ok(())
+}
+
+/// The literal `label = "..."` in `apps.py`, else the directory's name.
+fn app_label(app_dir: &Path) -> Result<String> {
+    let name = app_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Ok(text) = std::fs::read_to_string(app_dir.join("apps.py")) else {
+        return Ok(name);
+    };
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.len() == line.len() {
+            continue; // module level, not a class attribute
+        }
+        let Some(rest) = trimmed.strip_prefix("label") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        for quote in ['"', '\''] {
+            if let Some(inner) = value
+                .strip_prefix(quote)
+                .and_then(|v| v.strip_suffix(quote))
+                .filter(|v| !v.contains(quote) && !v.contains('\\'))
+            {
+                return Ok(inner.to_string());
+            }
+        }
+    }
+    Ok(name)
+}
+
+type Files = Vec<(String, String, Vec<u8>)>;
+
+fn read_app(root: &Path, dir: &Path, label: &str, python: PythonVersion) -> Result<(App, Files)> {
+    let migrated = dir.join("__init__.py").is_file();
+    let mut files = Vec::new();
+    let mut migrations = Vec::new();
+    if migrated {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if path.extension().is_none_or(|e| e != "py") || stem.starts_with(['_', '~']) {
+                continue;
+            }
+            let size = std::fs::metadata(&path)?.len();
+            if size > MAX_FILE_BYTES {
+                bail!("{}: larger than {MAX_FILE_BYTES} bytes", path.display());
+            }
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            migrations.push(Migration {
+                name: stem.to_string(),
+                facts: django::read(&bytes, Some(python)),
+            });
+            files.push((stem.to_string(), relative(root, &path), bytes));
+        }
+    }
+    let app = App {
+        label: label.to_string(),
+        migrated,
+        migrations,
+    };
+    Ok((app, files))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+impl Checked {
+    fn file(&self, key: &Key) -> Option<&(Key, String, Vec<u8>)> {
+        self.sources.iter().find(|(k, _, _)| k == key)
+    }
+
+    /// `path:line` of the reference in `origin` that names `target`.
+    fn reference_line(&self, origin: &Key, target: &Key) -> String {
+        let Some((_, path, bytes)) = self.file(origin) else {
+            return origin.dotted();
+        };
+        let facts = self.facts.iter().find(|(k, _)| k == origin).map(|(_, f)| f);
+        let span = facts.and_then(|f| {
+            f.dependencies
+                .iter()
+                .chain(&f.run_before)
+                .find(|r| matches!(r, django::Reference::Key { app, name, .. } if *app == target.app && *name == target.name))
+                .map(|r| r.span())
+        });
+        match span {
+            Some(span) => format!("{path}:{}", line_of(bytes, span.start)),
+            None => path.clone(),
+        }
+    }
+
+    fn path_of(&self, key: &Key) -> String {
+        self.file(key)
+            .map_or_else(|| key.dotted(), |(_, p, _)| p.clone())
+    }
+
+    /// The human report.
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        for error in &self.loaded.errors {
+            self.render_error(&mut out, error);
+        }
+        for (app, names) in &self.loaded.conflicts {
+            let files: Vec<String> = names
+                .iter()
+                .map(|n| format!("`{}`", self.path_of(&Key::new(app, n))))
+                .collect();
+            let _ = writeln!(
+                out,
+                "error[multiple-leaves]: Django app `{app}` has {} leaf migrations: {}",
+                names.len(),
+                files.join(" and ")
+            );
+            let _ = writeln!(
+                out,
+                "  = note: `manage.py migrate` fails: CommandError: Conflicting migrations detected; multiple leaf nodes in the migration graph: ({} in {app}).",
+                names.join(", ")
+            );
+            let _ = writeln!(
+                out,
+                "  = help: run `python manage.py makemigrations --merge`, or make one of them depend on the other\n"
+            );
+        }
+        if let Some(first) = self.loaded.inconsistent.first() {
+            self.render_error(&mut out, first);
+        }
+        self.render_summary(&mut out);
+        out
+    }
+
+    fn render_error(&self, out: &mut String, error: &DjangoError) {
+        let (check, at) = match error {
+            DjangoError::NodeNotFound { node, origin, .. } => {
+                ("missing-parent", self.reference_line(origin, node))
+            }
+            DjangoError::CircularDependency { cycle, .. } => ("cycle", self.path_of(&cycle[0])),
+            DjangoError::Unreadable { migration, .. } => ("dynamic-value", self.path_of(migration)),
+            DjangoError::InconsistentHistory { migration, .. } => {
+                ("database-state", self.path_of(migration))
+            }
+            DjangoError::ValueError { .. } => ("missing-parent", String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "error[{check}]: {}: {}",
+            error.exception(),
+            error.message()
+        );
+        if !at.is_empty() {
+            let _ = writeln!(out, "  --> {at}");
+        }
+        if self.loaded.errors.len() > 1 && !matches!(error, DjangoError::Unreadable { .. }) {
+            let _ = writeln!(
+                out,
+                "  = note: Django raises the first of these it meets; which one depends on Python's hash order"
+            );
+        }
+        out.push('\n');
+    }
+
+    fn render_summary(&self, out: &mut String) {
+        let migrations: usize = self.apps.iter().map(|a| a.migrations.len()).sum();
+        if !self.loaded.external.is_empty() {
+            let external: Vec<String> = self.loaded.external.iter().map(Key::dotted).collect();
+            let _ = writeln!(
+                out,
+                "note: assumed installed (outside the repository): {}",
+                external.join(", ")
+            );
+        }
+        let verdict = if self.has_errors() { "failed" } else { "ok" };
+        let _ = writeln!(
+            out,
+            "{verdict}: {} apps, {migrations} migrations; manage.py migrate: {}",
+            self.apps.len(),
+            if self.has_errors() { "fails" } else { "runs" }
+        );
+    }
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}

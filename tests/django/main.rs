@@ -1,0 +1,432 @@
+//! Differential tests: revguard's Django reader and semantics against real
+//! Django.
+//!
+//! Django 5.2 LTS and the newest release (venvs made by
+//! `tests/oracle/setup-django-venvs.sh`) are the oracles. Seeded random
+//! projects ([`generate`]) are written to disk as Python packages; one
+//! Python process per batch (`tests/oracle/django_oracle.py`) loads each
+//! with Django's real `MigrationExecutor`, `check_consistent_history`,
+//! `detect_conflicts` and `migration_plan`, and revguard reads the same
+//! files with `revguard_core::dialect::django`. The error (type and
+//! message), the leaves per app, the conflicts and the `migrate --plan`
+//! order must agree. Where Django's choice depends on Python's hash order
+//! (which missing node it names first, where its cycle walk starts), the
+//! core lists every candidate and Django's answer must be one of them.
+//!
+//! `REVGUARD_DJANGO_CASES` (default 2000), `REVGUARD_DJANGO_SEED`,
+//! `REVGUARD_DJANGO_KEEP=1` (keep the projects). Venvs:
+//! `$REVGUARD_DJANGO_VENVS/{lts,latest}`, else `<repo>/target/django-venvs`.
+
+mod generate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use revguard_core::dialect::django::{self, App, DjangoError, Key, Loaded, Migration, Project};
+use revguard_core::python::PythonVersion;
+use revguard_test_support as support;
+use support::generate::Rng;
+
+const DEFAULT_SEED: u64 = 0xD1A4_60FE_ED00_0001;
+const BATCH: usize = 1000;
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().map(|v| {
+        v.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+    })
+}
+
+/// The oracle venvs' Pythons, or the missing-tool rule.
+fn oracles() -> Option<Vec<(String, PathBuf)>> {
+    let dir = std::env::var_os("REVGUARD_DJANGO_VENVS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| support::repo().join("target/django-venvs"));
+    let mut found = Vec::new();
+    for name in ["lts", "latest"] {
+        let python = dir.join(name).join("bin/python");
+        let version = Command::new(&python)
+            .args(["-c", "import django; print(django.__version__)"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let why = format!(
+            "{} does not import django (run tests/oracle/setup-django-venvs.sh or set REVGUARD_DJANGO_VENVS)",
+            python.display()
+        );
+        if !support::tools::require(
+            &format!("Django's {name} venv"),
+            "random_projects",
+            version.is_some(),
+            &why,
+        ) {
+            return None;
+        }
+        found.push((version.unwrap_or_default(), python));
+    }
+    Some(found)
+}
+
+/// What revguard sees: the apps under `p<id>/`, read from disk.
+fn revguard_project(root: &Path, project: &generate::GenProject) -> Project {
+    let mut apps = Vec::new();
+    for app in &project.apps {
+        let dir = root
+            .join(format!("p{}", project.id))
+            .join(&app.label)
+            .join("migrations");
+        let migrated = dir.join("__init__.py").is_file();
+        let mut migrations = Vec::new();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for path in entries {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            if path.extension().is_some_and(|e| e == "py") && !stem.starts_with(['_', '~']) {
+                let bytes = std::fs::read(&path).expect("read a generated migration");
+                migrations.push(Migration {
+                    name: stem.to_string(),
+                    facts: django::read(&bytes, Some(PythonVersion::DEFAULT)),
+                });
+            }
+        }
+        apps.push(App {
+            label: app.label.clone(),
+            migrated,
+            migrations,
+        });
+    }
+    Project {
+        apps,
+        user_model: project.user_model.clone(),
+        applied: Some(
+            project
+                .applied
+                .iter()
+                .map(|(a, n)| Key::new(a, n))
+                .collect(),
+        ),
+    }
+}
+
+fn batch_json(root: &Path, projects: &[generate::GenProject]) -> String {
+    let list: Vec<serde_json::Value> = projects
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id,
+                "package": format!("p{}", p.id),
+                "apps": p.apps.iter().map(|a| serde_json::json!({"label": a.label})).collect::<Vec<_>>(),
+                "user_model": p.user_model,
+                "applied": p.applied,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "root": root,
+        "labels": generate::LABELS,
+        "projects": list,
+    })
+    .to_string()
+}
+
+/// Run one oracle over one batch; one result per project, by id.
+fn run_oracle(python: &Path, batch: &Path) -> BTreeMap<u64, serde_json::Value> {
+    let script = support::repo().join("tests/oracle/django_oracle.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .arg(batch)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run the Django oracle");
+    assert!(
+        out.status.success(),
+        "the Django oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("oracle JSON");
+            (value["id"].as_u64().expect("id"), value)
+        })
+        .collect()
+}
+
+#[test]
+fn random_projects() {
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    let cases = env_u64("REVGUARD_DJANGO_CASES").unwrap_or(2000) as usize;
+    let seed = env_u64("REVGUARD_DJANGO_SEED").unwrap_or(DEFAULT_SEED);
+    let dir = tempfile::Builder::new()
+        .prefix("revguard-django-")
+        .tempdir()
+        .expect("temporary directory");
+    let root = dir.path();
+    for name in generate::LABELS {
+        std::fs::create_dir_all(root.join(name)).expect("stub app");
+        std::fs::write(root.join(name).join("__init__.py"), "").expect("stub app");
+    }
+    let mut rng = Rng::new(seed);
+    let projects: Vec<generate::GenProject> = (0..cases)
+        .map(|id| {
+            let mut case = rng.fork();
+            let project = generate::project(id, &mut case);
+            generate::write(&project, root, &mut case).expect("write a project");
+            project
+        })
+        .collect();
+    let mut batches = Vec::new();
+    for (i, chunk) in projects.chunks(BATCH).enumerate() {
+        let path = root.join(format!("batch{i}.json"));
+        std::fs::write(&path, batch_json(root, chunk)).expect("batch file");
+        batches.push(path);
+    }
+    let mut disagreements = Vec::new();
+    let mut tally = Tally::default();
+    for (version, python) in &oracles {
+        let results: BTreeMap<u64, serde_json::Value> = batches
+            .iter()
+            .flat_map(|batch| run_oracle(python, batch))
+            .collect();
+        assert_eq!(results.len(), projects.len(), "one result per project");
+        for project in &projects {
+            let ours = django::load(&revguard_project(root, project));
+            let theirs = &results[&(project.id as u64)];
+            tally.count(theirs);
+            if let Err(why) = compare(&ours, theirs) {
+                disagreements.push(format!("Django {version}, project p{}: {why}", project.id));
+            }
+        }
+    }
+    eprintln!(
+        "django differential: {} projects x {} Django versions; {tally}; {} disagreements",
+        projects.len(),
+        oracles.len(),
+        disagreements.len()
+    );
+    if std::env::var_os("REVGUARD_DJANGO_KEEP").is_some() || !disagreements.is_empty() {
+        let kept = dir.keep();
+        eprintln!("projects kept in {}", kept.display());
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements with real Django, first ones:\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// How many projects ended in each outcome (so a generator that stops
+/// producing a shape is seen).
+#[derive(Default)]
+struct Tally(BTreeMap<String, usize>);
+
+impl Tally {
+    fn count(&mut self, theirs: &serde_json::Value) {
+        let outcome = match theirs["error"]["type"].as_str() {
+            Some(kind) => kind.to_string(),
+            None if theirs["conflicts"]
+                .as_object()
+                .is_some_and(|c| !c.is_empty()) =>
+            {
+                "conflicts".into()
+            }
+            None => "ok".into(),
+        };
+        *self.0.entry(outcome).or_default() += 1;
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
+fn compare(ours: &Loaded, theirs: &serde_json::Value) -> Result<(), String> {
+    let error = &theirs["error"];
+    let kind = error["type"].as_str();
+    let message = error["message"].as_str().unwrap_or("");
+    match kind {
+        None | Some("InconsistentMigrationHistory") => {
+            if !ours.errors.is_empty() {
+                return Err(format!(
+                    "Django loads the graph, revguard: {:?}",
+                    ours.errors
+                ));
+            }
+            compare_loaded(ours, theirs, kind.map(|_| message))
+        }
+        Some("CircularDependencyError") => compare_cycle(ours, message),
+        Some(kind) => {
+            let found = ours
+                .errors
+                .iter()
+                .any(|e| e.exception() == kind && e.message() == message);
+            if found {
+                Ok(())
+            } else {
+                Err(format!(
+                    "Django raises {kind}: {message:?}; revguard: {:?}",
+                    ours.errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.exception(), e.message()))
+                        .collect::<Vec<_>>()
+                ))
+            }
+        }
+    }
+}
+
+fn compare_loaded(
+    ours: &Loaded,
+    theirs: &serde_json::Value,
+    inconsistent: Option<&str>,
+) -> Result<(), String> {
+    let leaves: BTreeMap<String, Vec<String>> =
+        serde_json::from_value(theirs["leaves"].clone()).map_err(|e| e.to_string())?;
+    if leaves != ours.leaves {
+        return Err(format!(
+            "leaves: Django {leaves:?}, revguard {:?}",
+            ours.leaves
+        ));
+    }
+    let ours_inconsistent: Vec<String> =
+        ours.inconsistent.iter().map(DjangoError::message).collect();
+    match inconsistent {
+        Some(message) if !ours_inconsistent.iter().any(|m| m == message) => {
+            return Err(format!(
+                "Django: {message:?}; revguard: {ours_inconsistent:?}"
+            ));
+        }
+        Some(_) => return Ok(()),
+        None if !ours_inconsistent.is_empty() => {
+            return Err(format!(
+                "Django finds the history consistent, revguard: {ours_inconsistent:?}"
+            ));
+        }
+        None => {}
+    }
+    let conflicts: BTreeMap<String, Vec<String>> =
+        serde_json::from_value(theirs["conflicts"].clone()).map_err(|e| e.to_string())?;
+    if conflicts != ours.conflicts {
+        return Err(format!(
+            "conflicts: Django {conflicts:?}, revguard {:?}",
+            ours.conflicts
+        ));
+    }
+    let plan: Vec<(String, String)> =
+        serde_json::from_value(theirs["plan"].clone()).map_err(|e| e.to_string())?;
+    let ours_plan: Vec<(String, String)> = ours
+        .plan
+        .iter()
+        .map(|k| (k.app.clone(), k.name.clone()))
+        .collect();
+    if plan != ours_plan {
+        return Err(format!("plan: Django {plan:?}, revguard {ours_plan:?}"));
+    }
+    Ok(())
+}
+
+fn compare_cycle(ours: &Loaded, message: &str) -> Result<(), String> {
+    let [DjangoError::CircularDependency { cycle, component }] = ours.errors.as_slice() else {
+        return Err(format!(
+            "Django raises CircularDependencyError: {message:?}; revguard: {:?}",
+            ours.errors
+        ));
+    };
+    let theirs: Vec<Key> = message
+        .split(", ")
+        .filter_map(|node| node.split_once('.').map(|(a, n)| Key::new(a, n)))
+        .collect();
+    // Django's walk starts where its set iteration does, so it may name
+    // another cycle through the same strongly connected component.
+    let inside = !theirs.is_empty() && theirs.iter().all(|k| component.contains(k));
+    if inside {
+        Ok(())
+    } else {
+        Err(format!(
+            "Django's cycle {message:?} is not one revguard sees: cycle {cycle:?}, component {component:?}"
+        ))
+    }
+}
+
+/// `revguard check --dialect django` on the bundled example names both
+/// leaves with their files and the fix, and says what real Django says.
+#[test]
+fn example_leaf_conflict() {
+    let example = support::repo().join("examples/django-leaf-conflict");
+    let args = [
+        "check",
+        "--dialect",
+        "django",
+        "--user-model",
+        "accounts.User",
+        ".",
+    ];
+    let out = support::cli::run(&example, &args, &[]);
+    let text = support::stdout(&out);
+    assert_eq!(support::code(&out), 1, "{text}");
+    for expected in [
+        "error[multiple-leaves]: Django app `billing` has 2 leaf migrations",
+        "`billing/migrations/0003_invoice_currency.py` and `billing/migrations/0003_invoice_due_date.py`",
+        "python manage.py makemigrations --merge",
+        "note: assumed installed (outside the repository): auth.0012_alter_user_first_name_max_length",
+        "failed: 3 apps, 6 migrations; manage.py migrate: fails",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let json = support::cli::run(
+        &example,
+        &[&args[..5], &["--format", "json", "."]].concat(),
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_str(&support::stdout(&json)).expect("JSON");
+    assert_eq!(
+        value["loaded"]["conflicts"]["billing"],
+        serde_json::json!(["0003_invoice_currency", "0003_invoice_due_date"])
+    );
+    assert_eq!(value["apps"][2]["label"], "storefront");
+    // `dialect` and `[django] user-model` in revguard.toml do what the flags do.
+    let configured = tempfile::tempdir().expect("temporary directory");
+    support::fs::copy_dir(&example, configured.path());
+    std::fs::write(
+        configured.path().join("revguard.toml"),
+        "dialect = \"django\"\n[django]\nuser-model = \"accounts.User\"\n",
+    )
+    .expect("write revguard.toml");
+    let from_config = support::cli::run(configured.path(), &["check", "."], &[]);
+    assert_eq!(support::stdout(&from_config), text);
+    assert_eq!(support::code(&from_config), 1);
+    // Real Django on a copy (it writes db.sqlite3) says the same.
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    for (version, python) in oracles {
+        let copy = tempfile::tempdir().expect("temporary directory");
+        support::fs::copy_dir(&example, copy.path());
+        let django = Command::new(&python)
+            .args(["manage.py", "migrate", "--plan"])
+            .current_dir(copy.path())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("run manage.py");
+        let said = String::from_utf8_lossy(&django.stderr);
+        let line = "Conflicting migrations detected; multiple leaf nodes in the migration graph: (0003_invoice_currency, 0003_invoice_due_date in billing).";
+        assert!(said.contains(line), "Django {version}: {said}");
+        assert!(text.contains(line), "{text}");
+    }
+}
