@@ -49,6 +49,7 @@ pub mod checks;
 pub mod fix;
 pub mod graph;
 pub mod history;
+pub(crate) mod lexer;
 pub mod load;
 pub mod parse;
 pub mod policy;
@@ -58,6 +59,7 @@ pub mod request;
 pub mod severity;
 mod stale;
 pub mod syntax;
+mod syntax_error;
 mod template;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]

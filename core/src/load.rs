@@ -201,7 +201,9 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
             && let Some(bytes) = input.content.bytes()
         {
             let module = parse_module(bytes);
-            if module.get(Attr::Revision).is_some() && module.get(Attr::DownRevision).is_some() {
+            if module.facts.get(Attr::Revision).is_some()
+                && module.facts.get(Attr::DownRevision).is_some()
+            {
                 files[index].status = Status::Stray(reason);
                 files[index].module = Some(module);
             }
@@ -220,7 +222,7 @@ fn with_verdict<'a>(
     mut module: ParsedModule<'a>,
     given: Option<&crate::request::GivenSyntaxError>,
 ) -> ParsedModule<'a> {
-    module.syntax_error = given.map(Into::into);
+    module.facts.syntax_error = given.map(Into::into);
     module
 }
 

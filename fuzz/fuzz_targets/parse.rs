@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let module = revguard_core::parse::parse_module(data);
-    if let Some(err) = &module.syntax_error {
+    if let Some(err) = &module.facts.syntax_error {
         assert!(err.span.start <= err.span.end && err.span.end <= data.len());
     }
 });

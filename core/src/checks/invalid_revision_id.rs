@@ -109,7 +109,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             continue;
         }
         for attr in [Attr::DownRevision, Attr::BranchLabels, Attr::DependsOn] {
-            let Some(binding) = module.get(attr) else {
+            let Some(binding) = module.facts.get(attr) else {
                 continue;
             };
             if let Some((what, span)) = invalid_part(&binding.value) {

@@ -241,7 +241,7 @@ impl<'a> Context<'a> {
         let offset = self.loaded.files[file]
             .module
             .as_ref()
-            .map_or(0, |m| m.offset);
+            .map_or(0, |m| m.facts.offset);
         let index = self.lines[file].get_or_init(|| {
             self.loaded.files[file]
                 .module

@@ -10,7 +10,6 @@
 //!
 //! The grammar is in `docs/grammar.md`.
 
-pub(crate) mod lexer;
 mod strings;
 mod value;
 
@@ -18,10 +17,11 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lexer::{self, LogicalLine, TokKind, Token};
 use crate::python::PythonVersion;
-use crate::request::GivenSyntaxError;
+use crate::syntax::decode::{Decoded, Decoding, decode};
+pub use crate::syntax_error::SyntaxError;
 use crate::text::Span;
-use lexer::{LogicalLine, TokKind, Token};
 pub use value::{SeqKind, Value};
 
 /// The four module attributes Alembic reads.
@@ -94,39 +94,6 @@ pub struct Docstring {
     pub revises: Option<HeaderLine>,
 }
 
-/// A reason Python would refuse to import the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    /// Python-like message.
-    pub message: String,
-    /// Where.
-    pub span: Span,
-    /// True when Python could read the file but revguard cannot (an encoding
-    /// it does not decode): what Alembic does is then unknown.
-    pub unsupported: bool,
-}
-
-impl From<SyntaxError> for GivenSyntaxError {
-    fn from(error: SyntaxError) -> Self {
-        GivenSyntaxError {
-            message: error.message,
-            start: error.span.start,
-            end: error.span.end,
-            unsupported: error.unsupported,
-        }
-    }
-}
-
-impl From<&GivenSyntaxError> for SyntaxError {
-    fn from(given: &GivenSyntaxError) -> Self {
-        SyntaxError {
-            message: given.message.clone(),
-            span: Span::new(given.start, given.end),
-            unsupported: given.unsupported,
-        }
-    }
-}
-
 /// Everything read from one file: its text and the [`FileFacts`] found in it.
 ///
 /// The text borrows the file's bytes whenever they are UTF-8 (the common
@@ -184,27 +151,11 @@ impl FileFacts {
     }
 }
 
-impl std::ops::Deref for ParsedModule<'_> {
-    type Target = FileFacts;
-    fn deref(&self) -> &FileFacts {
-        &self.facts
-    }
-}
-
-impl std::ops::DerefMut for ParsedModule<'_> {
-    fn deref_mut(&mut self) -> &mut FileFacts {
-        &mut self.facts
-    }
-}
-
 impl<'a> ParsedModule<'a> {
     /// A module from facts computed earlier (in another guest, or read from
     /// the cache) for exactly these bytes: only the text is decoded again.
     pub fn from_facts(bytes: &'a [u8], facts: FileFacts) -> ParsedModule<'a> {
-        let text = match decode(bytes) {
-            (_, Ok(text)) => text,
-            (_, Err(_)) => Cow::Borrowed(""),
-        };
+        let text = decode(bytes).text.unwrap_or(Cow::Borrowed(""));
         ParsedModule { text, facts }
     }
 
@@ -218,10 +169,13 @@ impl<'a> ParsedModule<'a> {
 
     /// Source text of a span (spans are file offsets).
     pub fn slice(&self, span: Span) -> &str {
-        let start = span.start.saturating_sub(self.offset).min(self.text.len());
+        let start = span
+            .start
+            .saturating_sub(self.facts.offset)
+            .min(self.text.len());
         let end = span
             .end
-            .saturating_sub(self.offset)
+            .saturating_sub(self.facts.offset)
             .clamp(start, self.text.len());
         self.text.get(start..end).unwrap_or("")
     }
@@ -245,12 +199,16 @@ pub fn analyze(bytes: &[u8], version: PythonVersion) -> FileFacts {
 }
 
 fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {
-    let (offset, decoded) = decode(bytes);
+    let Decoded {
+        offset,
+        text,
+        decoding,
+    } = decode(bytes);
     let mut facts = FileFacts {
         offset,
         ..FileFacts::default()
     };
-    let text = match decoded {
+    let text = match text {
         Ok(text) => text,
         Err(error) => {
             facts.syntax_error = Some(error);
@@ -261,11 +219,9 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         }
     };
     read_text(&mut facts, &text, validate);
-    if let Cow::Owned(decoded) = &text
-        && is_latin1(bytes, offset)
-    {
+    if matches!(decoding, Decoding::Latin1) {
         // Every byte was one character: map spans back to file offsets.
-        let high: Vec<usize> = decoded
+        let high: Vec<usize> = text
             .char_indices()
             .filter(|(_, c)| !c.is_ascii())
             .map(|(i, _)| i)
@@ -276,45 +232,6 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         facts.remap(&|o| o + offset);
     }
     ParsedModule { text, facts }
-}
-
-/// Whether the body is decoded as Latin-1 (by its coding cookie).
-fn is_latin1(bytes: &[u8], offset: usize) -> bool {
-    matches!(cookie_decoding(&bytes[offset..], offset), Decoding::Latin1)
-}
-
-/// Decode a file's text the way CPython's tokenizer does: the BOM's length,
-/// and the text (borrowed when the bytes are UTF-8) or why it cannot be read.
-fn decode(bytes: &[u8]) -> (usize, Result<Cow<'_, str>, SyntaxError>) {
-    let (offset, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (3, rest),
-        None => (0, bytes),
-    };
-    let strict = match cookie_decoding(body, offset) {
-        Decoding::Utf8 { strict } => strict,
-        Decoding::Latin1 => {
-            return (
-                offset,
-                Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
-            );
-        }
-        Decoding::Refused(error) => return (offset, Err(error)),
-    };
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => Ok(Cow::Borrowed(text)),
-        Err(_) => match crate::syntax::utf8::decode_tolerating_comments(body, strict) {
-            Ok(text) => Ok(Cow::Owned(text)),
-            Err(err) => {
-                let at = offset + err.at;
-                Err(SyntaxError {
-                    message: err.message,
-                    span: Span::new(at, at + 1),
-                    unsupported: false,
-                })
-            }
-        },
-    };
-    (offset, text)
 }
 
 /// Tokenize and read the statements of decoded text; with a version, also
@@ -371,140 +288,6 @@ fn choose_error(
         }
         (reader, full) => full.or(reader),
     }
-}
-
-/// How the body is decoded, by its PEP 263 cookie.
-enum Decoding {
-    /// UTF-8 (no cookie, a UTF-8 alias, or an ASCII body in an ASCII-compatible
-    /// codec). `strict` when CPython decodes the whole file through a codec
-    /// (a cookie naming `utf8` rather than `utf-8`), so that no invalid byte
-    /// is tolerated, not even in a comment.
-    Utf8 { strict: bool },
-    /// One byte, one character.
-    Latin1,
-    /// CPython refuses the file, or revguard cannot decode it.
-    Refused(SyntaxError),
-}
-
-fn cookie_decoding(body: &[u8], offset: usize) -> Decoding {
-    use crate::syntax::encoding::{Family, family, known};
-    let Some((encoding, at)) = coding_cookie(body) else {
-        return Decoding::Utf8 { strict: false };
-    };
-    let span = Span::new(offset + at, offset + at + encoding.len());
-    let refuse = |message: String, span: Span, unsupported: bool| {
-        Decoding::Refused(SyntaxError {
-            message,
-            span,
-            unsupported,
-        })
-    };
-    let normal = cpython_normal_name(&encoding);
-    let family = family(&normal);
-    if offset == 3 && family != Family::Utf8 {
-        return refuse(
-            format!("encoding problem: {encoding} with BOM"),
-            Span::new(0, 3),
-            false,
-        );
-    }
-    if !known(&normal) {
-        return refuse(format!("unknown encoding: {encoding}"), span, false);
-    }
-    match family {
-        Family::Utf8 => Decoding::Utf8 {
-            strict: normal != "utf-8",
-        },
-        _ if body.is_ascii() && family != Family::NotAscii => Decoding::Utf8 { strict: true },
-        Family::Latin1 => Decoding::Latin1,
-        Family::Ascii => {
-            let at = body.iter().position(|b| !b.is_ascii()).unwrap_or(0);
-            refuse(
-                format!(
-                    "'ascii' codec can't decode byte 0x{:02x} in position {at}: ordinal not in range(128)",
-                    body[at]
-                ),
-                Span::new(offset + at, offset + at + 1),
-                false,
-            )
-        }
-        Family::Other | Family::NotAscii => refuse(
-            format!(
-                "the file declares `coding: {encoding}`; revguard decodes UTF-8 and Latin-1 only, so it cannot read this file statically"
-            ),
-            span,
-            true,
-        ),
-    }
-}
-
-/// CPython's tokenizer maps the common spellings of UTF-8 and Latin-1 to
-/// their canonical names before it looks the codec up.
-fn cpython_normal_name(name: &str) -> String {
-    let head: String = name
-        .chars()
-        .take(12)
-        .map(|c| {
-            if c == '_' {
-                '-'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    let is = |canonical: &str| head == canonical || head.starts_with(&format!("{canonical}-"));
-    if is("utf-8") {
-        "utf-8".into()
-    } else if is("latin-1") || is("iso-8859-1") || is("iso-latin-1") {
-        "iso-8859-1".into()
-    } else {
-        name.to_owned()
-    }
-}
-
-/// A PEP 263 cookie on line 1 or 2 (`# -*- coding: latin-1 -*-`): the name
-/// and its offset in `body`.
-fn coding_cookie(body: &[u8]) -> Option<(String, usize)> {
-    let mut line_start = 0;
-    for (index, line) in body.split(|&b| b == b'\n').take(2).enumerate() {
-        let this_start = line_start;
-        line_start += line.len() + 1;
-        let indent = line
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-            .count();
-        let trimmed = &line[indent..];
-        if !trimmed.starts_with(b"#") {
-            // Line 2 only counts when line 1 is blank or a comment.
-            if index == 0 && !trimmed.iter().all(|b| b.is_ascii_whitespace()) {
-                return None;
-            }
-            continue;
-        }
-        // The first `coding` followed by `:` or `=` (CPython scans on past
-        // a `coding` that is not).
-        let found = trimmed
-            .windows(7)
-            .position(|w| w.starts_with(b"coding") && matches!(w[6], b':' | b'='));
-        let Some(at) = found else {
-            continue;
-        };
-        let rest = &trimmed[at + 7..];
-        let spaces = rest
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count();
-        let name: Vec<u8> = rest[spaces..]
-            .iter()
-            .copied()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            .collect();
-        if !name.is_empty() {
-            let name_at = this_start + indent + at + 7 + spaces;
-            return Some((String::from_utf8_lossy(&name).into_owned(), name_at));
-        }
-    }
-    None
 }
 
 impl FileFacts {

@@ -1,7 +1,7 @@
 //! Literal values on the right of an assignment.
 
-use super::lexer::{TokKind, Token};
 use super::strings::{self, DecodeError};
+use crate::lexer::{TokKind, Token};
 use crate::text::Span;
 
 /// Tuple or list.
