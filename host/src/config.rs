@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use revguard_core::python::{PythonTarget, PythonVersion};
+use revguard_core::text::levenshtein;
 use revguard_core::{Options, Policy, Severity, SeverityOverride};
 use serde::Deserialize;
 use toml::Spanned;
@@ -259,22 +260,6 @@ fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, _)| *d <= 3)
         .min()
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance, for "did you mean" hints on short names.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
