@@ -16,11 +16,7 @@ fn render() -> String {
          policy and the configuration ([integrations.md](integrations.md#configuration)).\n\n\
          | check | code | group | default |\n| --- | --- | --- | --- |\n",
     );
-    let group = |g: Group| match g {
-        Group::Graph => "graph",
-        Group::Hygiene => "hygiene",
-        Group::History => "history",
-    };
+    let group = Group::name;
     let mut all: Vec<_> = checks::registry().collect();
     all.sort_by_key(|c| c.code);
     for c in &all {

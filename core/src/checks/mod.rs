@@ -58,6 +58,18 @@ pub enum Group {
     History,
 }
 
+impl Group {
+    /// The group's lower-case name, as every face shows it (`graph`,
+    /// `hygiene`, `history`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Graph => "graph",
+            Group::Hygiene => "hygiene",
+            Group::History => "history",
+        }
+    }
+}
+
 /// Static facts about a check.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckInfo {

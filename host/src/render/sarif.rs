@@ -109,11 +109,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 fn rule(info: &CheckInfo) -> Value {
-    let group = match info.group {
-        checks::Group::Graph => "graph",
-        checks::Group::Hygiene => "hygiene",
-        checks::Group::History => "history",
-    };
+    let group = info.group.name();
     json!({
         "id": info.code,
         "name": info.name,
