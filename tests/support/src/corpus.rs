@@ -443,63 +443,13 @@ fn body(rng: &mut Rng, table: &str) -> (String, String, String) {
 /// The `alembic.ini` of a generated project.
 pub const ALEMBIC_INI: &str = "[alembic]\nscript_location = %(here)s/alembic\npath_separator = os\nsqlalchemy.url = sqlite://\n";
 
-/// `alembic/env.py`: enough for `alembic heads` (which never connects).
-pub const ENV_PY: &str = r#"from alembic import context
-
-config = context.config
-
-
-def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    raise SystemExit("offline (--sql) only")
-"#;
-
-/// Alembic 1.20's generic `script.py.mako` (what the files were rendered from).
-pub const SCRIPT_MAKO: &str = r#""""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
-import sqlalchemy as sa
-${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
-revision: str = ${repr(up_revision)}
-down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
-branch_labels: Union[str, Sequence[str], None] = ${repr(branch_labels)}
-depends_on: Union[str, Sequence[str], None] = ${repr(depends_on)}
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    ${downgrades if downgrades else "pass"}
-"#;
-
 /// Write a whole Alembic project (`alembic.ini`, `alembic/env.py`,
 /// `alembic/script.py.mako`, `alembic/versions/*.py`) under `dir`.
 pub fn write_project(dir: &Path, files: &[CorpusFile]) -> std::io::Result<()> {
     let versions = dir.join("alembic").join("versions");
     std::fs::create_dir_all(&versions)?;
     std::fs::write(dir.join("alembic.ini"), ALEMBIC_INI)?;
-    std::fs::write(dir.join("alembic").join("env.py"), ENV_PY)?;
-    std::fs::write(dir.join("alembic").join("script.py.mako"), SCRIPT_MAKO)?;
+    crate::scaffold::write(dir)?;
     for file in files {
         std::fs::write(versions.join(&file.name), &file.bytes)?;
     }
