@@ -90,12 +90,9 @@ pub fn wants_facts(file: &InputFile) -> bool {
     is_source_candidate(name) && file.content.bytes().is_some()
 }
 
-/// [`load`], with the per-file phase's results computed ahead (in parallel
-/// guests, or read from the cache), by input file index. A file without
-/// facts is read here.
-pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
-    let options = &request.options;
-    let mut files: Vec<SourceFile> = request
+/// Every input file's display path and name, not yet loaded.
+fn source_files(request: &Request) -> Vec<SourceFile<'_>> {
+    request
         .files
         .iter()
         .map(|f| {
@@ -115,7 +112,15 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
                 module: None,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// [`load`], with the per-file phase's results computed ahead (in parallel
+/// guests, or read from the cache), by input file index. A file without
+/// facts is read here.
+pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
+    let options = &request.options;
+    let mut files = source_files(request);
 
     // Walk order: locations in configured order, then the directory walk.
     // Keys computed once per file (a stable sort; `walk_order` re-split both

@@ -344,55 +344,7 @@ fn body(rng: &mut Rng, table: &str) -> (String, String, String) {
     match rng.below(10) {
         0..=4 => {
             message = format!("create {table} table");
-            let _ = writeln!(up, "    op.create_table(\n        '{table}',");
-            let _ = writeln!(
-                up,
-                "        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),"
-            );
-            let columns = rng.range(4, 14);
-            let mut names = Vec::new();
-            for c in 0..columns {
-                let name = format!("{}_{c}", rng.pick(COLUMN_NAMES));
-                let ty = rng.pick(COLUMN_TYPES);
-                let nullable = if rng.pct(60) { "True" } else { "False" };
-                let default = if rng.pct(20) {
-                    ", server_default=sa.text('now()')"
-                } else {
-                    ""
-                };
-                let comment = if rng.pct(25) {
-                    format!(", comment='{} of the {table} row'", name.replace('_', " "))
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    up,
-                    "        sa.Column('{name}', {ty}, nullable={nullable}{default}{comment}),"
-                );
-                names.push(name);
-            }
-            if rng.pct(40) {
-                let _ = writeln!(
-                    up,
-                    "        sa.ForeignKeyConstraint(['owner_id'], ['{}.id'], ondelete='CASCADE'),",
-                    rng.pick(NOUNS)
-                );
-            }
-            let _ = writeln!(up, "        sa.PrimaryKeyConstraint('id'),\n    )");
-            let indexes = rng.range(0, 3);
-            for col in names.iter().take(indexes) {
-                let _ = writeln!(
-                    up,
-                    "    op.create_index(op.f('ix_{table}_{col}'), '{table}', ['{col}'], unique=False)"
-                );
-            }
-            for col in names.iter().take(indexes).rev() {
-                let _ = writeln!(
-                    down,
-                    "    op.drop_index(op.f('ix_{table}_{col}'), table_name='{table}')"
-                );
-            }
-            let _ = writeln!(down, "    op.drop_table('{table}')");
+            create_table(rng, table, &mut up, &mut down);
         }
         5..=7 => {
             let target = rng.pick(NOUNS);
@@ -438,6 +390,59 @@ fn body(rng: &mut Rng, table: &str) -> (String, String, String) {
     up.push_str(END);
     down.push_str(END);
     (message, up, down)
+}
+
+/// The statements of a `create_table` migration (and its downgrade).
+fn create_table(rng: &mut Rng, table: &str, up: &mut String, down: &mut String) {
+    let _ = writeln!(up, "    op.create_table(\n        '{table}',");
+    let _ = writeln!(
+        up,
+        "        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),"
+    );
+    let columns = rng.range(4, 14);
+    let mut names = Vec::new();
+    for c in 0..columns {
+        let name = format!("{}_{c}", rng.pick(COLUMN_NAMES));
+        let ty = rng.pick(COLUMN_TYPES);
+        let nullable = if rng.pct(60) { "True" } else { "False" };
+        let default = if rng.pct(20) {
+            ", server_default=sa.text('now()')"
+        } else {
+            ""
+        };
+        let comment = if rng.pct(25) {
+            format!(", comment='{} of the {table} row'", name.replace('_', " "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            up,
+            "        sa.Column('{name}', {ty}, nullable={nullable}{default}{comment}),"
+        );
+        names.push(name);
+    }
+    if rng.pct(40) {
+        let _ = writeln!(
+            up,
+            "        sa.ForeignKeyConstraint(['owner_id'], ['{}.id'], ondelete='CASCADE'),",
+            rng.pick(NOUNS)
+        );
+    }
+    let _ = writeln!(up, "        sa.PrimaryKeyConstraint('id'),\n    )");
+    let indexes = rng.range(0, 3);
+    for col in names.iter().take(indexes) {
+        let _ = writeln!(
+            up,
+            "    op.create_index(op.f('ix_{table}_{col}'), '{table}', ['{col}'], unique=False)"
+        );
+    }
+    for col in names.iter().take(indexes).rev() {
+        let _ = writeln!(
+            down,
+            "    op.drop_index(op.f('ix_{table}_{col}'), table_name='{table}')"
+        );
+    }
+    let _ = writeln!(down, "    op.drop_table('{table}')");
 }
 
 /// The `alembic.ini` of a generated project.
