@@ -341,18 +341,9 @@ fn mounts(container: &Value) -> Vec<(String, String, Option<String>)> {
         .collect()
 }
 
-#[test]
-fn stock_image_install_copies_the_binary_and_generates_with_it() {
-    let Some(kubectl) = tools::kubectl() else {
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let docs = render_stock_overlay(&kubectl, tmp.path());
-    let deploy = docs
-        .iter()
-        .find(|d| d["kind"].as_str() == Some("Deployment"))
-        .unwrap();
-    let pod = &deploy["spec"]["template"]["spec"];
+/// The stock install's sidecar and init container, after checking their
+/// images and users: the sidecar runs the repo-server's own image.
+fn stock_containers(pod: &Value) -> (&Value, &Value) {
     let argocd_image = "quay.io/argoproj/argocd:v3.5.1@sha256:0deb1a1c917629b960ead995ae3b6069450a866992676599658687ef9a641ee8";
     let containers = pod["containers"].as_sequence().unwrap();
     let sidecar = containers
@@ -381,6 +372,22 @@ fn stock_image_install_copies_the_binary_and_generates_with_it() {
     );
     assert_eq!(sidecar["securityContext"]["runAsUser"].as_u64(), Some(999));
     assert_eq!(init["securityContext"]["runAsUser"].as_u64(), Some(999));
+    (sidecar, init)
+}
+
+#[test]
+fn stock_image_install_copies_the_binary_and_generates_with_it() {
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = render_stock_overlay(&kubectl, tmp.path());
+    let deploy = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Deployment"))
+        .unwrap();
+    let pod = &deploy["spec"]["template"]["spec"];
+    let (sidecar, init) = stock_containers(pod);
 
     // The init container, as the manifest says: the image's binary (this
     // build, at the image path), every path under a mount mapped to the
