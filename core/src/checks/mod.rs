@@ -249,7 +249,7 @@ impl<'a> Context<'a> {
             self.loaded.files[file]
                 .module
                 .as_ref()
-                .map(|m| LineIndex::new(&m.text))
+                .map(|m| LineIndex::new(m.text()))
         });
         let (start, end) = match index {
             Some(index) => {

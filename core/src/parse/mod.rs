@@ -14,6 +14,7 @@ mod strings;
 mod value;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,15 +99,49 @@ pub struct Docstring {
 ///
 /// The text borrows the file's bytes whenever they are UTF-8 (the common
 /// case); only a Latin-1 file or one repaired around invalid bytes in a
-/// comment owns a decoded copy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// comment owns a decoded copy. A module made from facts computed earlier
+/// ([`ParsedModule::from_facts`]) decodes its text only when something asks
+/// for it (a label's line and column, a slice for a message or a fix), so a
+/// check that reports nothing on a file never decodes it.
+#[derive(Debug, Clone, Default)]
 pub struct ParsedModule<'a> {
-    /// The decoded source text (BOM removed; offsets in the facts are into the
-    /// original bytes, so add [`FileFacts::offset`] when slicing `text`).
-    pub text: Cow<'a, str>,
+    /// The file's bytes: the text when they are UTF-8.
+    bytes: &'a [u8],
+    /// How the text is read from the bytes, once decoded. It holds no
+    /// borrow, so the module stays covariant in `'a`.
+    text: OnceCell<Text>,
     /// What was read from the text.
     pub facts: FileFacts,
 }
+
+/// A decoded text: where it is.
+#[derive(Debug, Clone)]
+enum Text {
+    /// `bytes[offset..]`, valid UTF-8.
+    Utf8 { offset: usize },
+    /// A decoded copy (Latin-1, or repaired around invalid bytes in comments).
+    Owned(String),
+    /// The file cannot be decoded.
+    Empty,
+}
+
+impl Text {
+    fn new(offset: usize, text: Result<Cow<'_, str>, SyntaxError>) -> Text {
+        match text {
+            Ok(Cow::Borrowed(_)) => Text::Utf8 { offset },
+            Ok(Cow::Owned(text)) => Text::Owned(text),
+            Err(_) => Text::Empty,
+        }
+    }
+}
+
+impl PartialEq for ParsedModule<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.facts == other.facts && self.text() == other.text()
+    }
+}
+
+impl Eq for ParsedModule<'_> {}
 
 /// The last binding of each attribute, indexed by [`Attr`]: inline, because
 /// a map's node allocation cost about a kilobyte per file (100 MB at 100,000
@@ -155,29 +190,58 @@ impl<'a> ParsedModule<'a> {
     /// A module from facts computed earlier (in another guest, or read from
     /// the cache) for exactly these bytes: only the text is decoded again.
     pub fn from_facts(bytes: &'a [u8], facts: FileFacts) -> ParsedModule<'a> {
-        let text = decode(bytes).text.unwrap_or(Cow::Borrowed(""));
-        ParsedModule { text, facts }
+        ParsedModule {
+            bytes,
+            text: OnceCell::new(),
+            facts,
+        }
+    }
+
+    /// A module whose text is decoded already.
+    fn decoded(bytes: &'a [u8], text: Text, facts: FileFacts) -> ParsedModule<'a> {
+        ParsedModule {
+            bytes,
+            text: OnceCell::from(text),
+            facts,
+        }
+    }
+
+    /// The decoded source text (BOM removed; empty when the file cannot be
+    /// decoded). Offsets in the facts are into the original bytes, so add
+    /// [`FileFacts::offset`] when slicing it.
+    pub fn text(&self) -> &str {
+        let text = self.text.get_or_init(|| {
+            let decoded = decode(self.bytes);
+            Text::new(decoded.offset, decoded.text)
+        });
+        match text {
+            // Checked when decoded; checking again is the price of a text
+            // that borrows without a lifetime in the cell.
+            Text::Utf8 { offset } => self
+                .bytes
+                .get(*offset..)
+                .and_then(|body| std::str::from_utf8(body).ok())
+                .unwrap_or(""),
+            Text::Owned(text) => text,
+            Text::Empty => "",
+        }
     }
 
     /// The same module with a text of its own.
     pub fn into_owned(self) -> ParsedModule<'static> {
-        ParsedModule {
-            text: Cow::Owned(self.text.into_owned()),
-            facts: self.facts,
-        }
+        let text = Text::Owned(self.text().to_owned());
+        ParsedModule::decoded(&[], text, self.facts)
     }
 
     /// Source text of a span (spans are file offsets).
     pub fn slice(&self, span: Span) -> &str {
-        let start = span
-            .start
-            .saturating_sub(self.facts.offset)
-            .min(self.text.len());
+        let text = self.text();
+        let start = span.start.saturating_sub(self.facts.offset).min(text.len());
         let end = span
             .end
             .saturating_sub(self.facts.offset)
-            .clamp(start, self.text.len());
-        self.text.get(start..end).unwrap_or("")
+            .clamp(start, text.len());
+        text.get(start..end).unwrap_or("")
     }
 }
 
@@ -212,10 +276,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         Ok(text) => text,
         Err(error) => {
             facts.syntax_error = Some(error);
-            return ParsedModule {
-                text: Cow::Borrowed(""),
-                facts,
-            };
+            return ParsedModule::decoded(bytes, Text::Empty, facts);
         }
     };
     read_text(&mut facts, &text, validate);
@@ -231,7 +292,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         // Shift every span from text offsets to file offsets.
         facts.remap(&|o| o + offset);
     }
-    ParsedModule { text, facts }
+    ParsedModule::decoded(bytes, Text::new(offset, Ok(text)), facts)
 }
 
 /// Tokenize and read the statements of decoded text; with a version, also
