@@ -3,7 +3,7 @@
 //! Application agreeing with each other.
 
 use crate::emulator::Plugin;
-use crate::{copy_plain, fixture, plugin_yaml, repo_dir, tools};
+use crate::{fixture, plugin_yaml, repo_dir, tools};
 use serde_yaml_ng::Value;
 
 /// The knobs `revguard argocd generate` understands (host/src/argocd/config.rs).
@@ -76,7 +76,7 @@ fn render_install_overlay(kubectl: &std::path::Path) -> Vec<Value> {
     // pointed at local copies: a stub repo-server Deployment and this
     // checkout's plugin/ directory.
     let tmp = tempfile::tempdir().unwrap();
-    copy_plain(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
+    crate::support::fs::copy_dir(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
     let overlay = tmp.path().join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
     let text = std::fs::read_to_string(
@@ -272,7 +272,7 @@ fn render_stock_overlay_with(
     tmp: &std::path::Path,
     rename: bool,
 ) -> Vec<Value> {
-    copy_plain(&repo_dir().join("plugin"), &tmp.join("plugin"));
+    crate::support::fs::copy_dir(&repo_dir().join("plugin"), &tmp.join("plugin"));
     let overlay = tmp.join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
     let text = std::fs::read_to_string(
