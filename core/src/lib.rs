@@ -50,6 +50,7 @@ pub mod dialect;
 pub mod fix;
 pub mod graph;
 pub mod history;
+pub(crate) mod lexer;
 pub mod load;
 pub mod parse;
 pub mod policy;
@@ -59,6 +60,7 @@ pub mod request;
 pub mod severity;
 mod stale;
 pub mod syntax;
+mod syntax_error;
 mod template;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]

@@ -90,12 +90,9 @@ pub fn wants_facts(file: &InputFile) -> bool {
     is_source_candidate(name) && file.content.bytes().is_some()
 }
 
-/// [`load`], with the per-file phase's results computed ahead (in parallel
-/// guests, or read from the cache), by input file index. A file without
-/// facts is read here.
-pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
-    let options = &request.options;
-    let mut files: Vec<SourceFile> = request
+/// Every input file's display path and name, not yet loaded.
+fn source_files(request: &Request) -> Vec<SourceFile<'_>> {
+    request
         .files
         .iter()
         .map(|f| {
@@ -115,7 +112,15 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
                 module: None,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// [`load`], with the per-file phase's results computed ahead (in parallel
+/// guests, or read from the cache), by input file index. A file without
+/// facts is read here.
+pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
+    let options = &request.options;
+    let mut files = source_files(request);
 
     // Walk order: locations in configured order, then the directory walk.
     // Keys computed once per file (a stable sort; `walk_order` re-split both
@@ -201,7 +206,9 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
             && let Some(bytes) = input.content.bytes()
         {
             let module = parse_module(bytes);
-            if module.get(Attr::Revision).is_some() && module.get(Attr::DownRevision).is_some() {
+            if module.facts.get(Attr::Revision).is_some()
+                && module.facts.get(Attr::DownRevision).is_some()
+            {
                 files[index].status = Status::Stray(reason);
                 files[index].module = Some(module);
             }
@@ -220,7 +227,7 @@ fn with_verdict<'a>(
     mut module: ParsedModule<'a>,
     given: Option<&crate::request::GivenSyntaxError>,
 ) -> ParsedModule<'a> {
-    module.syntax_error = given.map(Into::into);
+    module.facts.syntax_error = given.map(Into::into);
     module
 }
 

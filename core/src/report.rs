@@ -186,6 +186,14 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
 }
 
+impl Diagnostic {
+    /// The check that emitted it, read from its wire name (`None` for a name
+    /// this build does not know, as in a report of another version).
+    pub fn check_id(&self) -> Option<crate::checks::CheckId> {
+        crate::checks::CheckId::find(&self.check)
+    }
+}
+
 /// A labelled span in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -1,5 +1,6 @@
 //! Text primitives every phase shares: byte spans, line/column positions
-//! (computed only at the edges) and the way messages list names.
+//! (computed only at the edges), the way messages list names and the edit
+//! distance behind every "did you mean".
 //!
 //! A leaf module: it depends on nothing else in the crate, so the parser,
 //! the graph and the checks can all use it without depending on the report.
@@ -102,6 +103,23 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Levenshtein distance in characters: the one edit distance behind every
+/// "did you mean" (the core's suggested ids, the host's configuration keys).
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +131,16 @@ mod tests {
         assert_eq!(list(&names(&["a"])), "`a`");
         assert_eq!(list(&names(&["a", "b"])), "`a` and `b`");
         assert_eq!(list(&names(&["a", "b", "c"])), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn levenshtein_counts_edits_in_characters() {
+        assert_eq!(levenshtein("abcd", "abed"), 1);
+        assert_eq!(levenshtein("abcd", "abcde"), 1);
+        assert_eq!(levenshtein("abcd", "abcd"), 0);
+        assert_eq!(levenshtein("ab", "abcd"), 2);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("é", "e"), 1);
     }
 
     #[test]

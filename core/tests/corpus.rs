@@ -147,7 +147,7 @@ fn has(report: &Report, check: &str) -> bool {
 }
 
 #[test]
-fn spec_corpus_chains_branches_and_merges() {
+fn spec_corpus_chains_and_branches() {
     run(
         1,
         "a; b<-a; c<-b",
@@ -193,6 +193,10 @@ fn spec_corpus_chains_branches_and_merges() {
         has(&r, "multiple-heads")
             && r.alembic.upgrade_head == revguard_core::report::UpgradeHead::MultipleHeads
     );
+}
+
+#[test]
+fn spec_corpus_merges_and_bases() {
     run(
         5,
         "a; b<-a; c<-a; m<-(b,c)",

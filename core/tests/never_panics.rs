@@ -166,11 +166,11 @@ proptest! {
     #[test]
     fn parser_never_panics_and_spans_stay_inside(bytes in file_bytes()) {
         let module = parse_module(&bytes);
-        for binding in module.bindings.values() {
+        for binding in module.facts.bindings.values() {
             prop_assert!(binding.statement.end <= bytes.len());
             prop_assert!(binding.name_span.start <= binding.name_span.end);
         }
-        if let Some(err) = &module.syntax_error {
+        if let Some(err) = &module.facts.syntax_error {
             prop_assert!(err.span.start <= err.span.end && err.span.end <= bytes.len(), "{err:?}");
         }
         prop_assert_eq!(module, parse_module(&bytes));

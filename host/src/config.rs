@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use revguard_core::python::{PythonTarget, PythonVersion};
+use revguard_core::text::levenshtein;
 use revguard_core::{Options, Policy, Severity, SeverityOverride};
 use serde::Deserialize;
 use toml::Spanned;
@@ -214,10 +215,27 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         .and_then(|d| d.user_model.as_ref())
         .map(|m| m.get_ref().clone());
 
+    let severity = parse_severity(raw.severity.as_ref(), text, &fail)?;
+    Ok(Some(Config {
+        source: source.to_path_buf(),
+        policy,
+        severity,
+        python_version,
+        dialect,
+        django_user_model,
+    }))
+}
+
+/// The `severity` table: check names or codes to levels, each check once.
+fn parse_severity(
+    raw: Option<&BTreeMap<Spanned<String>, Spanned<String>>>,
+    text: &str,
+    fail: &dyn Fn(Range<usize>, String) -> anyhow::Error,
+) -> anyhow::Result<BTreeMap<String, SeverityOverride>> {
     let mut severity = BTreeMap::new();
     let mut first_key: BTreeMap<&'static str, Range<usize>> = BTreeMap::new();
     // In file order, so "configured twice" points at the second occurrence.
-    let mut entries: Vec<_> = raw.severity.iter().flatten().collect();
+    let mut entries: Vec<_> = raw.into_iter().flatten().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     for (key, value) in entries {
         let Some(info) = revguard_core::checks::find(key.get_ref()) else {
@@ -256,14 +274,7 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         };
         severity.insert(info.name.to_owned(), level);
     }
-    Ok(Some(Config {
-        source: source.to_path_buf(),
-        policy,
-        severity,
-        python_version,
-        dialect,
-        django_user_model,
-    }))
+    Ok(severity)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -307,22 +318,6 @@ fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, _)| *d <= 3)
         .min()
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance, for "did you mean" hints on short names.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

@@ -14,7 +14,11 @@
 //! are byte-identical for every job count, cold or warm; the tests hold them
 //! to it.
 
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
 use anyhow::{Context, Result, bail};
+use revguard_core::python::PythonVersion;
 use revguard_core::{Report, Request};
 
 use crate::result_cache::{self, ResultCache};
@@ -205,22 +209,25 @@ impl Engine {
         }
         let version = request.options.python.version;
         match self.kind {
-            EngineKind::Wasm => Ok(sandbox::analyze(files, version, &self.limits, self.jobs)?),
+            EngineKind::Wasm => Ok(analyze_wasm(files, version, &self.limits, self.jobs)?),
             EngineKind::Native => {
-                let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
-                let batches = sandbox::batches(&sizes);
-                let done = crate::parallel::map(&batches, self.jobs, 64 << 20, |range| {
-                    files[range.clone()]
-                        .iter()
-                        .map(|bytes| {
-                            revguard_core::wire::encode_facts(&revguard_core::parse::analyze(
-                                bytes, version,
-                            ))
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .map_err(anyhow::Error::msg)?;
-                Ok(done.into_iter().flatten().collect())
+                let done = in_batches(files, self.jobs, 64 << 20, |_, batch| {
+                    Ok::<_, std::convert::Infallible>(
+                        batch
+                            .iter()
+                            .map(|bytes| {
+                                revguard_core::wire::encode_facts(&revguard_core::parse::analyze(
+                                    bytes, version,
+                                ))
+                            })
+                            .collect(),
+                    )
+                });
+                match done {
+                    Ok(Ok(facts)) => Ok(facts),
+                    Ok(Err(never)) => match never {},
+                    Err(err) => Err(anyhow::Error::msg(err)),
+                }
             }
         }
     }
@@ -232,7 +239,7 @@ impl Engine {
             return Ok(None);
         }
         let max_bytes = result_cache::max_bytes_from_env().map_err(anyhow::Error::msg)?;
-        let Some(dir) = sandbox::cache_dir() else {
+        let Some(dir) = cache_dir() else {
             return Ok(None);
         };
         let namespace = format!(
@@ -246,6 +253,115 @@ impl Engine {
         let settings = result_cache::Settings::with_max_bytes(max_bytes);
         Ok(Some(ResultCache::open_with(&dir, &namespace, settings)))
     }
+}
+
+/// Environment variable that overrides the cache directory (the compiled
+/// guest and the per-file results); set but empty, it turns both caches off.
+pub const CACHE_DIR_ENV: &str = "REVGUARD_CACHE_DIR";
+
+/// Where the compiled guest and the per-file results are cached:
+/// `$REVGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/revguard`, else
+/// `~/.cache/revguard`; `None` for no cache.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CACHE_DIR_ENV) {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|home| Path::new(&home).join(".cache"))
+        })?;
+    Some(base.join("revguard"))
+}
+
+/// Files per analyze batch, and bytes: each batch runs in a fresh guest
+/// instance (or one task, natively), so a guest's memory stays near one
+/// batch plus one file's syntax tree. The batches do not depend on `jobs`,
+/// so neither does any verdict (fuel is per instance).
+pub const BATCH_FILES: usize = 512;
+/// See [`BATCH_FILES`].
+pub const BATCH_BYTES: usize = 4 << 20;
+
+/// Split files into the analyze batches (ranges of indices), by count and size.
+pub fn batches(sizes: &[usize]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, &size) in sizes.iter().enumerate() {
+        if i > start && (i - start == BATCH_FILES || bytes + size > BATCH_BYTES) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// `analyze` over the batches of `files` on up to `jobs` workers (each with
+/// a native stack of `stack` bytes): the results of every file in order, or
+/// the error of the first failing batch, whatever `jobs` is. The outer error
+/// is a worker that could not run.
+fn in_batches<E: Send>(
+    files: &[&[u8]],
+    jobs: usize,
+    stack: usize,
+    analyze: impl Fn(Range<usize>, &[&[u8]]) -> Result<Vec<Vec<u8>>, E> + Sync,
+) -> Result<Result<Vec<Vec<u8>>, E>, String> {
+    let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
+    let batches = batches(&sizes);
+    let results = crate::parallel::map(&batches, jobs, stack, |range| {
+        analyze(range.clone(), &files[range.clone()])
+    })?;
+    let mut out = Vec::with_capacity(files.len());
+    for result in results {
+        match result {
+            Ok(facts) => out.extend(facts),
+            Err(err) => return Ok(Err(err)),
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// The per-file phase of the wasm engine in `jobs` guests at once: one
+/// engine and one compiled module (the embedded guest), a store per batch.
+/// Returns one encoded `FileFacts` per file, in order; a trap names its file
+/// ([`sandbox::SandboxError::InFile`], its index in `files`).
+pub fn analyze_wasm(
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &sandbox::Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
+    analyze_wasm_with(sandbox::Guest::embedded()?, files, version, limits, jobs)
+}
+
+/// [`analyze_wasm`] with any module that follows the guest ABI instead of
+/// the embedded guest (a hand-written `.wat` test guest, say), under exactly
+/// the same batching, limits and culprit search.
+pub fn analyze_wasm_with(
+    guest: &sandbox::Guest,
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &sandbox::Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
+    let done = in_batches(files, jobs, sandbox::THREAD_STACK, |range, batch| {
+        guest
+            .analyze(batch, version, limits)
+            .map_err(|err| match err {
+                sandbox::SandboxError::InFile { index, error } => sandbox::SandboxError::InFile {
+                    index: range.start + index,
+                    error,
+                },
+                err => err,
+            })
+    });
+    done.map_err(sandbox::SandboxError::Setup)?
 }
 
 /// The per-file phase's results, by file index.

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use revguard::{parallel, sandbox};
+use revguard::{engine, parallel, sandbox};
 use revguard_core::{Content, InputFile, Location, Request};
 use revguard_test_support::{cache, corpus};
 
@@ -88,11 +88,12 @@ fn benches(c: &mut Criterion) {
             .filter_map(|f| f.content.bytes())
             .collect();
         let jobs = parallel::available_jobs();
-        let facts = sandbox::analyze(&files, version, &limits, jobs).expect("the guests analyze");
+        let facts =
+            engine::analyze_wasm(&files, version, &limits, jobs).expect("the guests analyze");
         let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
         group.bench_with_input(BenchmarkId::new("guest-cold", n), &request, |b, request| {
             b.iter(|| {
-                let facts = sandbox::analyze(&files, version, &limits, jobs).expect("analyze");
+                let facts = engine::analyze_wasm(&files, version, &limits, jobs).expect("analyze");
                 let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
                 sandbox::check_request(request, &given[..], &limits).expect("the guest checks")
             })

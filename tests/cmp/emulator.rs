@@ -56,6 +56,73 @@ fn argv_of(node: Option<&Value>) -> Option<Vec<String>> {
     Some(argv)
 }
 
+/// Keys argocd-cmp-server would ignore: the typos a test wants to see.
+fn unknown_keys(raw: &Value, spec: &Value) -> Vec<String> {
+    let mut unknown_keys = Vec::new();
+    let known: &[(&str, &[&str])] = &[
+        ("", &["apiVersion", "kind", "metadata", "spec"]),
+        (
+            "spec",
+            &[
+                "version",
+                "init",
+                "generate",
+                "discover",
+                "parameters",
+                "preserveFileMode",
+                "provideGitCreds",
+            ],
+        ),
+        ("spec.discover", &["fileName", "find"]),
+        ("spec.parameters", &["static", "dynamic"]),
+        ("spec.generate", &["command", "args"]),
+        ("spec.init", &["command", "args"]),
+    ];
+    for (at, keys) in known {
+        let node = at
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .try_fold(raw, |n, k| n.get(k));
+        if let Some(map) = node.and_then(Value::as_mapping) {
+            for key in map.keys().filter_map(Value::as_str) {
+                if !keys.contains(&key) {
+                    unknown_keys.push(format!("{at}.{key}").trim_start_matches('.').to_string());
+                }
+            }
+        }
+    }
+    let announcement_keys = [
+        "name",
+        "title",
+        "tooltip",
+        "required",
+        "itemType",
+        "collectionType",
+        "string",
+        "array",
+        "map",
+    ];
+    if let Some(seq) = spec
+        .get("parameters")
+        .and_then(|p| p.get("static"))
+        .and_then(Value::as_sequence)
+    {
+        for p in seq {
+            for key in p
+                .as_mapping()
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .filter_map(Value::as_str)
+            {
+                if !announcement_keys.contains(&key) {
+                    unknown_keys.push(format!("spec.parameters.static[].{key}"));
+                }
+            }
+        }
+    }
+    unknown_keys
+}
+
 impl Plugin {
     /// Step 1: load and validate like `cmpserver/plugin/config.go`.
     pub fn load(path: &Path) -> Result<Plugin, String> {
@@ -87,69 +154,7 @@ impl Plugin {
         {
             return Err("spec.generate.command is required".into());
         }
-        let mut unknown_keys = Vec::new();
-        let known: &[(&str, &[&str])] = &[
-            ("", &["apiVersion", "kind", "metadata", "spec"]),
-            (
-                "spec",
-                &[
-                    "version",
-                    "init",
-                    "generate",
-                    "discover",
-                    "parameters",
-                    "preserveFileMode",
-                    "provideGitCreds",
-                ],
-            ),
-            ("spec.discover", &["fileName", "find"]),
-            ("spec.parameters", &["static", "dynamic"]),
-            ("spec.generate", &["command", "args"]),
-            ("spec.init", &["command", "args"]),
-        ];
-        for (at, keys) in known {
-            let node = at
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .try_fold(&raw, |n, k| n.get(k));
-            if let Some(map) = node.and_then(Value::as_mapping) {
-                for key in map.keys().filter_map(Value::as_str) {
-                    if !keys.contains(&key) {
-                        unknown_keys
-                            .push(format!("{at}.{key}").trim_start_matches('.').to_string());
-                    }
-                }
-            }
-        }
-        let announcement_keys = [
-            "name",
-            "title",
-            "tooltip",
-            "required",
-            "itemType",
-            "collectionType",
-            "string",
-            "array",
-            "map",
-        ];
-        if let Some(seq) = spec
-            .get("parameters")
-            .and_then(|p| p.get("static"))
-            .and_then(Value::as_sequence)
-        {
-            for p in seq {
-                for key in p
-                    .as_mapping()
-                    .into_iter()
-                    .flat_map(|m| m.keys())
-                    .filter_map(Value::as_str)
-                {
-                    if !announcement_keys.contains(&key) {
-                        unknown_keys.push(format!("spec.parameters.static[].{key}"));
-                    }
-                }
-            }
-        }
+        let unknown_keys = unknown_keys(&raw, &spec);
         let discover = spec.get("discover");
         Ok(Plugin {
             name,

@@ -3,7 +3,7 @@
 //! Application agreeing with each other.
 
 use crate::emulator::Plugin;
-use crate::{copy_plain, fixture, plugin_yaml, repo_dir, tools};
+use crate::{fixture, plugin_yaml, repo_dir, tools};
 use serde_yaml_ng::Value;
 
 /// The knobs `revguard argocd generate` understands (host/src/argocd/config.rs).
@@ -76,7 +76,7 @@ fn render_install_overlay(kubectl: &std::path::Path) -> Vec<Value> {
     // pointed at local copies: a stub repo-server Deployment and this
     // checkout's plugin/ directory.
     let tmp = tempfile::tempdir().unwrap();
-    copy_plain(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
+    crate::support::fs::copy_dir(&repo_dir().join("plugin"), &tmp.path().join("plugin"));
     let overlay = tmp.path().join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
     let text = std::fs::read_to_string(
@@ -272,7 +272,7 @@ fn render_stock_overlay_with(
     tmp: &std::path::Path,
     rename: bool,
 ) -> Vec<Value> {
-    copy_plain(&repo_dir().join("plugin"), &tmp.join("plugin"));
+    crate::support::fs::copy_dir(&repo_dir().join("plugin"), &tmp.join("plugin"));
     let overlay = tmp.join("argocd");
     std::fs::create_dir_all(&overlay).unwrap();
     let text = std::fs::read_to_string(
@@ -341,18 +341,9 @@ fn mounts(container: &Value) -> Vec<(String, String, Option<String>)> {
         .collect()
 }
 
-#[test]
-fn stock_image_install_copies_the_binary_and_generates_with_it() {
-    let Some(kubectl) = tools::kubectl() else {
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let docs = render_stock_overlay(&kubectl, tmp.path());
-    let deploy = docs
-        .iter()
-        .find(|d| d["kind"].as_str() == Some("Deployment"))
-        .unwrap();
-    let pod = &deploy["spec"]["template"]["spec"];
+/// The stock install's sidecar and init container, after checking their
+/// images and users: the sidecar runs the repo-server's own image.
+fn stock_containers(pod: &Value) -> (&Value, &Value) {
     let argocd_image = "quay.io/argoproj/argocd:v3.5.1@sha256:0deb1a1c917629b960ead995ae3b6069450a866992676599658687ef9a641ee8";
     let containers = pod["containers"].as_sequence().unwrap();
     let sidecar = containers
@@ -381,6 +372,22 @@ fn stock_image_install_copies_the_binary_and_generates_with_it() {
     );
     assert_eq!(sidecar["securityContext"]["runAsUser"].as_u64(), Some(999));
     assert_eq!(init["securityContext"]["runAsUser"].as_u64(), Some(999));
+    (sidecar, init)
+}
+
+#[test]
+fn stock_image_install_copies_the_binary_and_generates_with_it() {
+    let Some(kubectl) = tools::kubectl() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = render_stock_overlay(&kubectl, tmp.path());
+    let deploy = docs
+        .iter()
+        .find(|d| d["kind"].as_str() == Some("Deployment"))
+        .unwrap();
+    let pod = &deploy["spec"]["template"]["spec"];
+    let (sidecar, init) = stock_containers(pod);
 
     // The init container, as the manifest says: the image's binary (this
     // build, at the image path), every path under a mount mapped to the

@@ -1,7 +1,7 @@
 //! `revguard krm` as a KRM function under real `kpt fn eval --exec`, and
 //! directly on a ResourceList.
 
-use crate::{copy_plain, fixture, revguard, tools};
+use crate::{fixture, revguard, tools};
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 /// A checkout: the healthy fixture plus `.git/` (the search boundary).
 pub(crate) fn checkout() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    copy_plain(&fixture("healthy"), tmp.path());
+    crate::support::fs::copy_dir(&fixture("healthy"), tmp.path());
     std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
     tmp
 }
@@ -250,7 +250,7 @@ fn kpt_from_the_repository_root_resolves_migrations_against_the_package() {
         .unwrap();
     }
     let repo = outer.path().join("repo");
-    copy_plain(&fixture("healthy"), &repo);
+    crate::support::fs::copy_dir(&fixture("healthy"), &repo);
     std::fs::create_dir_all(repo.join(".git")).unwrap();
     let (out, _) = kpt_eval_pkg(&kpt, &repo, "k8s", &["--", "migrations=.."]);
     assert!(out.status.success(), "{}", text(&out));

@@ -123,7 +123,7 @@ impl Lab {
     pub fn tree(&self, source: &Path, prefix: &str) -> Tree {
         let staging = tempfile::tempdir_in(self.tmp.path()).unwrap();
         let at = staging.path().join(prefix);
-        copy_plain(source, &at);
+        support::fs::copy_dir(source, &at);
         let tree = Tree::build(
             staging.path(),
             self.tmp.path(),
@@ -148,23 +148,6 @@ impl Lab {
             String::from_utf8_lossy(&out.stderr)
         );
         out.stdout
-    }
-}
-
-/// Recursive copy (test staging only; the emulator's own copy is `Tree::build`).
-pub fn copy_plain(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        let ft = entry.file_type().unwrap();
-        if ft.is_dir() {
-            copy_plain(&entry.path(), &dest);
-        } else if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
     }
 }
 

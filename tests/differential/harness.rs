@@ -356,6 +356,24 @@ pub fn compare_case(report: &Report, actual: &Actual, dynamic_ok: bool) -> Verdi
     }
 }
 
+/// What is unusual about a file's bytes: a BOM, CR line ends, not UTF-8.
+fn file_notes(file: &InputFile) -> Vec<&'static str> {
+    let bytes = file.content.bytes().unwrap_or_default();
+    let mut notes = Vec::new();
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        notes.push("BOM");
+    }
+    if bytes.windows(2).any(|w| w == b"\r\n") {
+        notes.push("CRLF");
+    } else if bytes.contains(&b'\r') {
+        notes.push("CR");
+    }
+    if matches!(file.content, Content::Bytes(_)) {
+        notes.push("not UTF-8");
+    }
+    notes
+}
+
 /// A full, reproducible description of a mismatch.
 pub fn describe_mismatch(
     title: &str,
@@ -389,18 +407,7 @@ pub fn describe_mismatch(
     files.sort_by(|a, b| (a.location, &a.path).cmp(&(b.location, &b.path)));
     for file in files {
         let bytes = file.content.bytes().unwrap_or_default();
-        let mut notes = Vec::new();
-        if bytes.starts_with(b"\xEF\xBB\xBF") {
-            notes.push("BOM");
-        }
-        if bytes.windows(2).any(|w| w == b"\r\n") {
-            notes.push("CRLF");
-        } else if bytes.contains(&b'\r') {
-            notes.push("CR");
-        }
-        if matches!(file.content, Content::Bytes(_)) {
-            notes.push("not UTF-8");
-        }
+        let notes = file_notes(file);
         let _ = writeln!(
             out,
             "----- [{}] {}{}{}",

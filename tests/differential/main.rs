@@ -37,6 +37,31 @@ fn env_u64(name: &str) -> Option<u64> {
     }
 }
 
+/// The run's seed: `REVGUARD_DIFF_SEED` (a number, or `random`), else the
+/// fixed default.
+fn run_seed() -> u64 {
+    match std::env::var("REVGUARD_DIFF_SEED").ok().as_deref() {
+        Some("random") => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1);
+            generate::Rng::new(nanos).next_u64()
+        }
+        _ => env_u64("REVGUARD_DIFF_SEED").unwrap_or(DEFAULT_SEED),
+    }
+}
+
+/// (case index, case seed) of every case to run: one case with `only`.
+fn case_seeds(run_seed: u64, cases: u64, only: Option<u64>) -> Vec<(u64, u64)> {
+    match only {
+        Some(seed) => vec![(0, seed)],
+        None => (0..cases)
+            .map(|i| (i, generate::case_seed(run_seed, i)))
+            .collect(),
+    }
+}
+
 const DEFAULT_SEED: u64 = 0x5EED_A1E3_B1C0_0001;
 
 #[test]
@@ -46,16 +71,7 @@ fn random_projects() {
     let Some(first) = Oracle::spawn_or_skip_seeded("random_projects", hash_base) else {
         return;
     };
-    let run_seed = match std::env::var("REVGUARD_DIFF_SEED").ok().as_deref() {
-        Some("random") => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1);
-            generate::Rng::new(nanos).next_u64()
-        }
-        _ => env_u64("REVGUARD_DIFF_SEED").unwrap_or(DEFAULT_SEED),
-    };
+    let run_seed = run_seed();
     let cases = env_u64("REVGUARD_DIFF_CASES").unwrap_or(2000);
     let only = env_u64("REVGUARD_DIFF_CASE_SEED");
     let keep = std::env::var_os("REVGUARD_DIFF_KEEP").is_some();
@@ -70,12 +86,7 @@ fn random_projects() {
         .tempdir()
         .expect("tempdir");
 
-    let seeds: Vec<(u64, u64)> = match only {
-        Some(seed) => vec![(0, seed)],
-        None => (0..cases)
-            .map(|i| (i, generate::case_seed(run_seed, i)))
-            .collect(),
-    };
+    let seeds = case_seeds(run_seed, cases, only);
     let started = std::time::Instant::now();
     let mut oracles = vec![first];
     for _ in 1..jobs.min(seeds.len().max(1)) {

@@ -9,15 +9,6 @@ use revguard_core::checks::{self, Group};
 
 use crate::root;
 
-/// The group's name as the docs show it.
-fn group_name(g: Group) -> &'static str {
-    match g {
-        Group::Graph => "graph",
-        Group::Hygiene => "hygiene",
-        Group::History => "history",
-    }
-}
-
 fn render() -> String {
     let mut out = String::from(
         "# Checks\n\n<!-- Generated from the check registry by tests/formats/checks_doc.rs; do not edit. -->\n\n\
@@ -26,7 +17,7 @@ fn render() -> String {
          policy and the configuration ([integrations.md](integrations.md#configuration)).\n\n\
          | check | code | group | default |\n| --- | --- | --- | --- |\n",
     );
-    let group = group_name;
+    let group = Group::name;
     let mut all: Vec<_> = checks::registry().collect();
     all.sort_by_key(|c| c.code);
     for c in &all {

@@ -123,36 +123,8 @@ impl Cases {
     }
 }
 
-/// What a file contains: bytes that are not Python, sizes, nesting, broken
-/// literals.
-fn content_cases(root: &Path, cases: &mut Cases) {
-    let d = versions_dir(root, "invalid-utf8");
-    write(&d, "a_x.py", migration("a", None));
-    write(
-        &d,
-        "b_x.py",
-        b"revision = 'b'\ndown_revision = 'a'\nx = '\xff\xfe'\n",
-    );
-    cases.add(
-        "invalid UTF-8",
-        d,
-        &[],
-        expect(1, &["b_x.py", "utf-8", "syntax-error"], 200),
-    );
-
-    let d = versions_dir(root, "nul-bytes");
-    write(
-        &d,
-        "a_x.py",
-        b"revision = 'a'\ndown_revision = None\n\0\0\0\n",
-    );
-    cases.add(
-        "NUL bytes",
-        d,
-        &[],
-        expect(1, &["a_x.py", "null bytes"], 200),
-    );
-
+/// Files too big, too long or too deeply nested for a naive reader.
+fn big_file_cases(root: &Path, cases: &mut Cases) {
     let d = versions_dir(root, "50mb");
     let mut big = migration("a", None).into_bytes();
     big.resize(50 << 20, b'#');
@@ -197,6 +169,39 @@ fn content_cases(root: &Path, cases: &mut Cases) {
         &[],
         expect(1, &["a_x.py", "too many nested parentheses"], 200),
     );
+}
+
+/// What a file contains: bytes that are not Python, sizes, nesting, broken
+/// literals.
+fn content_cases(root: &Path, cases: &mut Cases) {
+    let d = versions_dir(root, "invalid-utf8");
+    write(&d, "a_x.py", migration("a", None));
+    write(
+        &d,
+        "b_x.py",
+        b"revision = 'b'\ndown_revision = 'a'\nx = '\xff\xfe'\n",
+    );
+    cases.add(
+        "invalid UTF-8",
+        d,
+        &[],
+        expect(1, &["b_x.py", "utf-8", "syntax-error"], 200),
+    );
+
+    let d = versions_dir(root, "nul-bytes");
+    write(
+        &d,
+        "a_x.py",
+        b"revision = 'a'\ndown_revision = None\n\0\0\0\n",
+    );
+    cases.add(
+        "NUL bytes",
+        d,
+        &[],
+        expect(1, &["a_x.py", "null bytes"], 200),
+    );
+
+    big_file_cases(root, cases);
 
     let d = versions_dir(root, "unterminated-string");
     write(&d, "a_x.py", "revision = 'a\ndown_revision = None\n");

@@ -20,10 +20,11 @@ use revguard_test_support as support;
 /// check of the embedded guest goes through here, so the guest's compiled
 /// form is cached in the suite's own directory (`support::cache`), never in
 /// `~/.cache`. (`run_module` and `analyze_module` compile without a cache.)
+/// The per-file phase's batching lives in the engine (`revguard::engine`).
 mod sandbox {
     pub use revguard::sandbox::{
-        ABI_VERSION, FUEL_PER_SECOND, FactsSource, GUEST_WASM, Limits, RunStats, SandboxError,
-        analyze_module, run_module,
+        ABI_VERSION, FUEL_PER_SECOND, FactsSource, GUEST_WASM, Guest, Limits, RunStats,
+        SandboxError, run_module,
     };
     use revguard_core::Request;
     use revguard_core::python::PythonVersion;
@@ -38,7 +39,7 @@ mod sandbox {
         revguard::sandbox::check_request(request, facts, limits)
     }
 
-    /// [`revguard::sandbox::analyze`] with the suite's guest cache.
+    /// [`revguard::engine::analyze_wasm`] with the suite's guest cache.
     pub fn analyze(
         files: &[&[u8]],
         version: PythonVersion,
@@ -46,7 +47,20 @@ mod sandbox {
         jobs: usize,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
         crate::support::cache::isolate_this_process();
-        revguard::sandbox::analyze(files, version, limits, jobs)
+        revguard::engine::analyze_wasm(files, version, limits, jobs)
+    }
+
+    /// [`revguard::engine::analyze_wasm_with`] a module compiled now (no
+    /// cache): a hand-written `.wat` test guest, say.
+    pub fn analyze_module(
+        wasm: &[u8],
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+        jobs: usize,
+    ) -> Result<Vec<Vec<u8>>, SandboxError> {
+        let guest = Guest::compile(wasm)?;
+        revguard::engine::analyze_wasm_with(&guest, files, version, limits, jobs)
     }
 
     /// [`revguard::sandbox::check_json`] with the suite's guest cache.

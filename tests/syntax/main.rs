@@ -161,13 +161,22 @@ fn compiles_exactly_when_cpython_does() {
         for (name, slip, bytes) in &files {
             let (ok, cpython) = verdicts.get(name).cloned().expect("oracle saw every file");
             let module = revguard_core::parse::compile_module(bytes, python.version);
-            if module.syntax_error.as_ref().is_some_and(|e| e.unsupported) {
+            if module
+                .facts
+                .syntax_error
+                .as_ref()
+                .is_some_and(|e| e.unsupported)
+            {
                 // An encoding revguard does not decode: reported as "cannot
                 // be read statically", a verdict of its own, not compared.
                 unreadable += 1;
                 continue;
             }
-            let ours = module.syntax_error.as_ref().map(|e| e.message.clone());
+            let ours = module
+                .facts
+                .syntax_error
+                .as_ref()
+                .map(|e| e.message.clone());
             compared += 1;
             refused += usize::from(!ok);
             if ok == ours.is_none() {
@@ -224,6 +233,7 @@ fn verdict(bytes: &[u8], version: PythonVersion) -> Option<(bool, String)> {
             .stack_size(64 << 20)
             .spawn_scoped(scope, || {
                 revguard_core::parse::compile_module(bytes, version)
+                    .facts
                     .syntax_error
                     .as_ref()
                     .map(|e| (e.unsupported, e.message.clone()))

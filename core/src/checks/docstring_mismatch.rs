@@ -39,7 +39,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if !matches!(file.status, Status::Loaded(_)) {
             continue;
         }
-        let Some(doc) = file.module.as_ref().and_then(|m| m.docstring.as_ref()) else {
+        let Some(doc) = file
+            .module
+            .as_ref()
+            .and_then(|m| m.facts.docstring.as_ref())
+        else {
             continue;
         };
         let ix = RevIx(i);

@@ -42,7 +42,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         }
         let Some(module) = &file.module else { continue };
         for attr in Attr::ALL {
-            let Some(binding) = module.get(attr) else {
+            let Some(binding) = module.facts.get(attr) else {
                 continue;
             };
             let Some((reason, span)) = dynamic_part(&binding.value) else {

@@ -102,17 +102,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                         list(d)
                     }
                 };
-                let restore = match down.as_slice() {
-                    [] => "down_revision = None".to_owned(),
-                    [one] => format!("down_revision = \"{one}\""),
-                    many => format!(
-                        "down_revision = ({})",
-                        many.iter()
-                            .map(|d| format!("\"{d}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
+                let restore = down_revision_line(&down);
                 sink.emit(
                     &HistoryRewritten::INFO,
                     Finding::new(
@@ -135,5 +125,20 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 );
             }
         }
+    }
+}
+
+/// The `down_revision = ...` line that names these parents.
+fn down_revision_line(down: &[String]) -> String {
+    match down {
+        [] => "down_revision = None".to_owned(),
+        [one] => format!("down_revision = \"{one}\""),
+        many => format!(
+            "down_revision = ({})",
+            many.iter()
+                .map(|d| format!("\"{d}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -102,14 +102,18 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             );
         }
     }
-    // Non-string items in references.
+    non_string_references(cx, sink);
+}
+
+/// Non-string items in references (`down_revision = 1`).
+fn non_string_references(cx: &Context<'_>, sink: &mut Sink<'_>) {
     for (index, file) in cx.loaded.files.iter().enumerate() {
         let Some(module) = &file.module else { continue };
         if !matches!(file.status, crate::load::Status::Loaded(_)) {
             continue;
         }
         for attr in [Attr::DownRevision, Attr::BranchLabels, Attr::DependsOn] {
-            let Some(binding) = module.get(attr) else {
+            let Some(binding) = module.facts.get(attr) else {
                 continue;
             };
             if let Some((what, span)) = invalid_part(&binding.value) {

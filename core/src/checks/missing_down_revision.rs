@@ -38,10 +38,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             continue;
         }
         let Some(module) = &file.module else { continue };
-        if module.syntax_error.is_some() || module.get(Attr::DownRevision).is_some() {
+        if module.facts.syntax_error.is_some() || module.facts.get(Attr::DownRevision).is_some() {
             continue;
         }
         let bare = module
+            .facts
             .bare_annotations
             .iter()
             .find(|(a, _)| *a == Attr::DownRevision);
@@ -54,6 +55,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             ),
             None => {
                 let span = module
+                    .facts
                     .get(Attr::Revision)
                     .map_or(Span::default(), |b| b.statement);
                 cx.label(index, span, "no `down_revision` after this", true)

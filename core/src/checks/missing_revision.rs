@@ -37,13 +37,14 @@ declare_check! {
 pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     for (file, problem) in &cx.graph.unknown_ids {
         let module = cx.loaded.files[*file].module.as_ref();
-        let binding = module.and_then(|m| m.get(Attr::Revision));
+        let binding = module.and_then(|m| m.facts.get(Attr::Revision));
         let span = binding.map_or(Span::default(), |b| b.statement);
         let path = cx.path(*file);
         let finding = match problem {
             IdProblem::Missing => {
                 let bare = module.and_then(|m| {
-                    m.bare_annotations
+                    m.facts
+                        .bare_annotations
                         .iter()
                         .find(|(a, _)| *a == Attr::Revision)
                 });

@@ -58,9 +58,23 @@ pub enum Group {
     History,
 }
 
+impl Group {
+    /// The group's lower-case name, as every face shows it (`graph`,
+    /// `hygiene`, `history`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Graph => "graph",
+            Group::Hygiene => "hygiene",
+            Group::History => "history",
+        }
+    }
+}
+
 /// Static facts about a check.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckInfo {
+    /// The check's identity in this build.
+    pub id: CheckId,
     /// Stable kebab-case name.
     pub name: &'static str,
     /// Stable short code.
@@ -90,6 +104,7 @@ macro_rules! declare_check {
         impl $ty {
             /// Static facts and documentation.
             pub const INFO: $crate::checks::CheckInfo = $crate::checks::CheckInfo {
+                id: $crate::checks::CheckId::$ty,
                 name: $name,
                 code: $code,
                 severity: $crate::severity::Severity::$severity,
@@ -103,88 +118,76 @@ pub(crate) use declare_check;
 
 type RunFn = fn(&Context<'_>, &mut Sink<'_>);
 
-/// Every check, in report order.
-const CHECKS: &[(CheckInfo, RunFn)] = &[
-    (syntax_error::SyntaxErrorCheck::INFO, syntax_error::run),
-    (
-        duplicate_revision::DuplicateRevision::INFO,
-        duplicate_revision::run,
-    ),
-    (
-        missing_revision::MissingRevision::INFO,
-        missing_revision::run,
-    ),
-    (
-        missing_down_revision::MissingDownRevision::INFO,
-        missing_down_revision::run,
-    ),
-    (
-        invalid_revision_id::InvalidRevisionId::INFO,
-        invalid_revision_id::run,
-    ),
-    (dynamic_value::DynamicValue::INFO, dynamic_value::run),
-    (self_reference::SelfReference::INFO, self_reference::run),
-    (missing_parent::MissingParent::INFO, missing_parent::run),
-    (
-        missing_dependency::MissingDependency::INFO,
-        missing_dependency::run,
-    ),
-    (
-        branch_label_conflict::BranchLabelConflict::INFO,
-        branch_label_conflict::run,
-    ),
-    (cycle::Cycle::INFO, cycle::run),
-    (multiple_heads::MultipleHeads::INFO, multiple_heads::run),
-    (
-        nonlinear_history::NonlinearHistory::INFO,
-        nonlinear_history::run,
-    ),
-    (
-        unreadable_revision::UnreadableRevision::INFO,
-        unreadable_revision::run,
-    ),
-    (
-        docstring_mismatch::DocstringMismatch::INFO,
-        docstring_mismatch::run,
-    ),
-    (
-        filename_mismatch::FilenameMismatch::INFO,
-        filename_mismatch::run,
-    ),
-    (
-        placeholder_revision_id::PlaceholderRevisionId::INFO,
-        placeholder_revision_id::run,
-    ),
-    (stray_migration::StrayMigration::INFO, stray_migration::run),
-    (multiple_bases::MultipleBases::INFO, multiple_bases::run),
-    (
-        invalid_lock_file::InvalidLockFile::INFO,
-        invalid_lock_file::run,
-    ),
-    (
-        deployed_revision_missing::DeployedRevisionMissing::INFO,
-        deployed_revision_missing::run,
-    ),
-    (
-        history_rewritten::HistoryRewritten::INFO,
-        history_rewritten::run,
-    ),
-    (
-        applied_migration_edited::AppliedMigrationEdited::INFO,
-        applied_migration_edited::run,
-    ),
-    (
-        inserted_below_deployed::InsertedBelowDeployed::INFO,
-        inserted_below_deployed::run,
-    ),
-    (
-        forks_locked_history::ForksLockedHistory::INFO,
-        forks_locked_history::run,
-    ),
-    (upgrade_plan::UpgradePlan::INFO, upgrade_plan::run),
-    (database_state::DatabaseState::INFO, database_state::run),
-    (never_runs::NeverRuns::INFO, never_runs::run),
+/// The registry: every check, in report order. It generates [`CheckId`],
+/// one variant per check named after its struct, and the table of each
+/// check's facts and run function, in the same order.
+macro_rules! registry {
+    ($($module:ident::$ty:ident),* $(,)?) => {
+        /// A check's identity: one variant per registered check, in report
+        /// order. Its name and code ([`CheckId::info`]) are its wire form in
+        /// JSON, SARIF and configuration; inside the program checks are told
+        /// apart by this type, never by comparing strings.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CheckId {
+            $(
+                #[doc = concat!("The check declared in `checks/", stringify!($module), ".rs`.")]
+                $ty,
+            )*
+        }
+
+        /// Every check, in report order.
+        const CHECKS: &[(CheckInfo, RunFn)] = &[$(($module::$ty::INFO, $module::run)),*];
+    };
+}
+
+registry![
+    syntax_error::SyntaxErrorCheck,
+    duplicate_revision::DuplicateRevision,
+    missing_revision::MissingRevision,
+    missing_down_revision::MissingDownRevision,
+    invalid_revision_id::InvalidRevisionId,
+    dynamic_value::DynamicValue,
+    self_reference::SelfReference,
+    missing_parent::MissingParent,
+    missing_dependency::MissingDependency,
+    branch_label_conflict::BranchLabelConflict,
+    cycle::Cycle,
+    multiple_heads::MultipleHeads,
+    nonlinear_history::NonlinearHistory,
+    unreadable_revision::UnreadableRevision,
+    docstring_mismatch::DocstringMismatch,
+    filename_mismatch::FilenameMismatch,
+    placeholder_revision_id::PlaceholderRevisionId,
+    stray_migration::StrayMigration,
+    multiple_bases::MultipleBases,
+    invalid_lock_file::InvalidLockFile,
+    deployed_revision_missing::DeployedRevisionMissing,
+    history_rewritten::HistoryRewritten,
+    applied_migration_edited::AppliedMigrationEdited,
+    inserted_below_deployed::InsertedBelowDeployed,
+    forks_locked_history::ForksLockedHistory,
+    upgrade_plan::UpgradePlan,
+    database_state::DatabaseState,
+    never_runs::NeverRuns,
 ];
+
+impl CheckId {
+    /// Every check, in report order.
+    pub fn all() -> impl Iterator<Item = CheckId> {
+        CHECKS.iter().map(|(info, _)| info.id)
+    }
+
+    /// The check's static facts and documentation.
+    pub fn info(self) -> &'static CheckInfo {
+        // The registry lists the variants and the table in one order.
+        &CHECKS[self as usize].0
+    }
+
+    /// The check a name or code (case-insensitive) names.
+    pub fn find(name_or_code: &str) -> Option<CheckId> {
+        find(name_or_code).map(|info| info.id)
+    }
+}
 
 /// Every check's static facts, in report order.
 pub fn registry() -> impl Iterator<Item = &'static CheckInfo> {
@@ -251,12 +254,12 @@ impl<'a> Context<'a> {
         let offset = self.loaded.files[file]
             .module
             .as_ref()
-            .map_or(0, |m| m.offset);
+            .map_or(0, |m| m.facts.offset);
         let index = self.lines[file].get_or_init(|| {
             self.loaded.files[file]
                 .module
                 .as_ref()
-                .map(|m| LineIndex::new(&m.text))
+                .map(|m| LineIndex::new(m.text()))
         });
         let (start, end) = match index {
             Some(index) => {
@@ -318,8 +321,34 @@ impl<'a> Context<'a> {
 
 /// Collects diagnostics, applying configured severities.
 pub struct Sink<'a> {
-    request: &'a Request,
-    out: Vec<Diagnostic>,
+    /// The configured severity of each check, by [`CheckId`].
+    overrides: Vec<Option<SeverityOverride>>,
+    out: Vec<(CheckId, Diagnostic)>,
+    request: std::marker::PhantomData<&'a Request>,
+}
+
+impl Sink<'_> {
+    fn new(request: &Request) -> Self {
+        let configured = &request.options.severity;
+        let overrides = CHECKS
+            .iter()
+            .map(|(info, _)| {
+                configured
+                    .get(info.name)
+                    .or_else(|| configured.get(info.code))
+                    .copied()
+            })
+            .collect();
+        Sink {
+            overrides,
+            out: Vec::new(),
+            request: std::marker::PhantomData,
+        }
+    }
+
+    fn configured(&self, id: CheckId) -> Option<SeverityOverride> {
+        self.overrides.get(id as usize).copied().flatten()
+    }
 }
 
 /// A diagnostic before severity is applied.
@@ -370,18 +399,12 @@ impl Finding {
 impl Sink<'_> {
     /// Emit a finding of a check.
     pub fn emit(&mut self, info: &CheckInfo, finding: Finding) {
-        let configured = self
-            .request
-            .options
-            .severity
-            .get(info.name)
-            .or_else(|| self.request.options.severity.get(info.code));
-        let severity = match configured {
+        let severity = match self.configured(info.id) {
             Some(SeverityOverride::Off) => return,
-            Some(SeverityOverride::Level(level)) => *level,
+            Some(SeverityOverride::Level(level)) => level,
             None => finding.severity.unwrap_or(info.severity),
         };
-        self.out.push(Diagnostic {
+        let diagnostic = Diagnostic {
             check: info.name.to_owned(),
             code: info.code.to_owned(),
             severity,
@@ -389,7 +412,8 @@ impl Sink<'_> {
             labels: finding.labels,
             help: finding.help,
             notes: finding.notes,
-        });
+        };
+        self.out.push((info.id, diagnostic));
     }
 }
 
@@ -397,35 +421,40 @@ impl Sink<'_> {
 /// first), then by check (registry order), file, position and message.
 pub fn run(request: &Request, loaded: &Loaded, graph: &RevisionGraph) -> Vec<Diagnostic> {
     let cx = Context::new(request, loaded, graph);
-    let mut sink = Sink {
-        request,
-        out: Vec::new(),
-    };
+    let mut sink = Sink::new(request);
     for (info, run) in CHECKS {
-        if matches!(
-            request.options.severity.get(info.name),
-            Some(SeverityOverride::Off)
-        ) {
+        if sink.configured(info.id) == Some(SeverityOverride::Off) {
             continue;
         }
         run(&cx, &mut sink);
     }
     let mut diagnostics = sink.out;
-    let order = |d: &Diagnostic| {
-        CHECKS
-            .iter()
-            .position(|(i, _)| i.name == d.check)
-            .unwrap_or(usize::MAX)
-    };
-    diagnostics.sort_by_cached_key(|d| {
+    diagnostics.sort_by_cached_key(|(id, d)| {
         let first = d.labels.iter().find(|l| l.primary).or(d.labels.first());
         (
             Reverse(d.severity),
-            order(d),
+            *id,
             first.map(|l| l.path.clone()),
             first.map(|l| l.span.start),
             d.message.clone(),
         )
     });
-    diagnostics
+    diagnostics.into_iter().map(|(_, d)| d).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CHECKS, CheckId};
+
+    #[test]
+    fn each_id_indexes_its_own_entry_of_the_table() {
+        assert_eq!(CheckId::all().count(), CHECKS.len());
+        for (index, id) in CheckId::all().enumerate() {
+            assert_eq!(id as usize, index);
+            assert_eq!(id.info().id, id);
+            assert_eq!(CheckId::find(id.info().name), Some(id));
+            assert_eq!(CheckId::find(&id.info().code.to_lowercase()), Some(id));
+        }
+        assert_eq!(CheckId::find("no-such-check"), None);
+    }
 }

@@ -186,7 +186,7 @@ fn dynamic_labels(cx: &Context<'_>, ix: RevIx) -> bool {
     cx.loaded.files[cx.graph.rev(ix).file]
         .module
         .as_ref()
-        .and_then(|m| m.get(Attr::BranchLabels))
+        .and_then(|m| m.facts.get(Attr::BranchLabels))
         .is_some_and(|b| crate::graph::strings_of(&b.value).is_none())
 }
 

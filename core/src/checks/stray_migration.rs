@@ -51,7 +51,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
                 let span = file
                     .module
                     .as_ref()
-                    .and_then(|m| m.get(Attr::Revision))
+                    .and_then(|m| m.facts.get(Attr::Revision))
                     .map_or(Span::default(), |b| b.statement);
                 sink.emit(
                     &StrayMigration::INFO,

@@ -1,6 +1,7 @@
 //! "Did you mean" candidates for a reference that names nothing.
 
 use crate::checks::Context;
+use crate::text::levenshtein;
 
 /// Why a candidate is suggested.
 pub(crate) struct Suggestion {
@@ -79,23 +80,14 @@ pub(crate) fn candidates(cx: &Context<'_>, target: &str) -> Vec<Suggestion> {
         .collect()
 }
 
-/// Levenshtein distance, bounded to short ids (the ids are short).
+/// [`levenshtein`], bounded to short ids of nearly the same length (the
+/// ids are short; anything else is no near miss).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 1 || a.len() > 64 || b.len() > 64 {
+    let (chars_a, chars_b) = (a.chars().count(), b.chars().count());
+    if chars_a.abs_diff(chars_b) > 1 || chars_a > 64 || chars_b > 64 {
         return usize::MAX;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    levenshtein(a, b)
 }
 
 #[cfg(test)]

@@ -49,7 +49,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if !matches!(file.status, Status::Loaded(_)) {
             continue;
         }
-        let Some(err) = file.module.as_ref().and_then(|m| m.syntax_error.as_ref()) else {
+        let Some(err) = file
+            .module
+            .as_ref()
+            .and_then(|m| m.facts.syntax_error.as_ref())
+        else {
             continue;
         };
         let label = cx.label(index, err.span, err.message.clone(), true);

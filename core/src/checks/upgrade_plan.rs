@@ -41,15 +41,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             None => return, // deployed-revision-missing
         }
     }
-    let deployed = match rows.as_slice() {
-        [] => "an empty version table (a fresh database)".to_owned(),
-        [one] => format!("`{one}`"),
-        many => many
-            .iter()
-            .map(|r| format!("`{r}`"))
-            .collect::<Vec<_>>()
-            .join(" + "),
-    };
+    let deployed = deployed_rows(&rows);
     let at_label = |message: &str| {
         at.first()
             .map(|ix| cx.attr_label(*ix, Attr::Revision, message, true))
@@ -109,6 +101,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         );
         return;
     }
+    sink.emit(&UpgradePlan::INFO, plan(cx, &deployed, &run));
+}
+
+/// The finding that lists the migrations a deploy runs, in order.
+fn plan(cx: &Context<'_>, deployed: &str, run: &[crate::graph::RevIx]) -> Finding {
     let ids: Vec<String> = run.iter().map(|ix| format!("`{}`", cx.id(*ix))).collect();
     let mut finding = Finding::new(
         format!(
@@ -134,7 +131,20 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             }
         ));
     }
-    sink.emit(&UpgradePlan::INFO, finding);
+    finding
+}
+
+/// The version table's rows as a message names them.
+fn deployed_rows(rows: &[&str]) -> String {
+    match rows {
+        [] => "an empty version table (a fresh database)".to_owned(),
+        [one] => format!("`{one}`"),
+        many => many
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(" + "),
+    }
 }
 
 /// Alembic 1.20 refuses to start from two rows where one is below the other.

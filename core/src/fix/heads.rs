@@ -95,7 +95,7 @@ fn labelled(loaded: &Loaded, graph: &RevisionGraph, heads: &[RevIx]) -> Option<F
             let rev = graph.rev(ix);
             labels.extend(rev.labels.iter().cloned());
             let written = module(loaded, rev.file).and_then(|m| {
-                let binding = m.get(Attr::BranchLabels)?;
+                let binding = m.facts.get(Attr::BranchLabels)?;
                 crate::graph::strings_of(&binding.value)
                     .is_none()
                     .then(|| m.slice(binding.value.span()).to_owned())
@@ -370,7 +370,7 @@ fn newer_branch(
 }
 
 fn create_date(module: &ParsedModule) -> Option<String> {
-    let doc = module.docstring.as_ref()?;
+    let doc = module.facts.docstring.as_ref()?;
     doc.text
         .lines()
         .find_map(|l| l.trim_start().strip_prefix("Create Date:"))

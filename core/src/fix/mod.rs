@@ -551,7 +551,7 @@ fn module<'l>(loaded: &'l Loaded<'_>, file: usize) -> Option<&'l ParsedModule<'l
 
 /// The quote character the file uses for its `revision` literal.
 fn quote_of(module: &ParsedModule) -> char {
-    match module.get(Attr::Revision).map(|b| &b.value) {
+    match module.facts.get(Attr::Revision).map(|b| &b.value) {
         Some(Value::Str { span, .. }) => {
             let text = module.slice(*span);
             if text.starts_with("\"\"\"") || text.starts_with("'''") {
@@ -596,19 +596,19 @@ fn metadata_edits(
     let q = quote_of(module);
     let mut edits = Vec::new();
     if let Some(id) = new_id {
-        let binding = module.get(Attr::Revision)?;
+        let binding = module.facts.get(Attr::Revision)?;
         let Value::Str { span, .. } = &binding.value else {
             return None;
         };
         edits.push((*span, literal(q, id)));
     }
-    let binding = module.get(Attr::DownRevision)?;
+    let binding = module.facts.get(Attr::DownRevision)?;
     match &binding.value {
         Value::Str { .. } | Value::None { .. } | Value::Seq { .. } => {}
         _ => return None,
     }
     edits.push((binding.value.span(), down_literal(q, down)));
-    if let Some(doc) = &module.docstring {
+    if let Some(doc) = &module.facts.docstring {
         let usable =
             |span: Span, value: &str| span != Span::default() && module.slice(span) == value;
         if let (Some(id), Some(line)) = (new_id, &doc.revision_id)

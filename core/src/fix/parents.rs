@@ -130,7 +130,7 @@ fn write(
         let Some(module) = module(loaded, file) else {
             continue;
         };
-        let Some(binding) = module.get(Attr::DownRevision) else {
+        let Some(binding) = module.facts.get(Attr::DownRevision) else {
             continue;
         };
         let q = quote_of(module);
@@ -146,7 +146,7 @@ fn write(
             Value::Seq { items, .. } => items.iter().for_each(&mut collect),
             other => collect(other),
         }
-        if let Some(doc) = &module.docstring
+        if let Some(doc) = &module.facts.docstring
             && let Some(line) = &doc.revises
             && line.span != Span::default()
             && module.slice(line.span) == line.value

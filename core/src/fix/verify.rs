@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks::{Group, find};
+use crate::checks::Group;
 use crate::graph::outcome::{UpgradeHead, UpgradeVerdict};
 use crate::policy::Policy;
 use crate::request::Request;
@@ -43,7 +43,9 @@ pub(super) fn verdict(request: &Request, changed: bool) -> Verdict {
         .diagnostics
         .iter()
         .filter(|d| {
-            d.severity == Severity::Error && find(&d.check).is_some_and(|c| c.group == Group::Graph)
+            d.severity == Severity::Error
+                && d.check_id()
+                    .is_some_and(|id| id.info().group == Group::Graph)
         })
         .map(|d| format!("{}: {}", d.check, d.message))
         .collect();

@@ -10,13 +10,11 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+pub use super::outcome::MULTIPLE_HEADS;
 use super::outcome::{AlembicError, AlembicErrorKind, AlembicOutcome, UpgradeHead};
 use super::{IdProblem, Known, RevIx, Revision, RevisionGraph};
 use crate::load::{Loaded, SourceFile, Status};
 use crate::parse::{Attr, ParsedModule, Value};
-
-/// The CLI text for `upgrade head` with several versioned heads.
-pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
 
 /// Alembic's module name for a file: non-word characters become `_`.
 pub(crate) fn module_name(file_name: &str) -> String {
@@ -170,6 +168,7 @@ fn load_loop(loaded: &Loaded, graph: &RevisionGraph, warnings: &mut Vec<String>)
         let (module, rev) = import(loaded, graph, file, position)?;
         uncertain |= [Attr::BranchLabels, Attr::DependsOn].iter().any(|&attr| {
             module
+                .facts
                 .get(attr)
                 .is_some_and(|binding| super::build::strings(&binding.value).is_none())
         });
@@ -204,7 +203,7 @@ fn import<'a>(
         (Status::Loaded(_), Some(module)) => module,
         _ => return unreadable(source),
     };
-    if let Some(err) = &module.syntax_error {
+    if let Some(err) = &module.facts.syntax_error {
         let kind = if err.unsupported {
             AlembicErrorKind::Unknown
         } else {
@@ -261,7 +260,7 @@ fn id_error<T>(problem: &IdProblem, source: &SourceFile) -> Step<T> {
 
 /// `down_revision` must be bound, and (for a static verdict) literal.
 fn down_revision_bound(module: &ParsedModule, rev: &Revision, source: &SourceFile) -> Step {
-    match module.get(Attr::DownRevision).map(|b| &b.value) {
+    match module.facts.get(Attr::DownRevision).map(|b| &b.value) {
         None => {
             return fail(
                 AlembicErrorKind::AttributeError,

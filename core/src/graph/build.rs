@@ -85,13 +85,13 @@ fn split_down(module: &ParsedModule, value: &Value) -> (Known<Vec<String>>, Vec<
 
 /// The id Alembic derives for a module (`docs/alembic-semantics.md`, section 4).
 pub(crate) fn revision_id(module: &ParsedModule, file_name: &str) -> Result<String, IdProblem> {
-    match module.get(Attr::Revision).map(|b| &b.value) {
+    match module.facts.get(Attr::Revision).map(|b| &b.value) {
         Some(Value::Str { value, .. }) => Ok(value.clone()),
         Some(Value::None { .. }) => Err(IdProblem::NoneValue),
         Some(Value::Invalid { what, .. }) => Err(IdProblem::Invalid(what.clone())),
         Some(Value::Seq { .. }) => Err(IdProblem::Invalid("a tuple or list".into())),
         Some(Value::Dynamic { .. }) => Err(IdProblem::Dynamic),
-        None if module.syntax_error.is_some() => Err(IdProblem::Syntax),
+        None if module.facts.syntax_error.is_some() => Err(IdProblem::Syntax),
         None => legacy_id(file_name).ok_or(IdProblem::Missing),
     }
 }
@@ -128,17 +128,18 @@ impl RevisionGraph {
                     continue;
                 }
             };
-            let list = |attr: Attr| module.get(attr).and_then(|b| strings(&b.value));
-            let (down, down_ints) = match module.get(Attr::DownRevision) {
+            let list = |attr: Attr| module.facts.get(attr).and_then(|b| strings(&b.value));
+            let (down, down_ints) = match module.facts.get(Attr::DownRevision) {
                 Some(binding) => split_down(module, &binding.value),
                 None => (Known::Unknown, Vec::new()),
             };
             let doc = module
+                .facts
                 .docstring
                 .as_ref()
                 .map(|d| doc_paragraph(&d.text))
                 .unwrap_or_default();
-            let spans = Attr::ALL.map(|attr| module.get(attr).map(|b| b.statement));
+            let spans = Attr::ALL.map(|attr| module.facts.get(attr).map(|b| b.statement));
             revisions.push(Revision {
                 id,
                 file,

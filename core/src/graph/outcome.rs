@@ -11,8 +11,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::alembic::MULTIPLE_HEADS;
-
 /// What Alembic 1.20 would do when loading these files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -122,6 +120,9 @@ impl FromStr for AlembicErrorKind {
             .ok_or_else(|| format!("unknown Alembic error kind '{s}'"))
     }
 }
+
+/// The CLI text for `upgrade head` with several versioned heads.
+pub const MULTIPLE_HEADS: &str = "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads";
 
 /// What `alembic upgrade head` would do.
 ///

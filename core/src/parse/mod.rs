@@ -10,18 +10,19 @@
 //!
 //! The grammar is in `docs/grammar.md`.
 
-pub(crate) mod lexer;
 mod strings;
 mod value;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lexer::{self, LogicalLine, TokKind, Token};
 use crate::python::PythonVersion;
-use crate::request::GivenSyntaxError;
+use crate::syntax::decode::{Decoded, Decoding, decode};
+pub use crate::syntax_error::SyntaxError;
 use crate::text::Span;
-use lexer::{LogicalLine, TokKind, Token};
 pub(crate) use value::parse_value;
 pub use value::{SeqKind, Value};
 
@@ -95,52 +96,53 @@ pub struct Docstring {
     pub revises: Option<HeaderLine>,
 }
 
-/// A reason Python would refuse to import the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyntaxError {
-    /// Python-like message.
-    pub message: String,
-    /// Where.
-    pub span: Span,
-    /// True when Python could read the file but revguard cannot (an encoding
-    /// it does not decode): what Alembic does is then unknown.
-    pub unsupported: bool,
-}
-
-impl From<SyntaxError> for GivenSyntaxError {
-    fn from(error: SyntaxError) -> Self {
-        GivenSyntaxError {
-            message: error.message,
-            start: error.span.start,
-            end: error.span.end,
-            unsupported: error.unsupported,
-        }
-    }
-}
-
-impl From<&GivenSyntaxError> for SyntaxError {
-    fn from(given: &GivenSyntaxError) -> Self {
-        SyntaxError {
-            message: given.message.clone(),
-            span: Span::new(given.start, given.end),
-            unsupported: given.unsupported,
-        }
-    }
-}
-
 /// Everything read from one file: its text and the [`FileFacts`] found in it.
 ///
 /// The text borrows the file's bytes whenever they are UTF-8 (the common
 /// case); only a Latin-1 file or one repaired around invalid bytes in a
-/// comment owns a decoded copy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// comment owns a decoded copy. A module made from facts computed earlier
+/// ([`ParsedModule::from_facts`]) decodes its text only when something asks
+/// for it (a label's line and column, a slice for a message or a fix), so a
+/// check that reports nothing on a file never decodes it.
+#[derive(Debug, Clone, Default)]
 pub struct ParsedModule<'a> {
-    /// The decoded source text (BOM removed; offsets in the facts are into the
-    /// original bytes, so add [`FileFacts::offset`] when slicing `text`).
-    pub text: Cow<'a, str>,
+    /// The file's bytes: the text when they are UTF-8.
+    bytes: &'a [u8],
+    /// How the text is read from the bytes, once decoded. It holds no
+    /// borrow, so the module stays covariant in `'a`.
+    text: OnceCell<Text>,
     /// What was read from the text.
     pub facts: FileFacts,
 }
+
+/// A decoded text: where it is.
+#[derive(Debug, Clone)]
+enum Text {
+    /// `bytes[offset..]`, valid UTF-8.
+    Utf8 { offset: usize },
+    /// A decoded copy (Latin-1, or repaired around invalid bytes in comments).
+    Owned(String),
+    /// The file cannot be decoded.
+    Empty,
+}
+
+impl Text {
+    fn new(offset: usize, text: Result<Cow<'_, str>, SyntaxError>) -> Text {
+        match text {
+            Ok(Cow::Borrowed(_)) => Text::Utf8 { offset },
+            Ok(Cow::Owned(text)) => Text::Owned(text),
+            Err(_) => Text::Empty,
+        }
+    }
+}
+
+impl PartialEq for ParsedModule<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.facts == other.facts && self.text() == other.text()
+    }
+}
+
+impl Eq for ParsedModule<'_> {}
 
 /// The last binding of each attribute, indexed by [`Attr`]: inline, because
 /// a map's node allocation cost about a kilobyte per file (100 MB at 100,000
@@ -185,46 +187,62 @@ impl FileFacts {
     }
 }
 
-impl std::ops::Deref for ParsedModule<'_> {
-    type Target = FileFacts;
-    fn deref(&self) -> &FileFacts {
-        &self.facts
-    }
-}
-
-impl std::ops::DerefMut for ParsedModule<'_> {
-    fn deref_mut(&mut self) -> &mut FileFacts {
-        &mut self.facts
-    }
-}
-
 impl<'a> ParsedModule<'a> {
     /// A module from facts computed earlier (in another guest, or read from
     /// the cache) for exactly these bytes: only the text is decoded again.
     pub fn from_facts(bytes: &'a [u8], facts: FileFacts) -> ParsedModule<'a> {
-        let text = match decode(bytes) {
-            (_, Ok(text)) => text,
-            (_, Err(_)) => Cow::Borrowed(""),
-        };
-        ParsedModule { text, facts }
+        ParsedModule {
+            bytes,
+            text: OnceCell::new(),
+            facts,
+        }
+    }
+
+    /// A module whose text is decoded already.
+    fn decoded(bytes: &'a [u8], text: Text, facts: FileFacts) -> ParsedModule<'a> {
+        ParsedModule {
+            bytes,
+            text: OnceCell::from(text),
+            facts,
+        }
+    }
+
+    /// The decoded source text (BOM removed; empty when the file cannot be
+    /// decoded). Offsets in the facts are into the original bytes, so add
+    /// [`FileFacts::offset`] when slicing it.
+    pub fn text(&self) -> &str {
+        let text = self.text.get_or_init(|| {
+            let decoded = decode(self.bytes);
+            Text::new(decoded.offset, decoded.text)
+        });
+        match text {
+            // Checked when decoded; checking again is the price of a text
+            // that borrows without a lifetime in the cell.
+            Text::Utf8 { offset } => self
+                .bytes
+                .get(*offset..)
+                .and_then(|body| std::str::from_utf8(body).ok())
+                .unwrap_or(""),
+            Text::Owned(text) => text,
+            Text::Empty => "",
+        }
     }
 
     /// The same module with a text of its own.
     pub fn into_owned(self) -> ParsedModule<'static> {
-        ParsedModule {
-            text: Cow::Owned(self.text.into_owned()),
-            facts: self.facts,
-        }
+        let text = Text::Owned(self.text().to_owned());
+        ParsedModule::decoded(&[], text, self.facts)
     }
 
     /// Source text of a span (spans are file offsets).
     pub fn slice(&self, span: Span) -> &str {
-        let start = span.start.saturating_sub(self.offset).min(self.text.len());
+        let text = self.text();
+        let start = span.start.saturating_sub(self.facts.offset).min(text.len());
         let end = span
             .end
-            .saturating_sub(self.offset)
-            .clamp(start, self.text.len());
-        self.text.get(start..end).unwrap_or("")
+            .saturating_sub(self.facts.offset)
+            .clamp(start, text.len());
+        text.get(start..end).unwrap_or("")
     }
 }
 
@@ -246,27 +264,26 @@ pub fn analyze(bytes: &[u8], version: PythonVersion) -> FileFacts {
 }
 
 fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {
-    let (offset, decoded) = decode(bytes);
+    let Decoded {
+        offset,
+        text,
+        decoding,
+    } = decode(bytes);
     let mut facts = FileFacts {
         offset,
         ..FileFacts::default()
     };
-    let text = match decoded {
+    let text = match text {
         Ok(text) => text,
         Err(error) => {
             facts.syntax_error = Some(error);
-            return ParsedModule {
-                text: Cow::Borrowed(""),
-                facts,
-            };
+            return ParsedModule::decoded(bytes, Text::Empty, facts);
         }
     };
     read_text(&mut facts, &text, validate);
-    if let Cow::Owned(decoded) = &text
-        && is_latin1(bytes, offset)
-    {
+    if matches!(decoding, Decoding::Latin1) {
         // Every byte was one character: map spans back to file offsets.
-        let high: Vec<usize> = decoded
+        let high: Vec<usize> = text
             .char_indices()
             .filter(|(_, c)| !c.is_ascii())
             .map(|(i, _)| i)
@@ -276,46 +293,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         // Shift every span from text offsets to file offsets.
         facts.remap(&|o| o + offset);
     }
-    ParsedModule { text, facts }
-}
-
-/// Whether the body is decoded as Latin-1 (by its coding cookie).
-fn is_latin1(bytes: &[u8], offset: usize) -> bool {
-    matches!(cookie_decoding(&bytes[offset..], offset), Decoding::Latin1)
-}
-
-/// Decode a file's text the way CPython's tokenizer does: the BOM's length,
-/// and the text (borrowed when the bytes are UTF-8) or why it cannot be read.
-fn decode(bytes: &[u8]) -> (usize, Result<Cow<'_, str>, SyntaxError>) {
-    let (offset, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (3, rest),
-        None => (0, bytes),
-    };
-    let strict = match cookie_decoding(body, offset) {
-        Decoding::Utf8 { strict } => strict,
-        Decoding::Latin1 => {
-            return (
-                offset,
-                Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect())),
-            );
-        }
-        Decoding::Refused(error) => return (offset, Err(error)),
-    };
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => Ok(Cow::Borrowed(text)),
-        Err(_) => match crate::syntax::utf8::decode_tolerating_comments(body, strict) {
-            Ok(text) => Ok(Cow::Owned(text)),
-            Err(err) => {
-                let at = offset + err.at;
-                Err(SyntaxError {
-                    message: err.message,
-                    span: Span::new(at, at + 1),
-                    unsupported: false,
-                })
-            }
-        },
-    };
-    (offset, text)
+    ParsedModule::decoded(bytes, Text::new(offset, Ok(text)), facts)
 }
 
 /// Tokenize and read the statements of decoded text; with a version, also
@@ -372,140 +350,6 @@ fn choose_error(
         }
         (reader, full) => full.or(reader),
     }
-}
-
-/// How the body is decoded, by its PEP 263 cookie.
-enum Decoding {
-    /// UTF-8 (no cookie, a UTF-8 alias, or an ASCII body in an ASCII-compatible
-    /// codec). `strict` when CPython decodes the whole file through a codec
-    /// (a cookie naming `utf8` rather than `utf-8`), so that no invalid byte
-    /// is tolerated, not even in a comment.
-    Utf8 { strict: bool },
-    /// One byte, one character.
-    Latin1,
-    /// CPython refuses the file, or revguard cannot decode it.
-    Refused(SyntaxError),
-}
-
-fn cookie_decoding(body: &[u8], offset: usize) -> Decoding {
-    use crate::syntax::encoding::{Family, family, known};
-    let Some((encoding, at)) = coding_cookie(body) else {
-        return Decoding::Utf8 { strict: false };
-    };
-    let span = Span::new(offset + at, offset + at + encoding.len());
-    let refuse = |message: String, span: Span, unsupported: bool| {
-        Decoding::Refused(SyntaxError {
-            message,
-            span,
-            unsupported,
-        })
-    };
-    let normal = cpython_normal_name(&encoding);
-    let family = family(&normal);
-    if offset == 3 && family != Family::Utf8 {
-        return refuse(
-            format!("encoding problem: {encoding} with BOM"),
-            Span::new(0, 3),
-            false,
-        );
-    }
-    if !known(&normal) {
-        return refuse(format!("unknown encoding: {encoding}"), span, false);
-    }
-    match family {
-        Family::Utf8 => Decoding::Utf8 {
-            strict: normal != "utf-8",
-        },
-        _ if body.is_ascii() && family != Family::NotAscii => Decoding::Utf8 { strict: true },
-        Family::Latin1 => Decoding::Latin1,
-        Family::Ascii => {
-            let at = body.iter().position(|b| !b.is_ascii()).unwrap_or(0);
-            refuse(
-                format!(
-                    "'ascii' codec can't decode byte 0x{:02x} in position {at}: ordinal not in range(128)",
-                    body[at]
-                ),
-                Span::new(offset + at, offset + at + 1),
-                false,
-            )
-        }
-        Family::Other | Family::NotAscii => refuse(
-            format!(
-                "the file declares `coding: {encoding}`; revguard decodes UTF-8 and Latin-1 only, so it cannot read this file statically"
-            ),
-            span,
-            true,
-        ),
-    }
-}
-
-/// CPython's tokenizer maps the common spellings of UTF-8 and Latin-1 to
-/// their canonical names before it looks the codec up.
-fn cpython_normal_name(name: &str) -> String {
-    let head: String = name
-        .chars()
-        .take(12)
-        .map(|c| {
-            if c == '_' {
-                '-'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    let is = |canonical: &str| head == canonical || head.starts_with(&format!("{canonical}-"));
-    if is("utf-8") {
-        "utf-8".into()
-    } else if is("latin-1") || is("iso-8859-1") || is("iso-latin-1") {
-        "iso-8859-1".into()
-    } else {
-        name.to_owned()
-    }
-}
-
-/// A PEP 263 cookie on line 1 or 2 (`# -*- coding: latin-1 -*-`): the name
-/// and its offset in `body`.
-fn coding_cookie(body: &[u8]) -> Option<(String, usize)> {
-    let mut line_start = 0;
-    for (index, line) in body.split(|&b| b == b'\n').take(2).enumerate() {
-        let this_start = line_start;
-        line_start += line.len() + 1;
-        let indent = line
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
-            .count();
-        let trimmed = &line[indent..];
-        if !trimmed.starts_with(b"#") {
-            // Line 2 only counts when line 1 is blank or a comment.
-            if index == 0 && !trimmed.iter().all(|b| b.is_ascii_whitespace()) {
-                return None;
-            }
-            continue;
-        }
-        // The first `coding` followed by `:` or `=` (CPython scans on past
-        // a `coding` that is not).
-        let found = trimmed
-            .windows(7)
-            .position(|w| w.starts_with(b"coding") && matches!(w[6], b':' | b'='));
-        let Some(at) = found else {
-            continue;
-        };
-        let rest = &trimmed[at + 7..];
-        let spaces = rest
-            .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count();
-        let name: Vec<u8> = rest[spaces..]
-            .iter()
-            .copied()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            .collect();
-        if !name.is_empty() {
-            let name_at = this_start + indent + at + 7 + spaces;
-            return Some((String::from_utf8_lossy(&name).into_owned(), name_at));
-        }
-    }
-    None
 }
 
 impl FileFacts {

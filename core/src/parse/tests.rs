@@ -8,6 +8,7 @@ fn parse(src: &str) -> ParsedModule<'_> {
 
 fn value(src: &str, attr: Attr) -> Value {
     parse(src)
+        .facts
         .get(attr)
         .unwrap_or_else(|| panic!("{} not bound in {src:?}", attr.name()))
         .value
@@ -45,8 +46,8 @@ fn plain_and_annotated_assignments() {
 #[test]
 fn bare_annotation_binds_nothing() {
     let m = parse("down_revision: str\nrevision = 'a'\n");
-    assert!(m.get(Attr::DownRevision).is_none());
-    assert_eq!(m.bare_annotations.len(), 1);
+    assert!(m.facts.get(Attr::DownRevision).is_none());
+    assert_eq!(m.facts.bare_annotations.len(), 1);
 }
 
 #[test]
@@ -54,10 +55,10 @@ fn chained_semicolons_and_continuations() {
     let m = parse("x = revision = 'a'; down_revision = \\\n  'b'\n");
     assert_eq!(string("x = revision = 'a'\n", Attr::Revision), "a");
     assert!(
-        matches!(&m.get(Attr::DownRevision).unwrap().value, Value::Str { value, .. } if value == "b")
+        matches!(&m.facts.get(Attr::DownRevision).unwrap().value, Value::Str { value, .. } if value == "b")
     );
     assert!(
-        matches!(&m.get(Attr::Revision).unwrap().value, Value::Str { value, .. } if value == "a")
+        matches!(&m.facts.get(Attr::Revision).unwrap().value, Value::Str { value, .. } if value == "a")
     );
 }
 
@@ -117,8 +118,8 @@ fn def_and_class_bodies_do_not_count() {
     let src = "revision = 'a'\ndef upgrade():\n    revision = 'zzz'\n    down_revision = 'q'\nclass X:\n    revision = 'y'\n";
     let m = parse(src);
     assert_eq!(string(src, Attr::Revision), "a");
-    assert!(m.get(Attr::DownRevision).is_none());
-    assert!(m.syntax_error.is_none());
+    assert!(m.facts.get(Attr::DownRevision).is_none());
+    assert!(m.facts.syntax_error.is_none());
 }
 
 #[test]
@@ -189,8 +190,8 @@ fn invalid_literals() {
 fn bom_crlf_tabs_and_cookie() {
     let src = b"\xEF\xBB\xBF# -*- coding: utf-8 -*-\r\nrevision = 'a'\r\ndown_revision = None\r\ndef f():\r\n\trevision = 'z'\r\n";
     let m = parse_module(src);
-    assert!(m.syntax_error.is_none(), "{:?}", m.syntax_error);
-    let b = m.get(Attr::Revision).unwrap();
+    assert!(m.facts.syntax_error.is_none(), "{:?}", m.facts.syntax_error);
+    let b = m.facts.get(Attr::Revision).unwrap();
     assert_eq!(&src[b.name_span.start..b.name_span.end], b"revision");
     assert!(matches!(&b.value, Value::Str { value, .. } if value == "a"));
 }
@@ -198,11 +199,11 @@ fn bom_crlf_tabs_and_cookie() {
 #[test]
 fn latin1_cookie_is_decoded_with_file_offsets() {
     let m = parse_module(b"# coding: latin-1\nrevision = 'a'\n");
-    assert!(m.syntax_error.is_none());
+    assert!(m.facts.syntax_error.is_none());
     let src = b"# coding: latin-1\n# caf\xe9\nrevision = '\xe9t\xe9'\n";
     let m = parse_module(src);
-    assert!(m.syntax_error.is_none(), "{:?}", m.syntax_error);
-    let b = m.get(Attr::Revision).unwrap();
+    assert!(m.facts.syntax_error.is_none(), "{:?}", m.facts.syntax_error);
+    let b = m.facts.get(Attr::Revision).unwrap();
     assert!(matches!(&b.value, Value::Str { value, .. } if value == "\u{e9}t\u{e9}"));
     assert_eq!(&src[b.name_span.start..b.name_span.end], b"revision");
     let m = parse_module(b"# coding: shift_jis\nrevision = '\x82\xa0'\n");
@@ -225,7 +226,7 @@ fn syntax_errors_have_spans() {
     let m = parse("revision = 'a'\n  down_revision = None\n");
     assert_eq!(m.facts.syntax_error.unwrap().message, "unexpected indent");
     let m = parse("x = (\nrevision = 'a'\n");
-    assert!(m.syntax_error.is_some());
+    assert!(m.facts.syntax_error.is_some());
 }
 
 #[test]
@@ -236,7 +237,7 @@ fn attribute_and_subscript_targets_are_not_bindings() {
         "a"
     );
     assert!(
-        matches!(&m.get(Attr::Revision).unwrap().value, Value::Str { value, .. } if value == "a")
+        matches!(&m.facts.get(Attr::Revision).unwrap().value, Value::Str { value, .. } if value == "a")
     );
 }
 

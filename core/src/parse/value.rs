@@ -1,7 +1,7 @@
 //! Literal values on the right of an assignment.
 
-use super::lexer::{TokKind, Token};
 use super::strings::{self, DecodeError};
+use crate::lexer::{TokKind, Token};
 use crate::text::Span;
 
 /// Tuple or list.
@@ -142,30 +142,7 @@ pub(crate) fn parse_value(src: &str, tokens: &[Token]) -> Value {
         return string(src, tokens, span);
     }
     if tokens.len() == 1 {
-        let word = text(src, first);
-        return match (&first.kind, word) {
-            (TokKind::Name, "None") => Value::None { span },
-            (TokKind::Name, "True" | "False") => Value::Invalid {
-                what: "a bool".into(),
-                span,
-            },
-            (TokKind::Name, "Ellipsis") => Value::Invalid {
-                what: "Ellipsis".into(),
-                span,
-            },
-            (TokKind::Name, name) => Value::Dynamic {
-                reason: format!("refers to the name `{name}`"),
-                span,
-            },
-            (TokKind::Number, _) => Value::Invalid {
-                what: "a number".into(),
-                span,
-            },
-            _ => Value::Dynamic {
-                reason: "not a literal".into(),
-                span,
-            },
-        };
+        return single_token(src, first, span);
     }
     if first.kind == TokKind::Op && open == "{" && encloses(src, tokens) {
         return Value::Invalid {
@@ -183,6 +160,43 @@ pub(crate) fn parse_value(src: &str, tokens: &[Token]) -> Value {
             span,
         };
     }
+    Value::Dynamic {
+        reason: dynamic_reason(src, tokens),
+        span,
+    }
+}
+
+/// A value of one token: `None`, a name, a number, a bool, …
+fn single_token(src: &str, first: &Token, span: Span) -> Value {
+    let word = text(src, first);
+    match (&first.kind, word) {
+        (TokKind::Name, "None") => Value::None { span },
+        (TokKind::Name, "True" | "False") => Value::Invalid {
+            what: "a bool".into(),
+            span,
+        },
+        (TokKind::Name, "Ellipsis") => Value::Invalid {
+            what: "Ellipsis".into(),
+            span,
+        },
+        (TokKind::Name, name) => Value::Dynamic {
+            reason: format!("refers to the name `{name}`"),
+            span,
+        },
+        (TokKind::Number, _) => Value::Invalid {
+            what: "a number".into(),
+            span,
+        },
+        _ => Value::Dynamic {
+            reason: "not a literal".into(),
+            span,
+        },
+    }
+}
+
+/// Why a value that is no literal is not statically known.
+fn dynamic_reason(src: &str, tokens: &[Token]) -> String {
+    let first = &tokens[0];
     let callee_end = tokens.iter().position(|t| text(src, t) == "(");
     let dotted = |part: &[Token]| {
         !part.is_empty()
@@ -194,8 +208,7 @@ pub(crate) fn parse_value(src: &str, tokens: &[Token]) -> Value {
                 }
             })
     };
-    let reason = if let Some(at) =
-        callee_end.filter(|&at| dotted(&tokens[..at]) && encloses(src, &tokens[at..]))
+    if let Some(at) = callee_end.filter(|&at| dotted(&tokens[..at]) && encloses(src, &tokens[at..]))
     {
         format!(
             "computed by calling `{}`",
@@ -208,8 +221,7 @@ pub(crate) fn parse_value(src: &str, tokens: &[Token]) -> Value {
         "a conditional expression".into()
     } else {
         "computed by an expression".into()
-    };
-    Value::Dynamic { reason, span }
+    }
 }
 
 /// True when the first token's bracket closes at the last token.

@@ -24,7 +24,7 @@
 //! its own memory and time are linear and it never recurses: a statement
 //! nested 300,000 levels deep is measured, not parsed.
 
-use crate::parse::lexer::{StrTok, TokKind, Token};
+use crate::lexer::{StrTok, TokKind, Token};
 
 /// What one subtree costs in each of CPython's three budgets.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

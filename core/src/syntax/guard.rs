@@ -28,7 +28,7 @@
 //! walks over its tree, inside the guest's and the native threads' stacks.
 
 use super::depth::{self, Cost};
-use crate::parse::lexer::{LineSink, LogicalLine, tokenize_into};
+use crate::lexer::{LineSink, LogicalLine, tokenize_into};
 use crate::python::PythonVersion;
 use crate::text::Span;
 
@@ -239,7 +239,7 @@ impl LineSink for &mut Scan<'_> {
 mod limits {
     use super::depth::Cost;
     use super::*;
-    use crate::parse::lexer::tokenize_each;
+    use crate::lexer::tokenize_each;
 
     /// The deepest statement of `text`, as the guard measures it.
     fn cost(text: &str) -> Cost {

@@ -18,8 +18,9 @@
 //! reworded the way CPython says it where that helps (`message.rs`).
 //! See `docs/syntax.md` for the version rule and the differential test.
 
+pub(crate) mod decode;
 mod depth;
-pub(crate) mod encoding;
+mod encoding;
 mod guard;
 #[cfg(feature = "python")]
 mod message;
@@ -27,7 +28,7 @@ mod message;
 mod rules;
 #[cfg(feature = "python")]
 mod scope;
-pub(crate) mod utf8;
+mod utf8;
 
 #[cfg(feature = "python")]
 use ruff_python_parser::{Mode, ParseOptions, parse_unchecked};

@@ -220,7 +220,7 @@ fn suggestion(name: &str, known: &[&str]) -> Option<&'static str> {
         .filter(|k| known.contains(k))
         .map(|k| {
             (
-                crate::config::levenshtein(&escaped, &escape_param_name(k)),
+                revguard_core::text::levenshtein(&escaped, &escape_param_name(k)),
                 *k,
             )
         })

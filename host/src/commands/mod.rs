@@ -88,8 +88,8 @@ fn graph_errors(report: &Report) -> Vec<String> {
         .iter()
         .filter(|d| {
             d.severity == revguard_core::Severity::Error
-                && revguard_core::checks::find(&d.check)
-                    .is_some_and(|c| c.group == revguard_core::checks::Group::Graph)
+                && d.check_id()
+                    .is_some_and(|id| id.info().group == revguard_core::checks::Group::Graph)
         })
         .map(|d| format!("  {}: {}", d.check, d.message))
         .collect()

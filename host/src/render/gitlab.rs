@@ -76,7 +76,7 @@ pub fn render(report: &Report) -> String {
                 "type": "issue",
                 "check_name": d.check,
                 "description": description,
-                "categories": [category(&d.check)],
+                "categories": [category(d)],
                 "severity": severity,
                 "fingerprint": fingerprint,
                 "location": {
@@ -100,8 +100,8 @@ fn primary_count(d: &revguard_core::Diagnostic) -> usize {
 }
 
 /// Code Climate category: graph problems are bug risks, the rest style.
-fn category(check: &str) -> &'static str {
-    match revguard_core::checks::find(check).map(|c| c.group) {
+fn category(d: &revguard_core::Diagnostic) -> &'static str {
+    match d.check_id().map(|id| id.info().group) {
         Some(revguard_core::checks::Group::Hygiene) => "Style",
         _ => "Bug Risk",
     }

@@ -31,6 +31,19 @@ enum Outcome {
     Noted(String),
 }
 
+/// The suite of a finding: a registered check's is at its `CheckId`'s index;
+/// a check this build does not know gets a suite of its own after them.
+fn suite_index(suites: &mut Vec<(String, String, Vec<Case>)>, d: &Diagnostic) -> usize {
+    let known = d.check_id().map(|id| id as usize);
+    match known.or_else(|| suites.iter().position(|(name, _, _)| *name == d.check)) {
+        Some(i) => i,
+        None => {
+            suites.push((d.check.clone(), d.code.clone(), Vec::new()));
+            suites.len() - 1
+        }
+    }
+}
+
 /// Render a report as JUnit XML. `options` tells which checks were off.
 pub fn render(report: &Report, options: &Options) -> String {
     let mut suites: Vec<(String, String, Vec<Case>)> = Vec::new();
@@ -51,13 +64,7 @@ pub fn render(report: &Report, options: &Options) -> String {
         }
     }
     for d in &report.diagnostics {
-        let index = match suites.iter().position(|(name, _, _)| *name == d.check) {
-            Some(i) => i,
-            None => {
-                suites.push((d.check.clone(), d.code.clone(), Vec::new()));
-                suites.len() - 1
-            }
-        };
+        let index = suite_index(&mut suites, d);
         suites[index].2.push(finding(d));
     }
     for (name, _, cases) in &mut suites {

@@ -38,33 +38,37 @@ pub fn help_uri(check: &str) -> String {
 
 /// Render a report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
 pub fn render(report: &Report) -> String {
-    let mut rules: Vec<Value> = Vec::new();
-    let mut ids: Vec<(String, String)> = Vec::new();
-    for info in checks::registry() {
-        rules.push(rule(info));
-        ids.push((info.name.to_owned(), info.code.to_owned()));
-    }
+    // One rule per registered check, at its `CheckId`'s index.
+    let mut rules: Vec<Value> = checks::registry().map(rule).collect();
+    let known = rules.len();
     // Findings from checks this build's registry does not know (should not
     // happen, but a result must reference a rule).
+    let mut unknown: Vec<&str> = Vec::new();
     for d in &report.diagnostics {
-        if !ids.iter().any(|(name, _)| *name == d.check) {
+        if d.check_id().is_none() && !unknown.contains(&d.check.as_str()) {
             rules.push(json!({
                 "id": d.code,
                 "name": d.check,
                 "shortDescription": { "text": d.check },
                 "helpUri": help_uri(&d.check),
             }));
-            ids.push((d.check.clone(), d.code.clone()));
+            unknown.push(&d.check);
         }
     }
     let results: Vec<Value> = report
         .diagnostics
         .iter()
         .map(|d| {
-            let index = ids
-                .iter()
-                .position(|(name, _)| *name == d.check)
-                .unwrap_or(0);
+            let index = match d.check_id() {
+                Some(id) => id as usize,
+                None => {
+                    known
+                        + unknown
+                            .iter()
+                            .position(|name| *name == d.check)
+                            .unwrap_or(0)
+                }
+            };
             result(d, index)
         })
         .collect();
@@ -109,11 +113,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 fn rule(info: &CheckInfo) -> Value {
-    let group = match info.group {
-        checks::Group::Graph => "graph",
-        checks::Group::Hygiene => "hygiene",
-        checks::Group::History => "history",
-    };
+    let group = info.group.name();
     json!({
         "id": info.code,
         "name": info.name,

@@ -53,7 +53,7 @@ pub fn target_for(file_name: &str) -> Option<&'static Target> {
 /// a syntax error's span lies inside the input.
 pub fn parse(data: &[u8]) {
     let module = revguard_core::parse::parse_module(data);
-    if let Some(err) = &module.syntax_error {
+    if let Some(err) = &module.facts.syntax_error {
         assert!(err.span.start <= err.span.end && err.span.end <= data.len());
     }
 }

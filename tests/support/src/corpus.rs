@@ -344,55 +344,7 @@ fn body(rng: &mut Rng, table: &str) -> (String, String, String) {
     match rng.below(10) {
         0..=4 => {
             message = format!("create {table} table");
-            let _ = writeln!(up, "    op.create_table(\n        '{table}',");
-            let _ = writeln!(
-                up,
-                "        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),"
-            );
-            let columns = rng.range(4, 14);
-            let mut names = Vec::new();
-            for c in 0..columns {
-                let name = format!("{}_{c}", rng.pick(COLUMN_NAMES));
-                let ty = rng.pick(COLUMN_TYPES);
-                let nullable = if rng.pct(60) { "True" } else { "False" };
-                let default = if rng.pct(20) {
-                    ", server_default=sa.text('now()')"
-                } else {
-                    ""
-                };
-                let comment = if rng.pct(25) {
-                    format!(", comment='{} of the {table} row'", name.replace('_', " "))
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    up,
-                    "        sa.Column('{name}', {ty}, nullable={nullable}{default}{comment}),"
-                );
-                names.push(name);
-            }
-            if rng.pct(40) {
-                let _ = writeln!(
-                    up,
-                    "        sa.ForeignKeyConstraint(['owner_id'], ['{}.id'], ondelete='CASCADE'),",
-                    rng.pick(NOUNS)
-                );
-            }
-            let _ = writeln!(up, "        sa.PrimaryKeyConstraint('id'),\n    )");
-            let indexes = rng.range(0, 3);
-            for col in names.iter().take(indexes) {
-                let _ = writeln!(
-                    up,
-                    "    op.create_index(op.f('ix_{table}_{col}'), '{table}', ['{col}'], unique=False)"
-                );
-            }
-            for col in names.iter().take(indexes).rev() {
-                let _ = writeln!(
-                    down,
-                    "    op.drop_index(op.f('ix_{table}_{col}'), table_name='{table}')"
-                );
-            }
-            let _ = writeln!(down, "    op.drop_table('{table}')");
+            create_table(rng, table, &mut up, &mut down);
         }
         5..=7 => {
             let target = rng.pick(NOUNS);
@@ -440,57 +392,61 @@ fn body(rng: &mut Rng, table: &str) -> (String, String, String) {
     (message, up, down)
 }
 
+/// The statements of a `create_table` migration (and its downgrade).
+fn create_table(rng: &mut Rng, table: &str, up: &mut String, down: &mut String) {
+    let _ = writeln!(up, "    op.create_table(\n        '{table}',");
+    let _ = writeln!(
+        up,
+        "        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),"
+    );
+    let columns = rng.range(4, 14);
+    let mut names = Vec::new();
+    for c in 0..columns {
+        let name = format!("{}_{c}", rng.pick(COLUMN_NAMES));
+        let ty = rng.pick(COLUMN_TYPES);
+        let nullable = if rng.pct(60) { "True" } else { "False" };
+        let default = if rng.pct(20) {
+            ", server_default=sa.text('now()')"
+        } else {
+            ""
+        };
+        let comment = if rng.pct(25) {
+            format!(", comment='{} of the {table} row'", name.replace('_', " "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            up,
+            "        sa.Column('{name}', {ty}, nullable={nullable}{default}{comment}),"
+        );
+        names.push(name);
+    }
+    if rng.pct(40) {
+        let _ = writeln!(
+            up,
+            "        sa.ForeignKeyConstraint(['owner_id'], ['{}.id'], ondelete='CASCADE'),",
+            rng.pick(NOUNS)
+        );
+    }
+    let _ = writeln!(up, "        sa.PrimaryKeyConstraint('id'),\n    )");
+    let indexes = rng.range(0, 3);
+    for col in names.iter().take(indexes) {
+        let _ = writeln!(
+            up,
+            "    op.create_index(op.f('ix_{table}_{col}'), '{table}', ['{col}'], unique=False)"
+        );
+    }
+    for col in names.iter().take(indexes).rev() {
+        let _ = writeln!(
+            down,
+            "    op.drop_index(op.f('ix_{table}_{col}'), table_name='{table}')"
+        );
+    }
+    let _ = writeln!(down, "    op.drop_table('{table}')");
+}
+
 /// The `alembic.ini` of a generated project.
 pub const ALEMBIC_INI: &str = "[alembic]\nscript_location = %(here)s/alembic\npath_separator = os\nsqlalchemy.url = sqlite://\n";
-
-/// `alembic/env.py`: enough for `alembic heads` (which never connects).
-pub const ENV_PY: &str = r#"from alembic import context
-
-config = context.config
-
-
-def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    raise SystemExit("offline (--sql) only")
-"#;
-
-/// Alembic 1.20's generic `script.py.mako` (what the files were rendered from).
-pub const SCRIPT_MAKO: &str = r#""""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
-import sqlalchemy as sa
-${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
-revision: str = ${repr(up_revision)}
-down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
-branch_labels: Union[str, Sequence[str], None] = ${repr(branch_labels)}
-depends_on: Union[str, Sequence[str], None] = ${repr(depends_on)}
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    ${downgrades if downgrades else "pass"}
-"#;
 
 /// Write a whole Alembic project (`alembic.ini`, `alembic/env.py`,
 /// `alembic/script.py.mako`, `alembic/versions/*.py`) under `dir`.
@@ -498,8 +454,7 @@ pub fn write_project(dir: &Path, files: &[CorpusFile]) -> std::io::Result<()> {
     let versions = dir.join("alembic").join("versions");
     std::fs::create_dir_all(&versions)?;
     std::fs::write(dir.join("alembic.ini"), ALEMBIC_INI)?;
-    std::fs::write(dir.join("alembic").join("env.py"), ENV_PY)?;
-    std::fs::write(dir.join("alembic").join("script.py.mako"), SCRIPT_MAKO)?;
+    crate::scaffold::write(dir)?;
     for file in files {
         std::fs::write(versions.join(&file.name), &file.bytes)?;
     }

@@ -12,7 +12,8 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Copy a directory tree (regular files and directories).
+/// Copy a directory tree: directories, regular files, and symbolic links
+/// as links (never followed).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
     let entries =
@@ -20,8 +21,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
     for entry in entries {
         let entry = entry.expect("directory entry");
         let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(entry.path()).expect("read link");
+            std::os::unix::fs::symlink(&link, &target)
+                .unwrap_or_else(|e| panic!("symlink {}: {e}", target.display()));
         } else {
             std::fs::copy(entry.path(), &target)
                 .unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));

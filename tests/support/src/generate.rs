@@ -158,59 +158,9 @@ impl Project {
     /// The other files of a minimal real project: path (relative to the
     /// project root) and text.
     pub fn scaffold() -> Vec<(&'static str, &'static str)> {
-        vec![
-            ("alembic/env.py", ENV_PY),
-            ("alembic/script.py.mako", SCRIPT_MAKO),
-        ]
+        crate::scaffold::files().to_vec()
     }
 }
-
-const ENV_PY: &str = r#"from alembic import context
-
-config = context.config
-
-
-def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    raise SystemExit("offline (--sql) only")
-"#;
-
-const SCRIPT_MAKO: &str = r#""""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
-import sqlalchemy as sa
-${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
-revision: str = ${repr(up_revision)}
-down_revision: Union[str, Sequence[str], None] = ${repr(down_revision)}
-branch_labels: Union[str, Sequence[str], None] = ${repr(branch_labels)}
-depends_on: Union[str, Sequence[str], None] = ${repr(depends_on)}
-
-
-def upgrade() -> None:
-    """Upgrade schema."""
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    """Downgrade schema."""
-    ${downgrades if downgrades else "pass"}
-"#;
 
 // ---------------------------------------------------------------------------
 // Graph generation.

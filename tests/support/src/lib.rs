@@ -13,7 +13,9 @@
 //! - [`git`]: git with a fixed identity and no user configuration;
 //! - [`generate`]: seeded random Alembic projects (differential and syntax
 //!   suites);
-//! - [`corpus`]: large realistic histories (benchmarks).
+//! - [`corpus`]: large realistic histories (benchmarks);
+//! - [`scaffold`]: `env.py` and `script.py.mako`, the one copy both
+//!   generators write.
 //!
 //! A suite uses it as `use revguard_test_support as support;`. Nothing here
 //! knows about a particular suite: a helper only one suite needs stays in
@@ -26,6 +28,7 @@ pub mod corpus;
 pub mod fs;
 pub mod generate;
 pub mod git;
+pub mod scaffold;
 pub mod tools;
 
 pub use cli::{code, revguard, stderr, stdout};

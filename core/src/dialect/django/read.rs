@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::parse::lexer::{self, LogicalLine, TokKind, Token};
+use crate::lexer::{self, LogicalLine, TokKind, Token};
 use crate::parse::{SeqKind, SyntaxError, Value, parse_value, split_top};
 use crate::python::PythonVersion;
 use crate::text::Span;
@@ -130,15 +130,16 @@ pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
         syntax_error: module.facts.syntax_error.clone(),
         ..MigrationFacts::default()
     };
+    let text = module.text();
     let mut reader = ClassReader {
-        src: &module.text,
+        src: text,
         offset: module.facts.offset,
         facts: &mut facts,
         state: State::Module,
     };
     // A tokenizer error is already in `syntax_error` (the binding reader
     // met it too); the lines before it have been read.
-    let _ = lexer::tokenize_into(&module.text, &mut reader);
+    let _ = lexer::tokenize_into(text, &mut reader);
     facts
 }
 

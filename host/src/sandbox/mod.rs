@@ -13,21 +13,11 @@
 //!   check. The [`Config`] is explicit (see [`engine_config`]).
 //! - **Compiled ahead of time, cached on first use.** Compiling the guest with
 //!   cranelift costs tens of milliseconds, more than the whole check of a
-//!   typical repository. The first run compiles it and stores the artifact
-//!   (`.cwasm`) in `$REVGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/revguard`,
-//!   else `~/.cache/revguard`; later runs map it in (about a millisecond).
-//!   The file name is a hash of wasmtime's precompile-compatibility hash
-//!   (version, config, CPU features) and of the guest's bytes, so a new build
-//!   or another machine never picks up a stale artifact; it is written to a
-//!   temporary file (`O_EXCL`, random name) and renamed into place, so
-//!   concurrent runs never see half a file and a planted link is never
-//!   written through. Deserialising runs the file's machine code, so the
-//!   entry carries the SHA-256 of its bytes, checked in memory before
-//!   wasmtime sees them: a damaged entry is compiled again and replaced,
-//!   never run. When the directory cannot be written (a read-only root file
-//!   system in the ArgoCD sidecar), `REVGUARD_CACHE_DIR` is set but empty,
-//!   or `--no-cache` is given, the module is compiled in memory and the
-//!   cache is neither read nor written.
+//!   typical repository, so the compiled guest is kept in the cache
+//!   directory (`module_cache.rs`). When the directory cannot be written (a
+//!   read-only root file system in the ArgoCD sidecar), `REVGUARD_CACHE_DIR`
+//!   is set but empty, or `--no-cache` is given, the module is compiled in
+//!   memory and the cache is neither read nor written.
 //! - **A fresh [`Store`] per check**, so nothing leaks between checks, with
 //!   **no imports linked**: a module that imports anything is refused before
 //!   it runs ([`SandboxError::Imports`]).
@@ -51,14 +41,12 @@
 //! Every failure is a [`SandboxError`] whose `Display` is one line starting
 //! with `sandbox:`, and no partial report is ever returned.
 
+mod module_cache;
+
 use std::fmt;
-use std::fs;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
-
-use sha2::Digest as _;
 
 use revguard_core::python::PythonVersion;
 use revguard_core::wire::{self, Carried, CheckHeader, FileRecord};
@@ -94,11 +82,7 @@ const MAX_WASM_STACK: usize = 8 << 20;
 
 /// Native stack of the thread the guest runs on: `MAX_WASM_STACK` plus ample
 /// room for wasmtime's own frames (the pages are only touched when used).
-const SANDBOX_THREAD_STACK: usize = 32 << 20;
-
-/// Environment variable that overrides the compiled-module cache directory;
-/// set but empty, it turns the cache off.
-pub const CACHE_DIR_ENV: &str = "REVGUARD_CACHE_DIR";
+pub const THREAD_STACK: usize = 32 << 20;
 
 /// Resource bounds for one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,9 +139,10 @@ pub enum SandboxError {
         panic: Option<String>,
     },
     /// The per-file phase failed on one file: `index` is its position in the
-    /// list given to [`analyze`] (the caller knows its path).
+    /// list given to [`Guest::analyze`] or [`crate::engine::analyze_wasm`]
+    /// (the caller knows its path).
     InFile {
-        /// The file's index in [`analyze`]'s `files`.
+        /// The file's index in the list analyzed.
         index: usize,
         /// What went wrong in the guest.
         error: Box<SandboxError>,
@@ -291,14 +276,14 @@ impl FactsSource for &[Option<&[u8]>] {
 
 /// Check a request in one guest: every read file's bytes go into a buffer of
 /// their own, which the guest takes over, and `facts` (encoded, from
-/// [`analyze`] or the result cache) spare the guest reading those files. The
+/// [`crate::engine::analyze_wasm`] or the result cache) spare the guest reading those files. The
 /// output is the JSON report, exactly `revguard_core::check_with_facts`'s.
 pub fn check_request(
     request: &Request,
     facts: impl FactsSource,
     limits: &Limits,
 ) -> Result<(Vec<u8>, RunStats), SandboxError> {
-    let guest = embedded_guest()?;
+    let guest = Guest::embedded()?;
     let input: u64 = request
         .files
         .iter()
@@ -345,133 +330,91 @@ pub fn check_request(
     })
 }
 
-/// Files per analyze batch, and bytes: each batch runs in a fresh instance,
-/// so a guest's memory stays near one batch plus one file's syntax tree. The
-/// batches do not depend on `jobs`, so neither does any verdict (fuel is per
-/// instance).
-pub const BATCH_FILES: usize = 512;
-/// See [`BATCH_FILES`].
-pub const BATCH_BYTES: usize = 4 << 20;
+impl Guest {
+    /// The embedded guest, loaded once per process (from the compiled-guest
+    /// cache when it is on).
+    pub fn embedded() -> Result<&'static Guest, SandboxError> {
+        static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
+        GUEST
+            .get_or_init(|| Guest::load_embedded(module_cache::dir().as_deref()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 
-/// Split files into the analyze batches (ranges of indices), by count and size.
-pub fn batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, &size) in sizes.iter().enumerate() {
-        if i > start && (i - start == BATCH_FILES || bytes + size > BATCH_BYTES) {
-            out.push(start..i);
-            (start, bytes) = (i, 0);
+    /// Any module that follows the guest ABI (a hand-written `.wat` test
+    /// guest, say), compiled now without the cache; meant for tests and
+    /// diagnostics, like [`run_module`].
+    pub fn compile(wasm: &[u8]) -> Result<Guest, SandboxError> {
+        let engine = shared_engine()?;
+        let module =
+            Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
+        Guest::new(engine, &module)
+    }
+
+    /// The per-file phase of one batch in one fresh instance: one encoded
+    /// `FileFacts` per file, in order. When the batch traps, the file that
+    /// traps on its own is named ([`SandboxError::InFile`], its index in
+    /// `files`). Call it on a thread with a [`THREAD_STACK`] stack.
+    pub fn analyze(
+        &self,
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+    ) -> Result<Vec<Vec<u8>>, SandboxError> {
+        self.analyze_batch(files, version, limits)
+            .map_err(|err| self.culprit(files, version, limits, err))
+    }
+
+    fn analyze_batch(
+        &self,
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+    ) -> Result<Vec<Vec<u8>>, SandboxError> {
+        let table = wire::encode_analyze(version, files);
+        if table.len() as u64 > limits.max_memory_bytes {
+            return Err(SandboxError::MemoryLimit {
+                max_bytes: limits.max_memory_bytes,
+            });
         }
-        bytes += size;
-    }
-    if start < sizes.len() {
-        out.push(start..sizes.len());
-    }
-    out
-}
-
-/// The per-file phase in `jobs` guests at once: one engine and one compiled
-/// module, a store per batch. Returns one encoded `FileFacts` per file, in
-/// order. When batches fail, the error of the first failing batch is
-/// returned, whatever `jobs` is.
-pub fn analyze(
-    files: &[&[u8]],
-    version: PythonVersion,
-    limits: &Limits,
-    jobs: usize,
-) -> Result<Vec<Vec<u8>>, SandboxError> {
-    analyze_with(embedded_guest()?, files, version, limits, jobs)
-}
-
-/// [`analyze`] with any module that follows the guest ABI instead of the
-/// embedded guest (a hand-written `.wat` test guest, say), under exactly the
-/// same batching, limits and culprit search. Compiles on every call (no
-/// cache); meant for tests and diagnostics, like [`run_module`].
-pub fn analyze_module(
-    wasm: &[u8],
-    files: &[&[u8]],
-    version: PythonVersion,
-    limits: &Limits,
-    jobs: usize,
-) -> Result<Vec<Vec<u8>>, SandboxError> {
-    let engine = shared_engine()?;
-    let module =
-        Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
-    let guest = Guest::new(engine, &module)?;
-    analyze_with(&guest, files, version, limits, jobs)
-}
-
-fn analyze_with(
-    guest: &Guest,
-    files: &[&[u8]],
-    version: PythonVersion,
-    limits: &Limits,
-    jobs: usize,
-) -> Result<Vec<Vec<u8>>, SandboxError> {
-    let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
-    let batches = batches(&sizes);
-    let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {
-        analyze_batch(guest, &files[range.clone()], version, limits)
-            .map_err(|err| culprit(guest, files, range.clone(), version, limits, err))
-    })
-    .map_err(SandboxError::Setup)?;
-    let mut out = Vec::with_capacity(files.len());
-    for result in results {
-        out.extend(result?);
-    }
-    Ok(out)
-}
-
-fn analyze_batch(
-    guest: &Guest,
-    files: &[&[u8]],
-    version: PythonVersion,
-    limits: &Limits,
-) -> Result<Vec<Vec<u8>>, SandboxError> {
-    let table = wire::encode_analyze(version, files);
-    if table.len() as u64 > limits.max_memory_bytes {
-        return Err(SandboxError::MemoryLimit {
-            max_bytes: limits.max_memory_bytes,
-        });
-    }
-    let mut session = Session::open(guest, limits)?;
-    let output = session.call_with("revguard_analyze", &table)?;
-    let runs = wire::decode_analyze_output(&output)
-        .map_err(|err| SandboxError::Abi(format!("revguard_analyze: {err}")))?;
-    if runs.len() != files.len() {
-        return Err(SandboxError::Abi(format!(
-            "revguard_analyze returned {} results for {} files",
-            runs.len(),
-            files.len()
-        )));
-    }
-    Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
-}
-
-/// A batch trapped: find the file that makes the guest trap on its own, so
-/// the error can name it ([`SandboxError::InFile`]). Only traps are retried
-/// (a stack overflow, a panic): they come from one file's content, and a
-/// file alone is cheap to redo; the time and memory limits are not.
-fn culprit(
-    guest: &Guest,
-    files: &[&[u8]],
-    range: std::ops::Range<usize>,
-    version: PythonVersion,
-    limits: &Limits,
-    err: SandboxError,
-) -> SandboxError {
-    if !matches!(err, SandboxError::Trap { .. }) {
-        return err;
-    }
-    for index in range {
-        if let Err(alone) = analyze_batch(guest, &files[index..=index], version, limits) {
-            return SandboxError::InFile {
-                index,
-                error: Box::new(alone),
-            };
+        let mut session = Session::open(self, limits)?;
+        let output = session.call_with("revguard_analyze", &table)?;
+        let runs = wire::decode_analyze_output(&output)
+            .map_err(|err| SandboxError::Abi(format!("revguard_analyze: {err}")))?;
+        if runs.len() != files.len() {
+            return Err(SandboxError::Abi(format!(
+                "revguard_analyze returned {} results for {} files",
+                runs.len(),
+                files.len()
+            )));
         }
+        Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
     }
-    err
+
+    /// A batch trapped: find the file that makes the guest trap on its own,
+    /// so the error can name it. Only traps are retried (a stack overflow, a
+    /// panic): they come from one file's content, and a file alone is cheap
+    /// to redo; the time and memory limits are not.
+    fn culprit(
+        &self,
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+        err: SandboxError,
+    ) -> SandboxError {
+        if !matches!(err, SandboxError::Trap { .. }) {
+            return err;
+        }
+        for (index, file) in files.iter().enumerate() {
+            if let Err(alone) = self.analyze_batch(&[file], version, limits) {
+                return SandboxError::InFile {
+                    index,
+                    error: Box::new(alone),
+                };
+            }
+        }
+        err
+    }
 }
 
 /// Start loading the embedded guest (engine, cached or compiled module) on a
@@ -482,36 +425,15 @@ pub fn prewarm() {
     let _ = std::thread::Builder::new()
         .name("revguard-prewarm".into())
         .spawn(|| {
-            let _ = embedded_guest();
+            let _ = Guest::embedded();
         });
 }
-
-/// Set by [`disable_module_cache`]: the compiled-guest cache is neither read
-/// nor written.
-static MODULE_CACHE_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Compile the guest in memory for the rest of this process and never open
 /// the compiled-guest cache (`--no-cache`). Call it before the first check
 /// (or [`prewarm`]): a guest already loaded stays as it is.
 pub fn disable_module_cache() {
-    MODULE_CACHE_OFF.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// The compiled-guest cache directory, unless it is off for this process.
-fn module_cache_dir() -> Option<PathBuf> {
-    if MODULE_CACHE_OFF.load(std::sync::atomic::Ordering::Relaxed) {
-        return None;
-    }
-    cache_dir()
-}
-
-/// The embedded guest, loaded once per process.
-fn embedded_guest() -> Result<&'static Guest, SandboxError> {
-    static GUEST: OnceLock<Result<Guest, SandboxError>> = OnceLock::new();
-    GUEST
-        .get_or_init(|| Guest::load_embedded(module_cache_dir().as_deref()))
-        .as_ref()
-        .map_err(Clone::clone)
+    module_cache::disable();
 }
 
 /// Run any module that follows the guest ABI (e.g. a hand-written `.wat`
@@ -525,10 +447,7 @@ pub fn run_module(
     input: &[u8],
     limits: &Limits,
 ) -> Result<Vec<u8>, SandboxError> {
-    let engine = shared_engine()?;
-    let module =
-        Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
-    let guest = Guest::new(engine, &module)?;
+    let guest = Guest::compile(wasm)?;
     if input.len() as u64 > limits.max_memory_bytes {
         return Err(SandboxError::MemoryLimit {
             max_bytes: limits.max_memory_bytes,
@@ -571,7 +490,7 @@ fn setup(what: &str, err: wasmtime::Error) -> SandboxError {
 }
 
 /// A compiled guest, ready to instantiate into fresh stores.
-struct Guest {
+pub struct Guest {
     pre: InstancePre<StoreState>,
 }
 
@@ -579,7 +498,7 @@ impl Guest {
     /// Compile (or load from the cache) the embedded guest.
     fn load_embedded(cache: Option<&Path>) -> Result<Guest, SandboxError> {
         let engine = shared_engine()?;
-        let module = load_module(engine, GUEST_WASM, cache)?;
+        let module = module_cache::load_module(engine, GUEST_WASM, cache)?;
         Guest::new(engine, &module)
     }
 
@@ -607,7 +526,7 @@ fn on_sandbox_thread<T: Send>(
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("revguard-sandbox".into())
-            .stack_size(SANDBOX_THREAD_STACK)
+            .stack_size(THREAD_STACK)
             .spawn_scoped(scope, work)
             .map_err(|err| {
                 SandboxError::Setup(format!("cannot start the sandbox thread: {err}"))
@@ -862,140 +781,6 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-/// Where compiled modules (and the per-file results) are cached, or `None`
-/// for no cache.
-pub fn cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(CACHE_DIR_ENV) {
-        return (!dir.is_empty()).then(|| PathBuf::from(dir));
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|dir| Path::new(dir).is_absolute())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|h| !h.is_empty())
-                .map(|home| Path::new(&home).join(".cache"))
-        })?;
-    Some(base.join("revguard"))
-}
-
-/// The cache file for `wasm` under this engine's configuration.
-fn cache_file(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
-    // SipHash with fixed keys: stable for this binary, which is all a cache
-    // key needs (a new build hashes its own way and compiles afresh).
-    let mut hasher = DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    if std::ptr::eq(wasm, GUEST_WASM) {
-        // The build script's hash of these very bytes: hashing 1.5 MB of
-        // wasm on every run cost 5% of a warm 1,000-file check.
-        env!("REVGUARD_GUEST_FINGERPRINT").hash(&mut hasher);
-    } else {
-        wasm.hash(&mut hasher);
-    }
-    env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    dir.join(format!("guest-{:016x}.cwasm", hasher.finish()))
-}
-
-/// The header of a cache entry: this magic, then the SHA-256 of the
-/// compiled module that follows it.
-const CACHE_MAGIC: &[u8; 8] = b"RGCWASM1";
-
-/// The largest cache entry read back (the guest compiles to about 5 MB).
-const MAX_CACHED_BYTES: u64 = 256 << 20;
-
-/// Load the module from the cache, or compile it and try to cache it.
-fn load_module(engine: &Engine, wasm: &[u8], cache: Option<&Path>) -> Result<Module, SandboxError> {
-    let Some(dir) = cache else {
-        return Module::from_binary(engine, wasm)
-            .map_err(|err| setup("cannot compile the guest", err));
-    };
-    let path = cache_file(engine, wasm, dir);
-    if let Some(compiled) = read_cached(&path) {
-        // SAFETY: deserialising trusts the bytes to be machine code wasmtime
-        // produced. These are: they match the SHA-256 this binary stored next
-        // to them when it wrote the entry from `precompile_module` of these
-        // wasm bytes (the name keys wasmtime's compatibility hash, and
-        // wasmtime still checks the header), so a damaged or truncated entry
-        // is never run. They are checked in memory and deserialised from that
-        // same copy, so a later change to the file cannot slip in between.
-        if let Ok(module) = unsafe { Module::deserialize(engine, &compiled) } {
-            return Ok(module);
-        }
-    }
-    let compiled = engine
-        .precompile_module(wasm)
-        .map_err(|err| setup("cannot compile the guest", err))?;
-    // Best effort: a damaged entry is replaced here; an unwritable cache only
-    // costs the next run a compile.
-    if write_cached(dir, &path, &compiled).is_ok() {
-        prune_cache(dir, &path);
-    }
-    // SAFETY: these bytes were produced by `precompile_module` on this very
-    // engine a moment ago.
-    unsafe { Module::deserialize(engine, &compiled) }
-        .map_err(|err| setup("cannot load the compiled guest", err))
-}
-
-/// The compiled module of a cache entry, when the entry is whole: a regular
-/// file (not followed through a symlink), with the magic and a SHA-256 that
-/// matches its bytes. Anything else is `None`, and the caller recompiles.
-fn read_cached(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_CACHED_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .ok()?
-        .take(MAX_CACHED_BYTES)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    let header = CACHE_MAGIC.len() + 32;
-    if bytes.len() < header || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC {
-        return None;
-    }
-    let stored = &bytes[CACHE_MAGIC.len()..header];
-    if sha2::Sha256::digest(&bytes[header..]).as_slice() != stored {
-        return None;
-    }
-    bytes.drain(..header);
-    Some(bytes)
-}
-
-/// Store a compiled module with its checksum (see [`read_cached`]).
-fn write_cached(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
-    let mut entry = Vec::with_capacity(CACHE_MAGIC.len() + 32 + compiled.len());
-    entry.extend_from_slice(CACHE_MAGIC);
-    entry.extend_from_slice(&sha2::Sha256::digest(compiled));
-    entry.extend_from_slice(compiled);
-    write_atomically(dir, path, &entry)
-}
-
-/// Remove the artifacts of other builds (each rebuild of revguard, or an
-/// upgrade, leaves one behind). A process still using one keeps its mapping.
-fn prune_cache(dir: &Path, keep: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if path != keep && name.starts_with("guest-") && name.ends_with(".cwasm") {
-            let _ = fs::remove_file(&path);
-        }
-    }
-}
-
-/// Create the cache directory and replace the entry (an `O_EXCL` temporary
-/// with a random name: a link planted in the cache directory is never
-/// written through, see [`crate::atomic_write`]).
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    fs::create_dir_all(dir)?;
-    crate::atomic_write::replace(path, bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1025,144 +810,6 @@ mod tests {
                 "sandbox: module has imports (env::host_fn)",
             ]
         );
-    }
-
-    #[test]
-    fn compiled_guest_is_cached_and_reused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let cache = dir.path().join("revguard");
-        let engine = shared_engine().expect("engine");
-        let first = load_module(engine, GUEST_WASM, Some(&cache)).expect("compiles");
-        let artifacts: Vec<_> = fs::read_dir(&cache)
-            .expect("cache dir created")
-            .flatten()
-            .collect();
-        assert_eq!(artifacts.len(), 1, "one artifact, no temp files left");
-        let path = artifacts[0].path();
-        assert_eq!(path, cache_file(engine, GUEST_WASM, &cache));
-        let compiled = read_cached(&path).expect("a checksummed entry");
-        assert!(Engine::detect_precompiled(&compiled).is_some());
-
-        // A second load maps the artifact instead of compiling: same exports,
-        // and the file is left as it was.
-        let before = fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .expect("mtime");
-        let second = load_module(engine, GUEST_WASM, Some(&cache)).expect("loads");
-        assert_eq!(
-            fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .expect("mtime"),
-            before
-        );
-        let names = |m: &Module| {
-            m.exports()
-                .map(|e| e.name().to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names(&first), names(&second));
-        let limits = Limits::default();
-        let table = wire::encode_check(&CheckHeader::default(), &[]);
-        let output = Guest::new(engine, &second)
-            .and_then(|guest| {
-                on_sandbox_thread(|| {
-                    Session::open(&guest, &limits)?.call_with("revguard_check", &table)
-                })
-            })
-            .expect("cached module runs");
-        let native = revguard_core::to_json(&revguard_core::check(&Request::default()));
-        assert_eq!(output, native);
-    }
-
-    #[test]
-    fn artifacts_of_other_builds_are_pruned() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let stale = dir.path().join("guest-0000000000000000.cwasm");
-        let unrelated = dir.path().join("notes.txt");
-        fs::write(&stale, b"an older build's artifact").expect("write");
-        fs::write(&unrelated, b"kept").expect("write");
-        let engine = shared_engine().expect("engine");
-        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
-        assert!(!stale.exists());
-        assert!(unrelated.exists());
-        assert!(cache_file(engine, GUEST_WASM, dir.path()).exists());
-    }
-
-    #[test]
-    fn a_corrupt_cache_entry_is_replaced() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let engine = shared_engine().expect("engine");
-        let path = cache_file(engine, GUEST_WASM, dir.path());
-        fs::write(&path, b"not a compiled module").expect("write");
-        let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
-        assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        let compiled = read_cached(&path).expect("replaced by a checksummed entry");
-        assert!(Engine::detect_precompiled(&compiled).is_some());
-    }
-
-    #[test]
-    fn a_damaged_cache_entry_of_the_same_size_is_never_deserialised() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let engine = shared_engine().expect("engine");
-        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
-        let path = cache_file(engine, GUEST_WASM, dir.path());
-        let good = fs::read(&path).expect("entry");
-        assert_eq!(&good[..CACHE_MAGIC.len()], CACHE_MAGIC);
-        // 4 KiB of the machine code overwritten in place: wasmtime's own
-        // header check still passes, only the checksum can tell.
-        let mut damaged = good.clone();
-        let middle = damaged.len() / 2;
-        damaged[middle..middle + 4096].fill(0xCC);
-        fs::write(&path, &damaged).expect("damage");
-        assert!(read_cached(&path).is_none(), "the checksum refuses it");
-        let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
-        assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        assert_eq!(
-            fs::read(&path).expect("healed"),
-            good,
-            "the entry is rewritten"
-        );
-    }
-
-    #[test]
-    fn links_planted_at_old_temporary_names_are_never_written_through() {
-        use std::os::unix::fs::symlink;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let cache = dir.path().join("cache");
-        fs::create_dir_all(&cache).expect("mkdir");
-        let victim = dir.path().join("victim");
-        fs::write(&victim, b"precious").expect("write");
-        // The names older builds staged the compiled guest under, for this
-        // process and every thread id a test harness hands out.
-        for thread in 1..=64 {
-            let name = format!(".guest-{}-ThreadId({thread}).tmp", std::process::id());
-            symlink(&victim, cache.join(name)).expect("symlink");
-        }
-        let engine = shared_engine().expect("engine");
-        load_module(engine, GUEST_WASM, Some(&cache)).expect("compiles");
-        assert_eq!(fs::read(&victim).expect("victim"), b"precious");
-        let entry = cache_file(engine, GUEST_WASM, &cache);
-        assert!(read_cached(&entry).is_some(), "a whole entry was written");
-        let links = fs::read_dir(&cache)
-            .expect("list")
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
-            .count();
-        assert_eq!(links, 64, "the planted links are left alone");
-    }
-
-    #[test]
-    fn an_unwritable_cache_falls_back_to_memory() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // A cache "directory" below a regular file can never be created, like
-        // a read-only root file system.
-        let blocker = dir.path().join("file");
-        fs::write(&blocker, b"").expect("write");
-        let engine = shared_engine().expect("engine");
-        let module = load_module(engine, GUEST_WASM, Some(&blocker.join("revguard")))
-            .expect("compiles in memory");
-        assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        assert_eq!(fs::read_dir(dir.path()).expect("listable").count(), 1);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The binding reader's tokenizer (step 1 of `docs/grammar.md`): Python,
-//! just deep enough to find module-level statements safely.
+//! just deep enough to find module-level statements safely. A leaf: the
+//! binding reader (`parse`) and the whole-file validator's guards (`syntax`)
+//! both tokenize with it, and it depends on nothing but [`crate::text`].
 //!
 //! It knows every string literal form (so docstrings and SQL in strings never
 //! match), comments, bracket nesting, backslash continuations and logical
