@@ -10,6 +10,7 @@ mod applied_migration_edited;
 mod branch_label_conflict;
 mod cycle;
 mod database_state;
+mod deploy_safety;
 mod deployed_revision_missing;
 mod docstring_mismatch;
 mod duplicate_revision;
@@ -56,6 +57,8 @@ pub enum Group {
     Hygiene,
     /// Needs a lock file, a deployed revision or a base snapshot.
     History,
+    /// What a migration does to a live database (squawk's rules).
+    Safety,
 }
 
 /// Static facts about a check.
@@ -184,6 +187,7 @@ const CHECKS: &[(CheckInfo, RunFn)] = &[
     (upgrade_plan::UpgradePlan::INFO, upgrade_plan::run),
     (database_state::DatabaseState::INFO, database_state::run),
     (never_runs::NeverRuns::INFO, never_runs::run),
+    (deploy_safety::DeploySafety::INFO, deploy_safety::run),
 ];
 
 /// Every check's static facts, in report order.
@@ -360,19 +364,25 @@ impl Finding {
 impl Sink<'_> {
     /// Emit a finding of a check.
     pub fn emit(&mut self, info: &CheckInfo, finding: Finding) {
-        let configured = self
-            .request
-            .options
-            .severity
-            .get(info.name)
-            .or_else(|| self.request.options.severity.get(info.code));
+        self.emit_as(info, info.name, finding);
+    }
+
+    /// Emit a finding of a check under one of its rules' names (squawk's
+    /// rules under `deploy-safety`): the rule's configured severity wins,
+    /// then the check's.
+    pub fn emit_as(&mut self, info: &CheckInfo, name: &str, finding: Finding) {
+        let severity = &self.request.options.severity;
+        let configured = severity
+            .get(name)
+            .or_else(|| severity.get(info.name))
+            .or_else(|| severity.get(info.code));
         let severity = match configured {
             Some(SeverityOverride::Off) => return,
             Some(SeverityOverride::Level(level)) => *level,
             None => finding.severity.unwrap_or(info.severity),
         };
         self.out.push(Diagnostic {
-            check: info.name.to_owned(),
+            check: name.to_owned(),
             code: info.code.to_owned(),
             severity,
             message: finding.message,

@@ -113,6 +113,7 @@ fn rule(info: &CheckInfo) -> Value {
         checks::Group::Graph => "graph",
         checks::Group::Hygiene => "hygiene",
         checks::Group::History => "history",
+        checks::Group::Safety => "safety",
     };
     json!({
         "id": info.code,
