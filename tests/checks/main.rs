@@ -414,7 +414,10 @@ fn diagnostics_of(report: &Value, check: &CheckInfo) -> Result<Vec<String>, Stri
         if name != check.name && code != check.code {
             continue;
         }
-        if name != check.name || code != check.code {
+        // deploy-safety reports under squawk's rule names, with its own code:
+        // the rule goes into the line.
+        let rule = check.group == revguard_core::checks::Group::Safety && name != check.name;
+        if !rule && (name != check.name || code != check.code) {
             return Err(format!(
                 "`{name}` carries code `{code}`, not `{}`",
                 check.code
@@ -422,6 +425,11 @@ fn diagnostics_of(report: &Value, check: &CheckInfo) -> Result<Vec<String>, Stri
         }
         let severity = d["severity"].as_str().unwrap_or_default();
         let message = d["message"].as_str().unwrap_or_default();
+        let message = if rule {
+            format!("[{name}] {message}")
+        } else {
+            message.to_owned()
+        };
         let labels = d["labels"].as_array().cloned().unwrap_or_default();
         let primary = labels
             .iter()

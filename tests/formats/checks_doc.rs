@@ -20,6 +20,7 @@ fn render() -> String {
         Group::Graph => "graph",
         Group::Hygiene => "hygiene",
         Group::History => "history",
+        Group::Safety => "safety",
     };
     let mut all: Vec<_> = checks::registry().collect();
     all.sort_by_key(|c| c.code);

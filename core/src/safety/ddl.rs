@@ -53,6 +53,9 @@ impl Args {
 
     fn name(&self, index: usize, name: &str) -> Result<String, String> {
         match self.get(index, name) {
+            Some(Lit::Name(variable)) => Err(format!(
+                "`{name}` is the variable `{variable}`, not a literal"
+            )),
             Some(lit) => text(lit).ok_or_else(|| format!("`{name}` is not a string")),
             None => Err(format!("`{name}` is missing")),
         }

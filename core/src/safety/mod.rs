@@ -168,6 +168,21 @@ pub fn ignored(text: &str, span: Span, rule: &str) -> bool {
     })
 }
 
+/// squawk's canonical name of a rule (`prefer-timestamptz` →
+/// `prefer-timestamp-tz`), when `name` is one of squawk's rules.
+#[cfg(feature = "safety")]
+pub fn rule(name: &str) -> Option<String> {
+    name.parse::<squawk_linter::Rule>()
+        .ok()
+        .map(|r| r.to_string())
+}
+
+/// squawk's canonical name of a rule (`None` without the `safety` feature).
+#[cfg(not(feature = "safety"))]
+pub fn rule(_name: &str) -> Option<String> {
+    None
+}
+
 /// The SQL revguard lints for a file: what `alembic upgrade --sql` prints
 /// for it, as far as revguard translated it (for `docs/safety.md` and the
 /// tests).
