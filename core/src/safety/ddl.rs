@@ -64,6 +64,9 @@ impl Args {
     fn opt_name(&self, index: usize, name: &str) -> Result<Option<String>, String> {
         match self.get(index, name) {
             None | Some(Lit::None) => Ok(None),
+            Some(Lit::Name(variable)) => Err(format!(
+                "`{name}` is the variable `{variable}`, not a literal"
+            )),
             Some(lit) => text(lit)
                 .map(Some)
                 .ok_or_else(|| format!("`{name}` is not a string")),
