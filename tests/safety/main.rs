@@ -21,7 +21,7 @@ use revguard_test_support::generate::Rng;
 use revguard_test_support::{cli, fs, tools};
 
 const PER_PROJECT: usize = 60;
-const DEFAULT_SEED: u64 = 0x5AFE_D0_5EED;
+const DEFAULT_SEED: u64 = 0x5AFE_D05E_ED00;
 
 type Rules = BTreeMap<String, BTreeSet<String>>;
 
