@@ -411,7 +411,12 @@ fn read_ini(path: &Path, section: &str, fallback: Option<Settings>) -> Result<Se
         recursive: boolean("recursive_version_locations", fallback.recursive)?,
         sourceless: boolean("sourceless", fallback.sourceless)?,
         file_template: get("file_template")?.or(fallback.file_template),
-        database_url: get("sqlalchemy.url")?.or(fallback.database_url),
+        // Only its scheme matters here: a value the interpolation refuses
+        // (a `%40` in a password) leaves the database unknown, not the run failed.
+        database_url: get("sqlalchemy.url")
+            .ok()
+            .flatten()
+            .or(fallback.database_url),
     })
 }
 

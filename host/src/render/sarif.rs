@@ -44,10 +44,15 @@ pub fn render(report: &Report) -> String {
         rules.push(rule(info));
         ids.push((info.name.to_owned(), info.code.to_owned()));
     }
-    // Findings from checks this build's registry does not know (should not
-    // happen, but a result must reference a rule).
+    // squawk's rules are reported under their own names with the code of
+    // `deploy-safety`, whose rule they reference. Findings from checks this
+    // build's registry does not know (should not happen) still get a rule:
+    // a result must reference one.
     for d in &report.diagnostics {
-        if !ids.iter().any(|(name, _)| *name == d.check) {
+        if !ids
+            .iter()
+            .any(|(name, code)| *name == d.check || *code == d.code)
+        {
             rules.push(json!({
                 "id": d.code,
                 "name": d.check,
@@ -64,6 +69,7 @@ pub fn render(report: &Report) -> String {
             let index = ids
                 .iter()
                 .position(|(name, _)| *name == d.check)
+                .or_else(|| ids.iter().position(|(_, code)| *code == d.code))
                 .unwrap_or(0);
             result(d, index)
         })
