@@ -15,9 +15,9 @@ declare_check! {
     /// translate (a variable argument, an unknown operation, a call under a
     /// loop or a condition) is listed as not checked, never guessed.
     ///
-    /// Findings are warnings; `severity = { deploy-safety = "error" }` (or
-    /// `--safety blocking`) makes them block, and a rule's own name sets its
-    /// severity alone. `docs/safety.md` describes the translation, the
+    /// Findings are warnings; `deploy-safety = "error"` in the severity
+    /// table (`[tool.revguard.severity]`) makes them block, and a rule's own
+    /// name there sets its severity alone. `docs/safety.md` describes the translation, the
     /// transaction rules and how to silence a finding.
     ///
     /// ## Why is this bad?
