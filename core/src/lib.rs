@@ -57,6 +57,7 @@ pub mod policy;
 pub mod python;
 pub mod report;
 pub mod request;
+pub mod safety;
 pub mod severity;
 mod stale;
 pub mod syntax;

@@ -190,7 +190,10 @@ impl Diagnostic {
     /// The check that emitted it, read from its wire name (`None` for a name
     /// this build does not know, as in a report of another version).
     pub fn check_id(&self) -> Option<crate::checks::CheckId> {
+        // A rule reported under its check (squawk's rules under
+        // `deploy-safety`) carries its own name and the check's code.
         crate::checks::CheckId::find(&self.check)
+            .or_else(|| crate::checks::CheckId::find(&self.code))
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::policy::Policy;
 use crate::python::PythonTarget;
+use crate::safety::SafetySettings;
 use crate::severity::Severity;
 
 /// A check request: the files of every version location plus options.
@@ -110,6 +111,9 @@ pub struct Options {
     /// listed here is not validated again.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub verdicts: BTreeMap<usize, Option<GivenSyntaxError>>,
+    /// The deploy-safety lint's settings (`docs/safety.md`).
+    #[serde(skip_serializing_if = "SafetySettings::is_default")]
+    pub safety: SafetySettings,
 }
 
 /// A syntax error found by another build of the same core
@@ -142,6 +146,7 @@ impl Default for Options {
             history: History::default(),
             python: PythonTarget::default(),
             verdicts: BTreeMap::new(),
+            safety: SafetySettings::default(),
         }
     }
 }

@@ -124,6 +124,23 @@ struct Tools {
     revguard: Option<RawConfig>,
 }
 
+/// A configured severity, or the text that is not one.
+fn parse_level(value: &str) -> Result<SeverityOverride, String> {
+    Ok(match value {
+        "off" => SeverityOverride::Off,
+        "error" => SeverityOverride::Level(Severity::Error),
+        "warning" => SeverityOverride::Level(Severity::Warning),
+        "info" => SeverityOverride::Level(Severity::Info),
+        other => return Err(other.to_owned()),
+    })
+}
+
+fn invalid_level(other: &str, name: &str) -> String {
+    format!(
+        "invalid severity `{other}` for `{name}` (expected \"error\", \"warning\", \"info\" or \"off\")"
+    )
+}
+
 /// Find and load the configuration of the project in `project_dir`:
 /// `revguard.toml`, else `[tool.revguard]` in `pyproject.toml`, else `None`.
 /// A file whose real path is outside `root` (the repository root) is
@@ -238,6 +255,15 @@ fn parse_severity(
     let mut entries: Vec<_> = raw.into_iter().flatten().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     for (key, value) in entries {
+        // One of squawk's rules, reported by deploy-safety (docs/safety.md).
+        if revguard_core::checks::find(key.get_ref()).is_none()
+            && let Some(rule) = revguard_core::safety::rule(key.get_ref())
+        {
+            let level = parse_level(value.get_ref())
+                .map_err(|other| fail(value.span(), invalid_level(&other, &rule)))?;
+            severity.insert(rule, level);
+            continue;
+        }
         let Some(info) = revguard_core::checks::find(key.get_ref()) else {
             let known: Vec<&str> = revguard_core::checks::registry().map(|c| c.name).collect();
             let mut message = format!("unknown check `{}` in severity", key.get_ref());
@@ -257,21 +283,8 @@ fn parse_severity(
                 ),
             ));
         }
-        let level = match value.get_ref().as_str() {
-            "off" => SeverityOverride::Off,
-            "error" => SeverityOverride::Level(Severity::Error),
-            "warning" => SeverityOverride::Level(Severity::Warning),
-            "info" => SeverityOverride::Level(Severity::Info),
-            other => {
-                return Err(fail(
-                    value.span(),
-                    format!(
-                        "invalid severity `{other}` for `{}` (expected \"error\", \"warning\", \"info\" or \"off\")",
-                        info.name
-                    ),
-                ));
-            }
-        };
+        let level = parse_level(value.get_ref())
+            .map_err(|other| fail(value.span(), invalid_level(&other, info.name)))?;
         severity.insert(info.name.to_owned(), level);
     }
     Ok(severity)

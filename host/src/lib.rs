@@ -37,6 +37,7 @@ mod python_version;
 pub mod render;
 pub mod repair;
 pub mod result_cache;
+pub mod safety;
 pub mod sandbox;
 
 pub use cli::Cli;

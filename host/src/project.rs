@@ -123,6 +123,8 @@ struct Settings {
     recursive: bool,
     sourceless: bool,
     file_template: Option<String>,
+    /// `sqlalchemy.url`: its scheme names the target database.
+    database_url: Option<String>,
 }
 
 /// Find the project at `path` and read its migration files.
@@ -171,6 +173,11 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
             shown.join(", ")
         );
     }
+    request_options.safety = crate::safety::settings(
+        &root,
+        &dir,
+        settings.as_ref().and_then(|s| s.database_url.as_deref()),
+    )?;
     let shown = config_file.as_deref().unwrap_or(&dir);
     confine(&root, &dir, shown, "script_location", &script_dir)?;
     for location in &existing {
@@ -404,6 +411,12 @@ fn read_ini(path: &Path, section: &str, fallback: Option<Settings>) -> Result<Se
         recursive: boolean("recursive_version_locations", fallback.recursive)?,
         sourceless: boolean("sourceless", fallback.sourceless)?,
         file_template: get("file_template")?.or(fallback.file_template),
+        // Only its scheme matters here: a value the interpolation refuses
+        // (a `%40` in a password) leaves the database unknown, not the run failed.
+        database_url: get("sqlalchemy.url")
+            .ok()
+            .flatten()
+            .or(fallback.database_url),
     })
 }
 
@@ -496,6 +509,8 @@ fn read_toml(path: &Path) -> Result<Option<Settings>> {
         recursive: boolean("recursive_version_locations")?,
         sourceless: boolean("sourceless")?,
         file_template: string("file_template")?,
+        // `sqlalchemy.url` lives in alembic.ini only.
+        database_url: None,
     }))
 }
 

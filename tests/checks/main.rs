@@ -367,7 +367,10 @@ fn diagnostics_of(report: &Value, check: &CheckInfo) -> Result<Vec<String>, Stri
         if name != check.name && code != check.code {
             continue;
         }
-        if name != check.name || code != check.code {
+        // deploy-safety reports under squawk's rule names, with its own code:
+        // the rule goes into the line.
+        let rule = check.group == revguard_core::checks::Group::Safety && name != check.name;
+        if !rule && (name != check.name || code != check.code) {
             return Err(format!(
                 "`{name}` carries code `{code}`, not `{}`",
                 check.code
@@ -375,6 +378,11 @@ fn diagnostics_of(report: &Value, check: &CheckInfo) -> Result<Vec<String>, Stri
         }
         let severity = d["severity"].as_str().unwrap_or_default();
         let message = d["message"].as_str().unwrap_or_default();
+        let message = if rule {
+            format!("[{name}] {message}")
+        } else {
+            message.to_owned()
+        };
         let labels = d["labels"].as_array().cloned().unwrap_or_default();
         let primary = labels
             .iter()
@@ -422,12 +430,13 @@ fn snapshot(fixture: &Fixture, args: &[String], output: &Output) {
 }
 
 /// The code's hundreds digit names the group: `RG1xx` graph, `RG2xx`
-/// hygiene, `RG3xx` history.
+/// hygiene, `RG3xx` history, `RG4xx` safety.
 fn code_prefix(group: Group) -> &'static str {
     match group {
         Group::Graph => "RG1",
         Group::Hygiene => "RG2",
         Group::History => "RG3",
+        Group::Safety => "RG4",
     }
 }
 

@@ -86,6 +86,10 @@ fn render_readme_list() -> String {
             Group::History,
             "History (with a lock file, `--deployed`, `--base` or `--database-url`)",
         ),
+        (
+            Group::Safety,
+            "Safety (what a migration does to a live PostgreSQL, by squawk's rules)",
+        ),
     ] {
         let mut members: Vec<_> = checks::registry().filter(|c| c.group == g).collect();
         members.sort_by_key(|c| c.code);

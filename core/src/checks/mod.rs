@@ -10,6 +10,7 @@ mod applied_migration_edited;
 mod branch_label_conflict;
 mod cycle;
 mod database_state;
+mod deploy_safety;
 mod deployed_revision_missing;
 mod docstring_mismatch;
 mod duplicate_revision;
@@ -37,6 +38,7 @@ mod unreadable_revision;
 mod upgrade_plan;
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use crate::graph::{RevIx, RevisionGraph};
 use crate::load::Loaded;
@@ -56,16 +58,19 @@ pub enum Group {
     Hygiene,
     /// Needs a lock file, a deployed revision or a base snapshot.
     History,
+    /// What a migration does to a live database (squawk's rules).
+    Safety,
 }
 
 impl Group {
     /// The group's lower-case name, as every face shows it (`graph`,
-    /// `hygiene`, `history`).
+    /// `hygiene`, `history`, `safety`).
     pub fn name(self) -> &'static str {
         match self {
             Group::Graph => "graph",
             Group::Hygiene => "hygiene",
             Group::History => "history",
+            Group::Safety => "safety",
         }
     }
 }
@@ -169,6 +174,7 @@ registry![
     upgrade_plan::UpgradePlan,
     database_state::DatabaseState,
     never_runs::NeverRuns,
+    deploy_safety::DeploySafety,
 ];
 
 impl CheckId {
@@ -323,12 +329,14 @@ impl<'a> Context<'a> {
 pub struct Sink<'a> {
     /// The configured severity of each check, by [`CheckId`].
     overrides: Vec<Option<SeverityOverride>>,
+    /// The whole configured table, for rules reported under a check
+    /// (`deploy-safety`'s squawk rules).
+    rules: &'a BTreeMap<String, SeverityOverride>,
     out: Vec<(CheckId, Diagnostic)>,
-    request: std::marker::PhantomData<&'a Request>,
 }
 
-impl Sink<'_> {
-    fn new(request: &Request) -> Self {
+impl<'a> Sink<'a> {
+    fn new(request: &'a Request) -> Self {
         let configured = &request.options.severity;
         let overrides = CHECKS
             .iter()
@@ -341,8 +349,8 @@ impl Sink<'_> {
             .collect();
         Sink {
             overrides,
+            rules: configured,
             out: Vec::new(),
-            request: std::marker::PhantomData,
         }
     }
 
@@ -399,13 +407,23 @@ impl Finding {
 impl Sink<'_> {
     /// Emit a finding of a check.
     pub fn emit(&mut self, info: &CheckInfo, finding: Finding) {
-        let severity = match self.configured(info.id) {
+        self.emit_as(info, info.name, finding);
+    }
+
+    /// Emit a finding of a check under one of its rules' names (squawk's
+    /// rules under `deploy-safety`): the rule's configured severity wins,
+    /// then the check's.
+    pub fn emit_as(&mut self, info: &CheckInfo, name: &str, finding: Finding) {
+        let rule = (name != info.name)
+            .then(|| self.rules.get(name).copied())
+            .flatten();
+        let severity = match rule.or_else(|| self.configured(info.id)) {
             Some(SeverityOverride::Off) => return,
             Some(SeverityOverride::Level(level)) => level,
             None => finding.severity.unwrap_or(info.severity),
         };
         let diagnostic = Diagnostic {
-            check: info.name.to_owned(),
+            check: name.to_owned(),
             code: info.code.to_owned(),
             severity,
             message: finding.message,

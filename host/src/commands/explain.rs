@@ -32,6 +32,11 @@ pub(super) fn explain(check: Option<&str>) -> Result<u8> {
             Ok(0)
         }
         Some(name) => {
+            if revguard_core::checks::find(name).is_none()
+                && let Some(rule) = revguard_core::safety::rule(name)
+            {
+                return explain_rule(&rule);
+            }
             let Some(info) = revguard_core::checks::find(name) else {
                 bail!("unknown check `{name}`; run `revguard explain` for the list");
             };
@@ -51,4 +56,19 @@ pub(super) fn explain(check: Option<&str>) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// One of squawk's rules, reported by `deploy-safety`: squawk documents it.
+fn explain_rule(rule: &str) -> Result<u8> {
+    use revguard_core::safety::{DOCS_URL, SQUAWK_VERSION};
+    print(&format!(
+        "# {rule} (squawk {SQUAWK_VERSION}, reported by deploy-safety, RG401)\n\n\
+         A squawk rule: revguard lints the SQL each Alembic `op.*` call emits on\n\
+         PostgreSQL with squawk's linter and reports this rule on the Python call\n\
+         (docs/safety.md). Default severity: warning; set it with\n\
+         `{rule} = \"error\"` (or `\"off\"`) under [tool.revguard.severity], or\n\
+         silence it on one line with `# revguard: ignore[{rule}]`.\n\n\
+         squawk's documentation of the rule: {DOCS_URL}{rule}\n"
+    ))?;
+    Ok(0)
 }

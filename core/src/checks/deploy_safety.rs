@@ -1,0 +1,116 @@
+use super::{Context, Finding, Sink, declare_check};
+use crate::load::Status;
+use crate::safety::{self, DOCS_URL};
+use crate::severity::Severity;
+
+declare_check! {
+    /// ## What it does
+    /// Lints what each migration's `upgrade()` does to a live PostgreSQL with
+    /// squawk's rules. Every `op.*` call whose arguments are literals is
+    /// translated into the DDL `alembic upgrade --sql` emits for it, inside
+    /// the migration's transaction; squawk's linter judges that script, and
+    /// each violation is reported on the Python call (on the string literal
+    /// for `op.execute`) under squawk's rule name, message and help, with a
+    /// link to squawk's documentation of the rule. A call revguard cannot
+    /// translate (a variable argument, an unknown operation, a call under a
+    /// loop or a condition) is listed as not checked, never guessed.
+    ///
+    /// Findings are warnings; `deploy-safety = "error"` in the severity
+    /// table (`[tool.revguard.severity]`) makes them block, and a rule's own
+    /// name there sets its severity alone. `docs/safety.md` describes the translation, the
+    /// transaction rules and how to silence a finding.
+    ///
+    /// ## Why is this bad?
+    /// A migration that takes an `ACCESS EXCLUSIVE` lock on a busy table,
+    /// rewrites it, or breaks the previous release's pods during a rolling
+    /// update is an outage even though `alembic upgrade head` succeeds.
+    ///
+    /// ## Example
+    /// ```python
+    /// def upgrade():
+    ///     op.create_index("ix_users_email", "users", ["email"])
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// def upgrade():
+    ///     with op.get_context().autocommit_block():
+    ///         op.create_index(
+    ///             "ix_users_email", "users", ["email"], postgresql_concurrently=True
+    ///         )
+    /// ```
+    ///
+    /// ## References
+    /// squawk's rules: <https://squawkhq.com/docs/rules>
+    pub struct DeploySafety {
+        name: "deploy-safety",
+        code: "RG401",
+        severity: Warning,
+        group: Safety,
+    }
+}
+
+pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
+    let settings = &cx.request.options.safety;
+    if !settings.enabled {
+        return;
+    }
+    for (index, file) in cx.loaded.files.iter().enumerate() {
+        if !matches!(file.status, Status::Loaded(_)) {
+            continue;
+        }
+        let Some(module) = file.module.as_ref() else {
+            continue;
+        };
+        if module.facts.syntax_error.is_some() {
+            continue;
+        }
+        let Some(facts) = safety::check_file(module.text(), settings) else {
+            continue;
+        };
+        let offset = module.facts.offset;
+        let shift = |span: crate::text::Span| {
+            crate::text::Span::new(span.start + offset, span.end + offset)
+        };
+        for finding in facts.findings {
+            let label = cx.label(
+                index,
+                shift(finding.span),
+                format!("runs `{}`", one_line(&finding.sql)),
+                true,
+            );
+            let mut out = Finding::new(finding.message, vec![label])
+                .note(format!("squawk: {DOCS_URL}{}", finding.rule));
+            if let Some(help) = finding.help {
+                out = out.help(help);
+            }
+            if let Some(assumed) = &settings.assumed {
+                out = out.note(format!("PostgreSQL assumed: {assumed}"));
+            }
+            sink.emit_as(&DeploySafety::INFO, &finding.rule, out);
+        }
+        for call in facts.unchecked {
+            let label = cx.label(index, shift(call.span), call.reason.clone(), true);
+            let out = Finding::new(
+                format!(
+                    "`{}` not checked for deploy safety: {}",
+                    call.call, call.reason
+                ),
+                vec![label],
+            )
+            .severity(Severity::Info);
+            sink.emit(&DeploySafety::INFO, out);
+        }
+    }
+}
+
+/// A statement on one line, shortened for a label.
+fn one_line(sql: &str) -> String {
+    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 80 {
+        let cut: String = line.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        line
+    }
+}

@@ -1,0 +1,196 @@
+//! Deploy safety: what each migration does to a live PostgreSQL, judged by
+//! squawk's rules (`docs/safety.md`).
+//!
+//! The per-file work reads a migration's `upgrade()` with Ruff's parser,
+//! translates every `op.*` call whose arguments are literals into the DDL
+//! Alembic's offline mode emits for PostgreSQL ([`alembic`] and [`ddl`]),
+//! wraps it in Alembic's transaction the way `alembic upgrade --sql` prints
+//! it, and lints that script with squawk's linter ([`lint`]). Every
+//! violation is mapped back to the Python call whose SQL it points into.
+//!
+//! The translation is one front end of a shared back end: a front end only
+//! has to produce [`Emitted`] statements with the source span they came from
+//! and the transaction boundaries, and [`lint`] does the rest. Without the
+//! `safety` feature the types stay (the report and the wire carry them) and
+//! [`check_file`] finds nothing.
+
+#[cfg(feature = "safety")]
+mod alembic;
+#[cfg(feature = "safety")]
+mod ddl;
+#[cfg(feature = "safety")]
+mod lint;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::Span;
+
+/// Where squawk's documentation of each rule lives.
+pub const DOCS_URL: &str = "https://squawkhq.com/docs/";
+
+/// The squawk release whose rules revguard reports.
+pub const SQUAWK_VERSION: &str = "2.68.0";
+
+/// How the lint is configured: `.squawk.toml` and `[tool.revguard.safety]`,
+/// as the host read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafetySettings {
+    /// Lint at all (off when the target database is not PostgreSQL).
+    pub enabled: bool,
+    /// squawk rules left out (`excluded_rules`).
+    pub excluded_rules: Vec<String>,
+    /// The PostgreSQL version the rules assume (`pg_version`).
+    pub pg_version: Option<String>,
+    /// squawk's `assume_in_transaction`.
+    pub assume_in_transaction: bool,
+    /// False when the project's `env.py` runs migrations outside a
+    /// transaction (`transactional_ddl = False`): no `BEGIN`/`COMMIT` around
+    /// the migration.
+    pub transactional: bool,
+    /// Set when the target database is unknown and PostgreSQL is assumed:
+    /// where revguard looked, for the report's note.
+    pub assumed: Option<String>,
+}
+
+impl SafetySettings {
+    /// The settings when nothing is configured.
+    pub fn is_default(&self) -> bool {
+        *self == SafetySettings::default()
+    }
+}
+
+impl Default for SafetySettings {
+    fn default() -> Self {
+        SafetySettings {
+            enabled: true,
+            excluded_rules: Vec::new(),
+            pg_version: None,
+            assume_in_transaction: false,
+            transactional: true,
+            assumed: None,
+        }
+    }
+}
+
+/// One squawk violation, placed on the Python source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyFinding {
+    /// squawk's rule name, e.g. `require-concurrent-index-creation`.
+    pub rule: String,
+    /// squawk's message.
+    pub message: String,
+    /// squawk's help, when it has one.
+    pub help: Option<String>,
+    /// The call (or the `op.execute` string literal) it comes from, in text
+    /// offsets of the decoded file.
+    pub span: Span,
+    /// The SQL statement squawk saw.
+    pub sql: String,
+}
+
+/// An `op.*` call revguard did not translate, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unchecked {
+    /// `op.create_index`, `batch_op.add_column`, ...
+    pub call: String,
+    /// Why it was not checked.
+    pub reason: String,
+    /// The call, in text offsets.
+    pub span: Span,
+}
+
+/// Everything the lint found in one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyFacts {
+    /// squawk's violations, in source order.
+    pub findings: Vec<SafetyFinding>,
+    /// Calls that were not checked.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// One SQL statement a front end emitted, with the source it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emitted {
+    /// The SQL text, without the terminating `;`.
+    pub sql: String,
+    /// The source span findings on it are reported at; `None` for SQL no
+    /// source line shows (the transaction around the migration).
+    pub span: Option<Span>,
+}
+
+/// Lint one migration file's text (`None` without the `safety` feature,
+/// when the lint is off, or when the file has no `upgrade()`).
+#[cfg(feature = "safety")]
+pub fn check_file(text: &str, settings: &SafetySettings) -> Option<SafetyFacts> {
+    if !settings.enabled {
+        return None;
+    }
+    let plan = alembic::translate(text, settings)?;
+    let mut findings = lint::lint(&plan.statements, settings);
+    findings.retain(|f| !ignored(text, f.span, &f.rule));
+    Some(SafetyFacts {
+        findings,
+        unchecked: plan.unchecked,
+    })
+}
+
+/// Lint one migration file's text (`None` without the `safety` feature,
+/// when the lint is off, or when the file has no `upgrade()`).
+#[cfg(not(feature = "safety"))]
+pub fn check_file(_text: &str, _settings: &SafetySettings) -> Option<SafetyFacts> {
+    None
+}
+
+/// Whether a line the finding's span covers carries
+/// `# revguard: ignore[<rule>, ...]` naming the rule (or `deploy-safety`).
+pub fn ignored(text: &str, span: Span, rule: &str) -> bool {
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[span.end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    text[start..end].lines().any(|line| {
+        let Some((_, comment)) = line.split_once('#') else {
+            return false;
+        };
+        let Some(rest) = comment.trim_start().strip_prefix("revguard: ignore[") else {
+            return false;
+        };
+        let Some((names, _)) = rest.split_once(']') else {
+            return false;
+        };
+        names
+            .split(',')
+            .map(str::trim)
+            .any(|name| name == rule || name == "deploy-safety")
+    })
+}
+
+/// squawk's canonical name of a rule (`prefer-timestamptz` →
+/// `prefer-timestamp-tz`), when `name` is one of squawk's rules.
+#[cfg(feature = "safety")]
+pub fn rule(name: &str) -> Option<String> {
+    name.parse::<squawk_linter::Rule>()
+        .ok()
+        .map(|r| r.to_string())
+}
+
+/// squawk's canonical name of a rule (`None` without the `safety` feature).
+#[cfg(not(feature = "safety"))]
+pub fn rule(_name: &str) -> Option<String> {
+    None
+}
+
+/// The SQL revguard lints for a file: what `alembic upgrade --sql` prints
+/// for it, as far as revguard translated it (for `docs/safety.md` and the
+/// tests).
+#[cfg(feature = "safety")]
+pub fn script(text: &str, settings: &SafetySettings) -> Option<String> {
+    let plan = alembic::translate(text, settings)?;
+    Some(lint::render(&plan.statements).0)
+}
+
+#[cfg(all(test, feature = "safety"))]
+mod tests;
