@@ -203,9 +203,9 @@ const WRITES: &[&str] = &[
     "Com_alter_table",
     "Com_truncate",
     "Com_create_db",
-    "Innodb_rows_inserted",
-    "Innodb_rows_updated",
-    "Innodb_rows_deleted",
+    "Com_insert_select",
+    "Com_update_multi",
+    "Com_delete_multi",
 ];
 
 fn counters(server: &Server) -> std::collections::BTreeMap<String, u64> {

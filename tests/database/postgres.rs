@@ -56,6 +56,7 @@ impl Cluster {
             .command("psql")
             .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(self.socket())
+            .args(["-p", &self.port.unwrap_or(5432).to_string()])
             .args(["-U", "postgres", "-d", database, "-c", sql])
             .env("PGPASSWORD", PASSWORD)
             .output()

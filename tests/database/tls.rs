@@ -18,8 +18,8 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
     };
     let tmp = tempfile::tempdir().expect("tempdir");
     chain(tmp.path(), None);
-    database(&pg, "app", None, &["b"]);
-    database(&plain, "app", None, &["b"]);
+    database(&pg, "tlsapp", None, &["b"]);
+    database(&plain, "tlsapp", None, &["b"]);
     let ca = certs.ca().display().to_string();
     let other = certs.other_ca().display().to_string();
     let run = |url: &str| revguard(tmp.path(), &["check", "--database-url", url, "."]);
@@ -35,7 +35,7 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
         ("127.0.0.1", "?sslmode=allow".to_owned()),
         ("127.0.0.1", String::new()),
     ] {
-        let url = pg.tcp_url(host, "app", &query);
+        let url = pg.tcp_url(host, "tlsapp", &query);
         let out = run(&url);
         assert_eq!(code(&out), 0, "{url}: {}", stderr(&out));
         assert!(
@@ -52,13 +52,13 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
     let cases = [
         // The server takes TCP only over TLS: plain text is refused.
         (
-            pg.tcp_url("127.0.0.1", "app", "?sslmode=disable"),
+            pg.tcp_url("127.0.0.1", "tlsapp", "?sslmode=disable"),
             "no encryption",
         ),
         (
             pg.tcp_url(
                 "localhost",
-                "app",
+                "tlsapp",
                 &format!("?sslmode=verify-full&sslrootcert={other}"),
             ),
             "not signed by a CA revguard trusts",
@@ -66,7 +66,7 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
         (
             pg.tcp_url(
                 "127.0.0.1",
-                "app",
+                "tlsapp",
                 &format!("?sslmode=verify-full&sslrootcert={ca}"),
             ),
             "does not name the host",
@@ -74,7 +74,7 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
         (
             plain.tcp_url(
                 "localhost",
-                "app",
+                "tlsapp",
                 &format!("?sslmode=verify-full&sslrootcert={ca}"),
             ),
             "the server does not offer TLS, and sslmode=verify-full requires it",
@@ -82,13 +82,13 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
         (
             pg.tcp_url(
                 "localhost",
-                "app",
+                "tlsapp",
                 "?sslmode=verify-full&sslrootcert=/nonexistent.pem",
             ),
             "`sslrootcert`: cannot read /nonexistent.pem",
         ),
         (
-            pg.tcp_url("localhost", "app", "?sslmode=on"),
+            pg.tcp_url("localhost", "tlsapp", "?sslmode=on"),
             "unknown `sslmode=on`",
         ),
     ];
@@ -101,6 +101,6 @@ fn postgres_verified_tls_and_each_way_it_must_fail() {
         assert!(!err.contains("s3cr3t"), "{err}");
     }
     // A plain-text server still serves `prefer` (and the default).
-    let out = run(&plain.tcp_url("localhost", "app", "?sslmode=prefer"));
+    let out = run(&plain.tcp_url("localhost", "tlsapp", "?sslmode=prefer"));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -370,7 +370,10 @@ pub(super) fn hint(text: &str, tls: &Tls) -> Option<String> {
             "TLS: the server's certificate has expired ({said})"
         ));
     }
-    if text.contains("does not support TLS") || text.contains("TlsNotSupported") {
+    if text.contains("does not support TLS")
+        || text.contains("TlsNotSupported")
+        || text.contains("server does not have this capability")
+    {
         return Some(format!(
             "the server does not offer TLS, and {said} requires it (is TLS on in the server's configuration?)"
         ));
