@@ -216,6 +216,10 @@ fn roots(tls: &Tls, key: &str) -> Result<RootCertStore, String> {
     Ok(store)
 }
 
+#[expect(
+    deprecated,
+    reason = "ring is the provider that builds without cmake; it lacks post-quantum key exchange, which the servers do not need"
+)]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
