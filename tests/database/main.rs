@@ -1,15 +1,21 @@
 //! `revguard check --database-url`, end to end, against real engines: SQLite
-//! files (`sqlite.rs`) and a throwaway PostgreSQL cluster started by the
-//! suite on a unix socket (`postgres.rs`).
+//! files (`sqlite.rs`), throwaway PostgreSQL clusters started by the suite
+//! on a unix socket (`postgres.rs`) and over TLS (`tls.rs`), and throwaway
+//! MariaDB servers on a unix socket, loopback TCP and TLS (`mariadb.rs`).
+//! The TLS servers use a CA and a certificate the suite makes (`certs.rs`).
 //!
-//! Outside tools: PostgreSQL's `initdb`/`pg_ctl` (Debian's `postgresql`
-//! package, `/usr/lib/postgresql/*/bin`). Without them the PostgreSQL tests
-//! print a loud notice and skip, unless `CI` is set, where they fail.
-//! MySQL/MariaDB are not supported yet (not in the CI budget).
+//! Outside tools: PostgreSQL's `initdb`/`pg_ctl` (Debian's `postgresql`,
+//! `/usr/lib/postgresql/*/bin`), MariaDB's `mariadb-install-db`/`mariadbd`
+//! and `mariadb` (Debian's `mariadb-server`), and `openssl`. Without them
+//! those tests print a loud notice and skip, unless `CI` is set, where they
+//! fail.
 
+mod certs;
+mod mariadb;
 mod postgres;
 mod presync;
 mod sqlite;
+mod tls;
 mod urls;
 
 use std::path::Path;

@@ -10,15 +10,25 @@ use crate::{chain, code, revguard, stderr, stdout};
 
 const PASSWORD: &str = "s3cr3t-pw";
 
-struct Cluster {
+pub struct Cluster {
     bin: PathBuf,
     dir: tempfile::TempDir,
     run_as: Option<&'static str>,
+    /// The TCP port on `localhost`, when the cluster listens there.
+    port: Option<u16>,
 }
 
 impl Cluster {
     fn socket(&self) -> String {
         self.dir.path().display().to_string()
+    }
+
+    /// The URL of `database` over TCP to `host`, with `query`.
+    pub fn tcp_url(&self, host: &str, database: &str, query: &str) -> String {
+        format!(
+            "postgresql://postgres:{PASSWORD}@{host}:{}/{database}{query}",
+            self.port.expect("a cluster on TCP")
+        )
     }
 
     fn url(&self, database: &str, password: &str) -> String {
@@ -41,11 +51,12 @@ impl Cluster {
     }
 
     /// Run SQL through psql as the superuser.
-    fn sql(&self, database: &str, sql: &str) -> String {
+    pub fn sql(&self, database: &str, sql: &str) -> String {
         let out = self
             .command("psql")
             .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(self.socket())
+            .args(["-p", &self.port.unwrap_or(5432).to_string()])
             .args(["-U", "postgres", "-d", database, "-c", sql])
             .env("PGPASSWORD", PASSWORD)
             .output()
@@ -81,7 +92,33 @@ fn find_bin() -> Option<PathBuf> {
     found.pop()
 }
 
-fn start() -> Result<Cluster, String> {
+/// Where a cluster listens: its unix socket only, or also on `localhost`
+/// TCP, with TLS on when given certificates.
+pub enum Listen<'a> {
+    Socket,
+    Tcp(Option<&'a crate::certs::Certs>),
+}
+
+/// Copy the certificates into the cluster's directory (the server reads
+/// them as its own user and wants its key private).
+fn server_tls(dir: &Path, certs: &crate::certs::Certs) -> Result<String, String> {
+    let copy = |from: PathBuf, name: &str| {
+        std::fs::copy(&from, dir.join(name)).map_err(|e| format!("{}: {e}", from.display()))
+    };
+    copy(certs.server_cert(), "server.crt")?;
+    copy(certs.server_key(), "server.key")?;
+    let mut perms = std::fs::metadata(dir.join("server.key"))
+        .map_err(|e| e.to_string())?
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    std::fs::set_permissions(dir.join("server.key"), perms).map_err(|e| e.to_string())?;
+    Ok(format!(
+        " -c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",
+        dir.display()
+    ))
+}
+
+pub fn start_on(listen: &Listen<'_>) -> Result<Cluster, String> {
     let bin = find_bin()
         .ok_or("no initdb under /usr/lib/postgresql/*/bin (apt-get install postgresql)")?;
     let dir = tempfile::Builder::new()
@@ -93,6 +130,23 @@ fn start() -> Result<Cluster, String> {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     let run_as = is_root.then_some("postgres");
+    let (port, listen_options) = match listen {
+        Listen::Socket => (None, " -c listen_addresses=''".to_owned()),
+        Listen::Tcp(certs) => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| e.to_string())?
+                .port();
+            let tls = match certs {
+                Some(certs) => server_tls(dir.path(), certs)?,
+                None => String::new(),
+            };
+            (
+                Some(port),
+                format!(" -c listen_addresses=localhost -p {port}{tls}"),
+            )
+        }
+    };
     if is_root {
         let ok = Command::new("chown")
             .args(["-R", "postgres:postgres"])
@@ -103,7 +157,12 @@ fn start() -> Result<Cluster, String> {
             return Err("cannot chown the cluster directory to `postgres`".into());
         }
     }
-    let cluster = Cluster { bin, dir, run_as };
+    let cluster = Cluster {
+        bin,
+        dir,
+        run_as,
+        port,
+    };
     let pwfile = cluster.dir.path().join("pw");
     std::fs::write(&pwfile, PASSWORD).map_err(|e| e.to_string())?;
     let data = cluster.dir.path().join("data");
@@ -122,6 +181,19 @@ fn start() -> Result<Cluster, String> {
         .args(["-U", "postgres", "--auth=scram-sha-256", "--pwfile"])
         .arg(&pwfile);
     run(initdb, "initdb")?;
+    if let Listen::Tcp(Some(_)) = listen {
+        // TCP only over TLS, so a connection that succeeds proves TLS.
+        let hba = data.join("pg_hba.conf");
+        let text = std::fs::read_to_string(&hba).map_err(|e| e.to_string())?;
+        let text = text
+            .lines()
+            .map(|line| match line.strip_prefix("host ") {
+                Some(rest) => format!("hostssl {rest}\n"),
+                None => format!("{line}\n"),
+            })
+            .collect::<String>();
+        std::fs::write(&hba, text).map_err(|e| e.to_string())?;
+    }
     let mut pg_ctl = cluster.command("pg_ctl");
     pg_ctl
         .arg("-D")
@@ -129,7 +201,7 @@ fn start() -> Result<Cluster, String> {
         .args(["-w", "-l"])
         .arg(cluster.dir.path().join("log"))
         .arg("-o")
-        .arg(format!("-k {} -c listen_addresses=''", cluster.socket()))
+        .arg(format!("-k {}{listen_options}", cluster.socket()))
         .arg("start");
     run(pg_ctl, "pg_ctl start")?;
     cluster.sql("postgres", "CREATE DATABASE app");
@@ -139,7 +211,12 @@ fn start() -> Result<Cluster, String> {
 /// A cluster for one test (stopped when dropped), or `None` (with a loud
 /// notice) when PostgreSQL is not installed; under `CI` that fails.
 fn cluster() -> Option<Cluster> {
-    match start() {
+    cluster_on(&Listen::Socket)
+}
+
+/// [`cluster`], listening as `listen` says.
+pub fn cluster_on(listen: &Listen<'_>) -> Option<Cluster> {
+    match start_on(listen) {
         Ok(cluster) => Some(cluster),
         Err(why) => {
             crate::support::tools::require("PostgreSQL", "the PostgreSQL tests", false, &why);
@@ -149,7 +226,7 @@ fn cluster() -> Option<Cluster> {
 }
 
 /// A fresh database named `name` with a version table holding `rows`.
-fn database(cluster: &Cluster, name: &str, schema: Option<&str>, rows: &[&str]) {
+pub fn database(cluster: &Cluster, name: &str, schema: Option<&str>, rows: &[&str]) {
     cluster.sql("postgres", &format!("CREATE DATABASE {name}"));
     let table = match schema {
         Some(s) => {

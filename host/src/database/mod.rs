@@ -5,9 +5,14 @@
 //! one `SELECT version_num` and nothing else:
 //! - SQLite: opened `SQLITE_OPEN_READ_ONLY` (never created), `query_only`
 //!   and a busy timeout;
-//! - PostgreSQL: `default_transaction_read_only=on` and `statement_timeout`
-//!   as startup options, a `READ ONLY` transaction rolled back at the end,
-//!   and a connect timeout.
+//! - PostgreSQL: `default_transaction_read_only=on`, `statement_timeout`
+//!   and `lock_timeout` as startup options, a `READ ONLY` transaction rolled
+//!   back at the end, and a connect timeout;
+//! - MySQL and MariaDB: the session's statement and lock timeouts, a
+//!   `READ ONLY` transaction rolled back at the end, and connect, read and
+//!   write timeouts;
+//! - both servers over TLS as the URL asks (`tls`: libpq's `sslmode`,
+//!   MySQL's `ssl_mode`/`ssl_ca`), with rustls.
 //!
 //! Every read also runs under a wall-clock guard on a worker thread, so an
 //! unreachable or silent server ends in an error (exit 2) within the
@@ -16,8 +21,10 @@
 //! of the URL's secrets ([`url::scrub`]) as a last resort, since a driver's
 //! own text may quote them.
 
+mod mysql_read;
 mod postgres_read;
 mod sqlite_read;
+mod tls;
 pub mod url;
 
 use std::sync::mpsc;
@@ -57,6 +64,7 @@ pub fn read(raw_url: &str, options: &ReadOptions) -> Result<DatabaseState> {
             let rows = match &parsed {
                 DbUrl::Sqlite { path } => sqlite_read::read(path, &worker_options, &worker_shown),
                 DbUrl::Postgres(pg) => postgres_read::read(pg, &worker_options, &worker_shown),
+                DbUrl::Mysql(my) => mysql_read::read(my, &worker_options, &worker_shown),
             };
             let _ = send.send(rows);
         })

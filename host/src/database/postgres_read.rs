@@ -1,15 +1,18 @@
-//! PostgreSQL: a read-only transaction with connect and statement timeouts.
+//! PostgreSQL: a read-only transaction with connect and statement timeouts,
+//! over TLS as libpq's `sslmode` asks (never on a unix socket, as in libpq).
 
 use std::time::Duration;
 
 use postgres::config::SslMode;
 use postgres::error::SqlState;
-use postgres::{Config, NoTls};
+use postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::tls::{self, Mode, Tls};
 use super::url::PgUrl;
 use super::{ReadOptions, missing_table, quote};
 
-fn config(pg: &PgUrl, options: &ReadOptions, shown: &str) -> Result<Config, String> {
+fn config(pg: &PgUrl, options: &ReadOptions) -> Config {
     let mut config = Config::new();
     let user = pg
         .user
@@ -47,25 +50,50 @@ fn config(pg: &PgUrl, options: &ReadOptions, shown: &str) -> Result<Config, Stri
         options.timeout.as_millis(),
         options.timeout.as_millis()
     ));
-    match pg.query.get("sslmode").map(String::as_str) {
-        None | Some("disable" | "allow" | "prefer") => {
-            config.ssl_mode(SslMode::Disable);
-        }
-        Some(mode @ ("require" | "verify-ca" | "verify-full")) => {
-            return Err(format!(
-                "{shown}: `sslmode={mode}` asks for TLS, which this build does not support yet; connect through a local proxy or a unix socket, or use `sslmode=disable` on a trusted network"
-            ));
-        }
-        Some(other) => return Err(format!("{shown}: unknown `sslmode={other}`")),
+    config
+}
+
+/// Connect with the TLS `tls` asks for: `allow` tries plain text first and
+/// TLS when the server refuses it; `prefer` the reverse.
+fn connect(mut config: Config, tls: &Tls, on_socket: bool) -> Result<Client, ConnectError> {
+    let with_tls = |config: &mut Config, mode: SslMode| -> Result<Client, ConnectError> {
+        let rustls = tls::client_config(tls, "sslrootcert").map_err(ConnectError::Setup)?;
+        config.ssl_mode(mode);
+        config
+            .connect(MakeRustlsConnect::new(rustls))
+            .map_err(ConnectError::Driver)
+    };
+    if on_socket || tls.mode == Mode::Disable {
+        config.ssl_mode(SslMode::Disable);
+        return config.connect(NoTls).map_err(ConnectError::Driver);
     }
-    Ok(config)
+    match tls.mode {
+        Mode::Allow => {
+            config.ssl_mode(SslMode::Disable);
+            match config.connect(NoTls) {
+                Err(e) if e.as_db_error().is_some() => with_tls(&mut config, SslMode::Require),
+                other => other.map_err(ConnectError::Driver),
+            }
+        }
+        Mode::Prefer => with_tls(&mut config, SslMode::Prefer),
+        _ => with_tls(&mut config, SslMode::Require),
+    }
+}
+
+enum ConnectError {
+    /// The TLS settings cannot be used (no CA file, …).
+    Setup(String),
+    Driver(postgres::Error),
 }
 
 pub(super) fn read(pg: &PgUrl, options: &ReadOptions, shown: &str) -> Result<Vec<String>, String> {
-    let config = config(pg, options, shown)?;
-    let mut client = config
-        .connect(NoTls)
-        .map_err(|e| connect_error(&e, pg, shown))?;
+    let tls = tls::postgres(&pg.query).map_err(|why| format!("{shown}: {why}"))?;
+    let on_socket = pg.host.as_deref().is_none_or(|h| h.starts_with('/'));
+    let mut client = match connect(config(pg, options), &tls, on_socket) {
+        Ok(client) => client,
+        Err(ConnectError::Setup(why)) => return Err(format!("{shown}: {why}")),
+        Err(ConnectError::Driver(e)) => return Err(connect_error(&e, pg, &tls, shown)),
+    };
     let cx = |e: postgres::Error| format!("{shown}: {}", describe(&e));
     let mut tx = client
         .build_transaction()
@@ -109,9 +137,11 @@ fn describe(err: &postgres::Error) -> String {
     }
 }
 
-fn connect_error(err: &postgres::Error, pg: &PgUrl, shown: &str) -> String {
+fn connect_error(err: &postgres::Error, pg: &PgUrl, tls: &Tls, shown: &str) -> String {
     let why = describe(err);
+    let tls_hint = tls::hint(&why, tls);
     let hint = match err.code() {
+        _ if tls_hint.is_some() => tls_hint.as_deref().unwrap_or_default(),
         Some(code) if *code == SqlState::INVALID_PASSWORD => {
             "authentication failed: check the user and password (the password is not shown)"
         }

@@ -10,7 +10,11 @@
 //! (`postgresql+asyncpg` is `postgresql`). SQLite: `sqlite:///rel.db` is
 //! relative to the current directory, `sqlite:////abs.db` absolute.
 //! PostgreSQL takes `?host=/socket/dir` (a unix socket directory), `sslmode`,
-//! `connect_timeout`, `port`, `user`, `password` and `dbname`.
+//! `sslrootcert`, `connect_timeout`, `port`, `user`, `password` and `dbname`;
+//! MySQL and MariaDB (`mysql[+pymysql|+mysqldb|+aiomysql]://`,
+//! `mariadb[+mariadbconnector]://`) take `?unix_socket=/path/to/socket`,
+//! `ssl_mode`, `ssl_ca`, `ssl_check_hostname`, `ssl_verify_cert`, `ssl` and
+//! `connect_timeout` (see `docs/database.md`).
 //!
 //! [`mask`] never parses: it hides everything between the scheme and the
 //! last `@`, and every `password` query value, so a URL that cannot be
@@ -35,6 +39,8 @@ pub enum DbUrl {
     },
     /// `postgresql://…`.
     Postgres(PgUrl),
+    /// `mysql://…`, `mariadb://…` (any driver).
+    Mysql(MysqlUrl),
 }
 
 impl fmt::Debug for DbUrl {
@@ -50,6 +56,16 @@ impl fmt::Debug for DbUrl {
                 pg.port,
                 pg.database,
                 if pg.password.is_some() { MASK } else { "none" }
+            ),
+            DbUrl::Mysql(my) => write!(
+                f,
+                "Mysql(user={:?}, host={:?}, port={:?}, socket={:?}, database={:?}, password={})",
+                my.user,
+                my.host,
+                my.port,
+                my.socket,
+                my.database,
+                if my.password.is_some() { MASK } else { "none" }
             ),
         }
     }
@@ -69,6 +85,25 @@ pub struct PgUrl {
     /// Database name.
     pub database: Option<String>,
     /// The remaining query parameters (`sslmode`, `connect_timeout`, …).
+    pub query: BTreeMap<String, String>,
+}
+
+/// The parts of a MySQL or MariaDB URL.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct MysqlUrl {
+    /// User name (percent-decoded).
+    pub user: Option<String>,
+    /// Password (percent-decoded); never printed.
+    pub password: Option<String>,
+    /// Host name or IP address.
+    pub host: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// The unix socket (`?unix_socket=`), used instead of the host.
+    pub socket: Option<String>,
+    /// Database name.
+    pub database: Option<String>,
+    /// The remaining query parameters (`ssl_mode`, `ssl_ca`, …).
     pub query: BTreeMap<String, String>,
 }
 
@@ -306,7 +341,8 @@ fn scheme_end(url: &str) -> usize {
 
 /// The byte ranges [`mask`] hides: everything from the end of the scheme
 /// to the last `@`, and the value of every query key that reads as
-/// `password` (decoded, any case, `sslpassword` too) up to the next `&`.
+/// `password` or `passwd` (decoded, any case, `sslpassword` too) up to the
+/// next `&`.
 fn secret_ranges(url: &str) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     let start = scheme_end(url);
@@ -322,7 +358,7 @@ fn secret_ranges(url: &str) -> Vec<(usize, usize)> {
             continue;
         }
         let key = unquote(&url[key_start..key_start + eq].replace('+', " "));
-        if key.to_lowercase().contains("password") {
+        if is_secret_key(&key) {
             let value_start = key_start + eq + 1;
             let value_end = url[value_start..]
                 .find('&')
@@ -339,6 +375,13 @@ fn secret_ranges(url: &str) -> Vec<(usize, usize)> {
         }
     }
     merged
+}
+
+/// A query key whose value is a password: `password` (any case, `sslpassword`
+/// too) or MySQLdb's `passwd`.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_lowercase();
+    key.contains("password") || key.contains("passwd")
 }
 
 /// `url` with its user info and every password query value replaced by
@@ -369,7 +412,7 @@ pub fn secrets(url: &str) -> Vec<String> {
             found.extend([password.to_owned(), unquote(password)]);
         }
         for (key, value) in parts.query.map(parse_qsl).unwrap_or_default() {
-            if key.to_lowercase().contains("password") {
+            if is_secret_key(&key) {
                 found.push(value);
             }
         }
@@ -389,8 +432,9 @@ pub fn scrub(text: &str, url: &str) -> String {
 }
 
 /// Parse a database URL the way SQLAlchemy does, then refuse what revguard
-/// cannot read safely: a dialect other than PostgreSQL and SQLite, text
-/// SQLAlchemy would silently drop, and (PostgreSQL) a raw `@` anywhere but
+/// cannot read safely: a dialect other than PostgreSQL, MySQL/MariaDB and
+/// SQLite, text
+/// SQLAlchemy would silently drop, and (a server URL) a raw `@` anywhere but
 /// at the end of the user info (so a URL has at most one).
 pub fn parse(url: &str) -> Result<DbUrl, UrlError> {
     let err = |why: &str| fail(url, why);
@@ -403,15 +447,10 @@ pub fn parse(url: &str) -> Result<DbUrl, UrlError> {
         .map_or(parts.name, |(d, _)| d)
         .to_ascii_lowercase();
     match dialect.as_str() {
-        "sqlite" | "postgresql" | "postgres" => {}
-        "mysql" | "mariadb" => {
-            return Err(err(
-                "MySQL/MariaDB are not supported yet (SQLite and PostgreSQL are); pass `--deployed REV` with the value of `SELECT version_num FROM alembic_version`",
-            ));
-        }
+        "sqlite" | "postgresql" | "postgres" | "mysql" | "mariadb" => {}
         other => {
             return Err(err(&format!(
-                "unsupported database `{other}` (supported: postgresql, sqlite)"
+                "unsupported database `{other}` (supported: postgresql, mysql, mariadb, sqlite)"
             )));
         }
     }
@@ -442,9 +481,61 @@ pub fn parse(url: &str) -> Result<DbUrl, UrlError> {
             "an `@` that does not end `user:password@` (SQLAlchemy reads the user name up to the first `:` or `/` and the password up to the first `@`): write `@`, `:` and `/` inside a user name, password, database name or query value as `%40`, `%3A` and `%2F`",
         ));
     }
+    if dialect == "mysql" || dialect == "mariadb" {
+        return parse_mysql(components)
+            .map(DbUrl::Mysql)
+            .map_err(|why| err(&why));
+    }
     parse_pg(components)
         .map(DbUrl::Postgres)
         .map_err(|why| err(&why))
+}
+
+/// The query pairs, each key at most once.
+fn unique_query(query: Vec<(String, String)>) -> Result<Vec<(String, String)>, String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, _) in &query {
+        if !seen.insert(key.clone()) {
+            return Err(format!(
+                "the query gives `{key}` more than once (several hosts are not supported)"
+            ));
+        }
+    }
+    Ok(query)
+}
+
+/// MySQLdb's and PyMySQL's query keys: `unix_socket` (used instead of the
+/// host, as the drivers do), `port`, `user`/`passwd`/`password`, `db`/
+/// `database`; the rest (TLS, timeouts, `charset`, …) kept for the reader.
+fn parse_mysql(url: Components) -> Result<MysqlUrl, String> {
+    let mut my = MysqlUrl {
+        user: url.username.filter(|u| !u.is_empty()),
+        password: url.password,
+        host: url.host,
+        port: url.port,
+        socket: None,
+        database: url.database.filter(|d| !d.is_empty()),
+        query: BTreeMap::new(),
+    };
+    for (key, value) in unique_query(url.query)? {
+        match key.as_str() {
+            "unix_socket" => my.socket = Some(value),
+            "port" => {
+                my.port = Some(
+                    value
+                        .parse()
+                        .map_err(|_| "the `port` query value is not a number from 0 to 65535")?,
+                );
+            }
+            "user" => my.user = Some(value),
+            "password" | "passwd" => my.password = Some(value),
+            "db" | "database" => my.database = Some(value),
+            _ => {
+                my.query.insert(key, value);
+            }
+        }
+    }
+    Ok(my)
 }
 
 fn parse_sqlite(url: &Components) -> Result<DbUrl, String> {
@@ -474,13 +565,7 @@ fn parse_pg(url: Components) -> Result<PgUrl, String> {
         database: url.database.filter(|d| !d.is_empty()),
         query: BTreeMap::new(),
     };
-    let mut seen = std::collections::BTreeSet::new();
-    for (key, value) in url.query {
-        if !seen.insert(key.clone()) {
-            return Err(format!(
-                "the query gives `{key}` more than once (several hosts are not supported)"
-            ));
-        }
+    for (key, value) in unique_query(url.query)? {
         match key.as_str() {
             "host" => pg.host = Some(value),
             "port" => {

@@ -152,8 +152,9 @@ fn sqlite_forms() {
 #[test]
 fn errors_never_show_the_password() {
     for url in [
-        "mysql+pymysql://root:hunter2@db/app",
-        "mariadb://root:hunter2@db/app",
+        "mysql+pymysql://root:hunter2@db:99999/app",
+        "mariadb://root:hunter2@db/app?port=x",
+        "mysql://root:hun@ter2@db/app",
         "oracle://root:hunter2@db/app",
         "postgresql://root:hunter2@db:99999/app",
         "postgresql://root:hunter2@db/app?port=x",
@@ -189,4 +190,50 @@ fn scrub_leaves_text_alone_when_there_is_no_password() {
         mask("sqlite:///data@2024/app.db"),
         "sqlite:///***@2024/app.db"
     );
+}
+
+fn my(url: &str) -> MysqlUrl {
+    match parse(url) {
+        Ok(DbUrl::Mysql(my)) => my,
+        other => panic!("{url}: {other:?}"),
+    }
+}
+
+#[test]
+fn mysql_and_mariadb_urls_of_every_driver() {
+    for scheme in [
+        "mysql",
+        "mysql+pymysql",
+        "mysql+mysqldb",
+        "mysql+aiomysql",
+        "mariadb",
+        "mariadb+mariadbconnector",
+    ] {
+        let tcp = my(&format!(
+            "{scheme}://app:p%40ss@db.internal:3307/orders?charset=utf8mb4&ssl_ca=/ca.pem"
+        ));
+        assert_eq!(tcp.user.as_deref(), Some("app"));
+        assert_eq!(tcp.password.as_deref(), Some("p@ss"));
+        assert_eq!(tcp.host.as_deref(), Some("db.internal"));
+        assert_eq!(tcp.port, Some(3307));
+        assert_eq!(tcp.socket, None);
+        assert_eq!(tcp.database.as_deref(), Some("orders"));
+        assert_eq!(tcp.query.get("ssl_ca").map(String::as_str), Some("/ca.pem"));
+    }
+    let socket = my("mysql+mysqldb://app@localhost/orders?unix_socket=/run/mysqld/mysqld.sock");
+    assert_eq!(socket.socket.as_deref(), Some("/run/mysqld/mysqld.sock"));
+    assert!(socket.password.is_none());
+    let aliases = my("mysql://h/?db=orders&user=app&passwd=pw&port=3308");
+    assert_eq!(aliases.database.as_deref(), Some("orders"));
+    assert_eq!(aliases.user.as_deref(), Some("app"));
+    assert_eq!(aliases.password.as_deref(), Some("pw"));
+    assert_eq!(aliases.port, Some(3308));
+    assert!(parse("mysql://h/db?unix_socket=/a&unix_socket=/b").is_err());
+}
+
+#[test]
+fn a_passwd_query_value_is_masked_and_scrubbed() {
+    let url = "mysql://app@h/db?passwd=hunter2&ssl=true";
+    assert_eq!(mask(url), "mysql://***@h/db?passwd=***&ssl=true");
+    assert_eq!(scrub("said hunter2", url), "said ***");
 }

@@ -1,0 +1,409 @@
+//! MariaDB: a throwaway server (`mariadb-install-db` + `mariadbd`, Debian's
+//! `mariadb-server`) in a temporary directory, on a unix socket and on
+//! loopback TCP, with a password-protected read-only user; optionally with
+//! TLS on (the certificates of `certs.rs`). The server runs in the
+//! foreground of a child process, killed when the test ends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::certs::{Certs, certs};
+use crate::{chain, code, revguard, stderr, stdout};
+
+const PASSWORD: &str = "my-s3cr3t-pw";
+
+pub struct Server {
+    dir: tempfile::TempDir,
+    child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("sock")
+    }
+
+    /// The URL of `database` over the unix socket.
+    pub fn socket_url(&self, scheme: &str, database: &str, password: &str) -> String {
+        format!(
+            "{scheme}://reader:{password}@localhost/{database}?unix_socket={}",
+            self.socket().display()
+        )
+    }
+
+    /// The URL of `database` over TCP to `host`.
+    pub fn tcp_url(&self, scheme: &str, host: &str, database: &str, query: &str) -> String {
+        format!(
+            "{scheme}://reader:{PASSWORD}@{host}:{}/{database}{query}",
+            self.port
+        )
+    }
+
+    /// Run SQL as root over the socket; the output, tab-separated.
+    pub fn sql(&self, sql: &str) -> String {
+        let out = Command::new("mariadb")
+            .args(["--no-defaults", "-N", "-B", "-uroot", "-S"])
+            .arg(self.socket())
+            .args(["-e", sql])
+            .output()
+            .expect("run mariadb");
+        assert!(
+            out.status.success(),
+            "mariadb {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn install(dir: &Path) -> Result<(), String> {
+    let mut install = Command::new("mariadb-install-db");
+    install
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", dir.join("data").display()))
+        .args(["--auth-root-authentication-method=socket", "--skip-test-db"]);
+    if is_root() {
+        install.arg("--user=root");
+    }
+    let out = install
+        .output()
+        .map_err(|e| format!("mariadb-install-db: {e} (apt-get install mariadb-server)"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "mariadb-install-db: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+fn start(tls: Option<&Certs>) -> Result<Server, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("rgmaria")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    install(dir.path())?;
+    let port = free_port()?;
+    let mut server = Command::new("mariadbd");
+    server
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", dir.path().join("data").display()))
+        .arg(format!("--socket={}", dir.path().join("sock").display()))
+        .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+        .arg(format!("--log-error={}", dir.path().join("log").display()))
+        .arg(format!("--port={port}"))
+        .args([
+            "--bind-address=127.0.0.1",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=16M",
+            "--skip-log-bin",
+        ]);
+    if is_root() {
+        server.arg("--user=root");
+    }
+    match tls {
+        Some(certs) => {
+            server
+                .arg(format!("--ssl-ca={}", certs.ca().display()))
+                .arg(format!("--ssl-cert={}", certs.server_cert().display()))
+                .arg(format!("--ssl-key={}", certs.server_key().display()));
+        }
+        None => {
+            server.arg("--skip-ssl");
+        }
+    }
+    let child = server
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("mariadbd: {e} (apt-get install mariadb-server)"))?;
+    let server = Server { dir, child, port };
+    wait_ready(&server)?;
+    server.sql(&format!(
+        "CREATE USER reader@'%' IDENTIFIED BY '{PASSWORD}'; GRANT SELECT ON *.* TO reader@'%'"
+    ));
+    Ok(server)
+}
+
+fn wait_ready(server: &Server) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ok = Command::new("mariadb")
+            .args(["--no-defaults", "-uroot", "-S"])
+            .arg(server.socket())
+            .args(["-e", "SELECT 1"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(server.dir.path().join("log")).unwrap_or_default();
+            return Err(format!("mariadbd did not start within 60 s: {log}"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A server for one test, or `None` (a loud notice; a failure under `CI`)
+/// without Debian's `mariadb-server`.
+pub fn server(tls: Option<&Certs>) -> Option<Server> {
+    match start(tls) {
+        Ok(server) => Some(server),
+        Err(why) => {
+            crate::support::tools::require("MariaDB", "the MariaDB tests", false, &why);
+            None
+        }
+    }
+}
+
+/// A database `name` with a version table (in `name` itself) holding `rows`.
+pub fn database(server: &Server, name: &str, rows: &[&str]) {
+    server.sql(&format!(
+        "CREATE DATABASE {name}; CREATE TABLE {name}.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"
+    ));
+    for row in rows {
+        server.sql(&format!(
+            "INSERT INTO {name}.alembic_version VALUES ('{row}')"
+        ));
+    }
+}
+
+/// The server's counters of writes of any kind (rows and statements),
+/// and of the statements a read runs.
+const WRITES: &[&str] = &[
+    "Com_insert",
+    "Com_update",
+    "Com_delete",
+    "Com_replace",
+    "Com_create_table",
+    "Com_drop_table",
+    "Com_alter_table",
+    "Com_truncate",
+    "Com_create_db",
+    "Com_insert_select",
+    "Com_update_multi",
+    "Com_delete_multi",
+];
+
+fn counters(server: &Server) -> std::collections::BTreeMap<String, u64> {
+    server
+        .sql("SHOW GLOBAL STATUS")
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+        .collect()
+}
+
+fn check(dir: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["check", "--database-url", url];
+    args.extend_from_slice(extra);
+    args.push(".");
+    revguard(dir, &args)
+}
+
+#[test]
+fn reads_the_version_table_over_the_socket_and_tcp_and_writes_nothing() {
+    let Some(db) = server(None) else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    database(&db, "plan", &["a"]);
+    let urls = [
+        db.socket_url("mysql+pymysql", "plan", PASSWORD),
+        db.socket_url("mariadb+mariadbconnector", "plan", PASSWORD),
+        db.tcp_url("mysql+mysqldb", "127.0.0.1", "plan", ""),
+        db.tcp_url("mysql", "127.0.0.1", "plan", "?charset=utf8mb4"),
+        db.tcp_url("mysql+aiomysql", "localhost", "plan", ""),
+        db.tcp_url("mariadb", "127.0.0.1", "plan", ""),
+    ];
+    for url in &urls {
+        let before = counters(&db);
+        let out = check(tmp.path(), url, &[]);
+        let after = counters(&db);
+        assert_eq!(code(&out), 0, "{url}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("from `a` runs 2 migrations, in order: `b`, `c`"),
+            "{url}: {text}"
+        );
+        assert!(!text.contains(PASSWORD), "{text}");
+        assert!(text.contains("://***@"), "{text}");
+        for name in WRITES {
+            assert_eq!(before[*name], after[*name], "{url}: {name} moved");
+        }
+        // The counters do see revguard: its one SELECT and the rollback of
+        // its read-only transaction.
+        for name in ["Com_select", "Com_rollback"] {
+            assert!(after[name] > before[name], "{url}: {name} did not move");
+        }
+    }
+    assert_eq!(db.sql("SELECT version_num FROM plan.alembic_version"), "a");
+}
+
+#[test]
+fn schema_option_two_rows_missing_table_and_errors() {
+    let Some(db) = server(None) else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    database(&db, "two", &["b", "c"]);
+    database(&db, "other", &[]);
+    // The version table in another database (MySQL's schemas).
+    let url = db.socket_url("mysql+pymysql", "other", PASSWORD);
+    let out = check(tmp.path(), &url, &["--version-table-schema", "two"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the version table has 2 rows"),
+        "{}",
+        stdout(&out)
+    );
+    let out = check(tmp.path(), &url, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("a fresh database"),
+        "{}",
+        stdout(&out)
+    );
+    db.sql("CREATE DATABASE empty");
+    let cases = [
+        (
+            db.socket_url("mysql", "empty", PASSWORD),
+            "no version table `alembic_version`",
+        ),
+        (db.socket_url("mysql", "two", "wrong-pw"), "access denied"),
+        (
+            db.socket_url("mysql", "nosuchdb", PASSWORD),
+            "no such database",
+        ),
+        (
+            format!("mysql://reader:{PASSWORD}@/two?unix_socket=/nonexistent/sock"),
+            "nothing is listening there",
+        ),
+        (
+            db.tcp_url("mysql", "127.0.0.1", "two", "?ssl_mode=sometimes"),
+            "unknown `ssl_mode=sometimes`",
+        ),
+    ];
+    for (url, expected) in cases {
+        let out = check(tmp.path(), &url, &["--database-timeout", "5"]);
+        assert_eq!(code(&out), 2, "{url}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{url}: {err}");
+        assert!(err.contains("://***@"), "{err}");
+        assert!(
+            !err.contains(PASSWORD) && !err.contains("wrong-pw"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn verified_tls_and_each_way_it_must_fail() {
+    let Some(certs) = certs() else { return };
+    let Some(db) = server(Some(&certs)) else {
+        return;
+    };
+    let Some(plain) = server(None) else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chain(tmp.path(), None);
+    database(&db, "app", &["b"]);
+    database(&plain, "app", &["b"]);
+    let ca = certs.ca().display().to_string();
+    let other = certs.other_ca().display().to_string();
+    for (host, query) in [
+        (
+            "localhost",
+            format!("?ssl_mode=VERIFY_IDENTITY&ssl_ca={ca}"),
+        ),
+        ("localhost", format!("?ssl_ca={ca}")),
+        ("127.0.0.1", format!("?ssl_mode=VERIFY_CA&ssl_ca={ca}")),
+        (
+            "127.0.0.1",
+            format!("?ssl_ca={ca}&ssl_check_hostname=false"),
+        ),
+        ("127.0.0.1", "?ssl_mode=REQUIRED".to_owned()),
+        ("127.0.0.1", "?ssl=true".to_owned()),
+    ] {
+        let url = db.tcp_url("mysql+pymysql", host, "app", &query);
+        let before = counters(&db);
+        let out = check(tmp.path(), &url, &[]);
+        assert_eq!(code(&out), 0, "{url}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("runs 1 migration"),
+            "{}",
+            stdout(&out)
+        );
+        assert!(
+            counters(&db)["Ssl_accepts"] > before["Ssl_accepts"],
+            "{url}: not over TLS"
+        );
+    }
+    let cases = [
+        (
+            db.tcp_url("mysql", "localhost", "app", &format!("?ssl_ca={other}")),
+            "not signed by a CA revguard trusts",
+        ),
+        (
+            db.tcp_url("mysql", "127.0.0.1", "app", &format!("?ssl_ca={ca}")),
+            "does not name the host",
+        ),
+        (
+            plain.tcp_url("mysql", "localhost", "app", &format!("?ssl_ca={ca}")),
+            "the server does not offer TLS",
+        ),
+        (
+            db.tcp_url("mysql", "localhost", "app", "?ssl_ca=/nonexistent.pem"),
+            "`ssl_ca`: cannot read /nonexistent.pem",
+        ),
+    ];
+    for (url, expected) in cases {
+        let out = check(tmp.path(), &url, &[]);
+        assert_eq!(code(&out), 2, "{url}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{url}: {err}");
+        assert!(!err.contains(PASSWORD), "{err}");
+    }
+}
+
+#[test]
+fn the_plugin_presync_job_command_against_mariadb() {
+    let Some(db) = server(None) else { return };
+    let (mut argv, env) = crate::postgres::job_command();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    crate::copy_dir(&crate::repo().join("examples/incident-443"), tmp.path());
+    let last = argv.last_mut().expect("a project path");
+    *last = ".".into();
+    let args: Vec<&str> = argv.iter().map(String::as_str).collect();
+    database(&db, "incident", &["043"]);
+    let url = db.tcp_url("mysql+pymysql", "127.0.0.1", "incident", "");
+    let out = crate::revguard_env(tmp.path(), &args, &[(env.as_str(), url.as_str())]);
+    assert_eq!(
+        code(&out),
+        1,
+        "the gate must stop the sync: {}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("never-runs"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(PASSWORD));
+}
