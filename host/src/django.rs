@@ -10,6 +10,8 @@
 //! directory name. This runs the core in-process (the sandboxed engine and
 //! the shared report come with the shared model, ADR 0003).
 
+pub mod diagnostics;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

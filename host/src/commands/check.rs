@@ -36,13 +36,7 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         attach_database(&mut project, &args.project, &args.history, url)?;
     }
     let report = engine_args.engine()?.run(&project.request)?;
-    let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            Format::Github
-        } else {
-            Format::Human
-        }
-    });
+    let format = args.format.unwrap_or_else(default_format);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -63,8 +57,8 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     Ok(u8::from(report.has_errors()))
 }
 
-/// `check --dialect django`: human or JSON output; the history inputs and
-/// the other formats come with the shared model (ADR 0003).
+/// `check --dialect django`: every output format; the history inputs come
+/// with the history source (ADR 0003).
 fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
     let history = &args.history;
     if history.deployed.is_some() || history.base.is_some() || history.database_url.is_some() {
@@ -75,17 +69,44 @@ fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
     let checked = crate::django::check(&args.project.path, user_model, python)?;
-    let text = match args.format.unwrap_or(Format::Human) {
+    let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&checked)?;
             json.push('\n');
             json
         }
-        other => bail!("--format {other:?} is not supported with --dialect django yet"),
+        Format::Sarif => render::sarif::render_run(
+            crate::django::Checked::sarif_rules(),
+            &checked.diagnostics(),
+            env!("CARGO_PKG_VERSION"),
+            checked.sarif_properties(),
+        ),
+        Format::Github => {
+            let diagnostics = checked.diagnostics();
+            let summary = crate::django::Checked::summary(&diagnostics);
+            render::github::render_diagnostics(&diagnostics, &summary)
+        }
+        Format::Gitlab => render::gitlab::render_diagnostics(&checked.diagnostics()),
+        Format::Junit => {
+            let checks: Vec<(&str, &str, bool)> = crate::django::diagnostics::CHECKS
+                .iter()
+                .map(|(name, code, _)| (*name, *code, false))
+                .collect();
+            render::junit::render_checks(&checks, &checked.diagnostics())
+        }
     };
     print(&text)?;
     Ok(u8::from(checked.has_errors()))
+}
+
+/// `--format` when not given: GitHub annotations on GitHub Actions.
+fn default_format() -> Format {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        Format::Github
+    } else {
+        Format::Human
+    }
 }
 
 /// The configuration of the project directory `path` (when it is one), for

@@ -33,24 +33,35 @@ enum Outcome {
 
 /// Render a report as JUnit XML. `options` tells which checks were off.
 pub fn render(report: &Report, options: &Options) -> String {
+    let checks: Vec<(&str, &str, bool)> = revguard_core::checks::registry()
+        .map(|info| {
+            let off = [info.name, info.code]
+                .iter()
+                .any(|key| options.severity.get(*key) == Some(&SeverityOverride::Off));
+            (info.name, info.code, off)
+        })
+        .collect();
+    render_checks(&checks, &report.diagnostics)
+}
+
+/// Render findings (of any dialect) as JUnit XML: one suite per entry of
+/// `checks` (name, code, switched off), in that order.
+pub fn render_checks(checks: &[(&str, &str, bool)], diagnostics: &[Diagnostic]) -> String {
     let mut suites: Vec<(String, String, Vec<Case>)> = Vec::new();
-    for info in revguard_core::checks::registry() {
-        let off = [info.name, info.code]
-            .iter()
-            .any(|key| options.severity.get(*key) == Some(&SeverityOverride::Off));
-        suites.push((info.name.to_owned(), info.code.to_owned(), Vec::new()));
+    for &(name, code, off) in checks {
+        suites.push((name.to_owned(), code.to_owned(), Vec::new()));
         if off {
             let suite = suites.last_mut().map(|s| &mut s.2);
             if let Some(cases) = suite {
                 cases.push(Case {
-                    name: info.name.to_owned(),
+                    name: name.to_owned(),
                     file: None,
                     outcome: Outcome::Skipped("disabled in configuration"),
                 });
             }
         }
     }
-    for d in &report.diagnostics {
+    for d in diagnostics {
         let index = match suites.iter().position(|(name, _, _)| *name == d.check) {
             Some(i) => i,
             None => {

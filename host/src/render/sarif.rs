@@ -38,15 +38,42 @@ pub fn help_uri(check: &str) -> String {
 
 /// Render a report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
 pub fn render(report: &Report) -> String {
-    let mut rules: Vec<Value> = Vec::new();
+    let rules: Vec<(String, String, Value)> = checks::registry()
+        .map(|info| (info.name.to_owned(), info.code.to_owned(), rule(info)))
+        .collect();
+    let properties = json!({
+        "policy": report.policy.as_str(),
+        "heads": report.heads,
+        "complete": report.complete,
+    });
+    render_run(
+        rules,
+        &report.diagnostics,
+        &report.revguard_version,
+        properties,
+    )
+}
+
+/// Render findings (of any dialect) as a SARIF 2.1.0 log with one run:
+/// `rules` are (check name, code, rule object) in driver order,
+/// `properties` the run's property bag.
+pub fn render_run(
+    rules: Vec<(String, String, Value)>,
+    diagnostics: &[Diagnostic],
+    version: &str,
+    properties: Value,
+) -> String {
     let mut ids: Vec<(String, String)> = Vec::new();
-    for info in checks::registry() {
-        rules.push(rule(info));
-        ids.push((info.name.to_owned(), info.code.to_owned()));
-    }
+    let mut rules: Vec<Value> = rules
+        .into_iter()
+        .map(|(name, code, rule)| {
+            ids.push((name, code));
+            rule
+        })
+        .collect();
     // Findings from checks this build's registry does not know (should not
     // happen, but a result must reference a rule).
-    for d in &report.diagnostics {
+    for d in diagnostics {
         if !ids.iter().any(|(name, _)| *name == d.check) {
             rules.push(json!({
                 "id": d.code,
@@ -57,8 +84,7 @@ pub fn render(report: &Report) -> String {
             ids.push((d.check.clone(), d.code.clone()));
         }
     }
-    let results: Vec<Value> = report
-        .diagnostics
+    let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
             let index = ids
@@ -75,8 +101,8 @@ pub fn render(report: &Report) -> String {
             "tool": {
                 "driver": {
                     "name": "revguard",
-                    "version": report.revguard_version,
-                    "semanticVersion": report.revguard_version,
+                    "version": version,
+                    "semanticVersion": version,
                     "informationUri": INFORMATION_URI,
                     "rules": rules,
                 }
@@ -87,11 +113,7 @@ pub fn render(report: &Report) -> String {
                 }
             },
             "columnKind": "unicodeCodePoints",
-            "properties": {
-                "policy": report.policy.as_str(),
-                "heads": report.heads,
-                "complete": report.complete,
-            },
+            "properties": properties,
             "results": results,
         }]
     });
@@ -100,7 +122,7 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn level(severity: Severity) -> &'static str {
+pub fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
