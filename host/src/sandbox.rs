@@ -380,7 +380,46 @@ pub fn analyze(
     limits: &Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, SandboxError> {
-    analyze_with(embedded_guest()?, files, version, limits, jobs)
+    analyze_with(
+        embedded_guest()?,
+        "revguard_analyze",
+        files,
+        version,
+        limits,
+        jobs,
+    )
+}
+
+/// Django's per-file phase in the embedded guest, batched and bounded like
+/// [`analyze`]: one JSON-encoded `MigrationFacts` per file, in order.
+pub fn django_read(
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, SandboxError> {
+    analyze_with(
+        embedded_guest()?,
+        "revguard_django_read",
+        files,
+        version,
+        limits,
+        jobs,
+    )
+}
+
+/// Django's semantics in one embedded guest: a project as JSON in, the
+/// verdict as JSON out.
+pub fn django_load(project_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    let guest = embedded_guest()?;
+    if project_json.len() as u64 > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    on_sandbox_thread(|| {
+        Session::open(guest, limits)?.call_with("revguard_django_load", project_json)
+    })
 }
 
 /// [`analyze`] with any module that follows the guest ABI instead of the
@@ -398,11 +437,12 @@ pub fn analyze_module(
     let module =
         Module::from_binary(engine, wasm).map_err(|err| setup("cannot compile module", err))?;
     let guest = Guest::new(engine, &module)?;
-    analyze_with(&guest, files, version, limits, jobs)
+    analyze_with(&guest, "revguard_analyze", files, version, limits, jobs)
 }
 
 fn analyze_with(
     guest: &Guest,
+    export: &str,
     files: &[&[u8]],
     version: PythonVersion,
     limits: &Limits,
@@ -411,8 +451,8 @@ fn analyze_with(
     let sizes: Vec<usize> = files.iter().map(|f| f.len()).collect();
     let batches = batches(&sizes);
     let results = crate::parallel::map(&batches, jobs, SANDBOX_THREAD_STACK, |range| {
-        analyze_batch(guest, &files[range.clone()], version, limits)
-            .map_err(|err| culprit(guest, files, range.clone(), version, limits, err))
+        analyze_batch(guest, export, &files[range.clone()], version, limits)
+            .map_err(|err| culprit(guest, export, files, range.clone(), version, limits, err))
     })
     .map_err(SandboxError::Setup)?;
     let mut out = Vec::with_capacity(files.len());
@@ -424,6 +464,7 @@ fn analyze_with(
 
 fn analyze_batch(
     guest: &Guest,
+    export: &str,
     files: &[&[u8]],
     version: PythonVersion,
     limits: &Limits,
@@ -435,12 +476,12 @@ fn analyze_batch(
         });
     }
     let mut session = Session::open(guest, limits)?;
-    let output = session.call_with("revguard_analyze", &table)?;
+    let output = session.call_with(export, &table)?;
     let runs = wire::decode_analyze_output(&output)
-        .map_err(|err| SandboxError::Abi(format!("revguard_analyze: {err}")))?;
+        .map_err(|err| SandboxError::Abi(format!("{export}: {err}")))?;
     if runs.len() != files.len() {
         return Err(SandboxError::Abi(format!(
-            "revguard_analyze returned {} results for {} files",
+            "{export} returned {} results for {} files",
             runs.len(),
             files.len()
         )));
@@ -454,6 +495,7 @@ fn analyze_batch(
 /// file alone is cheap to redo; the time and memory limits are not.
 fn culprit(
     guest: &Guest,
+    export: &str,
     files: &[&[u8]],
     range: std::ops::Range<usize>,
     version: PythonVersion,
@@ -464,7 +506,7 @@ fn culprit(
         return err;
     }
     for index in range {
-        if let Err(alone) = analyze_batch(guest, &files[index..=index], version, limits) {
+        if let Err(alone) = analyze_batch(guest, export, &files[index..=index], version, limits) {
             return SandboxError::InFile {
                 index,
                 error: Box::new(alone),

@@ -25,7 +25,7 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
             .clone()
             .or_else(|| config.and_then(|c| c.django_user_model))
             .unwrap_or_else(|| "auth.User".to_owned());
-        return check_django(args, &user_model);
+        return check_django(args, engine_args, &user_model);
     }
     let mut project = load_project(&args.project)?;
     project.request.options.history.deployed = args.history.deployed.clone();
@@ -59,7 +59,7 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
 
 /// `check --dialect django`: every output format; the history inputs come
 /// with the history source (ADR 0003).
-fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
+fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) -> Result<u8> {
     let history = &args.history;
     if history.deployed.is_some() || history.base.is_some() || history.database_url.is_some() {
         bail!("--deployed, --base and --database-url are not supported with --dialect django yet");
@@ -68,7 +68,8 @@ fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
         .project
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
-    let checked = crate::django::check(&args.project.path, user_model, python)?;
+    let engine = engine_args.engine()?;
+    let checked = crate::django::check(&args.project.path, user_model, python, &engine)?;
     let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),
         Format::Json => {

@@ -5,6 +5,7 @@
 
 pub mod graph;
 pub mod read;
+pub mod wire;
 
 pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
 pub use read::{MigrationFacts, Reference, read};
