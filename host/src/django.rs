@@ -12,6 +12,7 @@
 //! content like Alembic's.
 
 pub mod diagnostics;
+pub mod fix;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -13,18 +13,7 @@ use crate::render::{self, Format};
 use crate::{database, history};
 
 pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
-    let config = django_config(&args.project.path);
-    let configured = config.as_ref().and_then(|c| c.dialect);
-    let django = match args.dialect {
-        Some(dialect) => dialect == DialectArg::Django,
-        None => configured == Some(crate::config::Dialect::Django),
-    };
-    if django {
-        let user_model = args
-            .user_model
-            .clone()
-            .or_else(|| config.and_then(|c| c.django_user_model))
-            .unwrap_or_else(|| "auth.User".to_owned());
+    if let Some(user_model) = django_user_model(&args.project, args.dialect, &args.user_model) {
         return check_django(args, engine_args, &user_model);
     }
     let mut project = load_project(&args.project)?;
@@ -99,6 +88,27 @@ fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) ->
     };
     print(&text)?;
     Ok(u8::from(checked.has_errors()))
+}
+
+/// The user model when the project is Django's (by `--dialect` or the
+/// configuration), else `None` (Alembic).
+pub(super) fn django_user_model(
+    project: &ProjectArgs,
+    dialect: Option<DialectArg>,
+    user_model: &Option<String>,
+) -> Option<String> {
+    let config = django_config(&project.path);
+    let configured = config.as_ref().and_then(|c| c.dialect);
+    let django = match dialect {
+        Some(dialect) => dialect == DialectArg::Django,
+        None => configured == Some(crate::config::Dialect::Django),
+    };
+    django.then(|| {
+        user_model
+            .clone()
+            .or_else(|| config.and_then(|c| c.django_user_model))
+            .unwrap_or_else(|| "auth.User".to_owned())
+    })
 }
 
 /// `--format` when not given: GitHub annotations on GitHub Actions.

@@ -4,6 +4,7 @@
 //! `docs/django-semantics.md`.
 
 pub mod graph;
+pub mod merge;
 pub mod read;
 pub mod wire;
 
