@@ -84,6 +84,7 @@ pub fn check(
     user_model: &str,
     python: PythonVersion,
     engine: &crate::engine::Engine,
+    applied: Option<Vec<Key>>,
 ) -> Result<Checked> {
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
@@ -157,7 +158,7 @@ pub fn check(
     let project = Project {
         apps,
         user_model: user_model.to_string(),
-        applied: None,
+        applied,
     };
     Ok(Checked {
         dialect: "django",

@@ -640,3 +640,119 @@ fn merge_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// `check --dialect django --database-url`: the applied set comes from
+/// `django_migrations`, read-only; on a database real Django migrated part
+/// of the way, revguard's plan is `migrate --plan`'s, and a row applied
+/// before its dependency is Django's InconsistentMigrationHistory, word
+/// for word.
+#[test]
+fn database_url_reads_django_migrations() {
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    let example = support::repo().join("examples/django-leaf-conflict");
+    for (version, python) in oracles {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        support::fs::copy_dir(&example, dir.path());
+        let fix = [
+            "fix",
+            "--dialect",
+            "django",
+            "--user-model",
+            "accounts.User",
+            "--write",
+            ".",
+        ];
+        assert_eq!(support::code(&support::cli::run(dir.path(), &fix, &[])), 0);
+        let django = |args: &[&str]| {
+            Command::new(&python)
+                .args(args)
+                .current_dir(dir.path())
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .output()
+                .expect("run python")
+        };
+        let migrated = django(&["manage.py", "migrate", "billing", "0002"]);
+        assert!(
+            migrated.status.success(),
+            "Django {version}: {}",
+            String::from_utf8_lossy(&migrated.stderr)
+        );
+        let before = std::fs::read(dir.path().join("db.sqlite3")).expect("the database");
+        let check = |format: &str| {
+            support::cli::run(
+                dir.path(),
+                &[
+                    "check",
+                    "--dialect",
+                    "django",
+                    "--user-model",
+                    "accounts.User",
+                    "--database-url",
+                    "sqlite:///db.sqlite3",
+                    "--format",
+                    format,
+                    ".",
+                ],
+                &[],
+            )
+        };
+        let json = check("json");
+        assert_eq!(support::code(&json), 0, "{}", support::stdout(&json));
+        let value: serde_json::Value = serde_json::from_str(&support::stdout(&json)).expect("JSON");
+        let ours: Vec<String> = value["loaded"]["plan"]
+            .as_array()
+            .expect("a plan")
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}.{}",
+                    k["app"].as_str().unwrap_or(""),
+                    k["name"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let planned = django(&["manage.py", "migrate", "--plan"]);
+        let text = String::from_utf8_lossy(&planned.stdout);
+        let theirs: Vec<String> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Planned operations"))
+            .skip(1)
+            .filter(|l| !l.starts_with(' ') && !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        assert!(!ours.is_empty());
+        assert_eq!(ours, theirs, "Django {version}:\n{text}");
+        assert_eq!(
+            std::fs::read(dir.path().join("db.sqlite3")).expect("db"),
+            before,
+            "read-only"
+        );
+        // A row applied before its dependency.
+        let broken = django(&[
+            "-c",
+            "import sqlite3; c = sqlite3.connect('db.sqlite3'); \
+             c.execute(\"insert into django_migrations(app, name, applied) values ('billing', '0003_invoice_due_date', '2026-01-01')\"); \
+             c.execute(\"delete from django_migrations where app = 'billing' and name = '0002_invoice_total'\"); c.commit()",
+        ]);
+        assert!(
+            broken.status.success(),
+            "{}",
+            String::from_utf8_lossy(&broken.stderr)
+        );
+        let human = check("human");
+        assert_eq!(support::code(&human), 1);
+        let said = String::from_utf8_lossy(&django(&["manage.py", "migrate", "--plan"]).stderr)
+            .into_owned();
+        let line = "InconsistentMigrationHistory: Migration billing.0003_invoice_due_date is applied before its dependency billing.0002_invoice_total on database 'default'.";
+        assert!(said.contains(line), "Django {version}: {said}");
+        assert!(
+            support::stdout(&human).contains(line),
+            "{}",
+            support::stdout(&human)
+        );
+        let sarif = support::stdout(&check("sarif"));
+        assert!(sarif.contains("\"ruleId\": \"RG308\""), "{sarif}");
+    }
+}

@@ -50,15 +50,19 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
 /// with the history source (ADR 0003).
 fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) -> Result<u8> {
     let history = &args.history;
-    if history.deployed.is_some() || history.base.is_some() || history.database_url.is_some() {
-        bail!("--deployed, --base and --database-url are not supported with --dialect django yet");
+    if history.deployed.is_some() || history.base.is_some() {
+        bail!("--deployed and --base are not supported with --dialect django yet");
     }
+    let applied = match &history.database_url {
+        Some(url) => Some(django_applied(history, url)?),
+        None => None,
+    };
     let python = args
         .project
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
     let engine = engine_args.engine()?;
-    let checked = crate::django::check(&args.project.path, user_model, python, &engine)?;
+    let checked = crate::django::check(&args.project.path, user_model, python, &engine, applied)?;
     let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),
         Format::Json => {
@@ -128,6 +132,38 @@ fn django_config(path: &std::path::Path) -> Option<crate::config::Config> {
     crate::config::load(&dir, &dir).ok().flatten()
 }
 
+/// `django_migrations(app, name)` of the database, read-only: the applied
+/// set Django's semantics judge the history by.
+fn django_applied(
+    history: &HistoryArgs,
+    url: &str,
+) -> Result<Vec<revguard_core::dialect::django::Key>> {
+    let seconds = history.database_timeout;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--database-timeout must be between 0 and 3600 seconds");
+    }
+    if url == "from-config" {
+        bail!(
+            "--database-url from-config reads alembic.ini; give the database URL for --dialect django"
+        );
+    }
+    let options = database::ReadOptions {
+        table: "django_migrations".to_owned(),
+        schema: history.version_table_schema.clone(),
+        timeout: Duration::from_secs_f64(seconds),
+        django: true,
+    };
+    let state = database::read(url, &options)?;
+    state
+        .rows
+        .iter()
+        .map(|row| match row.split_once('.') {
+            Some((app, name)) => Ok(revguard_core::dialect::django::Key::new(app, name)),
+            None => bail!("{}: unexpected django_migrations row `{row}`", state.url),
+        })
+        .collect()
+}
+
 /// Read the version table and put its rows into the request.
 fn attach_database(
     project: &mut Project,
@@ -148,6 +184,7 @@ fn attach_database(
         table: history.version_table.clone(),
         schema: history.version_table_schema.clone(),
         timeout: Duration::from_secs_f64(seconds),
+        django: false,
     };
     project.request.options.history.database = Some(database::read(&url, &options)?);
     Ok(())

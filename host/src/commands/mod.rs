@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
                 let engine = cli.engine.engine()?;
                 let root = &args.project.path;
-                let checked = crate::django::check(root, &user_model, python, &engine)?;
+                let checked = crate::django::check(root, &user_model, python, &engine, None)?;
                 return crate::django::fix::fix(root, &checked, args.write);
             }
             let project = load_project(&args.project)?;
