@@ -134,6 +134,14 @@ pub struct FixArgs {
     /// write instead (`ID`, or `MISSING=ID` when several are missing).
     #[arg(long, value_name = "ID")]
     pub parent: Vec<String>,
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic). For Django, fix writes the merge migration of every app
+    /// with several leaves.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 /// History inputs of `check`.

@@ -7,8 +7,12 @@
 //! migrated, without it (a namespace package) unmigrated; modules whose
 //! names start with `_` or `~` are skipped. The app label is the literal
 //! `label = "..."` of the `AppConfig` in the app's `apps.py`, else the
-//! directory name. This runs the core in-process (the sandboxed engine and
-//! the shared report come with the shared model, ADR 0003).
+//! directory name. The reader and the semantics run in the chosen engine
+//! (the wasm sandbox by default), and each module's facts are cached by
+//! content like Alembic's.
+
+pub mod diagnostics;
+pub mod fix;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -73,48 +77,47 @@ impl Checked {
     }
 }
 
-/// Find and check the Django project at `root`.
-pub fn check(root: &Path, user_model: &str, python: PythonVersion) -> Result<Checked> {
+/// Find and check the Django project at `root`: the per-file reader and
+/// the semantics run in `engine` (the sandboxed guest by default).
+pub fn check(
+    root: &Path,
+    user_model: &str,
+    python: PythonVersion,
+    engine: &crate::engine::Engine,
+    applied: Option<Vec<Key>>,
+) -> Result<Checked> {
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
     }
     let mut dirs = Vec::new();
     find_migration_dirs(root, &mut dirs, &mut 0)?;
     dirs.sort();
-    let mut found = Vec::new();
-    let mut apps = Vec::new();
+    let mut found: Vec<FoundApp> = Vec::new();
     let mut sources = Vec::new();
-    let mut facts = Vec::new();
     for dir in dirs {
         let app_dir = dir.parent().unwrap_or(root);
         let label = app_label(app_dir)?;
-        if let Some(other) = found.iter().find(|a: &&FoundApp| a.label == label) {
+        if let Some(other) = found.iter().find(|a| a.label == label) {
             bail!(
                 "Application labels aren't unique, duplicates: {label} (`{}` and `{}`)",
                 other.path,
                 relative(root, &dir)
             );
         }
-        let (app, files) = read_app(root, &dir, &label, python)?;
+        let (migrated, files) = read_app(root, &dir)?;
+        let migrations = files
+            .iter()
+            .map(|(n, p, _)| (n.clone(), p.clone()))
+            .collect();
         for (name, path, bytes) in files {
-            let key = Key::new(&label, &name);
-            let migration = app.migrations.iter().find(|m| m.name == name);
-            if let Some(m) = migration {
-                facts.push((key.clone(), m.facts.clone()));
-            }
-            sources.push((key, path, bytes));
+            sources.push((Key::new(&label, &name), path, bytes));
         }
         found.push(FoundApp {
-            label: label.clone(),
+            label,
             path: relative(root, &dir),
-            migrated: app.migrated,
-            migrations: sources
-                .iter()
-                .filter(|(k, _, _)| k.app == label)
-                .map(|(k, p, _)| (k.name.clone(), p.clone()))
-                .collect(),
+            migrated,
+            migrations,
         });
-        apps.push(app);
     }
     if !found.iter().any(|app| app.migrated) {
         bail!(
@@ -122,16 +125,46 @@ pub fn check(root: &Path, user_model: &str, python: PythonVersion) -> Result<Che
             root.display()
         );
     }
+    let bytes: Vec<&[u8]> = sources.iter().map(|(_, _, b)| b.as_slice()).collect();
+    let read = engine.django_facts(&bytes, python).map_err(|err| match err
+        .downcast_ref::<crate::sandbox::SandboxError>(
+    ) {
+        Some(crate::sandbox::SandboxError::InFile { index, error }) => {
+            let path = sources.get(*index).map_or("", |(_, p, _)| p.as_str());
+            anyhow::anyhow!("{path}: {error}")
+        }
+        _ => err,
+    })?;
+    let facts: Vec<(Key, django::MigrationFacts)> = sources
+        .iter()
+        .map(|(k, _, _)| k.clone())
+        .zip(read)
+        .collect();
+    let apps = found
+        .iter()
+        .map(|app| App {
+            label: app.label.clone(),
+            migrated: app.migrated,
+            migrations: facts
+                .iter()
+                .filter(|(k, _)| k.app == app.label)
+                .map(|(k, f)| Migration {
+                    name: k.name.clone(),
+                    facts: f.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     let project = Project {
         apps,
         user_model: user_model.to_string(),
-        applied: None,
+        applied,
     };
     Ok(Checked {
         dialect: "django",
         user_model: user_model.to_string(),
         apps: found,
-        loaded: django::load(&project),
+        loaded: engine.django_load(&project)?,
         sources,
         facts,
     })
@@ -202,10 +235,11 @@ fn app_label(app_dir: &Path) -> Result<String> {
 
 type Files = Vec<(String, String, Vec<u8>)>;
 
-fn read_app(root: &Path, dir: &Path, label: &str, python: PythonVersion) -> Result<(App, Files)> {
+/// Whether the package is migrated, and its migration modules (name, path
+/// relative to the project, bytes) in name order.
+fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
     let migrated = dir.join("__init__.py").is_file();
     let mut files = Vec::new();
-    let mut migrations = Vec::new();
     if migrated {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
@@ -227,19 +261,10 @@ fn read_app(root: &Path, dir: &Path, label: &str, python: PythonVersion) -> Resu
             }
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            migrations.push(Migration {
-                name: stem.to_string(),
-                facts: django::read(&bytes, Some(python)),
-            });
             files.push((stem.to_string(), relative(root, &path), bytes));
         }
     }
-    let app = App {
-        label: label.to_string(),
-        migrated,
-        migrations,
-    };
-    Ok((app, files))
+    Ok((migrated, files))
 }
 
 fn relative(root: &Path, path: &Path) -> String {

@@ -18,6 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use revguard_core::dialect::django;
 use revguard_core::python::PythonVersion;
 use revguard_core::{Report, Request};
 
@@ -232,9 +233,141 @@ impl Engine {
         }
     }
 
+    /// Django's per-file phase: every migration module's facts, from the
+    /// result cache (keyed by content, in a namespace of Django's reader)
+    /// or computed in the guest (or natively), in order.
+    pub fn django_facts(
+        &self,
+        files: &[&[u8]],
+        version: PythonVersion,
+    ) -> Result<Vec<django::MigrationFacts>> {
+        self.apply_module_cache();
+        let mut cache = self.open_cache_for(version, " reader django")?;
+        let keys = match cache.as_mut() {
+            Some(cache) => {
+                let wanted: Vec<(usize, &[u8])> = files.iter().copied().enumerate().collect();
+                let keys = self.keys(&wanted)?;
+                cache.load(&keys);
+                Some(keys)
+            }
+            None => None,
+        };
+        let missing: Vec<usize> = (0..files.len())
+            .filter(|&i| match (cache.as_mut(), &keys) {
+                (Some(cache), Some(keys)) => !cache.hit(&keys[i]),
+                _ => true,
+            })
+            .collect();
+        let inputs: Vec<&[u8]> = missing.iter().map(|&i| files[i]).collect();
+        // A trap names its file by its index among `files`.
+        let computed = self.django_read(&inputs, version).map_err(|err| match err
+            .downcast::<sandbox::SandboxError>(
+        ) {
+            Ok(sandbox::SandboxError::InFile { index, error }) => {
+                anyhow::Error::new(sandbox::SandboxError::InFile {
+                    index: missing.get(index).copied().unwrap_or(index),
+                    error,
+                })
+            }
+            Ok(other) => anyhow::Error::new(other),
+            Err(err) => err,
+        })?;
+        let mut encoded: Vec<Option<Vec<u8>>> = vec![None; files.len()];
+        for (&index, bytes) in missing.iter().zip(computed) {
+            encoded[index] = Some(bytes);
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for (index, computed) in encoded.into_iter().enumerate() {
+            let bytes = match (computed, cache.as_mut(), &keys) {
+                (Some(bytes), Some(cache), Some(keys)) => {
+                    cache.insert(keys[index], bytes.clone());
+                    bytes
+                }
+                (Some(bytes), _, _) => bytes,
+                (None, Some(cache), Some(keys)) => cache
+                    .get(&keys[index])
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default(),
+                (None, _, _) => Vec::new(),
+            };
+            let facts = django::wire::decode_facts(&bytes).with_context(|| {
+                format!(
+                    "the Django reader returned unreadable facts ({} bytes)",
+                    bytes.len()
+                )
+            })?;
+            out.push(facts);
+        }
+        if let Some(cache) = cache.as_mut() {
+            cache.save();
+        }
+        trace(|| {
+            format!(
+                "django facts: {} computed, {} from the cache",
+                missing.len(),
+                files.len() - missing.len()
+            )
+        });
+        Ok(out)
+    }
+
+    fn django_read(&self, files: &[&[u8]], version: PythonVersion) -> Result<Vec<Vec<u8>>> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.kind {
+            EngineKind::Wasm => Ok(analyze_wasm_export(
+                sandbox::Guest::embedded()?,
+                "revguard_django_read",
+                files,
+                version,
+                &self.limits,
+                self.jobs,
+            )?),
+            EngineKind::Native => {
+                let table = revguard_core::wire::encode_analyze(version, files);
+                let output = django::wire::read_table(&table);
+                let runs = revguard_core::wire::decode_analyze_output(&output)
+                    .map_err(|err| anyhow::anyhow!("Django reader: {err}"))?;
+                Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
+            }
+        }
+    }
+
+    /// Django's semantics on a project, in the guest (or natively); both
+    /// go through the same JSON, so they give the same verdict.
+    pub fn django_load(&self, project: &django::Project) -> Result<django::Loaded> {
+        self.apply_module_cache();
+        let request = serde_json::to_vec(project)?;
+        let output = match self.kind {
+            EngineKind::Wasm => sandbox::django_load(&request, &self.limits)?,
+            EngineKind::Native => django::wire::load_json(&request),
+        };
+        match serde_json::from_slice::<django::Loaded>(&output) {
+            Ok(loaded) => Ok(loaded),
+            Err(err) => {
+                #[derive(serde::Deserialize)]
+                struct Refusal {
+                    error: String,
+                }
+                if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(&output) {
+                    bail!("the core refused the Django project: {error}");
+                }
+                Err(err).context("the core returned a Django verdict this build cannot read")
+            }
+        }
+    }
+
     /// The cache for this build, engine and Python version, when enabled;
     /// an invalid `REVGUARD_CACHE_MAX_BYTES` is an error.
     fn open_cache(&self, request: &Request) -> Result<Option<ResultCache>> {
+        self.open_cache_for(request.options.python.version, "")
+    }
+
+    /// [`Engine::open_cache`] for a reader: Alembic's namespace has no
+    /// suffix, every other reader's names it, so the same bytes read by two
+    /// readers never share an entry.
+    fn open_cache_for(&self, version: PythonVersion, reader: &str) -> Result<Option<ResultCache>> {
         if !self.cache {
             return Ok(None);
         }
@@ -248,8 +381,9 @@ impl Engine {
             sandbox::ABI_VERSION,
             env!("REVGUARD_GUEST_FINGERPRINT"),
             self.kind,
-            request.options.python.version,
+            version,
         );
+        let namespace = format!("{namespace}{reader}");
         let settings = result_cache::Settings::with_max_bytes(max_bytes);
         Ok(Some(ResultCache::open_with(&dir, &namespace, settings)))
     }
@@ -350,9 +484,22 @@ pub fn analyze_wasm_with(
     limits: &sandbox::Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
+    analyze_wasm_export(guest, "revguard_analyze", files, version, limits, jobs)
+}
+
+/// [`analyze_wasm_with`] through another per-file export that takes the same
+/// table (`revguard_django_read`: Django's reader).
+fn analyze_wasm_export(
+    guest: &sandbox::Guest,
+    export: &str,
+    files: &[&[u8]],
+    version: PythonVersion,
+    limits: &sandbox::Limits,
+    jobs: usize,
+) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
     let done = in_batches(files, jobs, sandbox::THREAD_STACK, |range, batch| {
         guest
-            .analyze(batch, version, limits)
+            .analyze_export(export, batch, version, limits)
             .map_err(|err| match err {
                 sandbox::SandboxError::InFile { index, error } => sandbox::SandboxError::InFile {
                     index: range.start + index,

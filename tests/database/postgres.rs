@@ -451,3 +451,91 @@ fn a_password_with_url_delimiters_connects_and_is_never_shown() {
     );
     assert!(!stderr(&out).contains("WRONG"), "{}", stderr(&out));
 }
+
+/// `check --dialect django --database-url postgresql://...`: the applied set
+/// is `django_migrations(app, name)`, read-only; an inconsistent row is
+/// Django's InconsistentMigrationHistory; a database without the table is
+/// an error that names it.
+#[test]
+fn django_migrations_from_postgres() {
+    let Some(pg) = cluster() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    crate::support::fs::copy_dir(
+        &crate::support::repo().join("examples/django-leaf-conflict"),
+        tmp.path(),
+    );
+    let django = ["--dialect", "django", "--user-model", "accounts.User"];
+    let fixed = revguard(
+        tmp.path(),
+        &[&["fix"][..], &django, &["--write", "."]].concat(),
+    );
+    assert_eq!(code(&fixed), 0, "{}", stderr(&fixed));
+    pg.sql("postgres", "CREATE DATABASE dj");
+    pg.sql(
+        "dj",
+        "CREATE TABLE django_migrations (id serial PRIMARY KEY, app varchar(255) NOT NULL, name varchar(255) NOT NULL, applied timestamptz NOT NULL DEFAULT now())",
+    );
+    for (app, name) in [
+        ("accounts", "0001_initial"),
+        ("billing", "0001_initial"),
+        ("billing", "0002_invoice_total"),
+    ] {
+        pg.sql(
+            "dj",
+            &format!("INSERT INTO django_migrations (app, name) VALUES ('{app}', '{name}')"),
+        );
+    }
+    let url = pg.url("dj", PASSWORD);
+    let out = check(
+        tmp.path(),
+        &url,
+        &[&django[..], &["--format", "json"]].concat(),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let plan: Vec<String> = value["loaded"]["plan"]
+        .as_array()
+        .expect("plan")
+        .iter()
+        .map(|k| {
+            format!(
+                "{}.{}",
+                k["app"].as_str().unwrap_or(""),
+                k["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        !plan.iter().any(|k| k == "billing.0002_invoice_total"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.iter().any(|k| k == "billing.0003_invoice_currency"),
+        "{plan:?}"
+    );
+    pg.sql(
+        "dj",
+        "DELETE FROM django_migrations WHERE name = '0002_invoice_total'",
+    );
+    pg.sql(
+        "dj",
+        "INSERT INTO django_migrations (app, name) VALUES ('billing', '0003_invoice_due_date')",
+    );
+    let out = check(tmp.path(), &url, &django);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("InconsistentMigrationHistory: Migration billing.0003_invoice_due_date is applied before its dependency billing.0002_invoice_total on database 'default'."),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains(PASSWORD));
+    pg.sql("postgres", "CREATE DATABASE nodj");
+    let out = check(tmp.path(), &pg.url("nodj", PASSWORD), &django);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no table `django_migrations`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains(PASSWORD));
+}

@@ -430,3 +430,338 @@ fn example_leaf_conflict() {
         assert!(text.contains(line), "{text}");
     }
 }
+
+/// A migration of `app` depending on `parent` (same app).
+fn write_child(root: &Path, dir: &str, name: &str, app: &str, parent: &str) {
+    let text = format!(
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [\n        (\"{app}\", \"{parent}\"),\n    ]\n\n    operations = []\n"
+    );
+    std::fs::write(root.join(dir).join(format!("{name}.py")), text).expect("write a migration");
+}
+
+/// A third leaf in `billing` and a second conflicting app, `accounts`.
+fn widen(root: &Path) {
+    write_child(
+        root,
+        "billing/migrations",
+        "0003_invoice_notes",
+        "billing",
+        "0002_invoice_total",
+    );
+    write_child(
+        root,
+        "accounts/migrations",
+        "0002_a",
+        "accounts",
+        "0001_initial",
+    );
+    write_child(
+        root,
+        "accounts/migrations",
+        "0002_b",
+        "accounts",
+        "0001_initial",
+    );
+}
+
+/// `revguard fix --dialect django`: a dry run prints the merge migrations
+/// and writes nothing; `--write` creates exactly what `makemigrations
+/// --merge --no-header` creates, after which revguard and real Django see
+/// one leaf per app. A graph that does not load is refused untouched.
+#[test]
+fn fix_writes_djangos_merge_migrations() {
+    let example = support::repo().join("examples/django-leaf-conflict");
+    let fix = [
+        "fix",
+        "--dialect",
+        "django",
+        "--user-model",
+        "accounts.User",
+    ];
+    let check = [
+        "check",
+        "--dialect",
+        "django",
+        "--user-model",
+        "accounts.User",
+        ".",
+    ];
+    // Two shapes: the example (two leaves in one app), and three leaves in
+    // one app plus a second conflicting app.
+    let simple = tempfile::tempdir().expect("temporary directory");
+    support::fs::copy_dir(&example, simple.path());
+    let wide = tempfile::tempdir().expect("temporary directory");
+    support::fs::copy_dir(&example, wide.path());
+    widen(wide.path());
+    let expected: [(&Path, &[&str]); 2] = [
+        (
+            simple.path(),
+            &["billing/migrations/0004_merge_0003_invoice_currency_0003_invoice_due_date.py"],
+        ),
+        (
+            wide.path(),
+            &[
+                "accounts/migrations/0003_merge_0002_a_0002_b.py",
+                "billing/migrations/0004_merge_20",
+            ],
+        ),
+    ];
+    for (dir, files) in expected {
+        let before = support::cli::run(dir, &check, &[]);
+        assert_eq!(support::code(&before), 1, "{}", support::stdout(&before));
+        let dry = support::cli::run(dir, &[&fix[..], &["."]].concat(), &[]);
+        let diff = support::stdout(&dry);
+        assert_eq!(support::code(&dry), 1, "a dry run with changes exits 1");
+        for file in files {
+            assert!(
+                diff.contains(&format!("+++ b/{file}")),
+                "{file} in:\n{diff}"
+            );
+        }
+        assert_eq!(
+            support::cli::run(dir, &check, &[]).stdout,
+            before.stdout,
+            "the dry run wrote nothing"
+        );
+        let written = support::cli::run(dir, &[&fix[..], &["--write", "."]].concat(), &[]);
+        assert_eq!(
+            support::code(&written),
+            0,
+            "{}",
+            String::from_utf8_lossy(&written.stderr)
+        );
+        let after = support::cli::run(dir, &check, &[]);
+        assert_eq!(support::code(&after), 0, "{}", support::stdout(&after));
+        let again = support::cli::run(dir, &[&fix[..], &["."]].concat(), &[]);
+        assert_eq!(support::code(&again), 0, "nothing left to fix");
+    }
+    // A graph that does not load: refused, nothing written.
+    let broken = tempfile::tempdir().expect("temporary directory");
+    support::fs::copy_dir(&example, broken.path());
+    write_child(
+        broken.path(),
+        "billing/migrations",
+        "0004_gone",
+        "billing",
+        "0003_nowhere",
+    );
+    let refused = support::cli::run(broken.path(), &[&fix[..], &["--write", "."]].concat(), &[]);
+    assert_eq!(support::code(&refused), 1);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("NodeNotFoundError"), "{said}");
+    let names: Vec<String> = std::fs::read_dir(broken.path().join("billing/migrations"))
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("merge")), "{names:?}");
+    // Real Django: the same bytes as its own merge, and one leaf per app.
+    django_agrees_with_fix(&example, simple.path(), wide.path());
+}
+
+/// Real Django merges the same shapes into the same bytes (names included,
+/// but for the timestamped one) and runs `migrate --plan` on revguard's fix.
+fn django_agrees_with_fix(example: &Path, simple: &Path, wide: &Path) {
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    for (version, python) in oracles {
+        for dir in [simple, wide] {
+            let theirs = tempfile::tempdir().expect("temporary directory");
+            support::fs::copy_dir(example, theirs.path());
+            if dir == wide {
+                // Same shape, before the fix.
+                widen(theirs.path());
+            }
+            let django = |args: &[&str], at: &Path| {
+                Command::new(&python)
+                    .args(args)
+                    .current_dir(at)
+                    .env("PYTHONDONTWRITEBYTECODE", "1")
+                    .output()
+                    .expect("run manage.py")
+            };
+            let merged = django(
+                &[
+                    "manage.py",
+                    "makemigrations",
+                    "--merge",
+                    "--noinput",
+                    "--no-header",
+                ],
+                theirs.path(),
+            );
+            assert!(
+                merged.status.success(),
+                "Django {version}: {}",
+                String::from_utf8_lossy(&merged.stderr)
+            );
+            for app in ["accounts", "billing"] {
+                let ours = merge_files(&dir.join(app).join("migrations"));
+                let django_files = merge_files(&theirs.path().join(app).join("migrations"));
+                if dir == simple || app == "accounts" {
+                    assert_eq!(ours, django_files, "Django {version}: {app}");
+                } else {
+                    // A timestamped name: the minute may differ, the text may not.
+                    let texts = |v: &[(String, Vec<u8>)]| {
+                        v.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(
+                        texts(&ours),
+                        texts(&django_files),
+                        "Django {version}: {app}"
+                    );
+                }
+            }
+            let plan = django(&["manage.py", "migrate", "--plan"], dir);
+            assert!(
+                plan.status.success(),
+                "Django {version} on the fixed project: {}",
+                String::from_utf8_lossy(&plan.stderr)
+            );
+            let _ = std::fs::remove_file(dir.join("db.sqlite3"));
+        }
+    }
+}
+
+/// The merge migrations in a migrations directory: name and bytes.
+fn merge_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("_merge_"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The `app.name` keys of a JSON report's planned migrations.
+fn plan_in_report(value: &serde_json::Value) -> Vec<String> {
+    value["loaded"]["plan"]
+        .as_array()
+        .expect("a plan")
+        .iter()
+        .map(|k| {
+            format!(
+                "{}.{}",
+                k["app"].as_str().unwrap_or(""),
+                k["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// The migrations `manage.py migrate --plan` lists, one `app.name` each.
+fn planned_by_django(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("Planned operations"))
+        .skip(1)
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `check --dialect django --database-url`: the applied set comes from
+/// `django_migrations`, read-only; on a database real Django migrated part
+/// of the way, revguard's plan is `migrate --plan`'s, and a row applied
+/// before its dependency is Django's InconsistentMigrationHistory, word
+/// for word.
+#[test]
+fn database_url_reads_django_migrations() {
+    let Some(oracles) = oracles() else {
+        return;
+    };
+    let example = support::repo().join("examples/django-leaf-conflict");
+    for (version, python) in oracles {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        support::fs::copy_dir(&example, dir.path());
+        let fix = [
+            "fix",
+            "--dialect",
+            "django",
+            "--user-model",
+            "accounts.User",
+            "--write",
+            ".",
+        ];
+        assert_eq!(support::code(&support::cli::run(dir.path(), &fix, &[])), 0);
+        let django = |args: &[&str]| {
+            Command::new(&python)
+                .args(args)
+                .current_dir(dir.path())
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .output()
+                .expect("run python")
+        };
+        let migrated = django(&["manage.py", "migrate", "billing", "0002"]);
+        assert!(
+            migrated.status.success(),
+            "Django {version}: {}",
+            String::from_utf8_lossy(&migrated.stderr)
+        );
+        let before = std::fs::read(dir.path().join("db.sqlite3")).expect("the database");
+        let check = |format: &str| {
+            support::cli::run(
+                dir.path(),
+                &[
+                    "check",
+                    "--dialect",
+                    "django",
+                    "--user-model",
+                    "accounts.User",
+                    "--database-url",
+                    "sqlite:///db.sqlite3",
+                    "--format",
+                    format,
+                    ".",
+                ],
+                &[],
+            )
+        };
+        let json = check("json");
+        assert_eq!(support::code(&json), 0, "{}", support::stdout(&json));
+        let value: serde_json::Value = serde_json::from_str(&support::stdout(&json)).expect("JSON");
+        let ours = plan_in_report(&value);
+        let planned = django(&["manage.py", "migrate", "--plan"]);
+        let text = String::from_utf8_lossy(&planned.stdout);
+        let theirs = planned_by_django(&text);
+        assert!(!ours.is_empty());
+        assert_eq!(ours, theirs, "Django {version}:\n{text}");
+        assert_eq!(
+            std::fs::read(dir.path().join("db.sqlite3")).expect("db"),
+            before,
+            "read-only"
+        );
+        // A row applied before its dependency.
+        let broken = django(&[
+            "-c",
+            "import sqlite3; c = sqlite3.connect('db.sqlite3'); \
+             c.execute(\"insert into django_migrations(app, name, applied) values ('billing', '0003_invoice_due_date', '2026-01-01')\"); \
+             c.execute(\"delete from django_migrations where app = 'billing' and name = '0002_invoice_total'\"); c.commit()",
+        ]);
+        assert!(
+            broken.status.success(),
+            "{}",
+            String::from_utf8_lossy(&broken.stderr)
+        );
+        let human = check("human");
+        assert_eq!(support::code(&human), 1);
+        let said = String::from_utf8_lossy(&django(&["manage.py", "migrate", "--plan"]).stderr)
+            .into_owned();
+        let line = "InconsistentMigrationHistory: Migration billing.0003_invoice_due_date is applied before its dependency billing.0002_invoice_total on database 'default'.";
+        assert!(said.contains(line), "Django {version}: {said}");
+        assert!(
+            support::stdout(&human).contains(line),
+            "{}",
+            support::stdout(&human)
+        );
+        let sarif = support::stdout(&check("sarif"));
+        assert!(sarif.contains("\"ruleId\": \"RG308\""), "{sarif}");
+    }
+}

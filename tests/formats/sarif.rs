@@ -136,3 +136,59 @@ fn percent_decode(uri: &str) -> String {
     }
     String::from_utf8(out).expect("UTF-8 path")
 }
+
+/// Django findings in SARIF are valid and point at the exact reference:
+/// a missing parent at its `dependencies` tuple, an unreadable module at
+/// the offending binding.
+#[test]
+fn sarif_of_django_findings() {
+    let example = root().join("examples/django-leaf-conflict");
+    let broken = tempfile::tempdir().expect("temporary directory");
+    crate::copy_dir(&example, broken.path());
+    let billing = broken.path().join("billing/migrations");
+    let sarif = |rule: &str| {
+        let out = stdout(&revguard(
+            broken.path(),
+            &[
+                "check",
+                "--dialect",
+                "django",
+                "--user-model",
+                "accounts.User",
+                "--format",
+                "sarif",
+                ".",
+            ],
+        ));
+        let sarif: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+        let errors = validate(&sarif);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let results = sarif["runs"][0]["results"].as_array().expect("results");
+        let result = results.iter().find(|r| r["ruleId"] == rule);
+        let result = result.unwrap_or_else(|| panic!("no {rule} in {out}"));
+        result["locations"][0]["physicalLocation"].clone()
+    };
+    std::fs::write(
+        billing.join("0004_gone.py"),
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [\n        (\"billing\", \"0003_invoice_currency\"),\n        (\"billing\", \"0003_nowhere\"),\n    ]\n",
+    )
+    .expect("write");
+    let missing = sarif("RG103");
+    assert_eq!(
+        missing["artifactLocation"]["uri"],
+        "billing/migrations/0004_gone.py"
+    );
+    assert_eq!(missing["region"]["startLine"], 7, "{missing}");
+    assert_eq!(missing["region"]["startColumn"], 9, "{missing}");
+    std::fs::write(
+        billing.join("0004_dynamic.py"),
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = get_deps()\n",
+    )
+    .expect("write");
+    let dynamic = sarif("RG111");
+    assert_eq!(
+        dynamic["artifactLocation"]["uri"],
+        "billing/migrations/0004_dynamic.py"
+    );
+    assert_eq!(dynamic["region"]["startLine"], 5, "{dynamic}");
+}

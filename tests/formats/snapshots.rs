@@ -191,3 +191,34 @@ fn schema_describes_the_json_report() {
         );
     }
 }
+
+/// A Django project with conflicting leaves, in every format: the machine
+/// formats carry the leaf files and the `class Migration` spans.
+#[test]
+fn django_every_format() {
+    let example = crate::root().join("examples/django-leaf-conflict");
+    for format in FORMATS {
+        let output = revguard(
+            &example,
+            &[
+                "check",
+                "--dialect",
+                "django",
+                "--user-model",
+                "accounts.User",
+                "--format",
+                format,
+                ".",
+            ],
+        );
+        assert_eq!(code(&output), 1, "{format}: {}", stderr(&output));
+        let out = stdout(&output);
+        for expected in [
+            "billing/migrations/0003_invoice_currency.py",
+            "billing/migrations/0003_invoice_due_date.py",
+        ] {
+            assert!(out.contains(expected), "{format} names {expected}:\n{out}");
+        }
+        insta::assert_snapshot!(format!("django_leaf_conflict_{format}"), out);
+    }
+}

@@ -8,6 +8,11 @@
 
 mod cache;
 mod cli;
+/// The Django differential suite's project generator, reused to hold the
+/// engines to the same bytes on Django projects.
+#[allow(dead_code)]
+#[path = "../django/generate.rs"]
+mod django_generate;
 mod equivalence;
 mod limits;
 

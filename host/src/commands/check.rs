@@ -13,19 +13,8 @@ use crate::render::{self, Format};
 use crate::{database, history};
 
 pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
-    let config = django_config(&args.project.path);
-    let configured = config.as_ref().and_then(|c| c.dialect);
-    let django = match args.dialect {
-        Some(dialect) => dialect == DialectArg::Django,
-        None => configured == Some(crate::config::Dialect::Django),
-    };
-    if django {
-        let user_model = args
-            .user_model
-            .clone()
-            .or_else(|| config.and_then(|c| c.django_user_model))
-            .unwrap_or_else(|| "auth.User".to_owned());
-        return check_django(args, &user_model);
+    if let Some(user_model) = django_user_model(&args.project, args.dialect, &args.user_model) {
+        return check_django(args, engine_args, &user_model);
     }
     let mut project = load_project(&args.project)?;
     project.request.options.history.deployed = args.history.deployed.clone();
@@ -36,13 +25,7 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         attach_database(&mut project, &args.project, &args.history, url)?;
     }
     let report = engine_args.engine()?.run(&project.request)?;
-    let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            Format::Github
-        } else {
-            Format::Human
-        }
-    });
+    let format = args.format.unwrap_or_else(default_format);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -63,29 +46,82 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     Ok(u8::from(report.has_errors()))
 }
 
-/// `check --dialect django`: human or JSON output; the history inputs and
-/// the other formats come with the shared model (ADR 0003).
-fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
+/// `check --dialect django`: every output format; the history inputs come
+/// with the history source (ADR 0003).
+fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) -> Result<u8> {
     let history = &args.history;
-    if history.deployed.is_some() || history.base.is_some() || history.database_url.is_some() {
-        bail!("--deployed, --base and --database-url are not supported with --dialect django yet");
+    if history.deployed.is_some() || history.base.is_some() {
+        bail!("--deployed and --base are not supported with --dialect django yet");
     }
+    let applied = match &history.database_url {
+        Some(url) => Some(django_applied(history, url)?),
+        None => None,
+    };
     let python = args
         .project
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
-    let checked = crate::django::check(&args.project.path, user_model, python)?;
-    let text = match args.format.unwrap_or(Format::Human) {
+    let engine = engine_args.engine()?;
+    let checked = crate::django::check(&args.project.path, user_model, python, &engine, applied)?;
+    let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&checked)?;
             json.push('\n');
             json
         }
-        other => bail!("--format {other:?} is not supported with --dialect django yet"),
+        Format::Sarif => render::sarif::render_run(
+            crate::django::Checked::sarif_rules(),
+            &checked.diagnostics(),
+            env!("CARGO_PKG_VERSION"),
+            checked.sarif_properties(),
+        ),
+        Format::Github => {
+            let diagnostics = checked.diagnostics();
+            let summary = crate::django::Checked::summary(&diagnostics);
+            render::github::render_diagnostics(&diagnostics, &summary)
+        }
+        Format::Gitlab => render::gitlab::render_diagnostics(&checked.diagnostics()),
+        Format::Junit => {
+            let checks: Vec<(&str, &str, bool)> = crate::django::diagnostics::CHECKS
+                .iter()
+                .map(|(name, code, _)| (*name, *code, false))
+                .collect();
+            render::junit::render_checks(&checks, &checked.diagnostics())
+        }
     };
     print(&text)?;
     Ok(u8::from(checked.has_errors()))
+}
+
+/// The user model when the project is Django's (by `--dialect` or the
+/// configuration), else `None` (Alembic).
+pub(super) fn django_user_model(
+    project: &ProjectArgs,
+    dialect: Option<DialectArg>,
+    user_model: &Option<String>,
+) -> Option<String> {
+    let config = django_config(&project.path);
+    let configured = config.as_ref().and_then(|c| c.dialect);
+    let django = match dialect {
+        Some(dialect) => dialect == DialectArg::Django,
+        None => configured == Some(crate::config::Dialect::Django),
+    };
+    django.then(|| {
+        user_model
+            .clone()
+            .or_else(|| config.and_then(|c| c.django_user_model))
+            .unwrap_or_else(|| "auth.User".to_owned())
+    })
+}
+
+/// `--format` when not given: GitHub annotations on GitHub Actions.
+fn default_format() -> Format {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        Format::Github
+    } else {
+        Format::Human
+    }
 }
 
 /// The configuration of the project directory `path` (when it is one), for
@@ -94,6 +130,38 @@ fn check_django(args: &CheckArgs, user_model: &str) -> Result<u8> {
 fn django_config(path: &std::path::Path) -> Option<crate::config::Config> {
     let dir = std::fs::canonicalize(path).ok().filter(|p| p.is_dir())?;
     crate::config::load(&dir, &dir).ok().flatten()
+}
+
+/// `django_migrations(app, name)` of the database, read-only: the applied
+/// set Django's semantics judge the history by.
+fn django_applied(
+    history: &HistoryArgs,
+    url: &str,
+) -> Result<Vec<revguard_core::dialect::django::Key>> {
+    let seconds = history.database_timeout;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--database-timeout must be between 0 and 3600 seconds");
+    }
+    if url == "from-config" {
+        bail!(
+            "--database-url from-config reads alembic.ini; give the database URL for --dialect django"
+        );
+    }
+    let options = database::ReadOptions {
+        table: "django_migrations".to_owned(),
+        schema: history.version_table_schema.clone(),
+        timeout: Duration::from_secs_f64(seconds),
+        django: true,
+    };
+    let state = database::read(url, &options)?;
+    state
+        .rows
+        .iter()
+        .map(|row| match row.split_once('.') {
+            Some((app, name)) => Ok(revguard_core::dialect::django::Key::new(app, name)),
+            None => bail!("{}: unexpected django_migrations row `{row}`", state.url),
+        })
+        .collect()
 }
 
 /// Read the version table and put its rows into the request.
@@ -116,6 +184,7 @@ fn attach_database(
         table: history.version_table.clone(),
         schema: history.version_table_schema.clone(),
         timeout: Duration::from_secs_f64(seconds),
+        django: false,
     };
     project.request.options.history.database = Some(database::read(&url, &options)?);
     Ok(())

@@ -34,6 +34,18 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Krm(args) => Ok(exit_code(krm::run(&args))),
         Command::Lock(args) => lock(&args, &cli.engine),
         Command::Fix(args) => {
+            if let Some(user_model) =
+                check::django_user_model(&args.project, args.dialect, &args.user_model)
+            {
+                let python = args
+                    .project
+                    .python_version
+                    .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+                let engine = cli.engine.engine()?;
+                let root = &args.project.path;
+                let checked = crate::django::check(root, &user_model, python, &engine, None)?;
+                return crate::django::fix::fix(root, &checked, args.write);
+            }
             let project = load_project(&args.project)?;
             repair::fix(
                 &project,

@@ -2,7 +2,8 @@
 //! read-only, and hand its rows to the core as data.
 //!
 //! The core never connects (the wasm guest has no imports); this module runs
-//! one `SELECT version_num` and nothing else:
+//! one `SELECT version_num` (for Django, `SELECT app || '.' || name` from
+//! `django_migrations`) and nothing else:
 //! - SQLite: opened `SQLITE_OPEN_READ_ONLY` (never created), `query_only`
 //!   and a busy timeout;
 //! - PostgreSQL: `default_transaction_read_only=on`, `statement_timeout`
@@ -44,6 +45,10 @@ pub struct ReadOptions {
     pub schema: Option<String>,
     /// Connect and statement timeout; the whole read is bounded by twice it.
     pub timeout: Duration,
+    /// The tool whose table it is: Alembic's `alembic_version(version_num)`
+    /// gives one id per row; Django's `django_migrations(app, name)` gives
+    /// `app.name` per row (an app label has no dot, so it splits back).
+    pub django: bool,
 }
 
 /// Read every row of the version table.
@@ -92,8 +97,22 @@ fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
+/// What one row reads as (see [`ReadOptions::django`]).
+fn column(options: &ReadOptions) -> &'static str {
+    if options.django {
+        "(app || '.' || name)"
+    } else {
+        "version_num"
+    }
+}
+
 /// The message for a version table that does not exist.
-fn missing_table(shown: &str, table: &str) -> String {
+fn missing_table(shown: &str, table: &str, options: &ReadOptions) -> String {
+    if options.django {
+        return format!(
+            "{shown}: there is no table `{table}`; is this the right database? A database Django never migrated has none, and `manage.py migrate` would run every migration"
+        );
+    }
     format!(
         "{shown}: there is no version table `{table}`; is this the right database (and schema: --version-table-schema)? A database Alembic never migrated has none, and `alembic upgrade head` would run the whole history"
     )

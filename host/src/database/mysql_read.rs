@@ -130,14 +130,20 @@ pub(super) fn read(
         Some(schema) => format!("{}.{}", quote(schema), quote(&options.table)),
         None => quote(&options.table),
     };
-    let rows: Vec<mysql::Row> = match conn.query(format!("SELECT version_num FROM {qualified}")) {
+    // MySQL's `||` is a logical OR unless PIPES_AS_CONCAT is set: CONCAT.
+    let column = if options.django {
+        "CONCAT(app, '.', name)"
+    } else {
+        "version_num"
+    };
+    let rows: Vec<mysql::Row> = match conn.query(format!("SELECT {column} FROM {qualified}")) {
         Ok(rows) => rows,
         Err(mysql::Error::MySqlError(e)) if e.code == NO_SUCH_TABLE => {
             let table = match &options.schema {
                 Some(s) => format!("{s}.{}", options.table),
                 None => options.table.clone(),
             };
-            return Err(missing_table(shown, &table));
+            return Err(missing_table(shown, &table, options));
         }
         Err(e) => return Err(cx(e)),
     };

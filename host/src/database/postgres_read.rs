@@ -113,10 +113,13 @@ pub(super) fn read(pg: &PgUrl, options: &ReadOptions, shown: &str) -> Result<Vec
             Some(s) => format!("{s}.{}", options.table),
             None => options.table.clone(),
         };
-        return Err(missing_table(shown, &table));
+        return Err(missing_table(shown, &table, options));
     }
     let rows = tx
-        .query(&format!("SELECT version_num::text FROM {qualified}"), &[])
+        .query(
+            &format!("SELECT {}::text FROM {qualified}", super::column(options)),
+            &[],
+        )
         .map_err(cx)?;
     tx.rollback().map_err(cx)?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())

@@ -148,10 +148,11 @@ pub(super) fn read(path: &Path, options: &ReadOptions, shown: &str) -> Result<Ve
             Some(s) => format!("{s}.{}", options.table),
             None => options.table.clone(),
         };
-        return Err(missing_table(shown, &table));
+        return Err(missing_table(shown, &table, options));
     }
     let sql = format!(
-        "SELECT version_num FROM {}.{}",
+        "SELECT {} FROM {}.{}",
+        super::column(options),
         quote(schema),
         quote(&options.table)
     );

@@ -16,12 +16,17 @@
 use std::fmt::Write as _;
 
 use revguard_core::Severity;
-use revguard_core::report::Report;
+use revguard_core::report::{Diagnostic, Report, Summary};
 
 /// Render a report as GitHub workflow commands.
 pub fn render(report: &Report) -> String {
+    render_diagnostics(&report.diagnostics, &report.summary)
+}
+
+/// Render findings (of any dialect) as GitHub workflow commands.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], summary: &Summary) -> String {
     let mut out = String::new();
-    for d in &report.diagnostics {
+    for d in diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -65,7 +70,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "::{command} {props}::{}", data(&text));
         }
     }
-    let s = &report.summary;
+    let s = summary;
     let _ = writeln!(
         out,
         "revguard: {} error{}, {} warning{}, {} info",

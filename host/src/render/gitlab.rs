@@ -18,14 +18,19 @@
 use std::collections::BTreeMap;
 
 use revguard_core::Severity;
-use revguard_core::report::Report;
+use revguard_core::report::{Diagnostic, Report};
 use serde_json::{Value, json};
 
 /// Render a report as a GitLab Code Quality report (pretty JSON array).
 pub fn render(report: &Report) -> String {
+    render_diagnostics(&report.diagnostics)
+}
+
+/// Render findings (of any dialect) as a GitLab Code Quality report.
+pub fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
     let mut issues = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for d in &report.diagnostics {
+    for d in diagnostics {
         let severity = match d.severity {
             Severity::Error => "critical",
             Severity::Warning => "minor",

@@ -31,11 +31,12 @@ enum Outcome {
     Noted(String),
 }
 
-/// The suite of a finding: a registered check's is at its `CheckId`'s index;
-/// a check this build does not know gets a suite of its own after them.
+/// The suite of a finding: its check's by name, else by code (squawk's
+/// rules are reported under `deploy-safety`'s code); a check this build
+/// does not know gets a suite of its own after them.
 fn suite_index(suites: &mut Vec<(String, String, Vec<Case>)>, d: &Diagnostic) -> usize {
-    let known = d.check_id().map(|id| id as usize);
-    match known.or_else(|| suites.iter().position(|(name, _, _)| *name == d.check)) {
+    let by_name = suites.iter().position(|(name, _, _)| *name == d.check);
+    match by_name.or_else(|| suites.iter().position(|(_, code, _)| *code == d.code)) {
         Some(i) => i,
         None => {
             suites.push((d.check.clone(), d.code.clone(), Vec::new()));
@@ -46,24 +47,35 @@ fn suite_index(suites: &mut Vec<(String, String, Vec<Case>)>, d: &Diagnostic) ->
 
 /// Render a report as JUnit XML. `options` tells which checks were off.
 pub fn render(report: &Report, options: &Options) -> String {
+    let checks: Vec<(&str, &str, bool)> = revguard_core::checks::registry()
+        .map(|info| {
+            let off = [info.name, info.code]
+                .iter()
+                .any(|key| options.severity.get(*key) == Some(&SeverityOverride::Off));
+            (info.name, info.code, off)
+        })
+        .collect();
+    render_checks(&checks, &report.diagnostics)
+}
+
+/// Render findings (of any dialect) as JUnit XML: one suite per entry of
+/// `checks` (name, code, switched off), in that order.
+pub fn render_checks(checks: &[(&str, &str, bool)], diagnostics: &[Diagnostic]) -> String {
     let mut suites: Vec<(String, String, Vec<Case>)> = Vec::new();
-    for info in revguard_core::checks::registry() {
-        let off = [info.name, info.code]
-            .iter()
-            .any(|key| options.severity.get(*key) == Some(&SeverityOverride::Off));
-        suites.push((info.name.to_owned(), info.code.to_owned(), Vec::new()));
+    for &(name, code, off) in checks {
+        suites.push((name.to_owned(), code.to_owned(), Vec::new()));
         if off {
             let suite = suites.last_mut().map(|s| &mut s.2);
             if let Some(cases) = suite {
                 cases.push(Case {
-                    name: info.name.to_owned(),
+                    name: name.to_owned(),
                     file: None,
                     outcome: Outcome::Skipped("disabled in configuration"),
                 });
             }
         }
     }
-    for d in &report.diagnostics {
+    for d in diagnostics {
         let index = suite_index(&mut suites, d);
         suites[index].2.push(finding(d));
     }

@@ -36,39 +36,70 @@ pub fn help_uri(check: &str) -> String {
     format!("{CHECKS_DOC_URI}#{check}")
 }
 
+/// The driver rule a finding references: its check's by name, else by
+/// code (squawk's rules are reported under `deploy-safety`'s code).
+fn rule_index(ids: &[(String, String)], d: &Diagnostic) -> usize {
+    ids.iter()
+        .position(|(name, _)| *name == d.check)
+        .or_else(|| ids.iter().position(|(_, code)| *code == d.code))
+        .unwrap_or(0)
+}
+
 /// Render a report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
 pub fn render(report: &Report) -> String {
-    // One rule per registered check, at its `CheckId`'s index.
-    let mut rules: Vec<Value> = checks::registry().map(rule).collect();
-    let known = rules.len();
+    let rules: Vec<(String, String, Value)> = checks::registry()
+        .map(|info| (info.name.to_owned(), info.code.to_owned(), rule(info)))
+        .collect();
+    let properties = json!({
+        "policy": report.policy.as_str(),
+        "heads": report.heads,
+        "complete": report.complete,
+    });
+    render_run(
+        rules,
+        &report.diagnostics,
+        &report.revguard_version,
+        properties,
+    )
+}
+
+/// Render findings (of any dialect) as a SARIF 2.1.0 log with one run:
+/// `rules` are (check name, code, rule object) in driver order,
+/// `properties` the run's property bag.
+pub fn render_run(
+    rules: Vec<(String, String, Value)>,
+    diagnostics: &[Diagnostic],
+    version: &str,
+    properties: Value,
+) -> String {
+    let mut ids: Vec<(String, String)> = Vec::new();
+    let mut rules: Vec<Value> = rules
+        .into_iter()
+        .map(|(name, code, rule)| {
+            ids.push((name, code));
+            rule
+        })
+        .collect();
     // Findings from checks this build's registry does not know (should not
     // happen, but a result must reference a rule).
-    let mut unknown: Vec<&str> = Vec::new();
-    for d in &report.diagnostics {
-        if d.check_id().is_none() && !unknown.contains(&d.check.as_str()) {
+    for d in diagnostics {
+        let known = ids
+            .iter()
+            .any(|(name, code)| *name == d.check || *code == d.code);
+        if !known {
             rules.push(json!({
                 "id": d.code,
                 "name": d.check,
                 "shortDescription": { "text": d.check },
                 "helpUri": help_uri(&d.check),
             }));
-            unknown.push(&d.check);
+            ids.push((d.check.clone(), d.code.clone()));
         }
     }
-    let results: Vec<Value> = report
-        .diagnostics
+    let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
-            let index = match d.check_id() {
-                Some(id) => id as usize,
-                None => {
-                    known
-                        + unknown
-                            .iter()
-                            .position(|name| *name == d.check)
-                            .unwrap_or(0)
-                }
-            };
+            let index = rule_index(&ids, d);
             result(d, index)
         })
         .collect();
@@ -79,8 +110,8 @@ pub fn render(report: &Report) -> String {
             "tool": {
                 "driver": {
                     "name": "revguard",
-                    "version": report.revguard_version,
-                    "semanticVersion": report.revguard_version,
+                    "version": version,
+                    "semanticVersion": version,
                     "informationUri": INFORMATION_URI,
                     "rules": rules,
                 }
@@ -91,11 +122,7 @@ pub fn render(report: &Report) -> String {
                 }
             },
             "columnKind": "unicodeCodePoints",
-            "properties": {
-                "policy": report.policy.as_str(),
-                "heads": report.heads,
-                "complete": report.complete,
-            },
+            "properties": properties,
             "results": results,
         }]
     });
@@ -104,7 +131,7 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn level(severity: Severity) -> &'static str {
+pub fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",

@@ -330,6 +330,20 @@ pub fn check_request(
     })
 }
 
+/// Django's semantics in one embedded guest: a project as JSON in, the
+/// verdict as JSON out.
+pub fn django_load(project_json: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    let guest = Guest::embedded()?;
+    if project_json.len() as u64 > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    on_sandbox_thread(|| {
+        Session::open(guest, limits)?.call_with("revguard_django_load", project_json)
+    })
+}
+
 impl Guest {
     /// The embedded guest, loaded once per process (from the compiled-guest
     /// cache when it is on).
@@ -361,12 +375,25 @@ impl Guest {
         version: PythonVersion,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        self.analyze_batch(files, version, limits)
-            .map_err(|err| self.culprit(files, version, limits, err))
+        self.analyze_export("revguard_analyze", files, version, limits)
+    }
+
+    /// [`Guest::analyze`] through another per-file export that takes the
+    /// same table (`revguard_django_read`: Django's reader).
+    pub fn analyze_export(
+        &self,
+        export: &str,
+        files: &[&[u8]],
+        version: PythonVersion,
+        limits: &Limits,
+    ) -> Result<Vec<Vec<u8>>, SandboxError> {
+        self.analyze_batch(export, files, version, limits)
+            .map_err(|err| self.culprit(export, files, version, limits, err))
     }
 
     fn analyze_batch(
         &self,
+        export: &str,
         files: &[&[u8]],
         version: PythonVersion,
         limits: &Limits,
@@ -378,12 +405,12 @@ impl Guest {
             });
         }
         let mut session = Session::open(self, limits)?;
-        let output = session.call_with("revguard_analyze", &table)?;
+        let output = session.call_with(export, &table)?;
         let runs = wire::decode_analyze_output(&output)
-            .map_err(|err| SandboxError::Abi(format!("revguard_analyze: {err}")))?;
+            .map_err(|err| SandboxError::Abi(format!("{export}: {err}")))?;
         if runs.len() != files.len() {
             return Err(SandboxError::Abi(format!(
-                "revguard_analyze returned {} results for {} files",
+                "{export} returned {} results for {} files",
                 runs.len(),
                 files.len()
             )));
@@ -397,6 +424,7 @@ impl Guest {
     /// to redo; the time and memory limits are not.
     fn culprit(
         &self,
+        export: &str,
         files: &[&[u8]],
         version: PythonVersion,
         limits: &Limits,
@@ -406,7 +434,7 @@ impl Guest {
             return err;
         }
         for (index, file) in files.iter().enumerate() {
-            if let Err(alone) = self.analyze_batch(&[file], version, limits) {
+            if let Err(alone) = self.analyze_batch(export, &[file], version, limits) {
                 return SandboxError::InFile {
                     index,
                     error: Box::new(alone),

@@ -21,7 +21,13 @@
 //! | `revguard_dealloc` | `(ptr: i32, len: i32)` | free a buffer from `revguard_alloc` or an output; `len == 0` is a no-op |
 //! | `revguard_analyze` | `(ptr: i32, len: i32) -> i64` | the per-file phase: an analyze table (file bytes inline) at `ptr..ptr+len` in, `out_ptr << 32 \| out_len` of the facts table out |
 //! | `revguard_check` | `(ptr: i32, len: i32) -> i64` | the check: a check table at `ptr..ptr+len` in, the JSON report (or `{"error": "..."}`) out, packed the same way |
+//! | `revguard_django_read` | `(ptr: i32, len: i32) -> i64` | Django's per-file phase: an analyze table in, a facts table of each module's facts as JSON out (`revguard_core::dialect::django::wire::read_table`) |
+//! | `revguard_django_load` | `(ptr: i32, len: i32) -> i64` | Django's semantics: a project as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::django::wire::load_json`) |
 //! | `revguard_last_panic` | `() -> i64` | after a trap: `msg_ptr << 32 \| msg_len` of the last panic message (UTF-8), or `0` if none |
+//!
+//! The two Django exports joined version 2 without a bump: they are
+//! additive (nothing above changed meaning), and the host calls them only on
+//! the guest embedded in the same build.
 //!
 //! A call goes: the host calls `revguard_alloc(n)`, writes the table there,
 //! calls the export, reads `out_len` bytes at `out_ptr`, then (optionally,
@@ -173,6 +179,22 @@ mod abi {
             }
         };
         leak(output)
+    }
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn revguard_django_read(ptr: u32, len: u32) -> u64 {
+        PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(remember_panic)));
+        // SAFETY: the ABI contract for `revguard_django_read`.
+        let table = unsafe { input(ptr, len) };
+        leak(revguard_core::dialect::django::wire::read_table(table))
+    }
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn revguard_django_load(ptr: u32, len: u32) -> u64 {
+        PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(remember_panic)));
+        // SAFETY: the ABI contract for `revguard_django_load`.
+        let request = unsafe { input(ptr, len) };
+        leak(revguard_core::dialect::django::wire::load_json(request))
     }
 
     /// The request and the per-file facts a check table carries.

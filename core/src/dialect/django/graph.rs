@@ -77,7 +77,7 @@ fn py_repr(s: &str) -> String {
 }
 
 /// One migration module of an app, with what its file declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Migration {
     /// The module name (`0002_invoice_total`).
     pub name: String,
@@ -86,7 +86,7 @@ pub struct Migration {
 }
 
 /// One installed app whose migrations package is in the repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct App {
     /// The app label.
     pub label: String,
@@ -99,7 +99,7 @@ pub struct App {
 
 /// Everything the semantics needs: the apps in the repository, the user
 /// model and, when known, the database's applied rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
     /// The apps in the repository. Any other label is an installed package
     /// outside the repository: its nodes are assumed present.

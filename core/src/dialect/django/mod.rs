@@ -4,7 +4,9 @@
 //! `docs/django-semantics.md`.
 
 pub mod graph;
+pub mod merge;
 pub mod read;
+pub mod wire;
 
 pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
 pub use read::{MigrationFacts, Reference, read};
