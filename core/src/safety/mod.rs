@@ -3,14 +3,14 @@
 //!
 //! The per-file work reads a migration's `upgrade()` with Ruff's parser,
 //! translates every `op.*` call whose arguments are literals into the DDL
-//! Alembic's offline mode emits for PostgreSQL ([`alembic`] and [`ddl`]),
+//! Alembic's offline mode emits for PostgreSQL (`alembic` and `ddl`),
 //! wraps it in Alembic's transaction the way `alembic upgrade --sql` prints
-//! it, and lints that script with squawk's linter ([`lint`]). Every
+//! it, and lints that script with squawk's linter (`lint`). Every
 //! violation is mapped back to the Python call whose SQL it points into.
 //!
 //! The translation is one front end of a shared back end: a front end only
 //! has to produce [`Emitted`] statements with the source span they came from
-//! and the transaction boundaries, and [`lint`] does the rest. Without the
+//! and the transaction boundaries, and `lint` does the rest. Without the
 //! `safety` feature the types stay (the report and the wire carry them) and
 //! [`check_file`] finds nothing.
 
