@@ -407,3 +407,58 @@ fn the_plugin_presync_job_command_against_mariadb() {
     assert!(stdout(&out).contains("never-runs"), "{}", stdout(&out));
     assert!(!stdout(&out).contains(PASSWORD));
 }
+
+/// Django's history table on MariaDB: `django_migrations(app, name)` read
+/// with `CONCAT` (MySQL's `||` is a logical OR), read-only, and judged as
+/// Django would: a migration applied before its dependency is Django's
+/// InconsistentMigrationHistory, word for word.
+#[test]
+fn django_migrations_are_read_from_mariadb() {
+    let Some(db) = server(None) else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    crate::copy_dir(
+        &crate::repo().join("examples/django-leaf-conflict"),
+        tmp.path(),
+    );
+    db.sql(
+        "CREATE DATABASE dj; CREATE TABLE dj.django_migrations (id INT AUTO_INCREMENT PRIMARY KEY, \
+         app VARCHAR(255) NOT NULL, name VARCHAR(255) NOT NULL, applied DATETIME(6) NOT NULL)",
+    );
+    for (app, name) in [
+        ("accounts", "0001_initial"),
+        ("shop", "0001_initial"),
+        ("billing", "0001_initial"),
+        ("billing", "0003_invoice_due_date"),
+    ] {
+        db.sql(&format!(
+            "INSERT INTO dj.django_migrations (app, name, applied) VALUES ('{app}', '{name}', NOW())"
+        ));
+    }
+    let url = db.socket_url("mysql+pymysql", "dj", PASSWORD);
+    let args = [
+        "check",
+        "--dialect",
+        "django",
+        "--user-model",
+        "accounts.User",
+        "--database-url",
+        &url,
+        ".",
+    ];
+    let before = counters(&db);
+    let out = revguard(tmp.path(), &args);
+    let after = counters(&db);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "InconsistentMigrationHistory: Migration billing.0003_invoice_due_date is applied before its dependency billing.0002_invoice_total on database 'default'."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(PASSWORD), "{text}");
+    for name in WRITES {
+        assert_eq!(before[*name], after[*name], "{name} moved");
+    }
+    assert!(after["Com_select"] > before["Com_select"], "no SELECT seen");
+}
