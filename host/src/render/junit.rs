@@ -31,12 +31,12 @@ enum Outcome {
     Noted(String),
 }
 
-/// The suite of a finding: its check's by name, else by code (squawk's
-/// rules are reported under `deploy-safety`'s code); a check this build
-/// does not know gets a suite of its own after them.
+/// The suite of a finding, by its check's name. A name that is not a
+/// registered check's gets a suite of its own after them: one of squawk's
+/// rules (reported with `deploy-safety`'s code), or a check this build does
+/// not know.
 fn suite_index(suites: &mut Vec<(String, String, Vec<Case>)>, d: &Diagnostic) -> usize {
-    let by_name = suites.iter().position(|(name, _, _)| *name == d.check);
-    match by_name.or_else(|| suites.iter().position(|(_, code, _)| *code == d.code)) {
+    match suites.iter().position(|(name, _, _)| *name == d.check) {
         Some(i) => i,
         None => {
             suites.push((d.check.clone(), d.code.clone(), Vec::new()));
