@@ -118,6 +118,11 @@ pub struct LockArgs {
     /// Do not write: exit 1 when the lock is missing or out of date.
     #[arg(long)]
     pub check: bool,
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic). For a SQL-file tool the lock records the checksum the tool
+    /// itself stores for each migration.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +262,34 @@ pub enum DialectArg {
     Alembic,
     /// Django (`<app>/migrations/` packages).
     Django,
+    /// Flyway (`V<version>__<description>.sql` in its locations).
+    Flyway,
+    /// golang-migrate (`<version>_<title>.up.sql`/`.down.sql`).
+    GolangMigrate,
+    /// goose (`<version>_<description>.sql` with `-- +goose Up`).
+    Goose,
+    /// sqlx (`migrations/<version>_<description>.sql`).
+    Sqlx,
+    /// dbmate (`db/migrations/<version>_*.sql` with `-- migrate:up`).
+    Dbmate,
+    /// Prisma Migrate (`prisma/migrations/<name>/migration.sql`).
+    Prisma,
+}
+
+impl DialectArg {
+    /// The SQL-file tool it names, if it names one.
+    pub fn sql_tool(self) -> Option<revguard_core::dialect::sql::Tool> {
+        use revguard_core::dialect::sql::Tool;
+        match self {
+            DialectArg::Alembic | DialectArg::Django => None,
+            DialectArg::Flyway => Some(Tool::Flyway),
+            DialectArg::GolangMigrate => Some(Tool::GolangMigrate),
+            DialectArg::Goose => Some(Tool::Goose),
+            DialectArg::Sqlx => Some(Tool::Sqlx),
+            DialectArg::Dbmate => Some(Tool::Dbmate),
+            DialectArg::Prisma => Some(Tool::Prisma),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

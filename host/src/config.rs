@@ -66,6 +66,8 @@ pub enum Dialect {
     Alembic,
     /// Django.
     Django,
+    /// A SQL-file tool (Flyway, golang-migrate, goose, sqlx, dbmate, Prisma).
+    Sql(revguard_core::dialect::sql::Tool),
 }
 
 impl Config {
@@ -215,14 +217,17 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         Some(value) => Some(match value.get_ref().as_str() {
             "alembic" => Dialect::Alembic,
             "django" => Dialect::Django,
-            other => {
-                return Err(fail(
-                    value.span(),
-                    format!(
-                        "unknown dialect `{other}` (expected \"alembic\" or \"django\"; key `dialect` of {table})"
-                    ),
-                ));
-            }
+            other => match revguard_core::dialect::sql::Tool::from_name(other) {
+                Some(tool) => Dialect::Sql(tool),
+                None => {
+                    return Err(fail(
+                        value.span(),
+                        format!(
+                            "unknown dialect `{other}` (expected \"alembic\", \"django\", \"flyway\", \"golang-migrate\", \"goose\", \"sqlx\", \"dbmate\" or \"prisma\"; key `dialect` of {table})"
+                        ),
+                    ));
+                }
+            },
         }),
         None => None,
     };

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use revguard_core::dialect::django;
+use revguard_core::dialect::sql;
 use revguard_core::python::PythonVersion;
 use revguard_core::{Report, Request};
 
@@ -330,6 +331,106 @@ impl Engine {
                 let runs = revguard_core::wire::decode_analyze_output(&output)
                     .map_err(|err| anyhow::anyhow!("Django reader: {err}"))?;
                 Ok(runs.into_iter().map(<[u8]>::to_vec).collect())
+            }
+        }
+    }
+
+    /// The SQL tools' per-file phase: every file's checksums and
+    /// annotations, from the result cache (keyed by content, in a
+    /// namespace of the SQL reader) or computed in the guest (or natively).
+    pub fn sql_facts(&self, files: &[&[u8]]) -> Result<Vec<sql::FileFacts>> {
+        self.apply_module_cache();
+        let version = PythonVersion::DEFAULT;
+        let mut cache = self.open_cache_for(version, " reader sql")?;
+        let keys = match cache.as_mut() {
+            Some(cache) => {
+                let wanted: Vec<(usize, &[u8])> = files.iter().copied().enumerate().collect();
+                let keys = self.keys(&wanted)?;
+                cache.load(&keys);
+                Some(keys)
+            }
+            None => None,
+        };
+        let mut out: Vec<Option<sql::FileFacts>> = vec![None; files.len()];
+        let mut missing = Vec::new();
+        for (i, slot) in out.iter_mut().enumerate() {
+            let hit = match (cache.as_mut(), &keys) {
+                (Some(cache), Some(keys)) => cache.get(&keys[i]).and_then(sql::wire::decode_facts),
+                _ => None,
+            };
+            match hit {
+                Some(facts) => *slot = Some(facts),
+                None => missing.push(i),
+            }
+        }
+        let inputs: Vec<&[u8]> = missing.iter().map(|&i| files[i]).collect();
+        let computed = if inputs.is_empty() {
+            Vec::new()
+        } else {
+            match self.kind {
+                EngineKind::Wasm => analyze_wasm_export(
+                    sandbox::Guest::embedded()?,
+                    "revguard_sql_read",
+                    &inputs,
+                    version,
+                    &self.limits,
+                    self.jobs,
+                )?,
+                EngineKind::Native => {
+                    let table = revguard_core::wire::encode_analyze(version, &inputs);
+                    let output = sql::wire::read_table(&table);
+                    revguard_core::wire::decode_analyze_output(&output)
+                        .map_err(|err| anyhow::anyhow!("SQL reader: {err}"))?
+                        .into_iter()
+                        .map(<[u8]>::to_vec)
+                        .collect()
+                }
+            }
+        };
+        for (&index, bytes) in missing.iter().zip(computed) {
+            let facts = sql::wire::decode_facts(&bytes).with_context(|| {
+                format!(
+                    "the SQL reader returned unreadable facts ({} bytes)",
+                    bytes.len()
+                )
+            })?;
+            if let (Some(cache), Some(keys)) = (cache.as_mut(), &keys) {
+                cache.insert(keys[index], bytes);
+            }
+            out[index] = Some(facts);
+        }
+        if let Some(cache) = cache.as_mut() {
+            cache.save();
+        }
+        trace(|| {
+            format!(
+                "sql facts: {} computed, {} from the cache",
+                missing.len(),
+                files.len() - missing.len()
+            )
+        });
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// A SQL tool's semantics on a history, in the guest (or natively).
+    pub fn sql_judge(&self, history: &sql::History) -> Result<sql::Verdict> {
+        self.apply_module_cache();
+        let request = serde_json::to_vec(history)?;
+        let output = match self.kind {
+            EngineKind::Wasm => sandbox::json_call("revguard_sql_judge", &request, &self.limits)?,
+            EngineKind::Native => sql::wire::judge_json(&request),
+        };
+        match serde_json::from_slice::<sql::Verdict>(&output) {
+            Ok(verdict) => Ok(verdict),
+            Err(err) => {
+                #[derive(serde::Deserialize)]
+                struct Refusal {
+                    error: String,
+                }
+                if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(&output) {
+                    bail!("the core refused the history: {error}");
+                }
+                Err(err).context("the core returned a verdict this build cannot read")
             }
         }
     }

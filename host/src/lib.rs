@@ -39,6 +39,7 @@ pub mod repair;
 pub mod result_cache;
 pub mod safety;
 pub mod sandbox;
+pub mod sql_tools;
 
 pub use cli::Cli;
 pub use commands::{load_and_check, load_project, run};

@@ -16,6 +16,9 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
     if let Some(user_model) = django_user_model(&args.project, args.dialect, &args.user_model) {
         return check_django(args, engine_args, &user_model);
     }
+    if let Some(found) = sql_history(&args.project, args.dialect)? {
+        return check_sql(args, engine_args, found);
+    }
     let mut project = load_project(&args.project)?;
     project.request.options.history.deployed = args.history.deployed.clone();
     if let Some(base) = &args.history.base {
@@ -94,6 +97,114 @@ fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) ->
     Ok(u8::from(checked.has_errors()))
 }
 
+/// The SQL-file tool's history when the project is one's: by `--dialect`,
+/// by `dialect` in configuration, else by detection when the path is not
+/// an Alembic project (a path where nothing is found is an error saying
+/// what was looked for). `None`: Alembic.
+pub(super) fn sql_history(
+    project: &ProjectArgs,
+    dialect: Option<DialectArg>,
+) -> Result<Option<crate::sql_tools::Found>> {
+    let configured = django_config(&project.path).and_then(|c| c.dialect);
+    let tool = match (dialect, configured) {
+        (Some(dialect), _) => match dialect.sql_tool() {
+            Some(tool) => Some(tool),
+            None => return Ok(None),
+        },
+        (None, Some(crate::config::Dialect::Sql(tool))) => Some(tool),
+        (None, Some(_)) => return Ok(None),
+        (None, None) => None,
+    };
+    if tool.is_some() {
+        return crate::sql_tools::find(&project.path, tool).map(Some);
+    }
+    if looks_like_alembic(&project.path) {
+        return Ok(None);
+    }
+    crate::sql_tools::find(&project.path, None).map(Some)
+}
+
+/// Whether `path` is (or may be) an Alembic project: a file, a directory
+/// with Alembic's or revguard's configuration, `env.py`, a `versions`
+/// directory, or Python files. Anything else is looked at by the SQL
+/// tools' discovery.
+fn looks_like_alembic(path: &std::path::Path) -> bool {
+    if !path.is_dir() {
+        return true;
+    }
+    let named_versions = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n == "versions"))
+        .unwrap_or(false);
+    let configured = ["alembic.ini", "env.py", "revguard.toml"]
+        .iter()
+        .any(|f| path.join(f).exists())
+        || std::fs::read_to_string(path.join("pyproject.toml"))
+            .is_ok_and(|t| t.contains("[tool.alembic") || t.contains("[tool.revguard"));
+    let python = std::fs::read_dir(path).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "py"))
+    });
+    named_versions || configured || python
+}
+
+/// `check` for a SQL-file tool: every output format; the applied rows come
+/// from `--database-url` (the tool's history table) or else the lock.
+fn check_sql(
+    args: &CheckArgs,
+    engine_args: &EngineArgs,
+    found: crate::sql_tools::Found,
+) -> Result<u8> {
+    let history = &args.history;
+    let tool = found.tool;
+    if history.deployed.is_some() || history.base.is_some() {
+        bail!(
+            "--deployed and --base are not supported with --dialect {} yet",
+            tool.name()
+        );
+    }
+    let applied = match &history.database_url {
+        Some(url) => Some((
+            crate::sql_tools::database::read(
+                tool,
+                url,
+                history.version_table_schema.clone(),
+                history.database_timeout,
+            )?,
+            "database",
+        )),
+        None => crate::sql_tools::lock::read(&args.project.path, tool)?.map(|rows| (rows, "lock")),
+    };
+    let engine = engine_args.engine()?;
+    let checked = crate::sql_tools::check(found, &engine, applied, false)?;
+    let diagnostics = checked.diagnostics();
+    let text = match args.format.unwrap_or_else(default_format) {
+        Format::Human => checked.render_human(),
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(&checked)?;
+            json.push('\n');
+            json
+        }
+        Format::Sarif => render::sarif::render_run(
+            crate::sql_tools::Checked::sarif_rules(),
+            &diagnostics,
+            env!("CARGO_PKG_VERSION"),
+            checked.sarif_properties(),
+        ),
+        Format::Github => {
+            let summary = crate::sql_tools::Checked::summary(&diagnostics);
+            render::github::render_diagnostics(&diagnostics, &summary)
+        }
+        Format::Gitlab => render::gitlab::render_diagnostics(&diagnostics),
+        Format::Junit => {
+            render::junit::render_checks(&crate::sql_tools::Checked::junit_checks(), &diagnostics)
+        }
+    };
+    print(&text)?;
+    Ok(u8::from(checked.has_errors()))
+}
+
 /// The user model when the project is Django's (by `--dialect` or the
 /// configuration), else `None` (Alembic).
 pub(super) fn django_user_model(
@@ -152,6 +263,7 @@ fn django_applied(
         schema: history.version_table_schema.clone(),
         timeout: Duration::from_secs_f64(seconds),
         django: true,
+        columns: None,
     };
     let state = database::read(url, &options)?;
     state
@@ -185,6 +297,7 @@ fn attach_database(
         schema: history.version_table_schema.clone(),
         timeout: Duration::from_secs_f64(seconds),
         django: false,
+        columns: None,
     };
     project.request.options.history.database = Some(database::read(&url, &options)?);
     Ok(())

@@ -46,6 +46,19 @@ pub fn run(cli: Cli) -> Result<u8> {
                 let checked = crate::django::check(root, &user_model, python, &engine, None)?;
                 return crate::django::fix::fix(root, &checked, args.write);
             }
+            if let Some(found) = check::sql_history(&args.project, args.dialect)? {
+                let engine = cli.engine.engine()?;
+                let applied = crate::sql_tools::lock::read(&args.project.path, found.tool)?
+                    .map(|rows| (rows, "lock"));
+                let checked = crate::sql_tools::check(found, &engine, applied, false)?;
+                return crate::sql_tools::fix::fix(
+                    &args.project.path,
+                    &checked,
+                    &engine,
+                    &args.keep,
+                    args.write,
+                );
+            }
             let project = load_project(&args.project)?;
             repair::fix(
                 &project,
@@ -78,6 +91,11 @@ fn graph(args: &GraphArgs, engine_args: &EngineArgs) -> Result<u8> {
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)
 /// the lock file.
 fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
+    if let Some(found) = check::sql_history(&args.project, args.dialect)? {
+        let engine = engine_args.engine()?;
+        let checked = crate::sql_tools::check(found, &engine, None, false)?;
+        return crate::sql_tools::lock::lock(&args.project.path, &checked, args.check);
+    }
     let project = load_project(&args.project)?;
     let report = engine_args.engine()?.run(&project.request)?;
     let graph_errors = graph_errors(&report);

@@ -49,6 +49,22 @@ pub struct ReadOptions {
     /// gives one id per row; Django's `django_migrations(app, name)` gives
     /// `app.name` per row (an app label has no dot, so it splits back).
     pub django: bool,
+    /// Another tool's history table (the SQL-file tools): the expression
+    /// each row reads as, per backend, and the tool's name for messages.
+    pub columns: Option<Columns>,
+}
+
+/// The row expression of a SQL-file tool's history table: several columns
+/// joined into one text per row, written once for SQLite and once for
+/// PostgreSQL (their casts and hex functions differ).
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// The expression for SQLite.
+    pub sqlite: String,
+    /// The expression for PostgreSQL (cast to `text` by the reader).
+    pub postgres: String,
+    /// The tool, as messages name it (`sqlx`).
+    pub tool: String,
 }
 
 /// Read every row of the version table.
@@ -97,17 +113,25 @@ fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
-/// What one row reads as (see [`ReadOptions::django`]).
-fn column(options: &ReadOptions) -> &'static str {
-    if options.django {
-        "(app || '.' || name)"
-    } else {
-        "version_num"
+/// What one row reads as (see [`ReadOptions::django`] and
+/// [`ReadOptions::columns`]); `postgres` picks that backend's expression.
+fn column(options: &ReadOptions, postgres: bool) -> String {
+    match &options.columns {
+        Some(columns) if postgres => format!("({})", columns.postgres),
+        Some(columns) => format!("({})", columns.sqlite),
+        None if options.django => "(app || '.' || name)".to_owned(),
+        None => "version_num".to_owned(),
     }
 }
 
 /// The message for a version table that does not exist.
 fn missing_table(shown: &str, table: &str, options: &ReadOptions) -> String {
+    if let Some(columns) = &options.columns {
+        return format!(
+            "{shown}: there is no table `{table}`; is this the right database? A database {} never migrated has none, and it would run every migration",
+            columns.tool
+        );
+    }
     if options.django {
         return format!(
             "{shown}: there is no table `{table}`; is this the right database? A database Django never migrated has none, and `manage.py migrate` would run every migration"

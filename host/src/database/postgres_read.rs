@@ -117,7 +117,10 @@ pub(super) fn read(pg: &PgUrl, options: &ReadOptions, shown: &str) -> Result<Vec
     }
     let rows = tx
         .query(
-            &format!("SELECT {}::text FROM {qualified}", super::column(options)),
+            &format!(
+                "SELECT {}::text FROM {qualified}",
+                super::column(options, true)
+            ),
             &[],
         )
         .map_err(cx)?;

@@ -152,7 +152,7 @@ pub(super) fn read(path: &Path, options: &ReadOptions, shown: &str) -> Result<Ve
     }
     let sql = format!(
         "SELECT {} FROM {}.{}",
-        super::column(options),
+        super::column(options, false),
         quote(schema),
         quote(&options.table)
     );

@@ -344,6 +344,18 @@ pub fn django_load(project_json: &[u8], limits: &Limits) -> Result<Vec<u8>, Sand
     })
 }
 
+/// Any JSON-in, JSON-out export of the embedded guest (the SQL tools'
+/// `revguard_sql_judge`), in one fresh instance.
+pub fn json_call(export: &str, request: &[u8], limits: &Limits) -> Result<Vec<u8>, SandboxError> {
+    let guest = Guest::embedded()?;
+    if request.len() as u64 > limits.max_memory_bytes {
+        return Err(SandboxError::MemoryLimit {
+            max_bytes: limits.max_memory_bytes,
+        });
+    }
+    on_sandbox_thread(|| Session::open(guest, limits)?.call_with(export, request))
+}
+
 impl Guest {
     /// The embedded guest, loaded once per process (from the compiled-guest
     /// cache when it is on).

@@ -23,9 +23,11 @@
 //! | `revguard_check` | `(ptr: i32, len: i32) -> i64` | the check: a check table at `ptr..ptr+len` in, the JSON report (or `{"error": "..."}`) out, packed the same way |
 //! | `revguard_django_read` | `(ptr: i32, len: i32) -> i64` | Django's per-file phase: an analyze table in, a facts table of each module's facts as JSON out (`revguard_core::dialect::django::wire::read_table`) |
 //! | `revguard_django_load` | `(ptr: i32, len: i32) -> i64` | Django's semantics: a project as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::django::wire::load_json`) |
+//! | `revguard_sql_read` | `(ptr: i32, len: i32) -> i64` | the SQL tools' per-file phase: an analyze table in, a facts table of each file's checksums and annotations as JSON out (`revguard_core::dialect::sql::wire::read_table`) |
+//! | `revguard_sql_judge` | `(ptr: i32, len: i32) -> i64` | a SQL tool's semantics: a history as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::sql::wire::judge_json`) |
 //! | `revguard_last_panic` | `() -> i64` | after a trap: `msg_ptr << 32 \| msg_len` of the last panic message (UTF-8), or `0` if none |
 //!
-//! The two Django exports joined version 2 without a bump: they are
+//! The Django and SQL-tool exports joined version 2 without a bump: they are
 //! additive (nothing above changed meaning), and the host calls them only on
 //! the guest embedded in the same build.
 //!
@@ -195,6 +197,22 @@ mod abi {
         // SAFETY: the ABI contract for `revguard_django_load`.
         let request = unsafe { input(ptr, len) };
         leak(revguard_core::dialect::django::wire::load_json(request))
+    }
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn revguard_sql_read(ptr: u32, len: u32) -> u64 {
+        PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(remember_panic)));
+        // SAFETY: the ABI contract for `revguard_sql_read`.
+        let table = unsafe { input(ptr, len) };
+        leak(revguard_core::dialect::sql::wire::read_table(table))
+    }
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn revguard_sql_judge(ptr: u32, len: u32) -> u64 {
+        PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(remember_panic)));
+        // SAFETY: the ABI contract for `revguard_sql_judge`.
+        let request = unsafe { input(ptr, len) };
+        leak(revguard_core::dialect::sql::wire::judge_json(request))
     }
 
     /// The request and the per-file facts a check table carries.
