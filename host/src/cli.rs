@@ -118,6 +118,13 @@ pub struct LockArgs {
     /// Do not write: exit 1 when the lock is missing or out of date.
     #[arg(long)]
     pub check: bool,
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic). A Django project's lock is `revguard.lock` at its root.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@
 
 pub mod diagnostics;
 pub mod fix;
+pub mod history;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,7 @@ impl Checked {
         !self.loaded.errors.is_empty()
             || !self.loaded.inconsistent.is_empty()
             || !self.loaded.conflicts.is_empty()
+            || !self.loaded.history.is_empty()
     }
 }
 
@@ -85,6 +87,7 @@ pub fn check(
     python: PythonVersion,
     engine: &crate::engine::Engine,
     applied: Option<Vec<Key>>,
+    history: Option<django::HistoryInput>,
 ) -> Result<Checked> {
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
@@ -155,10 +158,15 @@ pub fn check(
                 .collect(),
         })
         .collect();
+    let history = history.map(|mut history| {
+        history.hashes = hashes(&sources);
+        history
+    });
     let project = Project {
         apps,
         user_model: user_model.to_string(),
         applied,
+        history,
     };
     Ok(Checked {
         dialect: "django",
@@ -168,6 +176,14 @@ pub fn check(
         sources,
         facts,
     })
+}
+
+/// Content hashes of migration files, by `app.name`.
+fn hashes(sources: &[(Key, String, Vec<u8>)]) -> std::collections::BTreeMap<String, String> {
+    sources
+        .iter()
+        .map(|(k, _, bytes)| (k.dotted(), revguard_core::history::content_hash(bytes)))
+        .collect()
 }
 
 fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) -> Result<()> {
@@ -184,7 +200,7 @@ fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) 
         };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !kind.is_dir() || SKIPPED.contains(&name.as_ref()) || name.starts_with('.') {
+        if !kind.is_dir() || skipped(&name) {
             continue;
         }
         if name == "migrations" {
@@ -205,9 +221,15 @@ fn app_label(app_dir: &Path) -> Result<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Ok(text) = std::fs::read_to_string(app_dir.join("apps.py")) else {
-        return Ok(name);
-    };
+    Ok(match std::fs::read_to_string(app_dir.join("apps.py")) {
+        Ok(text) => label_in(&text, &name),
+        Err(_) => name,
+    })
+}
+
+/// The literal `label = "..."` of an `AppConfig` in `apps.py`'s text, else
+/// `name`.
+pub(crate) fn label_in(text: &str, name: &str) -> String {
     for line in text.lines() {
         let trimmed = line.trim_start();
         if trimmed.len() == line.len() {
@@ -226,11 +248,16 @@ fn app_label(app_dir: &Path) -> Result<String> {
                 .and_then(|v| v.strip_suffix(quote))
                 .filter(|v| !v.contains(quote) && !v.contains('\\'))
             {
-                return Ok(inner.to_string());
+                return inner.to_string();
             }
         }
     }
-    Ok(name)
+    name.to_owned()
+}
+
+/// A directory never searched for apps.
+pub(crate) fn skipped(name: &str) -> bool {
+    SKIPPED.contains(&name) || name.starts_with('.')
 }
 
 type Files = Vec<(String, String, Vec<u8>)>;
@@ -275,6 +302,43 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 impl Checked {
+    /// The project as the core's semantics read it (no applied set).
+    pub fn project(&self) -> Project {
+        let apps = self
+            .apps
+            .iter()
+            .map(|app| App {
+                label: app.label.clone(),
+                migrated: app.migrated,
+                migrations: self
+                    .facts
+                    .iter()
+                    .filter(|(k, _)| k.app == app.label)
+                    .map(|(k, f)| Migration {
+                        name: k.name.clone(),
+                        facts: f.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Project {
+            apps,
+            user_model: self.user_model.clone(),
+            applied: None,
+            history: None,
+        }
+    }
+
+    /// The lock file's text for this project.
+    pub fn render_lock(&self) -> Result<String, revguard_core::history::LockRefusal> {
+        let paths = self
+            .sources
+            .iter()
+            .map(|(k, p, _)| (k.dotted(), p.clone()))
+            .collect();
+        django::lock::render_lock(&self.project(), &hashes(&self.sources), &paths)
+    }
+
     fn file(&self, key: &Key) -> Option<&(Key, String, Vec<u8>)> {
         self.sources.iter().find(|(k, _, _)| k == key)
     }
@@ -333,6 +397,7 @@ impl Checked {
         if let Some(first) = self.loaded.inconsistent.first() {
             self.render_error(&mut out, first);
         }
+        self.render_history(&mut out);
         self.render_summary(&mut out);
         out
     }
@@ -365,6 +430,31 @@ impl Checked {
             );
         }
         out.push('\n');
+    }
+
+    /// The history checks' findings, as the human output shows findings.
+    fn render_history(&self, out: &mut String) {
+        let diagnostics = self.diagnostics();
+        for d in diagnostics
+            .iter()
+            .filter(|d| self.loaded.history.iter().any(|h| h.check() == d.check))
+        {
+            let _ = writeln!(out, "error[{}]: {}", d.check, d.message);
+            for label in &d.labels {
+                let _ = writeln!(
+                    out,
+                    "  --> {}:{} ({})",
+                    label.path, label.start.line, label.message
+                );
+            }
+            for note in &d.notes {
+                let _ = writeln!(out, "  = note: {note}");
+            }
+            if let Some(help) = &d.help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+            out.push('\n');
+        }
     }
 
     fn render_summary(&self, out: &mut String) {

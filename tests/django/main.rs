@@ -18,6 +18,7 @@
 //! `$REVGUARD_DJANGO_VENVS/{lts,latest}`, else `<repo>/target/django-venvs`.
 
 mod generate;
+mod history;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +111,7 @@ fn revguard_project(root: &Path, project: &generate::GenProject) -> Project {
                 .map(|(a, n)| Key::new(a, n))
                 .collect(),
         ),
+        history: None,
     }
 }
 

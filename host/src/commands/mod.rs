@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
                 let engine = cli.engine.engine()?;
                 let root = &args.project.path;
-                let checked = crate::django::check(root, &user_model, python, &engine, None)?;
+                let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
                 return crate::django::fix::fix(root, &checked, args.write);
             }
             let project = load_project(&args.project)?;
@@ -78,6 +78,17 @@ fn graph(args: &GraphArgs, engine_args: &EngineArgs) -> Result<u8> {
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)
 /// the lock file.
 fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
+    if let Some(user_model) = check::django_user_model(&args.project, args.dialect, &args.user_model)
+    {
+        let python = args
+            .project
+            .python_version
+            .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+        let engine = engine_args.engine()?;
+        let root = &args.project.path;
+        let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
+        return crate::django::history::lock(root, &checked, args.check);
+    }
     let project = load_project(&args.project)?;
     let report = engine_args.engine()?.run(&project.request)?;
     let graph_errors = graph_errors(&report);

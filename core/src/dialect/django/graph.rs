@@ -109,6 +109,10 @@ pub struct Project {
     /// The rows of `django_migrations`, in the order the database returns
     /// them; `None` when no database state is known (an empty database).
     pub applied: Option<Vec<Key>>,
+    /// What is recorded as applied or merged (the lock, `--deployed`,
+    /// `--base`), for the history checks; `None` when none is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<super::history::HistoryInput>,
 }
 
 /// What `manage.py migrate` would raise, in Django's words.
@@ -215,6 +219,10 @@ pub struct Loaded {
     /// Squashing migrations that cannot be used because only some of the
     /// migrations they replace are applied.
     pub partly_applied_squashes: Vec<Key>,
+    /// The history checks' findings (the lock, `--deployed`, `--base`),
+    /// when the graph loads and a history input is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<super::history::HistoryFinding>,
 }
 
 impl Loaded {
@@ -264,6 +272,14 @@ impl Graph {
     fn add_node(&mut self, key: Key) {
         self.order.push(key.clone());
         self.map.insert(key, Node::default());
+    }
+
+    /// Every node's parents.
+    fn parents(&self) -> BTreeMap<Key, BTreeSet<Key>> {
+        self.map
+            .iter()
+            .map(|(key, node)| (key.clone(), node.parents.clone()))
+            .collect()
     }
 
     fn contains(&self, key: &Key) -> bool {
@@ -345,11 +361,49 @@ impl Graph {
 /// Load a project as `migrate` would.
 pub fn load(project: &Project) -> Loaded {
     let mut loaded = Loaded::default();
+    let Some((disk, graph, applied)) = build_graph(project, &mut loaded) else {
+        return loaded;
+    };
+    loaded.inconsistent = consistent_history(project, &disk, &graph);
+    for leaf in graph.leaves(None) {
+        loaded
+            .leaves
+            .entry(leaf.app.clone())
+            .or_default()
+            .push(leaf.name.clone());
+    }
+    loaded.conflicts = loaded
+        .leaves
+        .iter()
+        .filter(|(_, names)| names.len() > 1)
+        .map(|(app, names)| (app.clone(), names.clone()))
+        .collect();
+    if loaded.inconsistent.is_empty() && loaded.conflicts.is_empty() {
+        loaded.plan = migration_plan(&graph, &applied);
+    }
+    if let Some(history) = &project.history {
+        loaded.history = super::history::judge(project, history);
+    }
+    loaded
+}
+
+/// The graph `migrate` would use for `project` (squashes replaced by its
+/// applied set), as every node's parents; `None` when it does not load.
+pub fn parents(project: &Project) -> Option<BTreeMap<Key, BTreeSet<Key>>> {
+    let (_, graph, _) = build_graph(project, &mut Loaded::default())?;
+    Some(graph.parents())
+}
+
+type Built<'p> = (BTreeMap<Key, &'p MigrationFacts>, Graph, BTreeSet<Key>);
+
+/// `build_graph` up to `ensure_not_cyclic`: the disk migrations, the graph
+/// and the applied set, or `None` with `loaded.errors` set.
+fn build_graph<'p>(project: &'p Project, loaded: &mut Loaded) -> Option<Built<'p>> {
     let disk = match disk_migrations(project) {
         Ok(disk) => disk,
         Err(errors) => {
             loaded.errors = errors;
-            return loaded;
+            return None;
         }
     };
     let mut builder = Builder {
@@ -369,37 +423,20 @@ pub fn load(project: &Project) -> Loaded {
     loaded.external = external.into_iter().collect();
     if !errors.is_empty() {
         loaded.errors = errors;
-        return loaded;
+        return None;
     }
     let mut graph = graph;
-    let applied = replace_squashes(project, &disk, &mut graph, &mut loaded);
+    let applied = replace_squashes(project, &disk, &mut graph, loaded);
     let missing = validate_consistency(&disk, &graph);
     if !missing.is_empty() {
         loaded.errors = missing;
-        return loaded;
+        return None;
     }
     if let Some((cycle, component)) = find_cycle(&graph) {
         loaded.errors = vec![DjangoError::CircularDependency { cycle, component }];
-        return loaded;
+        return None;
     }
-    loaded.inconsistent = consistent_history(project, &disk, &graph);
-    for leaf in graph.leaves(None) {
-        loaded
-            .leaves
-            .entry(leaf.app.clone())
-            .or_default()
-            .push(leaf.name.clone());
-    }
-    loaded.conflicts = loaded
-        .leaves
-        .iter()
-        .filter(|(_, names)| names.len() > 1)
-        .map(|(app, names)| (app.clone(), names.clone()))
-        .collect();
-    if loaded.inconsistent.is_empty() && loaded.conflicts.is_empty() {
-        loaded.plan = migration_plan(&graph, &applied);
-    }
-    loaded
+    Some((disk, graph, applied))
 }
 
 /// The migrations Django imports, by key; what `load_disk` (or the import

@@ -49,6 +49,7 @@ fn project(apps: Vec<App>) -> Project {
         apps,
         user_model: "auth.User".into(),
         applied: None,
+        history: None,
     }
 }
 
