@@ -221,7 +221,11 @@ impl ModelFinding {
                 )
             }
             ModelFinding::Cycle { nodes } => {
-                format!("{}s depend on each other in a cycle: {}", v.migration, keys(nodes))
+                format!(
+                    "{}s depend on each other in a cycle: {}",
+                    v.migration,
+                    keys(nodes)
+                )
             }
             ModelFinding::Edited { node } => format!(
                 "{} {} was edited after it was recorded in {source}",
@@ -238,11 +242,9 @@ impl ModelFinding {
                     keys(above)
                 }
             ),
-            ModelFinding::NeverRuns { node } => format!(
-                "`{}` will never run {} here",
-                v.deploy,
-                key(node)
-            ),
+            ModelFinding::NeverRuns { node } => {
+                format!("`{}` will never run {} here", v.deploy, key(node))
+            }
         }
     }
 
@@ -327,7 +329,10 @@ impl Model {
         let parents = self.parents();
         let mut named = BTreeSet::new();
         for (child, ps) in parents.iter().enumerate() {
-            named.extend(ps.iter().filter(|p| self.nodes[**p].group == self.nodes[child].group));
+            named.extend(
+                ps.iter()
+                    .filter(|p| self.nodes[**p].group == self.nodes[child].group),
+            );
         }
         let index = self.index();
         let mut heads: BTreeMap<&str, Vec<usize>> = BTreeMap::new();

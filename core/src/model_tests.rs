@@ -77,7 +77,11 @@ fn alembic_duplicates_and_cycles() {
     let mut model = Model::linear(
         ALEMBIC,
         "",
-        vec![node("a", "x", None), node("b", "x", None), node("b", "x", None)],
+        vec![
+            node("a", "x", None),
+            node("b", "x", None),
+            node("b", "x", None),
+        ],
     );
     assert_eq!(model.nodes[0].group, "");
     let dup = model.duplicates();
@@ -132,11 +136,18 @@ fn history_checks_against_recorded_keys() {
     let linear = Model::linear(
         ALEMBIC,
         "",
-        vec![node("1", "", None), node("2", "", None), node("2", "", None)],
+        vec![
+            node("1", "", None),
+            node("2", "", None),
+            node("2", "", None),
+        ],
     );
     let recorded = Recorded {
         keys: [("2".to_owned(), None)].into(),
         source: "the database".into(),
     };
-    assert_eq!(linear.never_runs(&recorded), vec![ModelFinding::NeverRuns { node: 2 }]);
+    assert_eq!(
+        linear.never_runs(&recorded),
+        vec![ModelFinding::NeverRuns { node: 2 }]
+    );
 }

@@ -364,7 +364,11 @@ pub fn files_at(root: &Path, git_ref: &str) -> Result<Vec<(String, Vec<u8>)>> {
         .display()
         .to_string()
         .replace('\\', "/");
-    let spec = if rel.is_empty() { ".".to_owned() } else { rel.clone() };
+    let spec = if rel.is_empty() {
+        ".".to_owned()
+    } else {
+        rel.clone()
+    };
     let out = git(
         &top,
         &["ls-tree", "-r", "-z", "--full-tree", git_ref, "--", &spec],
@@ -382,7 +386,8 @@ pub fn files_at(root: &Path, git_ref: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let inside = if rel.is_empty() {
             Some(path)
         } else {
-            path.strip_prefix(rel.as_str()).and_then(|p| p.strip_prefix('/'))
+            path.strip_prefix(rel.as_str())
+                .and_then(|p| p.strip_prefix('/'))
         };
         let Some(inside) = inside else { continue };
         let wanted_file = inside.ends_with(".py")

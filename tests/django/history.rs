@@ -18,8 +18,11 @@ fn healthy() -> tempfile::TempDir {
         &support::repo().join("examples/django-leaf-conflict"),
         dir.path(),
     );
-    std::fs::remove_file(dir.path().join("billing/migrations/0003_invoice_due_date.py"))
-        .expect("remove a leaf");
+    std::fs::remove_file(
+        dir.path()
+            .join("billing/migrations/0003_invoice_due_date.py"),
+    )
+    .expect("remove a leaf");
     dir
 }
 
@@ -34,7 +37,10 @@ fn locked() -> tempfile::TempDir {
     let dir = healthy();
     let (code, text) = run(dir.path(), "lock", &[]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("wrote revguard.lock (5 migrations in 3 apps)"), "{text}");
+    assert!(
+        text.contains("wrote revguard.lock (5 migrations in 3 apps)"),
+        "{text}"
+    );
     dir
 }
 
@@ -43,8 +49,11 @@ fn write_billing(dir: &Path, name: &str, dependencies: &str, run_before: &str) {
     let text = format!(
         "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [{dependencies}]\n\n    run_before = [{run_before}]\n\n    operations = []\n"
     );
-    std::fs::write(dir.join("billing/migrations").join(format!("{name}.py")), text)
-        .expect("write a migration");
+    std::fs::write(
+        dir.join("billing/migrations").join(format!("{name}.py")),
+        text,
+    )
+    .expect("write a migration");
 }
 
 #[test]
@@ -56,7 +65,10 @@ fn lock_is_written_verified_and_clean() {
     assert_eq!(code, 0, "{text}");
     let (code, text) = run(dir.path(), "lock", &["--check"]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("is up to date (5 migrations in 3 apps)"), "{text}");
+    assert!(
+        text.contains("is up to date (5 migrations in 3 apps)"),
+        "{text}"
+    );
     // A new migration on the leaf is fine; the lock asks for a relock.
     write_billing(
         dir.path(),
@@ -77,7 +89,10 @@ fn lock_is_written_verified_and_clean() {
     );
     let (code, text) = run(dir.path(), "lock", &[]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("cannot lock: Conflicting migrations detected"), "{text}");
+    assert!(
+        text.contains("cannot lock: Conflicting migrations detected"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -85,13 +100,19 @@ fn edited_and_removed_migrations_are_caught() {
     let dir = locked();
     let path = dir.path().join("billing/migrations/0002_invoice_total.py");
     let text = std::fs::read_to_string(&path).expect("read");
-    std::fs::write(&path, text.replace("operations = []", "operations = []  # v2"))
-        .expect("write");
+    std::fs::write(
+        &path,
+        text.replace("operations = []", "operations = []  # v2"),
+    )
+    .expect("write");
     let (code, text) = run(dir.path(), "check", &[]);
     assert_eq!(code, 1, "{text}");
     insta::assert_snapshot!("django_edited", text);
-    std::fs::remove_file(dir.path().join("billing/migrations/0003_invoice_currency.py"))
-        .expect("remove");
+    std::fs::remove_file(
+        dir.path()
+            .join("billing/migrations/0003_invoice_currency.py"),
+    )
+    .expect("remove");
     let (code, text) = run(dir.path(), "check", &[]);
     assert_eq!(code, 1);
     assert!(
@@ -138,7 +159,10 @@ fn a_lock_that_does_not_read_is_a_finding() {
     std::fs::write(&path, "# revguard-lock v1\nhead -\n").expect("write");
     let (code, text) = run(dir.path(), "check", &[]);
     assert_eq!(code, 1);
-    assert!(text.contains("unsupported lock format `# revguard-lock v1` for a Django project"), "{text}");
+    assert!(
+        text.contains("unsupported lock format `# revguard-lock v1` for a Django project"),
+        "{text}"
+    );
     // A hand-merged lock that kept both sides.
     let both = lock.replace(
         "leaf billing.0003_invoice_currency\n",
@@ -149,7 +173,10 @@ fn a_lock_that_does_not_read_is_a_finding() {
     );
     std::fs::write(&path, both).expect("write");
     let (_, text) = run(dir.path(), "check", &[]);
-    assert!(text.contains("but app `billing`'s migrations above it end in"), "{text}");
+    assert!(
+        text.contains("but app `billing`'s migrations above it end in"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -161,15 +188,25 @@ fn deployed_names_applied_migrations() {
         "(\"billing\", \"0001_initial\")",
         "(\"billing\", \"0002_invoice_total\")",
     );
-    let (code, text) = run(dir.path(), "check", &["--deployed", "billing.0003_invoice_currency"]);
+    let (code, text) = run(
+        dir.path(),
+        "check",
+        &["--deployed", "billing.0003_invoice_currency"],
+    );
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("error[inserted-below-deployed]: new migration `billing.0002_backfill_totals` is inserted below `billing.0002_invoice_total`, recorded in the deployed migrations"), "{text}");
     let (code, text) = run(dir.path(), "check", &["--deployed", "billing.0009_nope"]);
     assert_eq!(code, 1);
-    assert!(text.contains("error[deployed-revision-missing]: --deployed names `billing.0009_nope`"), "{text}");
+    assert!(
+        text.contains("error[deployed-revision-missing]: --deployed names `billing.0009_nope`"),
+        "{text}"
+    );
     let (code, text) = run(dir.path(), "check", &["--deployed", "nope"]);
     assert_eq!(code, 2);
-    assert!(text.contains("--deployed nope: give Django migrations as `app.name`"), "{text}");
+    assert!(
+        text.contains("--deployed nope: give Django migrations as `app.name`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -192,7 +229,10 @@ fn base_ref_is_the_recorded_history() {
     assert!(text.contains("recorded in `main`"), "{text}");
     let (code, text) = run(root, "check", &["--base", "no-such-ref"]);
     assert_eq!(code, 2);
-    assert!(text.contains("--base no-such-ref: no such commit"), "{text}");
+    assert!(
+        text.contains("--base no-such-ref: no such commit"),
+        "{text}"
+    );
 }
 
 /// Inserted below the lock: revguard's note is Django's exception, word for

@@ -78,7 +78,8 @@ fn graph(args: &GraphArgs, engine_args: &EngineArgs) -> Result<u8> {
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)
 /// the lock file.
 fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
-    if let Some(user_model) = check::django_user_model(&args.project, args.dialect, &args.user_model)
+    if let Some(user_model) =
+        check::django_user_model(&args.project, args.dialect, &args.user_model)
     {
         let python = args
             .project

@@ -111,9 +111,16 @@ impl Checked {
                     .iter()
                     .find_map(|a| self.reference_span(migration, a))
                     .or(self.class_span(migration));
-                labels.extend(self.label(migration, span, "new, but below applied migrations".into(), true));
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    "new, but below applied migrations".into(),
+                    true,
+                ));
                 for above in applied {
-                    let span = self.reference_span(above, migration).or(self.class_span(above));
+                    let span = self
+                        .reference_span(above, migration)
+                        .or(self.class_span(above));
                     let message = format!("applied, and depends on `{}`", migration.dotted());
                     labels.extend(self.label(above, span, message, false));
                 }
@@ -129,11 +136,21 @@ impl Checked {
                     .and_then(|p| self.reference_span(migration, p))
                     .or(self.class_span(migration));
                 let leaf = leaves.first().map_or_else(String::new, Key::dotted);
-                labels.extend(self.label(migration, span, format!("should depend on `{leaf}`"), true));
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    format!("should depend on `{leaf}`"),
+                    true,
+                ));
             }
             HistoryFinding::AppliedMigrationEdited { migration, .. } => {
                 let span = self.class_span(migration);
-                labels.extend(self.label(migration, span, "differs from the recorded file".into(), true));
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    "differs from the recorded file".into(),
+                    true,
+                ));
             }
             _ => {}
         }

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use revguard_core::dialect::django::merge;
-use revguard_core::dialect::django::Project;
 
 use super::Checked;
 

@@ -173,7 +173,10 @@ pub fn input(
     engine: &crate::engine::Engine,
 ) -> Result<Option<HistoryInput>> {
     let lock = read_lock(root)?;
-    let deployed = deployed.map(parse_deployed).transpose()?.unwrap_or_default();
+    let deployed = deployed
+        .map(parse_deployed)
+        .transpose()?
+        .unwrap_or_default();
     let base = base
         .map(|r| read_base(root, r, python, engine))
         .transpose()?;

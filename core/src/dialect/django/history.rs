@@ -136,7 +136,11 @@ impl HistoryFinding {
     /// The one-line message.
     pub fn message(&self) -> String {
         match self {
-            HistoryFinding::InvalidLockFile { path, line, message } if *line > 0 => {
+            HistoryFinding::InvalidLockFile {
+                path,
+                line,
+                message,
+            } if *line > 0 => {
                 format!("{path}:{line}: {message}")
             }
             HistoryFinding::InvalidLockFile { path, message, .. } => format!("{path}: {message}"),
@@ -359,12 +363,16 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
         .apps
         .iter()
         .filter(|a| a.migrated)
-        .flat_map(|a| a.migrations.iter().map(|m| (Key::new(&a.label, &m.name), &m.facts)))
+        .flat_map(|a| {
+            a.migrations
+                .iter()
+                .map(move |m| (Key::new(&a.label, &m.name), &m.facts))
+        })
         .collect();
     // A recorded squash stands for the migrations it replaces.
     let squashed: Vec<Key> = applied
         .iter()
-        .filter_map(|k| facts.get(k))
+        .filter_map(|k| facts.get(k).copied())
         .flat_map(|f| f.replaces.iter())
         .filter_map(|r| match r {
             Reference::Key { app, name, .. } => Some(Key::new(app, name)),
@@ -448,7 +456,10 @@ fn forks(
             continue;
         };
         let same_app: Vec<Key> = ps.iter().filter(|p| p.app == key.app).cloned().collect();
-        if same_app.iter().any(|p| !applied.contains(p) || leaves.contains(p)) {
+        if same_app
+            .iter()
+            .any(|p| !applied.contains(p) || leaves.contains(p))
+        {
             continue;
         }
         out.push(HistoryFinding::ForksLockedHistory {

@@ -109,10 +109,7 @@ pub fn parse_lock(text: &str) -> Result<DjangoLock, LockError> {
         if let Some(rest) = line.strip_prefix("leaf ") {
             let (app, leaves) = leaf_line(&lock.entries, &group, rest, number)?;
             if lock.leaves.insert(app.clone(), leaves).is_some() {
-                return Err(error(
-                    number,
-                    format!("app `{app}` has a second leaf line"),
-                ));
+                return Err(error(number, format!("app `{app}` has a second leaf line")));
             }
             group.clear();
             continue;
@@ -163,7 +160,11 @@ fn entry(line: &str, number: usize) -> Result<LockEntry, LockError> {
         ));
     }
     let hex = hash.strip_prefix("sha256:").unwrap_or("");
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if hex.len() != 64
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(error(
             number,
             format!("`{hash}` is not a `sha256:<64 hex digits>` hash"),
@@ -189,14 +190,20 @@ fn leaf_line(
 ) -> Result<(String, Vec<Key>), LockError> {
     let named: Vec<Key> = rest
         .split_whitespace()
-        .map(|k| parse_key(k).ok_or_else(|| error(number, format!("`{k}` is not a migration key (`app.name`)"))))
+        .map(|k| {
+            parse_key(k)
+                .ok_or_else(|| error(number, format!("`{k}` is not a migration key (`app.name`)")))
+        })
         .collect::<Result<_, _>>()?;
     let keys: Vec<Key> = group
         .iter()
         .filter_map(|i| parse_key(&entries[*i].id))
         .collect();
     let Some(app) = keys.first().map(|k| k.app.clone()) else {
-        return Err(error(number, "a `leaf` line without migrations above it".into()));
+        return Err(error(
+            number,
+            "a `leaf` line without migrations above it".into(),
+        ));
     };
     if let Some(other) = keys.iter().find(|k| k.app != app) {
         return Err(error(
@@ -219,9 +226,7 @@ fn leaf_line(
         .collect();
     let written: BTreeSet<Key> = named.iter().cloned().collect();
     if computed != written {
-        let list = |set: &BTreeSet<Key>| {
-            set.iter().map(Key::dotted).collect::<Vec<_>>().join(" ")
-        };
+        let list = |set: &BTreeSet<Key>| set.iter().map(Key::dotted).collect::<Vec<_>>().join(" ");
         return Err(error(
             number,
             format!(
