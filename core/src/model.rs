@@ -327,11 +327,12 @@ impl Model {
     /// as a parent).
     pub fn multiple_heads(&self) -> Vec<ModelFinding> {
         let parents = self.parents();
-        let mut named = BTreeSet::new();
+        let mut named: BTreeSet<usize> = BTreeSet::new();
         for (child, ps) in parents.iter().enumerate() {
             named.extend(
                 ps.iter()
-                    .filter(|p| self.nodes[**p].group == self.nodes[child].group),
+                    .filter(|p| self.nodes[**p].group == self.nodes[child].group)
+                    .copied(),
             );
         }
         let index = self.index();
