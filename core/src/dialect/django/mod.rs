@@ -8,5 +8,5 @@ pub mod merge;
 pub mod read;
 pub mod wire;
 
-pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
+pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, Shape, load};
 pub use read::{MigrationFacts, Reference, read};
