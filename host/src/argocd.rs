@@ -23,6 +23,7 @@
 pub mod args;
 mod check;
 pub mod config;
+pub mod django;
 pub mod install;
 pub mod locate;
 pub mod renderer;
@@ -108,6 +109,7 @@ struct Located {
     app_dir: PathBuf,
     root: PathBuf,
     project: PathBuf,
+    dialect: crate::config::Dialect,
 }
 
 fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
@@ -127,11 +129,17 @@ fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
             root.display()
         );
     }
-    let project = locate::find_project(&app_dir, &root, config.migrations.as_deref())?;
+    let (project, dialect) = locate::find(
+        &app_dir,
+        &root,
+        config.migrations.as_deref(),
+        config.dialect,
+    )?;
     Ok(Located {
         app_dir,
         root,
         project,
+        dialect,
     })
 }
 
@@ -207,22 +215,32 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
         engine: config.engine,
         limits: config.limits.clone(),
     };
-    let report = check_project(
-        &found.project,
-        &found.root,
-        config.policy,
-        config.deployed.as_deref(),
-        &run,
-    )?;
-
-    let problems = problems(&report, &config, &found);
-    if !problems.is_empty() {
-        eprintln!("{}", problems.join("\n"));
-        return Ok(EXIT_FINDINGS);
+    let verdict = if found.dialect == crate::config::Dialect::Django {
+        django::verdict(&config, &found, &run)?
+    } else {
+        let report = check_project(
+            &found.project,
+            &found.root,
+            config.policy,
+            config.deployed.as_deref(),
+            &run,
+        )?;
+        let problems = problems(&report, &config, &found);
+        if problems.is_empty() {
+            Ok(success_message(&report, &found))
+        } else {
+            Err(problems.join("\n"))
+        }
+    };
+    match verdict {
+        // Argo CD logs a successful command's stderr (never shows it in the
+        // UI): the operator's record of what was checked and of every warning.
+        Ok(log) => eprintln!("{log}"),
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(EXIT_FINDINGS);
+        }
     }
-    // Argo CD logs a successful command's stderr (never shows it in the UI):
-    // the operator's record of what was checked and of every warning.
-    eprintln!("{}", success_message(&report, &found));
 
     let build_options = if renderer == config::Renderer::Kustomize {
         config.kustomize_build_options.as_slice()

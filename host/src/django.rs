@@ -12,7 +12,9 @@
 //! content like Alembic's.
 
 pub mod diagnostics;
+pub mod docs;
 pub mod fix;
+pub mod graph;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -205,7 +207,13 @@ fn app_label(app_dir: &Path) -> Result<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Ok(text) = std::fs::read_to_string(app_dir.join("apps.py")) else {
+    let path = app_dir.join("apps.py");
+    // Never through a symlink: nothing outside the project is read.
+    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+    let Some(text) = regular
+        .then(|| std::fs::read_to_string(&path).ok())
+        .flatten()
+    else {
         return Ok(name);
     };
     for line in text.lines() {
