@@ -142,6 +142,32 @@ pub struct FixArgs {
     /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
+    /// The deploy-safety policy (overrides `[safety] blocking`): warn
+    /// (findings are warnings, the default), block (they fail the check) or
+    /// off (no lint).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub deploy_safety: Option<SafetyModeArg>,
+}
+
+/// `--deploy-safety` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SafetyModeArg {
+    /// Safety findings are warnings.
+    Warn,
+    /// Safety warnings are errors: they fail the check.
+    Block,
+    /// No deploy-safety lint.
+    Off,
+}
+
+impl From<SafetyModeArg> for revguard_core::safety::Mode {
+    fn from(mode: SafetyModeArg) -> Self {
+        match mode {
+            SafetyModeArg::Warn => revguard_core::safety::Mode::Warn,
+            SafetyModeArg::Block => revguard_core::safety::Mode::Block,
+            SafetyModeArg::Off => revguard_core::safety::Mode::Off,
+        }
+    }
 }
 
 /// History inputs of `check`.

@@ -11,8 +11,10 @@
 //! `functionConfig` (a ConfigMap's `data`, or any object's `spec`) may set
 //! `migrations` (path relative to the package: see `krm/package.rs` for how the
 //! package is found, since kpt runs exec functions in its own working
-//! directory), `policy`, `expected-head` and `deployed-revision`; any other
-//! key is refused. Without `migrations` the Alembic project is searched
+//! directory), `policy`, `expected-head`, `deployed-revision` and
+//! `deploy-safety` (`warn`, `block` or `off`: whether the deploy-safety
+//! lint's warnings fail the function; docs/safety.md); any other key is
+//! refused. Without `migrations` the Alembic project is searched
 //! upward from the package, up to the repository (the nearest directory
 //! holding `.git`, else the package itself); nothing outside the repository
 //! is read. `results[].file.path` is relative to the package; a result about
@@ -39,7 +41,13 @@ pub struct KrmArgs {
 }
 
 /// The function config keys revguard reads.
-const SETTINGS: &[&str] = &["migrations", "policy", "expected-head", "deployed-revision"];
+const SETTINGS: &[&str] = &[
+    "migrations",
+    "policy",
+    "expected-head",
+    "deployed-revision",
+    "deploy-safety",
+];
 
 /// The biggest ResourceList accepted on stdin.
 const MAX_INPUT: u64 = 256 << 20;
@@ -218,8 +226,19 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         limits: crate::sandbox::Limits::default(),
     };
     let deployed = setting(list, "deployed-revision");
-    let report =
-        crate::argocd::check_project(&project, &pkg.root, policy, deployed.as_deref(), &run)?;
+    let deploy_safety = match setting(list, "deploy-safety") {
+        Some(mode) => Some(
+            mode.parse()
+                .map_err(|e| anyhow::anyhow!("functionConfig deploy-safety: {e}"))?,
+        ),
+        None => None,
+    };
+    let ask = crate::argocd::CheckAsk {
+        policy,
+        deployed: deployed.as_deref(),
+        deploy_safety,
+    };
+    let report = crate::argocd::check_project(&project, &pkg.root, ask, &run)?;
     let mut results = to_results(&report, &project, &pkg.dir);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")

@@ -414,14 +414,23 @@ impl Sink<'_> {
     /// rules under `deploy-safety`): the rule's configured severity wins,
     /// then the check's.
     pub fn emit_as(&mut self, info: &CheckInfo, name: &str, finding: Finding) {
+        self.emit_promoted(info, name, finding, false);
+    }
+
+    /// [`Sink::emit_as`], and with `block` a finding whose severity resolves
+    /// to a warning is an error (the deploy-safety `block` policy).
+    pub fn emit_promoted(&mut self, info: &CheckInfo, name: &str, finding: Finding, block: bool) {
         let rule = (name != info.name)
             .then(|| self.rules.get(name).copied())
             .flatten();
-        let severity = match rule.or_else(|| self.configured(info.id)) {
+        let mut severity = match rule.or_else(|| self.configured(info.id)) {
             Some(SeverityOverride::Off) => return,
             Some(SeverityOverride::Level(level)) => level,
             None => finding.severity.unwrap_or(info.severity),
         };
+        if block && severity == Severity::Warning {
+            severity = Severity::Error;
+        }
         let diagnostic = Diagnostic {
             check: name.to_owned(),
             code: info.code.to_owned(),
