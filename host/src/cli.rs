@@ -142,11 +142,6 @@ pub struct FixArgs {
     /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
-    /// The deploy-safety policy (overrides `[safety] blocking`): warn
-    /// (findings are warnings, the default), block (they fail the check) or
-    /// off (no lint).
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub deploy_safety: Option<SafetyModeArg>,
 }
 
 /// `--deploy-safety` values.
@@ -274,6 +269,11 @@ pub struct CheckArgs {
     /// through (overrides `[django] user-model`; default auth.User).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
+    /// The deploy-safety policy (overrides `[safety] blocking`): warn
+    /// (findings are warnings, the default), block (they fail the check) or
+    /// off (no lint).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub deploy_safety: Option<SafetyModeArg>,
 }
 
 /// `--dialect` values.

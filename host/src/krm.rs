@@ -228,7 +228,7 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
     let deployed = setting(list, "deployed-revision");
     let deploy_safety = match setting(list, "deploy-safety") {
         Some(mode) => Some(
-            mode.parse()
+            mode.parse::<revguard_core::safety::Mode>()
                 .map_err(|e| anyhow::anyhow!("functionConfig deploy-safety: {e}"))?,
         ),
         None => None,

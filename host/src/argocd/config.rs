@@ -555,7 +555,7 @@ impl Config {
         let deployed = layers.string("deployed-revision")?.map(|(s, _)| s);
         let deploy_safety = match layers.string("deploy-safety")? {
             None => None,
-            Some((s, source)) => Some(s.parse().map_err(|_| {
+            Some((s, source)) => Some(s.parse::<revguard_core::safety::Mode>().map_err(|_| {
                 anyhow::anyhow!(
                     "unknown deploy-safety mode '{}' ({source}); expected warn, block or off",
                     clean(&s)
@@ -662,7 +662,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("unknown deploy-safety mode 'strict' (parameter PARAM_DEPLOY_SAFETY); expected warn, block or off"),
+            err.starts_with("unknown deploy-safety mode 'strict' (parameter deploy-safety); expected warn, block or off"),
             "{err}"
         );
     }
