@@ -144,7 +144,9 @@ impl LineTable {
     pub fn position(&self, offset: usize) -> Position {
         let mut offset = offset.min(self.len as usize);
         // Snap back to a character boundary.
-        let at = self.wide.partition_point(|&(start, _)| (start as usize) < offset);
+        let at = self
+            .wide
+            .partition_point(|&(start, _)| (start as usize) < offset);
         if at > 0 {
             let (start, len) = self.wide[at - 1];
             if offset < start as usize + len as usize {
@@ -160,7 +162,9 @@ impl LineTable {
         let first = self
             .wide
             .partition_point(|&(start, _)| (start as usize) < line_start);
-        let last = self.wide.partition_point(|&(start, _)| (start as usize) < offset);
+        let last = self
+            .wide
+            .partition_point(|&(start, _)| (start as usize) < offset);
         let extra: usize = self.wide[first..last]
             .iter()
             .map(|&(_, len)| len as usize - 1)

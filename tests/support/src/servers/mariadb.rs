@@ -76,7 +76,10 @@ fn install(dir: &Path) -> Result<(), String> {
     if is_root() {
         install.arg("--user=root");
     }
-    run(install, "mariadb-install-db (apt-get install mariadb-server)")
+    run(
+        install,
+        "mariadb-install-db (apt-get install mariadb-server)",
+    )
 }
 
 /// Start a server (with TLS when given certificates), or say why it could not.
