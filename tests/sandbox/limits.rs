@@ -267,7 +267,7 @@ fn a_guest_panic_is_reported_with_its_message_on_one_line() {
 fn a_guest_speaking_another_abi_is_refused() {
     let (result, _) = run_fixture("abi_v4.wat", &Limits::default());
     let err = result.expect_err("ABI mismatch");
-    assert_eq!(err, SandboxError::AbiVersion { found: 3 });
+    assert_eq!(err, SandboxError::AbiVersion { found: 4 });
     assert_eq!(
         err.to_string(),
         "sandbox: guest speaks ABI version 4, this host speaks 3"
