@@ -240,6 +240,19 @@ pub fn decode_analyze(bytes: &[u8]) -> Result<AnalyzeRequest<'_>, WireError> {
 
 /// The guest's whole analyze step: facts for every file, or an error table.
 pub fn analyze_table(request: &[u8]) -> Vec<u8> {
+    analyze_table_with(request, |bytes, version| {
+        encode_facts(&crate::parse::analyze(bytes, version))
+    })
+}
+
+/// Every dialect's per-file phase on the wire: decode an analyze table, run
+/// `read` on each file's bytes (with the target Python) and put what it
+/// encodes into a facts table, or answer an error table for a malformed
+/// request.
+pub fn analyze_table_with(
+    request: &[u8],
+    mut read: impl FnMut(&[u8], PythonVersion) -> Vec<u8>,
+) -> Vec<u8> {
     let request = match decode_analyze(request) {
         Ok(request) => request,
         Err(err) => {
@@ -251,10 +264,7 @@ pub fn analyze_table(request: &[u8]) -> Vec<u8> {
     let mut out = FACTS_MAGIC.to_vec();
     put_u32(&mut out, request.files.len() as u32);
     for bytes in request.files {
-        put_run(
-            &mut out,
-            &encode_facts(&crate::parse::analyze(bytes, request.version)),
-        );
+        put_run(&mut out, &read(bytes, request.version));
     }
     out
 }
