@@ -1,6 +1,7 @@
 //! The deploy-safety lint's settings, as the project states them: the
 //! target database from `sqlalchemy.url`, and `.squawk.toml` (docs/safety.md).
 
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -60,11 +61,16 @@ pub fn read_env(root: &Path, script_dir: &Path, settings: &mut SafetySettings) {
     let Ok(Some(path)) = crate::project::confined_file(root, &script_dir.join("env.py")) else {
         return;
     };
-    let small = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_ENV_BYTES);
-    if !small {
+    // Only a regular file (never a FIFO that would block the open), read
+    // with a bound, so one that grows after the check is never read past
+    // the cap.
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
         return;
     }
-    if let Ok(text) = std::fs::read_to_string(&path) {
+    let mut text = String::new();
+    let read = std::fs::File::open(&path)
+        .and_then(|file| file.take(MAX_ENV_BYTES + 1).read_to_string(&mut text));
+    if read.is_ok() && text.len() as u64 <= MAX_ENV_BYTES {
         revguard_core::safety::apply_env(&text, settings);
     }
 }
