@@ -146,6 +146,27 @@ pub struct FixArgs {
     pub user_model: Option<String>,
 }
 
+/// `--deploy-safety` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SafetyModeArg {
+    /// Safety findings are warnings.
+    Warn,
+    /// Safety warnings are errors: they fail the check.
+    Block,
+    /// No deploy-safety lint.
+    Off,
+}
+
+impl From<SafetyModeArg> for revguard_core::safety::Mode {
+    fn from(mode: SafetyModeArg) -> Self {
+        match mode {
+            SafetyModeArg::Warn => revguard_core::safety::Mode::Warn,
+            SafetyModeArg::Block => revguard_core::safety::Mode::Block,
+            SafetyModeArg::Off => revguard_core::safety::Mode::Off,
+        }
+    }
+}
+
 /// History inputs of `check`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct HistoryArgs {
@@ -250,6 +271,11 @@ pub struct CheckArgs {
     /// through (overrides `[django] user-model`; default auth.User).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
+    /// The deploy-safety policy (overrides `[safety] blocking`): warn
+    /// (findings are warnings, the default), block (they fail the check) or
+    /// off (no lint).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub deploy_safety: Option<SafetyModeArg>,
 }
 
 /// `--dialect` values.

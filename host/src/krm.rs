@@ -11,12 +11,15 @@
 //! `functionConfig` (a ConfigMap's `data`, or any object's `spec`) may set
 //! `migrations` (path relative to the package: see `krm/package.rs` for how the
 //! package is found, since kpt runs exec functions in its own working
-//! directory), `policy`, `expected-head`, `deployed-revision`, `dialect`
-//! (`auto`, `alembic` or `django`) and `user-model` (Django's
-//! `AUTH_USER_MODEL`); any other key is refused. Without `migrations` the
-//! Alembic or Django project is searched upward from the package, up to the
-//! repository (the nearest directory holding `.git`, else the package
-//! itself); nothing outside the repository is read. `results[].file.path` is relative to the package; a result about
+//! directory), `policy`, `expected-head`, `deployed-revision`,
+//! `deploy-safety` (`warn`, `block` or `off`: whether the deploy-safety
+//! lint's warnings fail the function; docs/safety.md), `dialect` (`auto`,
+//! `alembic` or `django`) and `user-model` (Django's `AUTH_USER_MODEL`);
+//! any other key is refused. Without `migrations` the Alembic or Django
+//! project is searched upward from the package, up to the repository (the
+//! nearest directory holding `.git`, else the package itself); nothing
+//! outside the repository is read. `results[].file.path` is relative to the
+//! package; a result about
 //! a setting points at the function config's file and object.
 
 mod package;
@@ -46,6 +49,7 @@ const SETTINGS: &[&str] = &[
     "policy",
     "expected-head",
     "deployed-revision",
+    "deploy-safety",
     "dialect",
     "user-model",
 ];
@@ -244,13 +248,25 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         django::refuse_alembic_settings(&[
             ("expected-head", setting(list, "expected-head").is_some()),
             ("deployed-revision", deployed.is_some()),
+            ("deploy-safety", setting(list, "deploy-safety").is_some()),
         ])?;
         let checked = django::check(&project, setting(list, "user-model").as_deref(), &run)?;
         let results = to_results(&checked.diagnostics(), &project, &pkg.dir);
         return Ok((results, checked.has_errors()));
     }
-    let report =
-        crate::argocd::check_project(&project, &pkg.root, policy, deployed.as_deref(), &run)?;
+    let deploy_safety = match setting(list, "deploy-safety") {
+        Some(mode) => Some(
+            mode.parse::<revguard_core::safety::Mode>()
+                .map_err(|e| anyhow::anyhow!("functionConfig deploy-safety: {e}"))?,
+        ),
+        None => None,
+    };
+    let ask = crate::argocd::CheckAsk {
+        policy,
+        deployed: deployed.as_deref(),
+        deploy_safety,
+    };
+    let report = crate::argocd::check_project(&project, &pkg.root, ask, &run)?;
     let mut results = to_results(&report.diagnostics, &project, &pkg.dir);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")

@@ -15,6 +15,7 @@ const KNOBS: &[&str] = &[
     "renderer",
     "renderer-args",
     "allow-empty",
+    "deploy-safety",
 ];
 
 #[test]
