@@ -47,10 +47,13 @@ fn django_graph(python: &Path, dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("Django's JSON")
 }
 
+/// `(from, to)` pairs of graph edges.
+type Edges = BTreeSet<(String, String)>;
+
 /// revguard's edges as `app.name` pairs; an edge from an installed app
 /// (outside the repository) as its app alone, since revguard does not
 /// know that app's migrations.
-fn revguard_graph(dir: &Path) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+fn revguard_graph(dir: &Path) -> (Edges, Edges) {
     let args = [
         "graph",
         "--dialect",

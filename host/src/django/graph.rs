@@ -253,7 +253,7 @@ fn dot_string(text: &str) -> String {
 fn dot_node(out: &mut String, indent: &str, index: usize, node: &Node) {
     let mut style = vec!["rounded"];
     let mut attrs = Vec::new();
-    let has = |m: &str| node.marks.iter().any(|x| *x == m);
+    let has = |m: &str| node.marks.contains(&m);
     match node.kind {
         Kind::Installed => {
             style.push("dashed");
@@ -362,7 +362,7 @@ fn mermaid(drawing: &Drawing) -> String {
         if node.kind == Kind::Installed {
             node_line(&mut out, "  ", i, node);
         }
-        let has = |m: &str| node.marks.iter().any(|x| *x == m);
+        let has = |m: &str| node.marks.contains(&m);
         let class = match node.kind {
             Kind::Installed => 3,
             Kind::Missing => 2,
