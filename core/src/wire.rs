@@ -1,4 +1,4 @@
-//! The guest ABI's binary tables (version 2): how file bytes, per-file facts
+//! The guest ABI's binary tables (version 3): how file bytes, per-file facts
 //! and options travel into a sandboxed guest without JSON or escaping.
 //!
 //! Two calls make a check (see `docs/performance.md`):
@@ -6,8 +6,8 @@
 //! 1. **analyze**, in any number of guests at once: a table of file bytes in,
 //!    one encoded [`FileFacts`] per file out. Facts depend only on the bytes
 //!    and the Python version, so the host caches them by content hash.
-//! 2. **check**, once: the files (paths, bytes, facts) and the options in,
-//!    the JSON report out.
+//! 2. **check**, once: the files (paths, facts, and bytes where the check
+//!    may need them) and the options in, the JSON report out.
 //!
 //! All integers are little-endian `u32`. A string or byte run is a `u32`
 //! length followed by the bytes; `NONE` as a length means "absent".
@@ -15,10 +15,12 @@
 //! ```text
 //! analyze request:  "RGA2" major:u8 minor:u8 count:u32 {len:u32 bytes}*
 //! analyze output:   "RGF2" count:u32 {len:u32 facts}*      or "RGE2" message
-//! check request:    "RGC2" header:run(JSON of CheckHeader) count:u32 {file}*
+//! check request:    "RGC3" header:run(JSON of CheckHeader) count:u32 {file}*
 //! file:             location:u32 path:run real_path:run|NONE
-//!                   kind:u8 (0: read, then ptr:u32 len:u32 | 1: unread, then reason:run)
+//!                   kind:u8 (0: read, then ptr:u32 len:u32 | 1: unread, then reason:run
+//!                            | 2: read, bytes left out)
 //!                   facts:run|NONE
+//! check output:     the JSON report, or "RGN3" when it needs the left-out bytes
 //! ```
 //!
 //! In a check request, a read file's bytes are not inline: `ptr`/`len` name
@@ -26,6 +28,14 @@
 //! guest then owns, so each file crosses into the guest exactly once and is
 //! never copied again. The core decodes the table and leaves taking those
 //! buffers to the guest crate (the only place with `unsafe`).
+//!
+//! A file whose facts are given needs no bytes at all in most checks: the
+//! facts carry its line table, so labels are placed without the text. When
+//! [`crate::may_omit_bytes`] allows it, the host sends such a file as kind 2,
+//! and a warm check of a clean history copies no file into the guest. Should
+//! the check need one of those texts after all (a slice quoted in a message),
+//! the guest answers [`NEEDS_BYTES`] instead of a report and the host sends
+//! the request again with every file's bytes ([`crate::check_without`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +50,9 @@ pub const FACTS_MAGIC: &[u8; 4] = b"RGF2";
 /// Magic of an analyze error.
 pub const ERROR_MAGIC: &[u8; 4] = b"RGE2";
 /// Magic of a check request.
-pub const CHECK_MAGIC: &[u8; 4] = b"RGC2";
+pub const CHECK_MAGIC: &[u8; 4] = b"RGC3";
+/// A check's whole output when it needs the bytes it was not sent.
+pub const NEEDS_BYTES: &[u8; 4] = b"RGN3";
 /// The length that means "absent".
 pub const NONE: u32 = u32::MAX;
 
@@ -228,6 +240,19 @@ pub fn decode_analyze(bytes: &[u8]) -> Result<AnalyzeRequest<'_>, WireError> {
 
 /// The guest's whole analyze step: facts for every file, or an error table.
 pub fn analyze_table(request: &[u8]) -> Vec<u8> {
+    analyze_table_with(request, |bytes, version| {
+        encode_facts(&crate::parse::analyze(bytes, version))
+    })
+}
+
+/// Every dialect's per-file phase on the wire: decode an analyze table, run
+/// `read` on each file's bytes (with the target Python) and put what it
+/// encodes into a facts table, or answer an error table for a malformed
+/// request.
+pub fn analyze_table_with(
+    request: &[u8],
+    mut read: impl FnMut(&[u8], PythonVersion) -> Vec<u8>,
+) -> Vec<u8> {
     let request = match decode_analyze(request) {
         Ok(request) => request,
         Err(err) => {
@@ -239,10 +264,7 @@ pub fn analyze_table(request: &[u8]) -> Vec<u8> {
     let mut out = FACTS_MAGIC.to_vec();
     put_u32(&mut out, request.files.len() as u32);
     for bytes in request.files {
-        put_run(
-            &mut out,
-            &encode_facts(&crate::parse::analyze(bytes, request.version)),
-        );
+        put_run(&mut out, &read(bytes, request.version));
     }
     out
 }
@@ -269,6 +291,8 @@ pub enum Carried<'a> {
     Buffer(u32, u32),
     /// The host did not read it, for this reason.
     Unread(&'a str),
+    /// The host read it but left its bytes out: its facts stand in.
+    Omitted,
 }
 
 /// One file of a check request (what [`encode_check`] writes and
@@ -316,6 +340,7 @@ pub fn encode_check(header: &CheckHeader, files: &[FileRecord<'_>]) -> Vec<u8> {
                 out.push(1);
                 put_run(&mut out, reason.as_bytes());
             }
+            Carried::Omitted => out.push(2),
         }
         put_opt_run(&mut out, file.facts);
     }
@@ -327,8 +352,8 @@ pub fn decode_check(bytes: &[u8]) -> Result<CheckTable<'_>, WireError> {
     let mut reader = Reader::new(bytes, CHECK_MAGIC)?;
     let header = serde_json::from_slice::<CheckHeader>(reader.run("header")?)
         .map_err(|err| WireError(format!("header: {err}")))?;
-    // location + path + real_path + kind + 4 + facts: at least 17 bytes.
-    let count = reader.count(17, "file count")?;
+    // location + path + real_path + kind + facts: at least 13 bytes.
+    let count = reader.count(13, "file count")?;
     let mut files = Vec::with_capacity(count);
     for _ in 0..count {
         let location = reader.u32("location")? as usize;
@@ -342,6 +367,7 @@ pub fn decode_check(bytes: &[u8]) -> Result<CheckTable<'_>, WireError> {
         let content = match reader.u8("content kind")? {
             0 => Carried::Buffer(reader.u32("pointer")?, reader.u32("length")?),
             1 => Carried::Unread(reader.str("reason")?),
+            2 => Carried::Omitted,
             other => return Err(WireError(format!("unknown content kind {other}"))),
         };
         let facts = reader.opt_run("facts")?;
@@ -400,6 +426,13 @@ mod tests {
                 content: Carried::Unread("compiled"),
                 facts: None,
             },
+            FileRecord {
+                location: 0,
+                path: "c.py",
+                real_path: None,
+                content: Carried::Omitted,
+                facts: Some(b"abc"),
+            },
         ];
         let table = encode_check(&header, &files);
         let decoded = decode_check(&table).expect("decodes");
@@ -408,6 +441,8 @@ mod tests {
         assert_eq!(decoded.files[0].facts, Some(&b"xyz"[..]));
         assert_eq!(decoded.files[1].real_path, Some("x/b.pyc"));
         assert_eq!(decoded.files[1].content, Carried::Unread("compiled"));
+        assert_eq!(decoded.files[2].content, Carried::Omitted);
+        assert_eq!(decoded.files[2].facts, Some(&b"abc"[..]));
     }
 
     #[test]

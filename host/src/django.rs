@@ -12,7 +12,9 @@
 //! content like Alembic's.
 
 pub mod diagnostics;
+pub mod docs;
 pub mod fix;
+pub mod graph;
 pub mod history;
 
 use std::fmt::Write as _;
@@ -70,12 +72,24 @@ pub struct Checked {
 }
 
 impl Checked {
-    /// Whether `migrate` would fail.
+    /// Whether any check failed (the exit status).
     pub fn has_errors(&self) -> bool {
+        self.migrate_fails() || !self.loaded.history.is_empty()
+    }
+
+    /// Whether `migrate` would fail: the graph does not load, has several
+    /// leaves in an app, or contradicts the applied set (the database's, or
+    /// the recorded history's). An edited or removed recorded migration, or
+    /// a lock that does not read, is an error but `migrate` still runs.
+    pub fn migrate_fails(&self) -> bool {
         !self.loaded.errors.is_empty()
             || !self.loaded.inconsistent.is_empty()
             || !self.loaded.conflicts.is_empty()
-            || !self.loaded.history.is_empty()
+            || self
+                .loaded
+                .history
+                .iter()
+                .any(|f| matches!(f, django::HistoryFinding::InsertedBelowDeployed { .. }))
     }
 }
 
@@ -221,10 +235,18 @@ fn app_label(app_dir: &Path) -> Result<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(match std::fs::read_to_string(app_dir.join("apps.py")) {
-        Ok(text) => label_in(&text, &name),
-        Err(_) => name,
-    })
+    let path = app_dir.join("apps.py");
+    // Never through a symlink: nothing outside the project is read.
+    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+    Ok(
+        match regular
+            .then(|| std::fs::read_to_string(&path).ok())
+            .flatten()
+        {
+            Some(text) => label_in(&text, &name),
+            None => name,
+        },
+    )
 }
 
 /// The literal `label = "..."` of an `AppConfig` in `apps.py`'s text, else
@@ -472,7 +494,11 @@ impl Checked {
             out,
             "{verdict}: {} apps, {migrations} migrations; manage.py migrate: {}",
             self.apps.len(),
-            if self.has_errors() { "fails" } else { "runs" }
+            if self.migrate_fails() {
+                "fails"
+            } else {
+                "runs"
+            }
         );
     }
 }

@@ -17,6 +17,7 @@
 //! `REVGUARD_DJANGO_KEEP=1` (keep the projects). Venvs:
 //! `$REVGUARD_DJANGO_VENVS/{lts,latest}`, else `<repo>/target/django-venvs`.
 
+mod faces;
 mod generate;
 mod history;
 

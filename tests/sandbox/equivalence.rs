@@ -378,3 +378,80 @@ fn a_check_with_facts_equals_one_without() {
     assert!(forged == native);
     assert!(String::from_utf8_lossy(&native).contains("syntax-error"));
 }
+
+/// With deploy safety off, files with facts reach the guest without their
+/// bytes (labels from the facts' line tables); a check that quotes a text
+/// after all (an integer `down_revision`) is run again with the bytes.
+/// Either way the report is the native one, byte for byte.
+#[test]
+fn a_check_without_the_bytes_equals_one_with_them() {
+    let mut request = Request {
+        files: odd_files(),
+        ..Request::default()
+    };
+    request.options.safety.enabled = false;
+    assert!(revguard_core::may_omit_bytes(&request.options));
+    let version = request.options.python.version;
+    let facts_of = |request: &Request| -> Vec<Option<Vec<u8>>> {
+        request
+            .files
+            .iter()
+            .map(|f| {
+                Some(revguard_core::wire::encode_facts(
+                    &revguard_core::parse::analyze(f.content.bytes()?, version),
+                ))
+            })
+            .collect()
+    };
+    let limits = sandbox::Limits::default();
+    let facts = facts_of(&request);
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+    assert!(String::from_utf8_lossy(&native).contains("line"));
+
+    // The core alone: nothing needed a text here, so no retry.
+    let stripped = Request {
+        files: request
+            .files
+            .iter()
+            .map(|f| InputFile {
+                content: Content::Bytes(Vec::new()),
+                ..f.clone()
+            })
+            .collect(),
+        ..request.clone()
+    };
+    let decoded = |facts: &[Option<Vec<u8>>]| -> Vec<_> {
+        facts
+            .iter()
+            .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
+            .collect()
+    };
+    let omitted = vec![true; request.files.len()];
+    let report = revguard_core::check_without(&stripped, decoded(&facts), &omitted);
+    assert!(report.is_some_and(|r| revguard_core::to_json(&r) == native));
+
+    // An integer parent is quoted from the text: the core asks for the
+    // bytes, and the sandbox sends them.
+    request.files.push(InputFile {
+        location: 0,
+        path: "zz_int.py".into(),
+        real_path: None,
+        content: Content::Text("revision = 'zz'\ndown_revision = 123\n".into()),
+    });
+    let facts = facts_of(&request);
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    assert!(String::from_utf8_lossy(&native).contains("is a number"));
+    let omitted = vec![true; request.files.len()];
+    let mut stripped = stripped;
+    stripped.files.push(InputFile {
+        content: Content::Bytes(Vec::new()),
+        ..request.files.last().expect("pushed").clone()
+    });
+    assert!(revguard_core::check_without(&stripped, decoded(&facts), &omitted).is_none());
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+}

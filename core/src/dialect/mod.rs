@@ -4,3 +4,4 @@
 //! here as the shared model grows (see `docs/adr/0003-dialects.md`).
 
 pub mod django;
+pub mod sql;

@@ -14,7 +14,7 @@ mod strings;
 mod value;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use crate::lexer::{self, LogicalLine, TokKind, Token};
 use crate::python::PythonVersion;
 use crate::syntax::decode::{Decoded, Decoding, decode};
 pub use crate::syntax_error::SyntaxError;
-use crate::text::Span;
+use crate::text::{LineTable, Span};
 pub(crate) use value::parse_value;
 pub use value::{SeqKind, Value};
 
@@ -113,6 +113,11 @@ pub struct ParsedModule<'a> {
     text: OnceCell<Text>,
     /// What was read from the text.
     pub facts: FileFacts,
+    /// The bytes were left out of the request (the facts stand in for
+    /// them): asking for the text then sets `missing` and gets "".
+    omitted: bool,
+    /// Something asked for the text of an omitted file.
+    missing: Cell<bool>,
 }
 
 /// A decoded text: where it is.
@@ -178,6 +183,8 @@ pub struct FileFacts {
     pub docstring: Option<Docstring>,
     /// The first syntax error, if any (later statements are unknown).
     pub syntax_error: Option<SyntaxError>,
+    /// Line starts of the decoded text, for labels' lines and columns.
+    pub lines: LineTable,
 }
 
 impl FileFacts {
@@ -195,7 +202,28 @@ impl<'a> ParsedModule<'a> {
             bytes,
             text: OnceCell::new(),
             facts,
+            omitted: false,
+            missing: Cell::new(false),
         }
+    }
+
+    /// A module from facts alone, its bytes left out of the request: its
+    /// text reads as "" and [`ParsedModule::text_missing`] then says so,
+    /// so the caller can run the check again with the bytes.
+    pub fn from_facts_only(facts: FileFacts) -> ParsedModule<'static> {
+        ParsedModule {
+            bytes: &[],
+            text: OnceCell::new(),
+            facts,
+            omitted: true,
+            missing: Cell::new(false),
+        }
+    }
+
+    /// Whether something asked for the text of a module made by
+    /// [`ParsedModule::from_facts_only`].
+    pub fn text_missing(&self) -> bool {
+        self.missing.get()
     }
 
     /// A module whose text is decoded already.
@@ -204,6 +232,8 @@ impl<'a> ParsedModule<'a> {
             bytes,
             text: OnceCell::from(text),
             facts,
+            omitted: false,
+            missing: Cell::new(false),
         }
     }
 
@@ -211,6 +241,10 @@ impl<'a> ParsedModule<'a> {
     /// decoded). Offsets in the facts are into the original bytes, so add
     /// [`FileFacts::offset`] when slicing it.
     pub fn text(&self) -> &str {
+        if self.omitted {
+            self.missing.set(true);
+            return "";
+        }
         let text = self.text.get_or_init(|| {
             let decoded = decode(self.bytes);
             Text::new(decoded.offset, decoded.text)
@@ -280,6 +314,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
             return ParsedModule::decoded(bytes, Text::Empty, facts);
         }
     };
+    facts.lines = LineTable::new(&text);
     read_text(&mut facts, &text, validate);
     if matches!(decoding, Decoding::Latin1) {
         // Every byte was one character: map spans back to file offsets.

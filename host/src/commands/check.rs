@@ -17,6 +17,9 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         return check_django(args, engine_args, &user_model);
     }
     let mut project = load_project(&args.project)?;
+    if let Some(mode) = args.deploy_safety {
+        revguard_core::safety::Mode::from(mode).apply(&mut project.request.options.safety);
+    }
     project.request.options.history.deployed = args.history.deployed.clone();
     if let Some(base) = &args.history.base {
         history::attach_base(&mut project, base)?;

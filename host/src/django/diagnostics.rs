@@ -192,12 +192,14 @@ impl Checked {
         CHECKS
             .iter()
             .map(|(name, code, text)| {
+                let docs = super::docs::docs(name).unwrap_or(*text).trim();
+                let full = crate::render::sarif::section(docs, "What it does");
                 let rule = json!({
                     "id": code,
                     "name": name,
                     "shortDescription": { "text": text },
-                    "fullDescription": { "text": text },
-                    "help": { "text": text, "markdown": text },
+                    "fullDescription": { "text": full.as_deref().unwrap_or(*text) },
+                    "help": { "text": docs, "markdown": docs },
                     "helpUri": DOC_URI,
                     "defaultConfiguration": { "level": "error" },
                     "properties": { "tags": ["django", "graph"] },

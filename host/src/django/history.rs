@@ -62,7 +62,12 @@ pub fn lock(root: &Path, checked: &Checked, check: bool) -> Result<u8> {
     let text = checked
         .render_lock()
         .map_err(|refusal| anyhow::anyhow!("cannot lock: {}", refusal.0))?;
-    let path = lock_path(root);
+    // The resolved root, so the path is shown relative to the working
+    // directory as Alembic's lock is.
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("{}: cannot resolve", root.display()))?;
+    let path = lock_path(&root);
     let shown = display(&path);
     let migrations = text
         .lines()

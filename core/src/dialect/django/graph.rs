@@ -223,6 +223,24 @@ pub struct Loaded {
     /// when the graph loads and a history input is given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<super::history::HistoryFinding>,
+    /// The graph as built (after the squash step when the build gets that
+    /// far), for drawing it.
+    #[serde(default)]
+    pub graph: Shape,
+}
+
+/// The nodes and edges of the graph Django builds: every node of
+/// `node_map` (dummy nodes for missing parents included; a migration a
+/// squash replaced is gone), and an edge from each parent to its child.
+/// Edges from nodes in [`Loaded::external`] are the dependencies on apps
+/// outside the repository, which Django resolves from the installed
+/// packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    /// The nodes, sorted.
+    pub nodes: Vec<Key>,
+    /// `(parent, child)` pairs, sorted.
+    pub edges: Vec<(Key, Key)>,
 }
 
 impl Loaded {
@@ -412,21 +430,25 @@ fn build_graph<'p>(project: &'p Project, loaded: &mut Loaded) -> Option<Built<'p
         graph: Graph::default(),
         errors: Vec::new(),
         external: BTreeSet::new(),
+        external_edges: BTreeSet::new(),
     };
     builder.build();
     let Builder {
         graph,
         errors,
         external,
+        external_edges,
         ..
     } = builder;
     loaded.external = external.into_iter().collect();
     if !errors.is_empty() {
         loaded.errors = errors;
+        loaded.graph = shape(&graph, external_edges);
         return None;
     }
     let mut graph = graph;
     let applied = replace_squashes(project, &disk, &mut graph, loaded);
+    loaded.graph = shape(&graph, external_edges);
     let missing = validate_consistency(&disk, &graph);
     if !missing.is_empty() {
         loaded.errors = missing;
@@ -487,6 +509,22 @@ struct Builder<'p> {
     graph: Graph,
     errors: Vec<DjangoError>,
     external: BTreeSet<Key>,
+    /// `(parent, child)` edges to and from apps outside the repository.
+    external_edges: BTreeSet<(Key, Key)>,
+}
+
+/// The drawable shape of `graph`, with the edges to installed apps.
+fn shape(graph: &Graph, external_edges: BTreeSet<(Key, Key)>) -> Shape {
+    let mut edges: BTreeSet<(Key, Key)> = external_edges;
+    for (key, node) in &graph.map {
+        for child in &node.children {
+            edges.insert((key.clone(), child.clone()));
+        }
+    }
+    Shape {
+        nodes: graph.map.keys().cloned().collect(),
+        edges: edges.into_iter().collect(),
+    }
 }
 
 enum Resolved {
@@ -533,14 +571,22 @@ impl Builder<'_> {
                 if parent.app == key.app {
                     continue;
                 }
-                if let Resolved::Node(parent) = self.check_key(parent, &key.app) {
-                    self.graph.add_dependency(key, key, &parent);
+                match self.check_key(parent.clone(), &key.app) {
+                    Resolved::Node(parent) => self.graph.add_dependency(key, key, &parent),
+                    Resolved::External => {
+                        self.external_edges.insert((parent, key.clone()));
+                    }
+                    Resolved::Ignored => {}
                 }
             }
             for reference in &facts.run_before {
                 let child = self.resolve_reference(reference);
-                if let Resolved::Node(child) = self.check_key(child, &key.app) {
-                    self.graph.add_dependency(key, &child, key);
+                match self.check_key(child.clone(), &key.app) {
+                    Resolved::Node(child) => self.graph.add_dependency(key, &child, key),
+                    Resolved::External => {
+                        self.external_edges.insert((key.clone(), child));
+                    }
+                    Resolved::Ignored => {}
                 }
             }
         }

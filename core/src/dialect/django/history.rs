@@ -9,7 +9,8 @@
 //! `dependencies`) makes `migrate` raise `InconsistentMigrationHistory` on
 //! every database that applied the dependent. The recorded set is treated as
 //! `django_migrations` would hold it: the lock's and the base's migrations,
-//! the `--deployed` migrations with their ancestors, and the migrations a
+//! the `--deployed` migrations with their ancestors (not past a recorded
+//! migration: a new one below it was not applied), and the migrations a
 //! recorded squash replaces (Django records those when it applies one).
 //!
 //! Alembic's `never-runs` (a duplicate id shadowed below the database's
@@ -322,9 +323,23 @@ fn recorded(project: &Project, input: &HistoryInput, out: &mut Vec<HistoryFindin
 
 /// Every ancestor of `from` (not `from` itself unless on a cycle).
 fn ancestors(parents: &BTreeMap<Key, BTreeSet<Key>>, from: &[Key]) -> BTreeSet<Key> {
+    ancestors_above(parents, from, &BTreeSet::new())
+}
+
+/// Every ancestor of `from`, not walking past a migration of `recorded`:
+/// what a recorded migration depended on when it was applied is recorded
+/// too, and a new migration now below it (a new parent) was not applied.
+fn ancestors_above(
+    parents: &BTreeMap<Key, BTreeSet<Key>>,
+    from: &[Key],
+    recorded: &BTreeSet<Key>,
+) -> BTreeSet<Key> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<&Key> = from.iter().collect();
     while let Some(key) = stack.pop() {
+        if recorded.contains(key) {
+            continue;
+        }
         for parent in parents.get(key).into_iter().flatten() {
             if seen.insert(parent.clone()) {
                 stack.push(parent);
@@ -357,7 +372,8 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
         }
     }
     let mut applied: BTreeSet<Key> = rec.migrations.keys().cloned().collect();
-    applied.extend(ancestors(&unapplied, &deployed));
+    let above = ancestors_above(&unapplied, &deployed, &applied);
+    applied.extend(above);
     applied.extend(deployed.iter().cloned());
     let facts: BTreeMap<Key, &super::MigrationFacts> = project
         .apps

@@ -10,6 +10,6 @@ pub mod merge;
 pub mod read;
 pub mod wire;
 
-pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
+pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, Shape, load};
 pub use history::{BaseInput, HistoryFinding, HistoryInput};
 pub use read::{MigrationFacts, Reference, read};
