@@ -179,9 +179,20 @@ fn a_lock_that_does_not_read_is_a_finding() {
     );
 }
 
+/// `--deployed` counts the named migrations and their ancestors as applied.
+/// What is new is what the lock (or `--base`) does not record: `--deployed`
+/// alone cannot tell a migration inserted below from one that was always
+/// there, since the new one is an ancestor of the deployed one too.
 #[test]
 fn deployed_names_applied_migrations() {
     let dir = healthy();
+    let (code, text) = run(
+        dir.path(),
+        "check",
+        &["--deployed", "billing.0003_invoice_currency"],
+    );
+    assert_eq!(code, 0, "{text}");
+    let dir = locked();
     write_billing(
         dir.path(),
         "0002_backfill_totals",
@@ -194,7 +205,7 @@ fn deployed_names_applied_migrations() {
         &["--deployed", "billing.0003_invoice_currency"],
     );
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("error[inserted-below-deployed]: new migration `billing.0002_backfill_totals` is inserted below `billing.0002_invoice_total`, recorded in the deployed migrations"), "{text}");
+    assert!(text.contains("error[inserted-below-deployed]: new migration `billing.0002_backfill_totals` is inserted below `billing.0002_invoice_total`, recorded in revguard.lock"), "{text}");
     let (code, text) = run(dir.path(), "check", &["--deployed", "billing.0009_nope"]);
     assert_eq!(code, 1);
     assert!(
