@@ -74,6 +74,15 @@ pub const CHECKS: [(&str, &str, &str); 11] = [
     ),
 ];
 
+/// The SARIF tag of a check's group, as for Alembic's: RG3 is history.
+fn group(code: &str) -> &'static str {
+    if code.starts_with("RG3") {
+        "history"
+    } else {
+        "graph"
+    }
+}
+
 /// Where Django's semantics are documented.
 pub const DOC_URI: &str = "https://github.com/revguard/revguard/blob/main/docs/django-semantics.md";
 
@@ -202,7 +211,7 @@ impl Checked {
                     "help": { "text": docs, "markdown": docs },
                     "helpUri": DOC_URI,
                     "defaultConfiguration": { "level": "error" },
-                    "properties": { "tags": ["django", "graph"] },
+                    "properties": { "tags": ["django", group(code)] },
                 });
                 ((*name).to_owned(), (*code).to_owned(), rule)
             })

@@ -1,7 +1,8 @@
 //! The documentation of Django's findings, in the sections every check's
 //! documentation has: what `revguard explain` prints for a Django check and
 //! what the SARIF rules carry as help. A check that means the same for
-//! Alembic (`missing-parent`, `cycle`, `dynamic-value`, `database-state`)
+//! Alembic (`missing-parent`, `cycle`, `dynamic-value`, `database-state`
+//! and the history checks against the lock, `--deployed` and `--base`)
 //! keeps its registered documentation; this is its Django section.
 //! `multiple-leaves` exists only for Django (Alembic's form is
 //! `multiple-heads`, the same code).
@@ -11,12 +12,18 @@ pub fn docs(name: &str) -> Option<&'static str> {
     DOCS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
 }
 
-const DOCS: [(&str, &str); 5] = [
+const DOCS: [(&str, &str); 11] = [
     ("multiple-leaves", MULTIPLE_LEAVES),
     ("missing-parent", MISSING_PARENT),
     ("cycle", CYCLE),
     ("dynamic-value", DYNAMIC_VALUE),
     ("database-state", DATABASE_STATE),
+    ("inserted-below-deployed", INSERTED_BELOW_DEPLOYED),
+    ("deployed-revision-missing", DEPLOYED_REVISION_MISSING),
+    ("applied-migration-edited", APPLIED_MIGRATION_EDITED),
+    ("history-rewritten", HISTORY_REWRITTEN),
+    ("forks-locked-history", FORKS_LOCKED_HISTORY),
+    ("invalid-lock-file", INVALID_LOCK_FILE),
 ];
 
 const MULTIPLE_LEAVES: &str = "\
@@ -139,6 +146,151 @@ already applied.
 Make the new migration depend on what is applied (renumber it after the
 applied leaf), or apply the missing dependency with `migrate --fake` after
 checking that its changes are in the database.
+
+## What `revguard fix` does
+Nothing.
+";
+
+const INSERTED_BELOW_DEPLOYED: &str = "\
+## What it does
+Reports a new migration (not in `revguard.lock`, not at `--base REF`) that a
+recorded or `--deployed` migration now depends on: through its own
+`run_before`, or through a rewritten `dependencies` of an applied
+migration. The note quotes the exception Django raises.
+
+## Why is this bad?
+Django records each applied migration in `django_migrations`. On every
+database that applied the dependent, `migrate` raises
+`InconsistentMigrationHistory: Migration billing.0002_invoice_total is
+applied before its dependency billing.0002_backfill_totals on database
+'default'.` and migrates nothing; fresh databases work, so CI passes.
+
+## Example
+The lock records `billing.0002_invoice_total`; a branch adds
+`billing.0002_backfill_totals` with
+`run_before = [(\"billing\", \"0002_invoice_total\")]`.
+
+## Use instead
+Make the new migration depend on its app's leaf, drop its `run_before`,
+and restore the recorded `dependencies` of the migrations it was put under.
+
+## What `revguard fix` does
+Nothing: where the migration belongs is a decision about the schema.
+";
+
+const DEPLOYED_REVISION_MISSING: &str = "\
+## What it does
+Reports a `--deployed app.name` that names no migration of the repository.
+
+## Why is this bad?
+The deployed state cannot be placed in the graph, so nothing can be judged
+against it; usually a typo, or a migration deployed from another branch and
+since removed (Django would then stop at a migration it cannot find).
+
+## Example
+`--deployed billing.0009_invoice` where the app's migrations end at
+`0004_invoice_notes`.
+
+## Use instead
+Name the migration `django_migrations` holds for the app (`python manage.py
+showmigrations billing` on the deployed environment).
+
+## What `revguard fix` does
+Nothing.
+";
+
+const APPLIED_MIGRATION_EDITED: &str = "\
+## What it does
+Reports a migration recorded in `revguard.lock` (or present at `--base
+REF`) whose file changed since (line endings aside).
+
+## Why is this bad?
+Django records only `(app, name)` and never runs an applied migration
+again: the edit reaches fresh databases only, so environments drift apart
+without any error.
+
+## Example
+`billing/migrations/0002_invoice_total.py` gets a new `AddField` after it was
+deployed and locked.
+
+## Use instead
+Restore the recorded file and put the change in a new migration
+(`python manage.py makemigrations`); if the edit is deliberate (a comment,
+a squash clean-up), run `revguard lock` again.
+
+## What `revguard fix` does
+Nothing.
+";
+
+const HISTORY_REWRITTEN: &str = "\
+## What it does
+Reports a migration recorded in `revguard.lock` (or present at `--base
+REF`) that is no longer in the repository.
+
+## Why is this bad?
+Databases that applied it keep its row; any migration that depended on it
+now names a missing node (`NodeNotFoundError`), and its schema changes are
+on some databases and not on others.
+
+## Example
+`billing/migrations/0003_invoice_currency.py` is deleted after deploy.
+
+## Use instead
+Restore the file. To retire old migrations, squash them
+(`squashmigrations`) and keep the replaced ones until every database has
+applied the squash.
+
+## What `revguard fix` does
+Nothing.
+";
+
+const FORKS_LOCKED_HISTORY: &str = "\
+## What it does
+Reports a new migration whose parents in its app are recorded but are not
+the app's recorded leaf (or that starts a new root in a recorded app).
+
+## Why is this bad?
+Merged as is, the app has two leaf migrations and `manage.py migrate`
+stops with `CommandError: Conflicting migrations detected`; found here
+before the merge, not in the deploy.
+
+## Example
+The lock's leaf of `billing` is `0003_invoice_currency`; a branch adds
+`0003_invoice_due_date` depending on `0002_invoice_total`.
+
+## Use instead
+Make it depend on the recorded leaf; if the branch is deliberate, merge it
+(`python manage.py makemigrations --merge`) and run `revguard lock` again.
+
+## What `revguard fix` does
+For the resulting leaf conflict, writes the merge migration (see
+`multiple-leaves`).
+";
+
+const INVALID_LOCK_FILE: &str = "\
+## What it does
+Reports a Django `revguard.lock` that cannot be read: git conflict markers,
+a line that is not `<app.name> <parents> sha256:<hash> <file>`, a `leaf`
+line that disagrees with the lines above it, or Alembic's lock format.
+
+## Why is this bad?
+The lock is the record of what is applied; while it does not read, the
+other history checks cannot run. Conflict markers on a `leaf` line mean two
+branches each added a migration to the same app: the race the lock exists
+to catch.
+
+## Example
+```text
+<<<<<<< HEAD
+leaf billing.0003_invoice_currency
+=======
+leaf billing.0003_invoice_due_date
+>>>>>>> feature
+```
+
+## Use instead
+Resolve the migrations (one depending on the other, or a merge migration),
+then run `revguard lock --dialect django`. Never merge lock lines by hand.
 
 ## What `revguard fix` does
 Nothing.
