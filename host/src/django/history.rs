@@ -97,6 +97,14 @@ pub fn lock(root: &Path, checked: &Checked, check: bool) -> Result<u8> {
     Ok(0)
 }
 
+/// One app's migration package at the base ref: its label, whether it has
+/// `__init__.py`, and its migration modules (name, bytes).
+struct BaseApp<'a> {
+    label: String,
+    migrated: bool,
+    modules: Vec<(String, &'a Vec<u8>)>,
+}
+
 /// The project's migration packages at `git_ref`, read with the core's
 /// reader in `engine`.
 pub fn read_base(
@@ -107,7 +115,7 @@ pub fn read_base(
 ) -> Result<BaseInput> {
     let files = crate::history::files_at(root, git_ref)?;
     let by_path: BTreeMap<&str, &Vec<u8>> = files.iter().map(|(p, b)| (p.as_str(), b)).collect();
-    let mut apps: BTreeMap<String, (String, bool, Vec<(String, &Vec<u8>)>)> = BTreeMap::new();
+    let mut apps: BTreeMap<String, BaseApp<'_>> = BTreeMap::new();
     for (path, bytes) in &files {
         let Some((package, module)) = path.rsplit_once('/') else {
             continue;
@@ -129,26 +137,33 @@ pub fn read_base(
             .map(|b| super::label_in(&String::from_utf8_lossy(b), name))
             .unwrap_or_else(|| name.to_owned());
         let migrated = by_path.contains_key(format!("{package}/__init__.py").as_str());
-        let entry = apps
-            .entry(package.to_owned())
-            .or_insert((label, migrated, Vec::new()));
+        let entry = apps.entry(package.to_owned()).or_insert(BaseApp {
+            label,
+            migrated,
+            modules: Vec::new(),
+        });
         if let Some(stem) = module.strip_suffix(".py")
             && !stem.starts_with(['_', '~'])
         {
-            entry.2.push((stem.to_owned(), bytes));
+            entry.modules.push((stem.to_owned(), bytes));
         }
     }
     let bytes: Vec<&[u8]> = apps
         .values()
-        .filter(|a| a.1)
-        .flat_map(|a| a.2.iter().map(|(_, b)| b.as_slice()))
+        .filter(|a| a.migrated)
+        .flat_map(|a| a.modules.iter().map(|(_, b)| b.as_slice()))
         .collect();
     let mut facts = engine.django_facts(&bytes, python)?.into_iter();
     let mut base = BaseInput {
         git_ref: git_ref.to_owned(),
         ..BaseInput::default()
     };
-    for (label, migrated, modules) in apps.into_values() {
+    for BaseApp {
+        label,
+        migrated,
+        modules,
+    } in apps.into_values()
+    {
         let mut app = App {
             label,
             migrated,
