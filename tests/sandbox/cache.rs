@@ -365,7 +365,7 @@ fn the_cache_is_capped_by_use_and_the_cap_is_validated() {
     );
     let cold_a = report(&revguard(&cache, &a, &["--no-cache"]));
     // A cap that holds one project's entries, not two.
-    let cap = [("REVGUARD_CACHE_MAX_BYTES", "64K")];
+    let cap = [("REVGUARD_CACHE_MAX_BYTES", "192K")];
     assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 0, 201));
     assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 201, 0));
     let (_, _, computed_b) = traced(&cache, &b, &cap);
