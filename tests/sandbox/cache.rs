@@ -215,13 +215,23 @@ fn guest_entry(cache: &Path) -> PathBuf {
 }
 
 /// Overwrite 4 KiB in the middle of `path` in place (same size): the file
-/// still looks like a compiled module to wasmtime's header check.
+/// still looks like a compiled module to wasmtime's header check. Written
+/// until its change time moves, should the clock be too coarse to tell this
+/// write from the cache's own.
 fn damage(path: &Path) -> Vec<u8> {
+    use std::os::unix::fs::MetadataExt as _;
+    let changed = |m: &std::fs::Metadata| (m.ctime(), m.ctime_nsec());
+    let before = changed(&std::fs::metadata(path).expect("entry"));
     let mut bytes = std::fs::read(path).expect("read entry");
     let middle = bytes.len() / 2;
     bytes[middle..middle + 4096].fill(0xCC);
-    std::fs::write(path, &bytes).expect("damage");
-    bytes
+    loop {
+        std::fs::write(path, &bytes).expect("damage");
+        if changed(&std::fs::metadata(path).expect("entry")) != before {
+            return bytes;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// `revguard argocd generate` for `project` (its own repository, a plain
