@@ -95,11 +95,12 @@ pub fn check_with_facts(request: &Request, facts: Vec<Option<parse::FileFacts>>)
 }
 
 /// Whether a check under these options can do without the bytes of files
-/// whose facts it is given: not when it lints migrations for deploy safety
-/// or reads history inputs (lock hashes, a base, a database), which read the
-/// files themselves.
+/// whose facts it is given: not when it reads history inputs (lock hashes,
+/// a base, a database), which read the files themselves. The deploy-safety
+/// lint needs no bytes when the facts carry it under the same settings;
+/// when they do not, the check asks for the bytes ([`check_without`]).
 pub fn may_omit_bytes(options: &request::Options) -> bool {
-    !options.safety.enabled && options.history.is_empty()
+    options.history.is_empty()
 }
 
 /// [`check_with_facts`] where the bytes of the files marked in `omitted`

@@ -4,8 +4,10 @@
 //! Two calls make a check (see `docs/performance.md`):
 //!
 //! 1. **analyze**, in any number of guests at once: a table of file bytes in,
-//!    one encoded [`FileFacts`] per file out. Facts depend only on the bytes
-//!    and the Python version, so the host caches them by content hash.
+//!    one encoded [`FileFacts`] per file out. Facts depend only on the bytes,
+//!    the Python version and, when the request carries them, the
+//!    deploy-safety settings (the lint runs here, per file), so the host
+//!    caches them by content hash in a namespace of those settings.
 //! 2. **check**, once: the files (paths, facts, and bytes where the check
 //!    may need them) and the options in, the JSON report out.
 //!
@@ -13,7 +15,8 @@
 //! length followed by the bytes; `NONE` as a length means "absent".
 //!
 //! ```text
-//! analyze request:  "RGA2" major:u8 minor:u8 count:u32 {len:u32 bytes}*
+//! analyze request:  "RGA3" major:u8 minor:u8 safety:run(JSON of SafetySettings)|NONE
+//!                   count:u32 {len:u32 bytes}*
 //! analyze output:   "RGF2" count:u32 {len:u32 facts}*      or "RGE2" message
 //! check request:    "RGC3" header:run(JSON of CheckHeader) count:u32 {file}*
 //! file:             location:u32 path:run real_path:run|NONE
@@ -42,9 +45,10 @@ use serde::{Deserialize, Serialize};
 use crate::parse::FileFacts;
 use crate::python::PythonVersion;
 use crate::request::{Location, Options};
+use crate::safety::SafetySettings;
 
 /// Magic of an analyze request.
-pub const ANALYZE_MAGIC: &[u8; 4] = b"RGA2";
+pub const ANALYZE_MAGIC: &[u8; 4] = b"RGA3";
 /// Magic of an analyze output.
 pub const FACTS_MAGIC: &[u8; 4] = b"RGF2";
 /// Magic of an analyze error.
@@ -197,21 +201,46 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An analyze request: the target version and the files' bytes.
-pub struct AnalyzeRequest<'a> {
+/// What every file of an analyze request is read under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeTarget {
     /// The Python version files must compile under.
     pub version: PythonVersion,
+    /// Lint each file for deploy safety under these settings (Alembic's
+    /// reader only; other readers ignore them).
+    pub safety: Option<SafetySettings>,
+}
+
+impl From<PythonVersion> for AnalyzeTarget {
+    fn from(version: PythonVersion) -> Self {
+        AnalyzeTarget {
+            version,
+            safety: None,
+        }
+    }
+}
+
+/// An analyze request: what to read the files under, and their bytes.
+pub struct AnalyzeRequest<'a> {
+    /// The target Python and the lint settings.
+    pub target: AnalyzeTarget,
     /// The files' bytes, in request order.
     pub files: Vec<&'a [u8]>,
 }
 
 /// Encode an analyze request.
-pub fn encode_analyze(version: PythonVersion, files: &[&[u8]]) -> Vec<u8> {
+pub fn encode_analyze(target: &AnalyzeTarget, files: &[&[u8]]) -> Vec<u8> {
+    let safety = target
+        .safety
+        .as_ref()
+        .map(|settings| serde_json::to_vec(settings).unwrap_or_default());
     let total: usize = files.iter().map(|f| f.len() + 4).sum();
-    let mut out = Vec::with_capacity(total + 10);
+    let extra = safety.as_ref().map_or(0, Vec::len);
+    let mut out = Vec::with_capacity(total + extra + 14);
     out.extend_from_slice(ANALYZE_MAGIC);
-    out.push(version.major);
-    out.push(version.minor);
+    out.push(target.version.major);
+    out.push(target.version.minor);
+    put_opt_run(&mut out, safety.as_deref());
     put_u32(&mut out, u32::try_from(files.len()).unwrap_or(NONE - 1));
     for file in files {
         put_run(&mut out, file);
@@ -229,29 +258,52 @@ pub fn decode_analyze(bytes: &[u8]) -> Result<AnalyzeRequest<'_>, WireError> {
             "unsupported Python version {major}.{minor}"
         )));
     }
+    let safety = match reader.opt_run("safety settings")? {
+        Some(json) => Some(
+            serde_json::from_slice::<SafetySettings>(json)
+                .map_err(|err| WireError(format!("safety settings: {err}")))?,
+        ),
+        None => None,
+    };
     let count = reader.count(4, "file count")?;
     let mut files = Vec::with_capacity(count);
     for _ in 0..count {
         files.push(reader.run("file")?);
     }
     reader.finish()?;
-    Ok(AnalyzeRequest { version, files })
-}
-
-/// The guest's whole analyze step: facts for every file, or an error table.
-pub fn analyze_table(request: &[u8]) -> Vec<u8> {
-    analyze_table_with(request, |bytes, version| {
-        encode_facts(&crate::parse::analyze(bytes, version))
+    Ok(AnalyzeRequest {
+        target: AnalyzeTarget { version, safety },
+        files,
     })
 }
 
-/// Every dialect's per-file phase on the wire: decode an analyze table, run
-/// `read` on each file's bytes (with the target Python) and put what it
-/// encodes into a facts table, or answer an error table for a malformed
-/// request.
+/// The guest's whole analyze step for Alembic: facts (with the deploy-safety
+/// lint when the request asks for it) for every file, or an error table.
+pub fn analyze_table(request: &[u8]) -> Vec<u8> {
+    analyze_table_under(request, |bytes, target| {
+        encode_facts(&crate::parse::analyze_with(
+            bytes,
+            target.version,
+            target.safety.as_ref(),
+        ))
+    })
+}
+
+/// Every other dialect's per-file phase on the wire: decode an analyze
+/// table, run `read` on each file's bytes (with the target Python) and put
+/// what it encodes into a facts table, or answer an error table for a
+/// malformed request.
 pub fn analyze_table_with(
     request: &[u8],
     mut read: impl FnMut(&[u8], PythonVersion) -> Vec<u8>,
+) -> Vec<u8> {
+    analyze_table_under(request, |bytes, target| read(bytes, target.version))
+}
+
+/// [`analyze_table_with`] where `read` sees the whole target.
+fn analyze_table_under(
+    request: &[u8],
+    mut read: impl FnMut(&[u8], &AnalyzeTarget) -> Vec<u8>,
 ) -> Vec<u8> {
     let request = match decode_analyze(request) {
         Ok(request) => request,
@@ -264,7 +316,7 @@ pub fn analyze_table_with(
     let mut out = FACTS_MAGIC.to_vec();
     put_u32(&mut out, request.files.len() as u32);
     for bytes in request.files {
-        put_run(&mut out, &read(bytes, request.version));
+        put_run(&mut out, &read(bytes, &request.target));
     }
     out
 }
@@ -390,7 +442,7 @@ mod tests {
     #[test]
     fn analyze_round_trip() {
         let files: [&[u8]; 3] = [b"revision = 'a'\n", b"", b"x = (\n"];
-        let table = encode_analyze(PythonVersion::DEFAULT, &files);
+        let table = encode_analyze(&PythonVersion::DEFAULT.into(), &files);
         let decoded = decode_analyze(&table).expect("decodes");
         assert_eq!(decoded.files, files);
         let output = analyze_table(&table);
@@ -447,13 +499,24 @@ mod tests {
 
     #[test]
     fn malformed_tables_are_errors_not_panics() {
-        let table = encode_analyze(PythonVersion::DEFAULT, &[b"abc"]);
+        let target = AnalyzeTarget {
+            version: PythonVersion::DEFAULT,
+            safety: Some(SafetySettings::default()),
+        };
+        let table = encode_analyze(&target, &[b"abc"]);
         for cut in 0..table.len() {
             assert!(decode_analyze(&table[..cut]).is_err(), "cut at {cut}");
         }
-        let mut forged = table.clone();
-        forged[6..10].copy_from_slice(&u32::MAX.to_le_bytes());
+        // A file count far beyond what the table holds.
+        let plain = encode_analyze(&PythonVersion::DEFAULT.into(), &[b"abc"]);
+        let mut forged = plain.clone();
+        forged[10..14].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode_analyze(&forged).is_err());
+        // Settings that are not JSON of the settings.
+        let mut forged = plain[..6].to_vec();
+        put_run(&mut forged, b"{\"enabled\": 3}");
+        forged.extend_from_slice(&plain[10..]);
+        assert!(decode_analyze(&forged).is_err_and(|e| e.0.starts_with("safety settings")));
         let check = encode_check(&CheckHeader::default(), &[]);
         for cut in 0..check.len() {
             assert!(decode_check(&check[..cut]).is_err(), "cut at {cut}");

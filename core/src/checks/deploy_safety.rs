@@ -60,6 +60,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if !settings.enabled {
         return;
     }
+    let fingerprint = settings.fingerprint();
     for (index, file) in cx.loaded.files.iter().enumerate() {
         if !matches!(file.status, Status::Loaded(_)) {
             continue;
@@ -70,7 +71,12 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if module.facts.syntax_error.is_some() {
             continue;
         }
-        let Some(facts) = safety::check_file(module.text(), settings) else {
+        // The per-file phase's lint under these settings, else lint now.
+        let linted = match &module.facts.safety {
+            Some(linted) if linted.fingerprint == fingerprint => linted.facts.clone(),
+            _ => safety::check_file(module.text(), settings),
+        };
+        let Some(facts) = linted else {
             continue;
         };
         let offset = module.facts.offset;

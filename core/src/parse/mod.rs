@@ -185,6 +185,9 @@ pub struct FileFacts {
     pub syntax_error: Option<SyntaxError>,
     /// Line starts of the decoded text, for labels' lines and columns.
     pub lines: LineTable,
+    /// The deploy-safety lint of the file, when the per-file phase ran it
+    /// (spans in text offsets, like the lint's own).
+    pub safety: Option<crate::safety::Linted>,
 }
 
 impl FileFacts {
@@ -295,6 +298,26 @@ pub fn compile_module(bytes: &[u8], version: PythonVersion) -> ParsedModule<'_> 
 /// The per-file phase alone: [`compile_module`] without keeping the text.
 pub fn analyze(bytes: &[u8], version: PythonVersion) -> FileFacts {
     compile_module(bytes, version).facts
+}
+
+/// [`analyze`], and with `safety` also the deploy-safety lint of a file
+/// that compiles, so a check under the same settings finds it in the facts
+/// (and a cached run lints nothing).
+pub fn analyze_with(
+    bytes: &[u8],
+    version: PythonVersion,
+    safety: Option<&crate::safety::SafetySettings>,
+) -> FileFacts {
+    let module = compile_module(bytes, version);
+    let linted = match safety {
+        Some(settings) if settings.enabled && module.facts.syntax_error.is_none() => {
+            Some(crate::safety::lint_file(module.text(), settings))
+        }
+        _ => None,
+    };
+    let mut facts = module.facts;
+    facts.safety = linted;
+    facts
 }
 
 fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {

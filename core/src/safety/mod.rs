@@ -68,6 +68,49 @@ impl SafetySettings {
     pub fn is_default(&self) -> bool {
         *self == SafetySettings::default()
     }
+
+    /// What a file's lint depends on besides its text, as one string: the
+    /// squawk release and the settings that change which violations squawk
+    /// reports (not `blocking` or the report's notes, which only change how
+    /// they are reported). The host puts it in the result cache's namespace.
+    pub fn lint_key(&self) -> String {
+        format!(
+            "squawk {SQUAWK_VERSION} excluded {:?} included {:?} pg {:?} in-transaction {} transactional {}",
+            self.excluded_rules,
+            self.included_rules,
+            self.pg_version,
+            self.assume_in_transaction,
+            self.transactional,
+        )
+    }
+
+    /// [`SafetySettings::lint_key`] hashed (64-bit FNV-1a): what a
+    /// [`Linted`] records, so a lint is reused only under the same settings.
+    pub fn fingerprint(&self) -> u64 {
+        self.lint_key()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+    }
+}
+
+/// A file's lint as the per-file phase computed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Linted {
+    /// [`SafetySettings::fingerprint`] of the settings it ran under.
+    pub fingerprint: u64,
+    /// What it found; `None` when there was nothing to lint (no
+    /// `upgrade()`).
+    pub facts: Option<SafetyFacts>,
+}
+
+/// Lint one file's text in the per-file phase, recording the settings.
+pub fn lint_file(text: &str, settings: &SafetySettings) -> Linted {
+    Linted {
+        fingerprint: settings.fingerprint(),
+        facts: check_file(text, settings),
+    }
 }
 
 impl Default for SafetySettings {

@@ -48,7 +48,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use revguard_core::python::PythonVersion;
+use revguard_core::wire::AnalyzeTarget;
 use revguard_core::wire::{self, Carried, CheckHeader, FileRecord};
 use revguard_core::{Content, Request};
 use wasmtime::{
@@ -61,7 +61,7 @@ pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revguar
 
 /// The guest ABI version this host speaks (`revguard_abi_version`; see the
 /// `revguard-guest` crate docs).
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// Fuel granted per second of `--timeout`: the rate at which the real
 /// checker consumes fuel on the reference machine in `BENCHMARKS.md`
@@ -396,10 +396,10 @@ impl Guest {
     pub fn analyze(
         &self,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        self.analyze_export("revguard_analyze", files, version, limits)
+        self.analyze_export("revguard_analyze", files, target, limits)
     }
 
     /// [`Guest::analyze`] through another per-file export that takes the
@@ -408,21 +408,21 @@ impl Guest {
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        self.analyze_batch(export, files, version, limits)
-            .map_err(|err| self.culprit(export, files, version, limits, err))
+        self.analyze_batch(export, files, target, limits)
+            .map_err(|err| self.culprit(export, files, target, limits, err))
     }
 
     fn analyze_batch(
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        let table = wire::encode_analyze(version, files);
+        let table = wire::encode_analyze(target, files);
         if table.len() as u64 > limits.max_memory_bytes {
             return Err(SandboxError::MemoryLimit {
                 max_bytes: limits.max_memory_bytes,
@@ -450,7 +450,7 @@ impl Guest {
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
         err: SandboxError,
     ) -> SandboxError {
@@ -458,7 +458,7 @@ impl Guest {
             return err;
         }
         for (index, file) in files.iter().enumerate() {
-            if let Err(alone) = self.analyze_batch(export, &[file], version, limits) {
+            if let Err(alone) = self.analyze_batch(export, &[file], target, limits) {
                 return SandboxError::InFile {
                     index,
                     error: Box::new(alone),

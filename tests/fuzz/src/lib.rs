@@ -123,7 +123,7 @@ fn two_phases(data: &[u8]) {
         .iter()
         .map(|f| f.content.bytes().unwrap_or_default())
         .collect();
-    let table = wire::encode_analyze(PythonVersion::DEFAULT, &files);
+    let table = wire::encode_analyze(&PythonVersion::DEFAULT.into(), &files);
     let output = wire::analyze_table(&table);
     let runs = wire::decode_analyze_output(&output).expect("facts for every file");
     let facts = runs

@@ -7,7 +7,7 @@
 //! everything it says leaves the same way. The host's test suite loads the
 //! built module and asserts that its import list is empty.
 //!
-//! # ABI (version 3)
+//! # ABI (version 4)
 //!
 //! All integers are wasm `i32`/`i64`, read as unsigned. Pointers are offsets
 //! into the exported `memory`. The tables are defined in
@@ -28,7 +28,9 @@
 //! Version 3 lets a check table leave a file's bytes out when its facts are
 //! given (the facts carry the file's line table); the check then answers
 //! `RGN3` if it needs such a text after all, and the host sends every byte
-//! again. The two Django exports joined version 2 without a bump: they are
+//! again. Version 4 adds the deploy-safety settings to the analyze table
+//! (`RGA3`): the lint runs in the per-file phase and its findings travel in
+//! each file's facts, cached with them. The two Django exports joined version 2 without a bump: they are
 //! additive, and the host calls them only on the guest embedded in the same
 //! build.
 //!
@@ -61,7 +63,7 @@
 
 /// The ABI version this guest implements; bump it on any change to the
 /// exports above or to the meaning of their arguments.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 #[cfg(target_arch = "wasm32")]
 mod abi {

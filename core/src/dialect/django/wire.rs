@@ -50,7 +50,7 @@ mod tests {
     #[test]
     fn read_table_round_trips_facts() {
         let file: &[u8] = b"from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('a', '0001')]\n";
-        let table = crate::wire::encode_analyze(PythonVersion::DEFAULT, &[file]);
+        let table = crate::wire::encode_analyze(&PythonVersion::DEFAULT.into(), &[file]);
         let out = read_table(&table);
         let runs = crate::wire::decode_analyze_output(&out).expect("facts table");
         assert_eq!(runs.len(), 1);

@@ -48,7 +48,7 @@ mod tests {
     #[test]
     fn read_table_round_trips_facts() {
         let file: &[u8] = b"-- +goose Up\nCREATE TABLE a (id int);\n";
-        let table = crate::wire::encode_analyze(PythonVersion::DEFAULT, &[file]);
+        let table = crate::wire::encode_analyze(&PythonVersion::DEFAULT.into(), &[file]);
         let output = read_table(&table);
         let runs = crate::wire::decode_analyze_output(&output).expect("facts table");
         assert_eq!(runs.len(), 1);
