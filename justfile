@@ -70,6 +70,24 @@ bench:
 bench-cache:
     bash tests/bench/cache.sh
 
+# Django rows: `check --dialect django` vs Django's MigrationLoader on 1,000
+# generated migrations (hyperfine; needs a Python with Django, see the script).
+[group('bench')]
+bench-django python="":
+    bash tests/bench/django.sh {{python}}
+
+# The real-project Django corpus (tests/corpus/django/manifest.json): CLONES
+# holds a clone per project at CLONES/<owner>/<name>, e.g.
+# `git clone https://github.com/saleor/saleor CLONES/saleor/saleor` (every
+# repository is listed in the manifest). Each state is rebuilt from the
+# clone with `git archive`; revguard must name each conflict and stay silent
+# on the healthy states.
+[group('test')]
+django-corpus clones=env_var_or_default("REVGUARD_DJANGO_CORPUS", ""):
+    test -n "{{clones}}" || { echo "give the clones' directory: just django-corpus DIR (or REVGUARD_DJANGO_CORPUS)" >&2; exit 2; }
+    cargo build --locked --release
+    python3 tests/corpus/django/check.py "{{clones}}" target/release/revguard
+
 # Whole-process wasm vs native benchmark (hyperfine); writes BENCHMARKS.md.
 [group('bench')]
 bench-sandbox:

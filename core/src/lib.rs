@@ -52,6 +52,7 @@ pub mod graph;
 pub mod history;
 pub(crate) mod lexer;
 pub mod load;
+pub mod model;
 pub mod parse;
 pub mod policy;
 pub mod python;
@@ -91,6 +92,43 @@ pub fn check_with_facts(request: &Request, facts: Vec<Option<parse::FileFacts>>)
     let loaded = load::load_with(request, facts);
     let graph = graph::RevisionGraph::build(&loaded);
     report::build(request, &loaded, &graph)
+}
+
+/// Whether a check under these options can do without the bytes of files
+/// whose facts it is given: not when it reads history inputs (lock hashes,
+/// a base, a database), which read the files themselves. The deploy-safety
+/// lint needs no bytes when the facts carry it under the same settings;
+/// when they do not, the check asks for the bytes ([`check_without`]).
+pub fn may_omit_bytes(options: &request::Options) -> bool {
+    options.history.is_empty()
+}
+
+/// [`check_with_facts`] where the bytes of the files marked in `omitted`
+/// were left out of the request (their facts given instead): the same
+/// report, or `None` when the check turned out to need one of those files'
+/// text after all (a slice quoted in a message, say); the caller then
+/// checks again with the bytes. Labels need no text: the facts carry each
+/// file's line table.
+pub fn check_without(
+    request: &Request,
+    facts: Vec<Option<parse::FileFacts>>,
+    omitted: &[bool],
+) -> Option<Report> {
+    if omitted.contains(&true) && !may_omit_bytes(&request.options) {
+        return None;
+    }
+    let loaded = load::load_without(request, facts, omitted);
+    if loaded.bytes_missing {
+        return None;
+    }
+    let graph = graph::RevisionGraph::build(&loaded);
+    let report = report::build(request, &loaded, &graph);
+    let missing = loaded
+        .files
+        .iter()
+        .filter_map(|f| f.module.as_ref())
+        .any(parse::ParsedModule::text_missing);
+    (!missing).then_some(report)
 }
 
 /// The JSON entry point shared by the wasm guest and the browser binding:

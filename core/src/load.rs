@@ -51,6 +51,9 @@ pub struct Loaded<'a> {
     /// Files skipped as "loaded twice": (how many files were loaded before
     /// it, file index), so the warning can be placed in Alembic's order.
     pub twice: Vec<(usize, usize)>,
+    /// Loading needed the bytes of a file whose bytes were left out of the
+    /// request ([`load_without`]).
+    pub bytes_missing: bool,
 }
 
 impl Loaded<'_> {
@@ -71,6 +74,7 @@ impl Loaded<'_> {
             files,
             order: self.order,
             twice: self.twice,
+            bytes_missing: self.bytes_missing,
         }
     }
 }
@@ -118,8 +122,22 @@ fn source_files(request: &Request) -> Vec<SourceFile<'_>> {
 /// [`load`], with the per-file phase's results computed ahead (in parallel
 /// guests, or read from the cache), by input file index. A file without
 /// facts is read here.
-pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
+pub fn load_with(request: &Request, facts: Vec<Option<FileFacts>>) -> Loaded<'_> {
+    load_without(request, facts, &[])
+}
+
+/// [`load_with`] where the bytes of the files marked in `omitted` were left
+/// out of the request (their content is empty): their facts stand in for
+/// them. A module made that way reads its text as "" and says so
+/// ([`ParsedModule::text_missing`]); a file whose bytes loading itself needs
+/// sets [`Loaded::bytes_missing`].
+pub fn load_without<'a>(
+    request: &'a Request,
+    mut facts: Vec<Option<FileFacts>>,
+    omitted: &[bool],
+) -> Loaded<'a> {
     let options = &request.options;
+    let mut bytes_missing = false;
     let mut files = source_files(request);
 
     // Walk order: locations in configured order, then the directory walk.
@@ -189,7 +207,10 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
                 (content, false) => {
                     let bytes = content.bytes().unwrap_or_default();
                     let known = facts.get_mut(index).and_then(Option::take);
+                    let omitted = omitted.get(index).copied().unwrap_or(false);
+                    bytes_missing |= omitted && known.is_none();
                     files[index].module = Some(match (known, options.verdicts.get(&index)) {
+                        (Some(known), _) if omitted => ParsedModule::from_facts_only(known),
                         (Some(known), _) => ParsedModule::from_facts(bytes, known),
                         (None, Some(given)) => with_verdict(parse_module(bytes), given.as_ref()),
                         (None, None) => compile_module(bytes, options.python.version),
@@ -205,6 +226,10 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
         if let Some(reason) = stray_reason(&name, in_subdir && !options.recursive, in_pycache)
             && let Some(bytes) = input.content.bytes()
         {
+            if omitted.get(index).copied().unwrap_or(false) {
+                bytes_missing = true;
+                continue;
+            }
             let module = parse_module(bytes);
             if module.facts.get(Attr::Revision).is_some()
                 && module.facts.get(Attr::DownRevision).is_some()
@@ -218,6 +243,7 @@ pub fn load_with(request: &Request, mut facts: Vec<Option<FileFacts>>) -> Loaded
         files,
         order,
         twice,
+        bytes_missing,
     }
 }
 

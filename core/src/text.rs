@@ -103,6 +103,84 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// What line/column positions need of a text, without the text: where each
+/// line starts and where the multi-byte characters are. The per-file phase
+/// stores it in a file's facts, so a label on a file whose facts came from
+/// the cache is placed without the file's bytes ever reaching the check
+/// (see `docs/performance.md`). It gives exactly the positions of a
+/// [`LineIndex`] of the same text.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LineTable {
+    /// The text's length in bytes.
+    len: u32,
+    /// Byte offset of each line after the first (the first starts at 0).
+    starts: Vec<u32>,
+    /// Each non-ASCII character: its byte offset and its length in bytes.
+    wide: Vec<(u32, u8)>,
+}
+
+impl LineTable {
+    /// The table of `text` (texts over 4 GiB are refused by the host long
+    /// before).
+    pub fn new(text: &str) -> LineTable {
+        let index = LineIndex::new(text);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let wide = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .filter(|(_, c)| !c.is_ascii())
+                .map(|(i, c)| (to_u32(i), c.len_utf8() as u8))
+                .collect()
+        };
+        LineTable {
+            len: to_u32(text.len()),
+            starts: index.starts[1..].iter().map(|&s| to_u32(s)).collect(),
+            wide,
+        }
+    }
+
+    /// The 1-based position of a byte offset, as [`LineIndex::position`].
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.len as usize);
+        // Snap back to a character boundary.
+        let at = self
+            .wide
+            .partition_point(|&(start, _)| (start as usize) < offset);
+        if at > 0 {
+            let (start, len) = self.wide[at - 1];
+            if offset < start as usize + len as usize {
+                offset = start as usize;
+            }
+        }
+        let line = self.starts.partition_point(|&s| s as usize <= offset);
+        let line_start = if line == 0 {
+            0
+        } else {
+            self.starts[line - 1] as usize
+        };
+        let first = self
+            .wide
+            .partition_point(|&(start, _)| (start as usize) < line_start);
+        let last = self
+            .wide
+            .partition_point(|&(start, _)| (start as usize) < offset);
+        let extra: usize = self.wide[first..last]
+            .iter()
+            .map(|&(_, len)| len as usize - 1)
+            .sum();
+        Position {
+            line: line + 1,
+            column: offset - line_start - extra + 1,
+        }
+    }
+
+    /// Start and end positions of a span.
+    pub fn span(&self, span: Span) -> (Position, Position) {
+        (self.position(span.start), self.position(span.end))
+    }
+}
+
 /// Levenshtein distance in characters: the one edit distance behind every
 /// "did you mean" (the core's suggested ids, the host's configuration keys).
 pub fn levenshtein(a: &str, b: &str) -> usize {
@@ -155,5 +233,19 @@ mod tests {
         // Inside a multi-byte character snaps back.
         assert_eq!(index.position(6), Position { line: 2, column: 2 });
         assert_eq!(index.position(999), Position { line: 4, column: 2 });
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_line_table_places_offsets_as_the_index_does(
+            text in "[a\\n\\ré€😀\\t ]{0,40}",
+            offsets in proptest::collection::vec(0usize..200, 1..8),
+        ) {
+            let index = LineIndex::new(&text);
+            let table = LineTable::new(&text);
+            for offset in offsets {
+                proptest::prop_assert_eq!(table.position(offset), index.position(offset));
+            }
+        }
     }
 }

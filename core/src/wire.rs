@@ -1,24 +1,29 @@
-//! The guest ABI's binary tables (version 2): how file bytes, per-file facts
+//! The guest ABI's binary tables (version 3): how file bytes, per-file facts
 //! and options travel into a sandboxed guest without JSON or escaping.
 //!
 //! Two calls make a check (see `docs/performance.md`):
 //!
 //! 1. **analyze**, in any number of guests at once: a table of file bytes in,
-//!    one encoded [`FileFacts`] per file out. Facts depend only on the bytes
-//!    and the Python version, so the host caches them by content hash.
-//! 2. **check**, once: the files (paths, bytes, facts) and the options in,
-//!    the JSON report out.
+//!    one encoded [`FileFacts`] per file out. Facts depend only on the bytes,
+//!    the Python version and, when the request carries them, the
+//!    deploy-safety settings (the lint runs here, per file), so the host
+//!    caches them by content hash in a namespace of those settings.
+//! 2. **check**, once: the files (paths, facts, and bytes where the check
+//!    may need them) and the options in, the JSON report out.
 //!
 //! All integers are little-endian `u32`. A string or byte run is a `u32`
 //! length followed by the bytes; `NONE` as a length means "absent".
 //!
 //! ```text
-//! analyze request:  "RGA2" major:u8 minor:u8 count:u32 {len:u32 bytes}*
+//! analyze request:  "RGA3" major:u8 minor:u8 safety:run(JSON of SafetySettings)|NONE
+//!                   count:u32 {len:u32 bytes}*
 //! analyze output:   "RGF2" count:u32 {len:u32 facts}*      or "RGE2" message
-//! check request:    "RGC2" header:run(JSON of CheckHeader) count:u32 {file}*
+//! check request:    "RGC3" header:run(JSON of CheckHeader) count:u32 {file}*
 //! file:             location:u32 path:run real_path:run|NONE
-//!                   kind:u8 (0: read, then ptr:u32 len:u32 | 1: unread, then reason:run)
+//!                   kind:u8 (0: read, then ptr:u32 len:u32 | 1: unread, then reason:run
+//!                            | 2: read, bytes left out)
 //!                   facts:run|NONE
+//! check output:     the JSON report, or "RGN3" when it needs the left-out bytes
 //! ```
 //!
 //! In a check request, a read file's bytes are not inline: `ptr`/`len` name
@@ -26,21 +31,32 @@
 //! guest then owns, so each file crosses into the guest exactly once and is
 //! never copied again. The core decodes the table and leaves taking those
 //! buffers to the guest crate (the only place with `unsafe`).
+//!
+//! A file whose facts are given needs no bytes at all in most checks: the
+//! facts carry its line table, so labels are placed without the text. When
+//! [`crate::may_omit_bytes`] allows it, the host sends such a file as kind 2,
+//! and a warm check of a clean history copies no file into the guest. Should
+//! the check need one of those texts after all (a slice quoted in a message),
+//! the guest answers [`NEEDS_BYTES`] instead of a report and the host sends
+//! the request again with every file's bytes ([`crate::check_without`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::parse::FileFacts;
 use crate::python::PythonVersion;
 use crate::request::{Location, Options};
+use crate::safety::SafetySettings;
 
 /// Magic of an analyze request.
-pub const ANALYZE_MAGIC: &[u8; 4] = b"RGA2";
+pub const ANALYZE_MAGIC: &[u8; 4] = b"RGA3";
 /// Magic of an analyze output.
 pub const FACTS_MAGIC: &[u8; 4] = b"RGF2";
 /// Magic of an analyze error.
 pub const ERROR_MAGIC: &[u8; 4] = b"RGE2";
 /// Magic of a check request.
-pub const CHECK_MAGIC: &[u8; 4] = b"RGC2";
+pub const CHECK_MAGIC: &[u8; 4] = b"RGC3";
+/// A check's whole output when it needs the bytes it was not sent.
+pub const NEEDS_BYTES: &[u8; 4] = b"RGN3";
 /// The length that means "absent".
 pub const NONE: u32 = u32::MAX;
 
@@ -185,21 +201,46 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An analyze request: the target version and the files' bytes.
-pub struct AnalyzeRequest<'a> {
+/// What every file of an analyze request is read under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeTarget {
     /// The Python version files must compile under.
     pub version: PythonVersion,
+    /// Lint each file for deploy safety under these settings (Alembic's
+    /// reader only; other readers ignore them).
+    pub safety: Option<SafetySettings>,
+}
+
+impl From<PythonVersion> for AnalyzeTarget {
+    fn from(version: PythonVersion) -> Self {
+        AnalyzeTarget {
+            version,
+            safety: None,
+        }
+    }
+}
+
+/// An analyze request: what to read the files under, and their bytes.
+pub struct AnalyzeRequest<'a> {
+    /// The target Python and the lint settings.
+    pub target: AnalyzeTarget,
     /// The files' bytes, in request order.
     pub files: Vec<&'a [u8]>,
 }
 
 /// Encode an analyze request.
-pub fn encode_analyze(version: PythonVersion, files: &[&[u8]]) -> Vec<u8> {
+pub fn encode_analyze(target: &AnalyzeTarget, files: &[&[u8]]) -> Vec<u8> {
+    let safety = target
+        .safety
+        .as_ref()
+        .map(|settings| serde_json::to_vec(settings).unwrap_or_default());
     let total: usize = files.iter().map(|f| f.len() + 4).sum();
-    let mut out = Vec::with_capacity(total + 10);
+    let extra = safety.as_ref().map_or(0, Vec::len);
+    let mut out = Vec::with_capacity(total + extra + 14);
     out.extend_from_slice(ANALYZE_MAGIC);
-    out.push(version.major);
-    out.push(version.minor);
+    out.push(target.version.major);
+    out.push(target.version.minor);
+    put_opt_run(&mut out, safety.as_deref());
     put_u32(&mut out, u32::try_from(files.len()).unwrap_or(NONE - 1));
     for file in files {
         put_run(&mut out, file);
@@ -217,17 +258,53 @@ pub fn decode_analyze(bytes: &[u8]) -> Result<AnalyzeRequest<'_>, WireError> {
             "unsupported Python version {major}.{minor}"
         )));
     }
+    let safety = match reader.opt_run("safety settings")? {
+        Some(json) => Some(
+            serde_json::from_slice::<SafetySettings>(json)
+                .map_err(|err| WireError(format!("safety settings: {err}")))?,
+        ),
+        None => None,
+    };
     let count = reader.count(4, "file count")?;
     let mut files = Vec::with_capacity(count);
     for _ in 0..count {
         files.push(reader.run("file")?);
     }
     reader.finish()?;
-    Ok(AnalyzeRequest { version, files })
+    Ok(AnalyzeRequest {
+        target: AnalyzeTarget { version, safety },
+        files,
+    })
 }
 
-/// The guest's whole analyze step: facts for every file, or an error table.
+/// The guest's whole analyze step for Alembic: facts (with the deploy-safety
+/// lint when the request asks for it) for every file, or an error table.
 pub fn analyze_table(request: &[u8]) -> Vec<u8> {
+    analyze_table_under(request, |bytes, target| {
+        encode_facts(&crate::parse::analyze_with(
+            bytes,
+            target.version,
+            target.safety.as_ref(),
+        ))
+    })
+}
+
+/// Every other dialect's per-file phase on the wire: decode an analyze
+/// table, run `read` on each file's bytes (with the target Python) and put
+/// what it encodes into a facts table, or answer an error table for a
+/// malformed request.
+pub fn analyze_table_with(
+    request: &[u8],
+    mut read: impl FnMut(&[u8], PythonVersion) -> Vec<u8>,
+) -> Vec<u8> {
+    analyze_table_under(request, |bytes, target| read(bytes, target.version))
+}
+
+/// [`analyze_table_with`] where `read` sees the whole target.
+fn analyze_table_under(
+    request: &[u8],
+    mut read: impl FnMut(&[u8], &AnalyzeTarget) -> Vec<u8>,
+) -> Vec<u8> {
     let request = match decode_analyze(request) {
         Ok(request) => request,
         Err(err) => {
@@ -239,10 +316,7 @@ pub fn analyze_table(request: &[u8]) -> Vec<u8> {
     let mut out = FACTS_MAGIC.to_vec();
     put_u32(&mut out, request.files.len() as u32);
     for bytes in request.files {
-        put_run(
-            &mut out,
-            &encode_facts(&crate::parse::analyze(bytes, request.version)),
-        );
+        put_run(&mut out, &read(bytes, &request.target));
     }
     out
 }
@@ -269,6 +343,8 @@ pub enum Carried<'a> {
     Buffer(u32, u32),
     /// The host did not read it, for this reason.
     Unread(&'a str),
+    /// The host read it but left its bytes out: its facts stand in.
+    Omitted,
 }
 
 /// One file of a check request (what [`encode_check`] writes and
@@ -316,6 +392,7 @@ pub fn encode_check(header: &CheckHeader, files: &[FileRecord<'_>]) -> Vec<u8> {
                 out.push(1);
                 put_run(&mut out, reason.as_bytes());
             }
+            Carried::Omitted => out.push(2),
         }
         put_opt_run(&mut out, file.facts);
     }
@@ -327,8 +404,8 @@ pub fn decode_check(bytes: &[u8]) -> Result<CheckTable<'_>, WireError> {
     let mut reader = Reader::new(bytes, CHECK_MAGIC)?;
     let header = serde_json::from_slice::<CheckHeader>(reader.run("header")?)
         .map_err(|err| WireError(format!("header: {err}")))?;
-    // location + path + real_path + kind + 4 + facts: at least 17 bytes.
-    let count = reader.count(17, "file count")?;
+    // location + path + real_path + kind + facts: at least 13 bytes.
+    let count = reader.count(13, "file count")?;
     let mut files = Vec::with_capacity(count);
     for _ in 0..count {
         let location = reader.u32("location")? as usize;
@@ -342,6 +419,7 @@ pub fn decode_check(bytes: &[u8]) -> Result<CheckTable<'_>, WireError> {
         let content = match reader.u8("content kind")? {
             0 => Carried::Buffer(reader.u32("pointer")?, reader.u32("length")?),
             1 => Carried::Unread(reader.str("reason")?),
+            2 => Carried::Omitted,
             other => return Err(WireError(format!("unknown content kind {other}"))),
         };
         let facts = reader.opt_run("facts")?;
@@ -364,7 +442,7 @@ mod tests {
     #[test]
     fn analyze_round_trip() {
         let files: [&[u8]; 3] = [b"revision = 'a'\n", b"", b"x = (\n"];
-        let table = encode_analyze(PythonVersion::DEFAULT, &files);
+        let table = encode_analyze(&PythonVersion::DEFAULT.into(), &files);
         let decoded = decode_analyze(&table).expect("decodes");
         assert_eq!(decoded.files, files);
         let output = analyze_table(&table);
@@ -400,6 +478,13 @@ mod tests {
                 content: Carried::Unread("compiled"),
                 facts: None,
             },
+            FileRecord {
+                location: 0,
+                path: "c.py",
+                real_path: None,
+                content: Carried::Omitted,
+                facts: Some(b"abc"),
+            },
         ];
         let table = encode_check(&header, &files);
         let decoded = decode_check(&table).expect("decodes");
@@ -408,17 +493,30 @@ mod tests {
         assert_eq!(decoded.files[0].facts, Some(&b"xyz"[..]));
         assert_eq!(decoded.files[1].real_path, Some("x/b.pyc"));
         assert_eq!(decoded.files[1].content, Carried::Unread("compiled"));
+        assert_eq!(decoded.files[2].content, Carried::Omitted);
+        assert_eq!(decoded.files[2].facts, Some(&b"abc"[..]));
     }
 
     #[test]
     fn malformed_tables_are_errors_not_panics() {
-        let table = encode_analyze(PythonVersion::DEFAULT, &[b"abc"]);
+        let target = AnalyzeTarget {
+            version: PythonVersion::DEFAULT,
+            safety: Some(SafetySettings::default()),
+        };
+        let table = encode_analyze(&target, &[b"abc"]);
         for cut in 0..table.len() {
             assert!(decode_analyze(&table[..cut]).is_err(), "cut at {cut}");
         }
-        let mut forged = table.clone();
-        forged[6..10].copy_from_slice(&u32::MAX.to_le_bytes());
+        // A file count far beyond what the table holds.
+        let plain = encode_analyze(&PythonVersion::DEFAULT.into(), &[b"abc"]);
+        let mut forged = plain.clone();
+        forged[10..14].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode_analyze(&forged).is_err());
+        // Settings that are not JSON of the settings.
+        let mut forged = plain[..6].to_vec();
+        put_run(&mut forged, b"{\"enabled\": 3}");
+        forged.extend_from_slice(&plain[10..]);
+        assert!(decode_analyze(&forged).is_err_and(|e| e.0.starts_with("safety settings")));
         let check = encode_check(&CheckHeader::default(), &[]);
         for cut in 0..check.len() {
             assert!(decode_check(&check[..cut]).is_err(), "cut at {cut}");

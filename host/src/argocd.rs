@@ -23,6 +23,7 @@
 pub mod args;
 mod check;
 pub mod config;
+pub mod django;
 pub mod install;
 pub mod locate;
 pub mod renderer;
@@ -33,7 +34,9 @@ use revguard_core::{Report, Severity};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub use check::{Run as CheckRun, absolute_path, check as check_project, display_path};
+pub use check::{
+    Ask as CheckAsk, Run as CheckRun, absolute_path, check as check_project, display_path,
+};
 use config::{Config, Env};
 
 /// `revguard argocd <command>`.
@@ -108,6 +111,7 @@ struct Located {
     app_dir: PathBuf,
     root: PathBuf,
     project: PathBuf,
+    dialect: crate::config::Dialect,
 }
 
 fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
@@ -127,11 +131,17 @@ fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
             root.display()
         );
     }
-    let project = locate::find_project(&app_dir, &root, config.migrations.as_deref())?;
+    let (project, dialect) = locate::find(
+        &app_dir,
+        &root,
+        config.migrations.as_deref(),
+        config.dialect,
+    )?;
     Ok(Located {
         app_dir,
         root,
         project,
+        dialect,
     })
 }
 
@@ -207,22 +217,33 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
         engine: config.engine,
         limits: config.limits.clone(),
     };
-    let report = check_project(
-        &found.project,
-        &found.root,
-        config.policy,
-        config.deployed.as_deref(),
-        &run,
-    )?;
-
-    let problems = problems(&report, &config, &found);
-    if !problems.is_empty() {
-        eprintln!("{}", problems.join("\n"));
-        return Ok(EXIT_FINDINGS);
+    let verdict = if found.dialect == crate::config::Dialect::Django {
+        // Django has no SQL to lint: deploy-safety (often the sidecar's
+        // default for every Application) does not apply.
+        django::verdict(&config, &found, &run)?
+    } else {
+        let ask = CheckAsk {
+            policy: config.policy,
+            deployed: config.deployed.as_deref(),
+            deploy_safety: config.deploy_safety,
+        };
+        let report = check_project(&found.project, &found.root, ask, &run)?;
+        let problems = problems(&report, &config, &found);
+        if problems.is_empty() {
+            Ok(success_message(&report, &found))
+        } else {
+            Err(problems.join("\n"))
+        }
+    };
+    match verdict {
+        // Argo CD logs a successful command's stderr (never shows it in the
+        // UI): the operator's record of what was checked and of every warning.
+        Ok(log) => eprintln!("{log}"),
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(EXIT_FINDINGS);
+        }
     }
-    // Argo CD logs a successful command's stderr (never shows it in the UI):
-    // the operator's record of what was checked and of every warning.
-    eprintln!("{}", success_message(&report, &found));
 
     let build_options = if renderer == config::Renderer::Kustomize {
         config.kustomize_build_options.as_slice()
@@ -354,11 +375,25 @@ fn failure_message(report: &Report, found: &Located) -> String {
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
+    // Only deploy-safety errors (its `block` policy): the graph is fine.
+    let unsafe_only = errors
+        .iter()
+        .all(|d| d.code == revguard_core::checks::CheckId::DeploySafety.info().code);
     let mut out = format!(
-        "revguard: the Alembic migration graph {} is broken ({} error{}); manifests were not generated.",
-        match locate::display(&found.root, &found.project).as_str() {
-            "." => "at the repository root".to_string(),
-            dir => format!("in {dir}"),
+        "revguard: the Alembic {} {} ({} error{}); manifests were not generated.",
+        if unsafe_only {
+            "migrations"
+        } else {
+            "migration graph"
+        },
+        match (
+            locate::display(&found.root, &found.project).as_str(),
+            unsafe_only
+        ) {
+            (".", false) => "at the repository root is broken".to_string(),
+            (dir, false) => format!("in {dir} is broken"),
+            (".", true) => "at the repository root are not deploy-safe".to_string(),
+            (dir, true) => format!("in {dir} are not deploy-safe"),
         },
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }

@@ -85,7 +85,8 @@ impl EngineArgs {
 pub enum Command {
     /// Check a project's migration graph (the main job).
     Check(CheckArgs),
-    /// Print the heads, as `alembic heads` would (also where Alembic crashes).
+    /// Print the heads, as `alembic heads` would (also where Alembic crashes);
+    /// for Django, every app's leaf migrations.
     Heads(HeadsArgs),
     /// Print a check's documentation, or list every check (`explain fix`:
     /// what `revguard fix` will and will not do).
@@ -93,7 +94,8 @@ pub enum Command {
         /// A check name (`duplicate-revision`) or code (`RG101`), or `fix`.
         check: Option<String>,
     },
-    /// Print the revision graph (DOT, Mermaid or JSON).
+    /// Print the revision graph (DOT, Mermaid or JSON); for Django, the
+    /// migration graph with one cluster per app.
     Graph(GraphArgs),
     /// Print the JSON Schema of the report (`--format json`).
     Schema,
@@ -119,10 +121,14 @@ pub struct LockArgs {
     #[arg(long)]
     pub check: bool,
     /// The migration tool (overrides `dialect` in configuration; default
-    /// alembic). For a SQL-file tool the lock records the checksum the tool
-    /// itself stores for each migration.
+    /// alembic). A Django project's lock is `revguard.lock` at its root; for
+    /// a SQL-file tool the lock records the checksum the tool itself stores
+    /// for each migration.
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +153,27 @@ pub struct FixArgs {
     /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
+}
+
+/// `--deploy-safety` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SafetyModeArg {
+    /// Safety findings are warnings.
+    Warn,
+    /// Safety warnings are errors: they fail the check.
+    Block,
+    /// No deploy-safety lint.
+    Off,
+}
+
+impl From<SafetyModeArg> for revguard_core::safety::Mode {
+    fn from(mode: SafetyModeArg) -> Self {
+        match mode {
+            SafetyModeArg::Warn => revguard_core::safety::Mode::Warn,
+            SafetyModeArg::Block => revguard_core::safety::Mode::Block,
+            SafetyModeArg::Off => revguard_core::safety::Mode::Off,
+        }
+    }
 }
 
 /// History inputs of `check`.
@@ -253,6 +280,11 @@ pub struct CheckArgs {
     /// through (overrides `[django] user-model`; default auth.User).
     #[arg(long, value_name = "APP.MODEL")]
     pub user_model: Option<String>,
+    /// The deploy-safety policy (overrides `[safety] blocking`): warn
+    /// (findings are warnings, the default), block (they fail the check) or
+    /// off (no lint).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub deploy_safety: Option<SafetyModeArg>,
 }
 
 /// `--dialect` values.
@@ -306,6 +338,21 @@ pub struct HeadsArgs {
     /// Real heads, counting depends_on (like `alembic heads --resolve-dependencies`).
     #[arg(long)]
     pub resolve_dependencies: bool,
+    #[command(flatten)]
+    pub django: DjangoArgs,
+}
+
+/// The migration tool, for the commands that read a graph.
+#[derive(Debug, Args, Clone)]
+pub struct DjangoArgs {
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL`, which `swappable_dependency` resolves
+    /// through (overrides `[django] user-model`; default auth.User).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +362,8 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
     pub format: GraphFormatArg,
+    #[command(flatten)]
+    pub django: DjangoArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

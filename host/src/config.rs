@@ -13,6 +13,15 @@
 //! [tool.revguard.severity]        # per check, by name or code
 //! placeholder-revision-id = "off" # error | warning | info | off
 //! RG202 = "error"
+//!
+//! [tool.revguard.safety]          # the deploy-safety lint (docs/safety.md)
+//! blocking = true                 # safety warnings fail the gate
+//! database = "postgresql"         # the target database (else from sqlalchemy.url)
+//! enable = ["ban-drop-index"]     # squawk's opt-in rules to run too
+//! disable = ["prefer-robust-stmts"] # squawk rules not to run
+//!
+//! [tool.revguard.safety.severity] # per squawk rule
+//! require-concurrent-index-creation = "error"
 //! ```
 //!
 //! - **Where**: [`load`] looks in the project directory only: `revguard.toml`
@@ -57,6 +66,51 @@ pub struct Config {
     pub dialect: Option<Dialect>,
     /// `[django] user-model`, when set.
     pub django_user_model: Option<String>,
+    /// `[safety]`.
+    pub safety: SafetyConfig,
+}
+
+/// The `[safety]` table: the deploy-safety policy and squawk's rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SafetyConfig {
+    /// `blocking`, when set.
+    pub blocking: Option<bool>,
+    /// `database`, when set: true for PostgreSQL.
+    pub postgres: Option<bool>,
+    /// `enable`: squawk rule names (canonical).
+    pub enable: Vec<String>,
+    /// `disable`: squawk rule names (canonical).
+    pub disable: Vec<String>,
+    /// `severity`, keyed by canonical squawk rule name.
+    pub severity: BTreeMap<String, SeverityOverride>,
+}
+
+impl SafetyConfig {
+    /// Put the table into `options`: what it sets wins over `.squawk.toml`
+    /// and `sqlalchemy.url`.
+    pub fn apply(&self, options: &mut Options) {
+        let safety = &mut options.safety;
+        if let Some(blocking) = self.blocking {
+            safety.blocking = blocking;
+        }
+        if let Some(postgres) = self.postgres {
+            safety.enabled = postgres;
+            safety.assumed = None;
+        }
+        for rule in &self.disable {
+            if !safety.excluded_rules.contains(rule) {
+                safety.excluded_rules.push(rule.clone());
+            }
+        }
+        for rule in &self.enable {
+            if !safety.included_rules.contains(rule) {
+                safety.included_rules.push(rule.clone());
+            }
+        }
+        for (rule, level) in &self.severity {
+            options.severity.insert(rule.clone(), *level);
+        }
+    }
 }
 
 /// The migration tools `dialect` names (ADR 0003).
@@ -80,6 +134,7 @@ impl Config {
         for (check, level) in &self.severity {
             options.severity.insert(check.clone(), *level);
         }
+        self.safety.apply(options);
         if let Some(version) = self.python_version {
             let file = self
                 .source
@@ -107,6 +162,17 @@ struct RawConfig {
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     dialect: Option<Spanned<String>>,
     django: Option<RawDjango>,
+    safety: Option<RawSafety>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSafety {
+    blocking: Option<bool>,
+    database: Option<Spanned<String>>,
+    enable: Option<Vec<Spanned<String>>>,
+    disable: Option<Vec<Spanned<String>>>,
+    severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +304,10 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         .map(|m| m.get_ref().clone());
 
     let severity = parse_severity(raw.severity.as_ref(), text, &fail)?;
+    let safety = match &raw.safety {
+        Some(safety) => parse_safety(safety, &severity, table, &fail)?,
+        None => SafetyConfig::default(),
+    };
     Ok(Some(Config {
         source: source.to_path_buf(),
         policy,
@@ -245,7 +315,82 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         python_version,
         dialect,
         django_user_model,
+        safety,
     }))
+}
+
+/// The databases `[safety] database` names; the lint runs for PostgreSQL.
+const DATABASES: &[&str] = &[
+    "postgresql",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "sqlite",
+    "oracle",
+    "mssql",
+];
+
+/// The `[safety]` table. `severity` is the checked `[severity]` table: a
+/// rule set in both is an error.
+fn parse_safety(
+    raw: &RawSafety,
+    severity: &BTreeMap<String, SeverityOverride>,
+    table: &str,
+    fail: &dyn Fn(Range<usize>, String) -> anyhow::Error,
+) -> anyhow::Result<SafetyConfig> {
+    let safety_table = if table == "the top level" {
+        "[safety]".to_owned()
+    } else {
+        format!("{}.safety]", table.trim_end_matches(']'))
+    };
+    let rule = |name: &Spanned<String>, key: &str| -> anyhow::Result<String> {
+        revguard_core::safety::rule(name.get_ref()).ok_or_else(|| {
+            fail(
+                name.span(),
+                format!(
+                    "unknown squawk rule `{}` (key `{key}` of {safety_table}; https://squawkhq.com/docs/rules lists them)",
+                    name.get_ref()
+                ),
+            )
+        })
+    };
+    let mut out = SafetyConfig {
+        blocking: raw.blocking,
+        ..SafetyConfig::default()
+    };
+    if let Some(database) = &raw.database {
+        let name = database.get_ref().to_ascii_lowercase();
+        if !DATABASES.contains(&name.as_str()) {
+            return Err(fail(
+                database.span(),
+                format!(
+                    "unknown database `{}` (expected one of {}; key `database` of {safety_table})",
+                    database.get_ref(),
+                    DATABASES.join(", ")
+                ),
+            ));
+        }
+        out.postgres = Some(matches!(name.as_str(), "postgresql" | "postgres"));
+    }
+    for name in raw.enable.iter().flatten() {
+        out.enable.push(rule(name, "enable")?);
+    }
+    for name in raw.disable.iter().flatten() {
+        out.disable.push(rule(name, "disable")?);
+    }
+    for (key, value) in raw.severity.iter().flatten() {
+        let name = rule(key, "severity")?;
+        if severity.contains_key(&name) {
+            return Err(fail(
+                key.span(),
+                format!("squawk rule `{name}` is configured twice (also in the severity table)"),
+            ));
+        }
+        let level = parse_level(value.get_ref())
+            .map_err(|other| fail(value.span(), invalid_level(&other, &name)))?;
+        out.severity.insert(name, level);
+    }
+    Ok(out)
 }
 
 /// The `severity` table: check names or codes to levels, each check once.
@@ -445,6 +590,76 @@ mod tests {
             "[severity]\nduplicate-revision = \"off\"\nRG101 = \"error\"\n",
         ));
         assert!(message.starts_with("proj/revguard.toml:3:1: check `duplicate-revision` (RG101) is configured twice (first on line 2)"), "{message}");
+    }
+
+    #[test]
+    fn safety_table_is_read_and_applied() {
+        let config = py(concat!(
+            "[tool.revguard.safety]\nblocking = true\ndatabase = \"PostgreSQL\"\n",
+            "enable = [\"ban-drop-index\"]\ndisable = [\"require-timeout-settings\"]\n",
+            "[tool.revguard.safety.severity]\nprefer-timestamptz = \"error\"\n",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.safety.blocking, Some(true));
+        assert_eq!(config.safety.postgres, Some(true));
+        let mut options = Options::default();
+        options.safety.enabled = false;
+        options.safety.assumed = Some("no url".into());
+        options.safety.excluded_rules = vec!["prefer-robust-stmts".into()];
+        config.apply(&mut options);
+        assert!(options.safety.blocking && options.safety.enabled);
+        assert_eq!(options.safety.assumed, None);
+        assert_eq!(
+            options.safety.excluded_rules,
+            ["prefer-robust-stmts", "require-timeout-settings"]
+        );
+        assert_eq!(options.safety.included_rules, ["ban-drop-index"]);
+        // squawk's canonical name.
+        assert_eq!(
+            options.severity["prefer-timestamp-tz"],
+            SeverityOverride::Level(Severity::Error)
+        );
+        let off = rg("[safety]\ndatabase = \"sqlite\"\n").unwrap().unwrap();
+        let mut options = Options::default();
+        off.apply(&mut options);
+        assert!(!options.safety.enabled);
+    }
+
+    #[test]
+    fn safety_table_errors_are_located() {
+        let message = err(rg("[safety]\ndisable = [\"require-concurrent-index\"]\n"));
+        assert!(
+            message.starts_with(
+                "proj/revguard.toml:2:12: unknown squawk rule `require-concurrent-index` (key `disable` of [safety]"
+            ),
+            "{message}"
+        );
+        let message = err(py("[tool.revguard.safety]\ndatabase = \"db2\"\n"));
+        assert!(
+            message.starts_with("proj/pyproject.toml:2:12: unknown database `db2`"),
+            "{message}"
+        );
+        assert!(message.contains("[tool.revguard.safety]"), "{message}");
+        let message = err(rg("[safety]\nblocking = \"yes\"\n"));
+        assert!(
+            message.starts_with("proj/revguard.toml:2:12: invalid type"),
+            "{message}"
+        );
+        let message = err(rg("[safety]\nblock = true\n"));
+        assert!(message.contains("unknown field `block`"), "{message}");
+        let message = err(rg(concat!(
+            "[severity]\nban-drop-column = \"off\"\n",
+            "[safety.severity]\nban-drop-column = \"error\"\n",
+        )));
+        assert!(
+            message.starts_with(
+                "proj/revguard.toml:4:1: squawk rule `ban-drop-column` is configured twice"
+            ),
+            "{message}"
+        );
+        let message = err(rg("[safety.severity]\nban-drop-column = \"fatal\"\n"));
+        assert!(message.contains("invalid severity `fatal`"), "{message}");
     }
 
     #[test]

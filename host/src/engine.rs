@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use revguard_core::dialect::django;
 use revguard_core::dialect::sql;
 use revguard_core::python::PythonVersion;
+use revguard_core::wire::AnalyzeTarget;
 use revguard_core::{Report, Request};
 
 use crate::result_cache::{self, ResultCache};
@@ -209,18 +210,26 @@ impl Engine {
         if files.is_empty() {
             return Ok(Vec::new());
         }
-        let version = request.options.python.version;
+        let safety = &request.options.safety;
+        let target = AnalyzeTarget {
+            version: request.options.python.version,
+            safety: safety.enabled.then(|| safety.clone()),
+        };
         match self.kind {
-            EngineKind::Wasm => Ok(analyze_wasm(files, version, &self.limits, self.jobs)?),
+            EngineKind::Wasm => Ok(analyze_wasm(files, &target, &self.limits, self.jobs)?),
             EngineKind::Native => {
                 let done = in_batches(files, self.jobs, 64 << 20, |_, batch| {
                     Ok::<_, std::convert::Infallible>(
                         batch
                             .iter()
                             .map(|bytes| {
-                                revguard_core::wire::encode_facts(&revguard_core::parse::analyze(
-                                    bytes, version,
-                                ))
+                                revguard_core::wire::encode_facts(
+                                    &revguard_core::parse::analyze_with(
+                                        bytes,
+                                        target.version,
+                                        target.safety.as_ref(),
+                                    ),
+                                )
                             })
                             .collect(),
                     )
@@ -321,12 +330,12 @@ impl Engine {
                 sandbox::Guest::embedded()?,
                 "revguard_django_read",
                 files,
-                version,
+                &version.into(),
                 &self.limits,
                 self.jobs,
             )?),
             EngineKind::Native => {
-                let table = revguard_core::wire::encode_analyze(version, files);
+                let table = revguard_core::wire::encode_analyze(&version.into(), files);
                 let output = django::wire::read_table(&table);
                 let runs = revguard_core::wire::decode_analyze_output(&output)
                     .map_err(|err| anyhow::anyhow!("Django reader: {err}"))?;
@@ -462,7 +471,15 @@ impl Engine {
     /// The cache for this build, engine and Python version, when enabled;
     /// an invalid `REVGUARD_CACHE_MAX_BYTES` is an error.
     fn open_cache(&self, request: &Request) -> Result<Option<ResultCache>> {
-        self.open_cache_for(request.options.python.version, "")
+        // The facts carry the deploy-safety lint when it is on: its settings
+        // are part of what an entry depends on.
+        let safety = &request.options.safety;
+        let lint = if safety.enabled {
+            format!(" safety {}", safety.lint_key())
+        } else {
+            String::new()
+        };
+        self.open_cache_for(request.options.python.version, &lint)
     }
 
     /// [`Engine::open_cache`] for a reader: Alembic's namespace has no
@@ -568,11 +585,11 @@ fn in_batches<E: Send>(
 /// ([`sandbox::SandboxError::InFile`], its index in `files`).
 pub fn analyze_wasm(
     files: &[&[u8]],
-    version: PythonVersion,
+    target: &AnalyzeTarget,
     limits: &sandbox::Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
-    analyze_wasm_with(sandbox::Guest::embedded()?, files, version, limits, jobs)
+    analyze_wasm_with(sandbox::Guest::embedded()?, files, target, limits, jobs)
 }
 
 /// [`analyze_wasm`] with any module that follows the guest ABI instead of
@@ -581,11 +598,11 @@ pub fn analyze_wasm(
 pub fn analyze_wasm_with(
     guest: &sandbox::Guest,
     files: &[&[u8]],
-    version: PythonVersion,
+    target: &AnalyzeTarget,
     limits: &sandbox::Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
-    analyze_wasm_export(guest, "revguard_analyze", files, version, limits, jobs)
+    analyze_wasm_export(guest, "revguard_analyze", files, target, limits, jobs)
 }
 
 /// [`analyze_wasm_with`] through another per-file export that takes the same
@@ -594,13 +611,13 @@ fn analyze_wasm_export(
     guest: &sandbox::Guest,
     export: &str,
     files: &[&[u8]],
-    version: PythonVersion,
+    target: &AnalyzeTarget,
     limits: &sandbox::Limits,
     jobs: usize,
 ) -> Result<Vec<Vec<u8>>, sandbox::SandboxError> {
     let done = in_batches(files, jobs, sandbox::THREAD_STACK, |range, batch| {
         guest
-            .analyze_export(export, batch, version, limits)
+            .analyze_export(export, batch, target, limits)
             .map_err(|err| match err {
                 sandbox::SandboxError::InFile { index, error } => sandbox::SandboxError::InFile {
                     index: range.start + index,

@@ -183,6 +183,9 @@ pub fn discover(path: &Path, options: &DiscoverOptions) -> Result<Project> {
     for location in &existing {
         confine(&root, &dir, shown, "version location", location)?;
     }
+    if settings.is_some() {
+        crate::safety::read_env(&root, &script_dir, &mut request_options.safety);
+    }
     let base = match &options.display_base {
         Some(base) => base.canonicalize().unwrap_or_else(|_| base.clone()),
         None => dir.clone(),

@@ -1,6 +1,7 @@
 //! The deploy-safety lint's settings, as the project states them: the
 //! target database from `sqlalchemy.url`, and `.squawk.toml` (docs/safety.md).
 
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -47,6 +48,31 @@ pub fn settings(root: &Path, dir: &Path, url: Option<&str>) -> Result<SafetySett
         settings.assume_in_transaction = config.assume_in_transaction;
     }
     Ok(settings)
+}
+
+/// The largest `env.py` read for its `context.configure(...)` keywords.
+const MAX_ENV_BYTES: u64 = 1 << 20;
+
+/// Read `env.py` in the script directory for the literal
+/// `transactional_ddl` it passes to `context.configure(...)`
+/// (docs/safety.md). An `env.py` that is absent, unreadable, too large or a
+/// symlink out of `root` is not read: Alembic's default stands.
+pub fn read_env(root: &Path, script_dir: &Path, settings: &mut SafetySettings) {
+    let Ok(Some(path)) = crate::project::confined_file(root, &script_dir.join("env.py")) else {
+        return;
+    };
+    // Only a regular file (never a FIFO that would block the open), read
+    // with a bound, so one that grows after the check is never read past
+    // the cap.
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    let mut text = String::new();
+    let read = std::fs::File::open(&path)
+        .and_then(|file| file.take(MAX_ENV_BYTES + 1).read_to_string(&mut text));
+    if read.is_ok() && text.len() as u64 <= MAX_ENV_BYTES {
+        revguard_core::safety::apply_env(&text, settings);
+    }
 }
 
 /// `postgresql+psycopg` in `postgresql+psycopg://...`; `None` for a value
@@ -96,6 +122,47 @@ mod tests {
         assert!(at(None).enabled);
         assert!(at(Some("driver://user:pass@localhost/dbname")).enabled);
         assert!(at(None).assumed.is_some());
+    }
+
+    #[test]
+    fn env_py_transactional_ddl_is_read_when_literal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let read = |text: &str| {
+            std::fs::write(root.join("env.py"), text).unwrap();
+            let mut s = SafetySettings::default();
+            read_env(&root, &root, &mut s);
+            s
+        };
+        let off = read(
+            "from alembic import context\ncontext.configure(url=url, transactional_ddl=False)\n",
+        );
+        assert!(!off.transactional && off.transaction_note.is_none());
+        let both = read(concat!(
+            "def offline():\n    context.configure(url=u, transactional_ddl=False)\n",
+            "def online():\n    context.configure(connection=c, transactional_ddl=False, transaction_per_migration=True)\n",
+        ));
+        assert!(!both.transactional);
+        let default = read("context.configure(url=url, transaction_per_migration=True)\n");
+        assert!(default.transactional && default.transaction_note.is_none());
+        let variable = read("context.configure(url=url, transactional_ddl=TX)\n");
+        assert!(variable.transactional);
+        assert!(
+            variable
+                .transaction_note
+                .as_deref()
+                .unwrap()
+                .starts_with("`transactional_ddl` in env.py is not a literal True or False"),
+            "{variable:?}"
+        );
+        let mixed = read(
+            "context.configure(transactional_ddl=True)\ncontext.configure(transactional_ddl=False)\n",
+        );
+        assert!(mixed.transactional && mixed.transaction_note.is_some());
+        std::fs::remove_file(root.join("env.py")).unwrap();
+        let mut none = SafetySettings::default();
+        read_env(&root, &root, &mut none);
+        assert_eq!(none, SafetySettings::default());
     }
 
     #[test]

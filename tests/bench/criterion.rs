@@ -88,12 +88,17 @@ fn benches(c: &mut Criterion) {
             .filter_map(|f| f.content.bytes())
             .collect();
         let jobs = parallel::available_jobs();
+        // What the engine sends: the lint runs per file when it is on.
+        let target = revguard_core::wire::AnalyzeTarget {
+            version,
+            safety: Some(request.options.safety.clone()).filter(|s| s.enabled),
+        };
         let facts =
-            engine::analyze_wasm(&files, version, &limits, jobs).expect("the guests analyze");
+            engine::analyze_wasm(&files, &target, &limits, jobs).expect("the guests analyze");
         let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
         group.bench_with_input(BenchmarkId::new("guest-cold", n), &request, |b, request| {
             b.iter(|| {
-                let facts = engine::analyze_wasm(&files, version, &limits, jobs).expect("analyze");
+                let facts = engine::analyze_wasm(&files, &target, &limits, jobs).expect("analyze");
                 let given: Vec<Option<&[u8]>> = facts.iter().map(|f| Some(f.as_slice())).collect();
                 sandbox::check_request(request, &given[..], &limits).expect("the guest checks")
             })

@@ -15,6 +15,9 @@ const KNOBS: &[&str] = &[
     "renderer",
     "renderer-args",
     "allow-empty",
+    "deploy-safety",
+    "dialect",
+    "user-model",
 ];
 
 #[test]

@@ -479,3 +479,69 @@ fn kpt_never_follows_a_package_path_annotation_out_of_the_package() {
         }
     }
 }
+
+#[test]
+fn krm_deploy_safety_setting_and_project_table_decide_blocking() {
+    let repo = checkout();
+    let input = |mode: &str| {
+        let data = if mode.is_empty() {
+            "{migrations: ..}".to_owned()
+        } else {
+            format!("{{migrations: .., deploy-safety: {mode}}}")
+        };
+        format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig: {{apiVersion: v1, kind: ConfigMap, metadata: {{name: f}}, data: {data}}}\n"
+        )
+    };
+    let safety = |out: &std::process::Output| -> Vec<String> {
+        let list: Value = serde_yaml_ng::from_slice(&out.stdout).unwrap_or(Value::Null);
+        list["results"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r["tags"]["code"].as_str() == Some("RG401")
+                    && r["severity"].as_str() != Some("info")
+            })
+            .map(|r| r["severity"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let k8s = repo.path().join("k8s");
+    // The healthy fixture carries squawk warnings: they pass by default.
+    let warn = krm_direct(&k8s, &input(""));
+    assert_eq!(warn.status.code(), Some(0), "{}", text(&warn));
+    let warnings = safety(&warn);
+    assert!(
+        !warnings.is_empty() && warnings.iter().all(|s| s == "warning"),
+        "{}",
+        text(&warn)
+    );
+    // `deploy-safety: block` makes them errors: the function fails.
+    let block = krm_direct(&k8s, &input("block"));
+    assert_eq!(block.status.code(), Some(1), "{}", text(&block));
+    let errors = safety(&block);
+    assert_eq!(errors.len(), warnings.len(), "{}", text(&block));
+    assert!(errors.iter().all(|s| s == "error"), "{}", text(&block));
+    // The project's `[tool.revguard.safety] blocking` does the same, and the
+    // function setting wins over it.
+    std::fs::write(
+        repo.path().join("revguard.toml"),
+        "[safety]\nblocking = true\n",
+    )
+    .unwrap();
+    let project = krm_direct(&k8s, &input(""));
+    assert_eq!(project.status.code(), Some(1), "{}", text(&project));
+    let warned = krm_direct(&k8s, &input("warn"));
+    assert_eq!(warned.status.code(), Some(0), "{}", text(&warned));
+    let off = krm_direct(&k8s, &input("off"));
+    assert_eq!(off.status.code(), Some(0), "{}", text(&off));
+    assert!(safety(&off).is_empty(), "{}", text(&off));
+    // A bad value is a tool failure that names the key.
+    let bad = krm_direct(&k8s, &input("strict"));
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("functionConfig deploy-safety: unknown deploy-safety mode 'strict' (expected warn, block or off)"),
+        "{}",
+        text(&bad)
+    );
+}

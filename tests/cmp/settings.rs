@@ -23,7 +23,7 @@ fn misspelt_settings_stop_generation_and_name_the_valid_ones() {
             app("k8s").string("expected_head", "004"),
             &[
                 "unknown parameter expected_head (did you mean expected-head?)",
-                "Valid: migrations, policy, expected-head, deployed-revision, renderer, renderer-args, allow-empty",
+                "Valid: migrations, policy, expected-head, deployed-revision, renderer, renderer-args, allow-empty, deploy-safety, dialect, user-model",
             ][..],
         ),
         (
@@ -261,4 +261,42 @@ fn admin_engine_fallback_and_memory_cap() {
     );
     let ui = assert_failed(&lab.sidecar.generate(tree, &app("k8s")), 1);
     assert!(ui.contains("multiple-heads"), "{ui}");
+}
+
+#[test]
+fn deploy_safety_blocks_from_the_app_or_the_sidecar_admin() {
+    let Some(mut lab) = Lab::new() else { return };
+    let expected = lab.kustomize(&fixture("healthy").join("k8s"));
+    // The healthy fixture carries squawk warnings: by default they are
+    // logged and generation passes.
+    let passing = generate(&lab, &app("k8s"));
+    assert_eq!(passing.run().code, Some(0), "{}", passing.run().stderr);
+    assert!(
+        passing.run().stderr.contains("warning[RG401]"),
+        "{}",
+        passing.run().stderr
+    );
+    // The Application's parameter makes them block.
+    let blocked = generate(&lab, &app("k8s").string("deploy-safety", "block"));
+    let ui = assert_failed(&blocked, 1);
+    assert!(ui.contains("RG401"), "{ui}");
+    // The admin default blocks every Application that sets nothing ...
+    lab.sidecar
+        .env
+        .push(("REVGUARD_DEPLOY_SAFETY".into(), "block".into()));
+    let ui = assert_failed(&generate(&lab, &app("k8s")), 1);
+    assert!(ui.contains("RG401"), "{ui}");
+    // ... and an Application's own setting wins over it.
+    let warned = generate(&lab, &app("k8s").env("REVGUARD_DEPLOY_SAFETY", "warn"));
+    assert_eq!(warned.run().code, Some(0), "{}", warned.run().stderr);
+    assert_eq!(warned.run().stdout, expected);
+    // A bad value stops generation, naming the setting.
+    let ui = assert_failed(
+        &generate(&lab, &app("k8s").string("deploy-safety", "strict")),
+        2,
+    );
+    assert!(
+        ui.contains("unknown deploy-safety mode 'strict' (parameter deploy-safety)"),
+        "{ui}"
+    );
 }

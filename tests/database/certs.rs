@@ -27,6 +27,15 @@ impl Certs {
     pub fn server_key(&self) -> PathBuf {
         self.dir.path().join("server.key")
     }
+
+    /// What a server presents: the CA, its certificate and key.
+    pub fn server_tls(&self) -> crate::support::servers::ServerTls {
+        crate::support::servers::ServerTls {
+            ca: self.ca(),
+            cert: self.server_cert(),
+            key: self.server_key(),
+        }
+    }
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {

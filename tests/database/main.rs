@@ -2,7 +2,8 @@
 //! files (`sqlite.rs`), throwaway PostgreSQL clusters started by the suite
 //! on a unix socket (`postgres.rs`) and over TLS (`tls.rs`), and throwaway
 //! MariaDB servers on a unix socket, loopback TCP and TLS (`mariadb.rs`).
-//! The TLS servers use a CA and a certificate the suite makes (`certs.rs`).
+//! The servers are started by the test support crate (`support::servers`);
+//! the TLS ones use a CA and a certificate the suite makes (`certs.rs`).
 //!
 //! Outside tools: PostgreSQL's `initdb`/`pg_ctl` (Debian's `postgresql`,
 //! `/usr/lib/postgresql/*/bin`), MariaDB's `mariadb-install-db`/`mariadbd`

@@ -10,7 +10,7 @@ use crate::{chain, code, revguard, stderr, stdout};
 #[test]
 fn postgres_verified_tls_and_each_way_it_must_fail() {
     let Some(certs) = certs() else { return };
-    let Some(pg) = cluster_on(&Listen::Tcp(Some(&certs))) else {
+    let Some(pg) = cluster_on(&Listen::Tcp(Some(&certs.server_tls()))) else {
         return;
     };
     let Some(plain) = cluster_on(&Listen::Tcp(None)) else {

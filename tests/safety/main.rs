@@ -55,12 +55,26 @@ fn squawk(python: &Path) -> Option<PathBuf> {
 }
 
 /// A project with `count` generated migrations after an empty base one;
-/// returns each migration's file name.
+/// returns each migration's file name. Its `env.py` passes Alembic's
+/// transaction keywords by `first` (one project in three has no
+/// transactional DDL, one in three a transaction per migration).
 fn write_project(dir: &Path, rng: &mut Rng, first: usize, count: usize) -> Vec<String> {
     let versions = dir.join("migrations/versions");
     std::fs::create_dir_all(&versions).unwrap();
     std::fs::write(dir.join("alembic.ini"), "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = postgresql://app@db/app\n").unwrap();
-    std::fs::write(dir.join("migrations/env.py"), ENV_PY).unwrap();
+    let keywords = match (first / PER_PROJECT) % 3 {
+        0 => "",
+        1 => ", transactional_ddl=False",
+        _ => ", transaction_per_migration=True",
+    };
+    std::fs::write(
+        dir.join("migrations/env.py"),
+        ENV_PY.replace(
+            "literal_binds=True",
+            &format!("literal_binds=True{keywords}"),
+        ),
+    )
+    .unwrap();
     let base = format!("base{first:05}");
     std::fs::write(
         versions.join(format!("{base}_base.py")),

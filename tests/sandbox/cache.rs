@@ -215,13 +215,23 @@ fn guest_entry(cache: &Path) -> PathBuf {
 }
 
 /// Overwrite 4 KiB in the middle of `path` in place (same size): the file
-/// still looks like a compiled module to wasmtime's header check.
+/// still looks like a compiled module to wasmtime's header check. Written
+/// until its change time moves, should the clock be too coarse to tell this
+/// write from the cache's own.
 fn damage(path: &Path) -> Vec<u8> {
+    use std::os::unix::fs::MetadataExt as _;
+    let changed = |m: &std::fs::Metadata| (m.ctime(), m.ctime_nsec());
+    let before = changed(&std::fs::metadata(path).expect("entry"));
     let mut bytes = std::fs::read(path).expect("read entry");
     let middle = bytes.len() / 2;
     bytes[middle..middle + 4096].fill(0xCC);
-    std::fs::write(path, &bytes).expect("damage");
-    bytes
+    loop {
+        std::fs::write(path, &bytes).expect("damage");
+        if changed(&std::fs::metadata(path).expect("entry")) != before {
+            return bytes;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// `revguard argocd generate` for `project` (its own repository, a plain
@@ -365,7 +375,7 @@ fn the_cache_is_capped_by_use_and_the_cap_is_validated() {
     );
     let cold_a = report(&revguard(&cache, &a, &["--no-cache"]));
     // A cap that holds one project's entries, not two.
-    let cap = [("REVGUARD_CACHE_MAX_BYTES", "64K")];
+    let cap = [("REVGUARD_CACHE_MAX_BYTES", "192K")];
     assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 0, 201));
     assert_eq!(traced(&cache, &a, &cap), (cold_a.clone(), 201, 0));
     let (_, _, computed_b) = traced(&cache, &b, &cap);

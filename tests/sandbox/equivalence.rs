@@ -378,3 +378,163 @@ fn a_check_with_facts_equals_one_without() {
     assert!(forged == native);
     assert!(String::from_utf8_lossy(&native).contains("syntax-error"));
 }
+
+/// With deploy safety off, files with facts reach the guest without their
+/// bytes (labels from the facts' line tables); a check that quotes a text
+/// after all (an integer `down_revision`) is run again with the bytes.
+/// Either way the report is the native one, byte for byte.
+#[test]
+fn a_check_without_the_bytes_equals_one_with_them() {
+    let mut request = Request {
+        files: odd_files(),
+        ..Request::default()
+    };
+    request.options.safety.enabled = false;
+    assert!(revguard_core::may_omit_bytes(&request.options));
+    let version = request.options.python.version;
+    let facts_of = |request: &Request| -> Vec<Option<Vec<u8>>> {
+        request
+            .files
+            .iter()
+            .map(|f| {
+                Some(revguard_core::wire::encode_facts(
+                    &revguard_core::parse::analyze(f.content.bytes()?, version),
+                ))
+            })
+            .collect()
+    };
+    let limits = sandbox::Limits::default();
+    let facts = facts_of(&request);
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+    assert!(String::from_utf8_lossy(&native).contains("line"));
+
+    // The core alone: nothing needed a text here, so no retry.
+    let stripped = Request {
+        files: request
+            .files
+            .iter()
+            .map(|f| InputFile {
+                content: Content::Bytes(Vec::new()),
+                ..f.clone()
+            })
+            .collect(),
+        ..request.clone()
+    };
+    let decoded = |facts: &[Option<Vec<u8>>]| -> Vec<_> {
+        facts
+            .iter()
+            .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
+            .collect()
+    };
+    let omitted = vec![true; request.files.len()];
+    let report = revguard_core::check_without(&stripped, decoded(&facts), &omitted);
+    assert!(report.is_some_and(|r| revguard_core::to_json(&r) == native));
+
+    // An integer parent is quoted from the text: the core asks for the
+    // bytes, and the sandbox sends them.
+    request.files.push(InputFile {
+        location: 0,
+        path: "zz_int.py".into(),
+        real_path: None,
+        content: Content::Text("revision = 'zz'\ndown_revision = 123\n".into()),
+    });
+    let facts = facts_of(&request);
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    assert!(String::from_utf8_lossy(&native).contains("is a number"));
+    let omitted = vec![true; request.files.len()];
+    let mut stripped = stripped;
+    stripped.files.push(InputFile {
+        content: Content::Bytes(Vec::new()),
+        ..request.files.last().expect("pushed").clone()
+    });
+    assert!(revguard_core::check_without(&stripped, decoded(&facts), &omitted).is_none());
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+}
+
+/// With deploy safety on, the per-file phase lints each file and its
+/// findings travel in the facts: the check needs no file's bytes, and the
+/// report is the native one, byte for byte. Facts linted under other
+/// settings are not trusted: the check asks for the bytes and lints again.
+#[test]
+fn the_lint_travels_in_the_facts() {
+    let migration = |rev: &str, down: &str, body: &str| InputFile {
+        location: 0,
+        path: format!("{rev}.py"),
+        real_path: None,
+        content: Content::Text(format!(
+            "revision = '{rev}'\ndown_revision = {down}\n\ndef upgrade():\n    {body}\n"
+        )),
+    };
+    let request = Request {
+        locations: vec![Location {
+            path: "versions".into(),
+        }],
+        files: vec![
+            migration("a1", "None", "op.create_index('ix_a', 't', ['a'])"),
+            migration("b2", "'a1'", "op.execute(\"DROP TABLE t\")"),
+            migration("c3", "'b2'", "op.create_index(name, 't', ['a'])"),
+        ],
+        ..Request::default()
+    };
+    assert!(request.options.safety.enabled);
+    assert!(revguard_core::may_omit_bytes(&request.options));
+    let version = request.options.python.version;
+    let lint_under = |settings: &revguard_core::safety::SafetySettings| -> Vec<Option<Vec<u8>>> {
+        request
+            .files
+            .iter()
+            .map(|f| {
+                let facts =
+                    revguard_core::parse::analyze_with(f.content.bytes()?, version, Some(settings));
+                Some(revguard_core::wire::encode_facts(&facts))
+            })
+            .collect()
+    };
+    let native = revguard_core::to_json(&revguard_core::check(&request));
+    let text = String::from_utf8_lossy(&native);
+    assert!(text.contains("require-concurrent-index-creation"), "{text}");
+    assert!(text.contains("ban-drop-table"), "{text}");
+    assert!(text.contains("not checked for deploy safety"), "{text}");
+
+    let stripped = Request {
+        files: request
+            .files
+            .iter()
+            .map(|f| InputFile {
+                content: Content::Bytes(Vec::new()),
+                ..f.clone()
+            })
+            .collect(),
+        ..request.clone()
+    };
+    let decoded = |facts: &[Option<Vec<u8>>]| -> Vec<_> {
+        facts
+            .iter()
+            .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
+            .collect()
+    };
+    let omitted = vec![true; request.files.len()];
+    let facts = lint_under(&request.options.safety);
+    let report = revguard_core::check_without(&stripped, decoded(&facts), &omitted);
+    assert!(report.is_some_and(|r| revguard_core::to_json(&r) == native));
+    let limits = sandbox::Limits::default();
+    let given: Vec<Option<&[u8]>> = facts.iter().map(Option::as_deref).collect();
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+
+    // Linted with a rule excluded: another fingerprint, so the core asks
+    // for the texts, and the sandbox sends them.
+    let mut other = request.options.safety.clone();
+    other.excluded_rules = vec!["ban-drop-table".into()];
+    assert_ne!(other.fingerprint(), request.options.safety.fingerprint());
+    let stale = lint_under(&other);
+    assert!(revguard_core::check_without(&stripped, decoded(&stale), &omitted).is_none());
+    let given: Vec<Option<&[u8]>> = stale.iter().map(Option::as_deref).collect();
+    let (wasm, _) = sandbox::check_request(&request, &given[..], &limits).expect("wasm");
+    assert!(wasm == native, "{}", String::from_utf8_lossy(&wasm));
+}

@@ -18,7 +18,7 @@ fn small_limits() -> Limits {
     }
 }
 
-/// The guest's two work exports (ABI v2); every fixture exports both.
+/// The guest's two work exports (ABI v4); every fixture exports both.
 const EXPORTS: [&str; 2] = ["revguard_check", "revguard_analyze"];
 
 /// Run a fixture's `revguard_check` under `limits`, returning the error and
@@ -26,9 +26,9 @@ const EXPORTS: [&str; 2] = ["revguard_check", "revguard_analyze"];
 fn run_fixture(name: &str, limits: &Limits) -> (Result<Vec<u8>, SandboxError>, Duration) {
     let wasm = wat_fixture(name);
     let started = Instant::now();
-    let result = sandbox::run_module(&wasm, EXPORTS[0], b"RGC2", limits);
+    let result = sandbox::run_module(&wasm, EXPORTS[0], b"RGC3", limits);
     let took = started.elapsed();
-    let analyze = sandbox::run_module(&wasm, EXPORTS[1], b"RGA2", limits);
+    let analyze = sandbox::run_module(&wasm, EXPORTS[1], b"RGA3", limits);
     assert_eq!(
         result.as_ref().map_err(ToString::to_string).err(),
         analyze.map_err(|e| e.to_string()).err(),
@@ -88,7 +88,7 @@ fn embedded_guest_has_no_imports_and_speaks_our_abi() {
 #[test]
 fn host_side_of_the_abi_round_trips_bytes() {
     let wasm = wat_fixture("echo.wat");
-    let request = "RGC2 any bytes, café \0 \u{10FFFF}".as_bytes();
+    let request = "RGC3 any bytes, café \0 \u{10FFFF}".as_bytes();
     for export in EXPORTS {
         let output = sandbox::run_module(&wasm, export, request, &Limits::default())
             .unwrap_or_else(|err| panic!("echo guest runs {export}: {err}"));
@@ -265,12 +265,12 @@ fn a_guest_panic_is_reported_with_its_message_on_one_line() {
 
 #[test]
 fn a_guest_speaking_another_abi_is_refused() {
-    let (result, _) = run_fixture("abi_v3.wat", &Limits::default());
+    let (result, _) = run_fixture("abi_v5.wat", &Limits::default());
     let err = result.expect_err("ABI mismatch");
-    assert_eq!(err, SandboxError::AbiVersion { found: 3 });
+    assert_eq!(err, SandboxError::AbiVersion { found: 5 });
     assert_eq!(
         err.to_string(),
-        "sandbox: guest speaks ABI version 3, this host speaks 2"
+        "sandbox: guest speaks ABI version 5, this host speaks 4"
     );
 }
 
@@ -282,7 +282,7 @@ fn every_error_message_is_one_line() {
         "imports_host.wat",
         "deep_recursion.wat",
         "panics.wat",
-        "abi_v3.wat",
+        "abi_v5.wat",
     ] {
         let (result, _) = run_fixture(name, &small_limits());
         let message = result.expect_err(name).to_string();

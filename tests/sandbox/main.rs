@@ -52,7 +52,7 @@ mod sandbox {
         jobs: usize,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
         crate::support::cache::isolate_this_process();
-        revguard::engine::analyze_wasm(files, version, limits, jobs)
+        revguard::engine::analyze_wasm(files, &version.into(), limits, jobs)
     }
 
     /// [`revguard::engine::analyze_wasm_with`] a module compiled now (no
@@ -65,7 +65,7 @@ mod sandbox {
         jobs: usize,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
         let guest = Guest::compile(wasm)?;
-        revguard::engine::analyze_wasm_with(&guest, files, version, limits, jobs)
+        revguard::engine::analyze_wasm_with(&guest, files, &version.into(), limits, jobs)
     }
 
     /// [`revguard::sandbox::check_json`] with the suite's guest cache.

@@ -15,9 +15,14 @@ declare_check! {
     /// translate (a variable argument, an unknown operation, a call under a
     /// loop or a condition) is listed as not checked, never guessed.
     ///
-    /// Findings are warnings; `deploy-safety = "error"` in the severity
-    /// table (`[tool.revguard.severity]`) makes them block, and a rule's own
-    /// name there sets its severity alone. `docs/safety.md` describes the translation, the
+    /// Findings are warnings, so the gate does not fail on them, unless the
+    /// deploy-safety policy blocks: `check --deploy-safety block`,
+    /// `blocking = true` in `[tool.revguard.safety]`, or the Argo CD and KRM
+    /// setting `deploy-safety: block` make every safety warning an error.
+    /// `deploy-safety = "error"` in the severity table
+    /// (`[tool.revguard.severity]`) does the same, and a rule's own name
+    /// there (or in `[tool.revguard.safety.severity]`) sets its severity
+    /// alone. `docs/safety.md` describes the translation, the
     /// transaction rules and how to silence a finding.
     ///
     /// ## Why is this bad?
@@ -55,6 +60,7 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
     if !settings.enabled {
         return;
     }
+    let fingerprint = settings.fingerprint();
     for (index, file) in cx.loaded.files.iter().enumerate() {
         if !matches!(file.status, Status::Loaded(_)) {
             continue;
@@ -65,7 +71,12 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if module.facts.syntax_error.is_some() {
             continue;
         }
-        let Some(facts) = safety::check_file(module.text(), settings) else {
+        // The per-file phase's lint under these settings, else lint now.
+        let linted = match &module.facts.safety {
+            Some(linted) if linted.fingerprint == fingerprint => linted.facts.clone(),
+            _ => safety::check_file(module.text(), settings),
+        };
+        let Some(facts) = linted else {
             continue;
         };
         let offset = module.facts.offset;
@@ -87,7 +98,10 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             if let Some(assumed) = &settings.assumed {
                 out = out.note(format!("PostgreSQL assumed: {assumed}"));
             }
-            sink.emit_as(&DeploySafety::INFO, &finding.rule, out);
+            if let Some(note) = &settings.transaction_note {
+                out = out.note(note.clone());
+            }
+            sink.emit_promoted(&DeploySafety::INFO, &finding.rule, out, settings.blocking);
         }
         for call in facts.unchecked {
             let label = cx.label(index, shift(call.span), call.reason.clone(), true);

@@ -46,7 +46,6 @@ use crate::parse::Attr;
 use crate::report::{Diagnostic, Label, Span};
 use crate::request::{Request, SeverityOverride};
 use crate::severity::Severity;
-use crate::text::LineIndex;
 pub(crate) use crate::text::list;
 
 /// Which family a check belongs to.
@@ -215,8 +214,6 @@ pub struct Context<'a> {
     pub loaded: &'a Loaded<'a>,
     /// The graph.
     pub graph: &'a RevisionGraph,
-    /// Line indexes, built on first use (most files never get a label).
-    lines: Vec<std::cell::OnceCell<Option<LineIndex<'a>>>>,
     /// The history inputs, parsed on first use and shared by the history
     /// checks (the lock is parsed and the base's graph built once per run).
     history: std::cell::OnceCell<crate::history::State>,
@@ -224,16 +221,10 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub(crate) fn new(request: &'a Request, loaded: &'a Loaded, graph: &'a RevisionGraph) -> Self {
-        let lines = loaded
-            .files
-            .iter()
-            .map(|_| std::cell::OnceCell::new())
-            .collect();
         Context {
             request,
             loaded,
             graph,
-            lines,
             history: std::cell::OnceCell::new(),
         }
     }
@@ -257,24 +248,14 @@ impl<'a> Context<'a> {
         message: impl Into<String>,
         primary: bool,
     ) -> Label {
-        let offset = self.loaded.files[file]
-            .module
-            .as_ref()
-            .map_or(0, |m| m.facts.offset);
-        let index = self.lines[file].get_or_init(|| {
-            self.loaded.files[file]
-                .module
-                .as_ref()
-                .map(|m| LineIndex::new(m.text()))
-        });
-        let (start, end) = match index {
-            Some(index) => {
-                let local = Span::new(
-                    span.start.saturating_sub(offset),
-                    span.end.saturating_sub(offset),
-                );
-                index.span(local)
-            }
+        let module = self.loaded.files[file].module.as_ref();
+        let (start, end) = match module {
+            // The facts' line table: the same positions as a line index of
+            // the text, without decoding it (or having it at all).
+            Some(m) => m.facts.lines.span(Span::new(
+                span.start.saturating_sub(m.facts.offset),
+                span.end.saturating_sub(m.facts.offset),
+            )),
             None => Default::default(),
         };
         let one = |p: crate::report::Position| {
@@ -414,14 +395,23 @@ impl Sink<'_> {
     /// rules under `deploy-safety`): the rule's configured severity wins,
     /// then the check's.
     pub fn emit_as(&mut self, info: &CheckInfo, name: &str, finding: Finding) {
+        self.emit_promoted(info, name, finding, false);
+    }
+
+    /// [`Sink::emit_as`], and with `block` a finding whose severity resolves
+    /// to a warning is an error (the deploy-safety `block` policy).
+    pub fn emit_promoted(&mut self, info: &CheckInfo, name: &str, finding: Finding, block: bool) {
         let rule = (name != info.name)
             .then(|| self.rules.get(name).copied())
             .flatten();
-        let severity = match rule.or_else(|| self.configured(info.id)) {
+        let mut severity = match rule.or_else(|| self.configured(info.id)) {
             Some(SeverityOverride::Off) => return,
             Some(SeverityOverride::Level(level)) => level,
             None => finding.severity.unwrap_or(info.severity),
         };
+        if block && severity == Severity::Warning {
+            severity = Severity::Error;
+        }
         let diagnostic = Diagnostic {
             check: name.to_owned(),
             code: info.code.to_owned(),

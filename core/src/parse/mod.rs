@@ -14,7 +14,7 @@ mod strings;
 mod value;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use crate::lexer::{self, LogicalLine, TokKind, Token};
 use crate::python::PythonVersion;
 use crate::syntax::decode::{Decoded, Decoding, decode};
 pub use crate::syntax_error::SyntaxError;
-use crate::text::Span;
+use crate::text::{LineTable, Span};
 pub(crate) use value::parse_value;
 pub use value::{SeqKind, Value};
 
@@ -113,6 +113,11 @@ pub struct ParsedModule<'a> {
     text: OnceCell<Text>,
     /// What was read from the text.
     pub facts: FileFacts,
+    /// The bytes were left out of the request (the facts stand in for
+    /// them): asking for the text then sets `missing` and gets "".
+    omitted: bool,
+    /// Something asked for the text of an omitted file.
+    missing: Cell<bool>,
 }
 
 /// A decoded text: where it is.
@@ -178,6 +183,11 @@ pub struct FileFacts {
     pub docstring: Option<Docstring>,
     /// The first syntax error, if any (later statements are unknown).
     pub syntax_error: Option<SyntaxError>,
+    /// Line starts of the decoded text, for labels' lines and columns.
+    pub lines: LineTable,
+    /// The deploy-safety lint of the file, when the per-file phase ran it
+    /// (spans in text offsets, like the lint's own).
+    pub safety: Option<crate::safety::Linted>,
 }
 
 impl FileFacts {
@@ -195,7 +205,28 @@ impl<'a> ParsedModule<'a> {
             bytes,
             text: OnceCell::new(),
             facts,
+            omitted: false,
+            missing: Cell::new(false),
         }
+    }
+
+    /// A module from facts alone, its bytes left out of the request: its
+    /// text reads as "" and [`ParsedModule::text_missing`] then says so,
+    /// so the caller can run the check again with the bytes.
+    pub fn from_facts_only(facts: FileFacts) -> ParsedModule<'static> {
+        ParsedModule {
+            bytes: &[],
+            text: OnceCell::new(),
+            facts,
+            omitted: true,
+            missing: Cell::new(false),
+        }
+    }
+
+    /// Whether something asked for the text of a module made by
+    /// [`ParsedModule::from_facts_only`].
+    pub fn text_missing(&self) -> bool {
+        self.missing.get()
     }
 
     /// A module whose text is decoded already.
@@ -204,6 +235,8 @@ impl<'a> ParsedModule<'a> {
             bytes,
             text: OnceCell::from(text),
             facts,
+            omitted: false,
+            missing: Cell::new(false),
         }
     }
 
@@ -211,6 +244,10 @@ impl<'a> ParsedModule<'a> {
     /// decoded). Offsets in the facts are into the original bytes, so add
     /// [`FileFacts::offset`] when slicing it.
     pub fn text(&self) -> &str {
+        if self.omitted {
+            self.missing.set(true);
+            return "";
+        }
         let text = self.text.get_or_init(|| {
             let decoded = decode(self.bytes);
             Text::new(decoded.offset, decoded.text)
@@ -263,6 +300,26 @@ pub fn analyze(bytes: &[u8], version: PythonVersion) -> FileFacts {
     compile_module(bytes, version).facts
 }
 
+/// [`analyze`], and with `safety` also the deploy-safety lint of a file
+/// that compiles, so a check under the same settings finds it in the facts
+/// (and a cached run lints nothing).
+pub fn analyze_with(
+    bytes: &[u8],
+    version: PythonVersion,
+    safety: Option<&crate::safety::SafetySettings>,
+) -> FileFacts {
+    let module = compile_module(bytes, version);
+    let linted = match safety {
+        Some(settings) if settings.enabled && module.facts.syntax_error.is_none() => {
+            Some(crate::safety::lint_file(module.text(), settings))
+        }
+        _ => None,
+    };
+    let mut facts = module.facts;
+    facts.safety = linted;
+    facts
+}
+
 fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {
     let Decoded {
         offset,
@@ -280,6 +337,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
             return ParsedModule::decoded(bytes, Text::Empty, facts);
         }
     };
+    facts.lines = LineTable::new(&text);
     read_text(&mut facts, &text, validate);
     if matches!(decoding, Decoding::Latin1) {
         // Every byte was one character: map spans back to file offsets.

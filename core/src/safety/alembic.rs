@@ -349,3 +349,74 @@ fn literal(expr: &Expr) -> Result<Lit, String> {
         _ => return Err("an argument is not a literal".into()),
     })
 }
+
+/// What `env.py` passes to `context.configure(...)` as literal booleans:
+/// `transactional_ddl`, then `transaction_per_migration`. A keyword set to
+/// anything but `True`/`False`, or to different values in different calls,
+/// is `Err` with the reason (the lint then keeps Alembic's default and the
+/// report says so).
+pub(super) fn env_configure(text: &str) -> EnvConfigure {
+    use ruff_python_ast::visitor::{self, Visitor};
+
+    struct Calls<'a> {
+        out: &'a mut EnvConfigure,
+    }
+    impl<'a> Visitor<'a> for Calls<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr
+                && is_configure(&call.func)
+            {
+                for keyword in &call.arguments.keywords {
+                    let Some(name) = keyword.arg.as_ref() else {
+                        continue;
+                    };
+                    let slot = match name.as_str() {
+                        "transactional_ddl" => &mut self.out.transactional_ddl,
+                        "transaction_per_migration" => &mut self.out.transaction_per_migration,
+                        _ => continue,
+                    };
+                    let value = match &keyword.value {
+                        Expr::BooleanLiteral(b) => Ok(b.value),
+                        _ => Err(format!("`{name}` in env.py is not a literal True or False")),
+                    };
+                    *slot = match (slot.take(), value) {
+                        (None, value) => Some(value),
+                        (Some(Ok(a)), Ok(b)) if a == b => Some(Ok(a)),
+                        (Some(Err(e)), _) | (_, Err(e)) => Some(Err(e)),
+                        (Some(Ok(_)), Ok(_)) => {
+                            Some(Err(format!("env.py passes `{name}` with different values")))
+                        }
+                    };
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+
+    let mut out = EnvConfigure::default();
+    if let Ok(parsed) = ruff_python_parser::parse_module(text) {
+        let mut calls = Calls { out: &mut out };
+        calls.visit_body(&parsed.syntax().body);
+    }
+    out
+}
+
+/// `context.configure` or a bare `configure` (`from alembic.context import
+/// configure`).
+fn is_configure(func: &Expr) -> bool {
+    match func {
+        Expr::Attribute(attr) => {
+            attr.attr.as_str() == "configure"
+                && matches!(&*attr.value, Expr::Name(n) if n.id.as_str() == "context")
+        }
+        Expr::Name(name) => name.id.as_str() == "configure",
+        _ => false,
+    }
+}
+
+/// The literal keywords of `env.py`'s `context.configure(...)` calls.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct EnvConfigure {
+    pub transactional_ddl: Option<Result<bool, String>>,
+    pub transaction_per_migration: Option<Result<bool, String>>,
+}

@@ -29,7 +29,12 @@ fn linter(settings: &SafetySettings) -> Linter {
         .iter()
         .filter_map(|name| name.parse().ok())
         .collect();
-    let mut linter = Linter::with_rules(&[], &excluded);
+    let included: Vec<Rule> = settings
+        .included_rules
+        .iter()
+        .filter_map(|name| name.parse().ok())
+        .collect();
+    let mut linter = Linter::with_rules(&included, &excluded);
     if let Some(version) = settings
         .pg_version
         .as_deref()

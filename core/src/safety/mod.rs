@@ -38,8 +38,15 @@ pub const SQUAWK_VERSION: &str = "2.68.0";
 pub struct SafetySettings {
     /// Lint at all (off when the target database is not PostgreSQL).
     pub enabled: bool,
-    /// squawk rules left out (`excluded_rules`).
+    /// squawk rules left out (`.squawk.toml`'s `excluded_rules`, then
+    /// `[safety] disable`).
     pub excluded_rules: Vec<String>,
+    /// squawk's opt-in rules run too (`[safety] enable`).
+    pub included_rules: Vec<String>,
+    /// Safety findings block the gate: every one that resolves to a warning
+    /// is reported as an error (`--deploy-safety block`, `[safety]
+    /// blocking`, the Argo CD and KRM `deploy-safety` setting).
+    pub blocking: bool,
     /// The PostgreSQL version the rules assume (`pg_version`).
     pub pg_version: Option<String>,
     /// squawk's `assume_in_transaction`.
@@ -48,6 +55,9 @@ pub struct SafetySettings {
     /// transaction (`transactional_ddl = False`): no `BEGIN`/`COMMIT` around
     /// the migration.
     pub transactional: bool,
+    /// Set when `env.py` passes `transactional_ddl` as something other than
+    /// a literal: the report says the default was assumed.
+    pub transaction_note: Option<String>,
     /// Set when the target database is unknown and PostgreSQL is assumed:
     /// where revguard looked, for the report's note.
     pub assumed: Option<String>,
@@ -58,6 +68,49 @@ impl SafetySettings {
     pub fn is_default(&self) -> bool {
         *self == SafetySettings::default()
     }
+
+    /// What a file's lint depends on besides its text, as one string: the
+    /// squawk release and the settings that change which violations squawk
+    /// reports (not `blocking` or the report's notes, which only change how
+    /// they are reported). The host puts it in the result cache's namespace.
+    pub fn lint_key(&self) -> String {
+        format!(
+            "squawk {SQUAWK_VERSION} excluded {:?} included {:?} pg {:?} in-transaction {} transactional {}",
+            self.excluded_rules,
+            self.included_rules,
+            self.pg_version,
+            self.assume_in_transaction,
+            self.transactional,
+        )
+    }
+
+    /// [`SafetySettings::lint_key`] hashed (64-bit FNV-1a): what a
+    /// [`Linted`] records, so a lint is reused only under the same settings.
+    pub fn fingerprint(&self) -> u64 {
+        self.lint_key()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+    }
+}
+
+/// A file's lint as the per-file phase computed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Linted {
+    /// [`SafetySettings::fingerprint`] of the settings it ran under.
+    pub fingerprint: u64,
+    /// What it found; `None` when there was nothing to lint (no
+    /// `upgrade()`).
+    pub facts: Option<SafetyFacts>,
+}
+
+/// Lint one file's text in the per-file phase, recording the settings.
+pub fn lint_file(text: &str, settings: &SafetySettings) -> Linted {
+    Linted {
+        fingerprint: settings.fingerprint(),
+        facts: check_file(text, settings),
+    }
 }
 
 impl Default for SafetySettings {
@@ -65,10 +118,53 @@ impl Default for SafetySettings {
         SafetySettings {
             enabled: true,
             excluded_rules: Vec::new(),
+            included_rules: Vec::new(),
+            blocking: false,
             pg_version: None,
             assume_in_transaction: false,
             transactional: true,
+            transaction_note: None,
             assumed: None,
+        }
+    }
+}
+
+/// The `deploy-safety` policy setting (`--deploy-safety`, the Argo CD and
+/// KRM setting of the same name): how safety findings count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Findings are warnings: reported, never failing the gate.
+    Warn,
+    /// Findings that would be warnings are errors: they fail the gate.
+    Block,
+    /// No lint.
+    Off,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "warn" => Ok(Mode::Warn),
+            "block" => Ok(Mode::Block),
+            "off" => Ok(Mode::Off),
+            other => Err(format!(
+                "unknown deploy-safety mode '{other}' (expected warn, block or off)"
+            )),
+        }
+    }
+}
+
+impl Mode {
+    /// Put the mode into `settings`: it wins over the configuration's
+    /// `blocking`; `off` stops the lint, and no mode starts it for a
+    /// database that is not PostgreSQL.
+    pub fn apply(self, settings: &mut SafetySettings) {
+        match self {
+            Mode::Warn => settings.blocking = false,
+            Mode::Block => settings.blocking = true,
+            Mode::Off => settings.enabled = false,
         }
     }
 }
@@ -167,6 +263,31 @@ pub fn ignored(text: &str, span: Span, rule: &str) -> bool {
             .any(|name| name == rule || name == "deploy-safety")
     })
 }
+
+/// Put what the project's `env.py` (its text) passes to
+/// `context.configure(...)` into `settings`: `transactional_ddl=False`
+/// drops the transaction around each migration (squawk then judges
+/// `CONCURRENTLY` outside one). `transaction_per_migration` changes nothing
+/// per file (each migration's statements share one transaction either way).
+/// A value that is not a literal keeps Alembic's default, noted in
+/// `settings.transaction_note` for the report.
+#[cfg(feature = "safety")]
+pub fn apply_env(text: &str, settings: &mut SafetySettings) {
+    let found = alembic::env_configure(text);
+    match found.transactional_ddl {
+        Some(Ok(transactional)) => settings.transactional = transactional,
+        Some(Err(reason)) => {
+            settings.transaction_note = Some(format!(
+                "{reason}: each migration is linted inside a transaction, Alembic's default on PostgreSQL"
+            ));
+        }
+        None => {}
+    }
+}
+
+/// [`apply_env`] without the `safety` feature: nothing to apply.
+#[cfg(not(feature = "safety"))]
+pub fn apply_env(_text: &str, _settings: &mut SafetySettings) {}
 
 /// squawk's canonical name of a rule (`prefer-timestamptz` →
 /// `prefer-timestamp-tz`), when `name` is one of squawk's rules.

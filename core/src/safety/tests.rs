@@ -101,3 +101,69 @@ fn an_ignore_comment_silences_its_rule_on_its_line() {
         "{found:?}"
     );
 }
+
+#[test]
+fn the_per_file_phase_records_the_lint_and_its_settings() {
+    let source = b"revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    op.create_index('ix_a', 't', ['a'])\n";
+    let version = crate::python::PythonVersion::DEFAULT;
+    let settings = SafetySettings::default();
+    let facts = crate::parse::analyze_with(source, version, Some(&settings));
+    let linted = facts.safety.expect("linted");
+    assert_eq!(linted.fingerprint, settings.fingerprint());
+    let found = linted.facts.expect("an upgrade()");
+    assert_eq!(found.findings[0].rule, "require-concurrent-index-creation");
+    // No settings, or the lint off: nothing recorded.
+    assert!(crate::parse::analyze(source, version).safety.is_none());
+    let off = SafetySettings {
+        enabled: false,
+        ..SafetySettings::default()
+    };
+    assert!(
+        crate::parse::analyze_with(source, version, Some(&off))
+            .safety
+            .is_none()
+    );
+    // A file that does not compile is not linted.
+    let broken = b"def upgrade(:\n    op.create_index('ix_a', 't', ['a'])\n";
+    assert!(
+        crate::parse::analyze_with(broken, version, Some(&settings))
+            .safety
+            .is_none()
+    );
+}
+
+#[test]
+fn only_what_changes_the_findings_changes_the_fingerprint() {
+    let base = SafetySettings::default();
+    let same = SafetySettings {
+        blocking: true,
+        assumed: Some("no sqlalchemy.url".into()),
+        transaction_note: Some("note".into()),
+        ..SafetySettings::default()
+    };
+    assert_eq!(base.fingerprint(), same.fingerprint());
+    for other in [
+        SafetySettings {
+            excluded_rules: vec!["ban-drop-table".into()],
+            ..SafetySettings::default()
+        },
+        SafetySettings {
+            included_rules: vec!["ban-char-field".into()],
+            ..SafetySettings::default()
+        },
+        SafetySettings {
+            pg_version: Some("13".into()),
+            ..SafetySettings::default()
+        },
+        SafetySettings {
+            assume_in_transaction: true,
+            ..SafetySettings::default()
+        },
+        SafetySettings {
+            transactional: false,
+            ..SafetySettings::default()
+        },
+    ] {
+        assert_ne!(base.fingerprint(), other.fingerprint(), "{other:?}");
+    }
+}

@@ -2,6 +2,7 @@
 //! run the core in the wasm sandbox, and keep everything inside the root.
 
 use anyhow::{Result, bail};
+use revguard_core::safety::Mode;
 use revguard_core::{Policy, Report};
 use std::path::Path;
 
@@ -17,22 +18,41 @@ pub struct Run {
     pub limits: sandbox::Limits,
 }
 
-/// Check the Alembic project at `project_dir` (inside `root`) under `policy`,
-/// verifying its `revguard.lock` when present and, with `deployed`, what
-/// databases at that revision would (not) run.
-pub fn check(
-    project_dir: &Path,
-    root: &Path,
-    policy: Policy,
-    deployed: Option<&str>,
-    run: &Run,
-) -> Result<Report> {
+/// What the check step is asked: the setting layers resolved.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ask<'a> {
+    /// The graph policy.
+    pub policy: Policy,
+    /// The revision databases are at (`--deployed`), if set.
+    pub deployed: Option<&'a str>,
+    /// The deploy-safety policy, when set; else the project's
+    /// `[safety] blocking` decides.
+    pub deploy_safety: Option<Mode>,
+}
+
+/// Check the Alembic project at `project_dir` (inside `root`) under
+/// `ask.policy`, verifying its `revguard.lock` when present and, with
+/// `ask.deployed`, what databases at that revision would (not) run. The
+/// project's `[safety]` configuration applies; `ask.deploy_safety` wins over
+/// its `blocking`.
+pub fn check(project_dir: &Path, root: &Path, ask: Ask<'_>, run: &Run) -> Result<Report> {
+    let Ask {
+        policy,
+        deployed,
+        deploy_safety,
+    } = ask;
     let options = project::DiscoverOptions {
         root: Some(root.to_path_buf()),
         ..project::DiscoverOptions::default()
     };
     let mut found = project::discover(project_dir, &options)?;
     found.request.options.policy = policy;
+    if let Some(config) = crate::config::load(&found.root, &found.dir)? {
+        config.safety.apply(&mut found.request.options);
+    }
+    if let Some(mode) = deploy_safety {
+        mode.apply(&mut found.request.options.safety);
+    }
     crate::history::attach_lock(&mut found)?;
     found.request.options.history.deployed = deployed.map(str::to_owned);
     for location in &found.locations {

@@ -42,6 +42,9 @@ pub const APP_SETTINGS: &[&str] = &[
     "renderer",
     "renderer-args",
     "allow-empty",
+    "deploy-safety",
+    "dialect",
+    "user-model",
 ];
 
 /// Settings only the sidecar's own environment may set (`REVGUARD_<NAME>`).
@@ -152,6 +155,9 @@ pub struct Config {
     pub renderer_args_source: Option<Source>,
     /// Let a render with zero objects through.
     pub allow_empty: bool,
+    /// The deploy-safety policy, when set (else the project's
+    /// `[safety] blocking` decides).
+    pub deploy_safety: Option<revguard_core::safety::Mode>,
     /// Admin: where the core runs (`REVGUARD_ENGINE`).
     pub engine: EngineKind,
     /// Admin: the sandbox's CPU and memory bounds.
@@ -162,6 +168,11 @@ pub struct Config {
     /// Admin: renderer flags Applications may use on top of the built-in
     /// allow-list.
     pub allowed_renderer_args: Vec<String>,
+    /// The migration tool; `None` = detect (Alembic's configuration, else a
+    /// Django project, nearest first).
+    pub dialect: Option<crate::config::Dialect>,
+    /// Django's `AUTH_USER_MODEL` (default `auth.User`).
+    pub user_model: Option<String>,
 }
 
 /// One parameter as Argo CD serialises it in `ARGOCD_APP_PARAMETERS`.
@@ -549,6 +560,15 @@ impl Config {
         };
         let expected_head = layers.string("expected-head")?.map(|(s, _)| s);
         let deployed = layers.string("deployed-revision")?.map(|(s, _)| s);
+        let deploy_safety = match layers.string("deploy-safety")? {
+            None => None,
+            Some((s, source)) => Some(s.parse::<revguard_core::safety::Mode>().map_err(|_| {
+                anyhow::anyhow!(
+                    "unknown deploy-safety mode '{}' ({source}); expected warn, block or off",
+                    clean(&s)
+                )
+            })?),
+        };
         let renderer = match layers.string("renderer")? {
             None => Renderer::Auto,
             Some((s, source)) => Renderer::parse(&s, &source)?,
@@ -564,7 +584,25 @@ impl Config {
         };
         let (engine, limits, kustomize_build_options, allowed_renderer_args) =
             admin_settings(&layers)?;
+        let dialect = match layers.string("dialect")? {
+            None => None,
+            Some((s, source)) => match s.as_str() {
+                "" | "auto" => None,
+                "alembic" => Some(crate::config::Dialect::Alembic),
+                "django" => Some(crate::config::Dialect::Django),
+                _ => anyhow::bail!(
+                    "unknown dialect '{}' ({source}); expected auto, alembic or django",
+                    clean(&s)
+                ),
+            },
+        };
+        let user_model = layers
+            .string("user-model")?
+            .map(|(s, _)| s)
+            .filter(|s| !s.is_empty());
         Ok(Config {
+            dialect,
+            user_model,
             migrations,
             policy,
             expected_head,
@@ -573,6 +611,7 @@ impl Config {
             renderer_args,
             renderer_args_source,
             allow_empty,
+            deploy_safety,
             engine,
             limits,
             kustomize_build_options,
@@ -624,6 +663,33 @@ mod tests {
         assert_eq!(c.policy, Policy::Linear);
         assert_eq!(c.renderer, Renderer::Helm);
         assert!(c.allow_empty);
+    }
+
+    #[test]
+    fn deploy_safety_from_every_layer() {
+        use revguard_core::safety::Mode;
+        assert_eq!(Config::from_env(&env(&[])).unwrap().deploy_safety, None);
+        let c = Config::from_env(&env(&[("REVGUARD_DEPLOY_SAFETY", "block")])).unwrap();
+        assert_eq!(c.deploy_safety, Some(Mode::Block));
+        let c = Config::from_env(&env(&[
+            ("REVGUARD_DEPLOY_SAFETY", "block"),
+            ("ARGOCD_ENV_REVGUARD_DEPLOY_SAFETY", "warn"),
+        ]))
+        .unwrap();
+        assert_eq!(c.deploy_safety, Some(Mode::Warn));
+        let c = Config::from_env(&env(&[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"deploy-safety","string":"off"}]"#,
+        )]))
+        .unwrap();
+        assert_eq!(c.deploy_safety, Some(Mode::Off));
+        let err = Config::from_env(&env(&[("PARAM_DEPLOY_SAFETY", "strict")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("unknown deploy-safety mode 'strict' (parameter deploy-safety); expected warn, block or off"),
+            "{err}"
+        );
     }
 
     #[test]

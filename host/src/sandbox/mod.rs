@@ -48,7 +48,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use revguard_core::python::PythonVersion;
+use revguard_core::wire::AnalyzeTarget;
 use revguard_core::wire::{self, Carried, CheckHeader, FileRecord};
 use revguard_core::{Content, Request};
 use wasmtime::{
@@ -61,7 +61,7 @@ pub static GUEST_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/revguar
 
 /// The guest ABI version this host speaks (`revguard_abi_version`; see the
 /// `revguard-guest` crate docs).
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 4;
 
 /// Fuel granted per second of `--timeout`: the rate at which the real
 /// checker consumes fuel on the reference machine in `BENCHMARKS.md`
@@ -261,8 +261,8 @@ pub fn check_json_with_stats(
 }
 
 /// Where a check's per-file facts come from: the cache and this run's
-/// results, or a plain list in tests. [`check_request`] drops it as soon as
-/// the facts are in the guest, so its memory is free while the guest runs.
+/// results, or a plain list in tests. [`check_request`] drops it when the
+/// check is done.
 pub trait FactsSource: Send {
     /// Each file's encoded facts, by file index (`None`: read it in the guest).
     fn facts(&self) -> Vec<Option<&[u8]>>;
@@ -274,9 +274,13 @@ impl FactsSource for &[Option<&[u8]>] {
     }
 }
 
-/// Check a request in one guest: every read file's bytes go into a buffer of
-/// their own, which the guest takes over, and `facts` (encoded, from
-/// [`crate::engine::analyze_wasm`] or the result cache) spare the guest reading those files. The
+/// Check a request in one guest: `facts` (encoded, from
+/// [`crate::engine::analyze_wasm`] or the result cache) spare the guest
+/// reading those files, and when `revguard_core::may_omit_bytes` allows it
+/// their bytes are left out altogether (the facts carry their line tables).
+/// Every other read file's bytes go into a buffer of their own, which the
+/// guest takes over. If the guest finds it needs a left-out text after all,
+/// the check runs again in a fresh instance with every file's bytes. The
 /// output is the JSON report, exactly `revguard_core::check_with_facts`'s.
 pub fn check_request(
     request: &Request,
@@ -296,38 +300,58 @@ pub fn check_request(
         });
     }
     on_sandbox_thread(move || {
-        let mut session = Session::open(guest, limits)?;
         let given = facts.facts();
-        let mut files = Vec::with_capacity(request.files.len());
-        for (index, file) in request.files.iter().enumerate() {
-            let content = match &file.content {
-                Content::Unread(reason) => Carried::Unread(reason),
-                content => {
-                    let bytes = content.bytes().unwrap_or_default();
-                    Carried::Buffer(session.put(bytes)?, bytes.len() as u32)
-                }
-            };
-            files.push(FileRecord {
-                location: file.location,
-                path: &file.path,
-                real_path: file.real_path.as_deref(),
-                content,
-                facts: given.get(index).copied().flatten(),
-            });
+        // A file with facts goes without its bytes when the check allows it;
+        // should it need a text after all, every byte is sent again.
+        if revguard_core::may_omit_bytes(&request.options) && given.iter().any(Option::is_some) {
+            let (output, stats) = check_once(guest, request, &given, true, limits)?;
+            if output != wire::NEEDS_BYTES {
+                return Ok((output, stats));
+            }
         }
-        let header = CheckHeader {
-            locations: request.locations.clone(),
-            options: request.options.clone(),
-        };
-        let table = wire::encode_check(&header, &files);
-        drop(files);
-        drop(given);
-        drop(facts);
-        let (ptr, len) = (session.put(&table)?, table.len() as u32);
-        drop(table);
-        let output = session.call("revguard_check", ptr, len)?;
-        Ok((output, session.stats()))
+        check_once(guest, request, &given, false, limits)
     })
+}
+
+/// One check in a fresh instance; with `omit`, the files with facts go
+/// without their bytes.
+fn check_once(
+    guest: &Guest,
+    request: &Request,
+    given: &[Option<&[u8]>],
+    omit: bool,
+    limits: &Limits,
+) -> Result<(Vec<u8>, RunStats), SandboxError> {
+    let mut session = Session::open(guest, limits)?;
+    let mut files = Vec::with_capacity(request.files.len());
+    for (index, file) in request.files.iter().enumerate() {
+        let facts = given.get(index).copied().flatten();
+        let content = match &file.content {
+            Content::Unread(reason) => Carried::Unread(reason),
+            _ if omit && facts.is_some() => Carried::Omitted,
+            content => {
+                let bytes = content.bytes().unwrap_or_default();
+                Carried::Buffer(session.put(bytes)?, bytes.len() as u32)
+            }
+        };
+        files.push(FileRecord {
+            location: file.location,
+            path: &file.path,
+            real_path: file.real_path.as_deref(),
+            content,
+            facts,
+        });
+    }
+    let header = CheckHeader {
+        locations: request.locations.clone(),
+        options: request.options.clone(),
+    };
+    let table = wire::encode_check(&header, &files);
+    drop(files);
+    let (ptr, len) = (session.put(&table)?, table.len() as u32);
+    drop(table);
+    let output = session.call("revguard_check", ptr, len)?;
+    Ok((output, session.stats()))
 }
 
 /// Django's semantics in one embedded guest: a project as JSON in, the
@@ -384,10 +408,10 @@ impl Guest {
     pub fn analyze(
         &self,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        self.analyze_export("revguard_analyze", files, version, limits)
+        self.analyze_export("revguard_analyze", files, target, limits)
     }
 
     /// [`Guest::analyze`] through another per-file export that takes the
@@ -396,21 +420,21 @@ impl Guest {
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        self.analyze_batch(export, files, version, limits)
-            .map_err(|err| self.culprit(export, files, version, limits, err))
+        self.analyze_batch(export, files, target, limits)
+            .map_err(|err| self.culprit(export, files, target, limits, err))
     }
 
     fn analyze_batch(
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
     ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        let table = wire::encode_analyze(version, files);
+        let table = wire::encode_analyze(target, files);
         if table.len() as u64 > limits.max_memory_bytes {
             return Err(SandboxError::MemoryLimit {
                 max_bytes: limits.max_memory_bytes,
@@ -438,7 +462,7 @@ impl Guest {
         &self,
         export: &str,
         files: &[&[u8]],
-        version: PythonVersion,
+        target: &AnalyzeTarget,
         limits: &Limits,
         err: SandboxError,
     ) -> SandboxError {
@@ -446,7 +470,7 @@ impl Guest {
             return err;
         }
         for (index, file) in files.iter().enumerate() {
-            if let Err(alone) = self.analyze_batch(export, &[file], version, limits) {
+            if let Err(alone) = self.analyze_batch(export, &[file], target, limits) {
                 return SandboxError::InFile {
                     index,
                     error: Box::new(alone),

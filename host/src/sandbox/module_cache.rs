@@ -5,11 +5,21 @@
 //! The file name is a hash of wasmtime's precompile-compatibility hash
 //! (version, config, CPU features), of the guest's bytes and of revguard's
 //! version, so a new build or another machine never picks up a stale entry.
-//! An entry is the magic `RGCWASM1`, the SHA-256 of the compiled module, then
-//! the module; it is read into memory and its checksum verified before
-//! wasmtime deserialises that same copy, so a damaged entry is compiled again
-//! and replaced, never run. Entries are written to an `O_EXCL` temporary with
-//! a random name and renamed into place.
+//!
+//! An entry is wasmtime's compiled image itself, so it can be mapped rather
+//! than read and copied. Next to it, `guest-<hash>.verified` records the
+//! SHA-256 of the image and the identity and times of the file it was last
+//! verified as (device, inode, size, modification and change time). A run
+//! whose entry still has exactly that identity maps it without reading it:
+//! any change through the file system (a write, a truncation, a rename over
+//! it) moves the change time, which no user can set. Anything else (no
+//! record, another inode, another time) reads the entry into memory, checks
+//! it against the recorded SHA-256 and deserialises that same copy, then
+//! records the identity for the next run; a mismatch compiles the guest
+//! again and replaces both files. So a damaged or truncated entry is never
+//! run, and a warm run costs neither the read nor the hash. Both files are
+//! written to an `O_EXCL` temporary with a random name and renamed into
+//! place.
 
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -56,11 +66,13 @@ fn cache_file(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
     dir.join(format!("guest-{:016x}.cwasm", hasher.finish()))
 }
 
-/// The header of a cache entry: this magic, then the SHA-256 of the
-/// compiled module that follows it.
-const CACHE_MAGIC: &[u8; 8] = b"RGCWASM1";
+/// The magic of a verification record.
+const RECORD_MAGIC: &[u8; 8] = b"RGCWASM2";
 
-/// The largest cache entry read back (the guest compiles to about 5 MB).
+/// A record: the magic, the SHA-256 of the image, then the [`Stamp`].
+const RECORD_LEN: usize = 8 + 32 + 7 * 8;
+
+/// The largest cache entry read back (the guest compiles to about 10 MB).
 const MAX_CACHED_BYTES: u64 = 256 << 20;
 
 /// Load the module from the cache, or compile it and try to cache it.
@@ -74,17 +86,8 @@ pub(super) fn load_module(
             .map_err(|err| setup("cannot compile the guest", err));
     };
     let path = cache_file(engine, wasm, dir);
-    if let Some(compiled) = read_cached(&path) {
-        // SAFETY: deserialising trusts the bytes to be machine code wasmtime
-        // produced. These are: they match the SHA-256 this binary stored next
-        // to them when it wrote the entry from `precompile_module` of these
-        // wasm bytes (the name keys wasmtime's compatibility hash, and
-        // wasmtime still checks the header), so a damaged or truncated entry
-        // is never run. They are checked in memory and deserialised from that
-        // same copy, so a later change to the file cannot slip in between.
-        if let Ok(module) = unsafe { Module::deserialize(engine, &compiled) } {
-            return Ok(module);
-        }
+    if let Some(module) = load_cached(engine, dir, &path) {
+        return Ok(module);
     }
     let compiled = engine
         .precompile_module(wasm)
@@ -100,40 +103,115 @@ pub(super) fn load_module(
         .map_err(|err| setup("cannot load the compiled guest", err))
 }
 
-/// The compiled module of a cache entry, when the entry is whole: a regular
-/// file (not followed through a symlink), with the magic and a SHA-256 that
-/// matches its bytes. Anything else is `None`, and the caller recompiles.
-fn read_cached(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_CACHED_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    fs::File::open(path)
-        .ok()?
-        .take(MAX_CACHED_BYTES)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    let header = CACHE_MAGIC.len() + 32;
-    if bytes.len() < header || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC {
-        return None;
-    }
-    let stored = &bytes[CACHE_MAGIC.len()..header];
-    if sha2::Sha256::digest(&bytes[header..]).as_slice() != stored {
-        return None;
-    }
-    bytes.drain(..header);
-    Some(bytes)
+/// Where the verification record of the entry at `path` lives.
+fn record_file(path: &Path) -> PathBuf {
+    path.with_extension("verified")
 }
 
-/// Store a compiled module with its checksum (see [`read_cached`]).
+/// The identity and times of an entry when it was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp([u64; 7]);
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt as _;
+        // Times as raw bits: only equality matters.
+        Stamp([
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime() as u64,
+            meta.mtime_nsec() as u64,
+            meta.ctime() as u64,
+            meta.ctime_nsec() as u64,
+        ])
+    }
+}
+
+/// The entry at `path` as a module, when it is whole: a regular file (not
+/// a link) that is either exactly the file last verified, and then mapped,
+/// or whose bytes match the recorded SHA-256, and then deserialised from
+/// the copy that was checked. Anything else is `None`, and the caller
+/// recompiles.
+fn load_cached(engine: &Engine, dir: &Path, path: &Path) -> Option<Module> {
+    use std::io::Read as _;
+    let (digest, verified) = read_record(&record_file(path))?;
+    let file = open_regular(path)?;
+    let meta = file.metadata().ok()?;
+    if meta.len() > MAX_CACHED_BYTES {
+        return None;
+    }
+    let stamp = Stamp::of(&meta);
+    if stamp == verified {
+        // SAFETY: deserialising trusts the file to be machine code wasmtime
+        // produced, and to stay unchanged while mapped. It is: its bytes
+        // matched the SHA-256 this binary stored when it wrote the entry from
+        // `precompile_module` of these wasm bytes (the name keys wasmtime's
+        // compatibility hash, and wasmtime still checks the header), and it is
+        // the same inode with the same change time as when they were checked,
+        // so nothing has written to it since. The cache writes only by rename.
+        return unsafe { Module::deserialize_open_file(engine, file) }.ok();
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_CACHED_BYTES).read_to_end(&mut bytes).ok()?;
+    if sha2::Sha256::digest(&bytes).as_slice() != digest {
+        return None;
+    }
+    // SAFETY: as above, for the bytes just checked; they are deserialised
+    // from this copy, so a later change to the file cannot slip in between.
+    let module = unsafe { Module::deserialize(engine, &bytes) }.ok()?;
+    // The next run may map it (best effort).
+    let _ = write_record(dir, path, &digest, stamp);
+    Some(module)
+}
+
+/// Open `path` for reading when it is a regular file and not a link: the
+/// link check and the open name the same inode, or nothing is opened.
+fn open_regular(path: &Path) -> Option<fs::File> {
+    use std::os::unix::fs::MetadataExt as _;
+    let before = fs::symlink_metadata(path).ok()?;
+    if !before.is_file() {
+        return None;
+    }
+    let file = fs::File::open(path).ok()?;
+    let after = file.metadata().ok()?;
+    (after.is_file() && after.dev() == before.dev() && after.ino() == before.ino()).then_some(file)
+}
+
+/// A verification record's SHA-256 and stamp.
+fn read_record(path: &Path) -> Option<([u8; 32], Stamp)> {
+    let bytes = fs::read(path).ok().filter(|b| b.len() == RECORD_LEN)?;
+    let body = bytes.strip_prefix(RECORD_MAGIC.as_slice())?;
+    let digest: [u8; 32] = body[..32].try_into().ok()?;
+    let mut stamp = [0u64; 7];
+    for (field, chunk) in stamp.iter_mut().zip(body[32..].chunks_exact(8)) {
+        *field = u64::from_le_bytes(chunk.try_into().ok()?);
+    }
+    // A record is read only through a regular file, never a link.
+    fs::symlink_metadata(path)
+        .ok()
+        .filter(fs::Metadata::is_file)?;
+    Some((digest, Stamp(stamp)))
+}
+
+/// Write the verification record of the entry at `path`.
+fn write_record(dir: &Path, path: &Path, digest: &[u8], stamp: Stamp) -> std::io::Result<()> {
+    let mut record = Vec::with_capacity(RECORD_LEN);
+    record.extend_from_slice(RECORD_MAGIC);
+    record.extend_from_slice(digest);
+    for field in stamp.0 {
+        record.extend_from_slice(&field.to_le_bytes());
+    }
+    write_atomically(dir, &record_file(path), &record)
+}
+
+/// Store a compiled module, then its record (see [`load_cached`]).
 fn write_cached(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
-    let mut entry = Vec::with_capacity(CACHE_MAGIC.len() + 32 + compiled.len());
-    entry.extend_from_slice(CACHE_MAGIC);
-    entry.extend_from_slice(&sha2::Sha256::digest(compiled));
-    entry.extend_from_slice(compiled);
-    write_atomically(dir, path, &entry)
+    write_atomically(dir, path, compiled)?;
+    let written = open_regular(path)
+        .ok_or_else(|| std::io::Error::other("the entry just written is gone"))?;
+    let stamp = Stamp::of(&written.metadata()?);
+    write_record(dir, path, &sha2::Sha256::digest(compiled), stamp)
 }
 
 /// Remove the artifacts of other builds (each rebuild of revguard, or an
@@ -142,11 +220,13 @@ fn prune_cache(dir: &Path, keep: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
+    let keep_record = record_file(keep);
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if path != keep && name.starts_with("guest-") && name.ends_with(".cwasm") {
+        let ours = name.ends_with(".cwasm") || name.ends_with(".verified");
+        if path != keep && path != keep_record && name.starts_with("guest-") && ours {
             let _ = fs::remove_file(&path);
         }
     }
@@ -166,6 +246,32 @@ mod tests {
     use super::*;
     use revguard_core::Request;
     use revguard_core::wire::{self, CheckHeader};
+
+    /// The entry at `path`, when it is whole: a compiled image whose bytes
+    /// match its record's SHA-256.
+    fn whole_entry(path: &Path) -> Option<Vec<u8>> {
+        let (digest, _) = read_record(&record_file(path))?;
+        let bytes = fs::read(path).ok()?;
+        (sha2::Sha256::digest(&bytes).as_slice() == digest).then_some(bytes)
+    }
+
+    /// Overwrite 4 KiB in the middle of `path` in place (same size, same
+    /// inode), so that its change time moves (written again should the
+    /// clock be too coarse to tell the two writes apart).
+    fn damage_in_place(path: &Path) {
+        let before = fs::metadata(path).expect("entry");
+        let mut damaged = fs::read(path).expect("entry");
+        let middle = damaged.len() / 2;
+        damaged[middle..middle + 4096].fill(0xCC);
+        loop {
+            fs::write(path, &damaged).expect("damage");
+            if Stamp::of(&fs::metadata(path).expect("entry")) != Stamp::of(&before) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     #[test]
     fn compiled_guest_is_cached_and_reused() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -176,24 +282,23 @@ mod tests {
             .expect("cache dir created")
             .flatten()
             .collect();
-        assert_eq!(artifacts.len(), 1, "one artifact, no temp files left");
-        let path = artifacts[0].path();
-        assert_eq!(path, cache_file(engine, GUEST_WASM, &cache));
-        let compiled = read_cached(&path).expect("a checksummed entry");
+        assert_eq!(
+            artifacts.len(),
+            2,
+            "the entry and its record, no temp files left"
+        );
+        let path = cache_file(engine, GUEST_WASM, &cache);
+        let compiled = whole_entry(&path).expect("a verified entry");
         assert!(Engine::detect_precompiled(&compiled).is_some());
 
-        // A second load maps the artifact instead of compiling: same exports,
-        // and the file is left as it was.
-        let before = fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .expect("mtime");
+        // A second load maps the artifact instead of compiling or verifying
+        // it: same exports, and neither file is touched.
+        let stamps = || {
+            [path.clone(), record_file(&path)].map(|p| Stamp::of(&fs::metadata(p).expect("file")))
+        };
+        let before = stamps();
         let second = load_module(engine, GUEST_WASM, Some(&cache)).expect("loads");
-        assert_eq!(
-            fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .expect("mtime"),
-            before
-        );
+        assert_eq!(stamps(), before);
         let names = |m: &Module| {
             m.exports()
                 .map(|e| e.name().to_string())
@@ -217,12 +322,15 @@ mod tests {
     fn artifacts_of_other_builds_are_pruned() {
         let dir = tempfile::tempdir().expect("tempdir");
         let stale = dir.path().join("guest-0000000000000000.cwasm");
+        let stale_record = record_file(&stale);
         let unrelated = dir.path().join("notes.txt");
         fs::write(&stale, b"an older build's artifact").expect("write");
+        fs::write(&stale_record, b"its record").expect("write");
         fs::write(&unrelated, b"kept").expect("write");
         let engine = shared_engine().expect("engine");
         load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
         assert!(!stale.exists());
+        assert!(!stale_record.exists());
         assert!(unrelated.exists());
         assert!(cache_file(engine, GUEST_WASM, dir.path()).exists());
     }
@@ -235,8 +343,29 @@ mod tests {
         fs::write(&path, b"not a compiled module").expect("write");
         let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
         assert!(module.exports().any(|e| e.name() == "revguard_check"));
-        let compiled = read_cached(&path).expect("replaced by a checksummed entry");
+        let compiled = whole_entry(&path).expect("replaced by a verified entry");
         assert!(Engine::detect_precompiled(&compiled).is_some());
+    }
+
+    #[test]
+    fn a_moved_entry_is_verified_once_then_mapped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = shared_engine().expect("engine");
+        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
+        let path = cache_file(engine, GUEST_WASM, dir.path());
+        let good = fs::read(&path).expect("entry");
+        // The same bytes under a new inode (a restored backup, say): read and
+        // checked, then recorded, so the next run maps it.
+        fs::remove_file(&path).expect("remove");
+        fs::write(&path, &good).expect("restore");
+        let (_, recorded) = read_record(&record_file(&path)).expect("record");
+        let now = Stamp::of(&fs::metadata(&path).expect("entry"));
+        assert_ne!(recorded, now);
+        let module = load_cached(engine, dir.path(), &path).expect("verified");
+        assert!(module.exports().any(|e| e.name() == "revguard_check"));
+        let (_, recorded) = read_record(&record_file(&path)).expect("record");
+        assert_eq!(recorded, now);
+        assert_eq!(fs::read(&path).expect("entry"), good, "left as it was");
     }
 
     #[test]
@@ -245,15 +374,12 @@ mod tests {
         let engine = shared_engine().expect("engine");
         load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
         let path = cache_file(engine, GUEST_WASM, dir.path());
-        let good = fs::read(&path).expect("entry");
-        assert_eq!(&good[..CACHE_MAGIC.len()], CACHE_MAGIC);
+        let good = whole_entry(&path).expect("a verified entry");
         // 4 KiB of the machine code overwritten in place: wasmtime's own
-        // header check still passes, only the checksum can tell.
-        let mut damaged = good.clone();
-        let middle = damaged.len() / 2;
-        damaged[middle..middle + 4096].fill(0xCC);
-        fs::write(&path, &damaged).expect("damage");
-        assert!(read_cached(&path).is_none(), "the checksum refuses it");
+        // header check still passes; the change time tells it is not the
+        // file verified, and the checksum refuses it.
+        damage_in_place(&path);
+        assert!(load_cached(engine, dir.path(), &path).is_none());
         let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("recompiles");
         assert!(module.exports().any(|e| e.name() == "revguard_check"));
         assert_eq!(
@@ -281,7 +407,7 @@ mod tests {
         load_module(engine, GUEST_WASM, Some(&cache)).expect("compiles");
         assert_eq!(fs::read(&victim).expect("victim"), b"precious");
         let entry = cache_file(engine, GUEST_WASM, &cache);
-        assert!(read_cached(&entry).is_some(), "a whole entry was written");
+        assert!(whole_entry(&entry).is_some(), "a whole entry was written");
         let links = fs::read_dir(&cache)
             .expect("list")
             .flatten()

@@ -123,7 +123,7 @@ fn two_phases(data: &[u8]) {
         .iter()
         .map(|f| f.content.bytes().unwrap_or_default())
         .collect();
-    let table = wire::encode_analyze(PythonVersion::DEFAULT, &files);
+    let table = wire::encode_analyze(&PythonVersion::DEFAULT.into(), &files);
     let output = wire::analyze_table(&table);
     let runs = wire::decode_analyze_output(&output).expect("facts for every file");
     let facts = runs
@@ -132,11 +132,26 @@ fn two_phases(data: &[u8]) {
         .collect::<Vec<_>>();
     assert!(facts.iter().all(Option::is_some), "facts decode");
     let one = revguard_core::to_json(&revguard_core::check(&request));
-    let two = revguard_core::to_json(&revguard_core::check_with_facts(&request, facts));
+    let two = revguard_core::to_json(&revguard_core::check_with_facts(&request, facts.clone()));
     assert_eq!(
         one, two,
         "the two-phase check reports what the one-phase one does"
     );
+    // Without the bytes (deploy safety off): the same report, or a request
+    // for the bytes, never a different report.
+    request.options.safety.enabled = false;
+    let full = revguard_core::to_json(&revguard_core::check(&request));
+    let omitted = vec![true; request.files.len()];
+    for file in &mut request.files {
+        file.content = Content::Bytes(Vec::new());
+    }
+    if let Some(report) = revguard_core::check_without(&request, facts, &omitted) {
+        assert_eq!(
+            revguard_core::to_json(&report),
+            full,
+            "a check from facts alone reports what a check with the bytes does"
+        );
+    }
 }
 
 /// `data` split on every `\x00\x01`.

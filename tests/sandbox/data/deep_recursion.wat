@@ -2,7 +2,7 @@
 ;; max_wasm_stack must turn it into a trap, never a host stack overflow.
 (module
   (memory (export "memory") 1)
-  (func (export "revguard_abi_version") (result i32) (i32.const 2))
+  (func (export "revguard_abi_version") (result i32) (i32.const 4))
   (func (export "revguard_alloc") (param $len i32) (result i32) (i32.const 1024))
   (func (export "revguard_dealloc") (param i32 i32))
   (func $down (param $n i64) (result i64)

@@ -6,7 +6,7 @@
 ;; 32768).
 (module
   (memory (export "memory") 1)
-  (func (export "revguard_abi_version") (result i32) (i32.const 2))
+  (func (export "revguard_abi_version") (result i32) (i32.const 4))
   (func (export "revguard_alloc") (param $len i32) (result i32) (i32.const 1024))
   (func (export "revguard_dealloc") (param i32 i32))
   (func (export "revguard_check") (export "revguard_analyze") (param $ptr i32) (param $len i32) (result i64)
@@ -20,8 +20,10 @@
           (then unreachable))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $scan)))
-    ;; The request: "RGA2", major, minor, then the file count (u32, LE).
-    (local.set $count (i32.load (i32.add (local.get $ptr) (i32.const 6))))
+    ;; The request: "RGA3", major, minor, the safety settings' length (u32,
+    ;; LE; the tests send none, so it is the 4-byte "absent"), then the file
+    ;; count (u32, LE).
+    (local.set $count (i32.load (i32.add (local.get $ptr) (i32.const 10))))
     (local.set $out (i32.const 32768))
     (i32.store (local.get $out) (i32.const 0x32464752))
     (i32.store (i32.add (local.get $out) (i32.const 4)) (local.get $count))

@@ -15,7 +15,8 @@
 //!   suites);
 //! - [`corpus`]: large realistic histories (benchmarks);
 //! - [`scaffold`]: `env.py` and `script.py.mako`, the one copy both
-//!   generators write.
+//!   generators write;
+//! - [`servers`]: throwaway PostgreSQL and MariaDB servers.
 //!
 //! A suite uses it as `use revguard_test_support as support;`. Nothing here
 //! knows about a particular suite: a helper only one suite needs stays in
@@ -29,6 +30,7 @@ pub mod fs;
 pub mod generate;
 pub mod git;
 pub mod scaffold;
+pub mod servers;
 pub mod tools;
 
 pub use cli::{code, revguard, stderr, stdout};

@@ -7,7 +7,7 @@
 //! everything it says leaves the same way. The host's test suite loads the
 //! built module and asserts that its import list is empty.
 //!
-//! # ABI (version 2)
+//! # ABI (version 4)
 //!
 //! All integers are wasm `i32`/`i64`, read as unsigned. Pointers are offsets
 //! into the exported `memory`. The tables are defined in
@@ -20,16 +20,21 @@
 //! | `revguard_alloc` | `(len: i32) -> i32` | allocate `len` bytes (alignment 1); returns `0` when out of memory; `len == 0` returns a non-zero dangling pointer that must not be read |
 //! | `revguard_dealloc` | `(ptr: i32, len: i32)` | free a buffer from `revguard_alloc` or an output; `len == 0` is a no-op |
 //! | `revguard_analyze` | `(ptr: i32, len: i32) -> i64` | the per-file phase: an analyze table (file bytes inline) at `ptr..ptr+len` in, `out_ptr << 32 \| out_len` of the facts table out |
-//! | `revguard_check` | `(ptr: i32, len: i32) -> i64` | the check: a check table at `ptr..ptr+len` in, the JSON report (or `{"error": "..."}`) out, packed the same way |
+//! | `revguard_check` | `(ptr: i32, len: i32) -> i64` | the check: a check table at `ptr..ptr+len` in, the JSON report (or `{"error": "..."}`, or `RGN3` when it needs bytes it was not sent) out, packed the same way |
 //! | `revguard_django_read` | `(ptr: i32, len: i32) -> i64` | Django's per-file phase: an analyze table in, a facts table of each module's facts as JSON out (`revguard_core::dialect::django::wire::read_table`) |
 //! | `revguard_django_load` | `(ptr: i32, len: i32) -> i64` | Django's semantics: a project as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::django::wire::load_json`) |
 //! | `revguard_sql_read` | `(ptr: i32, len: i32) -> i64` | the SQL tools' per-file phase: an analyze table in, a facts table of each file's checksums and annotations as JSON out (`revguard_core::dialect::sql::wire::read_table`) |
 //! | `revguard_sql_judge` | `(ptr: i32, len: i32) -> i64` | a SQL tool's semantics: a history as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::sql::wire::judge_json`) |
 //! | `revguard_last_panic` | `() -> i64` | after a trap: `msg_ptr << 32 \| msg_len` of the last panic message (UTF-8), or `0` if none |
 //!
-//! The Django and SQL-tool exports joined version 2 without a bump: they are
-//! additive (nothing above changed meaning), and the host calls them only on
-//! the guest embedded in the same build.
+//! Version 3 lets a check table leave a file's bytes out when its facts are
+//! given (the facts carry the file's line table); the check then answers
+//! `RGN3` if it needs such a text after all, and the host sends every byte
+//! again. Version 4 adds the deploy-safety settings to the analyze table
+//! (`RGA3`): the lint runs in the per-file phase and its findings travel in
+//! each file's facts, cached with them. The Django and SQL-tool exports
+//! joined without a bump: they are additive (nothing above changed meaning),
+//! and the host calls them only on the guest embedded in the same build.
 //!
 //! A call goes: the host calls `revguard_alloc(n)`, writes the table there,
 //! calls the export, reads `out_len` bytes at `out_ptr`, then (optionally,
@@ -38,7 +43,7 @@
 //! alone; `revguard_check` frees its input table once it has decoded it (the
 //! host must not free it again).
 //!
-//! In a check table every read file's bytes sit in a buffer of their own,
+//! In a check table every read file's bytes that are sent sit in a buffer of their own,
 //! from `revguard_alloc(len)`, which the guest takes over: the bytes are
 //! never copied inside the guest. It only takes buffers it handed out and
 //! that are still live, with their exact length, each once; anything else
@@ -60,7 +65,7 @@
 
 /// The ABI version this guest implements; bump it on any change to the
 /// exports above or to the meaning of their arguments.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 4;
 
 #[cfg(target_arch = "wasm32")]
 mod abi {
@@ -169,11 +174,15 @@ mod abi {
         // allocator, where the graph and the report reuse it.
         revguard_dealloc(ptr, len);
         let output = match decoded {
-            Ok((request, facts)) => {
-                let report = revguard_core::check_with_facts(&request, facts);
-                // The files' buffers are free again before the JSON grows.
-                drop(request);
-                revguard_core::to_json(&report)
+            Ok((request, facts, omitted)) => {
+                match revguard_core::check_without(&request, facts, &omitted) {
+                    Some(report) => {
+                        // The files' buffers are free again before the JSON grows.
+                        drop(request);
+                        revguard_core::to_json(&report)
+                    }
+                    None => wire::NEEDS_BYTES.to_vec(),
+                }
             }
             Err(err) => {
                 let error = serde_json::json!({ "error": format!("invalid request: {err}") });
@@ -215,17 +224,24 @@ mod abi {
         leak(revguard_core::dialect::sql::wire::judge_json(request))
     }
 
-    /// The request and the per-file facts a check table carries.
-    fn decode(table: &[u8]) -> Result<(Request, Vec<Option<FileFacts>>), String> {
+    /// The request, the per-file facts a check table carries and which
+    /// files' bytes were left out.
+    type Decoded = (Request, Vec<Option<FileFacts>>, Vec<bool>);
+
+    /// See [`Decoded`].
+    fn decode(table: &[u8]) -> Result<Decoded, String> {
         let table = wire::decode_check(table).map_err(|err| err.to_string())?;
         let mut files = Vec::with_capacity(table.files.len());
         let mut facts = Vec::with_capacity(table.files.len());
+        let mut omitted = Vec::with_capacity(table.files.len());
         for (index, record) in table.files.into_iter().enumerate() {
             let content = match record.content {
                 // Raw bytes: the core decodes the text once, when it reads the file.
                 Carried::Buffer(ptr, len) => Content::Bytes(take(ptr, len, index)?),
                 Carried::Unread(reason) => Content::Unread(reason.to_owned()),
+                Carried::Omitted => Content::Bytes(Vec::new()),
             };
+            omitted.push(record.content == Carried::Omitted);
             files.push(InputFile {
                 location: record.location,
                 path: record.path.to_owned(),
@@ -239,7 +255,7 @@ mod abi {
             files,
             options: table.header.options,
         };
-        Ok((request, facts))
+        Ok((request, facts, omitted))
     }
 
     /// Take over a file's buffer: only a live one from `revguard_alloc`, with

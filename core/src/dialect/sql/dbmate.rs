@@ -30,8 +30,7 @@ fn is_directive(line: &str, word: &str, anchored_end: bool) -> bool {
         return false;
     }
     !anchored_end
-        || rest.trim_start().split_whitespace().count() == 1
-            && !rest.trim_end().ends_with(char::is_whitespace)
+        || rest.split_whitespace().count() == 1 && !rest.trim_end().ends_with(char::is_whitespace)
 }
 
 /// `parseMigrationContents`: dbmate's error when the blocks are wrong.

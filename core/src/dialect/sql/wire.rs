@@ -10,24 +10,12 @@
 //!   malformed request.
 
 use super::{FileFacts, History};
-use crate::wire::{ERROR_MAGIC, FACTS_MAGIC, decode_analyze, put_run, put_u32};
+use crate::wire::analyze_table_with;
 
-/// Read every file of an analyze table as a SQL migration.
+/// Read every file of an analyze table as a SQL migration (the table's
+/// Python version is unused).
 pub fn read_table(request: &[u8]) -> Vec<u8> {
-    let request = match decode_analyze(request) {
-        Ok(request) => request,
-        Err(err) => {
-            let mut out = ERROR_MAGIC.to_vec();
-            out.extend_from_slice(format!("invalid analyze request: {err}").as_bytes());
-            return out;
-        }
-    };
-    let mut out = FACTS_MAGIC.to_vec();
-    put_u32(&mut out, request.files.len() as u32);
-    for bytes in request.files {
-        put_run(&mut out, &encode_facts(&super::read(bytes)));
-    }
-    out
+    analyze_table_with(request, |bytes, _| encode_facts(&super::read(bytes)))
 }
 
 /// One file's facts as the cache and the wire carry them.
@@ -55,11 +43,12 @@ pub fn judge_json(request: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::python::PythonVersion;
+    use crate::wire::ERROR_MAGIC;
 
     #[test]
     fn read_table_round_trips_facts() {
         let file: &[u8] = b"-- +goose Up\nCREATE TABLE a (id int);\n";
-        let table = crate::wire::encode_analyze(PythonVersion::DEFAULT, &[file]);
+        let table = crate::wire::encode_analyze(&PythonVersion::DEFAULT.into(), &[file]);
         let output = read_table(&table);
         let runs = crate::wire::decode_analyze_output(&output).expect("facts table");
         assert_eq!(runs.len(), 1);

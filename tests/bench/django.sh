@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Django rows of BENCHMARKS.md: `revguard check --dialect django` against
+# Django's own MigrationLoader on 1,000 generated migrations in 10 apps.
+#
+#   bash tests/bench/django.sh [PYTHON]      (or `just bench-django`)
+#   REVGUARD_BIN=path/to/revguard bash tests/bench/django.sh   (no build)
+#
+# PYTHON is a Python with Django installed (default:
+# $REVGUARD_DJANGO_VENVS/latest/bin/python, else target/django-venvs/latest,
+# which tests/oracle/setup-django-venvs.sh creates).
+#
+# The baseline is what any Django check of the graph pays at least: Python
+# starts, Django is set up with a throwaway settings module (the generated
+# apps in INSTALLED_APPS, an in-memory SQLite database) and
+# `MigrationLoader(None, ignore_no_migrations=True)` imports every migration
+# and builds the graph. revguard (release build, wasm engine, every core):
+# cold = `--no-cache` (every file parsed and validated), warm = every file's
+# facts from the result cache. hyperfine, warmup 2.
+# Needs: hyperfine, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python="${1:-${REVGUARD_DJANGO_VENVS:-target/django-venvs}/latest/bin/python}"
+"$python" -c "import django" || { echo "$python does not import django" >&2; exit 2; }
+command -v hyperfine >/dev/null || { echo "hyperfine is missing (apt-get install -y hyperfine)" >&2; exit 2; }
+# REVGUARD_BIN: time that binary instead of building the release one.
+rg="${REVGUARD_BIN:-}"
+if [ -z "$rg" ]; then
+    cargo build --locked --release
+    rg="$PWD/target/release/revguard"
+fi
+out="target/bench-django"
+rm -rf "$out" && mkdir -p "$out/project"
+project="$PWD/$out/project"
+
+python3 - "$project" <<'PY'
+import os, sys
+root = sys.argv[1]
+apps, per_app = 10, 100
+labels = [f"app{a:02d}" for a in range(apps)]
+body = '''from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+{deps}    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="record",
+            name="field_{n:04d}",
+            field=models.CharField(blank=True, default="", max_length=100),
+        ),
+    ]
+'''
+first = '''from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    initial = True
+
+    dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="Record",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("owner", models.ForeignKey(on_delete=models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+            ],
+        ),
+    ]
+'''
+for a, label in enumerate(labels):
+    pkg = os.path.join(root, label)
+    os.makedirs(os.path.join(pkg, "migrations"))
+    open(os.path.join(pkg, "__init__.py"), "w").close()
+    open(os.path.join(pkg, "migrations", "__init__.py"), "w").close()
+    with open(os.path.join(pkg, "models.py"), "w") as f:
+        f.write("")
+    names = []
+    for n in range(per_app):
+        name = f"{n + 1:04d}_initial" if n == 0 else f"{n + 1:04d}_record_field_{n:04d}"
+        if n == 0:
+            text = first
+        else:
+            deps = f"        (\"{label}\", \"{names[-1]}\"),\n"
+            # Every tenth migration also depends on the previous app's.
+            if a > 0 and n % 10 == 0:
+                prev = labels[a - 1]
+                deps += f"        (\"{prev}\", \"{n + 1:04d}_record_field_{n:04d}\"),\n"
+            text = body.format(deps=deps, n=n)
+        names.append(name)
+        with open(os.path.join(pkg, "migrations", name + ".py"), "w") as f:
+            f.write(text)
+with open(os.path.join(root, "bench_settings.py"), "w") as f:
+    f.write(
+        "SECRET_KEY = 'bench'\n"
+        "INSTALLED_APPS = ['django.contrib.contenttypes', 'django.contrib.auth', "
+        + ", ".join(repr(l) for l in labels)
+        + "]\n"
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n"
+        "USE_TZ = True\n"
+    )
+PY
+
+loader="import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'bench_settings'; django.setup(); from django.db.migrations.loader import MigrationLoader; MigrationLoader(None, ignore_no_migrations=True)"
+# Both must agree the graph is healthy before anything is timed.
+(cd "$project" && PYTHONDONTWRITEBYTECODE=1 "$python" -c "$loader")
+"$rg" check --dialect django "$project" > /dev/null
+# A warm result cache for the warm run (the compiled guest is cached too).
+"$rg" check --dialect django "$project" > /dev/null
+
+hyperfine --warmup 2 --min-runs 10 --style basic --export-json "$out/hyperfine.json" \
+    -n "Django MigrationLoader" "cd '$project' && PYTHONDONTWRITEBYTECODE=1 '$python' -c \"$loader\"" \
+    -n "revguard cold" "'$rg' check --dialect django --no-cache '$project'" \
+    -n "revguard warm" "'$rg' check --dialect django '$project'" | tee "$out/hyperfine.log"
+
+python3 - "$out/hyperfine.json" "$("$python" -c 'import django; print(django.__version__)')" <<'PY'
+import json, sys
+runs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+base = runs["Django MigrationLoader"]["mean"]
+print(f"\n1,000 Django migrations in 10 apps (Django {sys.argv[2]}):\n")
+print("| command | mean | σ | vs Django's loader | target |")
+print("| --- | --- | --- | --- | --- |")
+for name, target in [("Django MigrationLoader", ""), ("revguard cold", "≥ 10 ×"), ("revguard warm", "≥ 30 ×")]:
+    r = runs[name]
+    ratio = "1 ×" if name.startswith("Django") else f"{base / r['mean']:.1f} ×"
+    print(f"| {name} | {r['mean'] * 1000:.1f} ms | {r['stddev'] * 1000:.1f} ms | {ratio} | {target} |")
+PY
