@@ -52,6 +52,7 @@ pub mod graph;
 pub mod history;
 pub(crate) mod lexer;
 pub mod load;
+pub mod model;
 pub mod parse;
 pub mod policy;
 pub mod python;

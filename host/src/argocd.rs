@@ -23,6 +23,7 @@
 pub mod args;
 mod check;
 pub mod config;
+pub mod django;
 pub mod install;
 pub mod locate;
 pub mod renderer;
@@ -110,6 +111,7 @@ struct Located {
     app_dir: PathBuf,
     root: PathBuf,
     project: PathBuf,
+    dialect: crate::config::Dialect,
 }
 
 fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
@@ -129,11 +131,17 @@ fn locate(args: &GenerateArgs, config: &Config) -> Result<Located> {
             root.display()
         );
     }
-    let project = locate::find_project(&app_dir, &root, config.migrations.as_deref())?;
+    let (project, dialect) = locate::find(
+        &app_dir,
+        &root,
+        config.migrations.as_deref(),
+        config.dialect,
+    )?;
     Ok(Located {
         app_dir,
         root,
         project,
+        dialect,
     })
 }
 
@@ -209,21 +217,33 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
         engine: config.engine,
         limits: config.limits.clone(),
     };
-    let ask = CheckAsk {
-        policy: config.policy,
-        deployed: config.deployed.as_deref(),
-        deploy_safety: config.deploy_safety,
+    let verdict = if found.dialect == crate::config::Dialect::Django {
+        // Django has no SQL to lint: deploy-safety (often the sidecar's
+        // default for every Application) does not apply.
+        django::verdict(&config, &found, &run)?
+    } else {
+        let ask = CheckAsk {
+            policy: config.policy,
+            deployed: config.deployed.as_deref(),
+            deploy_safety: config.deploy_safety,
+        };
+        let report = check_project(&found.project, &found.root, ask, &run)?;
+        let problems = problems(&report, &config, &found);
+        if problems.is_empty() {
+            Ok(success_message(&report, &found))
+        } else {
+            Err(problems.join("\n"))
+        }
     };
-    let report = check_project(&found.project, &found.root, ask, &run)?;
-
-    let problems = problems(&report, &config, &found);
-    if !problems.is_empty() {
-        eprintln!("{}", problems.join("\n"));
-        return Ok(EXIT_FINDINGS);
+    match verdict {
+        // Argo CD logs a successful command's stderr (never shows it in the
+        // UI): the operator's record of what was checked and of every warning.
+        Ok(log) => eprintln!("{log}"),
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(EXIT_FINDINGS);
+        }
     }
-    // Argo CD logs a successful command's stderr (never shows it in the UI):
-    // the operator's record of what was checked and of every warning.
-    eprintln!("{}", success_message(&report, &found));
 
     let build_options = if renderer == config::Renderer::Kustomize {
         config.kustomize_build_options.as_slice()

@@ -85,7 +85,8 @@ impl EngineArgs {
 pub enum Command {
     /// Check a project's migration graph (the main job).
     Check(CheckArgs),
-    /// Print the heads, as `alembic heads` would (also where Alembic crashes).
+    /// Print the heads, as `alembic heads` would (also where Alembic crashes);
+    /// for Django, every app's leaf migrations.
     Heads(HeadsArgs),
     /// Print a check's documentation, or list every check (`explain fix`:
     /// what `revguard fix` will and will not do).
@@ -93,7 +94,8 @@ pub enum Command {
         /// A check name (`duplicate-revision`) or code (`RG101`), or `fix`.
         check: Option<String>,
     },
-    /// Print the revision graph (DOT, Mermaid or JSON).
+    /// Print the revision graph (DOT, Mermaid or JSON); for Django, the
+    /// migration graph with one cluster per app.
     Graph(GraphArgs),
     /// Print the JSON Schema of the report (`--format json`).
     Schema,
@@ -118,6 +120,13 @@ pub struct LockArgs {
     /// Do not write: exit 1 when the lock is missing or out of date.
     #[arg(long)]
     pub check: bool,
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic). A Django project's lock is `revguard.lock` at its root.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL` (overrides `[django] user-model`).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +308,21 @@ pub struct HeadsArgs {
     /// Real heads, counting depends_on (like `alembic heads --resolve-dependencies`).
     #[arg(long)]
     pub resolve_dependencies: bool,
+    #[command(flatten)]
+    pub django: DjangoArgs,
+}
+
+/// The migration tool, for the commands that read a graph.
+#[derive(Debug, Args, Clone)]
+pub struct DjangoArgs {
+    /// The migration tool (overrides `dialect` in configuration; default
+    /// alembic).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Django's `AUTH_USER_MODEL`, which `swappable_dependency` resolves
+    /// through (overrides `[django] user-model`; default auth.User).
+    #[arg(long, value_name = "APP.MODEL")]
+    pub user_model: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +332,8 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
     pub format: GraphFormatArg,
+    #[command(flatten)]
+    pub django: DjangoArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -12,7 +12,10 @@
 //! content like Alembic's.
 
 pub mod diagnostics;
+pub mod docs;
 pub mod fix;
+pub mod graph;
+pub mod history;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,11 +72,24 @@ pub struct Checked {
 }
 
 impl Checked {
-    /// Whether `migrate` would fail.
+    /// Whether any check failed (the exit status).
     pub fn has_errors(&self) -> bool {
+        self.migrate_fails() || !self.loaded.history.is_empty()
+    }
+
+    /// Whether `migrate` would fail: the graph does not load, has several
+    /// leaves in an app, or contradicts the applied set (the database's, or
+    /// the recorded history's). An edited or removed recorded migration, or
+    /// a lock that does not read, is an error but `migrate` still runs.
+    pub fn migrate_fails(&self) -> bool {
         !self.loaded.errors.is_empty()
             || !self.loaded.inconsistent.is_empty()
             || !self.loaded.conflicts.is_empty()
+            || self
+                .loaded
+                .history
+                .iter()
+                .any(|f| matches!(f, django::HistoryFinding::InsertedBelowDeployed { .. }))
     }
 }
 
@@ -85,6 +101,7 @@ pub fn check(
     python: PythonVersion,
     engine: &crate::engine::Engine,
     applied: Option<Vec<Key>>,
+    history: Option<django::HistoryInput>,
 ) -> Result<Checked> {
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
@@ -155,10 +172,15 @@ pub fn check(
                 .collect(),
         })
         .collect();
+    let history = history.map(|mut history| {
+        history.hashes = hashes(&sources);
+        history
+    });
     let project = Project {
         apps,
         user_model: user_model.to_string(),
         applied,
+        history,
     };
     Ok(Checked {
         dialect: "django",
@@ -168,6 +190,14 @@ pub fn check(
         sources,
         facts,
     })
+}
+
+/// Content hashes of migration files, by `app.name`.
+fn hashes(sources: &[(Key, String, Vec<u8>)]) -> std::collections::BTreeMap<String, String> {
+    sources
+        .iter()
+        .map(|(k, _, bytes)| (k.dotted(), revguard_core::history::content_hash(bytes)))
+        .collect()
 }
 
 fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) -> Result<()> {
@@ -184,7 +214,7 @@ fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) 
         };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !kind.is_dir() || SKIPPED.contains(&name.as_ref()) || name.starts_with('.') {
+        if !kind.is_dir() || skipped(&name) {
             continue;
         }
         if name == "migrations" {
@@ -205,9 +235,23 @@ fn app_label(app_dir: &Path) -> Result<String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Ok(text) = std::fs::read_to_string(app_dir.join("apps.py")) else {
-        return Ok(name);
-    };
+    let path = app_dir.join("apps.py");
+    // Never through a symlink: nothing outside the project is read.
+    let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+    Ok(
+        match regular
+            .then(|| std::fs::read_to_string(&path).ok())
+            .flatten()
+        {
+            Some(text) => label_in(&text, &name),
+            None => name,
+        },
+    )
+}
+
+/// The literal `label = "..."` of an `AppConfig` in `apps.py`'s text, else
+/// `name`.
+pub(crate) fn label_in(text: &str, name: &str) -> String {
     for line in text.lines() {
         let trimmed = line.trim_start();
         if trimmed.len() == line.len() {
@@ -226,11 +270,16 @@ fn app_label(app_dir: &Path) -> Result<String> {
                 .and_then(|v| v.strip_suffix(quote))
                 .filter(|v| !v.contains(quote) && !v.contains('\\'))
             {
-                return Ok(inner.to_string());
+                return inner.to_string();
             }
         }
     }
-    Ok(name)
+    name.to_owned()
+}
+
+/// A directory never searched for apps.
+pub(crate) fn skipped(name: &str) -> bool {
+    SKIPPED.contains(&name) || name.starts_with('.')
 }
 
 type Files = Vec<(String, String, Vec<u8>)>;
@@ -275,6 +324,43 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 impl Checked {
+    /// The project as the core's semantics read it (no applied set).
+    pub fn project(&self) -> Project {
+        let apps = self
+            .apps
+            .iter()
+            .map(|app| App {
+                label: app.label.clone(),
+                migrated: app.migrated,
+                migrations: self
+                    .facts
+                    .iter()
+                    .filter(|(k, _)| k.app == app.label)
+                    .map(|(k, f)| Migration {
+                        name: k.name.clone(),
+                        facts: f.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Project {
+            apps,
+            user_model: self.user_model.clone(),
+            applied: None,
+            history: None,
+        }
+    }
+
+    /// The lock file's text for this project.
+    pub fn render_lock(&self) -> Result<String, revguard_core::history::LockRefusal> {
+        let paths = self
+            .sources
+            .iter()
+            .map(|(k, p, _)| (k.dotted(), p.clone()))
+            .collect();
+        django::lock::render_lock(&self.project(), &hashes(&self.sources), &paths)
+    }
+
     fn file(&self, key: &Key) -> Option<&(Key, String, Vec<u8>)> {
         self.sources.iter().find(|(k, _, _)| k == key)
     }
@@ -333,6 +419,7 @@ impl Checked {
         if let Some(first) = self.loaded.inconsistent.first() {
             self.render_error(&mut out, first);
         }
+        self.render_history(&mut out);
         self.render_summary(&mut out);
         out
     }
@@ -367,6 +454,31 @@ impl Checked {
         out.push('\n');
     }
 
+    /// The history checks' findings, as the human output shows findings.
+    fn render_history(&self, out: &mut String) {
+        let diagnostics = self.diagnostics();
+        for d in diagnostics
+            .iter()
+            .filter(|d| self.loaded.history.iter().any(|h| h.check() == d.check))
+        {
+            let _ = writeln!(out, "error[{}]: {}", d.check, d.message);
+            for label in &d.labels {
+                let _ = writeln!(
+                    out,
+                    "  --> {}:{} ({})",
+                    label.path, label.start.line, label.message
+                );
+            }
+            for note in &d.notes {
+                let _ = writeln!(out, "  = note: {note}");
+            }
+            if let Some(help) = &d.help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+            out.push('\n');
+        }
+    }
+
     fn render_summary(&self, out: &mut String) {
         let migrations: usize = self.apps.iter().map(|a| a.migrations.len()).sum();
         if !self.loaded.external.is_empty() {
@@ -382,7 +494,11 @@ impl Checked {
             out,
             "{verdict}: {} apps, {migrations} migrations; manage.py migrate: {}",
             self.apps.len(),
-            if self.has_errors() { "fails" } else { "runs" }
+            if self.migrate_fails() {
+                "fails"
+            } else {
+                "runs"
+            }
         );
     }
 }

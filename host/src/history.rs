@@ -336,3 +336,66 @@ pub fn now() -> String {
         since.subsec_micros()
     )
 }
+
+/// The Python files of a Django project (migration packages' modules and
+/// `apps.py`) at `git_ref`: paths relative to `root`, `/`-separated, with
+/// their bytes. Symlinks at the ref are not read.
+pub fn files_at(root: &Path, git_ref: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    if git_ref.starts_with('-') {
+        bail!("--base {git_ref}: not a git ref");
+    }
+    let real = root
+        .canonicalize()
+        .with_context(|| format!("{}: cannot resolve", root.display()))?;
+    let top = toplevel(&real)?;
+    git(
+        &top,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{git_ref}^{{commit}}"),
+        ],
+    )
+    .with_context(|| format!("--base {git_ref}: no such commit"))?;
+    let rel = real
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let spec = if rel.is_empty() {
+        ".".to_owned()
+    } else {
+        rel.clone()
+    };
+    let out = git(
+        &top,
+        &["ls-tree", "-r", "-z", "--full-tree", git_ref, "--", &spec],
+    )?;
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        let record = String::from_utf8_lossy(record);
+        let Some((meta, path)) = record.split_once('\t') else {
+            continue;
+        };
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let [mode, "blob", oid] = fields.as_slice() else {
+            continue;
+        };
+        let inside = if rel.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(rel.as_str())
+                .and_then(|p| p.strip_prefix('/'))
+        };
+        let Some(inside) = inside else { continue };
+        let wanted_file = inside.ends_with(".py")
+            && (inside.contains("migrations/") || inside.rsplit('/').next() == Some("apps.py"));
+        if wanted_file && *mode != "120000" {
+            wanted.push((inside.to_owned(), (*oid).to_owned()));
+        }
+    }
+    let blobs = cat_blobs(&top, wanted.iter().map(|w| w.1.as_str()))?;
+    Ok(wanted.into_iter().map(|w| w.0).zip(blobs).collect())
+}

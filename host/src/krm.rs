@@ -11,19 +11,22 @@
 //! `functionConfig` (a ConfigMap's `data`, or any object's `spec`) may set
 //! `migrations` (path relative to the package: see `krm/package.rs` for how the
 //! package is found, since kpt runs exec functions in its own working
-//! directory), `policy`, `expected-head`, `deployed-revision` and
+//! directory), `policy`, `expected-head`, `deployed-revision`,
 //! `deploy-safety` (`warn`, `block` or `off`: whether the deploy-safety
-//! lint's warnings fail the function; docs/safety.md); any other key is
-//! refused. Without `migrations` the Alembic project is searched
-//! upward from the package, up to the repository (the nearest directory
-//! holding `.git`, else the package itself); nothing outside the repository
-//! is read. `results[].file.path` is relative to the package; a result about
+//! lint's warnings fail the function; docs/safety.md), `dialect` (`auto`,
+//! `alembic` or `django`) and `user-model` (Django's `AUTH_USER_MODEL`);
+//! any other key is refused. Without `migrations` the Alembic or Django
+//! project is searched upward from the package, up to the repository (the
+//! nearest directory holding `.git`, else the package itself); nothing
+//! outside the repository is read. `results[].file.path` is relative to the
+//! package; a result about
 //! a setting points at the function config's file and object.
 
 mod package;
 
 use anyhow::{Context, Result, bail};
-use revguard_core::{Policy, Report, Severity};
+use revguard_core::report::Diagnostic;
+use revguard_core::{Policy, Severity};
 use serde::Serialize;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
@@ -47,6 +50,8 @@ const SETTINGS: &[&str] = &[
     "expected-head",
     "deployed-revision",
     "deploy-safety",
+    "dialect",
+    "user-model",
 ];
 
 /// The biggest ResourceList accepted on stdin.
@@ -217,15 +222,38 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
             .map_err(|e| anyhow::anyhow!("functionConfig policy: {e}"))?,
         None => Policy::default(),
     };
+    let dialect = match setting(list, "dialect").as_deref() {
+        None | Some("auto") => None,
+        Some("alembic") => Some(crate::config::Dialect::Alembic),
+        Some("django") => Some(crate::config::Dialect::Django),
+        Some(other) => bail!(
+            "functionConfig dialect: unknown dialect '{other}'; expected auto, alembic or django"
+        ),
+    };
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let pkg = package::locate(args.dir.as_deref(), &cwd, list)?;
-    let project =
-        locate::find_project(&pkg.dir, &pkg.root, setting(list, "migrations").as_deref())?;
+    let (project, dialect) = locate::find(
+        &pkg.dir,
+        &pkg.root,
+        setting(list, "migrations").as_deref(),
+        dialect,
+    )?;
     let run = crate::argocd::CheckRun {
         engine: crate::engine::EngineKind::Wasm,
         limits: crate::sandbox::Limits::default(),
     };
     let deployed = setting(list, "deployed-revision");
+    if dialect == crate::config::Dialect::Django {
+        use crate::argocd::django;
+        django::refuse_alembic_settings(&[
+            ("expected-head", setting(list, "expected-head").is_some()),
+            ("deployed-revision", deployed.is_some()),
+            ("deploy-safety", setting(list, "deploy-safety").is_some()),
+        ])?;
+        let checked = django::check(&project, setting(list, "user-model").as_deref(), &run)?;
+        let results = to_results(&checked.diagnostics(), &project, &pkg.dir);
+        return Ok((results, checked.has_errors()));
+    }
     let deploy_safety = match setting(list, "deploy-safety") {
         Some(mode) => Some(
             mode.parse::<revguard_core::safety::Mode>()
@@ -239,7 +267,7 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         deploy_safety,
     };
     let report = crate::argocd::check_project(&project, &pkg.root, ask, &run)?;
-    let mut results = to_results(&report, &project, &pkg.dir);
+    let mut results = to_results(&report.diagnostics, &project, &pkg.dir);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")
         && (report.heads.len() != 1 || report.heads[0] != expected)
@@ -261,11 +289,10 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
 }
 
 /// Findings as results; file paths relative to the package directory.
-fn to_results(report: &Report, project: &Path, package_dir: &Path) -> Vec<KrmResult> {
+fn to_results(diagnostics: &[Diagnostic], project: &Path, package_dir: &Path) -> Vec<KrmResult> {
     let shown =
         |path: &str| package::relative(&crate::argocd::absolute_path(path, project), package_dir);
-    report
-        .diagnostics
+    diagnostics
         .iter()
         .map(|d| {
             let primary = d.labels.iter().find(|l| l.primary).or(d.labels.first());
@@ -280,6 +307,12 @@ fn to_results(report: &Report, project: &Path, package_dir: &Path) -> Vec<KrmRes
                     shown(&other.path),
                     other.start.line
                 ));
+            }
+            // Django's findings carry the tool's own exception in a note.
+            if d.code == "RG102" && d.check == "multiple-leaves" {
+                for note in &d.notes {
+                    message.push_str(&format!(". {note}"));
+                }
             }
             if let Some(help) = &d.help {
                 message.push_str(&format!(". Help: {help}"));

@@ -16,6 +16,8 @@ const KNOBS: &[&str] = &[
     "renderer-args",
     "allow-empty",
     "deploy-safety",
+    "dialect",
+    "user-model",
 ];
 
 #[test]

@@ -5,6 +5,7 @@
 //! `tools.rs` for how missing tools are handled (skip locally, fail in CI).
 
 mod argv_model;
+mod django;
 mod emulator;
 mod escape;
 mod generate;

@@ -23,7 +23,7 @@ fn misspelt_settings_stop_generation_and_name_the_valid_ones() {
             app("k8s").string("expected_head", "004"),
             &[
                 "unknown parameter expected_head (did you mean expected-head?)",
-                "Valid: migrations, policy, expected-head, deployed-revision, renderer, renderer-args, allow-empty, deploy-safety",
+                "Valid: migrations, policy, expected-head, deployed-revision, renderer, renderer-args, allow-empty, deploy-safety, dialect, user-model",
             ][..],
         ),
         (

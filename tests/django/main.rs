@@ -17,7 +17,9 @@
 //! `REVGUARD_DJANGO_KEEP=1` (keep the projects). Venvs:
 //! `$REVGUARD_DJANGO_VENVS/{lts,latest}`, else `<repo>/target/django-venvs`.
 
+mod faces;
 mod generate;
+mod history;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +112,7 @@ fn revguard_project(root: &Path, project: &generate::GenProject) -> Project {
                 .map(|(a, n)| Key::new(a, n))
                 .collect(),
         ),
+        history: None,
     }
 }
 

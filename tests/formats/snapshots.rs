@@ -222,3 +222,27 @@ fn django_every_format() {
         insta::assert_snapshot!(format!("django_leaf_conflict_{format}"), out);
     }
 }
+
+/// `graph --dialect django` in every graph format, `heads --dialect
+/// django`, and `explain` of Django's checks: what users see.
+#[test]
+fn django_graph_heads_and_explain() {
+    let example = crate::root().join("examples/django-leaf-conflict");
+    let django = ["--dialect", "django", "--user-model", "accounts.User"];
+    for format in ["dot", "mermaid", "json"] {
+        let args = [&["graph"][..], &django, &["--format", format, "."]].concat();
+        let output = revguard(&example, &args);
+        assert_eq!(code(&output), 0, "{format}: {}", stderr(&output));
+        insta::assert_snapshot!(format!("django_graph_{format}"), stdout(&output));
+    }
+    let heads = revguard(&example, &[&["heads"][..], &django, &["."]].concat());
+    assert_eq!(code(&heads), 0, "{}", stderr(&heads));
+    insta::assert_snapshot!("django_heads", stdout(&heads));
+    for check in ["multiple-leaves", "RG102", "cycle"] {
+        let output = revguard(&example, &["explain", check]);
+        assert_eq!(code(&output), 0, "{check}: {}", stderr(&output));
+        let out = stdout(&output);
+        assert!(out.contains("Django"), "{check}: {out}");
+        insta::assert_snapshot!(format!("django_explain_{check}"), out);
+    }
+}

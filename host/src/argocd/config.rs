@@ -43,6 +43,8 @@ pub const APP_SETTINGS: &[&str] = &[
     "renderer-args",
     "allow-empty",
     "deploy-safety",
+    "dialect",
+    "user-model",
 ];
 
 /// Settings only the sidecar's own environment may set (`REVGUARD_<NAME>`).
@@ -166,6 +168,11 @@ pub struct Config {
     /// Admin: renderer flags Applications may use on top of the built-in
     /// allow-list.
     pub allowed_renderer_args: Vec<String>,
+    /// The migration tool; `None` = detect (Alembic's configuration, else a
+    /// Django project, nearest first).
+    pub dialect: Option<crate::config::Dialect>,
+    /// Django's `AUTH_USER_MODEL` (default `auth.User`).
+    pub user_model: Option<String>,
 }
 
 /// One parameter as Argo CD serialises it in `ARGOCD_APP_PARAMETERS`.
@@ -577,7 +584,25 @@ impl Config {
         };
         let (engine, limits, kustomize_build_options, allowed_renderer_args) =
             admin_settings(&layers)?;
+        let dialect = match layers.string("dialect")? {
+            None => None,
+            Some((s, source)) => match s.as_str() {
+                "" | "auto" => None,
+                "alembic" => Some(crate::config::Dialect::Alembic),
+                "django" => Some(crate::config::Dialect::Django),
+                _ => anyhow::bail!(
+                    "unknown dialect '{}' ({source}); expected auto, alembic or django",
+                    clean(&s)
+                ),
+            },
+        };
+        let user_model = layers
+            .string("user-model")?
+            .map(|(s, _)| s)
+            .filter(|s| !s.is_empty());
         Ok(Config {
+            dialect,
+            user_model,
             migrations,
             policy,
             expected_head,

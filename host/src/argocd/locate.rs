@@ -1,4 +1,5 @@
-//! Finding the repository root and the Alembic project inside it.
+//! Finding the repository root and the migration project inside it (an
+//! Alembic project, or a Django project).
 //!
 //! argocd-cmp-server extracts each request's tree to
 //! `<workdir>/_cmp_server/<uuid>/` and runs the plugin in
@@ -10,6 +11,8 @@
 
 use anyhow::{Context, Result, bail};
 use std::path::{Component, Path, PathBuf};
+
+use crate::config::Dialect;
 
 /// The directory name argocd-cmp-server extracts requests under.
 const CMP_WORKDIR: &str = "_cmp_server";
@@ -46,10 +49,42 @@ pub fn is_alembic_project(dir: &Path) -> bool {
     }
 }
 
+/// True when `dir` is a Django project: it holds `manage.py`, or an app
+/// directory whose `migrations` package has `__init__.py`.
+pub fn is_django_project(dir: &Path) -> bool {
+    if dir.join("manage.py").is_file() {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        // Not through symlinks: the project stays inside the root.
+        entry.file_type().is_ok_and(|t| t.is_dir())
+            && std::fs::symlink_metadata(entry.path().join("migrations")).is_ok_and(|m| m.is_dir())
+            && entry.path().join("migrations/__init__.py").is_file()
+    })
+}
+
 /// Where the Alembic project is: `explicit` (relative to `app_dir`) when set,
 /// else the nearest directory from `app_dir` up to `root` that has an
 /// `alembic.ini` or a `pyproject.toml` with `[tool.alembic]`.
 pub fn find_project(app_dir: &Path, root: &Path, explicit: Option<&str>) -> Result<PathBuf> {
+    find(app_dir, root, explicit, Some(Dialect::Alembic)).map(|(path, _)| path)
+}
+
+/// Where the migration project is, and whose it is: `explicit` (relative
+/// to `app_dir`) when set, else the nearest directory from `app_dir` up to
+/// `root` that is an Alembic project ([`is_alembic_project`]) or a Django
+/// project ([`is_django_project`]); at the same level Alembic's
+/// configuration wins. `dialect` restricts the search (and names the
+/// dialect of an explicit path); `None` detects it.
+pub fn find(
+    app_dir: &Path,
+    root: &Path,
+    explicit: Option<&str>,
+    dialect: Option<Dialect>,
+) -> Result<(PathBuf, Dialect)> {
     let app = app_dir
         .canonicalize()
         .with_context(|| format!("cannot open the app directory {}", app_dir.display()))?;
@@ -80,18 +115,42 @@ pub fn find_project(app_dir: &Path, root: &Path, explicit: Option<&str>) -> Resu
                 "parameter migrations '{rel}' resolves (through a symlink) outside the repository root"
             );
         }
-        return Ok(real);
+        let dialect = dialect.unwrap_or(
+            if real.is_dir() && !is_alembic_project(&real) && is_django_project(&real) {
+                Dialect::Django
+            } else {
+                Dialect::Alembic
+            },
+        );
+        return Ok((real, dialect));
     }
     for dir in app.ancestors() {
         if !dir.starts_with(root) {
             break;
         }
-        if is_alembic_project(dir) {
-            return Ok(dir.to_path_buf());
+        if dialect != Some(Dialect::Django) && is_alembic_project(dir) {
+            return Ok((dir.to_path_buf(), Dialect::Alembic));
+        }
+        if dialect != Some(Dialect::Alembic) && is_django_project(dir) {
+            return Ok((dir.to_path_buf(), Dialect::Django));
         }
     }
+    let (what, looked_for) = match dialect {
+        Some(Dialect::Alembic) => (
+            "Alembic",
+            "neither alembic.ini nor pyproject.toml with [tool.alembic] exists",
+        ),
+        Some(Dialect::Django) => (
+            "Django",
+            "neither manage.py nor an app directory with migrations/__init__.py exists",
+        ),
+        None => (
+            "Alembic or Django",
+            "neither alembic.ini, pyproject.toml with [tool.alembic], manage.py nor an app directory with migrations/__init__.py exists",
+        ),
+    };
     bail!(
-        "no Alembic project found: neither alembic.ini nor pyproject.toml with [tool.alembic] exists in the app directory {} or above it up to the repository root{}. Set the parameter 'migrations' to the project's path relative to the app directory; if Argo CD sends only the manifest-generate-paths subset of the repo, add the migrations directory to the app's argocd.argoproj.io/manifest-generate-paths annotation",
+        "no {what} project found: {looked_for} in the app directory {} or above it up to the repository root{}. Set the parameter 'migrations' to the project's path relative to the app directory; if Argo CD sends only the manifest-generate-paths subset of the repo, add the migrations directory to the app's argocd.argoproj.io/manifest-generate-paths annotation",
         display(root, &app),
         if root == app {
             " (the app directory is the root)"
@@ -157,6 +216,35 @@ mod tests {
         let root = repo_root(&req).unwrap();
         let err = find_project(&req, &root, None).unwrap_err();
         assert!(err.to_string().contains("no Alembic project"), "{err}");
+    }
+
+    #[test]
+    fn a_django_project_is_found_and_alembic_wins_at_the_same_level() {
+        let tmp = tempfile::tempdir().unwrap();
+        let req = tmp.path().join("_cmp_server/7");
+        let app = req.join("deploy/k8s");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(req.join("billing/migrations")).unwrap();
+        let root = repo_root(&app).unwrap();
+        // A namespace package (no __init__.py) is not a migrated app.
+        assert!(find(&app, &root, None, None).is_err());
+        std::fs::write(req.join("billing/migrations/__init__.py"), "").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (root.clone(), Dialect::Django)
+        );
+        let err = find(&app, &root, None, Some(Dialect::Alembic)).unwrap_err();
+        assert!(err.to_string().contains("no Alembic project"), "{err}");
+        std::fs::write(req.join("alembic.ini"), "[alembic]\n").unwrap();
+        assert_eq!(find(&app, &root, None, None).unwrap().1, Dialect::Alembic);
+        assert_eq!(
+            find(&app, &root, None, Some(Dialect::Django)).unwrap().1,
+            Dialect::Django
+        );
+        assert_eq!(
+            find(&app, &root, Some("../.."), None).unwrap().1,
+            Dialect::Alembic
+        );
     }
 
     #[test]

@@ -53,9 +53,6 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
 /// with the history source (ADR 0003).
 fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) -> Result<u8> {
     let history = &args.history;
-    if history.deployed.is_some() || history.base.is_some() {
-        bail!("--deployed and --base are not supported with --dialect django yet");
-    }
     let applied = match &history.database_url {
         Some(url) => Some(django_applied(history, url)?),
         None => None,
@@ -65,7 +62,15 @@ fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) ->
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
     let engine = engine_args.engine()?;
-    let checked = crate::django::check(&args.project.path, user_model, python, &engine, applied)?;
+    let root = &args.project.path;
+    let recorded = crate::django::history::input(
+        root,
+        history.deployed.as_deref(),
+        history.base.as_deref(),
+        python,
+        &engine,
+    )?;
+    let checked = crate::django::check(root, user_model, python, &engine, applied, recorded)?;
     let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),
         Format::Json => {

@@ -23,6 +23,14 @@ pub(super) fn explain(check: Option<&str>) -> Result<u8> {
                     summary
                 ));
             }
+            out.push_str(&format!(
+                "\nDjango (--dialect django): {}\n",
+                crate::django::diagnostics::CHECKS
+                    .iter()
+                    .map(|(name, code, _)| format!("{name} ({code})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             out.push_str("\n`revguard explain fix`: what `revguard fix` will and will not do\n");
             print(&out)?;
             Ok(0)
@@ -37,8 +45,16 @@ pub(super) fn explain(check: Option<&str>) -> Result<u8> {
             {
                 return explain_rule(&rule);
             }
+            let django = django_check(name);
             let Some(info) = revguard_core::checks::find(name) else {
-                bail!("unknown check `{name}`; run `revguard explain` for the list");
+                let Some((django_name, code, docs)) = django else {
+                    bail!("unknown check `{name}`; run `revguard explain` for the list");
+                };
+                print(&format!(
+                    "# {django_name} ({code}, Django)\n\nDefault severity: error\n\n{}\n",
+                    docs.trim()
+                ))?;
+                return Ok(0);
             };
             let docs: String = info
                 .docs
@@ -46,16 +62,47 @@ pub(super) fn explain(check: Option<&str>) -> Result<u8> {
                 .map(|l| l.strip_prefix(' ').unwrap_or(l))
                 .collect::<Vec<_>>()
                 .join("\n");
-            print(&format!(
+            let mut out = format!(
                 "# {} ({})\n\nDefault severity: {}\n\n{}\n",
                 info.name,
                 info.code,
                 info.severity.as_str(),
                 docs.trim()
-            ))?;
+            );
+            if let Some((django_name, code, docs)) = django {
+                out.push_str(&format!(
+                    "\n# {django_name} ({code}): for Django (--dialect django)\n\n{}\n",
+                    demote(docs.trim())
+                ));
+            }
+            print(&out)?;
             Ok(0)
         }
     }
+}
+
+/// The Django check a name or code means, with its documentation: by
+/// name, or by code (`RG102` is `multiple-heads` for Alembic and
+/// `multiple-leaves` for Django).
+fn django_check(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    let &(check, code, _) =
+        crate::django::diagnostics::CHECKS
+            .iter()
+            .find(|(check, code, _)| {
+                check.eq_ignore_ascii_case(name) || code.eq_ignore_ascii_case(name)
+            })?;
+    Some((check, code, crate::django::docs::docs(check)?))
+}
+
+/// Section headings one level down, under the Django heading.
+fn demote(docs: &str) -> String {
+    docs.lines()
+        .map(|l| match l.strip_prefix("## ") {
+            Some(rest) => format!("### {rest}"),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One of squawk's rules, reported by `deploy-safety`: squawk documents it.

@@ -11,6 +11,9 @@ use crate::cli::{EngineArgs, HeadsArgs};
 use crate::output::print;
 
 pub(super) fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
+    if let Some(checked) = super::django_checked(&args.project, &args.django, engine_args)? {
+        return django_leaves(&checked);
+    }
     let (_, report) = load_and_check(&args.project, engine_args)?;
     let list = if args.resolve_dependencies {
         &report.real_heads
@@ -41,6 +44,33 @@ pub(super) fn heads(args: &HeadsArgs, engine_args: &EngineArgs) -> Result<u8> {
         )
     };
     Ok(heads_exit_code(error.kind, args.resolve_dependencies))
+}
+
+/// Django's leaves (`leaf_nodes()`), one `app.name` a line in app order;
+/// when the graph does not load, Django's error on stderr and exit 1, as
+/// `showmigrations` fails.
+fn django_leaves(checked: &crate::django::Checked) -> Result<u8> {
+    let mut out = String::new();
+    for (app, names) in &checked.loaded.leaves {
+        for name in names {
+            out.push_str(&format!("{app}.{name}"));
+            if names.len() > 1 {
+                out.push_str(" (conflicting leaf)");
+            }
+            out.push('\n');
+        }
+    }
+    print(&out)?;
+    let Some(error) = checked.loaded.errors.first() else {
+        return Ok(0);
+    };
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "revguard: note: Django cannot load this graph ({}: {}); run `revguard check --dialect django` for the cause",
+        error.exception(),
+        error.message()
+    );
+    Ok(1)
 }
 
 /// What `alembic heads` exits with when loading fails: plain `heads` reads

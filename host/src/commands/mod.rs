@@ -14,7 +14,9 @@ use anyhow::{Result, bail};
 use revguard_core::Report;
 use revguard_core::python::PythonTarget;
 
-use crate::cli::{Cli, Command, EngineArgs, GraphArgs, GraphFormatArg, LockArgs, ProjectArgs};
+use crate::cli::{
+    Cli, Command, DjangoArgs, EngineArgs, GraphArgs, GraphFormatArg, LockArgs, ProjectArgs,
+};
 use crate::output::print;
 use crate::project::{self, DiscoverOptions, Project};
 use crate::{argocd, config, history, krm, render, repair};
@@ -43,7 +45,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                     .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
                 let engine = cli.engine.engine()?;
                 let root = &args.project.path;
-                let checked = crate::django::check(root, &user_model, python, &engine, None)?;
+                let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
                 return crate::django::fix::fix(root, &checked, args.write);
             }
             let project = load_project(&args.project)?;
@@ -65,19 +67,53 @@ fn exit_code(code: i32) -> u8 {
 
 /// `revguard graph`.
 fn graph(args: &GraphArgs, engine_args: &EngineArgs) -> Result<u8> {
-    let (_, report) = load_and_check(&args.project, engine_args)?;
     let format = match args.format {
         GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
         GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,
         GraphFormatArg::Json => render::graph::GraphFormat::Json,
     };
+    if let Some(checked) = django_checked(&args.project, &args.django, engine_args)? {
+        print(&checked.render_graph(format))?;
+        return Ok(0);
+    }
+    let (_, report) = load_and_check(&args.project, engine_args)?;
     print(&render::graph::render(&report, format))?;
     Ok(0)
+}
+
+/// The Django project at the path, checked, when the flags or the
+/// configuration say the project is Django's; `None` for Alembic.
+fn django_checked(
+    project: &ProjectArgs,
+    django: &DjangoArgs,
+    engine_args: &EngineArgs,
+) -> Result<Option<crate::django::Checked>> {
+    let Some(user_model) = check::django_user_model(project, django.dialect, &django.user_model)
+    else {
+        return Ok(None);
+    };
+    let python = project
+        .python_version
+        .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+    let engine = engine_args.engine()?;
+    crate::django::check(&project.path, &user_model, python, &engine, None, None).map(Some)
 }
 
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)
 /// the lock file.
 fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
+    if let Some(user_model) =
+        check::django_user_model(&args.project, args.dialect, &args.user_model)
+    {
+        let python = args
+            .project
+            .python_version
+            .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+        let engine = engine_args.engine()?;
+        let root = &args.project.path;
+        let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
+        return crate::django::history::lock(root, &checked, args.check);
+    }
     let project = load_project(&args.project)?;
     let report = engine_args.engine()?.run(&project.request)?;
     let graph_errors = graph_errors(&report);

@@ -8,7 +8,7 @@
 //! `multiple-leaves`, the Django form of `multiple-heads` (RG102).
 
 use revguard_core::Severity;
-use revguard_core::dialect::django::{DjangoError, Key, Reference};
+use revguard_core::dialect::django::{DjangoError, HistoryFinding, Key, Reference};
 use revguard_core::report::{Diagnostic, Label, Summary};
 use revguard_core::text::{LineIndex, Span};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::Checked;
 
 /// Django's checks: name, code, one-line description.
-pub const CHECKS: [(&str, &str, &str); 5] = [
+pub const CHECKS: [(&str, &str, &str); 11] = [
     (
         "multiple-leaves",
         "RG102",
@@ -42,7 +42,46 @@ pub const CHECKS: [(&str, &str, &str); 5] = [
         "RG308",
         "The database's applied migrations contradict the graph: InconsistentMigrationHistory.",
     ),
+    (
+        "inserted-below-deployed",
+        "RG301",
+        "A new migration is a dependency of applied ones (by `run_before` or rewritten `dependencies`): `manage.py migrate` raises InconsistentMigrationHistory on databases that applied them.",
+    ),
+    (
+        "deployed-revision-missing",
+        "RG302",
+        "`--deployed` names a migration that is not in the repository.",
+    ),
+    (
+        "applied-migration-edited",
+        "RG303",
+        "A migration recorded in the lock (or at `--base`) was edited: databases that applied it never run the edit.",
+    ),
+    (
+        "history-rewritten",
+        "RG304",
+        "A migration recorded in the lock (or at `--base`) is gone from the repository.",
+    ),
+    (
+        "forks-locked-history",
+        "RG305",
+        "A new migration does not start from its app's recorded leaf: merged, the app has two leaf nodes.",
+    ),
+    (
+        "invalid-lock-file",
+        "RG306",
+        "The lock file cannot be read (git conflict markers, a hand edit, another format).",
+    ),
 ];
+
+/// The SARIF tag of a check's group, as for Alembic's: RG3 is history.
+fn group(code: &str) -> &'static str {
+    if code.starts_with("RG3") {
+        "history"
+    } else {
+        "graph"
+    }
+}
 
 /// Where Django's semantics are documented.
 pub const DOC_URI: &str = "https://github.com/revguard/revguard/blob/main/docs/django-semantics.md";
@@ -64,7 +103,79 @@ impl Checked {
         if let Some(first) = self.loaded.inconsistent.first() {
             out.push(self.error_diagnostic(first));
         }
+        for finding in &self.loaded.history {
+            out.push(self.history_diagnostic(finding));
+        }
         out
+    }
+
+    fn history_diagnostic(&self, finding: &HistoryFinding) -> Diagnostic {
+        let check = finding.check();
+        let mut labels = Vec::new();
+        match finding {
+            HistoryFinding::InsertedBelowDeployed {
+                migration, applied, ..
+            } => {
+                let span = applied
+                    .iter()
+                    .find_map(|a| self.reference_span(migration, a))
+                    .or(self.class_span(migration));
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    "new, but below applied migrations".into(),
+                    true,
+                ));
+                for above in applied {
+                    let span = self
+                        .reference_span(above, migration)
+                        .or(self.class_span(above));
+                    let message = format!("applied, and depends on `{}`", migration.dotted());
+                    labels.extend(self.label(above, span, message, false));
+                }
+            }
+            HistoryFinding::ForksLockedHistory {
+                migration,
+                parents,
+                leaves,
+                ..
+            } => {
+                let span = parents
+                    .first()
+                    .and_then(|p| self.reference_span(migration, p))
+                    .or(self.class_span(migration));
+                let leaf = leaves.first().map_or_else(String::new, Key::dotted);
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    format!("should depend on `{leaf}`"),
+                    true,
+                ));
+            }
+            HistoryFinding::AppliedMigrationEdited { migration, .. } => {
+                let span = self.class_span(migration);
+                labels.extend(self.label(
+                    migration,
+                    span,
+                    "differs from the recorded file".into(),
+                    true,
+                ));
+            }
+            _ => {}
+        }
+        let code = CHECKS
+            .iter()
+            .find(|(name, _, _)| *name == check)
+            .map_or("RG306", |(_, code, _)| code);
+        Diagnostic {
+            check: check.to_owned(),
+            code: code.to_owned(),
+            severity: Severity::Error,
+            message: finding.message(),
+            labels,
+            help: finding.help(),
+            notes: finding.notes(),
+        }
     }
 
     /// Counts per severity of [`Checked::diagnostics`].
@@ -90,15 +201,17 @@ impl Checked {
         CHECKS
             .iter()
             .map(|(name, code, text)| {
+                let docs = super::docs::docs(name).unwrap_or(*text).trim();
+                let full = crate::render::sarif::section(docs, "What it does");
                 let rule = json!({
                     "id": code,
                     "name": name,
                     "shortDescription": { "text": text },
-                    "fullDescription": { "text": text },
-                    "help": { "text": text, "markdown": text },
+                    "fullDescription": { "text": full.as_deref().unwrap_or(*text) },
+                    "help": { "text": docs, "markdown": docs },
                     "helpUri": DOC_URI,
                     "defaultConfiguration": { "level": "error" },
-                    "properties": { "tags": ["django", "graph"] },
+                    "properties": { "tags": ["django", group(code)] },
                 });
                 ((*name).to_owned(), (*code).to_owned(), rule)
             })

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use revguard_core::dialect::django::merge;
-use revguard_core::dialect::django::{App, Migration, Project};
 
 use super::Checked;
 
@@ -19,27 +18,7 @@ pub fn fix(root: &Path, checked: &Checked, write: bool) -> Result<u8> {
         eprintln!("revguard: nothing to fix");
         return Ok(0);
     }
-    let project = Project {
-        apps: checked
-            .apps
-            .iter()
-            .map(|app| App {
-                label: app.label.clone(),
-                migrated: app.migrated,
-                migrations: checked
-                    .facts
-                    .iter()
-                    .filter(|(k, _)| k.app == app.label)
-                    .map(|(k, f)| Migration {
-                        name: k.name.clone(),
-                        facts: f.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        user_model: checked.user_model.clone(),
-        applied: None,
-    };
+    let project = checked.project();
     // `get_migration_name_timestamp()`: `%Y%m%d_%H%M` (UTC here).
     let now = crate::history::now();
     let timestamp = format!(

@@ -109,6 +109,10 @@ pub struct Project {
     /// The rows of `django_migrations`, in the order the database returns
     /// them; `None` when no database state is known (an empty database).
     pub applied: Option<Vec<Key>>,
+    /// What is recorded as applied or merged (the lock, `--deployed`,
+    /// `--base`), for the history checks; `None` when none is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<super::history::HistoryInput>,
 }
 
 /// What `manage.py migrate` would raise, in Django's words.
@@ -215,6 +219,28 @@ pub struct Loaded {
     /// Squashing migrations that cannot be used because only some of the
     /// migrations they replace are applied.
     pub partly_applied_squashes: Vec<Key>,
+    /// The history checks' findings (the lock, `--deployed`, `--base`),
+    /// when the graph loads and a history input is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<super::history::HistoryFinding>,
+    /// The graph as built (after the squash step when the build gets that
+    /// far), for drawing it.
+    #[serde(default)]
+    pub graph: Shape,
+}
+
+/// The nodes and edges of the graph Django builds: every node of
+/// `node_map` (dummy nodes for missing parents included; a migration a
+/// squash replaced is gone), and an edge from each parent to its child.
+/// Edges from nodes in [`Loaded::external`] are the dependencies on apps
+/// outside the repository, which Django resolves from the installed
+/// packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    /// The nodes, sorted.
+    pub nodes: Vec<Key>,
+    /// `(parent, child)` pairs, sorted.
+    pub edges: Vec<(Key, Key)>,
 }
 
 impl Loaded {
@@ -264,6 +290,14 @@ impl Graph {
     fn add_node(&mut self, key: Key) {
         self.order.push(key.clone());
         self.map.insert(key, Node::default());
+    }
+
+    /// Every node's parents.
+    fn parents(&self) -> BTreeMap<Key, BTreeSet<Key>> {
+        self.map
+            .iter()
+            .map(|(key, node)| (key.clone(), node.parents.clone()))
+            .collect()
     }
 
     fn contains(&self, key: &Key) -> bool {
@@ -345,43 +379,9 @@ impl Graph {
 /// Load a project as `migrate` would.
 pub fn load(project: &Project) -> Loaded {
     let mut loaded = Loaded::default();
-    let disk = match disk_migrations(project) {
-        Ok(disk) => disk,
-        Err(errors) => {
-            loaded.errors = errors;
-            return loaded;
-        }
+    let Some((disk, graph, applied)) = build_graph(project, &mut loaded) else {
+        return loaded;
     };
-    let mut builder = Builder {
-        project,
-        disk: &disk,
-        graph: Graph::default(),
-        errors: Vec::new(),
-        external: BTreeSet::new(),
-    };
-    builder.build();
-    let Builder {
-        graph,
-        errors,
-        external,
-        ..
-    } = builder;
-    loaded.external = external.into_iter().collect();
-    if !errors.is_empty() {
-        loaded.errors = errors;
-        return loaded;
-    }
-    let mut graph = graph;
-    let applied = replace_squashes(project, &disk, &mut graph, &mut loaded);
-    let missing = validate_consistency(&disk, &graph);
-    if !missing.is_empty() {
-        loaded.errors = missing;
-        return loaded;
-    }
-    if let Some((cycle, component)) = find_cycle(&graph) {
-        loaded.errors = vec![DjangoError::CircularDependency { cycle, component }];
-        return loaded;
-    }
     loaded.inconsistent = consistent_history(project, &disk, &graph);
     for leaf in graph.leaves(None) {
         loaded
@@ -399,7 +399,66 @@ pub fn load(project: &Project) -> Loaded {
     if loaded.inconsistent.is_empty() && loaded.conflicts.is_empty() {
         loaded.plan = migration_plan(&graph, &applied);
     }
+    if let Some(history) = &project.history {
+        loaded.history = super::history::judge(project, history);
+    }
     loaded
+}
+
+/// The graph `migrate` would use for `project` (squashes replaced by its
+/// applied set), as every node's parents; `None` when it does not load.
+pub fn parents(project: &Project) -> Option<BTreeMap<Key, BTreeSet<Key>>> {
+    let (_, graph, _) = build_graph(project, &mut Loaded::default())?;
+    Some(graph.parents())
+}
+
+type Built<'p> = (BTreeMap<Key, &'p MigrationFacts>, Graph, BTreeSet<Key>);
+
+/// `build_graph` up to `ensure_not_cyclic`: the disk migrations, the graph
+/// and the applied set, or `None` with `loaded.errors` set.
+fn build_graph<'p>(project: &'p Project, loaded: &mut Loaded) -> Option<Built<'p>> {
+    let disk = match disk_migrations(project) {
+        Ok(disk) => disk,
+        Err(errors) => {
+            loaded.errors = errors;
+            return None;
+        }
+    };
+    let mut builder = Builder {
+        project,
+        disk: &disk,
+        graph: Graph::default(),
+        errors: Vec::new(),
+        external: BTreeSet::new(),
+        external_edges: BTreeSet::new(),
+    };
+    builder.build();
+    let Builder {
+        graph,
+        errors,
+        external,
+        external_edges,
+        ..
+    } = builder;
+    loaded.external = external.into_iter().collect();
+    if !errors.is_empty() {
+        loaded.errors = errors;
+        loaded.graph = shape(&graph, external_edges);
+        return None;
+    }
+    let mut graph = graph;
+    let applied = replace_squashes(project, &disk, &mut graph, loaded);
+    loaded.graph = shape(&graph, external_edges);
+    let missing = validate_consistency(&disk, &graph);
+    if !missing.is_empty() {
+        loaded.errors = missing;
+        return None;
+    }
+    if let Some((cycle, component)) = find_cycle(&graph) {
+        loaded.errors = vec![DjangoError::CircularDependency { cycle, component }];
+        return None;
+    }
+    Some((disk, graph, applied))
 }
 
 /// The migrations Django imports, by key; what `load_disk` (or the import
@@ -450,6 +509,22 @@ struct Builder<'p> {
     graph: Graph,
     errors: Vec<DjangoError>,
     external: BTreeSet<Key>,
+    /// `(parent, child)` edges to and from apps outside the repository.
+    external_edges: BTreeSet<(Key, Key)>,
+}
+
+/// The drawable shape of `graph`, with the edges to installed apps.
+fn shape(graph: &Graph, external_edges: BTreeSet<(Key, Key)>) -> Shape {
+    let mut edges: BTreeSet<(Key, Key)> = external_edges;
+    for (key, node) in &graph.map {
+        for child in &node.children {
+            edges.insert((key.clone(), child.clone()));
+        }
+    }
+    Shape {
+        nodes: graph.map.keys().cloned().collect(),
+        edges: edges.into_iter().collect(),
+    }
 }
 
 enum Resolved {
@@ -496,14 +571,22 @@ impl Builder<'_> {
                 if parent.app == key.app {
                     continue;
                 }
-                if let Resolved::Node(parent) = self.check_key(parent, &key.app) {
-                    self.graph.add_dependency(key, key, &parent);
+                match self.check_key(parent.clone(), &key.app) {
+                    Resolved::Node(parent) => self.graph.add_dependency(key, key, &parent),
+                    Resolved::External => {
+                        self.external_edges.insert((parent, key.clone()));
+                    }
+                    Resolved::Ignored => {}
                 }
             }
             for reference in &facts.run_before {
                 let child = self.resolve_reference(reference);
-                if let Resolved::Node(child) = self.check_key(child, &key.app) {
-                    self.graph.add_dependency(key, &child, key);
+                match self.check_key(child.clone(), &key.app) {
+                    Resolved::Node(child) => self.graph.add_dependency(key, &child, key),
+                    Resolved::External => {
+                        self.external_edges.insert((key.clone(), child));
+                    }
+                    Resolved::Ignored => {}
                 }
             }
         }

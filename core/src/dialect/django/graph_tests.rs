@@ -49,6 +49,7 @@ fn project(apps: Vec<App>) -> Project {
         apps,
         user_model: "auth.User".into(),
         applied: None,
+        history: None,
     }
 }
 
@@ -318,5 +319,62 @@ fn unreadable_migrations_are_not_judged() {
         loaded.errors[0]
             .message()
             .contains("has no Migration class")
+    );
+}
+
+fn edge_list(loaded: &Loaded) -> Vec<String> {
+    loaded
+        .graph
+        .edges
+        .iter()
+        .map(|(parent, child)| format!("{} -> {}", parent.dotted(), child.dotted()))
+        .collect()
+}
+
+#[test]
+fn the_shape_is_the_graph_after_the_squash_step() {
+    let loaded = load(&project(squashed()));
+    assert_eq!(
+        dotted(&loaded.graph.nodes),
+        ["a.0001_squashed_0002", "a.0003", "b.0001"]
+    );
+    assert_eq!(
+        edge_list(&loaded),
+        [
+            "a.0001_squashed_0002 -> a.0003",
+            "a.0001_squashed_0002 -> b.0001"
+        ]
+    );
+    let mut partly = project(squashed());
+    partly.applied = applied(&["a.0001"]);
+    let loaded = load(&partly);
+    assert_eq!(
+        dotted(&loaded.graph.nodes),
+        ["a.0001", "a.0002", "a.0003", "b.0001"]
+    );
+}
+
+#[test]
+fn the_shape_keeps_dummies_and_edges_to_installed_apps() {
+    let loaded = load(&project(vec![app(
+        "shop",
+        &[
+            "0001: swappable contenttypes.0002_x",
+            "0002: shop.0001 shop.0009_gone",
+        ],
+    )]));
+    assert_eq!(loaded.errors[0].exception(), "NodeNotFoundError");
+    assert_eq!(
+        dotted(&loaded.graph.nodes),
+        ["shop.0001", "shop.0002", "shop.0009_gone"]
+    );
+    assert_eq!(
+        edge_list(&loaded),
+        [
+            "auth.__first__ -> shop.0001",
+            "contenttypes.0002_x -> shop.0001",
+            "shop.0001 -> shop.0002",
+            "shop.0009_gone -> shop.0002"
+        ]
     );
 }

@@ -4,9 +4,12 @@
 //! `docs/django-semantics.md`.
 
 pub mod graph;
+pub mod history;
+pub mod lock;
 pub mod merge;
 pub mod read;
 pub mod wire;
 
-pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, load};
+pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, Shape, load};
+pub use history::{BaseInput, HistoryFinding, HistoryInput};
 pub use read::{MigrationFacts, Reference, read};

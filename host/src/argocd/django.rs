@@ -1,0 +1,129 @@
+//! The check step of `generate` and `krm` for a Django project: Django's
+//! discovery, reader and semantics (in the sandbox), and the messages Argo
+//! CD shows, in Django's own words.
+
+use anyhow::{Result, bail};
+use revguard_core::Severity;
+use revguard_core::report::Diagnostic;
+use std::path::Path;
+
+use super::config::Config;
+use super::{Located, MAX_ERRORS_SHOWN, MAX_LABELS_SHOWN, clean, display_path, locate};
+use crate::django::Checked;
+
+/// Check the Django project at `project` (inside `root`) in the sandbox.
+pub fn check(project: &Path, user_model: Option<&str>, run: &super::CheckRun) -> Result<Checked> {
+    let engine = crate::engine::Engine::new(run.engine, run.limits.clone());
+    crate::django::check(
+        project,
+        user_model.unwrap_or("auth.User"),
+        revguard_core::python::PythonVersion::DEFAULT,
+        &engine,
+        None,
+        None,
+    )
+}
+
+/// The settings that only mean something for Alembic, refused for Django
+/// rather than silently ignored.
+pub fn refuse_alembic_settings(settings: &[(&str, bool)]) -> Result<()> {
+    for (name, set) in settings {
+        if *set {
+            bail!(
+                "the setting {name} is for Alembic projects; this is a Django project (set dialect=alembic if it is not)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Pass (the log line) or fail (the UI message) for the located project.
+pub(super) fn verdict(
+    config: &Config,
+    found: &Located,
+    run: &super::CheckRun,
+) -> Result<Result<String, String>> {
+    refuse_alembic_settings(&[
+        ("expected-head", config.expected_head.is_some()),
+        ("deployed-revision", config.deployed.is_some()),
+    ])?;
+    let checked = check(&found.project, config.user_model.as_deref(), run)?;
+    let where_ = match locate::display(&found.root, &found.project).as_str() {
+        "." => "at the repository root".to_string(),
+        dir => format!("in {dir}"),
+    };
+    let diagnostics = checked.diagnostics();
+    if checked.has_errors() {
+        return Ok(Err(failure_message(&diagnostics, &where_, found)));
+    }
+    let migrations: usize = checked.apps.iter().map(|a| a.migrations.len()).sum();
+    let leaves: Vec<String> = checked
+        .loaded
+        .leaves
+        .iter()
+        .flat_map(|(app, names)| names.iter().map(move |n| format!("{app}.{n}")))
+        .collect();
+    let mut out = format!(
+        "revguard: the Django migration graph {where_} is OK: {} app{}, {migrations} migration{}, leaves {}; manage.py migrate runs.",
+        checked.apps.len(),
+        if checked.apps.len() == 1 { "" } else { "s" },
+        if migrations == 1 { "" } else { "s" },
+        if leaves.is_empty() {
+            "none".to_string()
+        } else {
+            leaves.join(", ")
+        },
+    );
+    if !checked.loaded.external.is_empty() {
+        let external: Vec<String> = checked.loaded.external.iter().map(|k| k.dotted()).collect();
+        out.push_str(&format!(
+            "\nnote: assumed installed (outside the repository): {}",
+            external.join(", ")
+        ));
+    }
+    Ok(Ok(clean(&out)))
+}
+
+/// The short stderr text Argo CD shows as the ComparisonError, with
+/// Django's exception and message for each finding.
+fn failure_message(diagnostics: &[Diagnostic], where_: &str, found: &Located) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let mut out = format!(
+        "revguard: the Django migration graph {where_} is broken ({} error{}); manifests were not generated.",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for d in errors.iter().take(MAX_ERRORS_SHOWN) {
+        out.push_str(&format!(
+            "\nerror[{}] {}: {}",
+            d.code,
+            d.check,
+            clean(&d.message)
+        ));
+        let mut labels: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
+        labels.extend(d.labels.iter().filter(|l| !l.primary));
+        for label in labels.iter().take(MAX_LABELS_SHOWN) {
+            out.push_str(&format!(
+                "\n  --> {}:{}",
+                display_path(&label.path, found.project.as_path(), &found.root),
+                label.start.line
+            ));
+        }
+        for note in &d.notes {
+            out.push_str(&format!("\n  note: {}", clean(note)));
+        }
+        if let Some(help) = &d.help {
+            out.push_str(&format!("\n  help: {}", clean(help)));
+        }
+    }
+    if errors.len() > MAX_ERRORS_SHOWN {
+        out.push_str(&format!(
+            "\n… and {} more; run `revguard check --dialect django` locally for the full report.",
+            errors.len() - MAX_ERRORS_SHOWN
+        ));
+    }
+    out
+}
