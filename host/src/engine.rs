@@ -381,12 +381,12 @@ impl Engine {
                     sandbox::Guest::embedded()?,
                     "revguard_sql_read",
                     &inputs,
-                    version,
+                    &version.into(),
                     &self.limits,
                     self.jobs,
                 )?,
                 EngineKind::Native => {
-                    let table = revguard_core::wire::encode_analyze(version, &inputs);
+                    let table = revguard_core::wire::encode_analyze(&version.into(), &inputs);
                     let output = sql::wire::read_table(&table);
                     revguard_core::wire::decode_analyze_output(&output)
                         .map_err(|err| anyhow::anyhow!("SQL reader: {err}"))?

@@ -34,6 +34,12 @@ fn tool(var: &str) -> Option<PathBuf> {
     }
 }
 
+/// revguard's cache for this suite's runs: one compiled guest for all of
+/// them (compiling it is most of a cold run); results are keyed by content.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql-tools-cache")
+}
+
 /// A small deterministic generator (splitmix64).
 struct Rng(u64);
 
@@ -91,11 +97,13 @@ struct Project {
     root: PathBuf,
     dir: PathBuf,
     db: PathBuf,
+    /// revguard's cache ([`cache_dir`]).
+    cache: PathBuf,
     serial: usize,
 }
 
 impl Project {
-    fn new(kind: Kind, root: &Path) -> Project {
+    fn new(kind: Kind, root: &Path, cache: &Path) -> Project {
         let dir = match kind {
             Kind::Sqlx => root.join("migrations"),
             Kind::Dbmate => root.join("db/migrations"),
@@ -113,6 +121,7 @@ impl Project {
             root: root.to_path_buf(),
             dir,
             db: root.join("app.db"),
+            cache: cache.to_path_buf(),
             serial: 0,
         }
     }
@@ -180,7 +189,7 @@ impl Project {
         }
         command
             .arg(&self.root)
-            .env("REVGUARD_CACHE_DIR", self.root.join(".cache"));
+            .env("REVGUARD_CACHE_DIR", &self.cache);
         command.env_remove("DBMATE_MIGRATIONS_DIR");
         let output = command.output().expect("run revguard");
         assert!(
@@ -282,7 +291,7 @@ fn differential(kind: Kind, oracle: &Path, scenarios: u64, steps: usize) {
     let mut failures = 0;
     for seed in 0..scenarios {
         let root = base.path().join(format!("s{seed}"));
-        let mut project = Project::new(kind, &root);
+        let mut project = Project::new(kind, &root, &cache_dir());
         let mut rng = Rng(seed * 7919 + 17);
         let mut log = Vec::new();
         for _ in 0..steps {
@@ -360,13 +369,12 @@ fn dbmate_agrees() {
 /// `revguard check` of a bundled example: the output and the exit code.
 fn check_example(example: &str, args: &[&str]) -> (String, i32) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cache = tempfile::tempdir().expect("tempdir");
     let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
         .current_dir(&root)
         .arg("check")
         .args(args)
         .arg(format!("examples/{example}"))
-        .env("REVGUARD_CACHE_DIR", cache.path())
+        .env("REVGUARD_CACHE_DIR", cache_dir())
         .env_remove("DBMATE_MIGRATIONS_DIR")
         .env_remove("GITHUB_ACTIONS")
         .output()

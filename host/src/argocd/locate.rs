@@ -85,6 +85,12 @@ pub fn find(
     explicit: Option<&str>,
     dialect: Option<Dialect>,
 ) -> Result<(PathBuf, Dialect)> {
+    if let Some(Dialect::Sql(tool)) = dialect {
+        bail!(
+            "the Argo CD plugin and the KRM function check Alembic and Django projects; check {name} migrations with `revguard check --dialect {name}`",
+            name = tool.name()
+        );
+    }
     let app = app_dir
         .canonicalize()
         .with_context(|| format!("cannot open the app directory {}", app_dir.display()))?;
@@ -144,7 +150,8 @@ pub fn find(
             "Django",
             "neither manage.py nor an app directory with migrations/__init__.py exists",
         ),
-        None => (
+        // Refused above.
+        Some(Dialect::Sql(_)) | None => (
             "Alembic or Django",
             "neither alembic.ini, pyproject.toml with [tool.alembic], manage.py nor an app directory with migrations/__init__.py exists",
         ),

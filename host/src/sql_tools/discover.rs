@@ -46,32 +46,43 @@ pub struct Found {
 pub const LOOKED_FOR: &str = "an Alembic project (alembic.ini, [tool.alembic] in pyproject.toml, env.py with versions/, or *.py revisions), flyway.conf/flyway.toml or db/migration (Flyway), prisma/migrations (Prisma), migrations/ beside a Cargo.toml using sqlx (sqlx), `-- migrate:up` files in db/migrations or DBMATE_MIGRATIONS_DIR (dbmate), `-- +goose Up` files (goose), or `<version>_<title>.up.sql` files (golang-migrate)";
 
 /// Find the history of `tool` (or of whichever tool matches first) at `root`.
+///
+/// Detection needs the tool's files. A tool chosen by name also takes its
+/// default directory when that exists but holds no migration yet (as the
+/// tool does: an emptied directory is a history too, and the tool's answer
+/// to it, such as dbmate's "no migration files found", is the verdict's).
 pub fn discover(root: &Path, tool: Option<Tool>) -> Result<Option<Found>> {
+    let chosen = tool.is_some();
     let tools: Vec<Tool> = tool.map_or_else(|| Tool::ALL.to_vec(), |t| vec![t]);
     for tool in tools {
-        if let Some(found) = discover_tool(root, tool)? {
+        if let Some(found) = discover_tool(root, tool, chosen)? {
             return Ok(Some(found));
         }
     }
     Ok(None)
 }
 
-fn discover_tool(root: &Path, tool: Tool) -> Result<Option<Found>> {
+fn discover_tool(root: &Path, tool: Tool, chosen: bool) -> Result<Option<Found>> {
     let mut flyway = FlywayConfig::default();
     let dirs: Vec<PathBuf> = match tool {
-        Tool::Flyway => flyway_locations(root, &mut flyway)?,
+        Tool::Flyway => flyway_locations(root, &mut flyway, chosen)?,
         Tool::Prisma => first_dir(root, &["prisma/migrations", "migrations"], |d| {
-            d.join("migration_lock.toml").is_file() || has_migration_dirs(d)
+            d.join("migration_lock.toml").is_file()
+                || has_migration_dirs(d)
+                || chosen && d.ends_with("prisma/migrations")
         }),
         Tool::Sqlx => first_dir(root, &["migrations", "."], |d| {
+            if chosen && d != root {
+                return true;
+            }
             let krate = if d == root {
                 root
             } else {
                 d.parent().unwrap_or(root)
             };
-            uses_sqlx(krate) && names(d).iter().any(|n| n.ends_with(".sql"))
+            (chosen || uses_sqlx(krate)) && names(d).iter().any(|n| n.ends_with(".sql"))
         }),
-        Tool::Dbmate => dbmate_dirs(root),
+        Tool::Dbmate => dbmate_dirs(root, chosen),
         Tool::GolangMigrate => shaped_dirs(root, |d| {
             names(d)
                 .iter()
@@ -201,8 +212,9 @@ fn shaped_dirs(root: &Path, accept: impl Fn(&Path) -> bool) -> Result<Vec<PathBu
 
 /// dbmate: `DBMATE_MIGRATIONS_DIR` (the environment, else the project's
 /// `.env`, which dbmate loads), else `db/migrations`; only a directory
-/// holding a `-- migrate:up` file (or the path itself) counts.
-fn dbmate_dirs(root: &Path) -> Vec<PathBuf> {
+/// holding a `-- migrate:up` file (or the path itself) counts, unless dbmate
+/// was `chosen` (then `db/migrations` counts as it is).
+fn dbmate_dirs(root: &Path, chosen: bool) -> Vec<PathBuf> {
     let configured = std::env::var("DBMATE_MIGRATIONS_DIR").ok().or_else(|| {
         let text = std::fs::read_to_string(root.join(".env")).ok()?;
         text.lines().find_map(|l| {
@@ -217,12 +229,14 @@ fn dbmate_dirs(root: &Path) -> Vec<PathBuf> {
             return dirs;
         }
     }
-    first_dir(root, &[".", "db/migrations"], annotated)
+    first_dir(root, &[".", "db/migrations"], |d| {
+        annotated(d) || chosen && d != root
+    })
 }
 
 /// Flyway: the locations (and naming) of `flyway.conf` or `flyway.toml`,
 /// else the default `db/migration` on the classpath.
-fn flyway_locations(root: &Path, config: &mut FlywayConfig) -> Result<Vec<PathBuf>> {
+fn flyway_locations(root: &Path, config: &mut FlywayConfig, chosen: bool) -> Result<Vec<PathBuf>> {
     let mut locations: Option<Vec<String>> = None;
     for name in ["flyway.conf", "conf/flyway.conf"] {
         let path = root.join(name);
@@ -265,8 +279,8 @@ fn flyway_locations(root: &Path, config: &mut FlywayConfig) -> Result<Vec<PathBu
         };
         dirs.extend(candidates.into_iter().filter(|d| d.is_dir()));
     }
-    if !configured {
-        // Without configuration, only a directory holding a `V…` file.
+    if !configured && !chosen {
+        // Detected without configuration: only a directory holding a `V…` file.
         dirs.retain(|d| {
             let mut found = Vec::new();
             read_dir_names(d, &mut found, 0);

@@ -118,17 +118,19 @@ pub fn find(root: &Path, tool: Option<Tool>) -> Result<Found> {
     }
 }
 
+/// What a tool chosen by name (`--dialect` or `dialect` in configuration)
+/// looked for when it found nothing.
 fn looked_for(tool: Tool) -> &'static str {
     match tool {
         Tool::Flyway => {
-            "looked for the locations of flyway.conf/flyway.toml, else db/migration (also under src/main/resources) holding V<version>__<description>.sql files"
+            "looked for the locations of flyway.conf/flyway.toml, else db/migration (also under src/main/resources or src/test/resources)"
         }
-        Tool::Prisma => "looked for prisma/migrations/<name>/migration.sql",
-        Tool::Sqlx => {
-            "looked for migrations/ (or the path itself) in a crate whose Cargo.toml uses sqlx"
+        Tool::Prisma => {
+            "looked for prisma/migrations, or migrations/ holding <name>/migration.sql or migration_lock.toml"
         }
+        Tool::Sqlx => "looked for migrations/, else .sql files in the path itself",
         Tool::Dbmate => {
-            "looked for DBMATE_MIGRATIONS_DIR (environment or .env), db/migrations, or the path itself, holding `-- migrate:up` files"
+            "looked for DBMATE_MIGRATIONS_DIR (environment or .env), db/migrations, else `-- migrate:up` files in the path itself"
         }
         Tool::GolangMigrate => {
             "looked for a directory of <version>_<title>.up.<ext> / .down.<ext> files"

@@ -3,7 +3,8 @@
 //! and `01_b` differ), sorted by file name, and marks a file applied when
 //! its version is in `schema_migrations`. Nothing checks duplicates, edits
 //! or deletions; files below the applied ones run unless `--strict`. Each
-//! file's `-- migrate:up` block is parsed when it runs.
+//! file's `-- migrate:up` block is parsed when it runs. A directory without
+//! any such file fails `up` ("no migration files found").
 
 use super::{Check, History, Resolved, Tool, Verdict};
 use crate::Severity;
@@ -114,6 +115,11 @@ pub fn judge(history: &History) -> Verdict {
         found.iter().map(|(v, f)| ((*v).to_owned(), *f)),
         Severity::Warning,
     );
+    if found.is_empty() {
+        // `Migrate`: `ErrNoMigrationFiles` before anything runs.
+        verdict.fail("no migration files found".to_owned());
+        return verdict;
+    }
     run(history, &mut verdict, &found, &applied);
     verdict
 }

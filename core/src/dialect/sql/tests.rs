@@ -572,6 +572,22 @@ mod dbmate_rules {
         );
         assert_eq!(runs(&h, &fresh), ["01_d.sql", "1_a.sql"]);
     }
+
+    #[test]
+    fn a_directory_without_migrations_fails_up() {
+        // Files that do not start with digits are skipped; none is left.
+        let h = history(Tool::Dbmate, &[("notes.txt", "x"), ("readme.md", "y")]);
+        let v = judge(&h);
+        assert_eq!(v.fails.as_deref(), Some("no migration files found"));
+        assert!(v.runs.is_empty());
+        // Emptied after deploying: the applied row's file is gone, then `up` fails.
+        let v = judge(&applied(history(Tool::Dbmate, &[]), vec![row("1", None)]));
+        assert_eq!(
+            checks(&v),
+            [("deployed-revision-missing", Severity::Warning)]
+        );
+        assert_eq!(v.fails.as_deref(), Some("no migration files found"));
+    }
 }
 
 mod prisma_rules {
