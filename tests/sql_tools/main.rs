@@ -236,7 +236,10 @@ impl Project {
     }
 }
 
-/// One mutation of the history, chosen at random.
+/// One mutation of the history, chosen at random: a new file, a copy of a
+/// version (usually applied), a file below the highest version, an edit or
+/// deletion of an applied file, a misnamed file, or a new pair sharing one
+/// version.
 fn mutate(project: &mut Project, rng: &mut Rng, applied: &BTreeSet<String>) -> String {
     let versions = project.versions();
     let max = versions.iter().copied().max().unwrap_or(0);
@@ -279,6 +282,11 @@ fn mutate(project: &mut Project, rng: &mut Rng, applied: &BTreeSet<String>) -> S
             format!("delete {name}")
         }
         8 => format!("stray {}", project.add(max + 10, true)),
+        // Now and then, two new files with one version, neither applied yet.
+        9 if rng.below(3) == 0 => {
+            let first = project.add(max + 10, false);
+            format!("add pair {first} and {}", project.add(max + 10, false))
+        }
         _ => format!("add {}", project.add(max + 10, false)),
     }
 }
