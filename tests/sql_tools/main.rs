@@ -521,3 +521,100 @@ fn crc_of(bytes: &[u8]) -> i32 {
     }
     (!crc) as i32
 }
+
+/// `revguard fix --write` on a history with a duplicated applied version
+/// (deployed state from `revguard lock`) and a duplicated new pair: the
+/// applied copy keeps its name, the others
+/// get the next free versions, and the real tool then applies every file
+/// without an error.
+fn fix_then_apply(kind: Kind, oracle: &Path) {
+    let base = tempfile::tempdir().expect("tempdir");
+    let mut project = Project::new(kind, &base.path().join("p"), &cache_dir());
+    let applied_name = project.add(10, false);
+    assert_eq!(
+        project.apply(oracle),
+        None,
+        "{}: first deploy",
+        kind.dialect()
+    );
+    // The deployed state, as a user records it after a deploy.
+    let (root, cache) = (project.root.clone(), project.cache.clone());
+    let revguard = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_revguard"))
+            .args(args)
+            .args(["--dialect", kind.dialect()])
+            .arg(&root)
+            .env("REVGUARD_CACHE_DIR", &cache)
+            .env_remove("DBMATE_MIGRATIONS_DIR")
+            .output()
+            .expect("run revguard")
+    };
+    let locked = revguard(&["lock"]);
+    assert_eq!(
+        locked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+    project.add(10, false);
+    project.add(20, false);
+    project.add(20, false);
+    let verdict = project.predict();
+    assert!(
+        verdict["verdict"]["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["check"] == "duplicate-revision")),
+        "{verdict}"
+    );
+    let fix = |write: bool| revguard(if write { &["fix", "--write"] } else { &["fix"] });
+    let before = project.names();
+    let dry = fix(false);
+    let plan = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert_eq!(
+        dry.status.code(),
+        Some(1),
+        "{plan}{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert_eq!(project.names(), before, "a dry run renamed files:\n{plan}");
+    let written = fix(true);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let names = project.names();
+    assert!(
+        names.contains(&applied_name),
+        "the applied copy was renamed: {names:?}"
+    );
+    assert_eq!(names.len(), 4, "{names:?}");
+    let versions: BTreeSet<u64> = project.versions().into_iter().collect();
+    assert_eq!(versions.len(), 4, "still duplicated: {names:?}");
+    let verdict = project.predict();
+    assert!(verdict["verdict"]["fails"].is_null(), "{verdict}");
+    assert_eq!(
+        project.apply(oracle),
+        None,
+        "{}: after the fix",
+        kind.dialect()
+    );
+    assert_eq!(project.applied().len(), 4, "{:?}", project.applied());
+}
+
+#[test]
+fn fix_renumbers_and_sqlx_applies_everything() {
+    let Some(oracle) = tool("REVGUARD_SQLX_ORACLE") else {
+        return;
+    };
+    fix_then_apply(Kind::Sqlx, &oracle);
+}
+
+#[test]
+fn fix_renumbers_and_dbmate_applies_everything() {
+    let Some(dbmate) = tool("REVGUARD_DBMATE") else {
+        return;
+    };
+    fix_then_apply(Kind::Dbmate, &dbmate);
+}
