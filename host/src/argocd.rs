@@ -398,33 +398,52 @@ fn failure_message(report: &Report, found: &Located) -> String {
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
+    push_errors(&mut out, &errors, found, false, "revguard check");
+    out
+}
+
+/// Append each error (the first [`MAX_ERRORS_SHOWN`]) to a failure
+/// message: its code, check and message, its files and lines, its notes
+/// when `with_notes`, its help; then how many more there are and the local
+/// `command` that shows them all.
+fn push_errors(
+    out: &mut String,
+    errors: &[&revguard_core::report::Diagnostic],
+    found: &Located,
+    with_notes: bool,
+    command: &str,
+) {
+    use std::fmt::Write as _;
     for d in errors.iter().take(MAX_ERRORS_SHOWN) {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\nerror[{}] {}: {}",
             d.code,
             d.check,
             clean(&d.message)
-        ));
+        );
         let mut labels: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
         labels.extend(d.labels.iter().filter(|l| !l.primary));
         for label in labels.iter().take(MAX_LABELS_SHOWN) {
-            out.push_str(&format!(
-                "\n  --> {}:{}",
-                display_path(&label.path, found.project.as_path(), &found.root),
-                label.start.line
-            ));
+            let path = display_path(&label.path, found.project.as_path(), &found.root);
+            let _ = write!(out, "\n  --> {path}:{}", label.start.line);
+        }
+        if with_notes {
+            for note in &d.notes {
+                let _ = write!(out, "\n  note: {}", clean(note));
+            }
         }
         if let Some(help) = &d.help {
-            out.push_str(&format!("\n  help: {}", clean(help)));
+            let _ = write!(out, "\n  help: {}", clean(help));
         }
     }
     if errors.len() > MAX_ERRORS_SHOWN {
-        out.push_str(&format!(
-            "\n… and {} more; run `revguard check` locally for the full report.",
+        let _ = write!(
+            out,
+            "\n… and {} more; run `{command}` locally for the full report.",
             errors.len() - MAX_ERRORS_SHOWN
-        ));
+        );
     }
-    out
 }
 
 /// Drop control characters (except newlines) from text bound for the UI.

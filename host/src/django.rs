@@ -157,21 +157,7 @@ pub fn check(
         .map(|(k, _, _)| k.clone())
         .zip(read)
         .collect();
-    let apps = found
-        .iter()
-        .map(|app| App {
-            label: app.label.clone(),
-            migrated: app.migrated,
-            migrations: facts
-                .iter()
-                .filter(|(k, _)| k.app == app.label)
-                .map(|(k, f)| Migration {
-                    name: k.name.clone(),
-                    facts: f.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let apps = project_apps(&found, &facts);
     let history = history.map(|mut history| {
         history.hashes = hashes(&sources);
         history
@@ -316,6 +302,25 @@ fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
     Ok((migrated, files))
 }
 
+/// The apps found, each with its migrations' facts, as the core reads them.
+fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> Vec<App> {
+    found
+        .iter()
+        .map(|app| App {
+            label: app.label.clone(),
+            migrated: app.migrated,
+            migrations: facts
+                .iter()
+                .filter(|(k, _)| k.app == app.label)
+                .map(|(k, f)| Migration {
+                    name: k.name.clone(),
+                    facts: f.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
@@ -326,23 +331,7 @@ fn relative(root: &Path, path: &Path) -> String {
 impl Checked {
     /// The project as the core's semantics read it (no applied set).
     pub fn project(&self) -> Project {
-        let apps = self
-            .apps
-            .iter()
-            .map(|app| App {
-                label: app.label.clone(),
-                migrated: app.migrated,
-                migrations: self
-                    .facts
-                    .iter()
-                    .filter(|(k, _)| k.app == app.label)
-                    .map(|(k, f)| Migration {
-                        name: k.name.clone(),
-                        facts: f.clone(),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let apps = project_apps(&self.apps, &self.facts);
         Project {
             apps,
             user_model: self.user_model.clone(),

@@ -105,22 +105,21 @@ fn relative_locations(project: &Project, top: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
+/// Refuse a `--base` that is not a commit of the repository at `top`.
+fn verify_commit(top: &Path, git_ref: &str) -> Result<()> {
+    let spec = format!("{git_ref}^{{commit}}");
+    git(top, &["rev-parse", "--verify", "--quiet", &spec])
+        .with_context(|| format!("--base {git_ref}: no such commit"))?;
+    Ok(())
+}
+
 /// Read the version locations at `git_ref` into the request's base snapshot.
 pub fn attach_base(project: &mut Project, git_ref: &str) -> Result<()> {
     if git_ref.starts_with('-') {
         bail!("--base {git_ref}: not a git ref");
     }
     let top = toplevel(&project.dir)?;
-    git(
-        &top,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{git_ref}^{{commit}}"),
-        ],
-    )
-    .with_context(|| format!("--base {git_ref}: no such commit"))?;
+    verify_commit(&top, git_ref)?;
     let locations = relative_locations(project, &top)?;
     let mut wanted: Vec<(usize, String, String, bool)> = Vec::new(); // (location, path, oid, symlink)
     for (index, rel) in locations.iter().enumerate() {
@@ -348,16 +347,7 @@ pub fn files_at(root: &Path, git_ref: &str) -> Result<Vec<(String, Vec<u8>)>> {
         .canonicalize()
         .with_context(|| format!("{}: cannot resolve", root.display()))?;
     let top = toplevel(&real)?;
-    git(
-        &top,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{git_ref}^{{commit}}"),
-        ],
-    )
-    .with_context(|| format!("--base {git_ref}: no such commit"))?;
+    verify_commit(&top, git_ref)?;
     let rel = real
         .strip_prefix(&top)
         .unwrap_or(Path::new(""))

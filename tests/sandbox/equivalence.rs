@@ -379,6 +379,29 @@ fn a_check_with_facts_equals_one_without() {
     assert!(String::from_utf8_lossy(&native).contains("syntax-error"));
 }
 
+/// `request` with every file's bytes left out (its facts stand in).
+fn without_bytes(request: &Request) -> Request {
+    Request {
+        files: request
+            .files
+            .iter()
+            .map(|f| InputFile {
+                content: Content::Bytes(Vec::new()),
+                ..f.clone()
+            })
+            .collect(),
+        ..request.clone()
+    }
+}
+
+/// Encoded facts, decoded for [`revguard_core::check_without`].
+fn decoded(facts: &[Option<Vec<u8>>]) -> Vec<Option<revguard_core::parse::FileFacts>> {
+    facts
+        .iter()
+        .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
+        .collect()
+}
+
 /// With deploy safety off, files with facts reach the guest without their
 /// bytes (labels from the facts' line tables); a check that quotes a text
 /// after all (an integer `down_revision`) is run again with the bytes.
@@ -412,23 +435,7 @@ fn a_check_without_the_bytes_equals_one_with_them() {
     assert!(String::from_utf8_lossy(&native).contains("line"));
 
     // The core alone: nothing needed a text here, so no retry.
-    let stripped = Request {
-        files: request
-            .files
-            .iter()
-            .map(|f| InputFile {
-                content: Content::Bytes(Vec::new()),
-                ..f.clone()
-            })
-            .collect(),
-        ..request.clone()
-    };
-    let decoded = |facts: &[Option<Vec<u8>>]| -> Vec<_> {
-        facts
-            .iter()
-            .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
-            .collect()
-    };
+    let stripped = without_bytes(&request);
     let omitted = vec![true; request.files.len()];
     let report = revguard_core::check_without(&stripped, decoded(&facts), &omitted);
     assert!(report.is_some_and(|r| revguard_core::to_json(&r) == native));
@@ -501,23 +508,7 @@ fn the_lint_travels_in_the_facts() {
     assert!(text.contains("ban-drop-table"), "{text}");
     assert!(text.contains("not checked for deploy safety"), "{text}");
 
-    let stripped = Request {
-        files: request
-            .files
-            .iter()
-            .map(|f| InputFile {
-                content: Content::Bytes(Vec::new()),
-                ..f.clone()
-            })
-            .collect(),
-        ..request.clone()
-    };
-    let decoded = |facts: &[Option<Vec<u8>>]| -> Vec<_> {
-        facts
-            .iter()
-            .map(|f| f.as_deref().and_then(revguard_core::wire::decode_facts))
-            .collect()
-    };
+    let stripped = without_bytes(&request);
     let omitted = vec![true; request.files.len()];
     let facts = lint_under(&request.options.safety);
     let report = revguard_core::check_without(&stripped, decoded(&facts), &omitted);

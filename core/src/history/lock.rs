@@ -132,7 +132,7 @@ impl LockError {
 
 /// Parse a lock file.
 pub fn parse_lock(text: &str) -> Result<Lock, LockError> {
-    conflict_markers(text)?;
+    conflict_markers(text, "head")?;
     let mut lines = text.lines().enumerate();
     header(lines.next().map(|(_, first)| first))?;
     let mut lock = Lock::default();
@@ -174,8 +174,9 @@ pub fn parse_lock(text: &str) -> Result<Lock, LockError> {
     Ok(lock)
 }
 
-/// A lock still carrying git's conflict markers.
-fn conflict_markers(text: &str) -> Result<(), LockError> {
+/// A lock still carrying git's conflict markers; `tip` names what both
+/// branches built on (`head` for Alembic, `leaf` for Django).
+pub(crate) fn conflict_markers(text: &str, tip: &str) -> Result<(), LockError> {
     for (i, line) in text.lines().enumerate() {
         if ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
             .iter()
@@ -183,7 +184,9 @@ fn conflict_markers(text: &str) -> Result<(), LockError> {
         {
             return Err(LockError {
                 line: i + 1,
-                message: "the lock file has git conflict markers: two branches each added a migration on top of the same head".into(),
+                message: format!(
+                    "the lock file has git conflict markers: two branches each added a migration on top of the same {tip}"
+                ),
                 conflict: true,
             });
         }

@@ -27,6 +27,7 @@ use crate::load::Loaded;
 use crate::request::Request;
 
 pub use crate::request::{BaseSnapshot, DatabaseState, History, LockInput};
+pub(crate) use lock::conflict_markers;
 pub use lock::{
     LOCK_FILE_NAME, LOCK_HEADER, Lock, LockEntry, LockError, LockRefusal, content_hash, parse_lock,
     render_lock,

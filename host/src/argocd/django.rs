@@ -8,7 +8,7 @@ use revguard_core::report::Diagnostic;
 use std::path::Path;
 
 use super::config::Config;
-use super::{Located, MAX_ERRORS_SHOWN, MAX_LABELS_SHOWN, clean, display_path, locate};
+use super::{Located, clean, locate, push_errors};
 use crate::django::Checked;
 
 /// Check the Django project at `project` (inside `root`) in the sandbox.
@@ -96,34 +96,12 @@ fn failure_message(diagnostics: &[Diagnostic], where_: &str, found: &Located) ->
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
-    for d in errors.iter().take(MAX_ERRORS_SHOWN) {
-        out.push_str(&format!(
-            "\nerror[{}] {}: {}",
-            d.code,
-            d.check,
-            clean(&d.message)
-        ));
-        let mut labels: Vec<_> = d.labels.iter().filter(|l| l.primary).collect();
-        labels.extend(d.labels.iter().filter(|l| !l.primary));
-        for label in labels.iter().take(MAX_LABELS_SHOWN) {
-            out.push_str(&format!(
-                "\n  --> {}:{}",
-                display_path(&label.path, found.project.as_path(), &found.root),
-                label.start.line
-            ));
-        }
-        for note in &d.notes {
-            out.push_str(&format!("\n  note: {}", clean(note)));
-        }
-        if let Some(help) = &d.help {
-            out.push_str(&format!("\n  help: {}", clean(help)));
-        }
-    }
-    if errors.len() > MAX_ERRORS_SHOWN {
-        out.push_str(&format!(
-            "\n… and {} more; run `revguard check --dialect django` locally for the full report.",
-            errors.len() - MAX_ERRORS_SHOWN
-        ));
-    }
+    push_errors(
+        &mut out,
+        &errors,
+        found,
+        true,
+        "revguard check --dialect django",
+    );
     out
 }

@@ -39,14 +39,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             if let Some(user_model) =
                 check::django_user_model(&args.project, args.dialect, &args.user_model)
             {
-                let python = args
-                    .project
-                    .python_version
-                    .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
-                let engine = cli.engine.engine()?;
-                let root = &args.project.path;
-                let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
-                return crate::django::fix::fix(root, &checked, args.write);
+                let checked = django_graph(&args.project, &user_model, &cli.engine)?;
+                return crate::django::fix::fix(&args.project.path, &checked, args.write);
             }
             if let Some(found) = check::sql_history(&args.project, args.dialect)? {
                 let engine = cli.engine.engine()?;
@@ -112,20 +106,28 @@ fn django_checked(
     crate::django::check(&project.path, &user_model, python, &engine, None, None).map(Some)
 }
 
+/// A Django project's graph checked without history (what `fix` and `lock`
+/// start from).
+fn django_graph(
+    project: &crate::cli::ProjectArgs,
+    user_model: &str,
+    engine_args: &EngineArgs,
+) -> Result<crate::django::Checked> {
+    let python = project
+        .python_version
+        .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
+    let engine = engine_args.engine()?;
+    crate::django::check(&project.path, user_model, python, &engine, None, None)
+}
+
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)
 /// the lock file.
 fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
     if let Some(user_model) =
         check::django_user_model(&args.project, args.dialect, &args.user_model)
     {
-        let python = args
-            .project
-            .python_version
-            .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
-        let engine = engine_args.engine()?;
-        let root = &args.project.path;
-        let checked = crate::django::check(root, &user_model, python, &engine, None, None)?;
-        return crate::django::history::lock(root, &checked, args.check);
+        let checked = django_graph(&args.project, &user_model, engine_args)?;
+        return crate::django::history::lock(&args.project.path, &checked, args.check);
     }
     if let Some(found) = check::sql_history(&args.project, args.dialect)? {
         let engine = engine_args.engine()?;

@@ -21,7 +21,7 @@ use revguard_core::dialect::django::{DjangoError, Key};
 use serde_json::{Value, json};
 
 use super::Checked;
-use crate::render::graph::GraphFormat;
+use crate::render::graph::{GraphFormat, dot_string, mermaid_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -235,21 +235,6 @@ impl Checked {
     }
 }
 
-fn dot_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn dot_node(out: &mut String, indent: &str, index: usize, node: &Node) {
     let mut style = vec!["rounded"];
     let mut attrs = Vec::new();
@@ -320,22 +305,6 @@ fn dot(drawing: &Drawing) -> String {
         let _ = writeln!(out, "  {} -> {}{attrs};", id(from), id(to));
     }
     out.push_str("}\n");
-    out
-}
-
-fn mermaid_text(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '\n' => out.push_str("<br/>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
     out
 }
 

@@ -162,7 +162,8 @@ pub fn render(report: &Report, format: GraphFormat) -> String {
     }
 }
 
-fn dot_string(text: &str) -> String {
+/// `text` as a quoted DOT string (shared with Django's drawing).
+pub(crate) fn dot_string(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
@@ -254,7 +255,9 @@ fn dot(graph: &Graph<'_>) -> String {
     out
 }
 
-fn mermaid_text(text: &str) -> String {
+/// `text` escaped for a quoted Mermaid label (shared with Django's
+/// drawing).
+pub(crate) fn mermaid_text(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         match c {

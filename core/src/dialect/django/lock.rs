@@ -66,18 +66,7 @@ fn error(line: usize, message: String) -> LockError {
 
 /// Parse a Django lock file.
 pub fn parse_lock(text: &str) -> Result<DjangoLock, LockError> {
-    for (i, line) in text.lines().enumerate() {
-        if ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
-            .iter()
-            .any(|m| line.starts_with(m))
-        {
-            return Err(LockError {
-                line: i + 1,
-                message: "the lock file has git conflict markers: two branches each added a migration on top of the same leaf".into(),
-                conflict: true,
-            });
-        }
-    }
+    crate::history::conflict_markers(text, "leaf")?;
     let mut lines = text.lines().enumerate();
     match lines.next().map(|(_, l)| l.trim_end()) {
         Some(DJANGO_LOCK_HEADER) => {}
