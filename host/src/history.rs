@@ -105,6 +105,16 @@ fn relative_locations(project: &Project, top: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
+/// `git ls-tree -r -z` of the directory `rel` (relative to `top`, `/`
+/// separated; empty for the whole tree) at `git_ref`.
+fn ls_tree(top: &Path, git_ref: &str, rel: &str) -> Result<Vec<u8>> {
+    let spec = if rel.is_empty() { "." } else { rel };
+    git(
+        top,
+        &["ls-tree", "-r", "-z", "--full-tree", git_ref, "--", spec],
+    )
+}
+
 /// Refuse a `--base` that is not a commit of the repository at `top`.
 fn verify_commit(top: &Path, git_ref: &str) -> Result<()> {
     let spec = format!("{git_ref}^{{commit}}");
@@ -123,15 +133,7 @@ pub fn attach_base(project: &mut Project, git_ref: &str) -> Result<()> {
     let locations = relative_locations(project, &top)?;
     let mut wanted: Vec<(usize, String, String, bool)> = Vec::new(); // (location, path, oid, symlink)
     for (index, rel) in locations.iter().enumerate() {
-        let spec = if rel.is_empty() {
-            ".".to_owned()
-        } else {
-            rel.clone()
-        };
-        let out = git(
-            &top,
-            &["ls-tree", "-r", "-z", "--full-tree", git_ref, "--", &spec],
-        )?;
+        let out = ls_tree(&top, git_ref, rel)?;
         for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
             let record = String::from_utf8_lossy(record);
             let Some((meta, path)) = record.split_once('\t') else {
@@ -354,15 +356,7 @@ pub fn files_at(root: &Path, git_ref: &str) -> Result<Vec<(String, Vec<u8>)>> {
         .display()
         .to_string()
         .replace('\\', "/");
-    let spec = if rel.is_empty() {
-        ".".to_owned()
-    } else {
-        rel.clone()
-    };
-    let out = git(
-        &top,
-        &["ls-tree", "-r", "-z", "--full-tree", git_ref, "--", &spec],
-    )?;
+    let out = ls_tree(&top, git_ref, &rel)?;
     let mut wanted: Vec<(String, String)> = Vec::new();
     for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
         let record = String::from_utf8_lossy(record);

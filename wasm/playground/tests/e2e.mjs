@@ -51,6 +51,10 @@ async function open(url = server.url) {
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]");
+  // The validator's arrival re-runs the check (synchronously, right after
+  // it marks itself ready): wait for it, so a test that counts runs cannot
+  // take that re-run for the one its own action caused.
+  await page.waitForSelector("body[data-syntax=ready]");
   return { page, errors, close: () => context.close() };
 }
 
