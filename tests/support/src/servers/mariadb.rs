@@ -67,7 +67,18 @@ impl Drop for Server {
     }
 }
 
+/// Create the data directory. The bootstrap fails now and then while other
+/// tests' servers start at the same moment ("Installation of system tables
+/// failed"); it is tried once more in a fresh data directory, and both
+/// reasons are given if that fails too.
 fn install(dir: &Path) -> Result<(), String> {
+    install_once(dir).or_else(|first| {
+        let _ = std::fs::remove_dir_all(dir.join("data"));
+        install_once(dir).map_err(|second| format!("{second} (first attempt: {first})"))
+    })
+}
+
+fn install_once(dir: &Path) -> Result<(), String> {
     let mut install = Command::new("mariadb-install-db");
     install
         .arg("--no-defaults")
