@@ -429,19 +429,7 @@ impl Engine {
             EngineKind::Wasm => sandbox::json_call("revguard_sql_judge", &request, &self.limits)?,
             EngineKind::Native => sql::wire::judge_json(&request),
         };
-        match serde_json::from_slice::<sql::Verdict>(&output) {
-            Ok(verdict) => Ok(verdict),
-            Err(err) => {
-                #[derive(serde::Deserialize)]
-                struct Refusal {
-                    error: String,
-                }
-                if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(&output) {
-                    bail!("the core refused the history: {error}");
-                }
-                Err(err).context("the core returned a verdict this build cannot read")
-            }
-        }
+        verdict(&output, "the history", "a verdict")
     }
 
     /// Django's semantics on a project, in the guest (or natively); both
@@ -453,19 +441,7 @@ impl Engine {
             EngineKind::Wasm => sandbox::django_load(&request, &self.limits)?,
             EngineKind::Native => django::wire::load_json(&request),
         };
-        match serde_json::from_slice::<django::Loaded>(&output) {
-            Ok(loaded) => Ok(loaded),
-            Err(err) => {
-                #[derive(serde::Deserialize)]
-                struct Refusal {
-                    error: String,
-                }
-                if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(&output) {
-                    bail!("the core refused the Django project: {error}");
-                }
-                Err(err).context("the core returned a Django verdict this build cannot read")
-            }
-        }
+        verdict(&output, "the Django project", "a Django verdict")
     }
 
     /// The cache for this build, engine and Python version, when enabled;
@@ -504,6 +480,24 @@ impl Engine {
         let namespace = format!("{namespace}{reader}");
         let settings = result_cache::Settings::with_max_bytes(max_bytes);
         Ok(Some(ResultCache::open_with(&dir, &namespace, settings)))
+    }
+}
+
+/// A JSON verdict from the core, or its `{"error": ...}` refusal of `input`
+/// as an error; anything else is a verdict (`what`) this build cannot read.
+fn verdict<T: serde::de::DeserializeOwned>(output: &[u8], input: &str, what: &str) -> Result<T> {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        error: String,
+    }
+    match serde_json::from_slice::<T>(output) {
+        Ok(verdict) => Ok(verdict),
+        Err(err) => {
+            if let Ok(Refusal { error }) = serde_json::from_slice::<Refusal>(output) {
+                bail!("the core refused {input}: {error}");
+            }
+            Err(err).with_context(|| format!("the core returned {what} this build cannot read"))
+        }
     }
 }
 
