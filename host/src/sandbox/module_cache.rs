@@ -180,17 +180,26 @@ fn open_regular(path: &Path) -> Option<fs::File> {
 
 /// A verification record's SHA-256 and stamp.
 fn read_record(path: &Path) -> Option<([u8; 32], Stamp)> {
-    let bytes = fs::read(path).ok().filter(|b| b.len() == RECORD_LEN)?;
+    use std::io::Read as _;
+    // Only a regular file of exactly a record's length, never through a
+    // link: a planted link to something endless is never read.
+    let file = open_regular(path)?;
+    if file.metadata().ok()?.len() != RECORD_LEN as u64 {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(RECORD_LEN);
+    file.take(RECORD_LEN as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() != RECORD_LEN {
+        return None;
+    }
     let body = bytes.strip_prefix(RECORD_MAGIC.as_slice())?;
     let digest: [u8; 32] = body[..32].try_into().ok()?;
     let mut stamp = [0u64; 7];
     for (field, chunk) in stamp.iter_mut().zip(body[32..].chunks_exact(8)) {
         *field = u64::from_le_bytes(chunk.try_into().ok()?);
     }
-    // A record is read only through a regular file, never a link.
-    fs::symlink_metadata(path)
-        .ok()
-        .filter(fs::Metadata::is_file)?;
     Some((digest, Stamp(stamp)))
 }
 
@@ -345,6 +354,26 @@ mod tests {
         assert!(module.exports().any(|e| e.name() == "revguard_check"));
         let compiled = whole_entry(&path).expect("replaced by a verified entry");
         assert!(Engine::detect_precompiled(&compiled).is_some());
+    }
+
+    #[test]
+    fn a_record_planted_as_a_link_is_never_read() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = shared_engine().expect("engine");
+        load_module(engine, GUEST_WASM, Some(dir.path())).expect("compiles");
+        let path = cache_file(engine, GUEST_WASM, dir.path());
+        let record = record_file(&path);
+        let real = dir.path().join("elsewhere");
+        fs::rename(&record, &real).expect("move the record away");
+        symlink(&real, &record).expect("link");
+        assert!(read_record(&record).is_none(), "not through the link");
+        // The entry is verified again from its bytes and the record rewritten
+        // as a regular file.
+        assert!(load_cached(engine, dir.path(), &path).is_none());
+        let module = load_module(engine, GUEST_WASM, Some(dir.path())).expect("loads");
+        assert!(module.exports().any(|e| e.name() == "revguard_check"));
+        assert!(read_record(&record).is_some());
     }
 
     #[test]
