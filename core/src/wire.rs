@@ -301,7 +301,7 @@ pub fn analyze_table_with(
 }
 
 /// [`analyze_table_with`] where `read` sees the whole target.
-fn analyze_table_under(
+pub fn analyze_table_under(
     request: &[u8],
     mut read: impl FnMut(&[u8], &AnalyzeTarget) -> Vec<u8>,
 ) -> Vec<u8> {

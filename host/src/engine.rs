@@ -347,10 +347,25 @@ impl Engine {
     /// The SQL tools' per-file phase: every file's checksums and
     /// annotations, from the result cache (keyed by content, in a
     /// namespace of the SQL reader) or computed in the guest (or natively).
-    pub fn sql_facts(&self, files: &[&[u8]]) -> Result<Vec<sql::FileFacts>> {
+    ///
+    /// With `safety` (settings naming the tool), each file's facts carry its
+    /// deploy-safety lint; the settings are part of the cache's namespace.
+    pub fn sql_facts(
+        &self,
+        files: &[&[u8]],
+        safety: Option<&revguard_core::safety::SafetySettings>,
+    ) -> Result<Vec<sql::FileFacts>> {
         self.apply_module_cache();
         let version = PythonVersion::DEFAULT;
-        let mut cache = self.open_cache_for(version, " reader sql")?;
+        let reader = match safety {
+            Some(settings) => format!(" reader sql safety {}", settings.lint_key()),
+            None => " reader sql".to_owned(),
+        };
+        let target = revguard_core::wire::AnalyzeTarget {
+            version,
+            safety: safety.cloned(),
+        };
+        let mut cache = self.open_cache_for(version, &reader)?;
         let keys = match cache.as_mut() {
             Some(cache) => {
                 let wanted: Vec<(usize, &[u8])> = files.iter().copied().enumerate().collect();
@@ -381,12 +396,12 @@ impl Engine {
                     sandbox::Guest::embedded()?,
                     "revguard_sql_read",
                     &inputs,
-                    &version.into(),
+                    &target,
                     &self.limits,
                     self.jobs,
                 )?,
                 EngineKind::Native => {
-                    let table = revguard_core::wire::encode_analyze(&version.into(), &inputs);
+                    let table = revguard_core::wire::encode_analyze(&target, &inputs);
                     let output = sql::wire::read_table(&table);
                     revguard_core::wire::decode_analyze_output(&output)
                         .map_err(|err| anyhow::anyhow!("SQL reader: {err}"))?

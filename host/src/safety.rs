@@ -38,19 +38,36 @@ pub fn settings(root: &Path, dir: &Path, url: Option<&str>) -> Result<SafetySett
             });
         }
     }
-    if let Some(path) = squawk_toml(root, dir) {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        let config: SquawkToml =
-            toml::from_str(&text).with_context(|| format!("{}: invalid", path.display()))?;
-        settings.excluded_rules = config.excluded_rules;
-        settings.pg_version = config.pg_version;
-        settings.assume_in_transaction = config.assume_in_transaction;
-    }
+    read_squawk_toml(root, dir, &mut settings)?;
     Ok(settings)
 }
 
-/// The largest `env.py` read for its `context.configure(...)` keywords.
+/// Put the first `.squawk.toml` of `dir` and its ancestors up to `root`
+/// into `settings` (`excluded_rules`, `pg_version`,
+/// `assume_in_transaction`). One that resolves outside `root` is refused.
+pub fn read_squawk_toml(root: &Path, dir: &Path, settings: &mut SafetySettings) -> Result<()> {
+    let Some(path) = squawk_toml(root, dir) else {
+        return Ok(());
+    };
+    let Some(real) = crate::project::confined_file(root, &path)? else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    std::fs::File::open(&real)
+        .and_then(|file| file.take(MAX_ENV_BYTES + 1).read_to_string(&mut text))
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if text.len() as u64 > MAX_ENV_BYTES {
+        anyhow::bail!("{}: larger than {MAX_ENV_BYTES} bytes", path.display());
+    }
+    let config: SquawkToml =
+        toml::from_str(&text).with_context(|| format!("{}: invalid", path.display()))?;
+    settings.excluded_rules = config.excluded_rules;
+    settings.pg_version = config.pg_version;
+    settings.assume_in_transaction = config.assume_in_transaction;
+    Ok(())
+}
+
+/// The largest `env.py` (or `.squawk.toml`) read.
 const MAX_ENV_BYTES: u64 = 1 << 20;
 
 /// Read `env.py` in the script directory for the literal

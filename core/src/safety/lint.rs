@@ -23,7 +23,7 @@ pub(super) fn render(statements: &[Emitted]) -> (String, Vec<(usize, usize)>) {
 }
 
 /// The linter squawk's CLI would run with these settings.
-fn linter(settings: &SafetySettings) -> Linter {
+pub(super) fn linter(settings: &SafetySettings) -> Linter {
     let excluded: Vec<Rule> = settings
         .excluded_rules
         .iter()

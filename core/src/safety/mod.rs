@@ -20,6 +20,8 @@ mod alembic;
 mod ddl;
 #[cfg(feature = "safety")]
 mod lint;
+#[cfg(feature = "safety")]
+mod sql;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +63,15 @@ pub struct SafetySettings {
     /// Set when the target database is unknown and PostgreSQL is assumed:
     /// where revguard looked, for the report's note.
     pub assumed: Option<String>,
+    /// The SQL-file tool whose migrations are linted (their text as
+    /// written, under the tool's transaction rules); `None`: Alembic's
+    /// `op.*` calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql_tool: Option<crate::dialect::sql::Tool>,
+    /// Flyway's `mixed`: transactional and non-transactional statements
+    /// may share a migration.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flyway_mixed: bool,
 }
 
 impl SafetySettings {
@@ -74,14 +85,18 @@ impl SafetySettings {
     /// reports (not `blocking` or the report's notes, which only change how
     /// they are reported). The host puts it in the result cache's namespace.
     pub fn lint_key(&self) -> String {
-        format!(
+        let key = format!(
             "squawk {SQUAWK_VERSION} excluded {:?} included {:?} pg {:?} in-transaction {} transactional {}",
             self.excluded_rules,
             self.included_rules,
             self.pg_version,
             self.assume_in_transaction,
             self.transactional,
-        )
+        );
+        match self.sql_tool {
+            Some(tool) => format!("{key} sql {} mixed {}", tool.name(), self.flyway_mixed),
+            None => key,
+        }
     }
 
     /// [`SafetySettings::lint_key`] hashed (64-bit FNV-1a): what a
@@ -125,6 +140,8 @@ impl Default for SafetySettings {
             transactional: true,
             transaction_note: None,
             assumed: None,
+            sql_tool: None,
+            flyway_mixed: false,
         }
     }
 }
@@ -185,7 +202,8 @@ pub struct SafetyFinding {
     pub sql: String,
 }
 
-/// An `op.*` call revguard did not translate, and why.
+/// An `op.*` call revguard did not translate, and why; in a SQL file, a
+/// part squawk's parser could not read (`call` is then empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unchecked {
     /// `op.create_index`, `batch_op.add_column`, ...
@@ -203,6 +221,23 @@ pub struct SafetyFacts {
     pub findings: Vec<SafetyFinding>,
     /// Calls that were not checked.
     pub unchecked: Vec<Unchecked>,
+    /// Statements the deploy fails on because of the transaction the tool
+    /// runs them in (SQL-file tools; found by revguard, not squawk).
+    #[serde(default)]
+    pub refused: Vec<Refused>,
+}
+
+/// A statement the deploy stops at: PostgreSQL refuses it inside the
+/// transaction the tool runs the migration in, or (Flyway) the tool refuses
+/// a migration that mixes it with transactional statements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// The command as PostgreSQL names it (`CREATE INDEX CONCURRENTLY`).
+    pub command: String,
+    /// The statement, in text offsets.
+    pub span: Span,
+    /// The error the deploy stops with, word for word.
+    pub error: String,
 }
 
 /// One SQL statement a front end emitted, with the source it came from.
@@ -216,11 +251,15 @@ pub struct Emitted {
 }
 
 /// Lint one migration file's text (`None` without the `safety` feature,
-/// when the lint is off, or when the file has no `upgrade()`).
+/// when the lint is off, or when the file has no `upgrade()`, or for a SQL
+/// tool, nothing that runs).
 #[cfg(feature = "safety")]
 pub fn check_file(text: &str, settings: &SafetySettings) -> Option<SafetyFacts> {
     if !settings.enabled {
         return None;
+    }
+    if let Some(tool) = settings.sql_tool {
+        return sql::check(text, tool, settings);
     }
     let plan = alembic::translate(text, settings)?;
     let mut findings = lint::lint(&plan.statements, settings);
@@ -228,6 +267,7 @@ pub fn check_file(text: &str, settings: &SafetySettings) -> Option<SafetyFacts> 
     Some(SafetyFacts {
         findings,
         unchecked: plan.unchecked,
+        refused: Vec::new(),
     })
 }
 

@@ -185,7 +185,13 @@ fn check_sql(
         None => crate::sql_tools::lock::read(&args.project.path, tool)?.map(|rows| (rows, "lock")),
     };
     let engine = engine_args.engine()?;
-    let checked = crate::sql_tools::check(found, &engine, applied, false)?;
+    let policy = crate::sql_tools::safety::policy(
+        &args.project.path,
+        &found,
+        history.database_url.as_deref(),
+        args.deploy_safety.map(revguard_core::safety::Mode::from),
+    )?;
+    let checked = crate::sql_tools::check(found, &engine, applied, false, policy)?;
     let diagnostics = checked.diagnostics();
     let text = match args.format.unwrap_or_else(default_format) {
         Format::Human => checked.render_human(),

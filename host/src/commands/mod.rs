@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 let engine = cli.engine.engine()?;
                 let applied = crate::sql_tools::lock::read(&args.project.path, found.tool)?
                     .map(|rows| (rows, "lock"));
-                let checked = crate::sql_tools::check(found, &engine, applied, false)?;
+                let checked = crate::sql_tools::check(found, &engine, applied, false, None)?;
                 return crate::sql_tools::fix::fix(
                     &args.project.path,
                     &checked,
@@ -131,7 +131,7 @@ fn lock(args: &LockArgs, engine_args: &EngineArgs) -> Result<u8> {
     }
     if let Some(found) = check::sql_history(&args.project, args.dialect)? {
         let engine = engine_args.engine()?;
-        let checked = crate::sql_tools::check(found, &engine, None, false)?;
+        let checked = crate::sql_tools::check(found, &engine, None, false, None)?;
         return crate::sql_tools::lock::lock(&args.project.path, &checked, args.check);
     }
     let project = load_project(&args.project)?;

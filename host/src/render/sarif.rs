@@ -139,7 +139,7 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn rule(info: &CheckInfo) -> Value {
+pub(crate) fn rule(info: &CheckInfo) -> Value {
     let group = info.group.name();
     json!({
         "id": info.code,

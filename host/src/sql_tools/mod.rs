@@ -9,6 +9,7 @@ pub mod database;
 pub mod discover;
 pub mod fix;
 pub mod lock;
+pub mod safety;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -40,6 +41,9 @@ pub struct Checked {
     pub applied_from: Option<String>,
     /// The tool's verdict.
     pub verdict: Verdict,
+    /// The deploy-safety lint's findings on what the migrations run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safety: Vec<Diagnostic>,
     #[serde(skip)]
     sources: Vec<Vec<u8>>,
     /// What was judged (for `fix`'s verification).
@@ -47,15 +51,18 @@ pub struct Checked {
     history: History,
 }
 
-/// Read and judge a found history.
+/// Read and judge a found history; with a safety `policy`, lint what each
+/// migration runs too.
 pub fn check(
     found: Found,
     engine: &crate::engine::Engine,
     applied: Option<(Vec<AppliedRow>, &str)>,
     strict: bool,
+    policy: Option<safety::Policy>,
 ) -> Result<Checked> {
     let bytes: Vec<&[u8]> = found.files.iter().map(|(_, _, b)| b.as_slice()).collect();
-    let facts = engine.sql_facts(&bytes).map_err(|err| {
+    let settings = policy.as_ref().map(|p| &p.settings);
+    let facts = engine.sql_facts(&bytes, settings).map_err(|err| {
         match err.downcast_ref::<crate::sandbox::SandboxError>() {
             Some(crate::sandbox::SandboxError::InFile { index, error }) => {
                 let path = found.files.get(*index).map_or("", |(p, _, _)| p.as_str());
@@ -64,14 +71,19 @@ pub fn check(
             _ => err,
         }
     })?;
+    // The lints stay here: the judge does not need them.
+    let mut lints = Vec::with_capacity(facts.len());
     let files: Vec<SqlFile> = found
         .files
         .iter()
         .zip(facts)
-        .map(|((path, name, _), facts)| SqlFile {
-            path: path.clone(),
-            name: name.clone(),
-            facts,
+        .map(|((path, name, _), mut facts)| {
+            lints.push(facts.safety.take().and_then(|linted| linted.facts));
+            SqlFile {
+                path: path.clone(),
+                name: name.clone(),
+                facts,
+            }
         })
         .collect();
     let applied_from = applied.as_ref().map(|(_, from)| (*from).to_owned());
@@ -84,7 +96,12 @@ pub fn check(
         strict,
     };
     let verdict = engine.sql_judge(&history)?;
+    let safety = match &policy {
+        Some(policy) => safety_diagnostics(policy, &history, &verdict, &lints, &found.files),
+        None => Vec::new(),
+    };
     Ok(Checked {
+        safety,
         history,
         dialect: found.tool.name(),
         directories: found.dirs,
@@ -93,6 +110,32 @@ pub fn check(
         verdict,
         sources: found.files.into_iter().map(|(_, _, b)| b).collect(),
     })
+}
+
+/// The lint's findings on the files the tool runs upward
+/// ([`revguard_core::dialect::sql::lint_targets`]), in order.
+fn safety_diagnostics(
+    policy: &safety::Policy,
+    history: &History,
+    verdict: &Verdict,
+    lints: &[Option<revguard_core::safety::SafetyFacts>],
+    files: &[(String, String, Vec<u8>)],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for file in revguard_core::dialect::sql::lint_targets(history, verdict) {
+        let (Some(Some(facts)), Some((path, _, bytes))) = (lints.get(file), files.get(file)) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let linted = safety::Linted {
+            file,
+            path,
+            text: &text,
+            facts,
+        };
+        policy.diagnostics(&linted, &mut out);
+    }
+    out
 }
 
 /// Find the history of `tool` (any tool when `None`) at `root`, or say
@@ -142,13 +185,22 @@ fn looked_for(tool: Tool) -> &'static str {
 }
 
 impl Checked {
-    /// Whether the tool's deploy fails or a check found an error.
+    /// Whether the tool's deploy fails or a check found an error (a
+    /// blocking safety finding included).
     pub fn has_errors(&self) -> bool {
-        self.verdict.has_errors()
+        self.verdict.has_errors() || self.safety.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// The findings as the shared report's diagnostics.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.history_diagnostics();
+        out.extend(self.safety.iter().cloned());
+        // Errors first (stable: each part keeps its own order).
+        out.sort_by_key(|d| std::cmp::Reverse(d.severity));
+        out
+    }
+
+    fn history_diagnostics(&self) -> Vec<Diagnostic> {
         self.verdict
             .findings
             .iter()
@@ -213,6 +265,13 @@ impl Checked {
                 });
                 (check.name().to_owned(), check.code().to_owned(), rule)
             })
+            .chain(revguard_core::checks::find("deploy-safety").map(|info| {
+                (
+                    info.name.to_owned(),
+                    info.code.to_owned(),
+                    crate::render::sarif::rule(info),
+                )
+            }))
             .collect()
     }
 
@@ -239,7 +298,15 @@ impl Checked {
         for d in self.diagnostics() {
             let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.check, d.message);
             for label in &d.labels {
-                let _ = writeln!(out, "  --> {}", label.path);
+                if label.span.start == label.span.end {
+                    let _ = writeln!(out, "  --> {}", label.path);
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "  --> {}:{}:{}: {}",
+                        label.path, label.start.line, label.start.column, label.message
+                    );
+                }
             }
             for note in &d.notes {
                 let _ = writeln!(out, "  = note: {}", note.replace('\n', "\n          "));

@@ -128,6 +128,10 @@ pub struct FileFacts {
     pub goose_error: Option<String>,
     /// dbmate's annotation parse: `None` when it parses, else dbmate's error.
     pub dbmate_error: Option<String>,
+    /// The deploy-safety lint of the part the tool runs, when the read was
+    /// asked for it (`None` too for bytes that are not UTF-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<crate::safety::Linted>,
 }
 
 /// Read one file.
@@ -139,6 +143,7 @@ pub fn read(bytes: &[u8]) -> FileFacts {
         utf8: std::str::from_utf8(bytes).is_ok(),
         goose_error: goose::parse_annotations(bytes).err(),
         dbmate_error: dbmate::parse_annotations(bytes).err(),
+        safety: None,
     }
 }
 
@@ -380,11 +385,14 @@ pub enum Check {
     AppliedMigrationEdited,
     /// A failed or dirty row in the history table.
     DatabaseState,
+    /// A statement the deploy fails on because of the transaction the tool
+    /// runs the migration in (found by the deploy-safety lint).
+    FailsInTransaction,
 }
 
 impl Check {
     /// Every check, in code order.
-    pub const ALL: [Check; 9] = [
+    pub const ALL: [Check; 10] = [
         Check::DuplicateRevision,
         Check::InvalidRevisionId,
         Check::UnreadableRevision,
@@ -394,6 +402,7 @@ impl Check {
         Check::AppliedMigrationEdited,
         Check::DatabaseState,
         Check::NeverRuns,
+        Check::FailsInTransaction,
     ];
 
     /// Its name.
@@ -408,6 +417,7 @@ impl Check {
             Check::DeployedRevisionMissing => "deployed-revision-missing",
             Check::AppliedMigrationEdited => "applied-migration-edited",
             Check::DatabaseState => "database-state",
+            Check::FailsInTransaction => "fails-in-transaction",
         }
     }
 
@@ -423,6 +433,7 @@ impl Check {
             Check::AppliedMigrationEdited => "RG303",
             Check::DatabaseState => "RG308",
             Check::NeverRuns => "RG309",
+            Check::FailsInTransaction => "RG402",
         }
     }
 
@@ -456,6 +467,9 @@ impl Check {
             Check::DatabaseState => {
                 "The history table records a failed or dirty migration, which blocks the next deploy."
             }
+            Check::FailsInTransaction => {
+                "A statement PostgreSQL refuses inside a transaction block (`CREATE INDEX CONCURRENTLY`...) runs in the transaction the tool wraps the migration in, or shares a Flyway migration with transactional statements: the deploy fails."
+            }
         }
     }
 }
@@ -481,6 +495,34 @@ pub fn judge(history: &History) -> Verdict {
         })
         .collect();
     verdict
+}
+
+/// The files whose SQL a deploy runs upward, in the tool's order: each
+/// resolved migration's file (golang-migrate's up file only) and Flyway's
+/// repeatable migrations. These are what the deploy-safety lint reports on.
+pub fn lint_targets(history: &History, verdict: &Verdict) -> Vec<usize> {
+    let mut files: Vec<usize> = verdict
+        .migrations
+        .iter()
+        .map(|m| m.file)
+        .filter(|&file| match history.tool {
+            Tool::GolangMigrate => history.files.get(file).is_some_and(|f| {
+                golang_migrate::parse_name(&f.name)
+                    .is_some_and(|n| n.direction == golang_migrate::Direction::Up)
+            }),
+            _ => true,
+        })
+        .collect();
+    if history.tool == Tool::Flyway {
+        files.extend(history.files.iter().enumerate().filter_map(|(i, f)| {
+            matches!(
+                flyway::parse_name(&f.name, &history.flyway),
+                flyway::Name::Repeatable { .. }
+            )
+            .then_some(i)
+        }));
+    }
+    files
 }
 
 /// "`a`, `b` and `c`".

@@ -10,12 +10,22 @@
 //!   malformed request.
 
 use super::{FileFacts, History};
-use crate::wire::analyze_table_with;
+use crate::wire::analyze_table_under;
 
 /// Read every file of an analyze table as a SQL migration (the table's
-/// Python version is unused).
+/// Python version is unused). When the table carries deploy-safety
+/// settings naming a SQL tool, each file is linted too
+/// ([`crate::safety::lint_file`]).
 pub fn read_table(request: &[u8]) -> Vec<u8> {
-    analyze_table_with(request, |bytes, _| encode_facts(&super::read(bytes)))
+    analyze_table_under(request, |bytes, target| {
+        let mut facts = super::read(bytes);
+        if let Some(settings) = target.safety.as_ref().filter(|s| s.sql_tool.is_some()) {
+            facts.safety = std::str::from_utf8(bytes)
+                .ok()
+                .map(|text| crate::safety::lint_file(text, settings));
+        }
+        encode_facts(&facts)
+    })
 }
 
 /// One file's facts as the cache and the wire carry them.
