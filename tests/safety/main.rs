@@ -12,6 +12,7 @@
 //! `PATH`); without them it skips loudly, and under `CI` it fails.
 
 mod generate;
+mod sql_files;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,7 +34,7 @@ fn env_usize(name: &str) -> Option<u64> {
     })
 }
 
-fn squawk(python: &Path) -> Option<PathBuf> {
+fn squawk(python: &Path, test: &str) -> Option<PathBuf> {
     let beside = python
         .parent()
         .map(|bin| bin.join("squawk"))
@@ -50,8 +51,7 @@ fn squawk(python: &Path) -> Option<PathBuf> {
         revguard_core::safety::SQUAWK_VERSION,
         revguard_core::safety::SQUAWK_VERSION
     );
-    tools::require("squawk", "safety::against_alembic_and_squawk", ok, &why)
-        .then(|| found.expect("found"))
+    tools::require("squawk", test, ok, &why).then(|| found.expect("found"))
 }
 
 /// A project with `count` generated migrations after an empty base one;
@@ -182,7 +182,7 @@ fn against_alembic_and_squawk() {
     let Some(python) = tools::alembic_python("safety::against_alembic_and_squawk") else {
         return;
     };
-    let Some(squawk) = squawk(&python) else {
+    let Some(squawk) = squawk(&python, "safety::against_alembic_and_squawk") else {
         return;
     };
     let cases = env_usize("REVGUARD_SAFETY_CASES").unwrap_or(1200) as usize;
@@ -231,6 +231,48 @@ fn against_alembic_and_squawk() {
         mismatches.len()
     );
     assert!(compared >= cases, "compared {compared} of {cases}");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} migrations disagree; the first ones:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The SQL-file tools' lint against real squawk (`sql_files`):
+/// `REVGUARD_SAFETY_SQL_CASES` migrations per tool (default 150).
+#[test]
+fn sql_files_against_squawk() {
+    let test = "safety::sql_files_against_squawk";
+    let Some(python) = tools::alembic_python(test) else {
+        return;
+    };
+    let Some(squawk) = squawk(&python, test) else {
+        return;
+    };
+    let per_tool = env_usize("REVGUARD_SAFETY_SQL_CASES").unwrap_or(150) as usize;
+    let mut rng = Rng::new(env_usize("REVGUARD_SAFETY_SEED").unwrap_or(DEFAULT_SEED));
+    let mut tally = sql_files::Tally::default();
+    for tool in revguard_core::dialect::sql::Tool::ALL {
+        sql_files::compare(&squawk, tool, &mut rng, per_tool, &mut tally);
+    }
+    let compared = per_tool * revguard_core::dialect::sql::Tool::ALL.len();
+    let mismatches = tally.mismatches;
+    eprintln!(
+        "SQL-file safety differential: {compared} migrations compared, {} flagged by squawk, {} failing deploys, {} disagreements",
+        tally.flagged,
+        tally.fails,
+        mismatches.len()
+    );
+    assert!(
+        tally.flagged > compared / 2 && tally.fails > 0,
+        "the generator lost its variety"
+    );
     assert!(
         mismatches.is_empty(),
         "{} of {compared} migrations disagree; the first ones:\n{}",

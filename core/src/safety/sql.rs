@@ -206,9 +206,9 @@ fn in_transaction(
         // `source.rs`: `no_tx = sql.starts_with("-- no-transaction")`.
         Tool::Sqlx => !text.starts_with("-- no-transaction"),
         // `-- +goose NO TRANSACTION` anywhere in the file.
-        Tool::Goose => !lines(text).any(|(_, _, l)| {
-            goose_annotation(l).is_some_and(|a| a == "NO TRANSACTION")
-        }),
+        Tool::Goose => {
+            !lines(text).any(|(_, _, l)| goose_annotation(l).is_some_and(|a| a == "NO TRANSACTION"))
+        }
         // `-- migrate:up transaction:false`.
         Tool::Dbmate => !lines(text).any(|(_, _, l)| {
             dbmate_directive(l, "migrate:up")
@@ -269,8 +269,7 @@ fn refused(
                     .map(|s| s.syntax().text().to_string())
                     .find(|s| flyway_non_transactional(s, settings))
                     .map(|s| {
-                        no_transaction_block(&s, settings)
-                            .unwrap_or_else(|| words(&s, 3).join(" "))
+                        no_transaction_block(&s, settings).unwrap_or_else(|| words(&s, 3).join(" "))
                     })
                     .unwrap_or_default();
                 let text = text.trim().trim_end_matches(';').trim_end();
@@ -322,9 +321,8 @@ fn no_transaction_block(statement: &str, settings: &SafetySettings) -> Option<St
     let starts = |prefix: &[&str]| words.starts_with(prefix);
     let name = match words.as_slice() {
         ["VACUUM", ..] => "VACUUM",
-        ["CREATE", "INDEX", "CONCURRENTLY", ..] | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => {
-            "CREATE INDEX CONCURRENTLY"
-        }
+        ["CREATE", "INDEX", "CONCURRENTLY", ..]
+        | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => "CREATE INDEX CONCURRENTLY",
         ["DROP", "INDEX", "CONCURRENTLY", ..] => "DROP INDEX CONCURRENTLY",
         ["CREATE", "DATABASE", ..] => "CREATE DATABASE",
         ["DROP", "DATABASE", ..] => "DROP DATABASE",
@@ -340,7 +338,9 @@ fn no_transaction_block(statement: &str, settings: &SafetySettings) -> Option<St
         {
             return Some(format!(
                 "REINDEX {}",
-                words.iter().find(|w| ["SCHEMA", "DATABASE", "SYSTEM"].contains(w))?
+                words
+                    .iter()
+                    .find(|w| ["SCHEMA", "DATABASE", "SYSTEM"].contains(w))?
             ));
         }
         ["ALTER", "TYPE", ..]
@@ -373,5 +373,11 @@ fn flyway_non_transactional(statement: &str, settings: &SafetySettings) -> bool 
             .iter()
             .any(|w| starts(&["REINDEX", w]) || starts(&["REINDEX", "VERBOSE", w]))
         || starts(&["DISCARD", "ALL"])
-        || below_12 && starts(&["ALTER", "TYPE"]) && statement.to_ascii_uppercase().contains("ADD VALUE")
+        || below_12
+            && starts(&["ALTER", "TYPE"])
+            && statement.to_ascii_uppercase().contains("ADD VALUE")
 }
+
+#[cfg(test)]
+#[path = "sql_tests.rs"]
+mod tests;

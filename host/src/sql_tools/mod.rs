@@ -62,14 +62,14 @@ pub fn check(
 ) -> Result<Checked> {
     let bytes: Vec<&[u8]> = found.files.iter().map(|(_, _, b)| b.as_slice()).collect();
     let settings = policy.as_ref().map(|p| &p.settings);
-    let facts = engine.sql_facts(&bytes, settings).map_err(|err| {
-        match err.downcast_ref::<crate::sandbox::SandboxError>() {
-            Some(crate::sandbox::SandboxError::InFile { index, error }) => {
-                let path = found.files.get(*index).map_or("", |(p, _, _)| p.as_str());
-                anyhow::anyhow!("{path}: {error}")
-            }
-            _ => err,
+    let facts = engine.sql_facts(&bytes, settings).map_err(|err| match err
+        .downcast_ref::<crate::sandbox::SandboxError>(
+    ) {
+        Some(crate::sandbox::SandboxError::InFile { index, error }) => {
+            let path = found.files.get(*index).map_or("", |(p, _, _)| p.as_str());
+            anyhow::anyhow!("{path}: {error}")
         }
+        _ => err,
     })?;
     // The lints stay here: the judge does not need them.
     let mut lints = Vec::with_capacity(facts.len());

@@ -247,7 +247,10 @@ impl Policy {
                 code: CODE.to_owned(),
                 severity,
                 message: finding.message.clone(),
-                labels: vec![label(finding.span, format!("runs `{}`", one_line(&finding.sql)))],
+                labels: vec![label(
+                    finding.span,
+                    format!("runs `{}`", one_line(&finding.sql)),
+                )],
                 help: finding.help.clone(),
                 notes,
             });
@@ -380,16 +383,32 @@ mod tests {
         let assumed = policy(&root, &sqlx, None, None).unwrap().unwrap();
         assert_eq!(assumed.settings.sql_tool, Some(Tool::Sqlx));
         assert!(assumed.settings.assumed.is_some());
-        assert!(policy(&root, &sqlx, Some("sqlite://app.db"), None).unwrap().is_none());
-        let given = policy(&root, &sqlx, Some("postgres://u@h/db"), None).unwrap().unwrap();
+        assert!(
+            policy(&root, &sqlx, Some("sqlite://app.db"), None)
+                .unwrap()
+                .is_none()
+        );
+        let given = policy(&root, &sqlx, Some("postgres://u@h/db"), None)
+            .unwrap()
+            .unwrap();
         assert!(given.settings.assumed.is_none());
         std::fs::write(root.join(".env"), "DATABASE_URL=mysql://u@h/db\n").unwrap();
         assert!(policy(&root, &sqlx, None, None).unwrap().is_none());
-        std::fs::write(root.join(".env"), "export DATABASE_URL=\"postgresql://u@h/db\"\n").unwrap();
+        std::fs::write(
+            root.join(".env"),
+            "export DATABASE_URL=\"postgresql://u@h/db\"\n",
+        )
+        .unwrap();
         let env = policy(&root, &sqlx, None, None).unwrap().unwrap();
         assert!(env.settings.assumed.is_none());
-        assert!(policy(&root, &sqlx, None, Some(Mode::Off)).unwrap().is_none());
-        let block = policy(&root, &sqlx, None, Some(Mode::Block)).unwrap().unwrap();
+        assert!(
+            policy(&root, &sqlx, None, Some(Mode::Off))
+                .unwrap()
+                .is_none()
+        );
+        let block = policy(&root, &sqlx, None, Some(Mode::Block))
+            .unwrap()
+            .unwrap();
         assert!(block.settings.blocking);
     }
 
