@@ -618,3 +618,33 @@ fn fix_renumbers_and_dbmate_applies_everything() {
     };
     fix_then_apply(Kind::Dbmate, &dbmate);
 }
+
+/// The deploy-safety lint on a SQL tool's migrations: a concurrent index
+/// inside sqlx's transaction fails the deploy (an error in PostgreSQL's
+/// words), squawk's findings are warnings, `.squawk.toml` is honoured; the
+/// same in every format and both engines.
+#[test]
+fn safety_example_in_every_format() {
+    let example = "sqlx-concurrent-index";
+    let (text, code) = check_example(example, &["--color", "never"]);
+    assert_eq!(code, 1, "{text}");
+    insta::assert_snapshot!(example, text);
+    assert!(!text.contains("require-lock-timeout"), "{text}");
+    for format in ["json", "sarif", "github", "gitlab", "junit"] {
+        let (wasm, wasm_code) = check_example(example, &["--format", format]);
+        let (native, native_code) =
+            check_example(example, &["--engine", "native", "--format", format]);
+        assert_eq!(wasm, native, "{format}: the engines differ");
+        assert_eq!((wasm_code, native_code), (1, 1), "{format}");
+        assert!(
+            wasm.contains("fails-in-transaction") && wasm.contains("adding-required-field"),
+            "{format}: a finding is missing:\n{wasm}"
+        );
+    }
+    let (off, code) = check_example(example, &["--deploy-safety", "off", "--color", "never"]);
+    assert_eq!(code, 0, "{off}");
+    assert!(!off.contains("fails-in-transaction"), "{off}");
+    let (block, code) = check_example(example, &["--deploy-safety", "block", "--color", "never"]);
+    assert_eq!(code, 1, "{block}");
+    assert!(block.contains("error[adding-required-field]"), "{block}");
+}

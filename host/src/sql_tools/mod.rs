@@ -135,6 +135,8 @@ fn safety_diagnostics(
         };
         policy.diagnostics(&linted, &mut out);
     }
+    // The deploy failures first, then squawk's findings, each in file order.
+    out.sort_by_key(|d| std::cmp::Reverse(d.severity));
     out
 }
 
@@ -195,8 +197,6 @@ impl Checked {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = self.history_diagnostics();
         out.extend(self.safety.iter().cloned());
-        // Errors first (stable: each part keeps its own order).
-        out.sort_by_key(|d| std::cmp::Reverse(d.severity));
         out
     }
 
@@ -318,7 +318,16 @@ impl Checked {
         }
         let tool = self.verdict.tool;
         let command = tool.deploy_command();
-        let outcome = match &self.verdict.fails {
+        // A statement PostgreSQL refuses stops the deploy at its migration.
+        let refused = self
+            .safety
+            .iter()
+            .find(|d| d.check == Check::FailsInTransaction.name() && d.severity == Severity::Error)
+            .map(|d| {
+                let path = d.labels.first().map_or("", |l| l.path.as_str());
+                format!("{path}: {}", d.notes.first().map_or("", String::as_str))
+            });
+        let outcome = match self.verdict.fails.as_ref().or(refused.as_ref()) {
             Some(message) => format!("fails: {}", message.replace('\n', "\n  ")),
             None if self.verdict.runs.is_empty() => "nothing to run".to_owned(),
             None => {
