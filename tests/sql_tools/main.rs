@@ -648,3 +648,91 @@ fn safety_example_in_every_format() {
     assert_eq!(code, 1, "{block}");
     assert!(block.contains("error[adding-required-field]"), "{block}");
 }
+
+/// The transaction rules behind `fails-in-transaction`, on a real
+/// PostgreSQL: real dbmate fails on a concurrent index inside its
+/// transaction exactly where revguard says it will, and runs it once the
+/// block says `transaction:false`; a file of several statements sent as one
+/// query (what golang-migrate and Prisma do) runs in one implicit
+/// transaction, a single statement does not.
+#[test]
+fn concurrent_index_fails_where_revguard_says_on_postgres() {
+    let Some(dbmate) = tool("REVGUARD_DBMATE") else {
+        return;
+    };
+    let listen = revguard_test_support::servers::postgres::Listen::Socket;
+    let Some(pg) = revguard_test_support::servers::postgres::cluster(&listen) else {
+        return;
+    };
+    pg.sql("postgres", "CREATE DATABASE shop");
+    let multi = pg.try_sql(
+        "shop",
+        "CREATE TABLE t (a int); CREATE INDEX CONCURRENTLY t_a ON t (a)",
+    );
+    let refused = "CREATE INDEX CONCURRENTLY cannot run inside a transaction block";
+    assert!(
+        multi.as_ref().is_err_and(|e| e.contains(refused)),
+        "{multi:?}"
+    );
+    pg.sql("shop", "CREATE TABLE t (a int)");
+    pg.sql("shop", "CREATE INDEX CONCURRENTLY t_a ON t (a)");
+    pg.sql("shop", "DROP TABLE t");
+
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("db/migrations");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("1_t.sql"),
+        "-- migrate:up\nCREATE TABLE t (a int);\n-- migrate:down\nDROP TABLE t;\n",
+    )
+    .expect("write");
+    let url = format!(
+        "postgres://postgres:{}@/shop?socket={}&sslmode=disable",
+        revguard_test_support::servers::postgres::PASSWORD,
+        pg.socket()
+    );
+    let up = || {
+        let output = Command::new(&dbmate)
+            .args(["--url", &url, "--migrations-dir"])
+            .arg(&dir)
+            .args(["--no-dump-schema", "up"])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run dbmate");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let predicts_failure = |root: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
+            .args(["check", "--format", "json", "--dialect", "dbmate"])
+            .arg(root)
+            .env("REVGUARD_CACHE_DIR", cache_dir())
+            .env_remove("DBMATE_MIGRATIONS_DIR")
+            .output()
+            .expect("run revguard");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        report["safety"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|d| d["check"] == "fails-in-transaction")
+    };
+    for (up_line, fails) in [
+        ("-- migrate:up", true),
+        ("-- migrate:up transaction:false", false),
+    ] {
+        std::fs::write(
+            dir.join("2_ix.sql"),
+            format!("{up_line}\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n-- migrate:down\n"),
+        )
+        .expect("write");
+        assert_eq!(predicts_failure(root.path()), fails, "{up_line}");
+        let (ok, stderr) = up();
+        assert_eq!(!ok, fails, "{up_line}: dbmate: {stderr}");
+        if fails {
+            assert!(stderr.contains(refused), "{stderr}");
+        }
+    }
+}

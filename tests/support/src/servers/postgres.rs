@@ -56,6 +56,13 @@ impl Cluster {
 
     /// Run SQL through psql as the superuser.
     pub fn sql(&self, database: &str, sql: &str) -> String {
+        self.try_sql(database, sql)
+            .unwrap_or_else(|err| panic!("psql {sql}: {err}"))
+    }
+
+    /// Run SQL through psql as the superuser (`-c`: one simple-protocol
+    /// query, however many statements it holds); psql's error on failure.
+    pub fn try_sql(&self, database: &str, sql: &str) -> Result<String, String> {
         let out = self
             .command("psql")
             .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h"])
@@ -65,12 +72,10 @@ impl Cluster {
             .env("PGPASSWORD", PASSWORD)
             .output()
             .expect("run psql");
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 }
 
