@@ -74,7 +74,8 @@ pub fn policy(
     if let Some(mode) = mode {
         mode.apply(&mut options.safety);
     }
-    Ok(options.safety.enabled.then(|| Policy {
+    let enabled = options.safety.enabled;
+    Ok(enabled.then_some(Policy {
         settings: options.safety,
         severity: options.severity,
     }))
