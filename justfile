@@ -76,6 +76,12 @@ bench-cache:
 bench-django python="":
     bash tests/bench/django.sh {{python}}
 
+# SQL-file tool rows: warm `check` of 1,000 migrations per tool vs `cat`, with
+# the deploy-safety lint off and on (hyperfine; default tools sqlx goose flyway).
+[group('bench')]
+bench-sql *tools:
+    bash tests/bench/sql.sh {{tools}}
+
 # The real-project Django corpus (tests/corpus/django/manifest.json): CLONES
 # holds a clone per project at CLONES/<owner>/<name>, e.g.
 # `git clone https://github.com/saleor/saleor CLONES/saleor/saleor` (every

@@ -12,6 +12,8 @@
 //! (the dbmate binary), both installed by `.ci/run`. A missing tool skips
 //! its test loudly, or fails it when `CI` is set.
 
+mod history_tables;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -64,7 +64,7 @@ fn expressions(tool: Tool) -> (String, String) {
                 "checksum",
                 "(finished_at IS NOT NULL)::text",
                 "(rolled_back_at IS NOT NULL)::text",
-                "started_at::text",
+                "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
             ],
         ),
     };
@@ -183,13 +183,33 @@ pub fn parse_rows(tool: Tool, rows: &[String]) -> Result<Vec<AppliedRow>> {
                     checksum: Some(checksum.to_owned()),
                     success: truthy(finished),
                     rolled_back: truthy(rolled_back),
-                    started_at: Some(started.to_owned()),
+                    started_at: Some(prisma_timestamp(started)),
                     ..AppliedRow::version(name)
                 });
             }
         }
     }
     Ok(out)
+}
+
+/// `started_at` as Prisma prints it in P3009 (chrono's `DateTime<Utc>`:
+/// `2024-02-01 00:00:00 UTC`, a fraction in groups of three digits only when
+/// there is one). The PostgreSQL reader gives UTC without an offset; a
+/// SQLite text may end in `Z` or a zero offset.
+fn prisma_timestamp(text: &str) -> String {
+    let text = text.trim();
+    let text = ["Z", "+00:00", "+00", " UTC"]
+        .iter()
+        .find_map(|suffix| text.strip_suffix(suffix))
+        .unwrap_or(text)
+        .replacen('T', " ", 1);
+    let (seconds, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = fraction.trim_end_matches('0');
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("{seconds} UTC");
+    }
+    let width = digits.len().div_ceil(3) * 3;
+    format!("{seconds}.{digits:0<width$} UTC")
 }
 
 /// goose's applied set: the latest row (by `id`) of each version decides.
@@ -216,4 +236,33 @@ fn goose_rows(split: &[Vec<&str>]) -> Result<Vec<AppliedRow>> {
         .filter(|(v, applied)| *applied && *v > 0)
         .map(|(v, _)| AppliedRow::version(v.to_string()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prisma_timestamp;
+
+    #[test]
+    fn prisma_timestamps_print_as_chrono_does() {
+        assert_eq!(
+            prisma_timestamp("2024-02-01 00:00:00.000000"),
+            "2024-02-01 00:00:00 UTC"
+        );
+        assert_eq!(
+            prisma_timestamp("2024-02-01 00:00:00.120000"),
+            "2024-02-01 00:00:00.120 UTC"
+        );
+        assert_eq!(
+            prisma_timestamp("2024-02-01 00:00:00.1234"),
+            "2024-02-01 00:00:00.123400 UTC"
+        );
+        assert_eq!(
+            prisma_timestamp("2024-02-01T00:00:00Z"),
+            "2024-02-01 00:00:00 UTC"
+        );
+        assert_eq!(
+            prisma_timestamp("2024-02-01 00:00:00"),
+            "2024-02-01 00:00:00 UTC"
+        );
+    }
 }
