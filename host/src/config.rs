@@ -9,6 +9,8 @@
 //!
 //! [tool.revguard.django]
 //! user-model = "accounts.User"    # AUTH_USER_MODEL (default auth.User)
+//! labels = { "src/shop" = "store" }                 # app directory → label
+//! migration-modules = { blog = "blog.db_migrations", legacy = false } # MIGRATION_MODULES
 //!
 //! [tool.revguard.severity]        # per check, by name or code
 //! placeholder-revision-id = "off" # error | warning | info | off
@@ -66,6 +68,8 @@ pub struct Config {
     pub dialect: Option<Dialect>,
     /// `[django] user-model`, when set.
     pub django_user_model: Option<String>,
+    /// `[django] labels` and `migration-modules`.
+    pub django: DjangoLayout,
     /// `[safety]`.
     pub safety: SafetyConfig,
 }
@@ -180,6 +184,86 @@ struct RawSafety {
 struct RawDjango {
     #[serde(rename = "user-model")]
     user_model: Option<Spanned<String>>,
+    labels: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    #[serde(rename = "migration-modules")]
+    migration_modules: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
+/// Where a Django project's apps and migrations are when the defaults do
+/// not say: `[django] labels` and `migration-modules` (docs/django.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DjangoLayout {
+    /// App directory (relative to the project, `/`-separated) → app label,
+    /// for an `AppConfig` whose `label` is not a literal.
+    pub labels: BTreeMap<String, String>,
+    /// App label → its migrations module (dotted, relative to the project),
+    /// or `None` when `MIGRATION_MODULES` maps it to `None` (unmigrated).
+    pub migration_modules: BTreeMap<String, Option<String>>,
+}
+
+/// Whether `text` is a dotted Python module path (`blog.db_migrations`).
+fn is_module_path(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+/// The `[django]` table's layout keys, checked.
+fn parse_django_layout(
+    raw: &RawDjango,
+    table: &str,
+    fail: &dyn Fn(Range<usize>, String) -> anyhow::Error,
+) -> anyhow::Result<DjangoLayout> {
+    let django_table = if table == "the top level" {
+        "[django]".to_owned()
+    } else {
+        format!("{}.django]", table.trim_end_matches(']'))
+    };
+    let mut layout = DjangoLayout::default();
+    for (dir, label) in raw.labels.iter().flatten() {
+        let key = dir.get_ref().trim_end_matches('/').to_owned();
+        if key.is_empty() || key.starts_with('/') || key.split('/').any(|p| p == "..") {
+            return Err(fail(
+                dir.span(),
+                format!(
+                    "`{}` is not a directory inside the project (key `labels` of {django_table})",
+                    dir.get_ref()
+                ),
+            ));
+        }
+        if !is_module_path(label.get_ref()) || label.get_ref().contains('.') {
+            return Err(fail(
+                label.span(),
+                format!(
+                    "`{}` is not an app label (key `labels` of {django_table})",
+                    label.get_ref()
+                ),
+            ));
+        }
+        layout.labels.insert(key, label.get_ref().clone());
+    }
+    for (label, module) in raw.migration_modules.iter().flatten() {
+        let value = match module.get_ref() {
+            toml::Value::String(path) if is_module_path(path) => Some(path.clone()),
+            toml::Value::Boolean(false) => None,
+            other => {
+                return Err(fail(
+                    module.span(),
+                    format!(
+                        "`{other}` is not a migrations module: give a dotted module path such as \"blog.db_migrations\", or false for None (key `migration-modules` of {django_table})"
+                    ),
+                ));
+            }
+        };
+        layout
+            .migration_modules
+            .insert(label.get_ref().clone(), value);
+    }
+    Ok(layout)
 }
 
 #[derive(Deserialize)]
@@ -302,6 +386,10 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         .as_ref()
         .and_then(|d| d.user_model.as_ref())
         .map(|m| m.get_ref().clone());
+    let django = match &raw.django {
+        Some(django) => parse_django_layout(django, table, &fail)?,
+        None => DjangoLayout::default(),
+    };
 
     let severity = parse_severity(raw.severity.as_ref(), text, &fail)?;
     let safety = match &raw.safety {
@@ -315,6 +403,7 @@ pub fn parse(text: &str, source: &Path, pyproject: bool) -> anyhow::Result<Optio
         python_version,
         dialect,
         django_user_model,
+        django,
         safety,
     }))
 }

@@ -106,22 +106,42 @@ pub fn check(
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
     }
+    let layout = layout(root)?;
     let mut dirs = Vec::new();
     find_migration_dirs(root, &mut dirs, &mut 0)?;
     dirs.sort();
-    let mut found: Vec<FoundApp> = Vec::new();
-    let mut sources = Vec::new();
+    let mut apps: Vec<(String, Option<PathBuf>)> = Vec::new();
     for dir in dirs {
         let app_dir = dir.parent().unwrap_or(root);
-        let label = app_label(app_dir)?;
+        let label = match layout.labels.get(&relative(root, app_dir)) {
+            Some(label) => label.clone(),
+            None => app_label(app_dir)?,
+        };
+        // MIGRATION_MODULES names another module for this app: Django
+        // never imports its `migrations` package.
+        if !layout.migration_modules.contains_key(&label) {
+            apps.push((label, Some(dir)));
+        }
+    }
+    for (label, module) in &layout.migration_modules {
+        apps.push((label.clone(), module_dir(root, label, module.as_deref())?));
+    }
+    let mut found: Vec<FoundApp> = Vec::new();
+    let mut sources = Vec::new();
+    for (label, dir) in apps {
+        let path = dir
+            .as_deref()
+            .map_or_else(String::new, |d| relative(root, d));
         if let Some(other) = found.iter().find(|a| a.label == label) {
             bail!(
-                "Application labels aren't unique, duplicates: {label} (`{}` and `{}`)",
+                "Application labels aren't unique, duplicates: {label} (`{}` and `{path}`)",
                 other.path,
-                relative(root, &dir)
             );
         }
-        let (migrated, files) = read_app(root, &dir)?;
+        let (migrated, files) = match &dir {
+            Some(dir) => read_app(root, dir)?,
+            None => (false, Vec::new()),
+        };
         let migrations = files
             .iter()
             .map(|(n, p, _)| (n.clone(), p.clone()))
@@ -131,7 +151,7 @@ pub fn check(
         }
         found.push(FoundApp {
             label,
-            path: relative(root, &dir),
+            path,
             migrated,
             migrations,
         });
@@ -176,6 +196,51 @@ pub fn check(
         sources,
         facts,
     })
+}
+
+/// The project's `[django]` layout (labels, `MIGRATION_MODULES`); every
+/// configured app directory must exist.
+fn layout(root: &Path) -> Result<crate::config::DjangoLayout> {
+    let real = root
+        .canonicalize()
+        .with_context(|| format!("{}: cannot open", root.display()))?;
+    let layout = crate::config::load(&real, &real)?
+        .map(|c| c.django)
+        .unwrap_or_default();
+    for dir in layout.labels.keys() {
+        if !real.join(dir).is_dir() {
+            bail!(
+                "{}: `[django] labels` names the app directory `{dir}`, which does not exist",
+                root.display()
+            );
+        }
+    }
+    Ok(layout)
+}
+
+/// The directory of a `MIGRATION_MODULES` entry (`None`: mapped to `None`,
+/// the app is unmigrated). A module that does not exist is an error, as it
+/// is for Django's `migrate` (`ModuleNotFoundError`); one that resolves out
+/// of the project is refused.
+fn module_dir(root: &Path, label: &str, module: Option<&str>) -> Result<Option<PathBuf>> {
+    let Some(module) = module else {
+        return Ok(None);
+    };
+    let dir = root.join(module.replace('.', "/"));
+    if !dir.is_dir() {
+        bail!(
+            "`[django] migration-modules` maps {label} to {module}, but {} is not a directory: Django's migrate fails with \"ModuleNotFoundError: No module named '{module}'\"",
+            relative(root, &dir)
+        );
+    }
+    let (real, real_root) = (dir.canonicalize()?, root.canonicalize()?);
+    if !real.starts_with(&real_root) {
+        bail!(
+            "{}: resolves (through a symlink) outside the project; not read",
+            relative(root, &dir)
+        );
+    }
+    Ok(Some(dir))
 }
 
 /// Content hashes of migration files, by `app.name`.

@@ -20,6 +20,7 @@
 mod faces;
 mod generate;
 mod history;
+mod layout;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
