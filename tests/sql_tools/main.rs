@@ -394,11 +394,13 @@ fn check_example(example: &str, args: &[&str]) -> (String, i32) {
     (text, output.status.code().unwrap_or(-1))
 }
 
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 6] = [
     "flyway-duplicate-version",
     "sqlx-duplicate-version",
     "golang-migrate-below-deployed",
     "prisma-edited-migration",
+    "goose-missing-migration",
+    "dbmate-duplicate-version",
 ];
 
 #[test]
@@ -423,6 +425,7 @@ fn every_format_and_both_engines_agree() {
             assert!(
                 wasm.contains("duplicate-revision")
                     || wasm.contains("never-runs")
+                    || wasm.contains("inserted-below-deployed")
                     || wasm.contains("applied-migration-edited"),
                 "{example} {format}: the finding is missing:\n{wasm}"
             );

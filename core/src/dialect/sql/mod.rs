@@ -576,6 +576,14 @@ fn edits_and_deletions(
         let Some(stored) = &row.checksum else {
             continue;
         };
+        // One copy of a duplicated version matches: it is the applied one,
+        // and the others are duplicates (reported as such), not edits.
+        if files
+            .iter()
+            .any(|&file| tool.checksum(&history.files[file].facts) == *stored)
+        {
+            continue;
+        }
         for file in files {
             let local = tool.checksum(&history.files[file].facts);
             if local != *stored {

@@ -646,3 +646,24 @@ fn lock_records_each_tools_checksum() {
     let h = history(Tool::Prisma, &[("1_a", "abc")]);
     assert_eq!(judge(&h).lock[0].1, checksum::sha256_hex(b"abc"));
 }
+
+#[test]
+fn the_applied_copy_of_a_duplicated_version_is_not_an_edit() {
+    let up = |body: &str| format!("-- migrate:up\n{body}\n-- migrate:down\n");
+    let phone = up("ALTER TABLE u ADD COLUMN phone text;");
+    let locale = up("ALTER TABLE u ADD COLUMN locale text;");
+    let h = history(
+        Tool::Dbmate,
+        &[("2_add_locale.sql", &locale), ("2_add_phone.sql", &phone)],
+    );
+    let stored = Tool::Dbmate.checksum(&read(phone.as_bytes()));
+    let v = judge(&applied(h.clone(), vec![row("2", Some(stored))]));
+    assert_eq!(checks(&v), [("duplicate-revision", Severity::Error)]);
+    // Neither copy matches: both count as edited.
+    let v = judge(&applied(h, vec![row("2", Some("0".repeat(64)))]));
+    let edited = checks(&v)
+        .iter()
+        .filter(|(c, _)| *c == "applied-migration-edited")
+        .count();
+    assert_eq!(edited, 2);
+}
