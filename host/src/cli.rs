@@ -260,7 +260,7 @@ impl From<PolicyArg> for Policy {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArgs,

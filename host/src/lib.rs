@@ -25,6 +25,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod database;
+pub mod detect;
 pub mod django;
 pub mod engine;
 pub mod history;

@@ -21,6 +21,7 @@ mod faces;
 mod generate;
 mod history;
 mod layout;
+mod several;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

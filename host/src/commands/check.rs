@@ -13,11 +13,32 @@ use crate::render::{self, Format};
 use crate::{database, history};
 
 pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
+    let format = args.format.unwrap_or_else(default_format);
+    let configured = django_config(&args.project.path).and_then(|c| c.dialect);
+    if args.dialect.is_none()
+        && configured.is_none()
+        && let Some(found) = crate::detect::several(&args.project.path)?
+    {
+        let (text, code) = super::several::check(args, engine_args, &found, format);
+        print(&text)?;
+        return Ok(code);
+    }
+    let (text, code) = check_one(args, engine_args, format)?;
+    print(&text)?;
+    Ok(code)
+}
+
+/// `check` of one history: the report in `format`, and the exit code.
+pub(super) fn check_one(
+    args: &CheckArgs,
+    engine_args: &EngineArgs,
+    format: Format,
+) -> Result<(String, u8)> {
     if let Some(user_model) = django_user_model(&args.project, args.dialect, &args.user_model) {
-        return check_django(args, engine_args, &user_model);
+        return check_django(args, engine_args, &user_model, format);
     }
     if let Some(found) = sql_history(&args.project, args.dialect)? {
-        return check_sql(args, engine_args, found);
+        return check_sql(args, engine_args, found, format);
     }
     let mut project = load_project(&args.project)?;
     if let Some(mode) = args.deploy_safety {
@@ -31,7 +52,6 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         attach_database(&mut project, &args.project, &args.history, url)?;
     }
     let report = engine_args.engine()?.run(&project.request)?;
-    let format = args.format.unwrap_or_else(default_format);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -48,13 +68,17 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         Format::Gitlab => render::gitlab::render(&report),
         Format::Junit => render::junit::render(&report, &project.request.options),
     };
-    print(&text)?;
-    Ok(u8::from(report.has_errors()))
+    Ok((text, u8::from(report.has_errors())))
 }
 
 /// `check --dialect django`: every output format; the history inputs come
 /// with the history source (ADR 0003).
-fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) -> Result<u8> {
+fn check_django(
+    args: &CheckArgs,
+    engine_args: &EngineArgs,
+    user_model: &str,
+    format: Format,
+) -> Result<(String, u8)> {
     let history = &args.history;
     let applied = match &history.database_url {
         Some(url) => Some(django_applied(history, url)?),
@@ -74,7 +98,7 @@ fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) ->
         &engine,
     )?;
     let checked = crate::django::check(root, user_model, python, &engine, applied, recorded)?;
-    let text = match args.format.unwrap_or_else(default_format) {
+    let text = match format {
         Format::Human => checked.render_human(),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&checked)?;
@@ -101,8 +125,7 @@ fn check_django(args: &CheckArgs, engine_args: &EngineArgs, user_model: &str) ->
             render::junit::render_checks(&checks, &checked.diagnostics())
         }
     };
-    print(&text)?;
-    Ok(u8::from(checked.has_errors()))
+    Ok((text, u8::from(checked.has_errors())))
 }
 
 /// The SQL-file tool's history when the project is one's: by `--dialect`,
@@ -163,7 +186,8 @@ fn check_sql(
     args: &CheckArgs,
     engine_args: &EngineArgs,
     found: crate::sql_tools::Found,
-) -> Result<u8> {
+    format: Format,
+) -> Result<(String, u8)> {
     let history = &args.history;
     let tool = found.tool;
     if history.deployed.is_some() || history.base.is_some() {
@@ -193,7 +217,7 @@ fn check_sql(
     )?;
     let checked = crate::sql_tools::check(found, &engine, applied, false, policy)?;
     let diagnostics = checked.diagnostics();
-    let text = match args.format.unwrap_or_else(default_format) {
+    let text = match format {
         Format::Human => checked.render_human(),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&checked)?;
@@ -215,8 +239,7 @@ fn check_sql(
             render::junit::render_checks(&crate::sql_tools::Checked::junit_checks(), &diagnostics)
         }
     };
-    print(&text)?;
-    Ok(u8::from(checked.has_errors()))
+    Ok((text, u8::from(checked.has_errors())))
 }
 
 /// The user model when the project is Django's (by `--dialect` or the
@@ -228,9 +251,11 @@ pub(super) fn django_user_model(
 ) -> Option<String> {
     let config = django_config(&project.path);
     let configured = config.as_ref().and_then(|c| c.dialect);
-    let django = match dialect {
-        Some(dialect) => dialect == DialectArg::Django,
-        None => configured == Some(crate::config::Dialect::Django),
+    let django = match (dialect, configured) {
+        (Some(dialect), _) => dialect == DialectArg::Django,
+        (None, Some(configured)) => configured == crate::config::Dialect::Django,
+        // Detected: `manage.py`, and nothing of Alembic's.
+        (None, None) => crate::detect::is_django(&project.path),
     };
     django.then(|| {
         user_model

@@ -9,6 +9,7 @@
 mod check;
 mod explain;
 mod heads;
+mod several;
 
 use anyhow::{Result, bail};
 use revguard_core::Report;
