@@ -225,7 +225,11 @@ fn parse_django_layout(
     };
     let mut layout = DjangoLayout::default();
     for (dir, label) in raw.labels.iter().flatten() {
-        let key = dir.get_ref().trim_end_matches('/').to_owned();
+        let key = dir
+            .get_ref()
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_owned();
         if key.is_empty() || key.starts_with('/') || key.split('/').any(|p| p == "..") {
             return Err(fail(
                 dir.span(),
@@ -501,6 +505,18 @@ fn parse_severity(
             let level = parse_level(value.get_ref())
                 .map_err(|other| fail(value.span(), invalid_level(&other, &rule)))?;
             severity.insert(rule, level);
+            continue;
+        }
+        // A check only the SQL-file tools report (`fails-in-transaction`,
+        // RG402), by name or code.
+        if revguard_core::checks::find(key.get_ref()).is_none()
+            && let Some(check) = revguard_core::dialect::sql::Check::ALL
+                .into_iter()
+                .find(|c| c.name() == key.get_ref() || c.code().eq_ignore_ascii_case(key.get_ref()))
+        {
+            let level = parse_level(value.get_ref())
+                .map_err(|other| fail(value.span(), invalid_level(&other, check.name())))?;
+            severity.insert(check.name().to_owned(), level);
             continue;
         }
         let Some(info) = revguard_core::checks::find(key.get_ref()) else {

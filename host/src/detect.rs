@@ -38,6 +38,8 @@ pub enum Kind {
     Django,
     /// A SQL-file tool.
     Sql(Tool),
+    /// A directory with a SQL tool's marks that could not be read.
+    Unknown,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             Kind::Alembic => "alembic",
             Kind::Django => "django",
             Kind::Sql(tool) => tool.name(),
+            Kind::Unknown => "unknown",
         }
     }
 }
@@ -58,6 +61,9 @@ pub struct Found {
     pub kind: Kind,
     /// The project directory (the walked path joined with its place).
     pub dir: PathBuf,
+    /// Why the directory, which has a SQL tool's marks, could not be read
+    /// (reported as that history's error; the others are still checked).
+    pub error: Option<String>,
 }
 
 /// Whether `dir` says it is an Alembic project by its own files: `alembic.ini`,
@@ -93,7 +99,27 @@ fn is_project(path: &Path) -> Result<bool> {
         .iter()
         .any(|f| path.join(f).exists())
         || pyproject_has(path, "[tool.revguard");
-    Ok(configured || crate::sql_tools::discover::discover(path, None)?.is_some())
+    Ok(configured || sql_project(path)?.is_some())
+}
+
+/// The SQL tool whose project `dir` is by its own files: found in `dir`
+/// or its conventional directories, not in a service a few levels down
+/// (goose's and golang-migrate's discovery looks that far for their file
+/// shapes). Reading a directory's migrations may fail (a file too large, a
+/// link out of the repository): that is the history's error.
+fn sql_project(dir: &Path) -> Result<Option<Tool>> {
+    let Some(found) = crate::sql_tools::discover::discover(dir, None)? else {
+        return Ok(None);
+    };
+    let near = found
+        .dirs
+        .iter()
+        .all(|d| d == "." || d.is_empty() || Path::new(d).components().count() <= 2);
+    let conventional = matches!(
+        found.tool,
+        Tool::Flyway | Tool::Prisma | Tool::Sqlx | Tool::Dbmate
+    );
+    Ok((conventional || near).then_some(found.tool))
 }
 
 /// The histories below `path` when `path` is not a project itself (`None`:
@@ -131,10 +157,19 @@ fn walk(dir: &Path, depth: usize, visited: &mut usize, found: &mut Vec<Found>) -
         .collect();
     subdirs.sort();
     for sub in subdirs {
-        if let Some(kind) = kind_of(&sub)? {
-            found.push(Found { kind, dir: sub });
-        } else if depth + 1 < MAX_DEPTH {
-            walk(&sub, depth + 1, visited, found)?;
+        match kind_of(&sub) {
+            Ok(Some(kind)) => found.push(Found {
+                kind,
+                dir: sub,
+                error: None,
+            }),
+            Ok(None) if depth + 1 < MAX_DEPTH => walk(&sub, depth + 1, visited, found)?,
+            Ok(None) => {}
+            Err(err) => found.push(Found {
+                kind: Kind::Unknown,
+                dir: sub,
+                error: Some(format!("{err:#}")),
+            }),
         }
     }
     Ok(())
@@ -160,8 +195,8 @@ fn kind_of(dir: &Path) -> Result<Option<Kind>> {
     ]
     .iter()
     .any(|f| dir.join(f).exists());
-    if marked && let Some(found) = crate::sql_tools::discover::discover(dir, None)? {
-        return Ok(Some(Kind::Sql(found.tool)));
+    if marked && let Some(tool) = sql_project(dir)? {
+        return Ok(Some(Kind::Sql(tool)));
     }
     Ok(None)
 }
@@ -190,6 +225,17 @@ mod tests {
         );
         touch(root, "ledger/migrations/1_a.sql", "SELECT 1;\n");
         touch(root, "node_modules/x/alembic.ini", "");
+        touch(
+            root,
+            "go/svc/migrations/1_init.up.sql",
+            "CREATE TABLE a (id int);\n",
+        );
+        touch(root, "go/svc/migrations/1_init.down.sql", "DROP TABLE a;\n");
+        touch(
+            root,
+            "jobs/db/migrations/00001_a.sql",
+            "-- +goose Up\nSELECT 1;\n",
+        );
         let found = several(root).unwrap().unwrap();
         let kinds: Vec<(Kind, String)> = found
             .iter()
@@ -203,6 +249,8 @@ mod tests {
         assert_eq!(
             kinds,
             [
+                (Kind::Sql(Tool::GolangMigrate), "go/svc".to_owned()),
+                (Kind::Sql(Tool::Goose), "jobs".to_owned()),
                 (Kind::Sql(Tool::Sqlx), "ledger".to_owned()),
                 (Kind::Alembic, "services/api".to_owned()),
                 (Kind::Django, "web".to_owned()),

@@ -227,6 +227,11 @@ fn module_dir(root: &Path, label: &str, module: Option<&str>) -> Result<Option<P
         return Ok(None);
     };
     let dir = root.join(module.replace('.', "/"));
+    // A module that is a file is no package: Django treats the app as
+    // unmigrated ("Module is not a package").
+    if !dir.is_dir() && dir.with_extension("py").is_file() {
+        return Ok(None);
+    }
     if !dir.is_dir() {
         bail!(
             "`[django] migration-modules` maps {label} to {module}, but {} is not a directory: Django's migrate fails with \"ModuleNotFoundError: No module named '{module}'\"",

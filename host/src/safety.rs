@@ -52,6 +52,10 @@ pub fn read_squawk_toml(root: &Path, dir: &Path, settings: &mut SafetySettings) 
     let Some(real) = crate::project::confined_file(root, &path)? else {
         return Ok(());
     };
+    // Only a regular file (a FIFO would block the open).
+    if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+        anyhow::bail!("{}: not a regular file", path.display());
+    }
     let mut text = String::new();
     std::fs::File::open(&real)
         .and_then(|file| file.take(MAX_ENV_BYTES + 1).read_to_string(&mut text))

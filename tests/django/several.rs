@@ -68,6 +68,17 @@ fn each_history_is_found_checked_and_reported() {
     let (_, sarif) = run(dir, &["check", "--format", "sarif", "."]);
     let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF");
     assert_eq!(sarif["runs"].as_array().map(Vec::len), Some(3));
+    // Machine formats give the repository's paths.
+    let (_, github) = run(dir, &["check", "--format", "github", "."]);
+    assert!(
+        github.contains(",file=services/ledger/migrations/"),
+        "{github}"
+    );
+    assert!(github.contains(",file=web/billing/migrations/"), "{github}");
+    // A flag that names one history's state is refused, not given to all.
+    let (code, refused) = run(dir, &["check", "--database-url", "sqlite:///x.db", "."]);
+    assert_eq!(code, 2, "{refused}");
+    assert!(refused.contains("3 migration histories found"), "{refused}");
     let (_, junit) = run(dir, &["check", "--format", "junit", "."]);
     assert_eq!(junit.matches("<testsuites").count(), 1, "{junit}");
     assert!(junit.contains("<testsuite name=\"web "), "{junit}");

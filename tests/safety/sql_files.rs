@@ -62,6 +62,8 @@ const STATEMENTS: &[(&str, bool)] = &[
     ("UPDATE {t} SET {c} = 0", false),
     ("INSERT INTO {t} (id) VALUES (1)", false),
     ("VACUUM {t}", true),
+    ("VACUUM", true),
+    ("DISCARD ALL", true),
 ];
 
 const IGNORABLE: &[&str] = &[
@@ -94,7 +96,8 @@ fn statements(rng: &mut Rng, serial: usize) -> (String, usize, bool, bool) {
             .replace("{c}", &format!("c{}", rng.below(4)))
             .replace("{i}", &format!("ix_{serial}_{k}"));
         sql.push_str(&text);
-        sql.push_str(";\n");
+        // Now and then a stray `;`: an empty statement, which PostgreSQL drops.
+        sql.push_str(if rng.pct(5) { ";;\n" } else { ";\n" });
     }
     (sql, count, non_tx, tx)
 }
@@ -108,10 +111,12 @@ fn write(tool: Tool, root: &Path, rng: &mut Rng, count: usize) -> Vec<Migration>
         let (file, text, wrapped) = match tool {
             Tool::Sqlx => {
                 let marker = if opt_out { "-- no-transaction\n" } else { "" };
+                // Opted out, sqlx sends the file as one query: PostgreSQL
+                // runs several statements in one implicit transaction.
                 (
                     format!("migrations/{n}_m.sql"),
                     format!("{marker}{up}"),
-                    !opt_out,
+                    !opt_out || statements > 1,
                 )
             }
             Tool::Goose => {
@@ -127,10 +132,11 @@ fn write(tool: Tool, root: &Path, rng: &mut Rng, count: usize) -> Vec<Migration>
                 let option = if opt_out { " transaction:false" } else { "" };
                 let text =
                     format!("-- migrate:up{option}\n{up}\n-- migrate:down\nDROP TABLE t0;\n");
+                // Opted out, dbmate sends the block as one query, like sqlx.
                 (
                     format!("db/migrations/{}_m.sql", 20_240_000 + n),
                     text,
-                    !opt_out,
+                    !opt_out || statements > 1,
                 )
             }
             Tool::GolangMigrate => {

@@ -25,7 +25,12 @@ use crate::text::Span;
 pub(super) fn check(text: &str, tool: Tool, settings: &SafetySettings) -> Option<SafetyFacts> {
     let script = runnable(text, tool)?;
     let parsed = SourceFile::parse(&script);
-    let statements: Vec<ast::Stmt> = parsed.tree().stmts().collect();
+    // PostgreSQL's grammar drops empty statements (a stray `;`).
+    let statements: Vec<ast::Stmt> = parsed
+        .tree()
+        .stmts()
+        .filter(|s| !matches!(s, ast::Stmt::EmptyStmt(_)))
+        .collect();
     let mut linter = super::lint::linter(settings);
     let wrapped = in_transaction(text, tool, &statements, settings);
     linter.settings.assume_in_transaction = settings.assume_in_transaction || wrapped;
@@ -195,45 +200,48 @@ fn dbmate_up(text: &str) -> Option<(usize, usize)> {
     start.map(|s| (s, text.len()))
 }
 
-/// Whether the tool runs the migration inside a transaction on PostgreSQL.
+/// Whether the migration's statements run inside a transaction block on
+/// PostgreSQL: the tool's own transaction, or the implicit one PostgreSQL
+/// opens for a simple-protocol query of several statements (a tool that
+/// sends the whole file as one query: golang-migrate, Prisma, and sqlx and
+/// dbmate when the migration opts out of their transaction).
 fn in_transaction(
     text: &str,
     tool: Tool,
     statements: &[ast::Stmt],
     settings: &SafetySettings,
 ) -> bool {
+    // In a query of several statements every statement runs in a block:
+    // the explicit one, or an implicit one (again after a `COMMIT`).
+    let one_query = statements.len() > 1;
     match tool {
-        // `source.rs`: `no_tx = sql.starts_with("-- no-transaction")`.
-        Tool::Sqlx => !text.starts_with("-- no-transaction"),
-        // `-- +goose NO TRANSACTION` anywhere in the file.
+        // `source.rs`: `no_tx = sql.starts_with("-- no-transaction")`; then
+        // the file is one `execute` without arguments: one query.
+        Tool::Sqlx => !text.starts_with("-- no-transaction") || one_query,
+        // `-- +goose NO TRANSACTION` anywhere in the file; goose then runs
+        // its statements one by one.
         Tool::Goose => {
             !lines(text).any(|(_, _, l)| goose_annotation(l).is_some_and(|a| a == "NO TRANSACTION"))
         }
-        // `-- migrate:up transaction:false`.
-        Tool::Dbmate => !lines(text).any(|(_, _, l)| {
-            dbmate_directive(l, "migrate:up")
-                .is_some_and(|options| options.split_whitespace().any(|o| o == "transaction:false"))
-        }),
+        // `-- migrate:up transaction:false`; the up block is then one `Exec`.
+        Tool::Dbmate => {
+            !lines(text).any(|(_, _, l)| {
+                dbmate_directive(l, "migrate:up").is_some_and(|options| {
+                    options.split_whitespace().any(|o| o == "transaction:false")
+                })
+            }) || one_query
+        }
         // `executeInTransaction` (default true), unless a statement cannot
-        // run in one: Flyway then runs the whole migration without one.
+        // run in one: Flyway then runs the migration without one, statement
+        // by statement.
         Tool::Flyway => {
             settings.transactional
                 && !statements
                     .iter()
                     .any(|s| flyway_non_transactional(&s.syntax().text().to_string(), settings))
         }
-        // The whole file is one simple-protocol query: PostgreSQL runs a
-        // query of several statements as one implicit transaction, unless
-        // it has its own transaction control.
-        Tool::GolangMigrate | Tool::Prisma => {
-            statements.len() > 1
-                && !statements.iter().any(|s| {
-                    matches!(
-                        s,
-                        ast::Stmt::Begin(_) | ast::Stmt::Commit(_) | ast::Stmt::Rollback(_)
-                    )
-                })
-        }
+        // The whole file is one simple-protocol query.
+        Tool::GolangMigrate | Tool::Prisma => one_query,
     }
 }
 
@@ -283,7 +291,11 @@ fn refused(
                     ),
                 });
             }
-        } else if wrapped && let Some(command) = no_transaction_block(&text, settings) {
+        } else if wrapped
+            && let Some(command) = no_transaction_block(&text, settings)
+            // Before 12, a type created in the same transaction may gain values.
+            && !(command.starts_with("ALTER TYPE") && script.to_ascii_uppercase().contains("CREATE TYPE"))
+        {
             out.push(Refused {
                 command: command.clone(),
                 span,
@@ -294,10 +306,12 @@ fn refused(
     out
 }
 
-/// The first `count` words of a statement, upper-cased.
+/// The first `count` words of a statement, upper-cased (`;` and
+/// parentheses separate words: `VACUUM;`, `VACUUM(ANALYZE)`).
 fn words(statement: &str, count: usize) -> Vec<String> {
     statement
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '(' | ')'))
+        .filter(|w| !w.is_empty())
         .take(count)
         .map(str::to_ascii_uppercase)
         .collect()
@@ -316,10 +330,28 @@ fn below_12(settings: &SafetySettings) -> bool {
 /// The command name PostgreSQL's `PreventInTransactionBlock` gives a
 /// statement that cannot run inside a transaction block, if it is one.
 fn no_transaction_block(statement: &str, settings: &SafetySettings) -> Option<String> {
-    let words = words(statement, 6);
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let all = words(statement, usize::MAX);
+    let words: Vec<&str> = all.iter().take(6).map(String::as_str).collect();
+    let has = |word: &str| all.iter().any(|w| w == word);
     let starts = |prefix: &[&str]| words.starts_with(prefix);
     let name = match words.as_slice() {
+        ["ALTER", "TABLE", ..] if has("DETACH") && has("CONCURRENTLY") => {
+            "ALTER TABLE ... DETACH CONCURRENTLY"
+        }
+        // `create_slot` defaults to true, which needs no transaction block.
+        ["CREATE", "SUBSCRIPTION", ..]
+            if !statement
+                .to_ascii_lowercase()
+                .split_whitespace()
+                .collect::<String>()
+                .contains("create_slot=false") =>
+        {
+            "CREATE SUBSCRIPTION ... WITH (create_slot = true)"
+        }
+        ["ALTER", "DATABASE", ..] if has("SET") && has("TABLESPACE") => {
+            "ALTER DATABASE SET TABLESPACE"
+        }
+        ["CLUSTER"] | ["CLUSTER", "VERBOSE"] => "CLUSTER",
         ["VACUUM", ..] => "VACUUM",
         ["CREATE", "INDEX", "CONCURRENTLY", ..]
         | ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", ..] => "CREATE INDEX CONCURRENTLY",

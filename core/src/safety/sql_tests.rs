@@ -95,8 +95,26 @@ fn each_tools_transaction_decides_a_concurrent_index() {
             "{tool:?}"
         );
     }
+    // Opted out of the tool's transaction, a file of several statements is
+    // still one query: PostgreSQL's implicit transaction (again after a
+    // COMMIT). goose runs statements one by one.
+    for (tool, text) in [
+        (Tool::Sqlx, format!("-- no-transaction\nSELECT 1;\n{CIC}")),
+        (
+            Tool::Dbmate,
+            format!("-- migrate:up transaction:false\nSELECT 1;\n{CIC}"),
+        ),
+        (
+            Tool::GolangMigrate,
+            format!("BEGIN;\nSELECT 1;\nCOMMIT;\n{CIC}"),
+        ),
+    ] {
+        assert_eq!(refused(tool, &text).len(), 1, "{tool:?}");
+    }
+    let goose = format!("-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n{CIC}");
+    assert!(refused(Tool::Goose, &goose).is_empty());
     // The migration says it runs outside one, or PostgreSQL runs a single
-    // statement outside one.
+    // statement outside one (a stray `;` is no statement).
     for (tool, text) in [
         (Tool::Sqlx, format!("-- no-transaction\n{CIC}")),
         (
@@ -107,9 +125,9 @@ fn each_tools_transaction_decides_a_concurrent_index() {
             Tool::Dbmate,
             format!("-- migrate:up transaction:false\n{CIC}"),
         ),
-        (Tool::GolangMigrate, CIC.to_owned()),
+        (Tool::GolangMigrate, format!("{CIC};\n")),
         (Tool::Prisma, CIC.to_owned()),
-        (Tool::Flyway, CIC.to_owned()),
+        (Tool::Flyway, format!("{CIC};")),
     ] {
         assert!(refused(tool, &text).is_empty(), "{tool:?}");
         let found = rules(tool, &text);
@@ -199,4 +217,35 @@ fn the_lint_key_names_the_tool() {
         settings(Tool::Goose).fingerprint()
     );
     assert_ne!(alembic.fingerprint(), settings(Tool::Sqlx).fingerprint());
+}
+
+#[test]
+fn refused_statements_are_named_as_postgresql_names_them() {
+    for (sql, command) in [
+        ("VACUUM;", "VACUUM"),
+        ("VACUUM(ANALYZE) t;", "VACUUM"),
+        ("DISCARD ALL;", "DISCARD ALL"),
+        ("REINDEX DATABASE;", "REINDEX DATABASE"),
+        ("REINDEX (VERBOSE) SCHEMA s;", "REINDEX SCHEMA"),
+        ("REINDEX INDEX CONCURRENTLY ix;", "REINDEX CONCURRENTLY"),
+        (
+            "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;",
+            "ALTER TABLE ... DETACH CONCURRENTLY",
+        ),
+        (
+            "CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p;",
+            "CREATE SUBSCRIPTION ... WITH (create_slot = true)",
+        ),
+    ] {
+        let facts = lint(Tool::Sqlx, sql);
+        let names: Vec<&str> = facts.refused.iter().map(|r| r.command.as_str()).collect();
+        assert_eq!(names, [command], "{sql}");
+    }
+    let quiet =
+        "CREATE SUBSCRIPTION s CONNECTION 'dbname=x' PUBLICATION p WITH (create_slot = false);";
+    assert!(lint(Tool::Sqlx, quiet).refused.is_empty());
+    let mut old = settings(Tool::Sqlx);
+    old.pg_version = Some("11".into());
+    let same = "CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood ADD VALUE 'b';\n";
+    assert!(check(same, Tool::Sqlx, &old).unwrap().refused.is_empty());
 }

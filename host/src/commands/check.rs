@@ -19,6 +19,7 @@ pub(super) fn check(args: &CheckArgs, engine_args: &EngineArgs) -> Result<u8> {
         && configured.is_none()
         && let Some(found) = crate::detect::several(&args.project.path)?
     {
+        super::several::refuse_single_history_flags(args, found.len())?;
         let (text, code) = super::several::check(args, engine_args, &found, format);
         print(&text)?;
         return Ok(code);

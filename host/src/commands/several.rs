@@ -35,11 +35,17 @@ pub(super) fn check(
         .map(|history| {
             let mut one = args.clone();
             one.project.path = history.dir.clone();
-            one.dialect = Some(dialect_arg(history.kind));
+            let outcome = match (&history.error, dialect_arg(history.kind)) {
+                (Some(error), _) => Err(error.clone()),
+                (None, dialect) => {
+                    one.dialect = dialect;
+                    check_one(&one, engine_args, format).map_err(|err| format!("{err:#}"))
+                }
+            };
             Part {
                 found: history,
                 path: relative(root, &history.dir),
-                outcome: check_one(&one, engine_args, format).map_err(|err| format!("{err:#}")),
+                outcome,
             }
         })
         .collect();
@@ -61,20 +67,39 @@ pub(super) fn check(
         Format::Human => human(root, &parts),
         Format::Json => json_report(&parts),
         Format::Sarif => sarif(&parts),
-        Format::Github => parts
-            .iter()
-            .filter_map(|p| p.outcome.as_ref().ok())
-            .map(|(t, _)| t.as_str())
-            .collect(),
+        Format::Github => github(&parts),
         Format::Gitlab => gitlab(&parts),
         Format::Junit => junit(&parts),
     };
     (text, code)
 }
 
-fn dialect_arg(kind: Kind) -> DialectArg {
+/// The flags that name one history's inputs: with several histories they
+/// would be given to every one of them.
+pub(super) fn refuse_single_history_flags(args: &CheckArgs, count: usize) -> anyhow::Result<()> {
+    let history = &args.history;
+    let given: Vec<&str> = [
+        ("--database-url", history.database_url.is_some()),
+        ("--deployed", history.deployed.is_some()),
+        ("--base", history.base.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, set)| set.then_some(flag))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{}: {count} migration histories found; {} names one history's state: give that history's directory (`revguard check DIR {} ...`)",
+        args.project.path.display(),
+        given.join(", "),
+        given[0]
+    )
+}
+
+fn dialect_arg(kind: Kind) -> Option<DialectArg> {
     use revguard_core::dialect::sql::Tool;
-    match kind {
+    Some(match kind {
         Kind::Alembic => DialectArg::Alembic,
         Kind::Django => DialectArg::Django,
         Kind::Sql(Tool::Flyway) => DialectArg::Flyway,
@@ -83,7 +108,24 @@ fn dialect_arg(kind: Kind) -> DialectArg {
         Kind::Sql(Tool::Sqlx) => DialectArg::Sqlx,
         Kind::Sql(Tool::Dbmate) => DialectArg::Dbmate,
         Kind::Sql(Tool::Prisma) => DialectArg::Prisma,
-    }
+        Kind::Unknown => return None,
+    })
+}
+
+/// The directory a history's own paths are relative to, for the formats
+/// whose paths must be the repository's (`None`: Alembic's are already
+/// relative to the working directory; Django's and the SQL tools' are
+/// relative to their project).
+fn base(part: &Part<'_>) -> Option<String> {
+    (part.found.kind != Kind::Alembic).then(|| {
+        let dir = part.found.dir.to_string_lossy().replace('\\', "/");
+        let dir = dir.trim_start_matches("./").trim_end_matches('/');
+        if dir.is_empty() || dir == "." {
+            String::new()
+        } else {
+            format!("{dir}/")
+        }
+    })
 }
 
 fn relative(root: &Path, dir: &Path) -> String {
@@ -160,31 +202,72 @@ fn json_report(parts: &[Part<'_>]) -> String {
     out
 }
 
-/// One SARIF log with every history's run.
-fn sarif(parts: &[Part<'_>]) -> String {
-    let mut logs = parts
-        .iter()
-        .filter_map(|p| p.outcome.as_ref().ok())
-        .map(|(text, _)| parsed(text));
-    let Some(mut log) = logs.next() else {
-        return String::new();
-    };
-    for other in logs {
-        if let (Some(runs), Some(more)) = (log["runs"].as_array_mut(), other["runs"].as_array()) {
-            runs.extend(more.iter().cloned());
+/// GitHub's workflow commands, each `file=` made the repository's path.
+fn github(parts: &[Part<'_>]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        let Ok((text, _)) = &part.outcome else {
+            continue;
+        };
+        match base(part) {
+            Some(base) => out.push_str(&text.replace(",file=", &format!(",file={base}"))),
+            None => out.push_str(text),
         }
     }
+    out
+}
+
+/// One SARIF log with every history's run; each run's source root is its
+/// history's directory.
+fn sarif(parts: &[Part<'_>]) -> String {
+    let mut runs = Vec::new();
+    let mut log = Value::Null;
+    for part in parts {
+        let Ok((text, _)) = &part.outcome else {
+            continue;
+        };
+        let one = parsed(text);
+        for run in one["runs"].as_array().into_iter().flatten() {
+            let mut run = run.clone();
+            if let Some(base) = base(part).filter(|b| !b.is_empty()) {
+                run["originalUriBaseIds"]["%SRCROOT%"]["uri"] = json!(base);
+            }
+            runs.push(run);
+        }
+        if log.is_null() {
+            log = one;
+        }
+    }
+    if log.is_null() {
+        log = json!({
+            "$schema": crate::render::sarif::SCHEMA_URI,
+            "version": "2.1.0",
+        });
+    }
+    log["runs"] = json!(runs);
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
     out.push('\n');
     out
 }
 
+/// GitLab's code-quality issues, with the repository's paths and
+/// fingerprints that differ between histories.
 fn gitlab(parts: &[Part<'_>]) -> String {
-    let all: Vec<Value> = parts
-        .iter()
-        .filter_map(|p| p.outcome.as_ref().ok())
-        .flat_map(|(text, _)| parsed(text).as_array().cloned().unwrap_or_default())
-        .collect();
+    let mut all: Vec<Value> = Vec::new();
+    for part in parts {
+        let Ok((text, _)) = &part.outcome else {
+            continue;
+        };
+        for mut issue in parsed(text).as_array().cloned().unwrap_or_default() {
+            if let (Some(base), Some(path)) = (base(part), issue["location"]["path"].as_str()) {
+                issue["location"]["path"] = json!(format!("{base}{path}"));
+            }
+            if let Some(fingerprint) = issue["fingerprint"].as_str() {
+                issue["fingerprint"] = json!(format!("{}:{fingerprint}", part.path));
+            }
+            all.push(issue);
+        }
+    }
     let mut out = serde_json::to_string_pretty(&all).unwrap_or_default();
     out.push('\n');
     out
@@ -219,7 +302,7 @@ fn junit(parts: &[Part<'_>]) -> String {
             *total += attribute(header, name);
         }
         let inner_end = text.rfind("</testsuites>").unwrap_or(text.len());
-        let prefix = format!("<testsuite name=\"{} ", part.path);
+        let prefix = format!("<testsuite name=\"{} ", xml_attribute(&part.path));
         body.push_str(&text[header_end..inner_end].replace("<testsuite name=\"", &prefix));
     }
     let body = body.trim_matches('\n');
@@ -227,4 +310,12 @@ fn junit(parts: &[Part<'_>]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"revguard\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n{body}\n</testsuites>\n",
         totals[0], totals[1], totals[2]
     )
+}
+
+/// `text` escaped for an XML attribute value.
+fn xml_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

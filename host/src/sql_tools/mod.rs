@@ -121,17 +121,31 @@ fn safety_diagnostics(
     lints: &[Option<revguard_core::safety::SafetyFacts>],
     files: &[(String, String, Vec<u8>)],
 ) -> Vec<Diagnostic> {
+    // The versions the database (or the lock) says are applied: those
+    // migrations do not run again, so they cannot stop the deploy.
+    let applied: std::collections::BTreeSet<&str> = history
+        .applied
+        .iter()
+        .flatten()
+        .filter(|row| row.success && !row.rolled_back)
+        .map(|row| row.version.as_str())
+        .collect();
     let mut out = Vec::new();
     for file in revguard_core::dialect::sql::lint_targets(history, verdict) {
         let (Some(Some(facts)), Some((path, _, bytes))) = (lints.get(file), files.get(file)) else {
             continue;
         };
         let text = String::from_utf8_lossy(bytes);
+        let pending = !verdict
+            .migrations
+            .iter()
+            .any(|m| m.file == file && applied.contains(m.version.as_str()));
         let linted = safety::Linted {
             file,
             path,
             text: &text,
             facts,
+            pending,
         };
         policy.diagnostics(&linted, &mut out);
     }

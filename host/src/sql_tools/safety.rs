@@ -52,8 +52,8 @@ pub fn policy(
     let mut options = revguard_core::request::Options::default();
     let settings = &mut options.safety;
     settings.sql_tool = Some(found.tool);
-    match database_url.map(|url| (scheme(url), "--database-url")) {
-        Some((scheme, _)) => settings.enabled = scheme.is_some_and(is_postgres),
+    match database_url.and_then(scheme) {
+        Some(scheme) => settings.enabled = is_postgres(scheme),
         None => match hint(root, found) {
             Some((scheme, _)) => settings.enabled = is_postgres(&scheme),
             None => settings.assumed = Some(looked_for(found.tool).to_owned()),
@@ -112,8 +112,9 @@ fn hint(root: &Path, found: &Found) -> Option<(String, &'static str)> {
             let url = text.lines().find_map(|l| {
                 let l = l.trim();
                 let l = l.strip_prefix("export ").unwrap_or(l);
-                let value = l.strip_prefix("DATABASE_URL=")?;
-                Some(value.trim().trim_matches(['"', '\'']).to_owned())
+                let (name, value) = l.split_once('=')?;
+                (name.trim() == "DATABASE_URL")
+                    .then(|| value.trim().trim_matches(['"', '\'']).to_owned())
             })?;
             Some((scheme(&url)?.to_owned(), ".env"))
         }
@@ -125,11 +126,13 @@ fn hint(root: &Path, found: &Found) -> Option<(String, &'static str)> {
 /// (`[flyway]`, else the first environment that sets it).
 fn flyway_value(root: &Path, key: &str) -> Option<String> {
     for name in ["flyway.conf", "conf/flyway.conf"] {
-        if let Some(text) = read_small(root, &root.join(name)) {
-            return text.lines().find_map(|line| {
+        if let Some(text) = read_small(root, &root.join(name))
+            && let Some(value) = text.lines().find_map(|line| {
                 let (k, v) = line.trim().split_once(['=', ':'])?;
                 (k.trim() == format!("flyway.{key}")).then(|| v.trim().to_owned())
-            });
+            })
+        {
+            return Some(value);
         }
     }
     let text = read_small(root, &root.join("flyway.toml"))?;
@@ -145,14 +148,22 @@ fn flyway_value(root: &Path, key: &str) -> Option<String> {
     {
         return Some(value);
     }
-    let environments = table.get("environments")?.as_table()?;
-    environments
-        .values()
-        .find_map(|env| env.get(key).and_then(string))
+    // The environment Flyway uses: `flyway.environment`, else `default`.
+    let name = table
+        .get("flyway")
+        .and_then(|f| f.get("environment"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or("default");
+    table
+        .get("environments")?
+        .get(name)?
+        .get(key)
+        .and_then(string)
 }
 
+/// A boolean Flyway setting, read as Java's `Boolean.parseBoolean` reads it.
 fn flyway_setting(root: &Path, key: &str) -> Option<bool> {
-    flyway_value(root, key).and_then(|v| v.trim().parse().ok())
+    flyway_value(root, key).map(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// A small configuration file inside `root`, read with a bound; `None` when
@@ -199,6 +210,9 @@ pub struct Linted<'a> {
     pub text: &'a str,
     /// What the lint found.
     pub facts: &'a SafetyFacts,
+    /// Whether the migration is still to run (not in the applied rows):
+    /// only then can it stop the deploy.
+    pub pending: bool,
 }
 
 impl Policy {
@@ -286,11 +300,18 @@ impl Policy {
         out: &mut Vec<Diagnostic>,
     ) {
         let check = Check::FailsInTransaction;
-        let severity = match self.severity.get(check.name()) {
+        let configured = self
+            .severity
+            .get(check.name())
+            .or_else(|| self.severity.get(check.code()));
+        let severity = match configured {
             Some(SeverityOverride::Off) => return,
             Some(SeverityOverride::Level(level)) => *level,
             None => Severity::Error,
         };
+        if !linted.pending {
+            return;
+        }
         let tool = self.settings.sql_tool.unwrap_or(Tool::Sqlx);
         let deploy = tool.deploy_command();
         for refused in &linted.facts.refused {

@@ -210,5 +210,13 @@ fn deployed(history: &History, verdict: &mut Verdict, index: &BTreeMap<u64, [Opt
         );
         verdict.help("give it a version above the deployed one");
     }
+    // The table keeps no checksum: with a lock, an edited or deleted
+    // applied migration is known, and `migrate up` does not notice.
+    let migrations: Vec<(String, usize)> = verdict
+        .migrations
+        .iter()
+        .map(|m| (m.version.clone(), m.file))
+        .collect();
+    super::edits_and_deletions(history, verdict, migrations.into_iter(), Severity::Warning);
     verdict.runs = ups(&|v| v > current);
 }

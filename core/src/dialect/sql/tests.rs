@@ -667,3 +667,22 @@ fn the_applied_copy_of_a_duplicated_version_is_not_an_edit() {
         .count();
     assert_eq!(edited, 2);
 }
+
+#[test]
+fn golang_migrate_warns_of_an_edited_applied_migration_from_the_lock() {
+    let h = history(
+        Tool::GolangMigrate,
+        &[
+            ("1_a.up.sql", "CREATE TABLE a (id int);\n"),
+            ("2_b.up.sql", "CREATE TABLE b (id int);\n"),
+        ],
+    );
+    let mut locked = applied(h, vec![row("1", Some("0".repeat(64))), row("2", None)]);
+    locked.applied_from = Some("lock".to_owned());
+    let v = judge(&locked);
+    assert_eq!(
+        checks(&v),
+        [("applied-migration-edited", Severity::Warning)]
+    );
+    assert_eq!(v.fails, None);
+}
