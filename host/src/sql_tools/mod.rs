@@ -165,7 +165,7 @@ pub fn find(root: &Path, tool: Option<Tool>) -> Result<Found> {
 
 /// What a tool chosen by name (`--dialect` or `dialect` in configuration)
 /// looked for when it found nothing.
-fn looked_for(tool: Tool) -> &'static str {
+pub fn looked_for(tool: Tool) -> &'static str {
     match tool {
         Tool::Flyway => {
             "looked for the locations of flyway.conf/flyway.toml, else db/migration (also under src/main/resources or src/test/resources)"
