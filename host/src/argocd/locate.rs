@@ -305,6 +305,60 @@ mod tests {
     }
 
     #[test]
+    fn a_sql_tools_project_is_found_after_alembic_and_django() {
+        let tmp = tempfile::tempdir().unwrap();
+        let req = tmp.path().join("_cmp_server/8");
+        let app = req.join("deploy/k8s");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(req.join("db/migration")).unwrap();
+        let root = repo_root(&app).unwrap();
+        // An empty default location is no Flyway project unless chosen.
+        let err = find(&app, &root, None, None).unwrap_err().to_string();
+        assert!(
+            err.contains("no Alembic, Django or SQL-file tool project found"),
+            "{err}"
+        );
+        let flyway = Dialect::Sql(Tool::Flyway);
+        assert_eq!(
+            find(&app, &root, None, Some(flyway)).unwrap(),
+            (root.clone(), flyway)
+        );
+        std::fs::write(req.join("db/migration/V1__a.sql"), "select 1;\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (root.clone(), flyway)
+        );
+        // Chosen by name, another tool finds nothing and says what it
+        // looked for.
+        let err = find(&app, &root, None, Some(Dialect::Sql(Tool::Prisma)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no prisma migrations found: looked for prisma/migrations"),
+            "{err}"
+        );
+        // Alembic or Django anywhere on the way up wins over a nearer SQL
+        // project, as before SQL-file tools were detected.
+        std::fs::create_dir_all(app.join("db/migration")).unwrap();
+        std::fs::write(app.join("db/migration/V1__a.sql"), "select 1;\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (app.canonicalize().unwrap(), flyway)
+        );
+        std::fs::write(req.join("alembic.ini"), "[alembic]\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (root.clone(), Dialect::Alembic)
+        );
+        // An explicit path is detected too.
+        assert_eq!(
+            find(&app, &root, Some("../.."), None).unwrap().1,
+            Dialect::Alembic
+        );
+        assert_eq!(find(&app, &root, Some("."), None).unwrap().1, flyway);
+    }
+
+    #[test]
     fn pyproject_needs_tool_alembic() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("pyproject.toml"), "[project]\nname='x'\n").unwrap();

@@ -199,10 +199,17 @@ fn failure_message(
     found: &Located,
 ) -> String {
     let tool = checked.verdict.tool;
-    let errors: Vec<&Diagnostic> = diagnostics
+    // The tools' messages span lines (Flyway's offenders and checksums):
+    // indent them under their note.
+    let indented: Vec<Diagnostic> = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
+        .map(|d| Diagnostic {
+            notes: d.notes.iter().map(|n| n.replace('\n', "\n    ")).collect(),
+            ..d.clone()
+        })
         .collect();
+    let errors: Vec<&Diagnostic> = indented.iter().collect();
     let mut out = format!(
         "revguard: the {} migrations {where_} are broken ({} error{}); manifests were not generated.",
         tool.name(),
@@ -213,13 +220,19 @@ fn failure_message(
     push_errors(&mut out, &errors, found, true, &command);
     // The tool's own error, unless a finding already quotes it.
     let quoted = |fails: &str| {
-        let first = fails.lines().next().unwrap_or(fails);
-        errors
-            .iter()
-            .any(|d| d.message.contains(first) || d.notes.iter().any(|n| n.contains(first)))
+        fails.lines().filter(|l| !l.trim().is_empty()).any(|line| {
+            errors
+                .iter()
+                .any(|d| d.message.contains(line) || d.notes.iter().any(|n| n.contains(line)))
+        })
     };
     if let Some(fails) = checked.verdict.fails.as_deref().filter(|f| !quoted(f)) {
-        let _ = write!(out, "\n`{}` fails: {}", tool.deploy_command(), clean(fails));
+        let _ = write!(
+            out,
+            "\n`{}` fails: {}",
+            tool.deploy_command(),
+            clean(&fails.replace('\n', "\n    "))
+        );
     }
     let duplicated = errors.iter().any(|d| d.check == "duplicate-revision");
     if duplicated && tool != Tool::Prisma {
