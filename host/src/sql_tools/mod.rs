@@ -7,6 +7,7 @@
 
 pub mod database;
 pub mod discover;
+pub mod docs;
 pub mod fix;
 pub mod lock;
 pub mod safety;
