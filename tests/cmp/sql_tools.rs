@@ -256,3 +256,42 @@ fn kpt_reads_the_lock_golang_migrate_never_runs() {
         "{text}"
     );
 }
+
+#[test]
+fn discovery_names_the_sql_project_and_never_fails() {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    std::fs::create_dir_all(dir.join("k8s")).unwrap();
+    std::fs::write(dir.join("k8s/kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let discover = |app: &Path| {
+        // As the sidecar runs it: no test-suite variables (an unknown
+        // REVGUARD_* setting would make discovery say "not mine").
+        let (cache, dir) = crate::support::cache::env_pair();
+        let out = std::process::Command::new(crate::revguard())
+            .env_clear()
+            .env(cache, dir)
+            .args(["argocd", "discover"])
+            .current_dir(app)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Nothing to check: empty stdout, exit 0 (Argo CD's "not mine").
+    assert_eq!(discover(&dir.join("k8s")), "");
+    std::fs::create_dir_all(dir.join("db/migrations")).unwrap();
+    std::fs::write(
+        dir.join("db/migrations/20240101000000_users.sql"),
+        "-- migrate:up\ncreate table users (id integer);\n\n-- migrate:down\ndrop table users;\n",
+    )
+    .unwrap();
+    assert_eq!(discover(&dir.join("k8s")), ".\n");
+    // A broken history is still "mine": generation reports it.
+    std::fs::write(
+        dir.join("db/migrations/20240101000000_dup.sql"),
+        "select 1;\n",
+    )
+    .unwrap();
+    assert_eq!(discover(&dir.join("k8s")), ".\n");
+}
