@@ -904,6 +904,23 @@ mod tests {
     }
 
     #[test]
+    fn dialect_takes_every_tool() {
+        use crate::config::Dialect;
+        use revguard_core::dialect::sql::Tool;
+        let dialect = |v: &str| Config::from_env(&env(&[("PARAM_DIALECT", v)])).map(|c| c.dialect);
+        assert_eq!(dialect("auto").unwrap(), None);
+        assert_eq!(dialect("django").unwrap(), Some(Dialect::Django));
+        for tool in Tool::ALL {
+            assert_eq!(dialect(tool.name()).unwrap(), Some(Dialect::Sql(tool)));
+        }
+        let err = dialect("Flyway").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown dialect 'Flyway' (parameter dialect); expected auto, alembic, django, flyway, golang-migrate, goose, sqlx, dbmate or prisma"
+        );
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(escape_param_name("image.tag"), "IMAGE_TAG");
         assert_eq!(escape_param_name("renderer-args"), "RENDERER_ARGS");
