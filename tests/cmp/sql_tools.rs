@@ -295,3 +295,70 @@ fn discovery_names_the_sql_project_and_never_fails() {
     .unwrap();
     assert_eq!(discover(&dir.join("k8s")), ".\n");
 }
+
+#[test]
+fn the_admins_engine_and_limits_apply() {
+    let Some(mut lab) = Lab::new() else { return };
+    let source = example_repo("sqlx-duplicate-version", "sqlx, migrate, run");
+    let sandboxed = assert_failed(
+        &lab.sidecar
+            .generate(lab.tree(source.path(), ""), &app("k8s")),
+        1,
+    );
+    // The native engine: the same words, byte for byte.
+    lab.sidecar
+        .env
+        .push(("REVGUARD_ENGINE".into(), "native".into()));
+    let native = assert_failed(
+        &lab.sidecar
+            .generate(lab.tree(source.path(), ""), &app("k8s")),
+        1,
+    );
+    assert_eq!(native, sandboxed);
+    // The sandbox's memory cap is the admin's: the app fails alone, naming it.
+    lab.sidecar.env.retain(|(k, _)| k != "REVGUARD_ENGINE");
+    lab.sidecar
+        .env
+        .push(("REVGUARD_MAX_MEMORY".into(), "1".into()));
+    let ui = assert_failed(
+        &lab.sidecar
+            .generate(lab.tree(source.path(), ""), &app("k8s")),
+        2,
+    );
+    assert!(ui.contains("memory limit of 1 MiB"), "{ui}");
+}
+
+#[test]
+fn a_lock_linked_out_of_the_repository_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("revguard.lock"),
+        "dialect sqlx\n20240101000000 00\n",
+    )
+    .unwrap();
+    let repo = example_repo("sqlx-duplicate-version", "sqlx, migrate, run");
+    let dir = repo.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::remove_file(dir.join(SQLX_DUP)).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("revguard.lock"),
+        dir.join("revguard.lock"),
+    )
+    .unwrap();
+    let (cache, cache_dir) = crate::support::cache::env_pair();
+    let out = std::process::Command::new(crate::revguard())
+        .env_clear()
+        .env(cache, cache_dir)
+        .args(["argocd", "generate"])
+        .current_dir(dir.join("k8s"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("revguard.lock: resolves (through a symlink) to")
+            && stderr.contains("outside the repository root; not read"),
+        "{stderr}"
+    );
+}
