@@ -38,7 +38,7 @@ pub fn check(
     };
     let applied_count = applied.as_ref().map(|(rows, _)| rows.len());
     let engine = crate::engine::Engine::new(run.engine, run.limits.clone());
-    let mut checked = crate::sql_tools::check(found, &engine, applied, false)?;
+    let mut checked = crate::sql_tools::check(found, &engine, applied, false, None)?;
     apply_deploy_safety(&mut checked, project, deploy_safety);
     Ok((checked, applied_count))
 }
