@@ -362,3 +362,91 @@ fn a_lock_linked_out_of_the_repository_is_not_read() {
         "{stderr}"
     );
 }
+
+/// A sqlx project on PostgreSQL (its `.env`) whose second migration
+/// builds an index without `CONCURRENTLY`.
+fn unsafe_sqlx_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("migrations")).unwrap();
+    std::fs::create_dir_all(dir.join("k8s")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\n\n[dependencies]\nsqlx = \"0.8\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".env"), "DATABASE_URL=postgres://shop@db/shop\n").unwrap();
+    std::fs::write(
+        dir.join("migrations/20240101000000_orders.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("migrations/20240201000000_orders_index.sql"),
+        "CREATE INDEX orders_id ON orders (id);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("k8s/kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(dir.join("k8s/job.yaml"), job("sqlx, migrate, run")).unwrap();
+    tmp
+}
+
+#[test]
+fn deploy_safety_lints_the_sql_files_warns_or_blocks() {
+    let Some(lab) = Lab::new() else { return };
+    let source = unsafe_sqlx_repo();
+    // By default the lint's findings are warnings: logged, generation passes.
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(source.path(), ""), &app("k8s"));
+    let run = generated.run();
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning[RG401] require-concurrent-index-creation: During normal index creation, table updates are blocked, but reads are still allowed. (migrations/20240201000000_orders_index.sql)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // `block`: they fail generation, in squawk's words.
+    let generated = lab.sidecar.generate(
+        lab.tree(source.path(), ""),
+        &app("k8s").string("deploy-safety", "block"),
+    );
+    let ui = assert_failed(&generated, 1);
+    assert!(
+        ui.contains("the sqlx migrations at the repository root are not deploy-safe"),
+        "{ui}"
+    );
+    insta::assert_snapshot!("sqlx_unsafe_blocked_ui", ui);
+    // `off`: no lint at all.
+    let generated = lab.sidecar.generate(
+        lab.tree(source.path(), ""),
+        &app("k8s").string("deploy-safety", "off"),
+    );
+    let run = generated.run();
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(!run.stderr.contains("RG401"), "{}", run.stderr);
+}
+
+#[test]
+fn kpt_blocks_unsafe_sql_files_when_asked() {
+    let Some(kpt) = tools::kpt() else { return };
+    let repo = unsafe_sqlx_repo();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    let pkg = repo.path().join("k8s");
+    let (out, results) = crate::krm::kpt_eval_pkg(&kpt, &pkg, ".", &[]);
+    assert!(out.status.success(), "{out:?}");
+    let warned = results_of(&results, "require-concurrent-index-creation");
+    assert_eq!(warned.len(), 1, "{results:?}");
+    assert!(
+        warned[0].starts_with("warning ../migrations/20240201000000_orders_index.sql [RG401]"),
+        "{}",
+        warned[0]
+    );
+    let (out, results) = crate::krm::kpt_eval_pkg(&kpt, &pkg, ".", &["--", "deploy-safety=block"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let blocked = results_of(&results, "require-concurrent-index-creation");
+    assert_eq!(blocked.len(), 1, "{results:?}");
+    assert!(blocked[0].starts_with("error "), "{}", blocked[0]);
+}

@@ -31,6 +31,7 @@ pub fn check(
     run: &super::CheckRun,
 ) -> Result<(Checked, Option<usize>)> {
     let found = crate::sql_tools::find(project, Some(tool))?;
+    let policy = safety_policy(project, &found, deploy_safety)?;
     let lock = crate::sql_tools::lock::path(project);
     let applied = match crate::project::confined_file(root, &lock)? {
         Some(_) => crate::sql_tools::lock::read(project, tool)?.map(|rows| (rows, "lock")),
@@ -38,21 +39,22 @@ pub fn check(
     };
     let applied_count = applied.as_ref().map(|(rows, _)| rows.len());
     let engine = crate::engine::Engine::new(run.engine, run.limits.clone());
-    let mut checked = crate::sql_tools::check(found, &engine, applied, false, None)?;
-    apply_deploy_safety(&mut checked, project, deploy_safety);
+    let checked = crate::sql_tools::check(found, &engine, applied, false, policy)?;
     Ok((checked, applied_count))
 }
 
-/// Deploy safety of the SQL files, under the `deploy-safety` setting
-/// (`None`: the project's configuration decides).
-///
-/// Not linted yet: like a Django project, a SQL-file tool's project is
-/// checked for its history only, and the setting (often the sidecar's
-/// default for every Application) is accepted and has no effect. This is
-/// the one place both faces pass through: the lint of the SQL files adds
-/// its findings to `checked` here, and both faces report them.
-fn apply_deploy_safety(checked: &mut Checked, project: &Path, mode: Option<Mode>) {
-    let _ = (checked, project, mode);
+/// The deploy-safety lint of what the migrations run, as `revguard check`
+/// lints it (`docs/safety.md`): PostgreSQL named by the tool's own
+/// configuration (or assumed), the project's `.squawk.toml` and
+/// `[safety]`, the tool's transaction rules; `mode` (the `deploy-safety`
+/// setting) wins over the project's `blocking`. `None`: it does not run.
+/// The faces have no `--database-url`: the plugin never connects.
+fn safety_policy(
+    project: &Path,
+    found: &crate::sql_tools::Found,
+    mode: Option<Mode>,
+) -> Result<Option<crate::sql_tools::safety::Policy>> {
+    crate::sql_tools::safety::policy(project, found, None, mode)
 }
 
 /// Refuse the settings that mean nothing for a SQL-file tool, rather than
@@ -210,9 +212,18 @@ fn failure_message(
         })
         .collect();
     let errors: Vec<&Diagnostic> = indented.iter().collect();
+    // Only deploy-safety errors (its `block` policy): the history is fine.
+    let unsafe_only = errors
+        .iter()
+        .all(|d| d.code == revguard_core::checks::CheckId::DeploySafety.info().code);
     let mut out = format!(
-        "revguard: the {} migrations {where_} are broken ({} error{}); manifests were not generated.",
+        "revguard: the {} migrations {where_} {} ({} error{}); manifests were not generated.",
         tool.name(),
+        if unsafe_only {
+            "are not deploy-safe"
+        } else {
+            "are broken"
+        },
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
