@@ -450,3 +450,27 @@ fn kpt_blocks_unsafe_sql_files_when_asked() {
     assert_eq!(blocked.len(), 1, "{results:?}");
     assert!(blocked[0].starts_with("error "), "{}", blocked[0]);
 }
+
+#[test]
+fn a_statement_the_tools_transaction_refuses_fails_generation() {
+    let Some(lab) = Lab::new() else { return };
+    let source = unsafe_sqlx_repo();
+    std::fs::write(
+        source
+            .path()
+            .join("migrations/20240201000000_orders_index.sql"),
+        "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY orders_id ON orders (id);\n",
+    )
+    .unwrap();
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(source.path(), ""), &app("k8s"));
+    let ui = assert_failed(&generated, 1);
+    assert!(
+        ui.contains("error[RG402] fails-in-transaction")
+            && ui.contains("cannot run inside a transaction block")
+            && ui.contains("-- no-transaction"),
+        "{ui}"
+    );
+    insta::assert_snapshot!("sqlx_fails_in_transaction_ui", ui);
+}

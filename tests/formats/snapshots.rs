@@ -264,6 +264,7 @@ fn sql_tools_explain() {
         ("sqlx", "applied-migration-edited"),
         ("golang-migrate", "database-state"),
         ("golang-migrate", "never-runs"),
+        ("sqlx", "fails-in-transaction"),
     ];
     for (tool, check) in pages {
         let output = revguard(&example, &["explain", "--dialect", tool, check]);
@@ -282,6 +283,14 @@ fn sql_tools_explain() {
         "{out}"
     );
     insta::assert_snapshot!("sql_explain_applied-migration-edited", out);
+    // A check only the SQL tools have: their page alone.
+    let output = revguard(&example, &["explain", "RG402"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.starts_with("# fails-in-transaction (RG402): for the SQL-file tools"),
+        "{out}"
+    );
     // A check the SQL tools do not have, asked of one.
     let output = revguard(&example, &["explain", "--dialect", "sqlx", "cycle"]);
     assert_eq!(code(&output), 2);

@@ -97,11 +97,15 @@ fn every_dialect(name: &str) -> Result<String> {
         return Ok(explain_rule(&rule));
     }
     let django = django_check(name);
+    let sql = crate::sql_tools::docs::page(name);
     let Some(mut out) = alembic(name)? else {
-        let Some((django_name, code, docs)) = django else {
+        if let Some((django_name, code, docs)) = django {
+            return Ok(django_page(django_name, code, docs));
+        }
+        let Some(page) = sql else {
             bail!("unknown check `{name}`; run `revguard explain` for the list");
         };
-        return Ok(django_page(django_name, code, docs));
+        return Ok(crate::sql_tools::docs::render(page, None, false));
     };
     if let Some((django_name, code, docs)) = django {
         out.push_str(&format!(
@@ -109,7 +113,7 @@ fn every_dialect(name: &str) -> Result<String> {
             demote(docs.trim())
         ));
     }
-    if let Some(page) = crate::sql_tools::docs::page(name) {
+    if let Some(page) = sql {
         out.push('\n');
         out.push_str(&crate::sql_tools::docs::render(page, None, true));
     }

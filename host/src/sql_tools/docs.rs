@@ -94,7 +94,7 @@ fn title(tool: Tool) -> &'static str {
 }
 
 /// Every check the SQL tools report, in code order.
-pub const PAGES: [Page; 9] = [
+pub const PAGES: [Page; 10] = [
     Page {
         check: Check::DuplicateRevision,
         docs: DUPLICATE,
@@ -280,6 +280,36 @@ pub const PAGES: [Page; 9] = [
             "Error: `migrate up` starts after the stored version, so a file numbered below it never runs, with no error. The database keeps only its current version; the lock records every deployed one, so revguard knows which files were applied.",
         )],
     },
+    Page {
+        check: Check::FailsInTransaction,
+        docs: FAILS_IN_TRANSACTION,
+        tools: &[
+            (
+                Tool::Flyway,
+                "Error: a migration that mixes a statement PostgreSQL refuses in a transaction with transactional ones is refused by `flyway migrate` (unless `mixed = true` in its configuration). Fix: move the statement into a migration of its own.",
+            ),
+            (
+                Tool::GolangMigrate,
+                "Error: golang-migrate sends the file as one query, which PostgreSQL runs in an implicit transaction when it holds several statements: `CREATE INDEX CONCURRENTLY cannot run inside a transaction block`. Fix: put the statement in a migration of its own.",
+            ),
+            (
+                Tool::Goose,
+                "Error: goose runs each migration in a transaction. Fix: add the line `-- +goose NO TRANSACTION`.",
+            ),
+            (
+                Tool::Sqlx,
+                "Error: sqlx runs each migration in a transaction. Fix: make `-- no-transaction` the file's first line.",
+            ),
+            (
+                Tool::Dbmate,
+                "Error: dbmate runs each migration in a transaction. Fix: write the up block's first line as `-- migrate:up transaction:false`.",
+            ),
+            (
+                Tool::Prisma,
+                "Error: `prisma migrate deploy` sends `migration.sql` as one query, which PostgreSQL runs in an implicit transaction when it holds several statements. Fix: put the statement in a migration of its own.",
+            ),
+        ],
+    },
 ];
 
 const DUPLICATE: &str = "\
@@ -448,6 +478,26 @@ The database is at `000003`; a merge adds `000002_user_team.up.sql`
 
 ## Use instead
 Give it a version above the deployed one.
+";
+
+const FAILS_IN_TRANSACTION: &str = "\
+## What it does
+With the deploy-safety lint on (a PostgreSQL database), reports a statement
+PostgreSQL refuses inside a transaction block (`CREATE INDEX CONCURRENTLY`,
+`ALTER TYPE ... ADD VALUE` before PostgreSQL 12, `VACUUM`...) that runs in
+the transaction the tool wraps the migration in, with PostgreSQL's error.
+
+## Why is this bad?
+The deploy fails on that statement, every time, until the migration is
+changed; the files before it are applied.
+
+## Example
+`CREATE INDEX CONCURRENTLY orders_id ON orders (id);` in a sqlx migration
+without `-- no-transaction`.
+
+## Use instead
+Run the migration outside a transaction, as the tool spells it (below), or
+put the statement in a migration of its own.
 ";
 
 #[cfg(test)]
