@@ -474,3 +474,39 @@ fn a_statement_the_tools_transaction_refuses_fails_generation() {
     );
     insta::assert_snapshot!("sqlx_fails_in_transaction_ui", ui);
 }
+
+#[test]
+fn the_migrations_parameter_points_at_a_service_elsewhere_in_the_repository() {
+    let Some(lab) = Lab::new() else { return };
+    let source = tempfile::tempdir().unwrap();
+    let service = source.path().join("services/shop");
+    crate::support::fs::copy_dir(
+        &repo_dir().join("examples/sqlx-duplicate-version"),
+        &service,
+    );
+    let app_dir = source.path().join("deploy/shop");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    std::fs::write(app_dir.join("kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(app_dir.join("job.yaml"), job("sqlx, migrate, run")).unwrap();
+    // Nothing above the app directory: the search alone finds no project.
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(source.path(), ""), &app("deploy/shop"));
+    let ui = assert_failed(&generated, 2);
+    assert!(
+        ui.contains("no Alembic, Django or SQL-file tool project found")
+            && ui.contains("in the app directory deploy/shop or above it"),
+        "{ui}"
+    );
+    // Pointed at the service, its sqlx history is found and judged.
+    let generated = lab.sidecar.generate(
+        lab.tree(source.path(), ""),
+        &app("deploy/shop").string("migrations", "../../services/shop"),
+    );
+    let ui = assert_failed(&generated, 1);
+    assert!(
+        ui.contains("the sqlx migrations in services/shop are broken")
+            && ui.contains("--> services/shop/migrations/20240201000000_refunds.sql:1"),
+        "{ui}"
+    );
+}
