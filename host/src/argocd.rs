@@ -4,8 +4,9 @@
 //! (see `plugin/plugin.yaml` and `docs/argocd-cmp.md`):
 //!
 //! 1. resolve configuration ([`config`]: parameters, plugin env, sidecar env);
-//! 2. find the extracted repository root and the Alembic project inside it
-//!    ([`locate`]), never reading outside the root;
+//! 2. find the extracted repository root and the migration project inside
+//!    it ([`locate`]: Alembic, Django or a SQL-file tool), never reading
+//!    outside the root;
 //! 3. check the migration graph in the sandbox; on error-level findings print
 //!    nothing on stdout, a short report on stderr (it becomes the
 //!    `ComparisonError` text in the UI) and exit 1;
@@ -17,8 +18,9 @@
 //! The result is a pure function of the tree, the parameters and the env, so
 //! Argo CD's manifest cache stays correct.
 //!
-//! `discover` is an optional `discover.find.command`: it prints the Alembic
-//! project it would check (non-empty stdout = "this app is mine").
+//! `discover` is an optional `discover.find.command`: it prints the
+//! migration project it would check (non-empty stdout = "this app is
+//! mine").
 
 pub mod args;
 mod check;
@@ -27,6 +29,7 @@ pub mod django;
 pub mod install;
 pub mod locate;
 pub mod renderer;
+pub mod sql;
 pub mod stream;
 
 use anyhow::{Context, Result};
@@ -45,7 +48,7 @@ pub enum ArgocdCommand {
     /// Check the migration graph, then render the app's manifests to stdout
     /// (the CMP `generate` command; run in the app directory).
     Generate(GenerateArgs),
-    /// Print the Alembic project this app would be checked against, or
+    /// Print the migration project this app would be checked against, or
     /// nothing (for `discover.find.command`).
     Discover(GenerateArgs),
     /// Copy this binary and its plugin.yaml into a shared volume (the init
@@ -221,6 +224,8 @@ fn generate(args: &GenerateArgs, env: &Env) -> Result<i32> {
         // Django has no SQL to lint: deploy-safety (often the sidecar's
         // default for every Application) does not apply.
         django::verdict(&config, &found, &run)?
+    } else if let crate::config::Dialect::Sql(tool) = found.dialect {
+        sql::verdict(&config, &found, tool, &run)?
     } else {
         let ask = CheckAsk {
             policy: config.policy,

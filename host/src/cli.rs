@@ -93,6 +93,10 @@ pub enum Command {
     Explain {
         /// A check name (`duplicate-revision`) or code (`RG101`), or `fix`.
         check: Option<String>,
+        /// Only this migration tool's page of the check (without it: every
+        /// tool's page the check has).
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
     },
     /// Print the revision graph (DOT, Mermaid or JSON); for Django, the
     /// migration graph with one cluster per app.

@@ -14,11 +14,14 @@
 //! directory), `policy`, `expected-head`, `deployed-revision`,
 //! `deploy-safety` (`warn`, `block` or `off`: whether the deploy-safety
 //! lint's warnings fail the function; docs/safety.md), `dialect` (`auto`,
-//! `alembic` or `django`) and `user-model` (Django's `AUTH_USER_MODEL`);
-//! any other key is refused. Without `migrations` the Alembic or Django
-//! project is searched upward from the package, up to the repository (the
-//! nearest directory holding `.git`, else the package itself); nothing
-//! outside the repository is read. `results[].file.path` is relative to the
+//! `alembic`, `django` or a SQL-file tool: `flyway`, `golang-migrate`,
+//! `goose`, `sqlx`, `dbmate`, `prisma`) and `user-model` (Django's
+//! `AUTH_USER_MODEL`); any other key is refused. Without `migrations` the
+//! Alembic or Django project is searched upward from the package, up to the
+//! repository (the nearest directory holding `.git`, else the package
+//! itself), then a SQL-file tool's migrations the same way; nothing outside
+//! the repository is read. A SQL-file tool's project is judged against its
+//! `revguard.lock` when it has one. `results[].file.path` is relative to the
 //! package; a result about
 //! a setting points at the function config's file and object.
 
@@ -222,13 +225,15 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
             .map_err(|e| anyhow::anyhow!("functionConfig policy: {e}"))?,
         None => Policy::default(),
     };
-    let dialect = match setting(list, "dialect").as_deref() {
-        None | Some("auto") => None,
-        Some("alembic") => Some(crate::config::Dialect::Alembic),
-        Some("django") => Some(crate::config::Dialect::Django),
-        Some(other) => bail!(
-            "functionConfig dialect: unknown dialect '{other}'; expected auto, alembic or django"
-        ),
+    let dialect = match setting(list, "dialect") {
+        None => None,
+        Some(text) => crate::argocd::config::parse_dialect(&text).ok_or_else(|| {
+            anyhow::anyhow!(
+                "functionConfig dialect: unknown dialect '{}'; expected {}",
+                crate::argocd::config::clean(&text),
+                crate::argocd::config::DIALECTS
+            )
+        })?,
     };
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let pkg = package::locate(args.dir.as_deref(), &cwd, list)?;
@@ -251,7 +256,7 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
             ("deploy-safety", setting(list, "deploy-safety").is_some()),
         ])?;
         let checked = django::check(&project, setting(list, "user-model").as_deref(), &run)?;
-        let results = to_results(&checked.diagnostics(), &project, &pkg.dir);
+        let results = to_results(&checked.diagnostics(), &project, &pkg.dir, false);
         return Ok((results, checked.has_errors()));
     }
     let deploy_safety = match setting(list, "deploy-safety") {
@@ -261,13 +266,35 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         ),
         None => None,
     };
+    if let crate::config::Dialect::Sql(tool) = dialect {
+        use crate::argocd::sql;
+        sql::refuse_other_settings(
+            tool,
+            &[
+                (
+                    "expected-head",
+                    setting(list, "expected-head").is_some(),
+                    "Alembic",
+                ),
+                ("deployed-revision", deployed.is_some(), "Alembic"),
+                (
+                    "user-model",
+                    setting(list, "user-model").is_some(),
+                    "Django",
+                ),
+            ],
+        )?;
+        let (checked, _) = sql::check(&project, &pkg.root, tool, deploy_safety, &run)?;
+        let results = to_results(&checked.diagnostics(), &project, &pkg.dir, true);
+        return Ok((results, checked.has_errors()));
+    }
     let ask = crate::argocd::CheckAsk {
         policy,
         deployed: deployed.as_deref(),
         deploy_safety,
     };
     let report = crate::argocd::check_project(&project, &pkg.root, ask, &run)?;
-    let mut results = to_results(&report.diagnostics, &project, &pkg.dir);
+    let mut results = to_results(&report.diagnostics, &project, &pkg.dir, false);
     let mut has_errors = report.has_errors();
     if let Some(expected) = setting(list, "expected-head")
         && (report.heads.len() != 1 || report.heads[0] != expected)
@@ -289,7 +316,14 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
 }
 
 /// Findings as results; file paths relative to the package directory.
-fn to_results(diagnostics: &[Diagnostic], project: &Path, package_dir: &Path) -> Vec<KrmResult> {
+/// `notes`: every finding's notes go into its message (a SQL-file tool's
+/// own error is a note).
+fn to_results(
+    diagnostics: &[Diagnostic],
+    project: &Path,
+    package_dir: &Path,
+    notes: bool,
+) -> Vec<KrmResult> {
     let shown =
         |path: &str| package::relative(&crate::argocd::absolute_path(path, project), package_dir);
     diagnostics
@@ -309,7 +343,7 @@ fn to_results(diagnostics: &[Diagnostic], project: &Path, package_dir: &Path) ->
                 ));
             }
             // Django's findings carry the tool's own exception in a note.
-            if d.code == "RG102" && d.check == "multiple-leaves" {
+            if notes || d.code == "RG102" && d.check == "multiple-leaves" {
                 for note in &d.notes {
                     message.push_str(&format!(". {note}"));
                 }

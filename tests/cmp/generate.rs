@@ -274,7 +274,10 @@ fn subset_root_without_migrations_is_an_error_not_a_pass() {
     a.dir = Some(".".into());
     let generated = lab.sidecar.generate(tree, &a);
     let ui = assert_failed(&generated, 2);
-    assert!(ui.contains("no Alembic or Django project found"), "{ui}");
+    assert!(
+        ui.contains("no Alembic, Django or SQL-file tool project found"),
+        "{ui}"
+    );
     assert!(
         ui.contains("manifest-generate-paths"),
         "the message says how to fix it:\n{ui}"

@@ -14,6 +14,7 @@ mod krm;
 mod recipes;
 mod renderer_args;
 mod settings;
+mod sql_tools;
 mod tools;
 
 use emulator::{App, Plugin, Sidecar, Tree};

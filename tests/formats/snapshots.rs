@@ -246,3 +246,57 @@ fn django_graph_heads_and_explain() {
         insta::assert_snapshot!(format!("django_explain_{check}"), out);
     }
 }
+
+/// `explain` of the SQL-file tools' checks: each check's page for one tool
+/// that reports it (`--dialect TOOL`), and a shared check's page for every
+/// dialect (Alembic's, then the SQL tools').
+#[test]
+fn sql_tools_explain() {
+    let example = crate::root().join("examples/sqlx-duplicate-version");
+    let pages = [
+        ("sqlx", "duplicate-revision"),
+        ("flyway", "RG101"),
+        ("goose", "invalid-revision-id"),
+        ("dbmate", "unreadable-revision"),
+        ("flyway", "stray-migration"),
+        ("goose", "inserted-below-deployed"),
+        ("golang-migrate", "deployed-revision-missing"),
+        ("sqlx", "applied-migration-edited"),
+        ("golang-migrate", "database-state"),
+        ("golang-migrate", "never-runs"),
+        ("sqlx", "fails-in-transaction"),
+    ];
+    for (tool, check) in pages {
+        let output = revguard(&example, &["explain", "--dialect", tool, check]);
+        assert_eq!(code(&output), 0, "{tool} {check}: {}", stderr(&output));
+        let out = stdout(&output);
+        assert!(out.contains(&format!(", {tool})")), "{tool} {check}: {out}");
+        insta::assert_snapshot!(format!("sql_explain_{tool}_{check}"), out);
+    }
+    let output = revguard(&example, &["explain", "applied-migration-edited"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.starts_with("# applied-migration-edited (RG303)\n")
+            && out.contains("# applied-migration-edited (RG303): for the SQL-file tools")
+            && out.contains("### sqlx\n"),
+        "{out}"
+    );
+    insta::assert_snapshot!("sql_explain_applied-migration-edited", out);
+    // A check only the SQL tools have: their page alone.
+    let output = revguard(&example, &["explain", "RG402"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.starts_with("# fails-in-transaction (RG402): for the SQL-file tools"),
+        "{out}"
+    );
+    // A check the SQL tools do not have, asked of one.
+    let output = revguard(&example, &["explain", "--dialect", "sqlx", "cycle"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("`cycle` is not a check sqlx reports"),
+        "{}",
+        stderr(&output)
+    );
+}

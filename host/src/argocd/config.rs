@@ -169,7 +169,8 @@ pub struct Config {
     /// allow-list.
     pub allowed_renderer_args: Vec<String>,
     /// The migration tool; `None` = detect (Alembic's configuration, else a
-    /// Django project, nearest first).
+    /// Django project, nearest first; else a SQL-file tool's migrations,
+    /// nearest first).
     pub dialect: Option<crate::config::Dialect>,
     /// Django's `AUTH_USER_MODEL` (default `auth.User`).
     pub user_model: Option<String>,
@@ -544,6 +545,22 @@ fn admin_settings(layers: &Layers) -> Result<(EngineKind, Limits, Vec<String>, V
     Ok((engine, limits, build_options, allowed))
 }
 
+/// The values the `dialect` setting takes, for error messages.
+pub const DIALECTS: &str =
+    "auto, alembic, django, flyway, golang-migrate, goose, sqlx, dbmate or prisma";
+
+/// The `dialect` setting: `Some(None)` for `auto` (detect), `Some(tool)`
+/// for a tool's name, `None` for anything else.
+pub fn parse_dialect(text: &str) -> Option<Option<crate::config::Dialect>> {
+    use crate::config::Dialect;
+    match text {
+        "" | "auto" => Some(None),
+        "alembic" => Some(Some(Dialect::Alembic)),
+        "django" => Some(Some(Dialect::Django)),
+        other => revguard_core::dialect::sql::Tool::from_name(other).map(|t| Some(Dialect::Sql(t))),
+    }
+}
+
 impl Config {
     /// Resolve every knob from the environment.
     pub fn from_env(env: &Env) -> Result<Config> {
@@ -586,15 +603,12 @@ impl Config {
             admin_settings(&layers)?;
         let dialect = match layers.string("dialect")? {
             None => None,
-            Some((s, source)) => match s.as_str() {
-                "" | "auto" => None,
-                "alembic" => Some(crate::config::Dialect::Alembic),
-                "django" => Some(crate::config::Dialect::Django),
-                _ => anyhow::bail!(
-                    "unknown dialect '{}' ({source}); expected auto, alembic or django",
+            Some((s, source)) => parse_dialect(&s).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown dialect '{}' ({source}); expected {DIALECTS}",
                     clean(&s)
-                ),
-            },
+                )
+            })?,
         };
         let user_model = layers
             .string("user-model")?
@@ -887,6 +901,23 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.policy, Policy::Linear);
+    }
+
+    #[test]
+    fn dialect_takes_every_tool() {
+        use crate::config::Dialect;
+        use revguard_core::dialect::sql::Tool;
+        let dialect = |v: &str| Config::from_env(&env(&[("PARAM_DIALECT", v)])).map(|c| c.dialect);
+        assert_eq!(dialect("auto").unwrap(), None);
+        assert_eq!(dialect("django").unwrap(), Some(Dialect::Django));
+        for tool in Tool::ALL {
+            assert_eq!(dialect(tool.name()).unwrap(), Some(Dialect::Sql(tool)));
+        }
+        let err = dialect("Flyway").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown dialect 'Flyway' (parameter dialect); expected auto, alembic, django, flyway, golang-migrate, goose, sqlx, dbmate or prisma"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Finding the repository root and the migration project inside it (an
-//! Alembic project, or a Django project).
+//! Alembic project, a Django project, or a SQL-file tool's migrations).
 //!
 //! argocd-cmp-server extracts each request's tree to
 //! `<workdir>/_cmp_server/<uuid>/` and runs the plugin in
@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::Dialect;
+use revguard_core::dialect::sql::Tool;
 
 /// The directory name argocd-cmp-server extracts requests under.
 const CMP_WORKDIR: &str = "_cmp_server";
@@ -77,87 +78,72 @@ pub fn find_project(app_dir: &Path, root: &Path, explicit: Option<&str>) -> Resu
 /// to `app_dir`) when set, else the nearest directory from `app_dir` up to
 /// `root` that is an Alembic project ([`is_alembic_project`]) or a Django
 /// project ([`is_django_project`]); at the same level Alembic's
-/// configuration wins. `dialect` restricts the search (and names the
-/// dialect of an explicit path); `None` detects it.
+/// configuration wins. Only when neither is found anywhere on the way up,
+/// the nearest directory where a SQL-file tool's discovery finds that
+/// tool's migrations ([`sql_project`]), so every tree that was an Alembic
+/// or Django project stays one. `dialect` restricts the search (and names
+/// the dialect of an explicit path); `None` detects it.
 pub fn find(
     app_dir: &Path,
     root: &Path,
     explicit: Option<&str>,
     dialect: Option<Dialect>,
 ) -> Result<(PathBuf, Dialect)> {
-    if let Some(Dialect::Sql(tool)) = dialect {
-        bail!(
-            "the Argo CD plugin and the KRM function check Alembic and Django projects; check {name} migrations with `revguard check --dialect {name}`",
-            name = tool.name()
-        );
-    }
     let app = app_dir
         .canonicalize()
         .with_context(|| format!("cannot open the app directory {}", app_dir.display()))?;
     if let Some(rel) = explicit {
-        let rel_path = Path::new(rel);
-        if rel_path.is_absolute() {
-            bail!(
-                "parameter migrations must be relative to the app directory, not absolute ('{rel}')"
-            );
-        }
-        let joined = app.join(rel_path);
-        let lexical = normalize(&joined);
-        if !lexical.starts_with(root) {
-            bail!(
-                "parameter migrations '{rel}' points outside the repository root; it is resolved relative to the app directory {}",
-                display(root, &app)
-            );
-        }
-        let real = joined.canonicalize().map_err(|_| {
-            anyhow::anyhow!(
-                "parameter migrations '{rel}': {} does not exist in the repository (relative to the app directory {})",
-                display(root, &lexical),
-                display(root, &app)
-            )
-        })?;
-        if !real.starts_with(root) {
-            bail!(
-                "parameter migrations '{rel}' resolves (through a symlink) outside the repository root"
-            );
-        }
-        let dialect = dialect.unwrap_or(
-            if real.is_dir() && !is_alembic_project(&real) && is_django_project(&real) {
-                Dialect::Django
-            } else {
-                Dialect::Alembic
-            },
-        );
+        let real = explicit_path(&app, root, rel)?;
+        let dialect = match dialect {
+            Some(dialect) => dialect,
+            None => detect_at(&real)?,
+        };
         return Ok((real, dialect));
     }
-    for dir in app.ancestors() {
-        if !dir.starts_with(root) {
-            break;
+    let ancestors = || app.ancestors().take_while(|dir| dir.starts_with(root));
+    if !matches!(dialect, Some(Dialect::Sql(_))) {
+        for dir in ancestors() {
+            if dialect != Some(Dialect::Django) && is_alembic_project(dir) {
+                return Ok((dir.to_path_buf(), Dialect::Alembic));
+            }
+            if dialect != Some(Dialect::Alembic) && is_django_project(dir) {
+                return Ok((dir.to_path_buf(), Dialect::Django));
+            }
         }
-        if dialect != Some(Dialect::Django) && is_alembic_project(dir) {
-            return Ok((dir.to_path_buf(), Dialect::Alembic));
-        }
-        if dialect != Some(Dialect::Alembic) && is_django_project(dir) {
-            return Ok((dir.to_path_buf(), Dialect::Django));
+    }
+    if let None | Some(Dialect::Sql(_)) = dialect {
+        let tool = match dialect {
+            Some(Dialect::Sql(tool)) => Some(tool),
+            _ => None,
+        };
+        for dir in ancestors() {
+            if let Some(tool) = sql_project(dir, tool)? {
+                return Ok((dir.to_path_buf(), Dialect::Sql(tool)));
+            }
         }
     }
     let (what, looked_for) = match dialect {
         Some(Dialect::Alembic) => (
-            "Alembic",
-            "neither alembic.ini nor pyproject.toml with [tool.alembic] exists",
+            "Alembic project".to_string(),
+            "neither alembic.ini nor pyproject.toml with [tool.alembic] exists".to_string(),
         ),
         Some(Dialect::Django) => (
-            "Django",
-            "neither manage.py nor an app directory with migrations/__init__.py exists",
+            "Django project".to_string(),
+            "neither manage.py nor an app directory with migrations/__init__.py exists".to_string(),
         ),
-        // Refused above.
-        Some(Dialect::Sql(_)) | None => (
-            "Alembic or Django",
-            "neither alembic.ini, pyproject.toml with [tool.alembic], manage.py nor an app directory with migrations/__init__.py exists",
+        Some(Dialect::Sql(tool)) => (
+            format!("{} migrations", tool.name()),
+            crate::sql_tools::looked_for(tool).to_string(),
+        ),
+        None => (
+            "Alembic, Django or SQL-file tool project".to_string(),
+            format!(
+                "neither alembic.ini, pyproject.toml with [tool.alembic], manage.py nor an app directory with migrations/__init__.py exists, and {SQL_LOOKED_FOR}"
+            ),
         ),
     };
     bail!(
-        "no {what} project found: {looked_for} in the app directory {} or above it up to the repository root{}. Set the parameter 'migrations' to the project's path relative to the app directory; if Argo CD sends only the manifest-generate-paths subset of the repo, add the migrations directory to the app's argocd.argoproj.io/manifest-generate-paths annotation",
+        "no {what} found: {looked_for} in the app directory {} or above it up to the repository root{}. Set the parameter 'migrations' to the project's path relative to the app directory; if Argo CD sends only the manifest-generate-paths subset of the repo, add the migrations directory to the app's argocd.argoproj.io/manifest-generate-paths annotation",
         display(root, &app),
         if root == app {
             " (the app directory is the root)"
@@ -165,6 +151,70 @@ pub fn find(
             ""
         }
     )
+}
+
+/// What the SQL-file tools' discovery looks for, for the error when
+/// detection finds nothing.
+const SQL_LOOKED_FOR: &str = "no SQL-file tool's migrations were found (flyway.conf/flyway.toml or db/migration for Flyway, prisma/migrations for Prisma, migrations/ beside a Cargo.toml using sqlx, `-- migrate:up` files in db/migrations for dbmate, `-- +goose Up` files for goose, `<version>_<title>.up.sql` files for golang-migrate)";
+
+/// The SQL-file tool whose migrations `dir` holds, found as `revguard
+/// check` finds them (`tool` restricts the search): its configuration or
+/// its files' shape.
+pub fn sql_project(dir: &Path, tool: Option<Tool>) -> Result<Option<Tool>> {
+    Ok(crate::sql_tools::discover::discover(dir, tool)?.map(|found| found.tool))
+}
+
+/// The dialect of an explicit `migrations` path: an Alembic project, else
+/// a Django project, else (without Python files or a `versions`
+/// directory) a SQL-file tool's, else Alembic (a bare `versions`
+/// directory or a configuration file).
+fn detect_at(real: &Path) -> Result<Dialect> {
+    if !real.is_dir() || is_alembic_project(real) {
+        return Ok(Dialect::Alembic);
+    }
+    if is_django_project(real) {
+        return Ok(Dialect::Django);
+    }
+    // A bare `versions` directory, or one holding one: Alembic's, as before.
+    let python = std::fs::read_dir(real).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "py"))
+    });
+    if python || real.join("versions").is_dir() {
+        return Ok(Dialect::Alembic);
+    }
+    Ok(sql_project(real, None)?.map_or(Dialect::Alembic, Dialect::Sql))
+}
+
+/// The `migrations` parameter resolved against the app directory, refused
+/// when it leaves the root (lexically or through a symlink).
+fn explicit_path(app: &Path, root: &Path, rel: &str) -> Result<PathBuf> {
+    let rel_path = Path::new(rel);
+    if rel_path.is_absolute() {
+        bail!("parameter migrations must be relative to the app directory, not absolute ('{rel}')");
+    }
+    let joined = app.join(rel_path);
+    let lexical = normalize(&joined);
+    if !lexical.starts_with(root) {
+        bail!(
+            "parameter migrations '{rel}' points outside the repository root; it is resolved relative to the app directory {}",
+            display(root, app)
+        );
+    }
+    let real = joined.canonicalize().map_err(|_| {
+        anyhow::anyhow!(
+            "parameter migrations '{rel}': {} does not exist in the repository (relative to the app directory {})",
+            display(root, &lexical),
+            display(root, app)
+        )
+    })?;
+    if !real.starts_with(root) {
+        bail!(
+            "parameter migrations '{rel}' resolves (through a symlink) outside the repository root"
+        );
+    }
+    Ok(real)
 }
 
 /// `path` relative to `root` for messages (`.` for the root itself).
@@ -252,6 +302,60 @@ mod tests {
             find(&app, &root, Some("../.."), None).unwrap().1,
             Dialect::Alembic
         );
+    }
+
+    #[test]
+    fn a_sql_tools_project_is_found_after_alembic_and_django() {
+        let tmp = tempfile::tempdir().unwrap();
+        let req = tmp.path().join("_cmp_server/8");
+        let app = req.join("deploy/k8s");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(req.join("db/migration")).unwrap();
+        let root = repo_root(&app).unwrap();
+        // An empty default location is no Flyway project unless chosen.
+        let err = find(&app, &root, None, None).unwrap_err().to_string();
+        assert!(
+            err.contains("no Alembic, Django or SQL-file tool project found"),
+            "{err}"
+        );
+        let flyway = Dialect::Sql(Tool::Flyway);
+        assert_eq!(
+            find(&app, &root, None, Some(flyway)).unwrap(),
+            (root.clone(), flyway)
+        );
+        std::fs::write(req.join("db/migration/V1__a.sql"), "select 1;\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (root.clone(), flyway)
+        );
+        // Chosen by name, another tool finds nothing and says what it
+        // looked for.
+        let err = find(&app, &root, None, Some(Dialect::Sql(Tool::Prisma)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no prisma migrations found: looked for prisma/migrations"),
+            "{err}"
+        );
+        // Alembic or Django anywhere on the way up wins over a nearer SQL
+        // project, as before SQL-file tools were detected.
+        std::fs::create_dir_all(app.join("db/migration")).unwrap();
+        std::fs::write(app.join("db/migration/V1__a.sql"), "select 1;\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (app.canonicalize().unwrap(), flyway)
+        );
+        std::fs::write(req.join("alembic.ini"), "[alembic]\n").unwrap();
+        assert_eq!(
+            find(&app, &root, None, None).unwrap(),
+            (root.clone(), Dialect::Alembic)
+        );
+        // An explicit path is detected too.
+        assert_eq!(
+            find(&app, &root, Some("../.."), None).unwrap().1,
+            Dialect::Alembic
+        );
+        assert_eq!(find(&app, &root, Some("."), None).unwrap().1, flyway);
     }
 
     #[test]

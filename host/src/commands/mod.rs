@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check::check(&args, &cli.engine),
         Command::Heads(args) => heads::heads(&args, &cli.engine),
-        Command::Explain { check } => explain::explain(check.as_deref()),
+        Command::Explain { check, dialect } => explain::explain(check.as_deref(), dialect),
         Command::Graph(args) => graph(&args, &cli.engine),
         Command::Schema => {
             print(&render::schema::render())?;

@@ -7,6 +7,7 @@
 
 pub mod database;
 pub mod discover;
+pub mod docs;
 pub mod fix;
 pub mod lock;
 pub mod safety;
@@ -179,7 +180,7 @@ pub fn find(root: &Path, tool: Option<Tool>) -> Result<Found> {
 
 /// What a tool chosen by name (`--dialect` or `dialect` in configuration)
 /// looked for when it found nothing.
-fn looked_for(tool: Tool) -> &'static str {
+pub fn looked_for(tool: Tool) -> &'static str {
     match tool {
         Tool::Flyway => {
             "looked for the locations of flyway.conf/flyway.toml, else db/migration (also under src/main/resources or src/test/resources)"
