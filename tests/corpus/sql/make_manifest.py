@@ -1,0 +1,147 @@
+"""Write the real-project corpus of SQL-file migration tools (manifest.json).
+
+Usage: python3 make_manifest.py CLONES > manifest.json
+
+CLONES holds one clone per repository at CLONES/<owner>/<name> (a work-tree
+clone or a bare repository, see README.md). Every project below gets its
+pinned commit as a state that must be healthy: the project ships from it,
+so its tool applies that history without an error, and revguard must not
+report one. KNOWN adds older states where the history really was broken,
+each with the error-level checks revguard must report and why. Only the
+manifest is committed; the projects' files stay in their repositories.
+"""
+
+import json
+import subprocess
+import sys
+
+# Each project: repository (owner/name), pinned commit, tool, the directory
+# revguard is pointed at (relative to the repository root), and `config`:
+# files written into that directory before the check. They restate the
+# project's own tool configuration where it lives somewhere revguard does
+# not read (Spring Boot's `spring.flyway.*`, Micronaut's `flyway.*`, Java
+# code calling `Flyway.configure()`), with the place it was read from.
+PROJECTS = [
+    # sqlx: `sqlx::migrate!()` over the crate's migrations/ directory.
+    ("atuinsh/atuin", "824c8716d8", "sqlx", "crates/atuin-server-postgres/migrations", None),
+    ("atuinsh/atuin", "824c8716d8", "sqlx", "crates/atuin-server-sqlite/migrations", None),
+    ("atuinsh/atuin", "824c8716d8", "sqlx", "crates/atuin-client/migrations", None),
+    ("launchbadge/realworld-axum-sqlx", "f1b2565477", "sqlx", "migrations", None),
+    ("svix/svix-webhooks", "4fc0cfb8b4", "sqlx", "server/svix-server/migrations", None),
+    # Prisma: the directory holding prisma's migrations/ (schema beside it).
+    ("documenso/documenso", "75330166cc", "prisma", "packages/prisma", None),
+    ("hoppscotch/hoppscotch", "afc2cf181c", "prisma", "packages/hoppscotch-backend", None),
+    # goose: SQL migrations embedded with go:embed (navidrome and hatchet
+    # also register Go migrations, which revguard does not read).
+    ("openfga/openfga", "da9354f7e6", "goose", "assets/migrations/postgres", None),
+    ("openfga/openfga", "da9354f7e6", "goose", "assets/migrations/mysql", None),
+    ("openfga/openfga", "da9354f7e6", "goose", "assets/migrations/sqlite", None),
+    ("navidrome/navidrome", "295886cb9a", "goose", "db/migrations", None),
+    ("hatchet-dev/hatchet", "89d130f303", "goose", "cmd/hatchet-migrate/migrate/migrations", None),
+    # golang-migrate. flipt's SQL storage was removed for its v2; the last
+    # commit before that is pinned.
+    ("stashapp/stash", "cf3489efdc", "golang-migrate", "pkg/sqlite/migrations", None),
+    ("goharbor/harbor", "c50c7ddd6e", "golang-migrate", "make/migrations/postgresql", None),
+    ("flipt-io/flipt", "3664b73603", "golang-migrate", "config/migrations/postgres", None),
+    ("flipt-io/flipt", "3664b73603", "golang-migrate", "config/migrations/mysql", None),
+    ("flipt-io/flipt", "3664b73603", "golang-migrate", "config/migrations/sqlite3", None),
+    ("flipt-io/flipt", "3664b73603", "golang-migrate", "config/migrations/cockroachdb", None),
+    # Flyway, as a Maven/Gradle module (the classpath is src/main/resources).
+    ("conductor-oss/conductor", "b54f0d4ee5", "flyway", "mysql-persistence", None),
+    (
+        "conductor-oss/conductor",
+        "b54f0d4ee5",
+        "flyway",
+        "postgres-persistence",
+        (
+            "PostgresConfiguration.java: flywayForPrimaryDb() (both optional locations on)",
+            "flyway.locations=classpath:db/migration_postgres,"
+            "classpath:db/migration_postgres_notify,classpath:db/migration_postgres_data\n"
+            "flyway.outOfOrder=true\n",
+        ),
+    ),
+    (
+        "conductor-oss/conductor",
+        "b54f0d4ee5",
+        "flyway",
+        "sqlite-persistence",
+        (
+            "SqliteConfiguration.java: .locations(...)",
+            "flyway.locations=classpath:db/migration_sqlite\n",
+        ),
+    ),
+    (
+        "kestra-io/kestra",
+        "58c1ca2d05",
+        "flyway",
+        "jdbc-postgres",
+        (
+            "src/test/resources/application-test.yml: flyway.datasources.postgres",
+            "flyway.locations=classpath:migrations/postgres\nflyway.outOfOrder=true\n",
+        ),
+    ),
+    (
+        "kestra-io/kestra",
+        "58c1ca2d05",
+        "flyway",
+        "jdbc-mysql",
+        (
+            "src/test/resources/application-test.yml: flyway.datasources.mysql",
+            "flyway.locations=classpath:migrations/mysql\nflyway.outOfOrder=true\n",
+        ),
+    ),
+    (
+        "eclipse-hawkbit/hawkbit",
+        "67ca1c4332",
+        "flyway",
+        "hawkbit-repository/hawkbit-repository-jpa-flyway",
+        (
+            "hawkbit-jpa-flyway-defaults.properties: "
+            "spring.flyway.sql-migration-suffixes=${spring.jpa.database}.sql (POSTGRESQL)",
+            "flyway.sqlMigrationSuffixes=POSTGRESQL.sql\n",
+        ),
+    ),
+    # dbmate: `dbmate --migrations-dir DIR` (migrate.sh, package.json).
+    ("supabase/postgres", "7db7e1a9e3", "dbmate", "migrations/db/migrations", None),
+    ("UPchieve/subway", "3a5f8fa859", "dbmate", "database/migrations", None),
+]
+
+# Older states with a real problem: (owner/name, project path, commit,
+# the error-level checks revguard must report, why).
+KNOWN = []
+
+
+def git(clone, *args):
+    return subprocess.run(
+        ["git", "-C", clone, *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def main():
+    clones = sys.argv[1]
+    projects = []
+    for repo, pin, tool, path, config in PROJECTS:
+        clone = f"{clones}/{repo}"
+        head = git(clone, "rev-parse", f"{pin}^{{commit}}").strip()
+        project = {
+            "repository": f"https://github.com/{repo}",
+            "clone": repo,
+            "tool": tool,
+            "path": path,
+            "states": [{"commit": head, "errors": []}],
+        }
+        if config:
+            source, text = config
+            project["config_source"] = source
+            project["config"] = {"flyway.conf": text}
+        for known_repo, known_path, commit, errors, why in KNOWN:
+            if (known_repo, known_path) == (repo, path):
+                full = git(clone, "rev-parse", f"{commit}^{{commit}}").strip()
+                project["states"].append({"commit": full, "errors": errors, "why": why})
+        projects.append(project)
+    json.dump({"projects": projects}, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
