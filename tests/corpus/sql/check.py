@@ -14,8 +14,9 @@ read, such as Spring Boot's `spring.flyway.*`), and
 
 runs on it: the history checks only. A state expected healthy passes when
 revguard exits 0 with no error-level finding; a state with a known problem
-passes when revguard exits 1 with exactly the expected error-level checks.
-Warnings never fail a state (they are counted). A second run with the
+passes when revguard exits 1 with exactly the expected error-level checks
+(and a state's expected `warnings` must all be reported). Other warnings
+never fail a state (they are counted). A second run with the
 deploy-safety lint on (`--deploy-safety warn`) counts its findings, as
 information only.
 
@@ -128,6 +129,8 @@ def outcome(state, seen):
         return "crash"
     expected = sorted(state.get("errors", []))
     errors = seen["errors"]
+    if any(w not in seen["warnings"] for w in state.get("warnings", [])):
+        return "missed"
     if not expected:
         if seen["status"] == 0 and not errors and not seen["fails"]:
             return "pass"
@@ -154,16 +157,24 @@ def survey(pool, revguard, manifest, clones):
                 continue
             future = pool.submit(judge, revguard, clone, project, commit, False)
             tasks.append((project, commit, future))
-    flagged = 0
+    flagged = empty = 0
     for project, commit, future in tasks:
         seen = future.result()
         if seen["status"] is None:
+            continue
+        if seen["status"] == 2 and " migrations found (looked for " in seen["detail"]:
+            # The directory held none of the tool's migrations yet (a Prisma
+            # schema before its first migration, goose's Go-only files).
+            empty += 1
             continue
         if seen["status"] not in (0, 1) or seen.get("errors") or seen.get("fails"):
             flagged += 1
             what = "; ".join(seen.get("messages") or [seen["detail"][:300]])
             print(f"history: {project['clone']} {commit[:12]} {project['tool']}: {what}")
-    print(f"history: {len(tasks)} more commits checked, {flagged} with an error-level finding")
+    print(
+        f"history: {len(tasks)} more commits checked: {empty} with none of the tool's "
+        f"migrations yet, {flagged} with an error-level finding"
+    )
 
 
 def main():
@@ -208,7 +219,9 @@ def report(tasks):
         per["states"] += 1
         per["migrations"] += seen.get("migrations", 0)
         per["false alarms"] += verdict == "false-alarm"
-        per["problems named"] += verdict == "pass" and bool(state.get("errors"))
+        per["problems named"] += verdict == "pass" and bool(
+            state.get("errors") or state.get("warnings")
+        )
         for severity, n in seen.get("safety", {}).items():
             per[f"safety {severity}s"] += n
         name = f"{project['clone']}:{project['path']}"

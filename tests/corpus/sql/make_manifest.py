@@ -106,9 +106,47 @@ PROJECTS = [
     ("UPchieve/subway", "3a5f8fa859", "dbmate", "database/migrations", None),
 ]
 
-# Older states with a real problem: (owner/name, project path, commit,
-# the error-level checks revguard must report, why).
-KNOWN = []
+# Older states with a real problem, found by `check.py --history` and
+# judged by hand: (owner/name, project path, commit, the error-level checks
+# revguard must report, why[, the warnings it must report]).
+KNOWN = [
+    (
+        "kestra-io/kestra",
+        "jdbc-postgres",
+        "d95f1003b9",
+        ["duplicate-revision"],
+        "#2277 added V1_3__postgres-queues-pkey.sql the day #2240 added "
+        "V1_3__worker_heartbeat.sql: Flyway refuses to start (\"Found more than one "
+        "migration with version 1.3\"); #2279 renamed it to V1_4 the same day",
+    ),
+    (
+        "conductor-oss/conductor",
+        "postgres-persistence",
+        "5d7697e609",
+        ["duplicate-revision"],
+        "the pg-locking branch added V9__locking.sql beside V9__indexing_index_fix.sql "
+        "(Flyway: \"Found more than one migration with version 9\"); e64505c5d renamed "
+        "it to V11__locking.sql before the merge",
+    ),
+    (
+        "conductor-oss/conductor",
+        "postgres-persistence",
+        "05e7f727ef",
+        [],
+        "#114 added V11_task_index_columns.sql (one underscore): Flyway silently never "
+        "runs it; 979146297 renamed it to V12__task_index_columns.sql a week later",
+        ["stray-migration"],
+    ),
+    (
+        "supabase/postgres",
+        "migrations/db/migrations",
+        "2b97cb95c8",
+        ["unreadable-revision"],
+        "#814 added 20231130133139_set_lock_timeout_to_authenticator_role.sql without "
+        "`-- migrate:up`: dbmate refuses it (\"dbmate requires each migration to define "
+        "an up block with '-- migrate:up'\"); 25853f38 added the annotations",
+    ),
+]
 
 
 def git(clone, *args):
@@ -134,10 +172,13 @@ def main():
             source, text = config
             project["config_source"] = source
             project["config"] = {"flyway.conf": text}
-        for known_repo, known_path, commit, errors, why in KNOWN:
+        for known_repo, known_path, commit, errors, why, *warnings in KNOWN:
             if (known_repo, known_path) == (repo, path):
                 full = git(clone, "rev-parse", f"{commit}^{{commit}}").strip()
-                project["states"].append({"commit": full, "errors": errors, "why": why})
+                state = {"commit": full, "errors": errors, "why": why}
+                if warnings:
+                    state["warnings"] = warnings[0]
+                project["states"].append(state)
         projects.append(project)
     json.dump({"projects": projects}, sys.stdout, indent=1)
     sys.stdout.write("\n")
