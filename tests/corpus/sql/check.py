@@ -53,8 +53,18 @@ def extract(clone, commit, path, into):
     if archive.returncode != 0:
         return archive.stderr.decode(errors="replace").strip()
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
+        tar.extractall(into, filter=inside)
     return None
+
+
+def inside(member, path):
+    """tarfile's `data` filter, skipping (not failing on) a member that
+    would leave the directory, such as a `.env` symlink to the repository
+    root: revguard reads nothing outside the project either."""
+    try:
+        return tarfile.data_filter(member, path)
+    except tarfile.FilterError:
+        return None
 
 
 def run(revguard, tool, directory, safety):
@@ -78,6 +88,13 @@ def run(revguard, tool, directory, safety):
 
 
 def judge(revguard, clone, project, commit, safety=True):
+    try:
+        return judge_state(revguard, clone, project, commit, safety)
+    except (OSError, tarfile.TarError) as e:
+        return {"status": None, "detail": f"{type(e).__name__}: {e}"}
+
+
+def judge_state(revguard, clone, project, commit, safety):
     """What revguard says about the project at `commit`: a dict with
     `status` (exit code, or None when the state could not be read),
     `errors` (error-level check names), `warnings` (check: count),
@@ -157,23 +174,31 @@ def survey(pool, revguard, manifest, clones):
                 continue
             future = pool.submit(judge, revguard, clone, project, commit, False)
             tasks.append((project, commit, future))
-    flagged = empty = 0
+    flagged = empty = migrations = warned = 0
     for project, commit, future in tasks:
         seen = future.result()
         if seen["status"] is None:
             continue
+        migrations += seen.get("migrations", 0)
         if seen["status"] == 2 and " migrations found (looked for " in seen["detail"]:
             # The directory held none of the tool's migrations yet (a Prisma
             # schema before its first migration, goose's Go-only files).
             empty += 1
             continue
+        if seen.get("warnings"):
+            warned += 1
+            print(
+                f"history warning: {project['clone']} {commit[:12]} {project['tool']}: "
+                + ", ".join(f"{k} x{v}" for k, v in sorted(seen["warnings"].items()))
+            )
         if seen["status"] not in (0, 1) or seen.get("errors") or seen.get("fails"):
             flagged += 1
             what = "; ".join(seen.get("messages") or [seen["detail"][:300]])
             print(f"history: {project['clone']} {commit[:12]} {project['tool']}: {what}")
     print(
         f"history: {len(tasks)} more commits checked: {empty} with none of the tool's "
-        f"migrations yet, {flagged} with an error-level finding"
+        f"migrations yet, {flagged} with an error-level finding, {warned} with a warning "
+        f"({migrations} migrations in all)"
     )
 
 

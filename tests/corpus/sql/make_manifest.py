@@ -28,9 +28,14 @@ PROJECTS = [
     ("atuinsh/atuin", "824c8716d8", "sqlx", "crates/atuin-client/migrations", None),
     ("launchbadge/realworld-axum-sqlx", "f1b2565477", "sqlx", "migrations", None),
     ("svix/svix-webhooks", "4fc0cfb8b4", "sqlx", "server/svix-server/migrations", None),
+    ("tensorzero/tensorzero", "7a6159a434", "sqlx", "crates/tensorzero-core/src/db/postgres/migrations", None),
+    ("tensorzero/tensorzero", "7a6159a434", "sqlx", "crates/tensorzero-stored-config/src/postgres/migrations", None),
     # Prisma: the directory holding prisma's migrations/ (schema beside it).
     ("documenso/documenso", "75330166cc", "prisma", "packages/prisma", None),
     ("hoppscotch/hoppscotch", "afc2cf181c", "prisma", "packages/hoppscotch-backend", None),
+    ("triggerdotdev/trigger.dev", "b082e44389", "prisma", "internal-packages/database", None),
+    ("triggerdotdev/trigger.dev", "b082e44389", "prisma", "internal-packages/run-ops-database", None),
+    ("umami-software/umami", "c0ea3aefbe", "prisma", "prisma", None),
     # goose: SQL migrations embedded with go:embed (navidrome and hatchet
     # also register Go migrations, which revguard does not read).
     ("openfga/openfga", "da9354f7e6", "goose", "assets/migrations/postgres", None),
@@ -127,6 +132,13 @@ KNOWN = [
         "the pg-locking branch added V9__locking.sql beside V9__indexing_index_fix.sql "
         "(Flyway: \"Found more than one migration with version 9\"); e64505c5d renamed "
         "it to V11__locking.sql before the merge",
+    ),
+    (
+        "conductor-oss/conductor",
+        "postgres-persistence",
+        "9e5f5d38b7",
+        ["duplicate-revision"],
+        "the same branch after merging main, still with both V9 files",
     ),
     (
         "conductor-oss/conductor",
