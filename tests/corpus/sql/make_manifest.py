@@ -125,6 +125,23 @@ KNOWN = [
         "migration with version 1.3\"); #2279 renamed it to V1_4 the same day",
     ),
     (
+        "kestra-io/kestra",
+        "jdbc-postgres",
+        "a6344b4d79",
+        [],
+        "#1882 added V21_index_logs.sql (one underscore): Flyway silently never runs "
+        "it; #1883 renamed it to V21__index_logs.sql four days later",
+        ["stray-migration"],
+    ),
+    (
+        "kestra-io/kestra",
+        "jdbc-mysql",
+        "a6344b4d79",
+        [],
+        "#1882 added V16_index_logs.sql (one underscore), as for PostgreSQL",
+        ["stray-migration"],
+    ),
+    (
         "conductor-oss/conductor",
         "postgres-persistence",
         "5d7697e609",
