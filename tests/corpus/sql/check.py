@@ -18,7 +18,8 @@ passes when revguard exits 1 with exactly the expected error-level checks
 (and a state's expected `warnings` must all be reported). Other warnings
 never fail a state (they are counted). A second run with the
 deploy-safety lint on (`--deploy-safety warn`) counts its findings, as
-information only.
+information only, except where a state expects `safety_errors`: then the
+lint's error-level checks must be exactly those.
 
 Prints one line per state, the figures per tool and in all; exits 1 on any
 false alarm (an unexpected error-level finding), missed problem, crash or
@@ -88,6 +89,10 @@ def run(revguard, tool, directory, safety):
 
 
 def judge(revguard, clone, project, commit, safety=True):
+    """What revguard says about the project at `commit`: a dict with
+    `status` (exit code, or None when the state could not be read),
+    `errors` (error-level check names), `warnings` (check: count),
+    `migrations`, `fails`, `safety` (severity: count) and `detail`."""
     try:
         return judge_state(revguard, clone, project, commit, safety)
     except (OSError, tarfile.TarError) as e:
@@ -95,10 +100,6 @@ def judge(revguard, clone, project, commit, safety=True):
 
 
 def judge_state(revguard, clone, project, commit, safety):
-    """What revguard says about the project at `commit`: a dict with
-    `status` (exit code, or None when the state could not be read),
-    `errors` (error-level check names), `warnings` (check: count),
-    `migrations`, `fails`, `safety` (severity: count) and `detail`."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = os.path.join(tmp, "project")
         os.makedirs(directory)
@@ -135,6 +136,9 @@ def judge_state(revguard, clone, project, commit, safety):
         except json.JSONDecodeError:
             safety_findings = []
         out["safety"] = dict(collections.Counter(f["severity"] for f in safety_findings))
+        out["safety_errors"] = sorted(
+            f["check"] for f in safety_findings if f["severity"] == "error"
+        )
     return out
 
 
@@ -148,6 +152,8 @@ def outcome(state, seen):
     errors = seen["errors"]
     if any(w not in seen["warnings"] for w in state.get("warnings", [])):
         return "missed"
+    if "safety_errors" in state and sorted(state["safety_errors"]) != seen.get("safety_errors"):
+        return "missed" if not seen.get("safety_errors") else "wrong"
     if not expected:
         if seen["status"] == 0 and not errors and not seen["fails"]:
             return "pass"
@@ -245,7 +251,7 @@ def report(tasks):
         per["migrations"] += seen.get("migrations", 0)
         per["false alarms"] += verdict == "false-alarm"
         per["problems named"] += verdict == "pass" and bool(
-            state.get("errors") or state.get("warnings")
+            state.get("errors") or state.get("warnings") or state.get("safety_errors")
         )
         for severity, n in seen.get("safety", {}).items():
             per[f"safety {severity}s"] += n

@@ -111,70 +111,96 @@ PROJECTS = [
     ("UPchieve/subway", "3a5f8fa859", "dbmate", "database/migrations", None),
 ]
 
-# Older states with a real problem, found by `check.py --history` and
-# judged by hand: (owner/name, project path, commit, the error-level checks
-# revguard must report, why[, the warnings it must report]).
+# Older states with a real problem, found by `check.py --history` (and the
+# deploy-safety lint over the same commits) and judged by hand: the
+# error-level history checks revguard must report (`errors`, none when
+# absent), the warnings it must report among others (`warnings`), the
+# error-level deploy-safety checks of the lint run (`safety_errors`), and why.
 KNOWN = [
-    (
-        "kestra-io/kestra",
-        "jdbc-postgres",
-        "d95f1003b9",
-        ["duplicate-revision"],
-        "#2277 added V1_3__postgres-queues-pkey.sql the day #2240 added "
-        "V1_3__worker_heartbeat.sql: Flyway refuses to start (\"Found more than one "
-        "migration with version 1.3\"); #2279 renamed it to V1_4 the same day",
-    ),
-    (
-        "kestra-io/kestra",
-        "jdbc-postgres",
-        "a6344b4d79",
-        [],
-        "#1882 added V21_index_logs.sql (one underscore): Flyway silently never runs "
-        "it; #1883 renamed it to V21__index_logs.sql four days later",
-        ["stray-migration"],
-    ),
-    (
-        "kestra-io/kestra",
-        "jdbc-mysql",
-        "a6344b4d79",
-        [],
-        "#1882 added V16_index_logs.sql (one underscore), as for PostgreSQL",
-        ["stray-migration"],
-    ),
-    (
-        "conductor-oss/conductor",
-        "postgres-persistence",
-        "5d7697e609",
-        ["duplicate-revision"],
-        "the pg-locking branch added V9__locking.sql beside V9__indexing_index_fix.sql "
-        "(Flyway: \"Found more than one migration with version 9\"); e64505c5d renamed "
-        "it to V11__locking.sql before the merge",
-    ),
-    (
-        "conductor-oss/conductor",
-        "postgres-persistence",
-        "9e5f5d38b7",
-        ["duplicate-revision"],
-        "the same branch after merging main, still with both V9 files",
-    ),
-    (
-        "conductor-oss/conductor",
-        "postgres-persistence",
-        "05e7f727ef",
-        [],
-        "#114 added V11_task_index_columns.sql (one underscore): Flyway silently never "
-        "runs it; 979146297 renamed it to V12__task_index_columns.sql a week later",
-        ["stray-migration"],
-    ),
-    (
-        "supabase/postgres",
-        "migrations/db/migrations",
-        "2b97cb95c8",
-        ["unreadable-revision"],
-        "#814 added 20231130133139_set_lock_timeout_to_authenticator_role.sql without "
-        "`-- migrate:up`: dbmate refuses it (\"dbmate requires each migration to define "
-        "an up block with '-- migrate:up'\"); 25853f38 added the annotations",
-    ),
+    {
+        "repo": "kestra-io/kestra",
+        "path": "jdbc-postgres",
+        "commit": "d95f1003b9",
+        "errors": ["duplicate-revision"],
+        "why": (
+            "PR #2277 added V1_3__postgres-queues-pkey.sql the day PR #2240 added "
+            "V1_3__worker_heartbeat.sql: Flyway refuses to start (\"Found more than "
+            "one migration with version 1.3\"); PR #2279 renamed it to V1_4 the same "
+            "day"
+        ),
+    },
+    {
+        "repo": "kestra-io/kestra",
+        "path": "jdbc-postgres",
+        "commit": "a6344b4d79",
+        "warnings": ["stray-migration"],
+        "why": (
+            "PR #1882 added V21_index_logs.sql (one underscore): Flyway silently never"
+            " runs it; PR #1883 renamed it to V21__index_logs.sql four days later"
+        ),
+    },
+    {
+        "repo": "kestra-io/kestra",
+        "path": "jdbc-mysql",
+        "commit": "a6344b4d79",
+        "warnings": ["stray-migration"],
+        "why": (
+            "PR #1882 added V16_index_logs.sql (one underscore), as for PostgreSQL"
+        ),
+    },
+    {
+        "repo": "conductor-oss/conductor",
+        "path": "postgres-persistence",
+        "commit": "5d7697e609",
+        "errors": ["duplicate-revision"],
+        "why": (
+            "the pg-locking branch added V9__locking.sql beside "
+            "V9__indexing_index_fix.sql (Flyway: \"Found more than one migration "
+            "with version 9\"); e64505c5d renamed it to V11__locking.sql before the "
+            "merge"
+        ),
+    },
+    {
+        "repo": "conductor-oss/conductor",
+        "path": "postgres-persistence",
+        "commit": "9e5f5d38b7",
+        "errors": ["duplicate-revision"],
+        "why": (
+            "the same branch after merging main, still with both V9 files"
+        ),
+    },
+    {
+        "repo": "conductor-oss/conductor",
+        "path": "postgres-persistence",
+        "commit": "05e7f727ef",
+        "warnings": ["stray-migration"],
+        "why": (
+            "PR #114 added V11_task_index_columns.sql (one underscore): Flyway "
+            "silently never runs it; 979146297 renamed it to "
+            "V12__task_index_columns.sql a week later"
+        ),
+    },
+    {
+        "repo": "supabase/postgres",
+        "path": "migrations/db/migrations",
+        "commit": "2b97cb95c8",
+        "errors": ["unreadable-revision"],
+        "why": (
+            "PR #814 added 20231130133139_set_lock_timeout_to_authenticator_role.sql "
+            "without `-- migrate:up`: dbmate refuses it (\"dbmate requires each "
+            "migration to define an up block with '-- migrate:up'\"); 25853f38 added"
+            " the annotations"
+        ),
+    },
+    {
+        "repo": "triggerdotdev/trigger.dev",
+        "path": "internal-packages/database",
+        "commit": "5597291380",
+        "safety_errors": ["fails-in-transaction", "fails-in-transaction"],
+        "why": "PR #1938 put two CREATE INDEX CONCURRENTLY in one Prisma migration: PostgreSQL "
+        "runs a multi-statement script in one transaction and refuses them; PR #1940 removed "
+        "CONCURRENTLY the same day (\"can't have two in a single file\")",
+    },
 ]
 
 
@@ -201,12 +227,14 @@ def main():
             source, text = config
             project["config_source"] = source
             project["config"] = {"flyway.conf": text}
-        for known_repo, known_path, commit, errors, why, *warnings in KNOWN:
-            if (known_repo, known_path) == (repo, path):
-                full = git(clone, "rev-parse", f"{commit}^{{commit}}").strip()
-                state = {"commit": full, "errors": errors, "why": why}
-                if warnings:
-                    state["warnings"] = warnings[0]
+        for known in KNOWN:
+            if (known["repo"], known["path"]) == (repo, path):
+                full = git(clone, "rev-parse", f"{known['commit']}^{{commit}}").strip()
+                state = {"commit": full, "errors": known.get("errors", [])}
+                for key in ("warnings", "safety_errors"):
+                    if key in known:
+                        state[key] = known[key]
+                state["why"] = known["why"]
                 project["states"].append(state)
         projects.append(project)
     json.dump({"projects": projects}, sys.stdout, indent=1)
