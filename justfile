@@ -94,6 +94,19 @@ django-corpus clones=env_var_or_default("REVGUARD_DJANGO_CORPUS", ""):
     cargo build --locked --release
     python3 tests/corpus/django/check.py "{{clones}}" target/release/revguard
 
+# The real-project corpus of the SQL-file tools (tests/corpus/sql/manifest.json):
+# CLONES holds a clone per repository at CLONES/<owner>/<name> (a bare clone
+# is enough, e.g. `git clone --bare https://github.com/atuinsh/atuin
+# CLONES/atuinsh/atuin`). Each pinned state is rebuilt with `git archive`;
+# revguard must find no error in the healthy states and name each known
+# problem. Extra arguments go to the checker (`--history` also checks every
+# older commit of each project and lists the ones with an error).
+[group('test')]
+sql-corpus clones=env_var_or_default("REVGUARD_SQL_CORPUS", "") *args:
+    test -n "{{clones}}" || { echo "give the clones' directory: just sql-corpus DIR (or REVGUARD_SQL_CORPUS)" >&2; exit 2; }
+    cargo build --locked --release
+    python3 tests/corpus/sql/check.py "{{clones}}" target/release/revguard {{args}}
+
 # Whole-process wasm vs native benchmark (hyperfine); writes BENCHMARKS.md.
 [group('bench')]
 bench-sandbox:
