@@ -22,6 +22,7 @@
 
 pub mod dto;
 pub mod position;
+pub mod sql;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 
@@ -46,14 +47,9 @@ fn js_error(err: impl std::fmt::Display) -> JsError {
 pub fn check(
     #[wasm_bindgen(unchecked_param_type = "CheckInput")] input: JsValue,
 ) -> Result<JsValue, JsError> {
-    let json: String = js_sys::JSON::stringify(&input)
-        .map_err(|_| js_error("the input cannot be serialized as JSON"))?
-        .into();
-    let input: CheckInput =
-        serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))?;
+    let input: CheckInput = from_js(&input)?;
     let report = check_input(input).map_err(js_error)?;
-    let json = serde_json::to_string(&report).map_err(js_error)?;
-    js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
+    to_js(&report)
 }
 
 /// The core's JSON contract, unchanged: a serialized `Request` in, the
@@ -65,6 +61,45 @@ pub fn check(
 pub fn check_json(request: &str) -> String {
     let out = revguard_core::check_json(request.as_bytes());
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Check a project of a SQL-file tool (Flyway, golang-migrate, goose,
+/// sqlx, dbmate, Prisma): the CLI's verdict for `revguard check --dialect
+/// TOOL` (see [`sql`]). Throws an `Error` for malformed input, an unknown
+/// dialect, a bad `revguard.lock`, or files holding no such history.
+#[wasm_bindgen(js_name = checkSql, unchecked_return_type = "SqlReport")]
+pub fn check_sql(
+    #[wasm_bindgen(unchecked_param_type = "SqlInput")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input: sql::SqlInput = from_js(&input)?;
+    let report = sql::check_sql(&input).map_err(js_error)?;
+    to_js(&report)
+}
+
+/// The SQL-file tool whose history the files hold (`"flyway"`...), or
+/// `null` when the files are an Alembic project or no tool's: the CLI's
+/// detection, Alembic first.
+#[wasm_bindgen(js_name = detectDialect, unchecked_return_type = "SqlTool | null")]
+pub fn detect_dialect(
+    #[wasm_bindgen(unchecked_param_type = "ProjectFile[]")] files: JsValue,
+) -> Result<JsValue, JsError> {
+    let files: Vec<sql::ProjectFile> = from_js(&files)?;
+    Ok(match sql::detect(&files) {
+        Some(tool) => JsValue::from_str(tool.name()),
+        None => JsValue::NULL,
+    })
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
+    let json: String = js_sys::JSON::stringify(value)
+        .map_err(|_| js_error("the input cannot be serialized as JSON"))?
+        .into();
+    serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))
+}
+
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    let json = serde_json::to_string(value).map_err(js_error)?;
+    js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
 }
 
 /// This build's version, e.g. `0.1.0`.
