@@ -7,7 +7,8 @@
 #   4. tsc: graph.js against the generated wasm/web/types.d.ts;
 #   5. the end-to-end suite in headless Chromium (node --test, playwright-core
 #      driving /usr/bin/chromium; never a downloaded browser), including the
-#      bundle-size budget;
+#      bundle-size budget and the SQL examples' verdicts against the CLI's
+#      (`cargo build -p revguard` first);
 #   6. the browser benchmark (prints numbers; PLAYGROUND_BENCH_WRITE=1 also
 #      updates BENCHMARKS.md).
 #
@@ -65,6 +66,9 @@ fi
 
 step "type-check the page's graph code against the generated wasm/web/types.d.ts"
 npx --no-install tsc -p tsconfig.json
+
+step "the CLI (the SQL examples' verdicts are compared with its JSON)"
+(cd "$root" && cargo build --locked -p revguard --bin revguard)
 
 step "end-to-end suite in headless Chromium ($("$chromium" --version 2>/dev/null | head -n1))"
 node --test tests/e2e.mjs
