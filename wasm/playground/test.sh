@@ -56,7 +56,7 @@ step "revguard-web wasm-bindgen tests (Node)"
 # The runner was built by build.sh beside the CLI (wasm/bindgen), by path.
 runner="${CARGO_TARGET_DIR:-$root/target}/debug/bindgen-test-runner"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner" \
-    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --test web)
+    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --features sql --test web)
 
 step "npm ci (playwright-core and typescript; no browser download)"
 cd "$here"

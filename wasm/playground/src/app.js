@@ -6,7 +6,7 @@
 // editor (CodeMirror 6 is ~130 KB gzipped, Monaco several MB) would buy syntax
 // colouring that a migrations checker does not need.
 
-import init, { check, checkSql, detectDialect, version } from "./pkg/revguard_web.js";
+import init, { check, version } from "./pkg/revguard_web.js";
 import { examples } from "./examples.js";
 import { GraphView } from "./graph.js";
 import { encodeState, decodeState } from "./share.js";
@@ -35,7 +35,14 @@ let runs = 0;
 // after the first render: until it arrives the report has every graph
 // finding but only the binding reader's syntax errors.
 let validator = null;
+let validatorLoading = false;
 const PYTHON = "3.10";
+// The SQL-file tools (Flyway, golang-migrate, goose, sqlx, dbmate, Prisma)
+// are a third module, fetched only when the files may be such a project:
+// neither kind of page load downloads the other's engine.
+/** @type {null | { checkSql: (input: any) => any, detectDialect: (files: any) => string | null }} */
+let sqlTools = null;
+let sqlLoading = null;
 
 // ---------------------------------------------------------------- checking
 
@@ -53,7 +60,25 @@ function input() {
   };
 }
 
+function loadSqlTools() {
+  sqlLoading ||= (async () => {
+    const module = await import("./pkg/revguard_web_sql.js");
+    await module.default();
+    sqlTools = module;
+    window.revguard.sql = module;
+    document.body.dataset.sql = "ready";
+  })();
+  return sqlLoading;
+}
+
+/** Whether the files may be a SQL-file tool's (then its module must be loaded). */
+function wantsSql(files = state.files) {
+  if (state.dialect === "alembic") return false;
+  return state.dialect !== "auto" || files.some((f) => /\.sql$/i.test(f.path));
+}
+
 async function loadValidator() {
+  validatorLoading = true;
   const module = await import("./pkg/revguard_web_syntax.js");
   await module.default();
   validator = module;
@@ -66,17 +91,22 @@ const projectFiles = () => state.files.map((f) => ({ path: f.path, text: f.text 
 /** The tool to check the files as: the chosen one, else the detected one. */
 function dialectOf() {
   if (state.dialect !== "auto") return state.dialect;
-  return detectDialect(projectFiles()) || "alembic";
+  return (wantsSql() && sqlTools.detectDialect(projectFiles())) || "alembic";
 }
 
 function run() {
   clearTimeout(checkTimer);
+  if (wantsSql() && !sqlTools) {
+    setStatus("Loading the SQL-file tools…");
+    loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
+    return;
+  }
   const t0 = performance.now();
   try {
     checkedAs = dialectOf();
     report = checkedAs === "alembic"
       ? check(input())
-      : checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
+      : sqlTools.checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
   } catch (err) {
     report = null;
     renderFailure(err.message);
@@ -105,6 +135,13 @@ function run() {
   runs++;
   document.body.dataset.ready = "true";
   document.body.dataset.runs = String(runs);
+  // The validator only matters for Python files: fetched after the first Alembic render.
+  if (checkedAs === "alembic" && !validatorLoading) {
+    loadValidator().catch((err) => {
+      setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
+      console.error(err);
+    });
+  }
   window.revguard.last = { checkMs: t1 - t0, listMs: t2 - t1, graphMs: t3 - t2, editorMs: t4 - t3 };
 }
 
@@ -233,7 +270,10 @@ async function loadEntries(promise) {
   // A SQL-file tool's project (or migration directory) keeps its layout,
   // which is how the tool finds its files; anything else is Alembic's.
   const project = projectRoot(entries);
-  const sql = state.dialect === "auto" ? detectDialect(project.files) : state.dialect !== "alembic";
+  if (wantsSql(project.files)) await loadSqlTools();
+  const sql = state.dialect === "auto"
+    ? wantsSql(project.files) && sqlTools.detectDialect(project.files)
+    : state.dialect !== "alembic";
   load(sql ? project : normalize(entries), { keepDialect: true });
 }
 
@@ -668,7 +708,7 @@ function wire() {
 }
 
 async function main() {
-  window.revguard = { check, checkSql, detectDialect, state, load, run, last: null, report: () => report };
+  window.revguard = { check, sql: null, state, load, run, last: null, report: () => report };
   wire();
   await init();
   window.revguard.version = version();
@@ -688,10 +728,6 @@ async function main() {
   } else {
     load({ location: "versions", files: [] });
   }
-  loadValidator().catch((err) => {
-    setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
-    console.error(err);
-  });
 }
 
 main().catch((err) => {

@@ -26,6 +26,11 @@ const BUDGET = 300 * 1024; // before the first diagnostics
 // the validator learned to measure nesting the way CPython recurses
 // (core/src/syntax/depth.rs, about 7 KB gzipped): 903 KB measured.
 const TOTAL_BUDGET = 930 * 1024;
+// A SQL-file tool's project: the first module and the SQL-tools module (the
+// validator is not fetched). Its first diagnostics come after both: 341.5 KB
+// measured when the module was split out (the SQL-file tools in the first
+// module instead would have put the validator's page load at 961 KB).
+const SQL_BUDGET = 350 * 1024;
 
 let server;
 let browser;
@@ -262,7 +267,7 @@ test("the examples all load without page errors", async () => {
   await close();
 });
 
-test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB in all", () => {
+test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB for any page load", () => {
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -274,20 +279,27 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB in all
   walk(dist);
   let raw = 0;
   let first = 0;
-  let total = 0;
+  let syntax = 0;
+  let sql = 0;
   for (const f of files) {
     const bytes = readFileSync(f);
     const gz = gzipSync(bytes, { level: 9 }).length;
     raw += bytes.length;
-    total += gz;
-    // The validator module is imported only after the first render.
-    if (!/revguard_web_syntax/.test(f)) first += gz;
+    // The validator module is imported only after the first Alembic render,
+    // the SQL-file tools' module only for such a project: a page load
+    // fetches one of them, never both.
+    if (/revguard_web_syntax/.test(f)) syntax += gz;
+    else if (/revguard_web_sql/.test(f)) sql += gz;
+    else first += gz;
   }
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  console.log(`bundle: ${files.length} files, ${kb(raw)} raw; gzipped ${kb(first)} before the first diagnostics (budget 300 KB), ${kb(total)} in all (budget 930 KB)`);
+  console.log(`bundle: ${files.length} files, ${kb(raw)} raw; gzipped ${kb(first)} before the first diagnostics (budget 300 KB), ` +
+    `${kb(first + syntax)} with the validator (budget 930 KB), ${kb(first + sql)} with the SQL-file tools (budget ${kb(SQL_BUDGET)})`);
   assert.ok(files.some((f) => f.endsWith("revguard_web_syntax_bg.wasm")));
+  assert.ok(files.some((f) => f.endsWith("revguard_web_sql_bg.wasm")));
   assert.ok(first <= BUDGET, `first load is ${first} bytes gzipped, over ${BUDGET}`);
-  assert.ok(total <= TOTAL_BUDGET, `bundle is ${total} bytes gzipped, over ${TOTAL_BUDGET}`);
+  assert.ok(first + syntax <= TOTAL_BUDGET, `with the validator: ${first + syntax} bytes gzipped, over ${TOTAL_BUDGET}`);
+  assert.ok(first + sql <= SQL_BUDGET, `with the SQL-file tools: ${first + sql} bytes gzipped, over ${SQL_BUDGET}`);
 });
 
 test("syntax errors anywhere in a file appear once the validator has loaded", async () => {

@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build -p revguard-wasm-bindgen --bins
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/bindgen-test-runner \
-//!     cargo test -p revguard-web --target wasm32-unknown-unknown
+//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features sql
 //! ```
 #![cfg(target_arch = "wasm32")]
 
@@ -279,6 +279,7 @@ fn check_json_is_the_cli_contract_byte_for_byte() {
     assert_eq!(revguard_web::version(), env!("CARGO_PKG_VERSION"));
 }
 
+#[cfg(feature = "sql")]
 fn call_sql(input: &Value) -> Result<Value, String> {
     let value = JSON::parse(&input.to_string()).unwrap();
     match revguard_web::check_sql(value) {
@@ -296,6 +297,7 @@ fn call_sql(input: &Value) -> Result<Value, String> {
     }
 }
 
+#[cfg(feature = "sql")]
 #[wasm_bindgen_test]
 fn check_sql_detects_the_tool_and_reports_in_its_words() {
     let files = json!([
