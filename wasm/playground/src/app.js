@@ -347,7 +347,8 @@ function offsetOf(text, line, column) {
 function renderHighlights() {
   const text = textarea.value;
   const ranges = [];
-  for (const d of report ? report.diagnostics : []) {
+  // A SQL-file tool's findings are about whole files: the tab's dot says so.
+  for (const d of report && checkedAs === "alembic" ? report.diagnostics : []) {
     for (const l of d.labels) {
       if (l.file !== state.selected) continue;
       const a = offsetOf(text, l.start.line, l.start.column_utf16);
@@ -468,7 +469,7 @@ function renderDeploy() {
     (r.loose ? " <span class=\"warn\">(a migration directory without its project: its files' names decided the tool)</span>" : "") + `</p>` +
     (r.applied_from ? `<p><strong>deployed state:</strong> from <code>revguard.lock</code></p>` : "") +
     `<p><strong>${esc(d.command)}:</strong> ${outcome}` +
-    `<p class="note">Deploy-safety lint (squawk's rules) runs in the CLI only.</p>`;
+    `<p class="aside">The deploy-safety lint (squawk's rules on the SQL) runs in the CLI only.</p>`;
 }
 
 const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;

@@ -16,8 +16,8 @@
 //!
 //! The crate is built into two modules: the first (default feature
 //! `alembic`: [`check`], [`check_json`]) and one the page fetches only for
-//! a SQL-file tool's project (feature `sql`: [`check_sql`],
-//! [`detect_dialect`]; see [`sql`]). Both export [`version`].
+//! a SQL-file tool's project (feature `sql`: `checkSql`,
+//! `detectDialect`; see [`sql`]). Both export [`version`].
 //!
 //! Both directions cross the boundary as one JSON string (`JSON.stringify` /
 //! `JSON.parse` run natively in the engine), which is faster for thousands of
