@@ -382,6 +382,18 @@ test("dropped loose SQL files are read by their names; the selector re-checks th
   // dbmate needs its `-- migrate:up` annotation in every file it runs.
   assert.ok(await page.locator('#diagnostics li[data-check="unreadable-revision"]').count() > 0);
 
+  // A share link keeps the chosen tool.
+  const codes = (p) => p.$$eval("#diagnostics li[data-code]", (ls) => ls.map((l) => l.dataset.code));
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.startsWith("#s="));
+  const other = await browser.newContext().then((c) => c.newPage());
+  await other.goto(page.url());
+  await other.waitForSelector("body[data-sql=ready]");
+  await other.waitForFunction(() => document.body.dataset.dialect === "dbmate");
+  assert.equal(await other.inputValue("#dialect"), "dbmate");
+  assert.deepEqual(await codes(other), await codes(page));
+  await other.context().close();
+
   n = await runs(page);
   await page.selectOption("#dialect", "alembic");
   await checked(page, n);
