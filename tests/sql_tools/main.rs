@@ -746,3 +746,175 @@ fn concurrent_index_fails_where_revguard_says_on_postgres() {
         }
     }
 }
+
+/// Every file under `root` (symlinks not followed), as the browser gets a
+/// dropped folder: its path relative to `root` and its bytes.
+fn dropped(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let kind = entry.file_type().expect("file type");
+            if kind.is_dir() {
+                dirs.push(entry.path());
+            } else if kind.is_file() {
+                let path = entry.path();
+                let shown = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy();
+                out.push((
+                    shown.replace('\\', "/"),
+                    std::fs::read(&path).expect("read"),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Each tool's layouts: configured, default, nested and file-shaped.
+fn discovery_layouts() -> Vec<Vec<(&'static str, &'static str)>> {
+    const SQL: &str = "CREATE TABLE a (id int);\n";
+    const GOOSE: &str = "-- +goose Up\nCREATE TABLE a (id int);\n";
+    const DBMATE: &str = "-- migrate:up\nCREATE TABLE a (id int);\n";
+    vec![
+        vec![
+            (
+                "flyway.conf",
+                "flyway.locations=filesystem:sql,classpath:db/migration\nflyway.sqlMigrationPrefix=M\n",
+            ),
+            ("sql/M1__a.sql", SQL),
+            ("sql/sub/M2__b.sql", SQL),
+            ("src/main/resources/db/migration/M3__c.sql", SQL),
+        ],
+        vec![
+            (
+                "flyway.toml",
+                "[flyway]\nlocations = [\"filesystem:db/sql\"]\noutOfOrder = true\n",
+            ),
+            ("db/sql/V1__a.sql", SQL),
+        ],
+        vec![
+            ("src/main/resources/db/migration/V1__a.sql", SQL),
+            ("src/main/resources/db/migration/V1_1__b.sql", SQL),
+            ("pom.xml", "<project/>\n"),
+        ],
+        vec![
+            ("prisma/migrations/20240101_init/migration.sql", SQL),
+            ("prisma/migrations/20240102_b/migration.sql", SQL),
+            (
+                "prisma/migrations/migration_lock.toml",
+                "provider = \"sqlite\"\n",
+            ),
+            ("prisma/schema.prisma", ""),
+        ],
+        vec![
+            ("Cargo.toml", "[dependencies]\nsqlx = \"0.8\"\n"),
+            ("migrations/1_a.up.sql", SQL),
+            ("migrations/1_a.down.sql", SQL),
+            ("migrations/2_b.sql", SQL),
+        ],
+        vec![
+            (".env", "DBMATE_MIGRATIONS_DIR=sql/migrations\n"),
+            ("sql/migrations/20240101_a.sql", DBMATE),
+            ("sql/migrations/20240102_b.sql", DBMATE),
+        ],
+        vec![
+            ("db/migrations/1_a.sql", DBMATE),
+            ("db/migrations/notes.txt", "x\n"),
+        ],
+        vec![
+            ("services/api/migrations/000001_a.up.sql", SQL),
+            ("services/api/migrations/000001_a.down.sql", SQL),
+            ("README.md", "x\n"),
+        ],
+        vec![
+            ("internal/db/migrations/00001_a.sql", GOOSE),
+            ("internal/db/migrations/00002_b.sql", GOOSE),
+            ("go.mod", "module x\n"),
+        ],
+        vec![("nothing.txt", "x\n")],
+    ]
+}
+
+/// The browser's discovery (`revguard_core::dialect::sql::locate`, on a
+/// list of paths) finds what the CLI's finds on disk: the same tool,
+/// directories, files in the same order, and Flyway naming, for each tool's
+/// layouts (configured, default and file-shaped) and every bundled example.
+#[test]
+fn the_browser_discovery_on_paths_matches_the_cli_on_disk() {
+    let layouts = discovery_layouts();
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for (i, layout) in layouts.iter().enumerate() {
+        let root = scratch.path().join(i.to_string());
+        for (path, text) in layout {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        roots.push(root);
+    }
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    for example in [
+        "flyway-duplicate-version",
+        "sqlx-duplicate-version",
+        "golang-migrate-below-deployed",
+        "prisma-edited-migration",
+        "sqlx-concurrent-index",
+    ] {
+        roots.push(examples.join(example));
+    }
+    let compared: usize = roots.iter().map(|root| assert_same_discovery(root)).sum();
+    // Every root is found by detection and by its own tool, at least.
+    assert!(
+        compared >= 2 * (roots.len() - 1),
+        "only {compared} histories compared"
+    );
+}
+
+/// The CLI's discovery on `root` and the browser's on its list of files,
+/// for detection and for each tool chosen by name; how many histories both
+/// found.
+fn assert_same_discovery(root: &Path) -> usize {
+    use revguard_core::dialect::sql::{Tool, locate};
+    let mut compared = 0;
+    for tool in [None].into_iter().chain(Tool::ALL.into_iter().map(Some)) {
+        let cli = revguard::sql_tools::discover::discover(root, tool).expect("discover");
+        let files = dropped(root);
+        let list: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        let browser = locate::locate(&list, tool);
+        let what = format!("{} as {tool:?}", root.display());
+        match (cli, browser) {
+            (None, None) => {}
+            // A directory of loose files is the browser's addition.
+            (None, Some(found)) => {
+                assert!(found.loose, "{what}: only the browser finds {found:?}")
+            }
+            (Some(cli), Some(found)) => {
+                assert_eq!(found.tool, cli.tool, "{what}");
+                assert_eq!(found.dirs, cli.dirs, "{what}");
+                assert_eq!(found.flyway, cli.flyway, "{what}");
+                let cli_files: Vec<(&str, &str)> = cli
+                    .files
+                    .iter()
+                    .map(|(p, n, _)| (p.as_str(), n.as_str()))
+                    .collect();
+                let found_files: Vec<(&str, &str)> = found
+                    .files
+                    .iter()
+                    .map(|(i, n)| (files[*i].0.as_str(), n.as_str()))
+                    .collect();
+                assert_eq!(found_files, cli_files, "{what}");
+                compared += 1;
+            }
+            (Some(cli), None) => panic!("{what}: only the CLI finds {:?}", cli.dirs),
+        }
+    }
+    compared
+}

@@ -35,12 +35,22 @@ fi
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     rustup target add wasm32-unknown-unknown
 
-# Two modules, built by two cargo invocations so that cargo's feature
-# unification cannot pull the Python parser into the first one:
-#   revguard-web         the core without its `python` feature: the first
-#                        diagnostics (~250 KB gzipped with the page);
-#   revguard-web-syntax  the whole-file validator (Ruff's parser), fetched
-#                        after the first render (docs/syntax.md).
+# Three modules, built by separate cargo invocations so that cargo's feature
+# unification cannot pull one module's engine into another:
+#   revguard-web          the core without its `python` feature, Alembic's
+#                         check: the first diagnostics (~225 KB gzipped with
+#                         the page);
+#   revguard-web-syntax   the whole-file validator (Ruff's parser), fetched
+#                         after the first Alembic render (docs/syntax.md);
+#   revguard_web_sql      revguard-web again with only its `sql` feature (the
+#                         SQL-file tools), fetched only for such a project.
+# Both revguard-web builds write the same file, so the SQL one is copied
+# aside before the first module is built again.
+wasm_dir="$target_dir/wasm32-unknown-unknown/wasm"
+say "cargo build -p revguard-web --no-default-features --features sql (wasm32, profile wasm)"
+(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
+    --no-default-features --features sql)
+cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_sql.wasm"
 say "cargo build -p revguard-web (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
 say "cargo build -p revguard-web-syntax (wasm32, profile wasm)"
@@ -48,7 +58,7 @@ say "cargo build -p revguard-web-syntax (wasm32, profile wasm)"
 
 rm -rf "$dist"
 mkdir -p "$dist/pkg"
-wasm="$target_dir/wasm32-unknown-unknown/wasm/revguard_web.wasm"
+wasm="$wasm_dir/revguard_web.wasm"
 if [ "${REVGUARD_WASM_OPT:-0}" = 1 ]; then
     # Opt-in. Measured: -Oz makes the .wasm ~8% smaller raw but ~7% LARGER
     # gzipped (what is actually downloaded). It must run before wasm-bindgen:
@@ -64,6 +74,8 @@ say "wasm-bindgen $want --target web"
 "$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_syntax \
     "$target_dir/wasm32-unknown-unknown/wasm/revguard_web_syntax.wasm"
+"$bindgen" --target web --remove-name-section --remove-producers-section \
+    --out-dir "$dist/pkg" --out-name revguard_web_sql "$wasm_dir/revguard_web_sql.wasm"
 rm -f "$dist/pre.wasm"
 
 cp "$here/index.html" "$dist/"
@@ -71,4 +83,4 @@ cp "$here"/src/*.js "$here"/src/*.css "$here"/src/*.svg "$dist/"
 node "$here/tools/examples.mjs" "$root/examples" "$here/examples" >"$dist/examples.js"
 
 say "built $dist"
-(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm) >&2
+(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm pkg/revguard_web_sql_bg.wasm) >&2

@@ -7,7 +7,8 @@
 #   4. tsc: graph.js against the generated wasm/web/types.d.ts;
 #   5. the end-to-end suite in headless Chromium (node --test, playwright-core
 #      driving /usr/bin/chromium; never a downloaded browser), including the
-#      bundle-size budget;
+#      bundle-size budget and the SQL examples' verdicts against the CLI's
+#      (`cargo build -p revguard` first);
 #   6. the browser benchmark (prints numbers; PLAYGROUND_BENCH_WRITE=1 also
 #      updates BENCHMARKS.md).
 #
@@ -55,7 +56,7 @@ step "revguard-web wasm-bindgen tests (Node)"
 # The runner was built by build.sh beside the CLI (wasm/bindgen), by path.
 runner="${CARGO_TARGET_DIR:-$root/target}/debug/bindgen-test-runner"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner" \
-    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --test web)
+    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --features sql --test web)
 
 step "npm ci (playwright-core and typescript; no browser download)"
 cd "$here"
@@ -65,6 +66,9 @@ fi
 
 step "type-check the page's graph code against the generated wasm/web/types.d.ts"
 npx --no-install tsc -p tsconfig.json
+
+step "the CLI (the SQL examples' verdicts are compared with its JSON)"
+(cd "$root" && cargo build --locked -p revguard --bin revguard)
 
 step "end-to-end suite in headless Chromium ($("$chromium" --version 2>/dev/null | head -n1))"
 node --test tests/e2e.mjs

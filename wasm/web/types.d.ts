@@ -268,6 +268,20 @@ export type Position = {
 };
 
 /**
+ * One file of a project, as text.
+ */
+export type ProjectFile = {
+  /**
+   * Path relative to the project directory, `/`-separated.
+   */
+  path: string,
+  /**
+   * The file's content.
+   */
+  text: string,
+};
+
+/**
  * The version files are validated for, and where that choice came from.
  */
 export type PythonTarget = {
@@ -351,6 +365,24 @@ export type Report = {
 };
 
 /**
+ * One migration as the tool resolves it.
+ */
+export type ResolvedMigration = {
+  /**
+   * The version as the tool shows it (`1.1` for Flyway's `V1_1`).
+   */
+  version: string,
+  /**
+   * The description the tool derives from the name.
+   */
+  description: string,
+  /**
+   * Its file (the up file for golang-migrate and sqlx).
+   */
+  file: number,
+};
+
+/**
  * One revision object.
  */
 export type RevisionEntry = {
@@ -418,6 +450,169 @@ export type Span = {
    * End offset in bytes (exclusive).
    */
   end: number,
+};
+
+/**
+ * What the deploy command does.
+ */
+export type SqlDeploy = {
+  /**
+   * The command, as users type it (`flyway migrate`...).
+   */
+  command: string,
+  /**
+   * The table the tool records applied migrations in.
+   */
+  history_table: string,
+  /**
+   * The tool's error when the command fails.
+   */
+  fails: string | null,
+  /**
+   * The paths the command runs, in order.
+   */
+  runs: Array<string>,
+};
+
+/**
+ * One finding, in the tool's words.
+ */
+export type SqlFinding = {
+  /**
+   * The check's name.
+   */
+  check: string,
+  /**
+   * Its code.
+   */
+  code: string,
+  /**
+   * How serious it is.
+   */
+  severity: Severity,
+  /**
+   * One sentence.
+   */
+  message: string,
+  /**
+   * The files it is about (indices into the report's `files`).
+   */
+  files: Array<number>,
+  /**
+   * The tool's own message and other context.
+   */
+  notes: Array<string>,
+  /**
+   * How to fix it.
+   */
+  help: string | null,
+};
+
+/**
+ * What to check: a project's files.
+ */
+export type SqlInput = {
+  /**
+   * Every file, its path relative to the project directory
+   * (`/`-separated), e.g. `src/main/resources/db/migration/V1__a.sql`,
+   * `revguard.lock`.
+   */
+  files: Array<ProjectFile>,
+  /**
+   * The tool (`flyway`, `golang-migrate`, `goose`, `sqlx`, `dbmate`,
+   * `prisma`); absent or `null`: detected from the files.
+   */
+  dialect?: SqlTool | null,
+};
+
+/**
+ * The tool's verdict: the CLI's JSON for the history, with editor
+ * diagnostics.
+ */
+export type SqlReport = {
+  /**
+   * The tool.
+   */
+  dialect: SqlTool,
+  /**
+   * Whether the tool was detected (not chosen).
+   */
+  detected: boolean,
+  /**
+   * Whether the history is the top directory's files, taken by their
+   * shape because no project layout around them names the tool (a
+   * dropped migration directory on its own).
+   */
+  loose: boolean,
+  /**
+   * The tool's migration directories (`.` for the top).
+   */
+  directories: Array<string>,
+  /**
+   * The history's files, in the tool's order (the verdict's file
+   * indices point here).
+   */
+  files: Array<string>,
+  /**
+   * For each of [`files`](Self::files), its index in the input.
+   */
+  inputs: Array<number>,
+  /**
+   * `lock` when a `revguard.lock` for this tool gave the applied rows.
+   */
+  applied_from: string | null,
+  /**
+   * The tool's verdict.
+   */
+  verdict: SqlVerdict,
+  /**
+   * What the tool's deploy command does.
+   */
+  deploy: SqlDeploy,
+  /**
+   * The findings as diagnostics; label `file` indices are input indices.
+   */
+  diagnostics: Array<Diagnostic>,
+  /**
+   * Counts per severity.
+   */
+  summary: Summary,
+};
+
+/**
+ * A SQL-file migration tool.
+ */
+export type SqlTool = "flyway" | "golang-migrate" | "goose" | "sqlx" | "dbmate" | "prisma";
+
+/**
+ * The tool's verdict on the history.
+ */
+export type SqlVerdict = {
+  /**
+   * The tool.
+   */
+  tool: SqlTool,
+  /**
+   * The migrations the tool resolves, in its order.
+   */
+  migrations: Array<ResolvedMigration>,
+  /**
+   * Findings, errors first in the order the tool meets them.
+   */
+  findings: Array<SqlFinding>,
+  /**
+   * The tool's own error when its deploy command fails, word for word.
+   */
+  fails: string | null,
+  /**
+   * The files the deploy command runs (indices into the report's
+   * `files`), in order, up to the failure.
+   */
+  runs: Array<number>,
+  /**
+   * Lock entries: version and the checksum the tool stores.
+   */
+  lock: Array<[string, string]>,
 };
 
 /**

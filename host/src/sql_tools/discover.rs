@@ -241,7 +241,7 @@ fn flyway_locations(root: &Path, config: &mut FlywayConfig, chosen: bool) -> Res
     for name in ["flyway.conf", "conf/flyway.conf"] {
         let path = root.join(name);
         if let Ok(text) = std::fs::read_to_string(&path) {
-            locations = conf_settings(&text, config);
+            locations = config.apply_conf(&text);
             if locations.is_none() {
                 locations = Some(vec!["filesystem:sql".into(), "db/migration".into()]);
             }
@@ -309,31 +309,6 @@ fn read_dir_names(dir: &Path, out: &mut Vec<String>, depth: usize) {
     }
 }
 
-/// `flyway.*` keys of a `flyway.conf` (Java properties); the locations,
-/// when set.
-fn conf_settings(text: &str, config: &mut FlywayConfig) -> Option<Vec<String>> {
-    let mut locations = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with('!') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(['=', ':']) else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim());
-        let Some(key) = key.strip_prefix("flyway.") else {
-            continue;
-        };
-        if key == "locations" {
-            locations = Some(value.split(',').map(|v| v.trim().to_owned()).collect());
-        } else {
-            set(config, key, &[value.to_owned()]);
-        }
-    }
-    locations
-}
-
 /// `[flyway]` of a `flyway.toml` (and the default environment's
 /// `[environments.*.flyway]` overrides are not read); the locations.
 fn toml_settings(text: &str, config: &mut FlywayConfig) -> Result<Vec<String>> {
@@ -357,25 +332,10 @@ fn toml_settings(text: &str, config: &mut FlywayConfig) -> Result<Vec<String>> {
         if key == "locations" {
             locations = strings(value);
         } else {
-            set(config, key, &strings(value));
+            config.set(key, &strings(value));
         }
     }
     Ok(locations)
-}
-
-fn set(config: &mut FlywayConfig, key: &str, values: &[String]) {
-    let first = values.first().cloned().unwrap_or_default();
-    match key {
-        "sqlMigrationPrefix" => config.sql_migration_prefix = first,
-        "repeatableSqlMigrationPrefix" => config.repeatable_sql_migration_prefix = first,
-        "undoSqlMigrationPrefix" => config.undo_sql_migration_prefix = first,
-        "baselineMigrationPrefix" => config.baseline_migration_prefix = first,
-        "sqlMigrationSeparator" => config.sql_migration_separator = first,
-        "sqlMigrationSuffixes" => config.sql_migration_suffixes = values.to_vec(),
-        "outOfOrder" => config.out_of_order = first == "true",
-        "validateMigrationNaming" => config.validate_migration_naming = first == "true",
-        _ => {}
-    }
 }
 
 /// Refuse a directory whose real path leaves `root`.

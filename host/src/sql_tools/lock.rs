@@ -48,34 +48,8 @@ pub fn read(root: &Path, tool: Tool) -> Result<Option<Vec<AppliedRow>>> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };
-    let mut dialect = None;
-    let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix("dialect ") {
-            dialect = Some(name.trim().to_owned());
-            continue;
-        }
-        let Some((version, checksum)) = line.rsplit_once(' ') else {
-            bail!(
-                "{}:{}: expected `<version> <checksum>`",
-                path.display(),
-                n + 1
-            );
-        };
-        rows.push(AppliedRow {
-            checksum: Some(checksum.to_owned()),
-            ..AppliedRow::version(version)
-        });
-    }
-    match dialect.as_deref() {
-        Some(name) if name == tool.name() => Ok(Some(rows)),
-        // Another tool's (or Alembic's) lock: not this history's.
-        _ => Ok(None),
-    }
+    revguard_core::dialect::sql::locate::parse_lock(&text, tool)
+        .map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", path.display()))
 }
 
 /// `revguard lock` for a SQL-file tool: write (or with `check`, verify).

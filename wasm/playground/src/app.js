@@ -10,7 +10,7 @@ import init, { check, version } from "./pkg/revguard_web.js";
 import { examples } from "./examples.js";
 import { GraphView } from "./graph.js";
 import { encodeState, decodeState } from "./share.js";
-import { fromDataTransfer, fromFileList, normalize } from "./files.js";
+import { fromDataTransfer, fromFileList, normalize, projectRoot } from "./files.js";
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -20,10 +20,13 @@ const state = {
   location: "versions",
   files: [], // {path, text}; text is exactly what is checked
   policy: "single-head",
+  dialect: "auto", // "auto", "alembic" or a SQL-file tool
   selected: 0,
 };
-/** @type {import("../../web/types").Report | null} */
+/** @type {import("../../web/types").Report | import("../../web/types").SqlReport | null} */
 let report = null;
+// The tool the last run checked the files as: "alembic" or a SQL-file tool.
+let checkedAs = "alembic";
 let graph = null;
 let checkTimer = 0;
 let saveTimer = 0;
@@ -32,7 +35,14 @@ let runs = 0;
 // after the first render: until it arrives the report has every graph
 // finding but only the binding reader's syntax errors.
 let validator = null;
+let validatorLoading = false;
 const PYTHON = "3.10";
+// The SQL-file tools (Flyway, golang-migrate, goose, sqlx, dbmate, Prisma)
+// are a third module, fetched only when the files may be such a project:
+// neither kind of page load downloads the other's engine.
+/** @type {null | { checkSql: (input: any) => any, detectDialect: (files: any) => string | null }} */
+let sqlTools = null;
+let sqlLoading = null;
 
 // ---------------------------------------------------------------- checking
 
@@ -50,7 +60,25 @@ function input() {
   };
 }
 
+function loadSqlTools() {
+  sqlLoading ||= (async () => {
+    const module = await import("./pkg/revguard_web_sql.js");
+    await module.default();
+    sqlTools = module;
+    window.revguard.sql = module;
+    document.body.dataset.sql = "ready";
+  })();
+  return sqlLoading;
+}
+
+/** Whether the files may be a SQL-file tool's (then its module must be loaded). */
+function wantsSql(files = state.files) {
+  if (state.dialect === "alembic") return false;
+  return state.dialect !== "auto" || files.some((f) => /\.sql$/i.test(f.path));
+}
+
 async function loadValidator() {
+  validatorLoading = true;
   const module = await import("./pkg/revguard_web_syntax.js");
   await module.default();
   validator = module;
@@ -58,20 +86,38 @@ async function loadValidator() {
   run();
 }
 
+const projectFiles = () => state.files.map((f) => ({ path: f.path, text: f.text }));
+
+/** The tool to check the files as: the chosen one, else the detected one. */
+function dialectOf() {
+  if (state.dialect !== "auto") return state.dialect;
+  return (wantsSql() && sqlTools.detectDialect(projectFiles())) || "alembic";
+}
+
 function run() {
   clearTimeout(checkTimer);
+  if (wantsSql() && !sqlTools) {
+    setStatus("Loading the SQL-file tools…");
+    loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
+    return;
+  }
   const t0 = performance.now();
   try {
-    report = check(input());
+    checkedAs = dialectOf();
+    report = checkedAs === "alembic"
+      ? check(input())
+      : sqlTools.checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
   } catch (err) {
     report = null;
-    setStatus(`Could not check: ${err.message}`, "bad");
+    renderFailure(err.message);
     return;
   }
   const t1 = performance.now();
+  syncMode();
   renderReport();
   const t2 = performance.now();
-  graph = graphView.render(report);
+  if (checkedAs === "alembic") graph = graphView.render(report);
+  else renderOrder();
   const t3 = performance.now();
   renderTabs();
   renderHighlights();
@@ -82,13 +128,68 @@ function run() {
     `${plural(state.files.length, "file")} checked in ${(t1 - t0).toFixed(1)} ms: ` +
       `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}` +
       (s.infos ? `, ${s.infos} info` : "") +
-      (validator ? "" : " (whole-file Python check loading…)"),
+      (validator || checkedAs !== "alembic" ? "" : " (whole-file Python check loading…)") +
+      (checkedAs === "alembic" ? "" : ` as ${TOOL_NAMES[checkedAs]}`),
     s.errors ? "bad" : "good",
   );
   runs++;
   document.body.dataset.ready = "true";
   document.body.dataset.runs = String(runs);
+  // The validator only matters for Python files: fetched after the first Alembic render.
+  if (checkedAs === "alembic" && !validatorLoading) {
+    loadValidator().catch((err) => {
+      setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
+      console.error(err);
+    });
+  }
   window.revguard.last = { checkMs: t1 - t0, listMs: t2 - t1, graphMs: t3 - t2, editorMs: t4 - t3 };
+}
+
+const TOOL_NAMES = {
+  alembic: "Alembic", flyway: "Flyway", "golang-migrate": "golang-migrate", goose: "goose",
+  sqlx: "sqlx", dbmate: "dbmate", prisma: "Prisma",
+};
+
+/** A check that could not run (no such history, a bad lock): say why, show nothing stale. */
+function renderFailure(message) {
+  $("summary").textContent = "";
+  $("alembic").innerHTML = "";
+  $("diagnostics").innerHTML = `<li class="none">${esc(message)}</li>`;
+  renderTabs();
+  renderHighlights();
+  setStatus(`Could not check: ${message}`, "bad");
+  runs++;
+  document.body.dataset.runs = String(runs);
+  document.body.dataset.ready = "true";
+}
+
+/** Alembic shows its revision graph; a SQL-file tool its order of migrations. */
+function syncMode() {
+  const sql = checkedAs !== "alembic";
+  document.body.dataset.dialect = checkedAs;
+  $("graph").hidden = sql;
+  document.querySelector(".legend").hidden = sql;
+  document.querySelector(".zoom").hidden = sql;
+  $("sql-order").hidden = !sql;
+  $("graph-h").textContent = sql ? `Migrations in ${TOOL_NAMES[checkedAs]}'s order` : "Revision graph";
+  $("location-label").textContent = sql ? "Project" : "Version location";
+  $("policy").disabled = sql;
+}
+
+/** The migrations the tool resolves, in its order, marked with what its deploy does. */
+function renderOrder() {
+  const r = /** @type {import("../../web/types").SqlReport} */ (report);
+  const runs = new Set(r.verdict.runs);
+  const flagged = new Map();
+  for (const f of r.verdict.findings) for (const i of f.files) if (!flagged.has(i)) flagged.set(i, f.severity);
+  $("sql-order").innerHTML = r.verdict.migrations.length
+    ? r.verdict.migrations
+      .map((m) => `<li class="${runs.has(m.file) ? "runs" : "skipped"} ${flagged.get(m.file) || ""}" data-file="${r.inputs[m.file]}" data-version="${esc(m.version)}">` +
+        `<button type="button" class="loc" data-file="${r.inputs[m.file]}"><code>${esc(m.version)}</code> ${esc(m.description)}</button>` +
+        ` <span class="path">${esc(r.files[m.file])}</span>` +
+        `<span class="mark">${runs.has(m.file) ? "runs" : r.verdict.fails ? "not reached" : "not run"}</span></li>`)
+      .join("")
+    : `<li class="none">No migrations resolved.</li>`;
 }
 
 function schedule() {
@@ -112,6 +213,7 @@ async function save() {
     v: 1,
     location: state.location,
     policy: state.policy,
+    dialect: state.dialect,
     selected: state.selected,
     files: state.files.map((f) => [f.path, f.text]),
   };
@@ -133,6 +235,7 @@ async function restore(hash) {
   if (!saved || saved.v !== 1) return false;
   state.location = saved.location || "versions";
   state.policy = saved.policy || "single-head";
+  state.dialect = saved.dialect || "auto";
   state.files = (saved.files || []).map(([path, text]) => ({ path, text }));
   state.selected = Math.min(saved.selected || 0, Math.max(state.files.length - 1, 0));
   return true;
@@ -140,8 +243,9 @@ async function restore(hash) {
 
 // ---------------------------------------------------------------- loading
 
-function load({ location: loc, files }, { example = "" } = {}) {
+function load({ location: loc, files, dialect = null }, { example = "", keepDialect = false } = {}) {
   state.location = loc || "versions";
+  if (!keepDialect) state.dialect = dialect || "auto";
   state.files = files.map((f) => ({ path: f.path, text: f.text }));
   state.selected = 0;
   $("example").value = example;
@@ -163,11 +267,19 @@ async function loadEntries(promise) {
     setStatus("No readable files in what was dropped.", "bad");
     return;
   }
-  load(normalize(entries));
+  // A SQL-file tool's project (or migration directory) keeps its layout,
+  // which is how the tool finds its files; anything else is Alembic's.
+  const project = projectRoot(entries);
+  if (wantsSql(project.files)) await loadSqlTools();
+  const sql = state.dialect === "auto"
+    ? wantsSql(project.files) && sqlTools.detectDialect(project.files)
+    : state.dialect !== "alembic";
+  load(sql ? project : normalize(entries), { keepDialect: true });
 }
 
 function syncControls() {
   $("location").value = state.location;
+  $("dialect").value = state.dialect;
   $("policy").value = state.policy;
 }
 
@@ -199,7 +311,9 @@ function renderTabs() {
       if (worst !== "error") errors.set(l.file, d.severity);
     }
   }
-  const roles = report ? report.files.map((f) => f.role) : [];
+  const roles = !report ? [] : checkedAs === "alembic"
+    ? report.files.map((f) => f.role)
+    : state.files.map((_, i) => (report.inputs.includes(i) ? "loaded" : "other"));
   const html = state.files
     .map((f, i) => {
       const sev = errors.get(i);
@@ -233,7 +347,8 @@ function offsetOf(text, line, column) {
 function renderHighlights() {
   const text = textarea.value;
   const ranges = [];
-  for (const d of report ? report.diagnostics : []) {
+  // A SQL-file tool's findings are about whole files: the tab's dot says so.
+  for (const d of report && checkedAs === "alembic" ? report.diagnostics : []) {
     for (const l of d.labels) {
       if (l.file !== state.selected) continue;
       const a = offsetOf(text, l.start.line, l.start.column_utf16);
@@ -320,6 +435,11 @@ function renderReport() {
   const s = r.summary;
   const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
   $("summary").textContent = `${n(s.errors, "error")} · ${n(s.warnings, "warning")}${s.infos ? ` · ${s.infos} info` : ""}`;
+  if (checkedAs !== "alembic") {
+    renderDeploy();
+    renderDiagnostics(DIAGNOSTICS_PAGE);
+    return;
+  }
 
   const heads = r.heads.length ? r.heads.map((h) => `<code>${esc(h)}</code>`).join(", ") : "none";
   const err = r.alembic.error;
@@ -333,13 +453,37 @@ function renderReport() {
   renderDiagnostics(DIAGNOSTICS_PAGE);
 }
 
+/** What the SQL-file tool's deploy command does with these files. */
+function renderDeploy() {
+  const r = /** @type {import("../../web/types").SqlReport} */ (report);
+  const d = r.deploy;
+  const dirs = r.directories.map((x) => `<code>${esc(x)}</code>`).join(", ");
+  const outcome = d.fails
+    ? `<span class="fail">fails</span></p><pre class="fail tool-error">${esc(d.fails)}</pre>`
+    : d.runs.length
+      ? `<span class="ok">runs ${d.runs.length}</span>: ${d.runs.map((p) => `<code>${esc(p)}</code>`).join(", ")}</p>`
+      : `<span class="ok">nothing to run</span></p>`;
+  $("alembic").innerHTML =
+    `<p><strong>tool:</strong> ${esc(TOOL_NAMES[r.dialect])} (${r.detected ? "detected" : "chosen"}), ` +
+    `${n(r.verdict.migrations.length, "migration")} in ${dirs}` +
+    (r.loose ? " <span class=\"warn\">(a migration directory without its project: its files' names decided the tool)</span>" : "") + `</p>` +
+    (r.applied_from ? `<p><strong>deployed state:</strong> from <code>revguard.lock</code></p>` : "") +
+    `<p><strong>${esc(d.command)}:</strong> ${outcome}` +
+    `<p class="aside">The deploy-safety lint (squawk's rules on the SQL) runs in the CLI only.</p>`;
+}
+
+const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
+
 const DIAGNOSTICS_PAGE = 100; // more on request: a page of 1,000 excerpts is slow and unreadable
 
 function renderDiagnostics(limit) {
   const r = report;
   const list = $("diagnostics");
+  const sql = checkedAs !== "alembic";
   if (r.diagnostics.length === 0) {
-    list.innerHTML = `<li class="none">No findings. <code>alembic upgrade head</code> has one way to go.</li>`;
+    list.innerHTML = sql
+      ? `<li class="none">No findings.</li>`
+      : `<li class="none">No findings. <code>alembic upgrade head</code> has one way to go.</li>`;
   } else {
     const more = r.diagnostics.length - limit;
     list.innerHTML = r.diagnostics
@@ -347,9 +491,10 @@ function renderDiagnostics(limit) {
       .map((d, i) => {
         const labels = d.labels
           .map((l, j) => `<div class="label${l.primary ? " primary" : ""}">` +
-            `<button type="button" class="loc" data-diag="${i}" data-label="${j}">${esc(l.path)}:${l.start.line}:${l.start.column}</button>` +
+            `<button type="button" class="loc" data-diag="${i}" data-label="${j}">${esc(l.path)}${sql ? "" : `:${l.start.line}:${l.start.column}`}</button>` +
             (l.message ? ` <span class="label-msg">${esc(l.message)}</span>` : "") +
-            `<pre class="excerpt">${excerpt(l)}</pre></div>`)
+            // A SQL-file tool's findings are about whole files: no excerpt.
+            (sql ? "" : `<pre class="excerpt">${excerpt(l)}</pre>`) + `</div>`)
           .join("");
         return `<li class="diag ${d.severity}" data-code="${esc(d.code)}" data-check="${esc(d.check)}">` +
           `<div class="diag-head"><span class="sev">${d.severity}</span> <code class="code">${esc(d.code)}</code> ` +
@@ -371,7 +516,20 @@ function newRevisionId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A new, empty SQL file in the tool's (first) migration directory. */
+function newSqlFile() {
+  const dir = report && report.directories ? report.directories[0] : ".";
+  const taken = new Set(state.files.map((f) => f.path));
+  let path;
+  for (let k = 1; !path || taken.has(path); k++) path = `${dir === "." ? "" : `${dir}/`}new_migration_${k}.sql`;
+  state.files.push({ path, text: "-- a new migration\n" });
+  showFile(state.files.length - 1);
+  schedule();
+  textarea.focus();
+}
+
 function newFile() {
+  if (checkedAs !== "alembic") return newSqlFile();
   const id = newRevisionId();
   const head = report && report.heads.length ? report.heads[report.heads.length - 1] : null;
   const down = head ? `'${head}'` : "None";
@@ -428,6 +586,11 @@ function wire() {
     $("example").append(opt);
   }
   $("example").onchange = (e) => e.target.value && loadExample(e.target.value);
+  $("dialect").onchange = (e) => {
+    state.dialect = e.target.value;
+    run();
+    save();
+  };
   $("policy").onchange = (e) => {
     state.policy = e.target.value;
     run();
@@ -481,6 +644,10 @@ function wire() {
     save();
   };
 
+  $("sql-order").addEventListener("click", (e) => {
+    const loc = e.target.closest(".loc");
+    if (loc) jump(Number(loc.dataset.file), { line: 1, column_utf16: 1 });
+  });
   $("diagnostics").addEventListener("click", (e) => {
     if (e.target.id === "more") {
       renderDiagnostics(Infinity);
@@ -542,7 +709,7 @@ function wire() {
 }
 
 async function main() {
-  window.revguard = { check, state, load, run, last: null };
+  window.revguard = { check, sql: null, state, load, run, last: null, report: () => report };
   wire();
   await init();
   window.revguard.version = version();
@@ -562,10 +729,6 @@ async function main() {
   } else {
     load({ location: "versions", files: [] });
   }
-  loadValidator().catch((err) => {
-    setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
-    console.error(err);
-  });
 }
 
 main().catch((err) => {

@@ -85,3 +85,23 @@ export function normalize(entries) {
     files: files.map((f) => ({ path: f.parts.join("/"), text: f.text })),
   };
 }
+
+/**
+ * A project as a SQL-file tool sees it: the dropped folder's common
+ * directory is the project (its name becomes the location shown), and every
+ * file keeps its path inside it, which is how the tool finds its
+ * migrations (`db/migration`, `migrations/`, `flyway.conf`, `revguard.lock`).
+ */
+export function projectRoot(entries) {
+  let files = entries.map((e) => ({ parts: e.path.split("/").filter(Boolean), text: e.text }));
+  const location = [];
+  while (files.length && files.every((f) => f.parts.length > 1 && f.parts[0] === files[0].parts[0])) {
+    location.push(files[0].parts[0]);
+    files = files.map((f) => ({ parts: f.parts.slice(1), text: f.text }));
+  }
+  files.sort((a, b) => a.parts.join("/").localeCompare(b.parts.join("/")));
+  return {
+    location: location.join("/") || "project",
+    files: files.map((f) => ({ path: f.parts.join("/"), text: f.text })),
+  };
+}

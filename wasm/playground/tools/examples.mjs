@@ -3,8 +3,9 @@
 //
 //   node tools/examples.mjs DIR...
 //
-// Each DIR holds one folder per example; an example's migrations are the files
-// in the first `versions/` folder found in it (e.g. `migrations/versions/`). `README.md` (first line, then the
+// Each DIR holds one folder per example; an Alembic example's migrations are the files
+// in the first `versions/` folder found in it (e.g. `migrations/versions/`); an example
+// without one that holds `.sql` files is a SQL-file tool's project, embedded whole. `README.md` (first line, then the
 // first paragraph) titles and describes an example when present.
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -61,7 +62,18 @@ for (const base of process.argv.slice(2)) {
     const dir = join(base, id);
     if (!statSync(dir).isDirectory()) continue;
     const versions = findVersions(dir, 3);
-    if (!versions) continue;
+    if (!versions) {
+      // A SQL-file tool's project: every file, at its path in the project
+      // (the tool finds its migrations by the layout); the page detects the tool.
+      const all = walk(dir).filter((path) => relative(dir, path) !== "README.md");
+      if (!all.some((path) => path.endsWith(".sql"))) continue;
+      const files = all.map((path) => ({
+        path: relative(dir, path).split(sep).join("/"),
+        text: readFileSync(path, "utf8"),
+      }));
+      examples.push({ id, ...describe(dir, id), location: id, files });
+      continue;
+    }
     const files = walk(versions).map((path) => ({
       path: relative(versions, path).split(sep).join("/"),
       text: readFileSync(path, "utf8"),

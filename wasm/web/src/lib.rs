@@ -14,6 +14,11 @@
 //! for (const d of report.diagnostics) console.log(d.code, d.labels[0]?.start.line);
 //! ```
 //!
+//! The crate is built into two modules: the first (default feature
+//! `alembic`: [`check`], [`check_json`]) and one the page fetches only for
+//! a SQL-file tool's project (feature `sql`: `checkSql`,
+//! `detectDialect`; see [`sql`]). Both export [`version`].
+//!
 //! Both directions cross the boundary as one JSON string (`JSON.stringify` /
 //! `JSON.parse` run natively in the engine), which is faster for thousands of
 //! files than building objects field by field and costs no extra crate.
@@ -22,6 +27,7 @@
 
 pub mod dto;
 pub mod position;
+pub mod sql;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 
@@ -36,24 +42,21 @@ const TS_TYPES: &'static str = include_str!("../types.d.ts");
 
 /// The one way this binding reports a failure: a JavaScript `Error` whose
 /// message starts with `revguard:`.
+#[cfg(any(feature = "alembic", feature = "sql"))]
 fn js_error(err: impl std::fmt::Display) -> JsError {
     JsError::new(&format!("revguard: {err}"))
 }
 
 /// Check files and return the report. Throws an `Error` for malformed input
 /// (unknown fields, an unknown policy or severity, a bad location index).
+#[cfg(feature = "alembic")]
 #[wasm_bindgen(unchecked_return_type = "Report")]
 pub fn check(
     #[wasm_bindgen(unchecked_param_type = "CheckInput")] input: JsValue,
 ) -> Result<JsValue, JsError> {
-    let json: String = js_sys::JSON::stringify(&input)
-        .map_err(|_| js_error("the input cannot be serialized as JSON"))?
-        .into();
-    let input: CheckInput =
-        serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))?;
+    let input: CheckInput = from_js(&input)?;
     let report = check_input(input).map_err(js_error)?;
-    let json = serde_json::to_string(&report).map_err(js_error)?;
-    js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
+    to_js(&report)
 }
 
 /// The core's JSON contract, unchanged: a serialized `Request` in, the
@@ -61,10 +64,54 @@ pub fn check(
 /// guest returns to the CLI. It is the same report as `revguard check
 /// --format json`, but not the same bytes: the CLI pretty-prints it. For
 /// parity tests and for tools that already speak the report's format.
+#[cfg(feature = "alembic")]
 #[wasm_bindgen(js_name = checkJson)]
 pub fn check_json(request: &str) -> String {
     let out = revguard_core::check_json(request.as_bytes());
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Check a project of a SQL-file tool (Flyway, golang-migrate, goose,
+/// sqlx, dbmate, Prisma): the CLI's verdict for `revguard check --dialect
+/// TOOL` (see [`sql`]). Throws an `Error` for malformed input, an unknown
+/// dialect, a bad `revguard.lock`, or files holding no such history.
+#[cfg(feature = "sql")]
+#[wasm_bindgen(js_name = checkSql, unchecked_return_type = "SqlReport")]
+pub fn check_sql(
+    #[wasm_bindgen(unchecked_param_type = "SqlInput")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input: sql::SqlInput = from_js(&input)?;
+    let report = sql::check_sql(&input).map_err(js_error)?;
+    to_js(&report)
+}
+
+/// The SQL-file tool whose history the files hold (`"flyway"`...), or
+/// `null` when the files are an Alembic project or no tool's: the CLI's
+/// detection, Alembic first.
+#[cfg(feature = "sql")]
+#[wasm_bindgen(js_name = detectDialect, unchecked_return_type = "SqlTool | null")]
+pub fn detect_dialect(
+    #[wasm_bindgen(unchecked_param_type = "ProjectFile[]")] files: JsValue,
+) -> Result<JsValue, JsError> {
+    let files: Vec<sql::ProjectFile> = from_js(&files)?;
+    Ok(match sql::detect(&files) {
+        Some(tool) => JsValue::from_str(tool.name()),
+        None => JsValue::NULL,
+    })
+}
+
+#[cfg(any(feature = "alembic", feature = "sql"))]
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
+    let json: String = js_sys::JSON::stringify(value)
+        .map_err(|_| js_error("the input cannot be serialized as JSON"))?
+        .into();
+    serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))
+}
+
+#[cfg(any(feature = "alembic", feature = "sql"))]
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    let json = serde_json::to_string(value).map_err(js_error)?;
+    js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
 }
 
 /// This build's version, e.g. `0.1.0`.

@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use ts_rs::{Config, TS, TypeVisitor};
 
 use crate::dto::{CheckInput, ReportDto};
+use crate::sql::{SqlInput, SqlReportDto};
 
 /// The header of the generated file.
 const HEADER: &str = "// The TypeScript shapes of revguard-web's `check()`: what it takes and what\n\
@@ -33,6 +34,8 @@ pub fn declarations() -> String {
     };
     collect.visit::<CheckInput>();
     collect.visit::<ReportDto>();
+    collect.visit::<SqlInput>();
+    collect.visit::<SqlReportDto>();
     collect.out.sort();
     let mut text = String::from(HEADER);
     for (_, declaration) in collect.out {

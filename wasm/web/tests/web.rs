@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build -p revguard-wasm-bindgen --bins
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/bindgen-test-runner \
-//!     cargo test -p revguard-web --target wasm32-unknown-unknown
+//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features sql
 //! ```
 #![cfg(target_arch = "wasm32")]
 
@@ -277,4 +277,57 @@ fn check_json_is_the_cli_contract_byte_for_byte() {
     );
     assert!(revguard_web::check_json("{").starts_with("{\"error\":"));
     assert_eq!(revguard_web::version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[cfg(feature = "sql")]
+fn call_sql(input: &Value) -> Result<Value, String> {
+    let value = JSON::parse(&input.to_string()).unwrap();
+    match revguard_web::check_sql(value) {
+        Ok(report) => {
+            let text: String = JSON::stringify(&report).unwrap().into();
+            Ok(serde_json::from_str(&text).unwrap())
+        }
+        Err(err) => {
+            let err = JsValue::from(err);
+            Err(Reflect::get(&err, &"message".into())
+                .unwrap()
+                .as_string()
+                .unwrap())
+        }
+    }
+}
+
+#[cfg(feature = "sql")]
+#[wasm_bindgen_test]
+fn check_sql_detects_the_tool_and_reports_in_its_words() {
+    let files = json!([
+        {"path": "migrations/000001_users.up.sql", "text": "CREATE TABLE users (id int);\n"},
+        {"path": "migrations/000001_users.down.sql", "text": "DROP TABLE users;\n"},
+        {"path": "migrations/000001_people.up.sql", "text": "CREATE TABLE people (id int);\n"},
+    ]);
+    let detected = revguard_web::detect_dialect(JSON::parse(&files.to_string()).unwrap()).unwrap();
+    assert_eq!(detected.as_string().as_deref(), Some("golang-migrate"));
+    let report = call_sql(&json!({ "files": files })).unwrap();
+    assert_eq!(report["dialect"], "golang-migrate");
+    assert_eq!(report["detected"], true);
+    assert_eq!(report["deploy"]["command"], "migrate up");
+    assert_eq!(report["diagnostics"][0]["check"], "duplicate-revision");
+    assert!(report["verdict"]["fails"].is_string(), "{report}");
+    // Explicit nulls and lists, as in `check`'s report.
+    assert!(report["applied_from"].is_null());
+    assert!(report["diagnostics"][0]["notes"].is_array());
+
+    let alembic = json!([{"path": "a.py", "text": "revision = 'a'\n"}]);
+    let none = revguard_web::detect_dialect(JSON::parse(&alembic.to_string()).unwrap()).unwrap();
+    assert!(none.is_null());
+    let err = call_sql(&json!({ "files": [], "dialect": "liquibase" })).unwrap_err();
+    assert!(
+        err.starts_with("revguard: unknown dialect 'liquibase'"),
+        "{err}"
+    );
+    let err = call_sql(&json!({ "files": [], "extra": 1 })).unwrap_err();
+    assert!(
+        err.starts_with("revguard: invalid input: unknown field `extra`"),
+        "{err}"
+    );
 }

@@ -18,6 +18,7 @@ pub mod dbmate;
 pub mod flyway;
 pub mod golang_migrate;
 pub mod goose;
+pub mod locate;
 pub mod prisma;
 pub mod sqlx;
 pub mod wire;
@@ -31,6 +32,8 @@ use crate::Severity;
 
 /// A SQL-file migration tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SqlTool"))]
 #[serde(rename_all = "kebab-case")]
 pub enum Tool {
     /// Flyway (community `flyway-core`).
@@ -285,6 +288,8 @@ pub struct Finding {
 
 /// One migration as the tool resolves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ResolvedMigration"))]
 pub struct Resolved {
     /// The version as the tool shows it (`1.1` for Flyway's `V1_1`).
     pub version: String,
