@@ -314,3 +314,51 @@ fn lock_never_writes_through_links_and_refuses_a_symlinked_lock() {
     );
     assert_eq!(std::fs::read(&inside).expect("read"), saved);
 }
+
+/// A SQL-file tool's configuration planted as a link out of the project is
+/// refused with an error naming it, and nothing of the target shows (a
+/// TOML parser's error would quote the file); a Prisma `migration.sql` that
+/// is a link is never read.
+#[test]
+fn a_sql_tool_configuration_symlinked_out_is_refused_not_echoed() {
+    let (_tmp, repo, outside) = layout();
+    std::fs::write(outside.join("secret.toml"), format!("{SECRET} = [\n")).expect("write");
+    std::fs::create_dir_all(repo.join("db/migration")).expect("mkdir");
+    std::fs::write(repo.join("db/migration/V1__init.sql"), "SELECT 1;\n").expect("write");
+    symlink(outside.join("secret.toml"), repo.join("flyway.toml")).expect("symlink");
+    let out = run(&repo, &["check", "--dialect", "flyway", "."], &[]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(code(&out), 2, "{all}");
+    assert!(
+        all.contains("flyway.toml") && all.contains("outside the project"),
+        "{all}"
+    );
+    assert!(!all.contains(SECRET), "the target leaked: {all}");
+
+    std::fs::remove_file(repo.join("flyway.toml")).expect("rm");
+    let migrations = repo.join("prisma/migrations");
+    std::fs::create_dir_all(migrations.join("1_init")).expect("mkdir");
+    std::fs::create_dir_all(migrations.join("2_planted")).expect("mkdir");
+    std::fs::write(migrations.join("1_init/migration.sql"), "SELECT 1;\n").expect("write");
+    std::fs::write(
+        outside.join("stolen.sql"),
+        format!("DROP TABLE {SECRET};\n"),
+    )
+    .expect("write");
+    symlink(
+        outside.join("stolen.sql"),
+        migrations.join("2_planted/migration.sql"),
+    )
+    .expect("symlink");
+    let out = run(
+        &repo,
+        &["check", "--dialect", "prisma", "--format", "json", "."],
+        &[],
+    );
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains(SECRET), "the target leaked: {all}");
+    assert!(
+        !all.contains("2_planted"),
+        "a linked migration.sql was read: {all}"
+    );
+}

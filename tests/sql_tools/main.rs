@@ -918,3 +918,63 @@ fn assert_same_discovery(root: &Path) -> usize {
     }
     compared
 }
+
+/// The migration directory itself is a project: Flyway's `V…` files when
+/// no location holds any, Prisma's `migrations` directory.
+#[test]
+fn the_migration_directory_itself_is_a_project() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let flyway = root.path().join("db/migration/POSTGRESQL");
+    std::fs::create_dir_all(&flyway).expect("mkdir");
+    std::fs::write(flyway.join("V1__a.sql"), "SELECT 1;\n").expect("write");
+    std::fs::write(flyway.join("V1.0__b.sql"), "SELECT 2;\n").expect("write");
+    let prisma = root.path().join("packages/db/migrations");
+    std::fs::create_dir_all(prisma.join("20240101000000_init")).expect("mkdir");
+    std::fs::write(
+        prisma.join("migration_lock.toml"),
+        "provider = \"postgresql\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        prisma.join("20240101000000_init/migration.sql"),
+        "SELECT 1;\n",
+    )
+    .expect("write");
+    let check = |dialect: &str, dir: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--deploy-safety",
+                "off",
+                "--dialect",
+                dialect,
+            ])
+            .arg(dir)
+            .env("REVGUARD_CACHE_DIR", cache_dir())
+            .output()
+            .expect("run revguard");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{dialect}: {e}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        (output.status.code(), report)
+    };
+    let (code, flyway_report) = check("flyway", &flyway);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        flyway_report["verdict"]["findings"][0]["check"],
+        "duplicate-revision"
+    );
+    let (code, prisma_report) = check("prisma", &prisma);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        prisma_report["verdict"]["migrations"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}

@@ -155,15 +155,9 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
     })
 }
 
-/// goose's annotation on a `--` line that names `+goose` (`extractAnnotation`:
-/// every `--` removed, the first `+goose` removed, trimmed), compared
-/// case-insensitively as goose does.
+/// goose's annotation of a line (the judge's reader and this one agree).
 fn goose_annotation(line: &str) -> Option<String> {
-    if !line.starts_with("--") || !line.contains("+goose") {
-        return None;
-    }
-    let command = line.replace("--", "").replacen("+goose", "", 1);
-    Some(command.trim().to_ascii_uppercase())
+    crate::dialect::sql::goose::annotation(line)
 }
 
 /// The bytes goose runs for `up`: after `-- +goose Up` up to `-- +goose Down`.

@@ -66,7 +66,7 @@ fn discover_tool(root: &Path, tool: Tool, chosen: bool) -> Result<Option<Found>>
     let mut flyway = FlywayConfig::default();
     let dirs: Vec<PathBuf> = match tool {
         Tool::Flyway => flyway_locations(root, &mut flyway, chosen)?,
-        Tool::Prisma => first_dir(root, &["prisma/migrations", "migrations"], |d| {
+        Tool::Prisma => first_dir(root, &["prisma/migrations", "migrations", "."], |d| {
             d.join("migration_lock.toml").is_file()
                 || has_migration_dirs(d)
                 || chosen && d.ends_with("prisma/migrations")
@@ -80,7 +80,7 @@ fn discover_tool(root: &Path, tool: Tool, chosen: bool) -> Result<Option<Found>>
             } else {
                 d.parent().unwrap_or(root)
             };
-            (chosen || uses_sqlx(krate)) && names(d).iter().any(|n| n.ends_with(".sql"))
+            (chosen || uses_sqlx(root, krate)) && names(d).iter().any(|n| n.ends_with(".sql"))
         }),
         Tool::Dbmate => dbmate_dirs(root, chosen),
         Tool::GolangMigrate => shaped_dirs(root, |d| {
@@ -139,9 +139,40 @@ fn has_migration_dirs(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn uses_sqlx(krate: &Path) -> bool {
-    std::fs::read_to_string(krate.join("Cargo.toml"))
-        .is_ok_and(|text| text.lines().any(|l| l.trim_start().starts_with("sqlx")))
+fn uses_sqlx(root: &Path, krate: &Path) -> bool {
+    read_config(root, &krate.join("Cargo.toml"))
+        .ok()
+        .flatten()
+        .is_some_and(|text| text.lines().any(|l| l.trim_start().starts_with("sqlx")))
+}
+
+/// Largest configuration file read.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// A configuration file of the project (`flyway.conf`, `.env`...): `None`
+/// when there is none. One that is not a regular file, is larger than
+/// 1 MiB, or is a link that resolves outside the project is refused, so no
+/// file outside the project is ever read (nor echoed in an error).
+fn read_config(root: &Path, path: &Path) -> Result<Option<String>> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(None);
+    };
+    if meta.file_type().is_symlink() {
+        confine(root, path)?;
+    }
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", relative(root, path));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        bail!(
+            "{}: larger than {MAX_CONFIG_BYTES} bytes",
+            relative(root, path)
+        );
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .with_context(|| format!("reading {}", relative(root, path)))
 }
 
 /// The plain file names directly in `dir`, sorted.
@@ -216,7 +247,7 @@ fn shaped_dirs(root: &Path, accept: impl Fn(&Path) -> bool) -> Result<Vec<PathBu
 /// was `chosen` (then `db/migrations` counts as it is).
 fn dbmate_dirs(root: &Path, chosen: bool) -> Vec<PathBuf> {
     let configured = std::env::var("DBMATE_MIGRATIONS_DIR").ok().or_else(|| {
-        let text = std::fs::read_to_string(root.join(".env")).ok()?;
+        let text = read_config(root, &root.join(".env")).ok()??;
         text.lines().find_map(|l| {
             let value = l.trim().strip_prefix("DBMATE_MIGRATIONS_DIR=")?;
             Some(value.trim_matches(['"', '\'']).to_owned())
@@ -240,7 +271,7 @@ fn flyway_locations(root: &Path, config: &mut FlywayConfig, chosen: bool) -> Res
     let mut locations: Option<Vec<String>> = None;
     for name in ["flyway.conf", "conf/flyway.conf"] {
         let path = root.join(name);
-        if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Some(text) = read_config(root, &path)? {
             locations = config.apply_conf(&text);
             if locations.is_none() {
                 locations = Some(vec!["filesystem:sql".into(), "db/migration".into()]);
@@ -250,7 +281,7 @@ fn flyway_locations(root: &Path, config: &mut FlywayConfig, chosen: bool) -> Res
     }
     let toml_path = root.join("flyway.toml");
     if locations.is_none()
-        && let Ok(text) = std::fs::read_to_string(&toml_path)
+        && let Some(text) = read_config(root, &toml_path)?
     {
         locations = Some(
             toml_settings(&text, config)
@@ -288,6 +319,23 @@ fn flyway_locations(root: &Path, config: &mut FlywayConfig, chosen: bool) -> Res
                 .iter()
                 .any(|n| n.starts_with('V') && n.ends_with(".sql"))
         });
+    }
+    // No location holds migrations, but the path itself is a directory of
+    // versioned migrations (`V1__init.sql`): that is the location.
+    let prefix = &config.sql_migration_prefix;
+    let separator = &config.sql_migration_separator;
+    if dirs.is_empty()
+        && names(root).iter().any(|n| {
+            !prefix.is_empty()
+                && n.starts_with(prefix.as_str())
+                && n.contains(separator.as_str())
+                && config
+                    .sql_migration_suffixes
+                    .iter()
+                    .any(|s| n.ends_with(s.as_str()))
+        })
+    {
+        dirs.push(root.to_path_buf());
     }
     dirs.dedup();
     Ok(dirs)
@@ -399,7 +447,8 @@ fn read_prisma(root: &Path, dir: &Path, out: &mut Files) -> Result<()> {
     subdirs.sort();
     for sub in subdirs {
         let script = sub.join("migration.sql");
-        if !script.is_file() {
+        // Never through a link: a planted one would read outside the project.
+        if !std::fs::symlink_metadata(&script).is_ok_and(|m| m.file_type().is_file()) {
             continue;
         }
         let name = sub

@@ -35,6 +35,17 @@ pub fn numeric_component(name: &str) -> Result<i64, String> {
     Ok(number)
 }
 
+/// goose's annotation on a `--` line that names `+goose`, upper-cased
+/// (`extractAnnotation`: every `--` removed, the first `+goose` removed,
+/// trimmed; goose compares annotations case-insensitively).
+pub fn annotation(line: &str) -> Option<String> {
+    if !line.starts_with("--") || !line.contains("+goose") {
+        return None;
+    }
+    let command = line.replace("--", "").replacen("+goose", "", 1);
+    Some(command.trim().to_ascii_uppercase())
+}
+
 /// The annotation parse of the up direction; goose's error when it fails.
 pub fn parse_annotations(bytes: &[u8]) -> Result<(), String> {
     #[derive(PartialEq)]
@@ -46,16 +57,16 @@ pub fn parse_annotations(bytes: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(bytes);
     let mut state = State::Start;
     for line in text.lines() {
-        if let Some(comment) = line.strip_prefix("--") {
-            match comment.trim() {
-                "+goose Up" if state == State::Start => state = State::Up,
-                "+goose Up" => {
+        if line.starts_with("--") {
+            match annotation(line).as_deref() {
+                Some("UP") if state == State::Start => state = State::Up,
+                Some("UP") => {
                     return Err(format!(
                         "duplicate '-- +goose Up' annotations; stateMachine=1, see {DOC}"
                     ));
                 }
-                "+goose Down" if state == State::Up => state = State::Down,
-                "+goose Down" if state == State::Start => {
+                Some("DOWN") if state == State::Up => state = State::Down,
+                Some("DOWN") if state == State::Start => {
                     return Err(format!(
                         "must start with '-- +goose Up' annotation, stateMachine=0, see {DOC}"
                     ));

@@ -686,3 +686,12 @@ fn golang_migrate_warns_of_an_edited_applied_migration_from_the_lock() {
     );
     assert_eq!(v.fails, None);
 }
+
+#[test]
+fn goose_annotations_are_case_insensitive_as_in_goose() {
+    assert_eq!(
+        goose::parse_annotations(b"-- +goose up\nSELECT 1;\n-- +goose down\n"),
+        Ok(())
+    );
+    assert!(goose::parse_annotations(b"-- +goose down\nSELECT 1;\n").is_err());
+}
