@@ -96,10 +96,11 @@ pub fn read_env(root: &Path, script_dir: &Path, settings: &mut SafetySettings) {
     }
 }
 
-/// `postgresql+psycopg` in `postgresql+psycopg://...`; `None` for a value
-/// with no scheme (an environment reference such as `%(DB_URL)s`, empty).
-fn scheme(url: &str) -> Option<&str> {
-    let (scheme, _) = url.trim().split_once("://")?;
+/// `postgresql+psycopg` in `postgresql+psycopg://...` (or `jdbc`'s
+/// `postgresql` after the caller strips `jdbc:`); `None` for a value with no
+/// scheme (an environment reference such as `%(DB_URL)s`, empty).
+pub(crate) fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.trim().split_once(':')?;
     let valid = !scheme.is_empty()
         && scheme
             .chars()
@@ -107,9 +108,14 @@ fn scheme(url: &str) -> Option<&str> {
     valid.then_some(scheme)
 }
 
-fn is_postgres(scheme: &str) -> bool {
-    let dialect = scheme.split('+').next().unwrap_or(scheme);
-    matches!(dialect, "postgresql" | "postgres" | "postgresql_psycopg2")
+/// Whether a URL scheme (SQLAlchemy's, a driver's, Prisma's provider) names
+/// PostgreSQL.
+pub(crate) fn is_postgres(scheme: &str) -> bool {
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    matches!(
+        base.to_ascii_lowercase().as_str(),
+        "postgresql" | "postgres" | "postgresql_psycopg2" | "pgx" | "pgx4" | "pgx5"
+    )
 }
 
 fn squawk_toml(root: &Path, dir: &Path) -> Option<std::path::PathBuf> {

@@ -19,6 +19,7 @@ use revguard_core::safety::{DOCS_URL, Mode, SafetyFacts, SafetySettings};
 use revguard_core::text::{LineIndex, Span};
 
 use super::Found;
+use crate::safety::{is_postgres, scheme};
 
 /// The check all safety findings belong to, and its code.
 const CHECK: &str = "deploy-safety";
@@ -180,24 +181,6 @@ fn read_small(root: &Path, path: &Path) -> Option<String> {
         .read_to_string(&mut text)
         .ok()?;
     (text.len() as u64 <= MAX_CONFIG_BYTES).then_some(text)
-}
-
-/// `postgres` in `postgres://u@h/db`; `None` for a value with no scheme.
-fn scheme(url: &str) -> Option<&str> {
-    let (scheme, _) = url.trim().split_once(':')?;
-    let valid = !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_'));
-    valid.then_some(scheme)
-}
-
-fn is_postgres(scheme: &str) -> bool {
-    let base = scheme.split('+').next().unwrap_or(scheme);
-    matches!(
-        base.to_ascii_lowercase().as_str(),
-        "postgres" | "postgresql" | "pgx" | "pgx4" | "pgx5"
-    )
 }
 
 /// One file's lint as the report's diagnostics.
