@@ -142,20 +142,7 @@ fn walk(dir: &Path, depth: usize, visited: &mut usize, found: &mut Vec<Found>) -
             dir.display()
         );
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut subdirs: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
-        })
-        .map(|e| e.path())
-        .collect();
-    subdirs.sort();
+    let subdirs = crate::project::subdirectories(dir, &SKIPPED);
     for sub in subdirs {
         match kind_of(&sub) {
             Ok(Some(kind)) => found.push(Found {

@@ -847,3 +847,24 @@ fn inspect_entry(
         bytes: None,
     })
 }
+
+/// The subdirectories of `dir` a walk for migrations visits, sorted: never
+/// through a link, never hidden ones or those named in `skipped`; none when
+/// `dir` cannot be read.
+pub fn subdirectories(dir: &Path, skipped: &[&str]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut subdirs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && !skipped.contains(&name.as_ref())
+        })
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    subdirs
+}

@@ -222,20 +222,7 @@ fn shaped_dirs(root: &Path, accept: impl Fn(&Path) -> bool) -> Result<Vec<PathBu
         if depth >= 4 {
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut subdirs: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
-            })
-            .map(|e| e.path())
-            .collect();
-        subdirs.sort();
+        let subdirs = crate::project::subdirectories(&dir, &SKIPPED);
         queue.extend(subdirs.into_iter().map(|d| (d, depth + 1)));
     }
     Ok(Vec::new())
