@@ -440,11 +440,14 @@ impl Engine {
     pub fn sql_judge(&self, history: &sql::History) -> Result<sql::Verdict> {
         self.apply_module_cache();
         let request = serde_json::to_vec(history)?;
-        let output = match self.kind {
-            EngineKind::Wasm => sandbox::json_call("revguard_sql_judge", &request, &self.limits)?,
-            EngineKind::Native => sql::wire::judge_json(&request),
-        };
-        verdict(&output, "the history", "a verdict")
+        self.cached_verdict(" verdict sql", &request, "the history", "a verdict", || {
+            Ok(match self.kind {
+                EngineKind::Wasm => {
+                    sandbox::json_call("revguard_sql_judge", &request, &self.limits)?
+                }
+                EngineKind::Native => sql::wire::judge_json(&request),
+            })
+        })
     }
 
     /// Django's semantics on a project, in the guest (or natively); both
@@ -452,11 +455,55 @@ impl Engine {
     pub fn django_load(&self, project: &django::Project) -> Result<django::Loaded> {
         self.apply_module_cache();
         let request = serde_json::to_vec(project)?;
-        let output = match self.kind {
-            EngineKind::Wasm => sandbox::django_load(&request, &self.limits)?,
-            EngineKind::Native => django::wire::load_json(&request),
-        };
-        verdict(&output, "the Django project", "a Django verdict")
+        let what = "a Django verdict";
+        self.cached_verdict(
+            " verdict django",
+            &request,
+            "the Django project",
+            what,
+            || {
+                Ok(match self.kind {
+                    EngineKind::Wasm => sandbox::django_load(&request, &self.limits)?,
+                    EngineKind::Native => django::wire::load_json(&request),
+                })
+            },
+        )
+    }
+
+    /// A whole-project semantics step (Django's graph, a SQL tool's
+    /// history) through the result cache: the key is the SHA-256 of the
+    /// exact JSON request, which holds everything the verdict depends on
+    /// (every file's facts, the settings, the applied rows, the history
+    /// input), in a pack of this build and engine. An unchanged project is
+    /// judged without starting the guest; any change is a new key. Only
+    /// verdicts are kept, never the core's refusals.
+    fn cached_verdict<T: serde::de::DeserializeOwned>(
+        &self,
+        namespace: &str,
+        request: &[u8],
+        input: &str,
+        what: &str,
+        compute: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<T> {
+        let mut cache = self.open_cache_for(PythonVersion::DEFAULT, namespace)?;
+        let key = result_cache::key(request);
+        if let Some(cache) = cache.as_mut()
+            && cache.hit(&key)
+            && let Some(verdict) = cache
+                .get(&key)
+                .and_then(|bytes| serde_json::from_slice::<T>(bytes).ok())
+        {
+            cache.save();
+            trace(|| format!("{}: from the cache", namespace.trim()));
+            return Ok(verdict);
+        }
+        let output = compute()?;
+        let judged = verdict(&output, input, what)?;
+        if let Some(cache) = cache.as_mut() {
+            cache.insert(key, output);
+            cache.save();
+        }
+        Ok(judged)
     }
 
     /// The cache for this build, engine and Python version, when enabled;

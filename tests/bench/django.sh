@@ -119,12 +119,30 @@ export REVGUARD_CACHE_DIR="$PWD/$out/cache"
 # A warm result cache for the warm run (the compiled guest is cached too).
 "$rg" check --dialect django "$project" > /dev/null
 
-# One --prepare per command, in order: only the cold run empties the result
-# cache (its packs), keeping the compiled guest.
+# The pack that holds Django's cached verdicts (the whole-project step),
+# found by the namespace stored in it.
+verdict_pack=$(python3 - "$REVGUARD_CACHE_DIR" <<'PY'
+import glob, sqlite3, sys
+for path in glob.glob(sys.argv[1] + "/facts-*.pack"):
+    db = sqlite3.connect(path)
+    (namespace,) = db.execute("SELECT value FROM meta WHERE name = 'namespace'").fetchone()
+    if namespace.endswith(" verdict django"):
+        print(path)
+PY
+)
+[ -n "$verdict_pack" ] || { echo "no verdict pack in $REVGUARD_CACHE_DIR" >&2; exit 1; }
+
+# One --prepare per command, in order: the cold run empties the result cache
+# (its packs), keeping the compiled guest; "facts warm" removes only the
+# verdict pack (every file's facts cached, Django's graph built anew: the
+# run after a change that leaves the facts alone, and the floor of any run
+# whose project changed); "warm" runs an unchanged project.
 hyperfine --warmup 2 --min-runs 10 --style basic --export-json "$out/hyperfine.json" \
-    --prepare true --prepare "rm -f '$REVGUARD_CACHE_DIR'/facts-*.pack*" --prepare true \
+    --prepare true --prepare "rm -f '$REVGUARD_CACHE_DIR'/facts-*.pack*" \
+    --prepare "rm -f '$verdict_pack'*" --prepare true \
     -n "Django MigrationLoader" "cd '$project' && PYTHONDONTWRITEBYTECODE=1 '$python' -c \"$loader\"" \
     -n "revguard cold" "'$rg' check --dialect django '$project'" \
+    -n "revguard facts warm" "'$rg' check --dialect django '$project'" \
     -n "revguard warm" "'$rg' check --dialect django '$project'" | tee "$out/hyperfine.log"
 
 python3 - "$out/hyperfine.json" "$("$python" -c 'import django; print(django.__version__)')" <<'PY'
@@ -134,8 +152,14 @@ base = runs["Django MigrationLoader"]["mean"]
 print(f"\n1,000 Django migrations in 10 apps (Django {sys.argv[2]}):\n")
 print("| command | mean | σ | vs Django's loader | target |")
 print("| --- | --- | --- | --- | --- |")
-for name, target in [("Django MigrationLoader", ""), ("revguard cold", "≥ 10 ×"), ("revguard warm", "≥ 30 ×")]:
+for name, target in [("Django MigrationLoader", ""), ("revguard cold", "≥ 10 ×"), ("revguard facts warm", ""), ("revguard warm", "≥ 30 ×")]:
     r = runs[name]
     ratio = "1 ×" if name.startswith("Django") else f"{base / r['mean']:.1f} ×"
     print(f"| {name} | {r['mean'] * 1000:.1f} ms | {r['stddev'] * 1000:.1f} ms | {ratio} | {target} |")
 PY
+
+# The same project's phases in-process (criterion): the reader, and Django's
+# semantics natively and in the guest. REVGUARD_BENCH_CRITERION=0 skips it.
+if [ "${REVGUARD_BENCH_CRITERION:-1}" != 0 ]; then
+    cargo bench --locked -p revguard --bench django
+fi

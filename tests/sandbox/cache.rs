@@ -436,3 +436,72 @@ fn a_link_planted_in_the_cache_is_never_written_through() {
     let (warm, cached, computed) = traced(&cache, &project, &[]);
     assert_eq!((warm, cached, computed), (cold, 101, 0));
 }
+
+/// `revguard check` on `project` with `REVGUARD_TRACE=1`: the exit code, the
+/// report, and whether the semantics step (`namespace`'s trace line) was
+/// answered from the result cache.
+fn traced_verdict(cache: &Path, project: &Path, namespace: &str) -> (Option<i32>, Vec<u8>, bool) {
+    let output = Command::new(env!("CARGO_BIN_EXE_revguard"))
+        .env("REVGUARD_CACHE_DIR", cache)
+        .env("REVGUARD_TRACE", "1")
+        .args(["check", "--format", "json"])
+        .arg(project)
+        .output()
+        .expect("revguard runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let cached = stderr.contains(&format!("revguard: trace: {namespace}: from the cache"));
+    (output.status.code(), output.stdout, cached)
+}
+
+/// The whole-project step of Django and the SQL tools (the graph, the
+/// history) is cached by its exact input: an unchanged project is answered
+/// from the cache with a byte-identical report; a changed dependency or file
+/// is judged anew and gives the new verdict.
+#[test]
+fn semantics_verdicts_are_cached_by_their_whole_input() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let cache = work.path().join("cache");
+    let cases = [
+        (
+            "django-leaf-conflict",
+            "verdict django",
+            "billing/migrations/0003_invoice_due_date.py",
+        ),
+        (
+            "sqlx-duplicate-version",
+            "verdict sql",
+            "migrations/20240201000000_refunds.sql",
+        ),
+    ];
+    for (example, namespace, to_move) in cases {
+        let project = work.path().join(example);
+        crate::support::fs::copy_dir(
+            &crate::support::fs::repo().join("examples").join(example),
+            &project,
+        );
+        let (code, cold, cached) = traced_verdict(&cache, &project, namespace);
+        assert_eq!(code, Some(1), "{example}: the example fails");
+        assert!(!cached, "{example}: the first run has nothing cached");
+        let (code, warm, cached) = traced_verdict(&cache, &project, namespace);
+        assert_eq!(code, Some(1), "{example}");
+        assert!(
+            cached,
+            "{example}: the second run is answered from the cache"
+        );
+        assert_eq!(
+            warm, cold,
+            "{example}: a cached verdict gives the same report"
+        );
+
+        // Remove the second copy: a new input, judged anew, and healthy.
+        std::fs::remove_file(project.join(to_move)).expect("remove");
+        let (code, fixed, cached) = traced_verdict(&cache, &project, namespace);
+        assert!(!cached, "{example}: a changed project is judged anew");
+        assert_eq!(
+            code,
+            Some(0),
+            "{example}: {}",
+            String::from_utf8_lossy(&fixed)
+        );
+    }
+}

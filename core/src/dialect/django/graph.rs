@@ -833,42 +833,41 @@ fn consistent_history(
 }
 
 /// `migrate --plan` with no target: every leaf, sorted, and for each the
-/// forwards plan (`iterative_dfs` over sorted parents) minus what is applied.
+/// forwards plan (`iterative_dfs` over sorted parents) minus what is applied
+/// or already planned.
+///
+/// Django walks each leaf's whole ancestry. A walk visits every ancestor of
+/// each node it emits, so a node an earlier walk reached has all its
+/// ancestors applied or planned already: a later walk that meets it would
+/// add nothing, and stopping there gives the same plan in one pass over the
+/// graph instead of one per leaf.
 fn migration_plan(graph: &Graph, applied: &BTreeSet<Key>) -> Vec<Key> {
-    let mut done: BTreeSet<Key> = applied.clone();
+    let mut walked: BTreeSet<&Key> = BTreeSet::new();
     let mut plan = Vec::new();
     for target in graph.leaves(None) {
-        if done.contains(target) {
+        if applied.contains(target) || walked.contains(target) {
             continue;
         }
-        for key in forwards_plan(graph, target) {
-            if done.insert(key.clone()) {
-                plan.push(key);
+        let mut stack = vec![(target, false)];
+        while let Some((key, processed)) = stack.pop() {
+            if walked.contains(key) {
+                continue;
+            }
+            if processed {
+                walked.insert(key);
+                if !applied.contains(key) {
+                    plan.push(key.clone());
+                }
+            } else {
+                stack.push((key, true));
+                // Django pushes the sorted parents, so the largest is popped first.
+                if let Some(node) = graph.map.get(key) {
+                    stack.extend(node.parents.iter().map(|parent| (parent, false)));
+                }
             }
         }
     }
     plan
-}
-
-fn forwards_plan(graph: &Graph, target: &Key) -> Vec<Key> {
-    let mut visited = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![(target.clone(), false)];
-    while let Some((key, processed)) = stack.pop() {
-        if seen.contains(&key) {
-            continue;
-        }
-        if processed {
-            seen.insert(key.clone());
-            visited.push(key);
-        } else {
-            let parents = graph.map.get(&key).map(|n| n.parents.clone());
-            stack.push((key, true));
-            // Django pushes the sorted parents, so the largest is popped first.
-            stack.extend(parents.into_iter().flatten().map(|p| (p, false)));
-        }
-    }
-    visited
 }
 
 #[cfg(test)]
