@@ -107,9 +107,8 @@ function djangoInput() {
 }
 
 /** Whether the files may be a SQL-file tool's (then its module must be loaded). */
-function wantsSql(files = state.files) {
-  if (state.dialect === "alembic" || state.dialect === "django") return false;
-  if (state.dialect === "auto" && wantsDjango(files)) return false;
+function wantsSql(files = state.files, django = wantsDjango(files)) {
+  if (state.dialect === "alembic" || django) return false;
   return state.dialect !== "auto" || files.some((f) => /\.sql$/i.test(f.path));
 }
 
@@ -125,27 +124,30 @@ async function loadValidator() {
 const projectFiles = () => state.files.map((f) => ({ path: f.path, text: f.text }));
 
 /** The tool to check the files as: the chosen one, else the detected one. */
-function dialectOf() {
+function dialectOf(django, sql) {
   if (state.dialect !== "auto") return state.dialect;
-  if (wantsDjango()) return "django";
-  return (wantsSql() && sqlTools.detectDialect(projectFiles())) || "alembic";
+  if (django) return "django";
+  return (sql && sqlTools.detectDialect(projectFiles())) || "alembic";
 }
 
 function run() {
   clearTimeout(checkTimer);
-  if (wantsSql() && !sqlTools) {
+  // Asked once a run: the answer crosses into the module with every path.
+  const django = wantsDjango();
+  const sql = wantsSql(state.files, django);
+  if (sql && !sqlTools) {
     setStatus("Loading the SQL-file tools…");
     loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
     return;
   }
-  if (wantsDjango() && !djangoTools) {
+  if (django && !djangoTools) {
     setStatus("Loading Django's checks…");
     loadDjango().then(run, (err) => setStatus(`Django's checks failed to load: ${err.message}`, "bad"));
     return;
   }
   const t0 = performance.now();
   try {
-    checkedAs = dialectOf();
+    checkedAs = dialectOf(django, sql);
     report = checkedAs === "alembic"
       ? check(input())
       : checkedAs === "django"

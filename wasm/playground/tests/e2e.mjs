@@ -32,8 +32,9 @@ const TOTAL_BUDGET = 930 * 1024;
 // module instead would have put the validator's page load at 961 KB).
 const SQL_BUDGET = 350 * 1024;
 // A Django project: the first module and the Django module before the first
-// diagnostics (the validator follows, as for Alembic).
-const DJANGO_BUDGET = 400 * 1024;
+// diagnostics (the validator follows, as for Alembic): 394.6 KB measured when
+// the module was added.
+const DJANGO_BUDGET = 420 * 1024;
 // Any module fetched after the first.
 const LAZY_BUDGET = 700 * 1024;
 
@@ -272,7 +273,7 @@ test("the examples all load without page errors", async () => {
   await close();
 });
 
-test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB for any page load", () => {
+test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with the validator, 700 KB for each lazily fetched module", () => {
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {

@@ -6,7 +6,7 @@
 //! CLI's discovery rules), each module is read by the core's Django reader,
 //! and the core builds the graph as Django's `MigrationLoader` does. The
 //! findings and the graph come from the core's
-//! [`View`](revguard_core::dialect::django::View), which the CLI renders
+//! [`View`], which the CLI renders
 //! too. [`DjangoReportDto`] holds the CLI's JSON fields (`dialect`,
 //! `user_model`, `apps`, `loaded`) plus what a page needs: the findings as
 //! editor diagnostics on the input files, the exit verdict, and the graph
