@@ -21,21 +21,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use revguard_core::dialect::django::{self, App, DjangoError, Key, Loaded, Migration, Project};
+pub(crate) use revguard_core::dialect::django::locate::{label_in, module_name, skipped};
+use revguard_core::dialect::django::{self, DjangoError, Key, Loaded, Project, View};
 use revguard_core::python::PythonVersion;
 use serde::Serialize;
-
-/// Directories never searched for apps.
-const SKIPPED: [&str; 8] = [
-    ".git",
-    "node_modules",
-    ".venv",
-    "venv",
-    "site-packages",
-    "__pycache__",
-    ".tox",
-    "target",
-];
 
 /// Most directories visited, and largest migration file read.
 const MAX_DIRS: usize = 100_000;
@@ -69,27 +58,19 @@ pub struct Checked {
     sources: Vec<(Key, String, Vec<u8>)>,
     #[serde(skip)]
     facts: Vec<(Key, django::MigrationFacts)>,
+    #[serde(skip)]
+    labels: Vec<String>,
 }
 
 impl Checked {
     /// Whether any check failed (the exit status).
     pub fn has_errors(&self) -> bool {
-        self.migrate_fails() || !self.loaded.history.is_empty()
+        self.loaded.has_errors()
     }
 
-    /// Whether `migrate` would fail: the graph does not load, has several
-    /// leaves in an app, or contradicts the applied set (the database's, or
-    /// the recorded history's). An edited or removed recorded migration, or
-    /// a lock that does not read, is an error but `migrate` still runs.
+    /// Whether `migrate` would fail ([`Loaded::migrate_fails`]).
     pub fn migrate_fails(&self) -> bool {
-        !self.loaded.errors.is_empty()
-            || !self.loaded.inconsistent.is_empty()
-            || !self.loaded.conflicts.is_empty()
-            || self
-                .loaded
-                .history
-                .iter()
-                .any(|f| matches!(f, django::HistoryFinding::InsertedBelowDeployed { .. }))
+        self.loaded.migrate_fails()
     }
 }
 
@@ -191,6 +172,7 @@ pub fn check(
     Ok(Checked {
         dialect: "django",
         user_model: user_model.to_string(),
+        labels: found.iter().map(|a| a.label.clone()).collect(),
         apps: found,
         loaded: engine.django_load(&project)?,
         sources,
@@ -305,39 +287,6 @@ fn app_label(app_dir: &Path) -> Result<String> {
     )
 }
 
-/// The literal `label = "..."` of an `AppConfig` in `apps.py`'s text, else
-/// `name`.
-pub(crate) fn label_in(text: &str, name: &str) -> String {
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.len() == line.len() {
-            continue; // module level, not a class attribute
-        }
-        let Some(rest) = trimmed.strip_prefix("label") else {
-            continue;
-        };
-        let Some(value) = rest.trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let value = value.trim();
-        for quote in ['"', '\''] {
-            if let Some(inner) = value
-                .strip_prefix(quote)
-                .and_then(|v| v.strip_suffix(quote))
-                .filter(|v| !v.contains(quote) && !v.contains('\\'))
-            {
-                return inner.to_string();
-            }
-        }
-    }
-    name.to_owned()
-}
-
-/// A directory never searched for apps.
-pub(crate) fn skipped(name: &str) -> bool {
-    SKIPPED.contains(&name) || name.starts_with('.')
-}
-
 type Files = Vec<(String, String, Vec<u8>)>;
 
 /// Whether the package is migrated, and its migration modules (name, path
@@ -354,12 +303,13 @@ fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
             .collect();
         paths.sort();
         for path in paths {
-            let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            let Some(stem) = path
+                .file_name()
+                .and_then(|s| s.to_str())
+                .and_then(module_name)
+            else {
                 continue;
             };
-            if path.extension().is_none_or(|e| e != "py") || stem.starts_with(['_', '~']) {
-                continue;
-            }
             let size = std::fs::metadata(&path)?.len();
             if size > MAX_FILE_BYTES {
                 bail!("{}: larger than {MAX_FILE_BYTES} bytes", path.display());
@@ -373,22 +323,8 @@ fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
 }
 
 /// The apps found, each with its migrations' facts, as the core reads them.
-fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> Vec<App> {
-    found
-        .iter()
-        .map(|app| App {
-            label: app.label.clone(),
-            migrated: app.migrated,
-            migrations: facts
-                .iter()
-                .filter(|(k, _)| k.app == app.label)
-                .map(|(k, f)| Migration {
-                    name: k.name.clone(),
-                    facts: f.clone(),
-                })
-                .collect(),
-        })
-        .collect()
+fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> Vec<django::App> {
+    django::locate::project_apps(found.iter().map(|a| (a.label.as_str(), a.migrated)), facts)
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -399,6 +335,16 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 impl Checked {
+    /// The verdict with its files, for the diagnostics and the graph.
+    pub fn view(&self) -> View<'_> {
+        View {
+            loaded: &self.loaded,
+            sources: &self.sources,
+            facts: &self.facts,
+            apps: &self.labels,
+        }
+    }
+
     /// The project as the core's semantics read it (no applied set).
     pub fn project(&self) -> Project {
         let apps = project_apps(&self.apps, &self.facts);
@@ -429,14 +375,7 @@ impl Checked {
         let Some((_, path, bytes)) = self.file(origin) else {
             return origin.dotted();
         };
-        let facts = self.facts.iter().find(|(k, _)| k == origin).map(|(_, f)| f);
-        let span = facts.and_then(|f| {
-            f.dependencies
-                .iter()
-                .chain(&f.run_before)
-                .find(|r| matches!(r, django::Reference::Key { app, name, .. } if *app == target.app && *name == target.name))
-                .map(|r| r.span())
-        });
+        let span = self.view().reference_span(origin, target);
         match span {
             Some(span) => format!("{path}:{}", line_of(bytes, span.start)),
             None => path.clone(),

@@ -2,7 +2,7 @@
 //! real Django builds for the bundled example (its own settings), before
 //! and after a squash and a merge.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -181,4 +181,119 @@ fn graph_and_leaves_are_djangos() {
         dot.contains("0001_squashed_0002_invoice_total\\n[squash]"),
         "{dot}"
     );
+}
+
+/// Every file under `dir` (symlinks not followed), relative, `/`-separated.
+fn listing(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            listing(&entry.path(), &path, out);
+        } else if kind.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+/// The playground locates apps from a list of paths
+/// (`revguard_core::dialect::django::locate`); the CLI walks the directory.
+/// Both must find the same apps, labels, paths and modules, in the same
+/// order: the bundled example, and a tree with every rule in it (skipped
+/// and hidden directories, a namespace package, a label in `apps.py`,
+/// private and non-Python modules, a nested `migrations`, names whose
+/// order differs by path component).
+#[test]
+fn the_playgrounds_discovery_is_the_clis() {
+    use revguard_core::dialect::django::locate;
+
+    let tree = tempfile::tempdir().expect("temporary directory");
+    let empty = |deps: &str| {
+        format!(
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n"
+        )
+    };
+    let files: Vec<(&str, String)> = vec![
+        ("manage.py", String::new()),
+        ("a/migrations/__init__.py", String::new()),
+        ("a/migrations/0001_initial.py", empty("")),
+        ("a-b/migrations/__init__.py", String::new()),
+        (
+            "a-b/migrations/0001_initial.py",
+            empty("('a', '0001_initial')"),
+        ),
+        ("a-b/migrations/_private.py", String::new()),
+        ("a-b/migrations/~backup.py", String::new()),
+        ("a-b/migrations/README.md", String::new()),
+        ("a-b/migrations/sub/0009_nested.py", empty("")),
+        (
+            "shop/apps.py",
+            "class ShopConfig(AppConfig):\n    label = \"store\"\n".to_owned(),
+        ),
+        ("shop/migrations/__init__.py", String::new()),
+        ("shop/migrations/0002_b.py", empty("('store', '0001_a')")),
+        ("shop/migrations/0001_a.py", empty("")),
+        ("shop/migrations/migrations/0003_inner.py", empty("")),
+        ("ns/migrations/0001_unmigrated.py", empty("")),
+        ("node_modules/pkg/migrations/__init__.py", String::new()),
+        ("node_modules/pkg/migrations/0001_x.py", empty("")),
+        (".hidden/migrations/__init__.py", String::new()),
+        ("src/deep/app/migrations/__init__.py", String::new()),
+        ("src/deep/app/migrations/0001_initial.py", empty("")),
+    ];
+    for (path, text) in &files {
+        let path = tree.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let example = support::repo().join("examples/django-leaf-conflict");
+    for dir in [example.as_path(), tree.path()] {
+        let out = support::cli::run(
+            dir,
+            &["check", "--dialect", "django", "--format", "json", "."],
+            &[],
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&support::stdout(&out)).expect("the CLI's JSON");
+        let mut paths = Vec::new();
+        listing(dir, "", &mut paths);
+        let list: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).ok();
+        let texts: BTreeMap<&str, String> =
+            list.iter().filter_map(|p| Some((*p, read(p)?))).collect();
+        let apps = locate::locate(&list, "", |p| texts.get(p).map(String::as_str)).expect("apps");
+        let located: Vec<serde_json::Value> = apps
+            .iter()
+            .map(|app| {
+                let migrations: Vec<(&str, &str)> = app
+                    .migrations
+                    .iter()
+                    .map(|(name, i)| (name.as_str(), list[*i]))
+                    .collect();
+                serde_json::json!({
+                    "label": app.label,
+                    "path": app.path,
+                    "migrated": app.migrated,
+                    "migrations": migrations,
+                })
+            })
+            .collect();
+        assert_eq!(
+            serde_json::Value::Array(located),
+            json["apps"],
+            "{}",
+            dir.display()
+        );
+        assert!(locate::looks_like_django(&list), "{}", dir.display());
+    }
 }

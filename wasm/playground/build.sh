@@ -43,14 +43,21 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
 #   revguard-web-syntax   the whole-file validator (Ruff's parser), fetched
 #                         after the first Alembic render (docs/syntax.md);
 #   revguard_web_sql      revguard-web again with only its `sql` feature (the
-#                         SQL-file tools), fetched only for such a project.
-# Both revguard-web builds write the same file, so the SQL one is copied
-# aside before the first module is built again.
+#                         SQL-file tools), fetched only for such a project;
+#   revguard_web_django   revguard-web again with only its `django` feature
+#                         (Django's discovery, reader and graph), fetched only
+#                         for a Django project; the validator follows it.
+# The revguard-web builds write the same file, so the SQL and Django ones are
+# copied aside before the first module is built again.
 wasm_dir="$target_dir/wasm32-unknown-unknown/wasm"
 say "cargo build -p revguard-web --no-default-features --features sql (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
     --no-default-features --features sql)
 cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_sql.wasm"
+say "cargo build -p revguard-web --no-default-features --features django (wasm32, profile wasm)"
+(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
+    --no-default-features --features django)
+cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_django.wasm"
 say "cargo build -p revguard-web (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
 say "cargo build -p revguard-web-syntax (wasm32, profile wasm)"
@@ -76,6 +83,8 @@ say "wasm-bindgen $want --target web"
     "$target_dir/wasm32-unknown-unknown/wasm/revguard_web_syntax.wasm"
 "$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_sql "$wasm_dir/revguard_web_sql.wasm"
+"$bindgen" --target web --remove-name-section --remove-producers-section \
+    --out-dir "$dist/pkg" --out-name revguard_web_django "$wasm_dir/revguard_web_django.wasm"
 rm -f "$dist/pre.wasm"
 
 cp "$here/index.html" "$dist/"
@@ -83,4 +92,4 @@ cp "$here"/src/*.js "$here"/src/*.css "$here"/src/*.svg "$dist/"
 node "$here/tools/examples.mjs" "$root/examples" "$here/examples" >"$dist/examples.js"
 
 say "built $dist"
-(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm pkg/revguard_web_sql_bg.wasm) >&2
+(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm pkg/revguard_web_sql_bg.wasm pkg/revguard_web_django_bg.wasm) >&2

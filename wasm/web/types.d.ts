@@ -133,6 +133,254 @@ export type Diagnostic = {
 };
 
 /**
+ * One app, as the CLI's JSON lists it.
+ */
+export type DjangoApp = {
+  /**
+   * The app label.
+   */
+  label: string,
+  /**
+   * Its `migrations` directory.
+   */
+  path: string,
+  /**
+   * Whether the package has `__init__.py`.
+   */
+  migrated: boolean,
+  /**
+   * Its migration modules: name and path.
+   */
+  migrations: Array<[string, string]>,
+};
+
+/**
+ * An edge from a parent to its child.
+ */
+export type DjangoEdge = {
+  /**
+   * The parent (a position in `nodes`).
+   */
+  from: number,
+  /**
+   * The child.
+   */
+  to: number,
+  /**
+   * On a cycle.
+   */
+  cycle: boolean,
+};
+
+/**
+ * The graph: nodes, edges from parent to child, and the apps' groups.
+ */
+export type DjangoGraph = {
+  /**
+   * The nodes, in key order.
+   */
+  nodes: Array<DjangoNode>,
+  /**
+   * The edges.
+   */
+  edges: Array<DjangoEdge>,
+  /**
+   * Apps in label order, with their nodes (positions in `nodes`);
+   * installed packages' nodes are in none.
+   */
+  apps: Array<[string, Array<number>]>,
+};
+
+/**
+ * What to check: a Django project's files.
+ */
+export type DjangoInput = {
+  /**
+   * Every file, its path relative to the project directory
+   * (`/`-separated), e.g. `billing/migrations/0001_initial.py`.
+   */
+  files: Array<ProjectFile>,
+  /**
+   * The model `swappable_dependency(settings.AUTH_USER_MODEL)` resolves
+   * to; absent or `null`: `auth.User`, as for the CLI.
+   */
+  user_model?: string | null,
+  /**
+   * The name of the project directory, the label of an app whose
+   * `migrations` directory is at the top; absent or `null`: empty.
+   */
+  root?: string | null,
+  /**
+   * Whole-file verdicts by input index (`null`: CPython compiles the
+   * file), from the validator module; absent: not validated.
+   */
+  verdicts?: { [key in number]: GivenSyntaxError | null } | null,
+};
+
+/**
+ * A graph key, `(app_label, migration_name)`; ordered as Python orders the
+ * tuple (code points, app first).
+ */
+export type DjangoKey = {
+  /**
+   * The app label.
+   */
+  app: string,
+  /**
+   * The migration name (the module name).
+   */
+  name: string,
+};
+
+/**
+ * Django's verdict on a project.
+ */
+export type DjangoLoaded = {
+  /**
+   * What loading the graph raises. Django raises exactly one of these;
+   * when there are several, which one depends on Python's hash order.
+   * Empty when the graph loads.
+   */
+  errors: Array<Record<string, unknown>>,
+  /**
+   * What `check_consistent_history` raises (one of them), when the graph
+   * loads and the applied rows are known.
+   */
+  inconsistent: Array<Record<string, unknown>>,
+  /**
+   * Leaf nodes per app (`leaf_nodes()`), for every app with nodes.
+   */
+  leaves: { [key in string]: Array<string> },
+  /**
+   * Apps with more than one leaf (`detect_conflicts`).
+   */
+  conflicts: { [key in string]: Array<string> },
+  /**
+   * `migrate --plan` (forwards), when nothing above fails.
+   */
+  plan: Array<DjangoKey>,
+  /**
+   * Nodes of apps outside the repository that the graph depends on
+   * (assumed present in the installed packages).
+   */
+  external: Array<DjangoKey>,
+  /**
+   * Squashing migrations that cannot be used because only some of the
+   * migrations they replace are applied.
+   */
+  partly_applied_squashes: Array<DjangoKey>,
+  /**
+   * The history checks' findings (the lock, `--deployed`, `--base`),
+   * when the graph loads and a history input is given.
+   */
+  history?: Array<Record<string, unknown>>,
+  /**
+   * The graph as built (after the squash step when the build gets that
+   * far), for drawing it.
+   */
+  graph: DjangoShape,
+};
+
+/**
+ * One node of the graph.
+ */
+export type DjangoNode = {
+  /**
+   * The app label.
+   */
+  app: string,
+  /**
+   * The migration name.
+   */
+  name: string,
+  /**
+   * A migration of the project, a missing one, or an installed
+   * package's.
+   */
+  kind: DjangoNodeKind,
+  /**
+   * `missing`, `installed`, `leaf`, `conflicting leaf`, `cycle`,
+   * `unreadable`, `squash`.
+   */
+  marks: Array<string>,
+  /**
+   * Its input index (`null`: no file).
+   */
+  file: number | null,
+};
+
+/**
+ * What a node of the drawing is.
+ */
+export type DjangoNodeKind = "migration" | "missing" | "installed";
+
+/**
+ * Django's verdict: the CLI's JSON for the project, with editor
+ * diagnostics and the graph.
+ */
+export type DjangoReport = {
+  /**
+   * Always `django`.
+   */
+  dialect: string,
+  /**
+   * The user model `swappable_dependency` resolves through.
+   */
+  user_model: string,
+  /**
+   * The apps found.
+   */
+  apps: Array<DjangoApp>,
+  /**
+   * Django's verdict, as the CLI's JSON has it.
+   */
+  loaded: DjangoLoaded,
+  /**
+   * Whether `manage.py migrate` fails.
+   */
+  migrate_fails: boolean,
+  /**
+   * Whether any check failed (the CLI exits with 1).
+   */
+  failed: boolean,
+  /**
+   * The input index of every migration read, in the apps' order.
+   */
+  inputs: Array<number>,
+  /**
+   * The findings; label `file` indices are input indices.
+   */
+  diagnostics: Array<Diagnostic>,
+  /**
+   * Counts per severity.
+   */
+  summary: Summary,
+  /**
+   * The graph Django builds, one group per app.
+   */
+  graph: DjangoGraph,
+};
+
+/**
+ * The nodes and edges of the graph Django builds: every node of
+ * `node_map` (dummy nodes for missing parents included; a migration a
+ * squash replaced is gone), and an edge from each parent to its child.
+ * Edges from nodes in [`Loaded::external`] are the dependencies on apps
+ * outside the repository, which Django resolves from the installed
+ * packages.
+ */
+export type DjangoShape = {
+  /**
+   * The nodes, sorted.
+   */
+  nodes: Array<DjangoKey>,
+  /**
+   * `(parent, child)` pairs, sorted.
+   */
+  edges: Array<[DjangoKey, DjangoKey]>,
+};
+
+/**
  * One input file.
  */
 export type FileEntry = {

@@ -14,149 +14,17 @@
 //! When a module cannot be read the graph is unknown: its migrations are
 //! drawn without edges, the unreadable ones marked.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use revguard_core::dialect::django::{DjangoError, Key};
+use revguard_core::dialect::django::view::Node;
+use revguard_core::dialect::django::{DjangoError, Drawing, NodeKind as Kind};
 use serde_json::{Value, json};
 
 use super::Checked;
 use crate::render::graph::{GraphFormat, dot_string, mermaid_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Migration,
-    Missing,
-    Installed,
-}
-
-struct Node {
-    key: Key,
-    kind: Kind,
-    marks: Vec<&'static str>,
-    path: Option<String>,
-}
-
-struct Drawing {
-    /// Node ids are positions here: `n0`, `n1`, …
-    nodes: Vec<Node>,
-    /// `(parent, child, on a cycle)` as node positions.
-    edges: Vec<(usize, usize, bool)>,
-    /// Apps in label order, with their nodes' positions.
-    apps: Vec<(String, Vec<usize>)>,
-}
-
 fn id(index: usize) -> String {
     format!("n{index}")
-}
-
-impl Drawing {
-    fn build(checked: &Checked) -> Drawing {
-        let loaded = &checked.loaded;
-        let shape = &loaded.graph;
-        let cyclic: BTreeSet<&Key> = loaded
-            .errors
-            .iter()
-            .flat_map(|e| match e {
-                DjangoError::CircularDependency { component, .. } => {
-                    component.iter().collect::<Vec<&Key>>()
-                }
-                _ => Vec::new(),
-            })
-            .collect();
-        let unreadable: BTreeSet<&Key> = loaded
-            .errors
-            .iter()
-            .filter_map(|e| match e {
-                DjangoError::Unreadable { migration, .. } => Some(migration),
-                _ => None,
-            })
-            .collect();
-        let keys: BTreeSet<Key> = if shape.nodes.is_empty() {
-            checked.sources.iter().map(|(k, _, _)| k.clone()).collect()
-        } else {
-            let ends = shape.edges.iter().flat_map(|(p, c)| [p.clone(), c.clone()]);
-            shape.nodes.iter().cloned().chain(ends).collect()
-        };
-        let nodes: Vec<Node> = keys
-            .into_iter()
-            .map(|key| {
-                let path = checked.file(&key).map(|(_, p, _)| p.clone());
-                let kind = if path.is_some() {
-                    Kind::Migration
-                } else if checked.apps.iter().any(|a| a.label == key.app) {
-                    Kind::Missing
-                } else {
-                    Kind::Installed
-                };
-                let marks = node_marks(checked, &key, kind, &cyclic, &unreadable);
-                Node {
-                    key,
-                    kind,
-                    marks,
-                    path,
-                }
-            })
-            .collect();
-        let position = |key: &Key| nodes.iter().position(|n| n.key == *key);
-        let edges = shape
-            .edges
-            .iter()
-            .filter_map(|(parent, child)| {
-                let cycle = cyclic.contains(parent) && cyclic.contains(child);
-                Some((position(parent)?, position(child)?, cycle))
-            })
-            .collect();
-        let mut apps: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, node) in nodes.iter().enumerate() {
-            if node.kind == Kind::Installed {
-                continue;
-            }
-            match apps.iter_mut().find(|(label, _)| *label == node.key.app) {
-                Some((_, members)) => members.push(i),
-                None => apps.push((node.key.app.clone(), vec![i])),
-            }
-        }
-        Drawing { nodes, edges, apps }
-    }
-}
-
-fn node_marks(
-    checked: &Checked,
-    key: &Key,
-    kind: Kind,
-    cyclic: &BTreeSet<&Key>,
-    unreadable: &BTreeSet<&Key>,
-) -> Vec<&'static str> {
-    let loaded = &checked.loaded;
-    let mut marks = Vec::new();
-    match kind {
-        Kind::Missing => marks.push("missing"),
-        Kind::Installed => marks.push("installed"),
-        Kind::Migration => {}
-    }
-    let is_leaf = loaded
-        .leaves
-        .get(&key.app)
-        .is_some_and(|names| names.contains(&key.name));
-    if is_leaf {
-        marks.push(if loaded.conflicts.contains_key(&key.app) {
-            "conflicting leaf"
-        } else {
-            "leaf"
-        });
-    }
-    if cyclic.contains(key) {
-        marks.push("cycle");
-    }
-    if unreadable.contains(key) {
-        marks.push("unreadable");
-    }
-    let facts = checked.facts.iter().find(|(k, _)| k == key).map(|(_, f)| f);
-    if facts.is_some_and(|f| !f.replaces.is_empty()) {
-        marks.push("squash");
-    }
-    marks
 }
 
 /// The lines of a node's label: name (with its app outside the repository),
@@ -176,7 +44,7 @@ fn node_lines(node: &Node) -> Vec<String> {
 impl Checked {
     /// The migration graph in `format`.
     pub fn render_graph(&self, format: GraphFormat) -> String {
-        let drawing = Drawing::build(self);
+        let drawing = self.view().drawing();
         match format {
             GraphFormat::Dot => dot(&drawing),
             GraphFormat::Mermaid => mermaid(&drawing),
@@ -192,14 +60,10 @@ impl Checked {
             .map(|(i, node)| {
                 json!({
                     "key": id(i),
-                    "kind": match node.kind {
-                        Kind::Migration => "migration",
-                        Kind::Missing => "missing",
-                        Kind::Installed => "installed",
-                    },
+                    "kind": node.kind,
                     "app": node.key.app,
                     "name": node.key.name,
-                    "path": node.path,
+                    "path": node.source.map(|i| &self.sources[i].1),
                     "marks": node.marks,
                 })
             })

@@ -142,9 +142,7 @@ pub fn read_base(
             migrated,
             modules: Vec::new(),
         });
-        if let Some(stem) = module.strip_suffix(".py")
-            && !stem.starts_with(['_', '~'])
-        {
+        if let Some(stem) = super::module_name(module) {
             entry.modules.push((stem.to_owned(), bytes));
         }
     }

@@ -6,11 +6,11 @@
 // editor (CodeMirror 6 is ~130 KB gzipped, Monaco several MB) would buy syntax
 // colouring that a migrations checker does not need.
 
-import init, { check, version } from "./pkg/revguard_web.js";
+import init, { check, isDjango, version } from "./pkg/revguard_web.js";
 import { examples } from "./examples.js";
 import { GraphView } from "./graph.js";
 import { encodeState, decodeState } from "./share.js";
-import { fromDataTransfer, fromFileList, normalize, projectRoot } from "./files.js";
+import { djangoRoot, fromDataTransfer, fromFileList, normalize, projectRoot } from "./files.js";
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -20,12 +20,12 @@ const state = {
   location: "versions",
   files: [], // {path, text}; text is exactly what is checked
   policy: "single-head",
-  dialect: "auto", // "auto", "alembic" or a SQL-file tool
+  dialect: "auto", // "auto", "alembic", "django" or a SQL-file tool
   selected: 0,
 };
-/** @type {import("../../web/types").Report | import("../../web/types").SqlReport | null} */
+/** @type {import("../../web/types").Report | import("../../web/types").SqlReport | import("../../web/types").DjangoReport | null} */
 let report = null;
-// The tool the last run checked the files as: "alembic" or a SQL-file tool.
+// The tool the last run checked the files as: "alembic", "django" or a SQL-file tool.
 let checkedAs = "alembic";
 let graph = null;
 let checkTimer = 0;
@@ -43,6 +43,12 @@ const PYTHON = "3.10";
 /** @type {null | { checkSql: (input: any) => any, detectDialect: (files: any) => string | null }} */
 let sqlTools = null;
 let sqlLoading = null;
+// Django (the first module only says whether files look like a Django
+// project) is a fourth, fetched only for such a project; its whole-file
+// validation comes from the validator, as Alembic's does.
+/** @type {null | { checkDjango: (input: any) => any }} */
+let djangoTools = null;
+let djangoLoading = null;
 
 // ---------------------------------------------------------------- checking
 
@@ -71,9 +77,38 @@ function loadSqlTools() {
   return sqlLoading;
 }
 
+function loadDjango() {
+  djangoLoading ||= (async () => {
+    const module = await import("./pkg/revguard_web_django.js");
+    await module.default();
+    djangoTools = module;
+    window.revguard.django = module;
+    document.body.dataset.django = "ready";
+  })();
+  return djangoLoading;
+}
+
+/** Whether the files are to be checked as a Django project: chosen, or detected. */
+function wantsDjango(files = state.files) {
+  if (state.dialect !== "auto") return state.dialect === "django";
+  return isDjango(files.map((f) => f.path));
+}
+
+/** The checks with Python files: the validator's verdicts matter. */
+const python = (tool) => tool === "alembic" || tool === "django";
+
+/** Django's input: the project's files, with the validator's verdicts once it is loaded. */
+function djangoInput() {
+  const files = projectFiles();
+  const root = (state.location || "").split("/").filter(Boolean).at(-1) || null;
+  if (!validator) return { files, root };
+  const verdicts = JSON.parse(validator.verdicts(files.map((f) => f.text), PYTHON));
+  return { files, root, verdicts: Object.fromEntries(verdicts.map((v, i) => [i, v])) };
+}
+
 /** Whether the files may be a SQL-file tool's (then its module must be loaded). */
-function wantsSql(files = state.files) {
-  if (state.dialect === "alembic") return false;
+function wantsSql(files = state.files, django = wantsDjango(files)) {
+  if (state.dialect === "alembic" || django) return false;
   return state.dialect !== "auto" || files.some((f) => /\.sql$/i.test(f.path));
 }
 
@@ -89,24 +124,35 @@ async function loadValidator() {
 const projectFiles = () => state.files.map((f) => ({ path: f.path, text: f.text }));
 
 /** The tool to check the files as: the chosen one, else the detected one. */
-function dialectOf() {
+function dialectOf(django, sql) {
   if (state.dialect !== "auto") return state.dialect;
-  return (wantsSql() && sqlTools.detectDialect(projectFiles())) || "alembic";
+  if (django) return "django";
+  return (sql && sqlTools.detectDialect(projectFiles())) || "alembic";
 }
 
 function run() {
   clearTimeout(checkTimer);
-  if (wantsSql() && !sqlTools) {
+  // Asked once a run: the answer crosses into the module with every path.
+  const django = wantsDjango();
+  const sql = wantsSql(state.files, django);
+  if (sql && !sqlTools) {
     setStatus("Loading the SQL-file tools…");
     loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
     return;
   }
+  if (django && !djangoTools) {
+    setStatus("Loading Django's checks…");
+    loadDjango().then(run, (err) => setStatus(`Django's checks failed to load: ${err.message}`, "bad"));
+    return;
+  }
   const t0 = performance.now();
   try {
-    checkedAs = dialectOf();
+    checkedAs = dialectOf(django, sql);
     report = checkedAs === "alembic"
       ? check(input())
-      : sqlTools.checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
+      : checkedAs === "django"
+        ? djangoTools.checkDjango(djangoInput())
+        : sqlTools.checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
   } catch (err) {
     report = null;
     renderFailure(err.message);
@@ -116,7 +162,7 @@ function run() {
   syncMode();
   renderReport();
   const t2 = performance.now();
-  if (checkedAs === "alembic") graph = graphView.render(report);
+  if (python(checkedAs)) graph = graphView.render(report);
   else renderOrder();
   const t3 = performance.now();
   renderTabs();
@@ -128,15 +174,15 @@ function run() {
     `${plural(state.files.length, "file")} checked in ${(t1 - t0).toFixed(1)} ms: ` +
       `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}` +
       (s.infos ? `, ${s.infos} info` : "") +
-      (validator || checkedAs !== "alembic" ? "" : " (whole-file Python check loading…)") +
+      (validator || !python(checkedAs) ? "" : " (whole-file Python check loading…)") +
       (checkedAs === "alembic" ? "" : ` as ${TOOL_NAMES[checkedAs]}`),
     s.errors ? "bad" : "good",
   );
   runs++;
   document.body.dataset.ready = "true";
   document.body.dataset.runs = String(runs);
-  // The validator only matters for Python files: fetched after the first Alembic render.
-  if (checkedAs === "alembic" && !validatorLoading) {
+  // The validator only matters for Python files: fetched after the first Alembic or Django render.
+  if (python(checkedAs) && !validatorLoading) {
     loadValidator().catch((err) => {
       setStatus(`The Python syntax check failed to load: ${err.message}`, "bad");
       console.error(err);
@@ -146,7 +192,7 @@ function run() {
 }
 
 const TOOL_NAMES = {
-  alembic: "Alembic", flyway: "Flyway", "golang-migrate": "golang-migrate", goose: "goose",
+  alembic: "Alembic", django: "Django", flyway: "Flyway", "golang-migrate": "golang-migrate", goose: "goose",
   sqlx: "sqlx", dbmate: "dbmate", prisma: "Prisma",
 };
 
@@ -163,17 +209,20 @@ function renderFailure(message) {
   document.body.dataset.ready = "true";
 }
 
-/** Alembic shows its revision graph; a SQL-file tool its order of migrations. */
+/** Alembic shows its revision graph, Django its migration graph (each node
+ * under its app's label); a SQL-file tool its order of migrations. */
 function syncMode() {
-  const sql = checkedAs !== "alembic";
+  const sql = !python(checkedAs);
   document.body.dataset.dialect = checkedAs;
   $("graph").hidden = sql;
-  document.querySelector(".legend").hidden = sql;
+  document.querySelector(".legend").hidden = checkedAs !== "alembic";
   document.querySelector(".zoom").hidden = sql;
   $("sql-order").hidden = !sql;
-  $("graph-h").textContent = sql ? `Migrations in ${TOOL_NAMES[checkedAs]}'s order` : "Revision graph";
-  $("location-label").textContent = sql ? "Project" : "Version location";
-  $("policy").disabled = sql;
+  $("graph-h").textContent = sql
+    ? `Migrations in ${TOOL_NAMES[checkedAs]}'s order`
+    : checkedAs === "django" ? "Migration graph (app label under each name)" : "Revision graph";
+  $("location-label").textContent = checkedAs === "alembic" ? "Version location" : "Project";
+  $("policy").disabled = checkedAs !== "alembic";
 }
 
 /** The migrations the tool resolves, in its order, marked with what its deploy does. */
@@ -269,6 +318,12 @@ async function loadEntries(promise) {
   }
   // A SQL-file tool's project (or migration directory) keeps its layout,
   // which is how the tool finds its files; anything else is Alembic's.
+  // A Django project keeps its apps' directories, whose names are labels.
+  const django = djangoRoot(entries);
+  if (wantsDjango(django.files)) {
+    load(django, { keepDialect: true });
+    return;
+  }
   const project = projectRoot(entries);
   if (wantsSql(project.files)) await loadSqlTools();
   const sql = state.dialect === "auto"
@@ -348,7 +403,7 @@ function renderHighlights() {
   const text = textarea.value;
   const ranges = [];
   // A SQL-file tool's findings are about whole files: the tab's dot says so.
-  for (const d of report && checkedAs === "alembic" ? report.diagnostics : []) {
+  for (const d of report && python(checkedAs) ? report.diagnostics : []) {
     for (const l of d.labels) {
       if (l.file !== state.selected) continue;
       const a = offsetOf(text, l.start.line, l.start.column_utf16);
@@ -435,6 +490,11 @@ function renderReport() {
   const s = r.summary;
   const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
   $("summary").textContent = `${n(s.errors, "error")} · ${n(s.warnings, "warning")}${s.infos ? ` · ${s.infos} info` : ""}`;
+  if (checkedAs === "django") {
+    renderDjango();
+    renderDiagnostics(DIAGNOSTICS_PAGE);
+    return;
+  }
   if (checkedAs !== "alembic") {
     renderDeploy();
     renderDiagnostics(DIAGNOSTICS_PAGE);
@@ -451,6 +511,24 @@ function renderReport() {
     r.alembic.warnings.map((w) => `<p class="warn">Alembic warns: ${esc(w)}</p>`).join("");
 
   renderDiagnostics(DIAGNOSTICS_PAGE);
+}
+
+/** Django's verdict: the leaves per app, what `manage.py migrate` does, the installed apps relied on. */
+function renderDjango() {
+  const r = /** @type {import("../../web/types").DjangoReport} */ (report);
+  const leaves = Object.entries(r.loaded.leaves)
+    .map(([app, names]) => `<li data-app="${esc(app)}" class="${names.length > 1 ? "fail" : ""}"><code>${esc(app)}</code>: ` +
+      names.map((x) => `<code>${esc(x)}</code>`).join(", ") + `</li>`)
+    .join("");
+  const migrations = r.apps.reduce((k, a) => k + a.migrations.length, 0);
+  $("alembic").innerHTML =
+    `<p><strong>tool:</strong> Django (${state.dialect === "auto" ? "detected" : "chosen"}), ` +
+    `${n(r.apps.length, "app")}, ${n(migrations, "migration")}; user model <code>${esc(r.user_model)}</code></p>` +
+    `<p><strong>leaf migrations:</strong></p><ul class="leaves">${leaves}</ul>` +
+    `<p><strong>manage.py migrate:</strong> <span class="${r.migrate_fails ? "fail" : "ok"}" id="migrate-verdict">${r.migrate_fails ? "fails" : "runs"}</span></p>` +
+    (r.loaded.external.length
+      ? `<p class="aside">Assumed installed (outside the project): ${r.loaded.external.map((k) => `<code>${esc(`${k.app}.${k.name}`)}</code>`).join(", ")}</p>`
+      : "");
 }
 
 /** What the SQL-file tool's deploy command does with these files. */
@@ -479,9 +557,10 @@ const DIAGNOSTICS_PAGE = 100; // more on request: a page of 1,000 excerpts is sl
 function renderDiagnostics(limit) {
   const r = report;
   const list = $("diagnostics");
-  const sql = checkedAs !== "alembic";
+  // A SQL-file tool's findings are about whole files: no line, no excerpt.
+  const sql = !python(checkedAs);
   if (r.diagnostics.length === 0) {
-    list.innerHTML = sql
+    list.innerHTML = checkedAs !== "alembic"
       ? `<li class="none">No findings.</li>`
       : `<li class="none">No findings. <code>alembic upgrade head</code> has one way to go.</li>`;
   } else {
@@ -528,7 +607,29 @@ function newSqlFile() {
   textarea.focus();
 }
 
+/** A new migration on top of an app's leaf: the selected file's app, else the first migrated one. */
+function newDjangoFile() {
+  const r = /** @type {import("../../web/types").DjangoReport} */ (report);
+  const selected = state.files[state.selected]?.path || "";
+  const app = r.apps.find((a) => selected.startsWith(`${a.path}/`)) || r.apps.find((a) => a.migrated);
+  if (!app) return;
+  const leaf = (r.loaded.leaves[app.label] || []).at(-1);
+  const number = app.migrations.reduce((k, [name]) => Math.max(k, parseInt(name, 10) || 0), 0) + 1;
+  const taken = new Set(state.files.map((f) => f.path));
+  let path;
+  for (let k = 1; !path || taken.has(path); k++) path = `${app.path}/${String(number).padStart(4, "0")}_new_migration${k > 1 ? `_${k}` : ""}.py`;
+  const deps = leaf ? `\n        ("${app.label}", "${leaf}"),\n    ` : "";
+  state.files.push({
+    path,
+    text: `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [${deps}]\n\n    operations = []\n`,
+  });
+  showFile(state.files.length - 1);
+  schedule();
+  textarea.focus();
+}
+
 function newFile() {
+  if (checkedAs === "django") return newDjangoFile();
   if (checkedAs !== "alembic") return newSqlFile();
   const id = newRevisionId();
   const head = report && report.heads.length ? report.heads[report.heads.length - 1] : null;
@@ -709,7 +810,7 @@ function wire() {
 }
 
 async function main() {
-  window.revguard = { check, sql: null, state, load, run, last: null, report: () => report };
+  window.revguard = { check, sql: null, django: null, state, load, run, last: null, report: () => report };
   wire();
   await init();
   window.revguard.version = version();

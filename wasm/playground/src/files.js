@@ -105,3 +105,24 @@ export function projectRoot(entries) {
     files: files.map((f) => ({ path: f.parts.join("/"), text: f.text })),
   };
 }
+
+/**
+ * A Django project as its apps sit in it: like {@link projectRoot}, but a
+ * directory holding `migrations/` is never stripped, since its name is the
+ * app's label (unless `apps.py` gives another). A dropped app folder keeps
+ * its name; a dropped project keeps `app/migrations/…` paths.
+ */
+export function djangoRoot(entries) {
+  let files = entries.map((e) => ({ parts: e.path.split("/").filter(Boolean), text: e.text }));
+  const location = [];
+  const shared = () => files.length && files.every((f) => f.parts.length > 1 && f.parts[0] === files[0].parts[0]);
+  while (shared() && files[0].parts[0] !== "migrations" && !files.some((f) => f.parts[1] === "migrations")) {
+    location.push(files[0].parts[0]);
+    files = files.map((f) => ({ parts: f.parts.slice(1), text: f.text }));
+  }
+  files.sort((a, b) => a.parts.join("/").localeCompare(b.parts.join("/")));
+  return {
+    location: location.join("/") || "project",
+    files: files.map((f) => ({ path: f.parts.join("/"), text: f.text })),
+  };
+}

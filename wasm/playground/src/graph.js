@@ -1,6 +1,7 @@
 // @ts-check
 // The revision graph: a layered layout (bases at the top, heads at the
-// bottom) drawn as SVG, with pan and zoom.
+// bottom) drawn as SVG, with pan and zoom. Alembic's revisions, or Django's
+// migrations with their app's label on each node.
 //
 // Written here instead of pulling in dagre or ELK: Alembic histories are long,
 // narrow DAGs (a chain with short-lived branches), for which longest-path
@@ -16,9 +17,11 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 
 /**
  * @typedef {import("../../web/types").Report} Report
+ * @typedef {import("../../web/types").DjangoReport} DjangoReport
  * @typedef {import("../../web/types").Mark} Mark
- * @typedef {{ key: number, id: string, doc: string, file: number, path: string, marks: Set<Mark>,
- *   duplicate: boolean, shadowed: boolean, labels: string[], missing: boolean, x?: number, y?: number }} Node
+ * @typedef {{ key: number, id: string, doc: string, file: number, path: string, marks: Set<Mark | string>,
+ *   duplicate: boolean, shadowed: boolean, labels: string[], missing: boolean, tags?: string[],
+ *   x?: number, y?: number }} Node
  * @typedef {{ from: number, to: number, kind: "parent" | "depends" | "missing", back?: boolean }} Edge
  * @typedef {{ nodes: Node[], edges: Edge[] }} Graph
  */
@@ -75,6 +78,40 @@ export function buildGraph(report) {
       else edges.push({ from: target, to: i, kind: "depends" });
     });
   });
+  return { nodes, edges };
+}
+
+/** Django's migration graph as the core draws it (after the squash step,
+ * dummy nodes for missing migrations included): one node per migration with
+ * its app's label under its name, installed packages' migrations and
+ * missing ones as placeholders, edges from parent to child.
+ * @param {DjangoReport} report
+ * @returns {Graph}
+ */
+export function buildDjangoGraph(report) {
+  /** @type {Record<string, string>} */
+  const CLASSES = { leaf: "head", "conflicting leaf": "conflict", cycle: "cycle", unreadable: "unreadable",
+    squash: "squash", installed: "installed" };
+  const paths = new Map();
+  for (const app of report.apps) for (const [name, path] of app.migrations) paths.set(`${app.label}.${name}`, path);
+  const nodes = report.graph.nodes.map((n, i) => ({
+    key: i,
+    id: n.name,
+    doc: n.kind === "installed" ? `${n.app} (installed)` : n.app,
+    file: n.file === null ? -1 : n.file,
+    path: paths.get(`${n.app}.${n.name}`) || "",
+    marks: new Set(n.marks.map((m) => CLASSES[m]).filter(Boolean)),
+    duplicate: false,
+    shadowed: false,
+    labels: [],
+    missing: n.kind !== "migration",
+    tags: n.marks.slice(),
+  }));
+  const edges = report.graph.edges.map((e) => /** @type {Edge} */ ({
+    from: e.from,
+    to: e.to,
+    kind: report.graph.nodes[e.from].kind === "missing" ? "missing" : "parent",
+  }));
   return { nodes, edges };
 }
 
@@ -197,6 +234,7 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const clip = (s, max) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 function badges(node) {
+  if (node.tags) return node.tags;
   const out = [];
   if (node.missing) out.push("missing");
   if (node.marks.has("phantom-head")) out.push("phantom head");
@@ -298,16 +336,20 @@ export class GraphView {
   }
 
   render(report) {
-    const graph = buildGraph(report);
+    const django = report.dialect === "django";
+    const graph = django ? buildDjangoGraph(report) : buildGraph(report);
     const size = layout(graph);
     const { markup } = renderSvg(graph, size);
     this.svg.innerHTML = markup;
     this.size = size;
     this.graph = graph;
     const heads = graph.nodes.filter((n) => n.marks.has("head") || n.marks.has("phantom-head"));
+    const leaves = graph.nodes.filter((n) => n.marks.has("head") || n.marks.has("conflict"));
     this.svg.setAttribute(
       "aria-label",
-      `Revision graph: ${report.revisions.length} revisions; heads: ${heads.map((h) => h.id + (h.marks.has("phantom-head") ? " (phantom)" : "")).join(", ") || "none"}.`,
+      django
+        ? `Migration graph: ${graph.nodes.filter((n) => !n.missing).length} migrations in ${report.graph.apps.length} apps; leaves: ${leaves.map((l) => `${l.doc}.${l.id}${l.marks.has("conflict") ? " (conflicting)" : ""}`).join(", ") || "none"}.`
+        : `Revision graph: ${report.revisions.length} revisions; heads: ${heads.map((h) => h.id + (h.marks.has("phantom-head") ? " (phantom)" : "")).join(", ") || "none"}.`,
     );
     this.fit();
     return graph;

@@ -5,7 +5,8 @@
 //
 // Each DIR holds one folder per example; an Alembic example's migrations are the files
 // in the first `versions/` folder found in it (e.g. `migrations/versions/`); an example
-// without one that holds `.sql` files is a SQL-file tool's project, embedded whole. `README.md` (first line, then the
+// without one that holds `.sql` files is a SQL-file tool's project, and one with `manage.py`
+// a Django project, each embedded whole (the page detects the tool). `README.md` (first line, then the
 // first paragraph) titles and describes an example when present.
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -61,6 +62,15 @@ for (const base of process.argv.slice(2)) {
   for (const id of readdirSync(base).sort()) {
     const dir = join(base, id);
     if (!statSync(dir).isDirectory()) continue;
+    if (existsSync(join(dir, "manage.py"))) {
+      // A Django project: every file at its path (apps are found by their
+      // `migrations` packages, labels in `apps.py`).
+      const files = walk(dir)
+        .filter((path) => relative(dir, path) !== "README.md")
+        .map((path) => ({ path: relative(dir, path).split(sep).join("/"), text: readFileSync(path, "utf8") }));
+      examples.push({ id, ...describe(dir, id), location: id, files });
+      continue;
+    }
     const versions = findVersions(dir, 3);
     if (!versions) {
       // A SQL-file tool's project: every file, at its path in the project

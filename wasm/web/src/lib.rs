@@ -17,7 +17,11 @@
 //! The crate is built into two modules: the first (default feature
 //! `alembic`: [`check`], [`check_json`]) and one the page fetches only for
 //! a SQL-file tool's project (feature `sql`: `checkSql`,
-//! `detectDialect`; see [`sql`]). Both export [`version`].
+//! `detectDialect`; see [`sql`]), and one fetched only for a Django
+//! project (feature `django`: `checkDjango`; see [`django`]). The first
+//! module also says whether files look like a Django project
+//! (`isDjango`), so the page knows to fetch that one. All export
+//! [`version`].
 //!
 //! Both directions cross the boundary as one JSON string (`JSON.stringify` /
 //! `JSON.parse` run natively in the engine), which is faster for thousands of
@@ -25,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod django;
 pub mod dto;
 pub mod position;
 pub mod sql;
@@ -42,7 +47,7 @@ const TS_TYPES: &'static str = include_str!("../types.d.ts");
 
 /// The one way this binding reports a failure: a JavaScript `Error` whose
 /// message starts with `revguard:`.
-#[cfg(any(feature = "alembic", feature = "sql"))]
+#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
 fn js_error(err: impl std::fmt::Display) -> JsError {
     JsError::new(&format!("revguard: {err}"))
 }
@@ -100,7 +105,32 @@ pub fn detect_dialect(
     })
 }
 
-#[cfg(any(feature = "alembic", feature = "sql"))]
+/// Whether the files (their paths, relative to the dropped folder) look
+/// like a Django project: `manage.py` at the top, or a `migrations`
+/// package with a numbered module. In the first module, so the page knows
+/// to fetch the Django module.
+#[cfg(feature = "alembic")]
+#[wasm_bindgen(js_name = isDjango)]
+pub fn is_django(paths: Vec<String>) -> bool {
+    revguard_core::dialect::django::locate::looks_like_django(
+        &paths.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+}
+
+/// Check a Django project: the CLI's verdict for `revguard check
+/// --dialect django` (see [`django`]). Throws an `Error` for malformed
+/// input, duplicate app labels, or files holding no migrations package.
+#[cfg(feature = "django")]
+#[wasm_bindgen(js_name = checkDjango, unchecked_return_type = "DjangoReport")]
+pub fn check_django(
+    #[wasm_bindgen(unchecked_param_type = "DjangoInput")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input: django::DjangoInput = from_js(&input)?;
+    let report = django::check_django(&input).map_err(js_error)?;
+    to_js(&report)
+}
+
+#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
 fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
     let json: String = js_sys::JSON::stringify(value)
         .map_err(|_| js_error("the input cannot be serialized as JSON"))?
@@ -108,7 +138,7 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError
     serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))
 }
 
-#[cfg(any(feature = "alembic", feature = "sql"))]
+#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
 fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
     let json = serde_json::to_string(value).map_err(js_error)?;
     js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))

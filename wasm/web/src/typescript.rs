@@ -14,6 +14,7 @@ use std::collections::HashSet;
 
 use ts_rs::{Config, TS, TypeVisitor};
 
+use crate::django::{DjangoInput, DjangoReportDto};
 use crate::dto::{CheckInput, ReportDto};
 use crate::sql::{SqlInput, SqlReportDto};
 
@@ -36,6 +37,8 @@ pub fn declarations() -> String {
     collect.visit::<ReportDto>();
     collect.visit::<SqlInput>();
     collect.visit::<SqlReportDto>();
+    collect.visit::<DjangoInput>();
+    collect.visit::<DjangoReportDto>();
     collect.out.sort();
     let mut text = String::from(HEADER);
     for (_, declaration) in collect.out {

@@ -19,6 +19,8 @@ use super::read::{MigrationFacts, Reference};
 /// A graph key, `(app_label, migration_name)`; ordered as Python orders the
 /// tuple (code points, app first).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DjangoKey"))]
 pub struct Key {
     /// The app label.
     pub app: String,
@@ -199,13 +201,17 @@ impl DjangoError {
 
 /// Django's verdict on a project.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DjangoLoaded"))]
 pub struct Loaded {
     /// What loading the graph raises. Django raises exactly one of these;
     /// when there are several, which one depends on Python's hash order.
     /// Empty when the graph loads.
+    #[cfg_attr(feature = "ts", ts(type = "Array<Record<string, unknown>>"))]
     pub errors: Vec<DjangoError>,
     /// What `check_consistent_history` raises (one of them), when the graph
     /// loads and the applied rows are known.
+    #[cfg_attr(feature = "ts", ts(type = "Array<Record<string, unknown>>"))]
     pub inconsistent: Vec<DjangoError>,
     /// Leaf nodes per app (`leaf_nodes()`), for every app with nodes.
     pub leaves: BTreeMap<String, Vec<String>>,
@@ -222,11 +228,34 @@ pub struct Loaded {
     /// The history checks' findings (the lock, `--deployed`, `--base`),
     /// when the graph loads and a history input is given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<Record<string, unknown>>", optional))]
     pub history: Vec<super::history::HistoryFinding>,
     /// The graph as built (after the squash step when the build gets that
     /// far), for drawing it.
     #[serde(default)]
     pub graph: Shape,
+}
+
+impl Loaded {
+    /// Whether `manage.py migrate` would fail: the graph does not load, has
+    /// several leaves in an app, or contradicts the applied set (the
+    /// database's, or the recorded history's). An edited or removed recorded
+    /// migration, or a lock that does not read, is an error but `migrate`
+    /// still runs.
+    pub fn migrate_fails(&self) -> bool {
+        !self.errors.is_empty()
+            || !self.inconsistent.is_empty()
+            || !self.conflicts.is_empty()
+            || self
+                .history
+                .iter()
+                .any(|f| matches!(f, super::HistoryFinding::InsertedBelowDeployed { .. }))
+    }
+
+    /// Whether any check failed (the CLI's exit status 1).
+    pub fn has_errors(&self) -> bool {
+        self.migrate_fails() || !self.history.is_empty()
+    }
 }
 
 /// The nodes and edges of the graph Django builds: every node of
@@ -236,6 +265,8 @@ pub struct Loaded {
 /// outside the repository, which Django resolves from the installed
 /// packages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DjangoShape"))]
 pub struct Shape {
     /// The nodes, sorted.
     pub nodes: Vec<Key>,

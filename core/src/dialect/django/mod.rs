@@ -5,11 +5,14 @@
 
 pub mod graph;
 pub mod history;
+pub mod locate;
 pub mod lock;
 pub mod merge;
 pub mod read;
+pub mod view;
 pub mod wire;
 
 pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, Shape, load};
 pub use history::{BaseInput, HistoryFinding, HistoryInput};
-pub use read::{MigrationFacts, Reference, read};
+pub use read::{MigrationFacts, Reference, read, read_given};
+pub use view::{CHECKS, Drawing, NodeKind, View};

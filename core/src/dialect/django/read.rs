@@ -143,6 +143,19 @@ pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
     facts
 }
 
+/// [`read`] with the whole-file verdict computed elsewhere (the
+/// playground's validator module runs `crate::parse::compile_module` on the
+/// same bytes): `given` is what `read(bytes, Some(version))` would put in
+/// [`MigrationFacts::syntax_error`], so the facts are the same.
+pub fn read_given(
+    bytes: &[u8],
+    given: Option<&crate::request::GivenSyntaxError>,
+) -> MigrationFacts {
+    let mut facts = read(bytes, None);
+    facts.syntax_error = given.map(Into::into);
+    facts
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Outside `class Migration`.
