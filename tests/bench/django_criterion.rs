@@ -41,7 +41,7 @@ fn module(a: usize, n: usize) -> String {
             .to_owned();
     }
     let mut deps = format!("        (\"app{a:02}\", \"{}\"),\n", name(n - 1));
-    if a > 0 && n % 10 == 0 {
+    if a > 0 && n.is_multiple_of(10) {
         deps.push_str(&format!(
             "        (\"app{:02}\", \"{}\"),\n",
             a - 1,

@@ -316,7 +316,17 @@ fn the_admins_engine_and_limits_apply() {
     );
     assert_eq!(native, sandboxed);
     // The sandbox's memory cap is the admin's: the app fails alone, naming it.
-    lab.sidecar.env.retain(|(k, _)| k != "REVGUARD_ENGINE");
+    // On an empty cache: a verdict cached by the runs above would be served
+    // without starting the guest (a warm run does less work than the limits
+    // bound; docs/performance.md).
+    let cold = tempfile::tempdir().unwrap();
+    lab.sidecar
+        .env
+        .retain(|(k, _)| k != "REVGUARD_ENGINE" && k != "REVGUARD_CACHE_DIR");
+    lab.sidecar.env.push((
+        "REVGUARD_CACHE_DIR".into(),
+        cold.path().display().to_string(),
+    ));
     lab.sidecar
         .env
         .push(("REVGUARD_MAX_MEMORY".into(), "1".into()));

@@ -9,19 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+// Directories never searched: the same list as the playground's.
+use revguard_core::dialect::sql::locate::SKIPPED_DIRS as SKIPPED;
 use revguard_core::dialect::sql::{FlywayConfig, Tool};
-
-/// Directories never searched.
-const SKIPPED: [&str; 8] = [
-    ".git",
-    "node_modules",
-    ".venv",
-    "venv",
-    "site-packages",
-    "__pycache__",
-    "target",
-    "build",
-];
 
 /// Most directories visited, most files read, largest file read.
 const MAX_DIRS: usize = 20_000;

@@ -311,19 +311,22 @@ fn uses_sqlx(tree: &Tree) -> bool {
         .is_some_and(|text| text.lines().any(|l| l.trim_start().starts_with("sqlx")))
 }
 
+/// Directories never searched for a SQL tool's migrations, here and in the
+/// CLI's discovery (hidden ones are skipped too).
+pub const SKIPPED_DIRS: [&str; 8] = [
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    "target",
+    "build",
+];
+
 /// The top directory or the first directory below it (breadth first, four
 /// levels deep, hidden and build directories skipped) that passes `accept`.
 fn shaped_dir(tree: &Tree, accept: impl Fn(&str) -> bool) -> Vec<String> {
-    const SKIPPED: [&str; 8] = [
-        ".git",
-        "node_modules",
-        ".venv",
-        "venv",
-        "site-packages",
-        "__pycache__",
-        "target",
-        "build",
-    ];
     let mut queue = std::collections::VecDeque::from([(String::new(), 0)]);
     while let Some((dir, depth)) = queue.pop_front() {
         if accept(&dir) {
@@ -333,7 +336,7 @@ fn shaped_dir(tree: &Tree, accept: impl Fn(&str) -> bool) -> Vec<String> {
             continue;
         }
         for sub in tree.subdirs(&dir) {
-            if !sub.starts_with('.') && !SKIPPED.contains(&sub) {
+            if !sub.starts_with('.') && !SKIPPED_DIRS.contains(&sub) {
                 queue.push_back((join(&dir, sub), depth + 1));
             }
         }
