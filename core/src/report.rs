@@ -217,6 +217,31 @@ pub struct Label {
     pub primary: bool,
 }
 
+impl Label {
+    /// A label at `span` in a file of `bytes` (read as UTF-8, lossily),
+    /// with its 1-based start and end positions.
+    pub fn in_file(
+        file: usize,
+        path: &str,
+        bytes: &[u8],
+        span: Span,
+        message: String,
+        primary: bool,
+    ) -> Label {
+        let text = String::from_utf8_lossy(bytes);
+        let (start, end) = crate::text::LineIndex::new(&text).span(span);
+        Label {
+            file,
+            path: path.to_owned(),
+            span,
+            start,
+            end,
+            message,
+            primary,
+        }
+    }
+}
+
 /// Counts per severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

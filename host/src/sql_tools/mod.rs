@@ -19,7 +19,7 @@ use anyhow::{Result, bail};
 use revguard_core::Severity;
 use revguard_core::dialect::sql::{AppliedRow, Check, History, SqlFile, Tool, Verdict};
 use revguard_core::report::{Diagnostic, Label, Summary};
-use revguard_core::text::{LineIndex, Span};
+use revguard_core::text::Span;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -238,18 +238,16 @@ impl Checked {
 
     fn label(&self, file: usize, primary: bool) -> Option<Label> {
         let path = self.files.get(file)?;
-        let text = String::from_utf8_lossy(self.sources.get(file)?);
+        let bytes = self.sources.get(file)?;
         let span = Span::new(0, 0);
-        let (start, end) = LineIndex::new(&text).span(span);
-        Some(Label {
+        Some(Label::in_file(
             file,
-            path: path.clone(),
+            path,
+            bytes,
             span,
-            start,
-            end,
-            message: String::new(),
+            String::new(),
             primary,
-        })
+        ))
     }
 
     /// Counts per severity.

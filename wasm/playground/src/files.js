@@ -93,9 +93,19 @@ export function normalize(entries) {
  * migrations (`db/migration`, `migrations/`, `flyway.conf`, `revguard.lock`).
  */
 export function projectRoot(entries) {
+  return stripSharedDirs(entries, () => false);
+}
+
+/**
+ * Strip the directories every file shares, one level at a time, until
+ * `keep(files)` says the next level must stay; the stripped part is the
+ * location shown. Files are sorted by their remaining path.
+ */
+function stripSharedDirs(entries, keep) {
   let files = entries.map((e) => ({ parts: e.path.split("/").filter(Boolean), text: e.text }));
   const location = [];
-  while (files.length && files.every((f) => f.parts.length > 1 && f.parts[0] === files[0].parts[0])) {
+  const shared = () => files.length && files.every((f) => f.parts.length > 1 && f.parts[0] === files[0].parts[0]);
+  while (shared() && !keep(files)) {
     location.push(files[0].parts[0]);
     files = files.map((f) => ({ parts: f.parts.slice(1), text: f.text }));
   }
@@ -113,16 +123,8 @@ export function projectRoot(entries) {
  * its name; a dropped project keeps `app/migrations/…` paths.
  */
 export function djangoRoot(entries) {
-  let files = entries.map((e) => ({ parts: e.path.split("/").filter(Boolean), text: e.text }));
-  const location = [];
-  const shared = () => files.length && files.every((f) => f.parts.length > 1 && f.parts[0] === files[0].parts[0]);
-  while (shared() && files[0].parts[0] !== "migrations" && !files.some((f) => f.parts[1] === "migrations")) {
-    location.push(files[0].parts[0]);
-    files = files.map((f) => ({ parts: f.parts.slice(1), text: f.text }));
-  }
-  files.sort((a, b) => a.parts.join("/").localeCompare(b.parts.join("/")));
-  return {
-    location: location.join("/") || "project",
-    files: files.map((f) => ({ path: f.parts.join("/"), text: f.text })),
-  };
+  return stripSharedDirs(
+    entries,
+    (files) => files[0].parts[0] === "migrations" || files.some((f) => f.parts[1] === "migrations"),
+  );
 }

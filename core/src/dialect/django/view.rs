@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{DjangoError, HistoryFinding, Key, Loaded, MigrationFacts, Reference};
 use crate::Severity;
 use crate::report::{Diagnostic, Label};
-use crate::text::{LineIndex, Span};
+use crate::text::Span;
 
 /// Django's checks: name, code, one-line description.
 pub const CHECKS: [(&str, &str, &str); 11] = [
@@ -320,18 +320,8 @@ impl View<'_> {
     ) -> Option<Label> {
         let file = self.sources.iter().position(|(k, _, _)| k == key)?;
         let (_, path, bytes) = &self.sources[file];
-        let text = String::from_utf8_lossy(bytes);
         let span = span.unwrap_or(Span::new(0, 0));
-        let (start, end) = LineIndex::new(&text).span(span);
-        Some(Label {
-            file,
-            path: path.clone(),
-            span,
-            start,
-            end,
-            message,
-            primary,
-        })
+        Some(Label::in_file(file, path, bytes, span, message, primary))
     }
 }
 
