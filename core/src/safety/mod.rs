@@ -19,6 +19,8 @@ mod alembic;
 #[cfg(feature = "safety")]
 mod ddl;
 #[cfg(feature = "safety")]
+pub mod django;
+#[cfg(feature = "safety")]
 mod lint;
 #[cfg(feature = "safety")]
 mod sql;
