@@ -115,6 +115,7 @@ fn revguard_project(root: &Path, project: &generate::GenProject) -> Project {
                 .collect(),
         ),
         history: None,
+        safety: None,
     }
 }
 
