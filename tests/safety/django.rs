@@ -6,10 +6,10 @@
 //!
 //! The generator keeps its own model state, so every operation is valid
 //! for Django, and it never alters, renames or removes a field in the
-//! migration that created it: there `sqlmigrate` (which reads constraint
-//! names from a database that does not have the field yet) and `migrate`
-//! (which does) write different SQL, and revguard follows `migrate`
-//! (`docs/safety.md`).
+//! migration that created, renamed or altered it: there `sqlmigrate` (which
+//! reads constraint names from a database that has not run the earlier
+//! operation) and `migrate` (which has) write different SQL, and revguard
+//! follows `migrate` (`docs/safety.md`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -81,8 +81,10 @@ struct GModel {
     fields: Vec<GField>,
     /// Relations: field name → target expression.
     targets: BTreeMap<String, String>,
-    indexes: Vec<String>,
-    constraints: Vec<String>,
+    /// Index and constraint names with the fields they cover (PostgreSQL
+    /// drops them with a dropped column).
+    indexes: Vec<(String, String)>,
+    constraints: Vec<(String, String)>,
     born: usize,
     /// `db_table`, when set.
     table: Option<String>,
@@ -223,19 +225,19 @@ impl Gen<'_> {
         }
         if self.rng.pct(20) {
             let index = self.fresh("ix_");
-            let field = &model.fields[0].name;
+            let field = model.fields[0].name.clone();
             options.push(format!(
                 "'indexes': [models.Index(fields=['{field}'], name='{index}')]"
             ));
-            model.indexes.push(index);
+            model.indexes.push((index, field.clone()));
         }
         if self.rng.pct(15) {
             let constraint = self.fresh("uq_");
-            let field = &model.fields[0].name;
+            let field = model.fields[0].name.clone();
             options.push(format!(
                 "'constraints': [models.UniqueConstraint(fields=['{field}', 'id'], name='{constraint}')]"
             ));
-            model.constraints.push(constraint);
+            model.constraints.push((constraint, field.clone()));
         }
         self.models.push(model);
         format!(
@@ -306,6 +308,8 @@ impl Gen<'_> {
                 Some(f) => {
                     let field = self.models[m].fields.remove(f);
                     self.models[m].targets.remove(&field.name);
+                    self.models[m].indexes.retain(|(_, on)| *on != field.name);
+                    self.models[m].constraints.retain(|(_, on)| *on != field.name);
                     format!(
                         "migrations.RemoveField(model_name='{model}', name='{}')",
                         field.name
@@ -316,9 +320,18 @@ impl Gen<'_> {
             6 => match self.old_field(m, None) {
                 Some(f) => {
                     let new = self.fresh("n");
+                    // Changed here: later operations of this migration
+                    // leave it alone (see the module's note).
+                    self.models[m].fields[f].born = self.now;
                     let old = std::mem::replace(&mut self.models[m].fields[f].name, new.clone());
                     if let Some(target) = self.models[m].targets.remove(&old) {
                         self.models[m].targets.insert(new.clone(), target);
+                    }
+                    let state = &mut self.models[m];
+                    for (_, on) in state.indexes.iter_mut().chain(state.constraints.iter_mut()) {
+                        if *on == old {
+                            on.clone_from(&new);
+                        }
                     }
                     format!(
                         "migrations.RenameField(model_name='{model}', old_name='{old}', new_name='{new}')"
@@ -387,16 +400,17 @@ impl Gen<'_> {
         }
         let call = field.call(None);
         let name = field.name.clone();
+        field.born = self.now;
         self.models[m].fields[f] = field;
         format!("migrations.AlterField(model_name='{model}', name='{name}', field={call})")
     }
 
     fn index(&mut self, m: usize, model: &str, atomic: bool) -> String {
         let concurrently = !atomic && self.rng.pct(60);
-        let old: Vec<String> = self.models[m].indexes.clone();
+        let old: Vec<String> = self.models[m].indexes.iter().map(|(n, _)| n.clone()).collect();
         if !old.is_empty() && self.rng.pct(40) && self.models[m].born < self.now {
             let name = old[self.rng.below(old.len())].clone();
-            self.models[m].indexes.retain(|i| *i != name);
+            self.models[m].indexes.retain(|(i, _)| *i != name);
             let op = if concurrently {
                 "RemoveIndexConcurrently"
             } else {
@@ -412,7 +426,7 @@ impl Gen<'_> {
         };
         let order = if self.rng.pct(30) { "-" } else { "" };
         let name = self.fresh("ix_");
-        self.models[m].indexes.push(name.clone());
+        self.models[m].indexes.push((name.clone(), field.clone()));
         let op = if concurrently {
             "AddIndexConcurrently"
         } else {
@@ -424,14 +438,14 @@ impl Gen<'_> {
     }
 
     fn constraint(&mut self, m: usize, model: &str) -> String {
-        let old = self.models[m].constraints.clone();
+        let old: Vec<String> = self.models[m].constraints.iter().map(|(n, _)| n.clone()).collect();
         if !old.is_empty() && self.rng.pct(40) {
             let name = old[self.rng.below(old.len())].clone();
-            self.models[m].constraints.retain(|c| *c != name);
+            self.models[m].constraints.retain(|(c, _)| *c != name);
             return format!("migrations.RemoveConstraint(model_name='{model}', name='{name}')");
         }
         let name = self.fresh("uq_");
-        self.models[m].constraints.push(name.clone());
+        self.models[m].constraints.push((name.clone(), "id".to_owned()));
         format!(
             "migrations.AddConstraint(model_name='{model}', constraint=models.UniqueConstraint(fields=['id'], name='{name}'))"
         )
@@ -482,7 +496,14 @@ pub fn write_project(dir: &Path, rng: &mut Rng, count: usize) -> Vec<(String, St
         generator.now = i + 1;
         let app = APPS[generator.rng.below(APPS.len())];
         let atomic = !generator.rng.pct(20);
-        let mut deps = BTreeSet::new();
+        // Every migration depends on the latest of each app, so `migrate`
+        // applies them in the order they were written (the generator's
+        // state is that order's).
+        let mut deps: BTreeSet<String> = APPS
+            .iter()
+            .filter(|other| **other != app)
+            .map(|other| format!("__latest__:{other}"))
+            .collect();
         let mut operations = Vec::new();
         for _ in 0..1 + generator.rng.below(4) {
             operations.push(generator.operation(app, atomic, &mut deps));

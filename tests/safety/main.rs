@@ -331,13 +331,20 @@ fn django_against_sqlmigrate_and_squawk() {
     let mut project = 0;
     while compared < cases {
         let count = django::PER_PROJECT.min(cases - compared);
-        let dir = tempfile::tempdir().unwrap();
-        let files = django::write_project(dir.path(), &mut rng, count);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = match keep {
+            true => tmp.keep(),
+            false => tmp.path().to_owned(),
+        };
+        if keep {
+            eprintln!("keeping {}", dir.display());
+        }
+        let files = django::write_project(&dir, &mut rng, count);
         project += 1;
         let database = format!("p{project}");
         pg.sql("postgres", &format!("CREATE DATABASE {database}"));
-        let expected = django::oracle(&python, &squawk, &pg, &database, dir.path());
-        let (actual, unchecked) = django::revguard(dir.path());
+        let expected = django::oracle(&python, &squawk, &pg, &database, &dir);
+        let (actual, unchecked) = django::revguard(&dir);
         mismatches.extend(unchecked.into_iter().map(|u| format!("not checked: {u}")));
         for (_, _, path) in &files {
             let want = expected.get(path).cloned().unwrap_or_default();
@@ -345,9 +352,9 @@ fn django_against_sqlmigrate_and_squawk() {
             compared += 1;
             flagged += usize::from(!want.is_empty());
             if want != got {
-                let text = std::fs::read_to_string(dir.path().join(path)).unwrap();
+                let text = std::fs::read_to_string(dir.join(path)).unwrap();
                 let sql = std::fs::read_to_string(
-                    dir.path()
+                    dir
                         .join("sql")
                         .join(path.replace("/migrations/", ".").replace(".py", ".sql")),
                 )
@@ -358,9 +365,6 @@ fn django_against_sqlmigrate_and_squawk() {
                     got.difference(&want).collect::<Vec<_>>(),
                 ));
             }
-        }
-        if keep {
-            eprintln!("kept {}", dir.keep().display());
         }
     }
     eprintln!(

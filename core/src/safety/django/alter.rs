@@ -148,7 +148,16 @@ impl Alter<'_, '_, '_> {
         }
         let new_default = new.effective_default();
         let mut default_set = false;
-        if old.null && !new.null && old.effective_default() != new_default {
+        // Django compares the two defaults' values: a callable's (or
+        // `auto_now`'s) are computed anew each time, and a JSON value is an
+        // adapter object compared by identity, so those always differ.
+        let fresh = |f: &Field| {
+            matches!(f.default, Default::Callable(_))
+                || (f.auto_now && !f.has_default())
+                || (f.kind == "JSONField" && f.has_default())
+        };
+        let differs = old.effective_default() != new_default || fresh(old) || fresh(new);
+        if old.null && !new.null && differs {
             if let Some(default) = &new_default {
                 default_set = true;
                 actions.push(format!("ALTER COLUMN {column} SET DEFAULT {default}"));

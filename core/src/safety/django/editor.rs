@@ -199,6 +199,14 @@ impl Editor<'_> {
             explicit_table,
         };
         self.create_fields(call, &key, &mut model)?;
+        for (field, objects) in &mut model.fields {
+            let fk = field
+                .target
+                .as_ref()
+                .filter(|_| field.db_constraint)
+                .map(|target| fk_name(&model.table, &field.column, target));
+            *objects = inline_objects(&model.table, field, fk);
+        }
         let constraints = self.meta_list(option("constraints"))?;
         let indexes = self.meta_list(option("indexes"))?;
         if !model.unmanaged {
