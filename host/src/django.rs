@@ -86,9 +86,15 @@ impl Checked {
                 .any(|d| d.severity == revguard_core::Severity::Error)
     }
 
-    /// Whether `migrate` would fail ([`Loaded::migrate_fails`]).
+    /// Whether `migrate` would fail ([`Loaded::migrate_fails`], or an
+    /// operation still to run that Django or PostgreSQL refuses inside the
+    /// migration's transaction).
     pub fn migrate_fails(&self) -> bool {
         self.loaded.migrate_fails()
+            || self.safety_diagnostics().iter().any(|d| {
+                d.code == revguard_core::dialect::sql::Check::FailsInTransaction.code()
+                    && d.severity == revguard_core::Severity::Error
+            })
     }
 }
 
