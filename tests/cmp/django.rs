@@ -99,7 +99,10 @@ fn deploy_safety_block_fails_generation_for_django_on_postgres() {
     let text = std::fs::read_to_string(&settings).unwrap();
     std::fs::write(
         &settings,
-        text.replace("django.db.backends.sqlite3", "django.db.backends.postgresql"),
+        text.replace(
+            "django.db.backends.sqlite3",
+            "django.db.backends.postgresql",
+        ),
     )
     .unwrap();
     let generated = lab

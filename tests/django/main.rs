@@ -383,8 +383,7 @@ fn example_deploy_safety() {
     assert_eq!(support::code(&out), 1, "{text}");
     insta::assert_snapshot!("django_deploy_safety_human", text);
     let json = support::cli::run(&example, &["check", "--format", "json", "."], &[]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&json.stdout).expect("the JSON report");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("the JSON report");
     let linted: Vec<&str> = report["safety"]
         .as_array()
         .expect("safety")

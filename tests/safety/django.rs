@@ -90,12 +90,6 @@ struct GModel {
     table: Option<String>,
 }
 
-impl GModel {
-    fn key(&self) -> String {
-        format!("{}.{}", self.app, self.name.to_lowercase())
-    }
-}
-
 /// The plain field kinds, with the defaults that fit them.
 const KINDS: &[(&str, &[&str])] = &[
     ("CharField", &["''", "'draft'"]),
@@ -309,7 +303,9 @@ impl Gen<'_> {
                     let field = self.models[m].fields.remove(f);
                     self.models[m].targets.remove(&field.name);
                     self.models[m].indexes.retain(|(_, on)| *on != field.name);
-                    self.models[m].constraints.retain(|(_, on)| *on != field.name);
+                    self.models[m]
+                        .constraints
+                        .retain(|(_, on)| *on != field.name);
                     format!(
                         "migrations.RemoveField(model_name='{model}', name='{}')",
                         field.name
@@ -407,7 +403,11 @@ impl Gen<'_> {
 
     fn index(&mut self, m: usize, model: &str, atomic: bool) -> String {
         let concurrently = !atomic && self.rng.pct(60);
-        let old: Vec<String> = self.models[m].indexes.iter().map(|(n, _)| n.clone()).collect();
+        let old: Vec<String> = self.models[m]
+            .indexes
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         if !old.is_empty() && self.rng.pct(40) && self.models[m].born < self.now {
             let name = old[self.rng.below(old.len())].clone();
             self.models[m].indexes.retain(|(i, _)| *i != name);
@@ -438,14 +438,20 @@ impl Gen<'_> {
     }
 
     fn constraint(&mut self, m: usize, model: &str) -> String {
-        let old: Vec<String> = self.models[m].constraints.iter().map(|(n, _)| n.clone()).collect();
+        let old: Vec<String> = self.models[m]
+            .constraints
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         if !old.is_empty() && self.rng.pct(40) {
             let name = old[self.rng.below(old.len())].clone();
             self.models[m].constraints.retain(|(c, _)| *c != name);
             return format!("migrations.RemoveConstraint(model_name='{model}', name='{name}')");
         }
         let name = self.fresh("uq_");
-        self.models[m].constraints.push((name.clone(), "id".to_owned()));
+        self.models[m]
+            .constraints
+            .push((name.clone(), "id".to_owned()));
         format!(
             "migrations.AddConstraint(model_name='{model}', constraint=models.UniqueConstraint(fields=['id'], name='{name}'))"
         )

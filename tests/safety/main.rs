@@ -354,8 +354,7 @@ fn django_against_sqlmigrate_and_squawk() {
             if want != got {
                 let text = std::fs::read_to_string(dir.join(path)).unwrap();
                 let sql = std::fs::read_to_string(
-                    dir
-                        .join("sql")
+                    dir.join("sql")
                         .join(path.replace("/migrations/", ".").replace(".py", ".sql")),
                 )
                 .unwrap_or_default();

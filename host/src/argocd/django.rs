@@ -107,7 +107,9 @@ fn failure_message(diagnostics: &[Diagnostic], where_: &str, found: &Located) ->
         .collect();
     // Only the deploy-safety lint's errors (its `block` policy, or an
     // operation Django refuses in a transaction): the graph is fine.
-    let unsafe_only = errors.iter().all(|d| matches!(d.code.as_str(), "RG401" | "RG402"));
+    let unsafe_only = errors
+        .iter()
+        .all(|d| matches!(d.code.as_str(), "RG401" | "RG402"));
     let mut out = format!(
         "revguard: the Django migration graph {where_} {} ({} error{}); manifests were not generated.",
         if unsafe_only {

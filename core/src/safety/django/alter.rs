@@ -157,11 +157,13 @@ impl Alter<'_, '_, '_> {
                 || (f.kind == "JSONField" && f.has_default())
         };
         let differs = old.effective_default() != new_default || fresh(old) || fresh(new);
-        if old.null && !new.null && differs {
-            if let Some(default) = &new_default {
-                default_set = true;
-                actions.push(format!("ALTER COLUMN {column} SET DEFAULT {default}"));
-            }
+        if old.null
+            && !new.null
+            && differs
+            && let Some(default) = &new_default
+        {
+            default_set = true;
+            actions.push(format!("ALTER COLUMN {column} SET DEFAULT {default}"));
         }
         let null = (old.null != new.null).then(|| match new.null {
             true => format!("ALTER COLUMN {column} DROP NOT NULL"),
