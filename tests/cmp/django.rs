@@ -82,26 +82,42 @@ fn the_merged_project_renders_exactly_what_kustomize_renders() {
 }
 
 /// On PostgreSQL (the settings' `ENGINE`), Django's operations are linted
-/// with squawk's rules: warnings do not stop generation; the Application's
+/// with squawk's rules (`examples/django-deploy-safety`): an operation
+/// Django refuses in the migration's transaction fails generation; with it
+/// fixed (`atomic = False`), warnings do not, and the Application's
 /// `deploy-safety: block` makes them errors that do, in the lint's words.
 #[test]
-fn deploy_safety_block_fails_generation_for_django_on_postgres() {
+fn deploy_safety_fails_generation_for_django_on_postgres() {
     let Some(lab) = Lab::new() else { return };
-    let source = staged();
+    let source = tempfile::tempdir().unwrap();
+    crate::support::fs::copy_dir(
+        &repo_dir().join("examples/django-deploy-safety"),
+        source.path(),
+    );
+    std::fs::create_dir_all(source.path().join("k8s")).unwrap();
+    std::fs::write(source.path().join("k8s/kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(source.path().join("k8s/job.yaml"), JOB).unwrap();
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(source.path(), ""), &app("k8s"));
+    let ui = assert_failed(&generated, 1);
+    assert!(
+        ui.contains("is not deploy-safe") && ui.contains("[RG402] fails-in-transaction"),
+        "{ui}"
+    );
+    assert!(
+        ui.contains("AddIndexConcurrently operation cannot be executed inside a transaction"),
+        "{ui}"
+    );
+    let fixed = source
+        .path()
+        .join("catalog/migrations/0003_product_name_index.py");
+    let text = std::fs::read_to_string(&fixed).unwrap();
     std::fs::write(
-        source
-            .path()
-            .join("billing/migrations/0004_merge_0003_invoice_currency_0003_invoice_due_date.py"),
-        MERGE,
-    )
-    .unwrap();
-    let settings = source.path().join("settings.py");
-    let text = std::fs::read_to_string(&settings).unwrap();
-    std::fs::write(
-        &settings,
+        &fixed,
         text.replace(
-            "django.db.backends.sqlite3",
-            "django.db.backends.postgresql",
+            "class Migration(migrations.Migration):\n",
+            "class Migration(migrations.Migration):\n    atomic = False\n",
         ),
     )
     .unwrap();
@@ -119,7 +135,10 @@ fn deploy_safety_block_fails_generation_for_django_on_postgres() {
         ui.contains("the Django migration graph at the repository root is not deploy-safe"),
         "{ui}"
     );
-    assert!(ui.contains("[RG401] require-lock-timeout"), "{ui}");
+    assert!(
+        ui.contains("[RG401] require-concurrent-index-creation"),
+        "{ui}"
+    );
 }
 
 #[test]

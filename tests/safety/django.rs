@@ -228,8 +228,11 @@ impl Gen<'_> {
         if self.rng.pct(15) {
             let constraint = self.fresh("uq_");
             let field = model.fields[0].name.clone();
+            let check = format!(
+                "models.CheckConstraint(condition=models.Q(id__gt=0), name='{constraint}_ck')"
+            );
             options.push(format!(
-                "'constraints': [models.UniqueConstraint(fields=['{field}', 'id'], name='{constraint}')]"
+                "'constraints': [models.UniqueConstraint(fields=['{field}', 'id'], name='{constraint}'), {check}]"
             ));
             model.constraints.push((constraint, field.clone()));
         }
@@ -452,9 +455,17 @@ impl Gen<'_> {
         self.models[m]
             .constraints
             .push((name.clone(), "id".to_owned()));
-        format!(
-            "migrations.AddConstraint(model_name='{model}', constraint=models.UniqueConstraint(fields=['id'], name='{name}'))"
-        )
+        let constraint = match self.rng.below(4) {
+            0 => format!("models.CheckConstraint(condition=models.Q(id__gt=0), name='{name}')"),
+            1 => format!(
+                "models.CheckConstraint(condition=models.Q(id__lte=1000000, id__gte=1), name='{name}')"
+            ),
+            2 => format!(
+                "models.CheckConstraint(condition=models.Q(id__isnull=False), name='{name}')"
+            ),
+            _ => format!("models.UniqueConstraint(fields=['id'], name='{name}')"),
+        };
+        format!("migrations.AddConstraint(model_name='{model}', constraint={constraint})")
     }
 
     fn run_sql(&mut self, m: usize, atomic: bool) -> String {

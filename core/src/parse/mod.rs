@@ -285,14 +285,25 @@ impl<'a> ParsedModule<'a> {
 
 /// Read a file's bindings (nom) without validating the rest of it.
 pub fn parse_module(bytes: &[u8]) -> ParsedModule<'_> {
-    read_module(bytes, None)
+    read_module(bytes, None, None)
 }
 
 /// Read a file's bindings and validate the whole file as CPython `version`
 /// would compile it: [`FileFacts::syntax_error`] is then the first reason
 /// the import fails, wherever it is in the file.
 pub fn compile_module(bytes: &[u8], version: PythonVersion) -> ParsedModule<'_> {
-    read_module(bytes, Some(version))
+    read_module(bytes, Some(version), None)
+}
+
+/// [`compile_module`], handing Ruff's tree of the decoded text to `visit`
+/// when the file parses (its spans are text offsets: add
+/// [`FileFacts::offset`] for file offsets).
+pub fn compile_module_visiting<'b>(
+    bytes: &'b [u8],
+    version: PythonVersion,
+    visit: &mut dyn FnMut(&crate::syntax::Module),
+) -> ParsedModule<'b> {
+    read_module(bytes, Some(version), Some(visit))
 }
 
 /// The per-file phase alone: [`compile_module`] without keeping the text.
@@ -320,7 +331,11 @@ pub fn analyze_with(
     facts
 }
 
-fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_> {
+fn read_module<'b>(
+    bytes: &'b [u8],
+    validate: Option<PythonVersion>,
+    visit: Option<&mut dyn FnMut(&crate::syntax::Module)>,
+) -> ParsedModule<'b> {
     let Decoded {
         offset,
         text,
@@ -338,7 +353,7 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
         }
     };
     facts.lines = LineTable::new(&text);
-    read_text(&mut facts, &text, validate);
+    read_text(&mut facts, &text, validate, visit);
     if matches!(decoding, Decoding::Latin1) {
         // Every byte was one character: map spans back to file offsets.
         let high: Vec<usize> = text
@@ -356,7 +371,12 @@ fn read_module(bytes: &[u8], validate: Option<PythonVersion>) -> ParsedModule<'_
 
 /// Tokenize and read the statements of decoded text; with a version, also
 /// validate the whole text.
-fn read_text(facts: &mut FileFacts, text: &str, validate: Option<PythonVersion>) {
+fn read_text(
+    facts: &mut FileFacts,
+    text: &str,
+    validate: Option<PythonVersion>,
+    visit: Option<&mut dyn FnMut(&crate::syntax::Module)>,
+) {
     let mut reader = Reader {
         src: text,
         module: facts,
@@ -374,7 +394,7 @@ fn read_text(facts: &mut FileFacts, text: &str, validate: Option<PythonVersion>)
         });
     }
     if let Some(version) = validate {
-        let found = crate::syntax::validate(text, version);
+        let found = crate::syntax::validate_visiting(text, version, visit);
         facts.syntax_error = choose_error(facts.syntax_error.take(), found.first());
     }
 }

@@ -65,6 +65,24 @@ impl CompileError {
 /// `python` feature only the depth limits are checked: the caller passes
 /// verdicts computed by a build with it (`Options::verdicts`).
 pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
+    validate_visiting(text, version, None)
+}
+
+/// The module Ruff's parser builds (`()` without the `python` feature).
+#[cfg(feature = "python")]
+pub type Module = ruff_python_ast::ModModule;
+/// The module Ruff's parser builds (`()` without the `python` feature).
+#[cfg(not(feature = "python"))]
+pub type Module = ();
+
+/// [`validate`], handing the parsed module to `visit` when the file parses
+/// (no parse error), so a reader that needs the tree does not parse the
+/// file a second time.
+pub fn validate_visiting(
+    text: &str,
+    version: PythonVersion,
+    visit: Option<&mut dyn FnMut(&Module)>,
+) -> Vec<CompileError> {
     if let Some(refusal) = guard::check(text, version) {
         return vec![CompileError {
             message: refusal.message,
@@ -72,18 +90,31 @@ pub fn validate(text: &str, version: PythonVersion) -> Vec<CompileError> {
             unsupported: refusal.unsupported,
         }];
     }
-    full(text, version)
+    full(text, version, visit)
 }
 
 #[cfg(not(feature = "python"))]
-fn full(_text: &str, _version: PythonVersion) -> Vec<CompileError> {
+fn full(
+    _text: &str,
+    _version: PythonVersion,
+    _visit: Option<&mut dyn FnMut(&Module)>,
+) -> Vec<CompileError> {
     Vec::new()
 }
 
 #[cfg(feature = "python")]
-fn full(text: &str, version: PythonVersion) -> Vec<CompileError> {
+fn full(
+    text: &str,
+    version: PythonVersion,
+    visit: Option<&mut dyn FnMut(&Module)>,
+) -> Vec<CompileError> {
     let options = ParseOptions::from(Mode::Module).with_target_version(version.to_ruff());
     let parsed = parse_unchecked(text, options);
+    if parsed.errors().is_empty()
+        && let (Some(visit), Some(module)) = (visit, parsed.syntax().as_module())
+    {
+        visit(module);
+    }
     // The rules first: at the same offset, their CPython-exact message
     // (TabError) wins over the parser's (the sort below is stable).
     let mut errors = rules::check(text, parsed.tokens());

@@ -114,7 +114,25 @@ pub fn ignores(text: &str, offset: usize) -> Vec<(Span, Vec<String>)> {
 }
 
 #[cfg(feature = "safety")]
-pub use reader::read;
+pub use reader::{from_module, read};
+
+impl Operations {
+    /// The same operations with every span moved `by` bytes (text offsets
+    /// to file offsets).
+    pub fn shifted(mut self, by: usize) -> Operations {
+        let shift = |span: &mut Span| *span = Span::new(span.start + by, span.end + by);
+        for operation in &mut self.list {
+            shift(&mut operation.span);
+        }
+        if let Some((_, span)) = &mut self.problem {
+            shift(span);
+        }
+        for (span, _) in &mut self.ignores {
+            shift(span);
+        }
+        self
+    }
+}
 
 #[cfg(feature = "safety")]
 mod reader {
@@ -129,25 +147,20 @@ mod reader {
     /// the text does not parse or has no such class.
     pub fn read(text: &str, offset: usize) -> Option<Operations> {
         let parsed = ruff_python_parser::parse_module(text).ok()?;
-        let class = parsed
-            .syntax()
-            .body
-            .iter()
-            .rev()
-            .find_map(|stmt| match stmt {
-                Stmt::ClassDef(class) if class.name.as_str() == "Migration" => Some(class),
-                _ => None,
-            })?;
-        let span = |node: &dyn Ranged| {
-            Span::new(
-                node.start().to_usize() + offset,
-                node.end().to_usize() + offset,
-            )
-        };
-        let mut out = Operations {
-            ignores: super::ignores(text, offset),
-            ..Operations::default()
-        };
+        let mut out = from_module(parsed.syntax())?;
+        out.ignores = super::ignores(text, 0);
+        Some(out.shifted(offset))
+    }
+
+    /// [`read`] from a tree parsed already (text offsets; the caller adds
+    /// the ignore comments).
+    pub fn from_module(module: &ruff_python_ast::ModModule) -> Option<Operations> {
+        let class = module.body.iter().rev().find_map(|stmt| match stmt {
+            Stmt::ClassDef(class) if class.name.as_str() == "Migration" => Some(class),
+            _ => None,
+        })?;
+        let span = |node: &dyn Ranged| Span::new(node.start().to_usize(), node.end().to_usize());
+        let mut out = Operations::default();
         for stmt in &class.body {
             let (target, value) = match stmt {
                 Stmt::Assign(assign) if assign.targets.len() == 1 => {

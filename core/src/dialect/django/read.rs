@@ -126,7 +126,15 @@ pub struct MigrationFacts {
 /// that CPython would compile it (Django imports it, so a syntax error
 /// anywhere stops `migrate`).
 pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
+    // The operations come from the tree the validator parses anyway.
+    #[cfg(feature = "safety")]
+    let mut operations = None;
     let module = match validate {
+        #[cfg(feature = "safety")]
+        Some(version) => crate::parse::compile_module_visiting(bytes, version, &mut |tree| {
+            operations = super::operations::from_module(tree);
+        }),
+        #[cfg(not(feature = "safety"))]
         Some(version) => crate::parse::compile_module(bytes, version),
         None => crate::parse::parse_module(bytes),
     };
@@ -146,7 +154,14 @@ pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
     let _ = lexer::tokenize_into(text, &mut reader);
     #[cfg(feature = "safety")]
     if facts.class.is_some() && facts.syntax_error.is_none() {
-        facts.operations = super::operations::read(text, module.facts.offset);
+        let offset = module.facts.offset;
+        facts.operations = match validate {
+            Some(_) => operations.map(|mut ops| {
+                ops.ignores = super::operations::ignores(text, 0);
+                ops.shifted(offset)
+            }),
+            None => super::operations::read(text, offset),
+        };
     }
     facts
 }

@@ -297,8 +297,8 @@ impl Editor<'_> {
             }
         }
         for constraint in constraints {
-            let (name, columns) = unique_constraint(model, constraint)?;
-            definitions.push(format!("CONSTRAINT {} UNIQUE ({columns})", quote(&name)));
+            let (name, body) = constraint_sql(model, constraint)?;
+            definitions.push(format!("CONSTRAINT {} {body}", quote(&name)));
         }
         self.run(format!(
             "CREATE TABLE {} ({})",
@@ -433,21 +433,11 @@ impl Editor<'_> {
             return Err("`constraint` is not a literal call".into());
         };
         let model = self.state.model(&key)?;
-        let (name, columns) = unique_constraint(model, constraint)?;
-        let deferrable = match constraint.kwarg("deferrable") {
-            None | Some(Value::None) => "",
-            Some(Value::Name(d)) if d.ends_with("Deferrable.DEFERRED") => {
-                " DEFERRABLE INITIALLY DEFERRED"
-            }
-            Some(Value::Name(d)) if d.ends_with("Deferrable.IMMEDIATE") => {
-                " DEFERRABLE INITIALLY IMMEDIATE"
-            }
-            Some(_) => return Err("`deferrable` is not a `Deferrable` member".into()),
-        };
+        let (name, body) = constraint_sql(model, constraint)?;
         if !model.unmanaged {
             let table = quote(&model.table);
             self.run(format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {} UNIQUE ({columns}){deferrable}",
+                "ALTER TABLE {table} ADD CONSTRAINT {} {body}",
                 quote(&name)
             ));
         }
@@ -748,29 +738,120 @@ fn index_sql(
     Ok((sql, covered))
 }
 
-/// A `UniqueConstraint` on plain fields: its name and quoted columns.
-fn unique_constraint(model: &Model, constraint: &Call) -> Result<(String, String), String> {
-    if constraint.name() != "UniqueConstraint" {
-        return Err(format!("revguard does not translate `{}`", constraint.func));
-    }
-    if let Some((key, _)) = constraint.kwargs.iter().find(|(k, _)| {
-        !matches!(
-            k.as_str(),
-            "fields" | "name" | "deferrable" | "violation_error_message"
-        )
-    }) {
+/// A constraint's name and its SQL after `CONSTRAINT <name>`: a
+/// `UniqueConstraint` on plain fields, or a `CheckConstraint` whose
+/// condition is a `Q` of simple lookups.
+fn constraint_sql(model: &Model, constraint: &Call) -> Result<(String, String), String> {
+    let known: &[&str] = match constraint.name() {
+        "UniqueConstraint" => &[
+            "fields",
+            "name",
+            "deferrable",
+            "violation_error_message",
+            "violation_error_code",
+        ],
+        "CheckConstraint" => &[
+            "condition",
+            "check",
+            "name",
+            "violation_error_message",
+            "violation_error_code",
+        ],
+        _ => return Err(format!("revguard does not translate `{}`", constraint.func)),
+    };
+    if let Some((key, _)) = constraint
+        .kwargs
+        .iter()
+        .find(|(k, _)| !known.contains(&k.as_str()))
+    {
         return Err(format!(
-            "revguard does not translate `{key}=` of a unique constraint"
+            "revguard does not translate `{key}=` of a constraint"
         ));
     }
     let Some(Value::Str(name)) = constraint.kwarg("name") else {
         return Err("the constraint has no literal `name`".into());
     };
+    if constraint.name() == "CheckConstraint" {
+        let condition = constraint.kwarg("condition").or(constraint.kwarg("check"));
+        return Ok((
+            name.clone(),
+            format!("CHECK ({})", check_condition(model, condition)?),
+        ));
+    }
     let columns = strings(constraint.kwarg("fields"), "fields")?
         .iter()
         .map(|f| column_of(model, f).map(|c| quote(&c)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((name.clone(), columns.join(", ")))
+    let deferrable = match constraint.kwarg("deferrable") {
+        None | Some(Value::None) => "",
+        Some(Value::Name(d)) if d.ends_with("Deferrable.DEFERRED") => {
+            " DEFERRABLE INITIALLY DEFERRED"
+        }
+        Some(Value::Name(d)) if d.ends_with("Deferrable.IMMEDIATE") => {
+            " DEFERRABLE INITIALLY IMMEDIATE"
+        }
+        Some(_) => return Err("`deferrable` is not a `Deferrable` member".into()),
+    };
+    Ok((
+        name.clone(),
+        format!("UNIQUE ({}){deferrable}", columns.join(", ")),
+    ))
+}
+
+/// The SQL of a check constraint's `Q(field__lookup=value, ...)`: its
+/// lookups in key order (as `Q` sorts them), joined by `AND`.
+fn check_condition(model: &Model, condition: Option<&Value>) -> Result<String, String> {
+    let Some(Value::Call(q)) = condition else {
+        return Err("the condition is not a `Q(...)` literal".into());
+    };
+    if q.name() != "Q" || !q.args.is_empty() || q.kwargs.is_empty() {
+        return Err("revguard only translates a condition `Q(field__lookup=value, ...)`".into());
+    }
+    let mut lookups: Vec<&(String, Value)> = q.kwargs.iter().collect();
+    lookups.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut parts = Vec::new();
+    for (key, value) in lookups {
+        let (field, lookup) = match key.rsplit_once("__") {
+            Some((field, lookup)) => (field, lookup),
+            None => (key.as_str(), "exact"),
+        };
+        let column = quote(&column_of(model, field)?);
+        let operator = match lookup {
+            "exact" => "=",
+            "gt" => ">",
+            "gte" => ">=",
+            "lt" => "<",
+            "lte" => "<=",
+            "isnull" => {
+                let not = match value {
+                    Value::Bool(true) => "",
+                    Value::Bool(false) => "NOT ",
+                    _ => return Err("`__isnull` is not True or False".into()),
+                };
+                parts.push(format!("{column} IS {not}NULL"));
+                continue;
+            }
+            other => {
+                return Err(format!(
+                    "revguard does not translate the lookup `__{other}`"
+                ));
+            }
+        };
+        if !matches!(
+            value,
+            Value::Int(_) | Value::Str(_) | Value::Bool(_) | Value::Float(_)
+        ) {
+            return Err(format!("the value of `{key}` is not a literal"));
+        }
+        parts.push(format!(
+            "{column} {operator} {}",
+            super::field::quote(value)
+        ));
+    }
+    Ok(match parts.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", parts.join(" AND ")),
+    })
 }
 
 fn strings(value: Option<&Value>, what: &str) -> Result<Vec<String>, String> {

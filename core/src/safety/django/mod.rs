@@ -160,7 +160,12 @@ fn translate(editor: &mut Editor<'_>, operation: &Operation, facts: &mut SafetyF
     if STATELESS.contains(&call.name()) {
         return;
     }
-    let why = format!("`{name}` before it was not checked ({reason})");
+    // An operation refused because an earlier one left the state unknown
+    // passes that reason on as it is.
+    let why = match reason.contains("before it was not checked") {
+        true => reason,
+        false => format!("`{name}` before it was not checked ({reason})"),
+    };
     let model = ["model_name", "name", "old_name"].iter().find_map(|key| {
         match call.kwarg(key).or_else(|| call.args.first()) {
             Some(Value::Str(model)) => Some(model.to_lowercase()),

@@ -135,3 +135,23 @@ fn ignore_comments_silence_their_rule_on_their_operation() {
         facts[1].findings
     );
 }
+
+#[test]
+fn check_constraints_are_djangos_sql() {
+    let check = migration(
+        "        migrations.AddField(model_name='book', name='pages', field=models.IntegerField(default=0)),\n        migrations.AddConstraint(model_name='book', constraint=models.CheckConstraint(condition=models.Q(pages__gt=1, title='x'), name='two')),\n        migrations.AddConstraint(model_name='book', constraint=models.CheckConstraint(condition=models.Q(pages__isnull=False), name='three')),\n        migrations.AddConstraint(model_name='book', constraint=models.CheckConstraint(condition=models.Q(pages__gt=1) | models.Q(pages=0), name='four')),",
+    );
+    let (sql, facts) = run(&[&migration(BOOK), &check]);
+    // What Django 6.1's `sqlmigrate` prints for the same operations.
+    assert!(
+        sql[1].contains(
+            "ALTER TABLE \"shop_book\" ADD CONSTRAINT \"two\" CHECK ((\"pages\" > 1 AND \"title\" = 'x'));\nALTER TABLE \"shop_book\" ADD CONSTRAINT \"three\" CHECK (\"pages\" IS NOT NULL)"
+        ),
+        "{}",
+        sql[1]
+    );
+    let calls: Vec<&str> = facts[1].unchecked.iter().map(|u| u.call.as_str()).collect();
+    assert_eq!(calls, ["migrations.AddConstraint"], "`|` is not translated");
+    let rules: Vec<&str> = facts[1].findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"constraint-missing-not-valid"), "{rules:?}");
+}
