@@ -636,6 +636,11 @@ impl Editor<'_> {
                 }
             }
             field.column = column;
+            // The column check names the column: Django compares it by
+            // its text, with the new name.
+            if field.check.is_some() {
+                field.check = Some(format!("\"{}\" >= 0", field.column));
+            }
             if let Some(target) = field.target.as_ref().filter(|_| field.db_constraint) {
                 self.run(fk_sql(&table, &field.column, target));
                 objects.fk = Some(fk_name(&table, &field.column, target));
