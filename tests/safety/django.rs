@@ -581,39 +581,15 @@ pub fn oracle(python: &Path, squawk: &Path, pg: &Cluster, database: &str, dir: &
         "django_oracle.py failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let mut rules = Rules::new();
     let mut by_sql = BTreeMap::new();
     for line in String::from_utf8_lossy(&run.stdout).lines() {
         let (app, name) = line.split_once(' ').expect("`<app> <name>`");
-        let path = format!("{app}/migrations/{name}.py");
-        rules.insert(path.clone(), BTreeSet::new());
-        by_sql.insert(format!("{app}.{name}.sql"), path);
+        by_sql.insert(
+            format!("{app}.{name}.sql"),
+            format!("{app}/migrations/{name}.py"),
+        );
     }
-    let lint = Command::new(squawk)
-        .current_dir(&out)
-        .args(["--reporter", "json"])
-        .args(by_sql.keys())
-        .output()
-        .expect("run squawk");
-    let violations: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap_or_else(|e| {
-        panic!(
-            "squawk's JSON: {e}: {}",
-            String::from_utf8_lossy(&lint.stderr)
-        )
-    });
-    for v in violations.as_array().expect("a list") {
-        let file = Path::new(v["file"].as_str().expect("file"))
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let rule = v["rule_name"].as_str().expect("rule_name");
-        rules
-            .get_mut(&by_sql[&file])
-            .expect("a known file")
-            .insert(rule.to_owned());
-    }
-    rules
+    super::squawk_rules(squawk, &out, &by_sql)
 }
 
 /// revguard's rules per migration, and the operations it did not check.

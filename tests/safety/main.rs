@@ -116,18 +116,26 @@ fn oracle(python: &Path, squawk: &Path, dir: &Path) -> Rules {
         "oracle.py failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let mut rules = Rules::new();
-    let mut sql_files = Vec::new();
+    let mut by_sql = BTreeMap::new();
     for line in String::from_utf8_lossy(&run.stdout).lines() {
         let (rev, file) = line.split_once(' ').expect("`<rev> <file>`");
-        rules.insert(file.to_owned(), BTreeSet::new());
-        sql_files.push((format!("{rev}.sql"), file.to_owned()));
+        by_sql.insert(format!("{rev}.sql"), file.to_owned());
     }
-    let by_sql: BTreeMap<_, _> = sql_files.iter().cloned().collect();
+    squawk_rules(squawk, &out, &by_sql)
+}
+
+/// Real squawk's rules on the SQL files of `out`, by the migration file
+/// each was made from (`by_sql`: SQL file name → migration file); every
+/// migration is in the result, with no rule when squawk found none.
+fn squawk_rules(squawk: &Path, out: &Path, by_sql: &BTreeMap<String, String>) -> Rules {
+    let mut rules: Rules = by_sql
+        .values()
+        .map(|file| (file.clone(), BTreeSet::new()))
+        .collect();
     let lint = Command::new(squawk)
-        .current_dir(&out)
+        .current_dir(out)
         .args(["--reporter", "json"])
-        .args(sql_files.iter().map(|(sql, _)| sql))
+        .args(by_sql.keys())
         .output()
         .expect("run squawk");
     let violations: serde_json::Value = serde_json::from_slice(&lint.stdout).unwrap_or_else(|e| {
