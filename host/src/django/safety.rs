@@ -42,17 +42,7 @@ pub fn policy(
         },
     }
     crate::safety::read_squawk_toml(root, root, settings)?;
-    if let Some(config) = crate::config::load(root, root)? {
-        config.apply(&mut options);
-    }
-    if let Some(mode) = mode {
-        mode.apply(&mut options.safety);
-    }
-    let enabled = options.safety.enabled;
-    Ok(enabled.then_some(Policy {
-        settings: options.safety,
-        severity: options.severity,
-    }))
+    Policy::finish(root, options, mode)
 }
 
 /// The `ENGINE` of the default database, when the settings module that

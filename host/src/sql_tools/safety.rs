@@ -38,6 +38,29 @@ pub struct Policy {
     pub severity: BTreeMap<String, SeverityOverride>,
 }
 
+impl Policy {
+    /// The policy once the tool's own settings are in `options`: the
+    /// project's `[safety]` and severity tables, then `mode` (which wins),
+    /// or `None` when the lint does not run.
+    pub(crate) fn finish(
+        root: &Path,
+        mut options: revguard_core::request::Options,
+        mode: Option<Mode>,
+    ) -> Result<Option<Policy>> {
+        if let Some(config) = crate::config::load(root, root)? {
+            config.apply(&mut options);
+        }
+        if let Some(mode) = mode {
+            mode.apply(&mut options.safety);
+        }
+        let enabled = options.safety.enabled;
+        Ok(enabled.then_some(Policy {
+            settings: options.safety,
+            severity: options.severity,
+        }))
+    }
+}
+
 /// The lint's policy for `found` at `root`, or `None` when it does not run
 /// (the target database is not PostgreSQL, or `--deploy-safety off`).
 /// `database_url` is `--database-url`, which names the database best.
@@ -69,17 +92,7 @@ pub fn policy(
         settings.transactional = flyway_setting(root, "executeInTransaction") != Some(false);
         settings.flyway_mixed = flyway_setting(root, "mixed") == Some(true);
     }
-    if let Some(config) = crate::config::load(root, root)? {
-        config.apply(&mut options);
-    }
-    if let Some(mode) = mode {
-        mode.apply(&mut options.safety);
-    }
-    let enabled = options.safety.enabled;
-    Ok(enabled.then_some(Policy {
-        settings: options.safety,
-        severity: options.severity,
-    }))
+    Policy::finish(root, options, mode)
 }
 
 /// Where revguard looked for the database, for the "PostgreSQL assumed" note.
