@@ -71,8 +71,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if module.facts.syntax_error.is_some() {
             continue;
         }
-        // The per-file phase's lint under these settings, else lint now.
-        let linted = match &module.facts.safety {
+        // The lint given with the request (the browser's lazily loaded
+        // modules), else the per-file phase's, under these settings; else
+        // lint now.
+        let given = cx.request.options.lints.get(&index);
+        let linted = match given.or(module.facts.safety.as_ref()) {
             Some(linted) if linted.fingerprint == fingerprint => linted.facts.clone(),
             _ => safety::check_file(module.text(), settings),
         };
