@@ -1,6 +1,6 @@
 use super::{Context, Finding, Sink, declare_check};
 use crate::load::Status;
-use crate::safety::{self, DOCS_URL};
+use crate::safety::{self, DOCS_URL, one_line};
 use crate::severity::Severity;
 
 declare_check! {
@@ -118,16 +118,5 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             .severity(Severity::Info);
             sink.emit(&DeploySafety::INFO, out);
         }
-    }
-}
-
-/// A statement on one line, shortened for a label.
-fn one_line(sql: &str) -> String {
-    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 80 {
-        let cut: String = line.chars().take(77).collect();
-        format!("{cut}...")
-    } else {
-        line
     }
 }

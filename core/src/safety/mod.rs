@@ -338,6 +338,39 @@ pub fn lint_plan(text: &str, plan: Plan, settings: &SafetySettings) -> SafetyFac
     }
 }
 
+/// `postgresql+psycopg` in `postgresql+psycopg://...` (or `jdbc`'s
+/// `postgresql` after the caller strips `jdbc:`); `None` for a value with no
+/// scheme (an environment reference such as `%(DB_URL)s`, empty).
+pub fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.trim().split_once(':')?;
+    let valid = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_'));
+    valid.then_some(scheme)
+}
+
+/// Whether a URL scheme (SQLAlchemy's, a driver's, Prisma's provider) names
+/// PostgreSQL.
+pub fn is_postgres(scheme: &str) -> bool {
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    matches!(
+        base.to_ascii_lowercase().as_str(),
+        "postgresql" | "postgres" | "postgresql_psycopg2" | "pgx" | "pgx4" | "pgx5"
+    )
+}
+
+/// A statement on one line, shortened for a finding's label.
+pub(crate) fn one_line(sql: &str) -> String {
+    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 80 {
+        let cut: String = line.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        line
+    }
+}
+
 /// Whether a line the finding's span covers carries
 /// `# revguard: ignore[<rule>, ...]` naming the rule (or `deploy-safety`).
 pub fn ignored(text: &str, span: Span, rule: &str) -> bool {
