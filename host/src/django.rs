@@ -16,6 +16,7 @@ pub mod docs;
 pub mod fix;
 pub mod graph;
 pub mod history;
+pub mod safety;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,17 +61,40 @@ pub struct Checked {
     facts: Vec<(Key, django::MigrationFacts)>,
     #[serde(skip)]
     labels: Vec<String>,
+    /// The deploy-safety lint of each migration that has findings (taken
+    /// out of Django's verdict, which the playground shares).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safety: Vec<django::graph::MigrationSafety>,
+    /// How safety findings count; `None`: no lint.
+    #[serde(skip)]
+    policy: Option<crate::sql_tools::safety::Policy>,
+    /// The database's applied rows: a migration there cannot stop the
+    /// deploy any more.
+    #[serde(skip)]
+    applied: std::collections::BTreeSet<Key>,
 }
 
 impl Checked {
-    /// Whether any check failed (the exit status).
+    /// Whether any check failed (the exit status): Django's verdict, or a
+    /// deploy-safety finding that is an error (the `block` policy, a
+    /// statement the deploy stops at).
     pub fn has_errors(&self) -> bool {
         self.loaded.has_errors()
+            || self
+                .safety_diagnostics()
+                .iter()
+                .any(|d| d.severity == revguard_core::Severity::Error)
     }
 
-    /// Whether `migrate` would fail ([`Loaded::migrate_fails`]).
+    /// Whether `migrate` would fail ([`Loaded::migrate_fails`], or an
+    /// operation still to run that Django or PostgreSQL refuses inside the
+    /// migration's transaction).
     pub fn migrate_fails(&self) -> bool {
         self.loaded.migrate_fails()
+            || self.safety_diagnostics().iter().any(|d| {
+                d.code == revguard_core::dialect::sql::Check::FailsInTransaction.code()
+                    && d.severity == revguard_core::Severity::Error
+            })
     }
 }
 
@@ -83,6 +107,7 @@ pub fn check(
     engine: &crate::engine::Engine,
     applied: Option<Vec<Key>>,
     history: Option<django::HistoryInput>,
+    policy: Option<crate::sql_tools::safety::Policy>,
 ) -> Result<Checked> {
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
@@ -163,20 +188,26 @@ pub fn check(
         history.hashes = hashes(&sources);
         history
     });
+    let applied_keys = applied.iter().flatten().cloned().collect();
     let project = Project {
         apps,
         user_model: user_model.to_string(),
         applied,
         history,
+        safety: policy.as_ref().map(|p| p.settings.clone()),
     };
+    let mut loaded = engine.django_load(&project)?;
     Ok(Checked {
         dialect: "django",
         user_model: user_model.to_string(),
         labels: found.iter().map(|a| a.label.clone()).collect(),
         apps: found,
-        loaded: engine.django_load(&project)?,
+        safety: std::mem::take(&mut loaded.safety),
+        loaded,
         sources,
         facts,
+        policy,
+        applied: applied_keys,
     })
 }
 
@@ -353,6 +384,7 @@ impl Checked {
             user_model: self.user_model.clone(),
             applied: None,
             history: None,
+            safety: None,
         }
     }
 
@@ -418,6 +450,9 @@ impl Checked {
             self.render_error(&mut out, first);
         }
         self.render_history(&mut out);
+        for d in self.safety_diagnostics() {
+            render_diagnostic(&mut out, &d);
+        }
         self.render_summary(&mut out);
         out
     }
@@ -459,22 +494,37 @@ impl Checked {
             .iter()
             .filter(|d| self.loaded.history.iter().any(|h| h.check() == d.check))
         {
-            let _ = writeln!(out, "error[{}]: {}", d.check, d.message);
-            for label in &d.labels {
-                let _ = writeln!(
-                    out,
-                    "  --> {}:{} ({})",
-                    label.path, label.start.line, label.message
-                );
-            }
-            for note in &d.notes {
-                let _ = writeln!(out, "  = note: {note}");
-            }
-            if let Some(help) = &d.help {
-                let _ = writeln!(out, "  = help: {help}");
-            }
-            out.push('\n');
+            render_diagnostic(out, d);
         }
+    }
+
+    /// The deploy-safety lint's findings as diagnostics (none when the
+    /// lint did not run).
+    pub fn safety_diagnostics(&self) -> Vec<revguard_core::report::Diagnostic> {
+        let mut out = Vec::new();
+        let Some(policy) = &self.policy else {
+            return out;
+        };
+        for found in &self.safety {
+            let Some(file) = self
+                .sources
+                .iter()
+                .position(|(k, _, _)| *k == found.migration)
+            else {
+                continue;
+            };
+            let (_, path, bytes) = &self.sources[file];
+            let text = String::from_utf8_lossy(bytes);
+            let linted = revguard_core::dialect::sql::safety::LintedFile {
+                file,
+                path,
+                text: &text,
+                facts: &found.facts,
+                pending: !self.applied.contains(&found.migration),
+            };
+            policy.file_diagnostics(&linted, &mut out);
+        }
+        out
     }
 
     fn render_summary(&self, out: &mut String) {
@@ -499,6 +549,25 @@ impl Checked {
             }
         );
     }
+}
+
+/// One finding as the human output shows it.
+fn render_diagnostic(out: &mut String, d: &revguard_core::report::Diagnostic) {
+    let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.check, d.message);
+    for label in &d.labels {
+        let _ = writeln!(
+            out,
+            "  --> {}:{} ({})",
+            label.path, label.start.line, label.message
+        );
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "  = note: {note}");
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+    out.push('\n');
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {

@@ -206,6 +206,16 @@ fn check_keys(list: &Value) -> Result<()> {
     Ok(())
 }
 
+/// `deploy-safety` in `functionConfig`, parsed.
+fn deploy_safety_setting(list: &Value) -> Result<Option<revguard_core::safety::Mode>> {
+    setting(list, "deploy-safety")
+        .map(|mode| {
+            mode.parse::<revguard_core::safety::Mode>()
+                .map_err(|e| anyhow::anyhow!("functionConfig deploy-safety: {e}"))
+        })
+        .transpose()
+}
+
 fn setting(list: &Value, key: &str) -> Option<String> {
     let value = settings(list)?.get(key)?;
     let text = match value {
@@ -253,19 +263,17 @@ fn check(args: &KrmArgs, list: &Value) -> Result<(Vec<KrmResult>, bool)> {
         django::refuse_alembic_settings(&[
             ("expected-head", setting(list, "expected-head").is_some()),
             ("deployed-revision", deployed.is_some()),
-            ("deploy-safety", setting(list, "deploy-safety").is_some()),
         ])?;
-        let checked = django::check(&project, setting(list, "user-model").as_deref(), &run)?;
+        let checked = django::check(
+            &project,
+            setting(list, "user-model").as_deref(),
+            deploy_safety_setting(list)?,
+            &run,
+        )?;
         let results = to_results(&checked.diagnostics(), &project, &pkg.dir, false);
         return Ok((results, checked.has_errors()));
     }
-    let deploy_safety = match setting(list, "deploy-safety") {
-        Some(mode) => Some(
-            mode.parse::<revguard_core::safety::Mode>()
-                .map_err(|e| anyhow::anyhow!("functionConfig deploy-safety: {e}"))?,
-        ),
-        None => None,
-    };
+    let deploy_safety = deploy_safety_setting(list)?;
     if let crate::config::Dialect::Sql(tool) = dialect {
         use crate::argocd::sql;
         sql::refuse_other_settings(

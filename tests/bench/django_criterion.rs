@@ -87,6 +87,7 @@ fn project(sources: &[Vec<(String, Vec<u8>)>]) -> Project {
         user_model: "auth.User".to_owned(),
         applied: None,
         history: None,
+        safety: None,
     }
 }
 

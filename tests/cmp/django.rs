@@ -81,6 +81,47 @@ fn the_merged_project_renders_exactly_what_kustomize_renders() {
     );
 }
 
+/// On PostgreSQL (the settings' `ENGINE`), Django's operations are linted
+/// with squawk's rules: warnings do not stop generation; the Application's
+/// `deploy-safety: block` makes them errors that do, in the lint's words.
+#[test]
+fn deploy_safety_block_fails_generation_for_django_on_postgres() {
+    let Some(lab) = Lab::new() else { return };
+    let source = staged();
+    std::fs::write(
+        source
+            .path()
+            .join("billing/migrations/0004_merge_0003_invoice_currency_0003_invoice_due_date.py"),
+        MERGE,
+    )
+    .unwrap();
+    let settings = source.path().join("settings.py");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        text.replace(
+            "django.db.backends.sqlite3",
+            "django.db.backends.postgresql",
+        ),
+    )
+    .unwrap();
+    let generated = lab
+        .sidecar
+        .generate(lab.tree(source.path(), ""), &app("k8s"));
+    let run = generated.run();
+    assert_eq!(run.code, Some(0), "warnings do not block:\n{}", run.stderr);
+    let generated = lab.sidecar.generate(
+        lab.tree(source.path(), ""),
+        &app("k8s").string("deploy-safety", "block"),
+    );
+    let ui = assert_failed(&generated, 1);
+    assert!(
+        ui.contains("the Django migration graph at the repository root is not deploy-safe"),
+        "{ui}"
+    );
+    assert!(ui.contains("[RG401] require-lock-timeout"), "{ui}");
+}
+
 #[test]
 fn a_missing_parent_is_node_not_found_error() {
     let Some(lab) = Lab::new() else { return };

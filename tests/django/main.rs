@@ -115,6 +115,7 @@ fn revguard_project(root: &Path, project: &generate::GenProject) -> Project {
                 .collect(),
         ),
         history: None,
+        safety: None,
     }
 }
 
@@ -367,6 +368,31 @@ fn compare_cycle(ours: &Loaded, message: &str) -> Result<(), String> {
             "Django's cycle {message:?} is not one revguard sees: cycle {cycle:?}, component {component:?}"
         ))
     }
+}
+
+/// `revguard check` on the Django deploy-safety example: squawk's findings
+/// on the operations' lines, and Django's refusal of `AddIndexConcurrently`
+/// in an atomic migration as the error that fails the check; the JSON
+/// carries each migration's lint; `--deploy-safety off` leaves the graph's
+/// verdict alone.
+#[test]
+fn example_deploy_safety() {
+    let example = support::repo().join("examples/django-deploy-safety");
+    let out = support::cli::run(&example, &["check", "."], &[]);
+    let text = support::stdout(&out);
+    assert_eq!(support::code(&out), 1, "{text}");
+    insta::assert_snapshot!("django_deploy_safety_human", text);
+    let json = support::cli::run(&example, &["check", "--format", "json", "."], &[]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("the JSON report");
+    let linted: Vec<&str> = report["safety"]
+        .as_array()
+        .expect("safety")
+        .iter()
+        .map(|m| m["migration"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(linted, ["0002_product_sku", "0003_product_name_index"]);
+    let off = support::cli::run(&example, &["check", "--deploy-safety", "off", "."], &[]);
+    assert_eq!(support::code(&off), 0, "{}", support::stdout(&off));
 }
 
 /// `revguard check --dialect django` on the bundled example names both

@@ -14,6 +14,9 @@ set -euo pipefail
 
 DJANGO_LTS=5.2.19
 DJANGO_LATEST=6.1.3
+# PostgreSQL's driver, for the deploy-safety differential (`sqlmigrate` on a
+# real PostgreSQL: Django's schema editor reads constraint names from it).
+PSYCOPG=3.3.9
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venvs="${VENVS:-$root/target/django-venvs}"
@@ -41,7 +44,7 @@ find_python() {
 make_venv() {
     local name=$1 version=$2 minor=$3 venv="$venvs/$1" python
     if [ -x "$venv/bin/python" ] &&
-        "$venv/bin/python" -c "import django, sys; sys.exit(django.__version__ != '$version')" 2>/dev/null; then
+        "$venv/bin/python" -c "import django, psycopg, sys; sys.exit(django.__version__ != '$version' or psycopg.__version__ != '$PSYCOPG')" 2>/dev/null; then
         echo "setup-django-venvs: $venv already has django==$version"
         return 0
     fi
@@ -52,8 +55,8 @@ make_venv() {
     echo "setup-django-venvs: creating $venv with $("$python" --version 2>&1)"
     rm -rf "$venv"
     "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "django==$version"
-    "$venv/bin/python" -c "import django, sys; sys.exit(django.__version__ != '$version')"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "django==$version" "psycopg[binary]==$PSYCOPG"
+    "$venv/bin/python" -c "import django, psycopg, sys; sys.exit(django.__version__ != '$version')"
     echo "setup-django-venvs: ok ($venv: django $version)"
 }
 

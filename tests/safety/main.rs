@@ -11,6 +11,7 @@
 //! (`REVGUARD_PYTHON`) and `squawk` (in that venv, the tools venv or on
 //! `PATH`); without them it skips loudly, and under `CI` it fails.
 
+mod django;
 mod generate;
 mod sql_files;
 
@@ -280,6 +281,103 @@ fn sql_files_against_squawk() {
         mismatches
             .iter()
             .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Django's Python from the oracle venvs (`REVGUARD_DJANGO_VENVS`, the
+/// newest release), with psycopg; `None` (loudly) when absent.
+fn django_python(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("REVGUARD_DJANGO_VENVS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| fs::repo().join("target/django-venvs"));
+    let python = dir.join("latest/bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", "import django, psycopg"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let why = format!(
+        "{} does not import django and psycopg (run tests/oracle/setup-django-venvs.sh or set REVGUARD_DJANGO_VENVS)",
+        python.display()
+    );
+    tools::require("Django with psycopg", test, ok, &why).then_some(python)
+}
+
+/// Django's lint against real Django's `sqlmigrate` on a real PostgreSQL,
+/// piped into real squawk: `REVGUARD_SAFETY_DJANGO_CASES` migrations
+/// (default 1000) in projects of 50.
+#[test]
+fn django_against_sqlmigrate_and_squawk() {
+    let test = "safety::django_against_sqlmigrate_and_squawk";
+    let Some(alembic) = tools::alembic_python(test) else {
+        return;
+    };
+    let Some(squawk) = squawk(&alembic, test) else {
+        return;
+    };
+    let Some(python) = django_python(test) else {
+        return;
+    };
+    let listen = revguard_test_support::servers::postgres::Listen::Socket;
+    let Some(pg) = revguard_test_support::servers::postgres::cluster(&listen) else {
+        return;
+    };
+    let cases = env_usize("REVGUARD_SAFETY_DJANGO_CASES").unwrap_or(1000) as usize;
+    let mut rng = Rng::new(env_usize("REVGUARD_SAFETY_SEED").unwrap_or(DEFAULT_SEED));
+    let keep = std::env::var_os("REVGUARD_SAFETY_KEEP").is_some();
+    let (mut compared, mut flagged, mut mismatches) = (0, 0, Vec::new());
+    let mut project = 0;
+    while compared < cases {
+        let count = django::PER_PROJECT.min(cases - compared);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = match keep {
+            true => tmp.keep(),
+            false => tmp.path().to_owned(),
+        };
+        if keep {
+            eprintln!("keeping {}", dir.display());
+        }
+        let files = django::write_project(&dir, &mut rng, count);
+        project += 1;
+        let database = format!("p{project}");
+        pg.sql("postgres", &format!("CREATE DATABASE {database}"));
+        let expected = django::oracle(&python, &squawk, &pg, &database, &dir);
+        let (actual, unchecked) = django::revguard(&dir);
+        mismatches.extend(unchecked.into_iter().map(|u| format!("not checked: {u}")));
+        for (_, _, path) in &files {
+            let want = expected.get(path).cloned().unwrap_or_default();
+            let got = actual.get(path).cloned().unwrap_or_default();
+            compared += 1;
+            flagged += usize::from(!want.is_empty());
+            if want != got {
+                let text = std::fs::read_to_string(dir.join(path)).unwrap();
+                let sql = std::fs::read_to_string(
+                    dir.join("sql")
+                        .join(path.replace("/migrations/", ".").replace(".py", ".sql")),
+                )
+                .unwrap_or_default();
+                mismatches.push(format!(
+                    "{path}: only squawk: {:?}, only revguard: {:?}\n{text}\n{sql}",
+                    want.difference(&got).collect::<Vec<_>>(),
+                    got.difference(&want).collect::<Vec<_>>(),
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "Django safety differential: {compared} migrations compared, {flagged} flagged by squawk, {} disagreements",
+        mismatches.len()
+    );
+    assert!(flagged > compared / 2, "the generator lost its variety");
+    assert!(
+        mismatches.is_empty(),
+        "{} disagreements over {compared} migrations; the first ones:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(6)
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")

@@ -24,6 +24,8 @@
 mod alembic;
 #[cfg(feature = "safety-translate")]
 mod ddl;
+#[cfg(feature = "safety")]
+pub mod django;
 #[cfg(feature = "safety-lint")]
 mod lint;
 #[cfg(feature = "safety-lint")]

@@ -323,7 +323,7 @@ fn below_12(settings: &SafetySettings) -> bool {
 
 /// The command name PostgreSQL's `PreventInTransactionBlock` gives a
 /// statement that cannot run inside a transaction block, if it is one.
-fn no_transaction_block(statement: &str, settings: &SafetySettings) -> Option<String> {
+pub(super) fn no_transaction_block(statement: &str, settings: &SafetySettings) -> Option<String> {
     let all = words(statement, usize::MAX);
     let words: Vec<&str> = all.iter().take(6).map(String::as_str).collect();
     let has = |word: &str| all.iter().any(|w| w == word);

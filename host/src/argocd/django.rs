@@ -11,9 +11,17 @@ use super::config::Config;
 use super::{Located, clean, locate, push_errors};
 use crate::django::Checked;
 
-/// Check the Django project at `project` (inside `root`) in the sandbox.
-pub fn check(project: &Path, user_model: Option<&str>, run: &super::CheckRun) -> Result<Checked> {
+/// Check the Django project at `project` (inside `root`) in the sandbox,
+/// with the deploy-safety lint under `deploy_safety` (the Application's or
+/// the admin's setting; else the project's `[safety]`).
+pub fn check(
+    project: &Path,
+    user_model: Option<&str>,
+    deploy_safety: Option<revguard_core::safety::Mode>,
+    run: &super::CheckRun,
+) -> Result<Checked> {
     let engine = crate::engine::Engine::new(run.engine, run.limits.clone());
+    let policy = crate::django::safety::policy(project, None, deploy_safety)?;
     crate::django::check(
         project,
         user_model.unwrap_or("auth.User"),
@@ -21,6 +29,7 @@ pub fn check(project: &Path, user_model: Option<&str>, run: &super::CheckRun) ->
         &engine,
         None,
         None,
+        policy,
     )
 }
 
@@ -47,7 +56,12 @@ pub(super) fn verdict(
         ("expected-head", config.expected_head.is_some()),
         ("deployed-revision", config.deployed.is_some()),
     ])?;
-    let checked = check(&found.project, config.user_model.as_deref(), run)?;
+    let checked = check(
+        &found.project,
+        config.user_model.as_deref(),
+        config.deploy_safety,
+        run,
+    )?;
     let where_ = match locate::display(&found.root, &found.project).as_str() {
         "." => "at the repository root".to_string(),
         dir => format!("in {dir}"),
@@ -91,8 +105,18 @@ fn failure_message(diagnostics: &[Diagnostic], where_: &str, found: &Located) ->
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
+    // Only the deploy-safety lint's errors (its `block` policy, or an
+    // operation Django refuses in a transaction): the graph is fine.
+    let unsafe_only = errors
+        .iter()
+        .all(|d| matches!(d.code.as_str(), "RG401" | "RG402"));
     let mut out = format!(
-        "revguard: the Django migration graph {where_} is broken ({} error{}); manifests were not generated.",
+        "revguard: the Django migration graph {where_} {} ({} error{}); manifests were not generated.",
+        if unsafe_only {
+            "is not deploy-safe"
+        } else {
+            "is broken"
+        },
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );

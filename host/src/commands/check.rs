@@ -98,7 +98,13 @@ fn check_django(
         python,
         &engine,
     )?;
-    let checked = crate::django::check(root, user_model, python, &engine, applied, recorded)?;
+    let policy = crate::django::safety::policy(
+        root,
+        history.database_url.as_deref(),
+        args.deploy_safety.map(revguard_core::safety::Mode::from),
+    )?;
+    let checked =
+        crate::django::check(root, user_model, python, &engine, applied, recorded, policy)?;
     let text = match format {
         Format::Human => checked.render_human(),
         Format::Json => {
@@ -118,13 +124,10 @@ fn check_django(
             render::github::render_diagnostics(&diagnostics, &summary)
         }
         Format::Gitlab => render::gitlab::render_diagnostics(&checked.diagnostics()),
-        Format::Junit => {
-            let checks: Vec<(&str, &str, bool)> = crate::django::diagnostics::CHECKS
-                .iter()
-                .map(|(name, code, _)| (*name, *code, false))
-                .collect();
-            render::junit::render_checks(&checks, &checked.diagnostics())
-        }
+        Format::Junit => render::junit::render_checks(
+            &crate::django::Checked::junit_checks(),
+            &checked.diagnostics(),
+        ),
     };
     Ok((text, u8::from(checked.has_errors())))
 }

@@ -104,7 +104,16 @@ fn django_checked(
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
     let engine = engine_args.engine()?;
-    crate::django::check(&project.path, &user_model, python, &engine, None, None).map(Some)
+    crate::django::check(
+        &project.path,
+        &user_model,
+        python,
+        &engine,
+        None,
+        None,
+        None,
+    )
+    .map(Some)
 }
 
 /// A Django project's graph checked without history (what `fix` and `lock`
@@ -118,7 +127,7 @@ fn django_graph(
         .python_version
         .unwrap_or(revguard_core::python::PythonVersion::DEFAULT);
     let engine = engine_args.engine()?;
-    crate::django::check(&project.path, user_model, python, &engine, None, None)
+    crate::django::check(&project.path, user_model, python, &engine, None, None, None)
 }
 
 /// `revguard lock`: refuses a graph with errors, then writes (or checks)

@@ -23,6 +23,33 @@ fn group(code: &str) -> &'static str {
     }
 }
 
+/// The deploy-safety lint's rules: `deploy-safety` (squawk's findings) and
+/// `fails-in-transaction` (an operation Django refuses in a transaction).
+fn safety_rules() -> Vec<(String, String, Value)> {
+    let lint = revguard_core::checks::find("deploy-safety").map(|info| {
+        (
+            info.name.to_owned(),
+            info.code.to_owned(),
+            crate::render::sarif::rule(info),
+        )
+    });
+    let fails = revguard_core::dialect::sql::Check::FailsInTransaction;
+    let text = fails.description();
+    let refused = json!({
+        "id": fails.code(),
+        "name": fails.name(),
+        "shortDescription": { "text": text },
+        "fullDescription": { "text": text },
+        "help": { "text": text, "markdown": text },
+        "helpUri": "https://github.com/revguard/revguard/blob/main/docs/safety.md",
+        "defaultConfiguration": { "level": "error" },
+        "properties": { "tags": ["django", "safety"] },
+    });
+    lint.into_iter()
+        .chain([(fails.name().to_owned(), fails.code().to_owned(), refused)])
+        .collect()
+}
+
 /// Where Django's semantics are documented.
 pub const DOC_URI: &str = "https://github.com/revguard/revguard/blob/main/docs/django-semantics.md";
 
@@ -31,7 +58,9 @@ impl Checked {
     /// them: loading errors, leaf conflicts, then the history (the core's
     /// [`View::diagnostics`](revguard_core::dialect::django::View::diagnostics)).
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.view().diagnostics()
+        let mut out = self.view().diagnostics();
+        out.extend(self.safety_diagnostics());
+        out
     }
 
     /// Counts per severity of [`Checked::diagnostics`].
@@ -71,6 +100,20 @@ impl Checked {
                 });
                 ((*name).to_owned(), (*code).to_owned(), rule)
             })
+            .chain(safety_rules())
+            .collect()
+    }
+
+    /// The JUnit suites: one per check, the deploy-safety lint's included.
+    pub fn junit_checks() -> Vec<(&'static str, &'static str, bool)> {
+        let fails = revguard_core::dialect::sql::Check::FailsInTransaction;
+        CHECKS
+            .iter()
+            .map(|(name, code, _)| (*name, *code, false))
+            .chain([
+                ("deploy-safety", "RG401", false),
+                (fails.name(), fails.code(), false),
+            ])
             .collect()
     }
 

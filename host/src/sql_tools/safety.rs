@@ -145,7 +145,7 @@ fn flyway_setting(root: &Path, key: &str) -> Option<bool> {
 
 /// A small configuration file inside `root`, read with a bound; `None` when
 /// absent, not a regular file, too large, or a link out of `root`.
-fn read_small(root: &Path, path: &Path) -> Option<String> {
+pub(crate) fn read_small(root: &Path, path: &Path) -> Option<String> {
     let real = crate::project::confined_file(root, path).ok()??;
     if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
         return None;

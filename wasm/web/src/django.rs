@@ -183,6 +183,7 @@ pub fn check_django(input: &DjangoInput) -> Result<DjangoReportDto, InputError> 
         user_model: user_model.clone(),
         applied: None,
         history: None,
+        safety: None,
     };
     let loaded = django::load(&project);
     let labels: Vec<String> = found.iter().map(|a| a.label.clone()).collect();

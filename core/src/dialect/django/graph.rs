@@ -115,6 +115,18 @@ pub struct Project {
     /// `--base`), for the history checks; `None` when none is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<super::history::HistoryInput>,
+    /// The deploy-safety lint's settings; `None`: no lint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<crate::safety::SafetySettings>,
+}
+
+/// What the deploy-safety lint found in one migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationSafety {
+    /// The migration.
+    pub migration: Key,
+    /// Its findings, the operations not checked, what the deploy stops at.
+    pub facts: crate::safety::SafetyFacts,
 }
 
 /// What `manage.py migrate` would raise, in Django's words.
@@ -234,6 +246,12 @@ pub struct Loaded {
     /// far), for drawing it.
     #[serde(default)]
     pub graph: Shape,
+    /// The deploy-safety lint of each migration that has something to say,
+    /// in the order `migrate` applies them from an empty database (when
+    /// the graph loads and the project asks for the lint).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(type = "Array<Record<string, unknown>>", optional))]
+    pub safety: Vec<MigrationSafety>,
 }
 
 impl Loaded {
@@ -433,7 +451,57 @@ pub fn load(project: &Project) -> Loaded {
     if let Some(history) = &project.history {
         loaded.history = super::history::judge(project, history);
     }
+    if let Some(settings) = project.safety.as_ref().filter(|s| s.enabled) {
+        let order = migration_plan(&graph, &BTreeSet::new());
+        loaded.safety = lint(project, &disk, &order, settings);
+    }
     loaded
+}
+
+/// The deploy-safety lint of the migrations in `order` (the repository's).
+#[cfg(feature = "safety")]
+fn lint(
+    project: &Project,
+    disk: &BTreeMap<Key, &MigrationFacts>,
+    order: &[Key],
+    settings: &crate::safety::SafetySettings,
+) -> Vec<MigrationSafety> {
+    use crate::safety::django::{Migration, lint};
+    let known: Vec<(&Key, &MigrationFacts)> = order
+        .iter()
+        .filter_map(|key| Some((key, *disk.get(key)?)))
+        .filter(|(_, facts)| facts.operations.is_some())
+        .collect();
+    let migrations: Vec<Migration<'_>> = known
+        .iter()
+        .filter_map(|(key, facts)| {
+            Some(Migration {
+                app: &key.app,
+                operations: facts.operations.as_ref()?,
+                anchor: facts.class.unwrap_or(crate::text::Span::new(0, 0)),
+            })
+        })
+        .collect();
+    lint(&migrations, &project.user_model, settings)
+        .into_iter()
+        .zip(&known)
+        .filter(|(facts, _)| *facts != crate::safety::SafetyFacts::default())
+        .map(|(facts, (key, _))| MigrationSafety {
+            migration: (*key).clone(),
+            facts,
+        })
+        .collect()
+}
+
+/// Without the `safety` feature there is no lint.
+#[cfg(not(feature = "safety"))]
+fn lint(
+    _project: &Project,
+    _disk: &BTreeMap<Key, &MigrationFacts>,
+    _order: &[Key],
+    _settings: &crate::safety::SafetySettings,
+) -> Vec<MigrationSafety> {
+    Vec::new()
 }
 
 /// The graph `migrate` would use for `project` (squashes replaced by its

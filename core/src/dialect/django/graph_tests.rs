@@ -50,6 +50,7 @@ fn project(apps: Vec<App>) -> Project {
         user_model: "auth.User".into(),
         applied: None,
         history: None,
+        safety: None,
     }
 }
 

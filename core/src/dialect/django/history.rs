@@ -294,6 +294,7 @@ fn recorded(project: &Project, input: &HistoryInput, out: &mut Vec<HistoryFindin
             user_model: project.user_model.clone(),
             applied: None,
             history: None,
+            safety: None,
         };
         let labels: BTreeSet<&str> = base.apps.iter().map(|a| a.label.as_str()).collect();
         if let Some(parents) = graph::parents(&at_base) {
@@ -356,6 +357,7 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
     let fresh = Project {
         applied: None,
         history: None,
+        safety: None,
         ..project.clone()
     };
     let Some(unapplied) = graph::parents(&fresh) else {
@@ -400,6 +402,7 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
     let at_applied = Project {
         applied: Some(applied.iter().cloned().collect()),
         history: None,
+        safety: None,
         ..project.clone()
     };
     let Some(parents) = graph::parents(&at_applied) else {

@@ -238,6 +238,7 @@ pub fn render_lock(
     let fresh = Project {
         applied: None,
         history: None,
+        safety: None,
         ..project.clone()
     };
     let loaded = graph::load(&fresh);

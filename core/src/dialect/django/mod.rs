@@ -8,6 +8,7 @@ pub mod history;
 pub mod locate;
 pub mod lock;
 pub mod merge;
+pub mod operations;
 pub mod read;
 pub mod view;
 pub mod wire;

@@ -116,6 +116,10 @@ pub struct MigrationFacts {
     pub problems: Vec<Problem>,
     /// The first reason Python would refuse to import the file.
     pub syntax_error: Option<SyntaxError>,
+    /// `operations` and `atomic`, for the deploy-safety lint (read only
+    /// with the `safety` feature, and only when the file parses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<super::operations::Operations>,
 }
 
 /// Read one migration module. With `validate`, the whole file is checked as
@@ -140,6 +144,10 @@ pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
     // A tokenizer error is already in `syntax_error` (the binding reader
     // met it too); the lines before it have been read.
     let _ = lexer::tokenize_into(text, &mut reader);
+    #[cfg(feature = "safety")]
+    if facts.class.is_some() && facts.syntax_error.is_none() {
+        facts.operations = super::operations::read(text, module.facts.offset);
+    }
     facts
 }
 

@@ -152,10 +152,17 @@ impl Policy {
                 check: CHECK.to_owned(),
                 code: CODE.to_owned(),
                 severity: Severity::Info,
-                message: format!(
-                    "`{}` not fully checked for deploy safety: {}",
-                    linted.path, part.reason
-                ),
+                message: if part.call.is_empty() {
+                    format!(
+                        "`{}` not fully checked for deploy safety: {}",
+                        linted.path, part.reason
+                    )
+                } else {
+                    format!(
+                        "`{}` not checked for deploy safety: {}",
+                        part.call, part.reason
+                    )
+                },
                 labels: vec![label(part.span, part.reason.clone())],
                 help: None,
                 notes: Vec::new(),
@@ -183,27 +190,35 @@ impl Policy {
         if !linted.pending {
             return;
         }
-        let tool = self.settings.sql_tool.unwrap_or(Tool::Sqlx);
-        let deploy = tool.deploy_command();
         for refused in &linted.facts.refused {
-            let (message, help) = if tool == Tool::Flyway {
-                (
+            let (message, help) = match self.settings.sql_tool {
+                // Django: the operation, or the SQL of a RunSQL.
+                None => (
                     format!(
-                        "`{}` mixes a non-transactional statement (`{}`) with transactional ones, so `{deploy}` refuses it",
+                        "`{}` runs `{}` inside the transaction Django runs an atomic migration in, so `manage.py migrate` fails",
                         linted.path, refused.command
                     ),
-                    "move the non-transactional statement into a migration of its own, or set `mixed = true` in Flyway's configuration".to_owned(),
-                )
-            } else {
-                (
+                    "set `atomic = False` on the migration (and keep the operation in a migration of its own)".to_owned(),
+                ),
+                Some(Tool::Flyway) => (
                     format!(
-                        "`{}` runs `{}` inside {}, so `{deploy}` fails",
+                        "`{}` mixes a non-transactional statement (`{}`) with transactional ones, so `{}` refuses it",
                         linted.path,
                         refused.command,
-                        transaction(tool)
+                        Tool::Flyway.deploy_command()
+                    ),
+                    "move the non-transactional statement into a migration of its own, or set `mixed = true` in Flyway's configuration".to_owned(),
+                ),
+                Some(tool) => (
+                    format!(
+                        "`{}` runs `{}` inside {}, so `{}` fails",
+                        linted.path,
+                        refused.command,
+                        transaction(tool),
+                        tool.deploy_command()
                     ),
                     no_transaction_help(tool).to_owned(),
-                )
+                ),
             };
             out.push(Diagnostic {
                 check: check.name().to_owned(),
