@@ -285,6 +285,12 @@ export type DjangoLoaded = {
    * far), for drawing it.
    */
   graph: DjangoShape,
+  /**
+   * The deploy-safety lint of each migration that has something to say,
+   * in the order `migrate` applies them from an empty database (when
+   * the graph loads and the project asks for the lint).
+   */
+  safety?: Array<Record<string, unknown>>,
 };
 
 /**
