@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::policy::Policy;
 use crate::python::PythonTarget;
-use crate::safety::SafetySettings;
+use crate::safety::{Linted, SafetySettings};
 use crate::severity::Severity;
 
 /// A check request: the files of every version location plus options.
@@ -111,6 +111,15 @@ pub struct Options {
     /// listed here is not validated again.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub verdicts: BTreeMap<usize, Option<GivenSyntaxError>>,
+    /// Deploy-safety lints computed elsewhere, by input file index. The
+    /// browser's first module has neither Ruff's parser nor squawk and gets
+    /// them from its lazily loaded modules; a file's lint given here is
+    /// used when it ran under this request's [`Options::safety`] (its
+    /// fingerprint), like the per-file phase's. Not part of the JSON
+    /// request: a binding sets it (deserializing it would cost the
+    /// browser's first module, which never takes it, about 7 KB).
+    #[serde(skip)]
+    pub lints: BTreeMap<usize, Linted>,
     /// The deploy-safety lint's settings (`docs/safety.md`).
     #[serde(skip_serializing_if = "SafetySettings::is_default")]
     pub safety: SafetySettings,
@@ -146,6 +155,7 @@ impl Default for Options {
             history: History::default(),
             python: PythonTarget::default(),
             verdicts: BTreeMap::new(),
+            lints: BTreeMap::new(),
             safety: SafetySettings::default(),
         }
     }

@@ -515,14 +515,14 @@ impl Checked {
             };
             let (_, path, bytes) = &self.sources[file];
             let text = String::from_utf8_lossy(bytes);
-            let linted = crate::sql_tools::safety::Linted {
+            let linted = revguard_core::dialect::sql::safety::LintedFile {
                 file,
                 path,
                 text: &text,
                 facts: &found.facts,
                 pending: !self.applied.contains(&found.migration),
             };
-            policy.diagnostics(&linted, &mut out);
+            policy.file_diagnostics(&linted, &mut out);
         }
         out
     }

@@ -96,27 +96,9 @@ pub fn read_env(root: &Path, script_dir: &Path, settings: &mut SafetySettings) {
     }
 }
 
-/// `postgresql+psycopg` in `postgresql+psycopg://...` (or `jdbc`'s
-/// `postgresql` after the caller strips `jdbc:`); `None` for a value with no
-/// scheme (an environment reference such as `%(DB_URL)s`, empty).
-pub(crate) fn scheme(url: &str) -> Option<&str> {
-    let (scheme, _) = url.trim().split_once(':')?;
-    let valid = !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_'));
-    valid.then_some(scheme)
-}
-
-/// Whether a URL scheme (SQLAlchemy's, a driver's, Prisma's provider) names
-/// PostgreSQL.
-pub(crate) fn is_postgres(scheme: &str) -> bool {
-    let base = scheme.split('+').next().unwrap_or(scheme);
-    matches!(
-        base.to_ascii_lowercase().as_str(),
-        "postgresql" | "postgres" | "postgresql_psycopg2" | "pgx" | "pgx4" | "pgx5"
-    )
-}
+// Shared with the browser's lint module, which reads the same settings
+// from the dropped files.
+pub(crate) use revguard_core::safety::{is_postgres, scheme};
 
 fn squawk_toml(root: &Path, dir: &Path) -> Option<std::path::PathBuf> {
     let mut current = Some(dir);

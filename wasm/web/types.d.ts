@@ -96,6 +96,12 @@ export type CheckOptions = {
    * errors are reported.
    */
   verdicts?: { [key in number]: GivenSyntaxError | null },
+  /**
+   * Deploy-safety lints (`lintAlembic` of the translator's `plans`), by
+   * file index: the lint module's `check` only (the first module, which
+   * has neither Ruff's parser nor squawk, refuses them).
+   */
+  lints?: { [file in number]?: unknown },
 };
 
 /**
@@ -824,7 +830,20 @@ export type SqlReport = {
    */
   deploy: SqlDeploy,
   /**
-   * The findings as diagnostics; label `file` indices are input indices.
+   * The files the deploy-safety lint looks at (those the tool runs
+   * upward), as input indices: the page fetches the lint module only
+   * when there are any.
+   */
+  lint_targets: Array<number>,
+  /**
+   * The deploy-safety lint's findings, as the CLI's JSON `safety`
+   * (also among [`diagnostics`](Self::diagnostics)); empty without the
+   * lint module.
+   */
+  safety: Array<Diagnostic>,
+  /**
+   * The findings as diagnostics, the tool's then the lint's; label
+   * `file` indices are input indices.
    */
   diagnostics: Array<Diagnostic>,
   /**

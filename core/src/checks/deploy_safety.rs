@@ -1,6 +1,6 @@
 use super::{Context, Finding, Sink, declare_check};
 use crate::load::Status;
-use crate::safety::{self, DOCS_URL};
+use crate::safety::{self, DOCS_URL, one_line};
 use crate::severity::Severity;
 
 declare_check! {
@@ -71,8 +71,11 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
         if module.facts.syntax_error.is_some() {
             continue;
         }
-        // The per-file phase's lint under these settings, else lint now.
-        let linted = match &module.facts.safety {
+        // The lint given with the request (the browser's lazily loaded
+        // modules), else the per-file phase's, under these settings; else
+        // lint now.
+        let given = cx.request.options.lints.get(&index);
+        let linted = match given.or(module.facts.safety.as_ref()) {
             Some(linted) if linted.fingerprint == fingerprint => linted.facts.clone(),
             _ => safety::check_file(module.text(), settings),
         };
@@ -115,16 +118,5 @@ pub(super) fn run(cx: &Context<'_>, sink: &mut Sink<'_>) {
             .severity(Severity::Info);
             sink.emit(&DeploySafety::INFO, out);
         }
-    }
-}
-
-/// A statement on one line, shortened for a label.
-fn one_line(sql: &str) -> String {
-    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 80 {
-        let cut: String = line.chars().take(77).collect();
-        format!("{cut}...")
-    } else {
-        line
     }
 }

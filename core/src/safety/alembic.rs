@@ -12,14 +12,8 @@ use ruff_python_ast::{Expr, ExprCall, Number, Stmt, StmtWith};
 use ruff_text_size::Ranged;
 
 use super::ddl::{self, Args, Lit};
-use super::{Emitted, SafetySettings, Unchecked};
+use super::{Emitted, Plan, SafetySettings, Unchecked};
 use crate::text::Span;
-
-/// The statements of one `upgrade()`, and what was not checked.
-pub(super) struct Plan {
-    pub statements: Vec<Emitted>,
-    pub unchecked: Vec<Unchecked>,
-}
 
 /// The open `batch_alter_table` block, if any: its alias and table.
 #[derive(Clone)]

@@ -13,16 +13,22 @@
 //! and the transaction boundaries, and `lint` does the rest. Without the
 //! `safety` feature the types stay (the report and the wire carry them) and
 //! [`check_file`] finds nothing.
+//!
+//! The feature has two halves, which the browser playground builds into
+//! different modules: `safety-translate` (the Alembic front end, which
+//! needs Ruff's parser: `translate`) and `safety-lint` (squawk's linter
+//! and the SQL-file tools' front end: `lint_plan`, and [`check_file`] for
+//! a SQL-file tool). A [`Plan`] is what crosses between them.
 
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-translate")]
 mod alembic;
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-translate")]
 mod ddl;
 #[cfg(feature = "safety")]
 pub mod django;
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-lint")]
 mod lint;
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-lint")]
 mod sql;
 
 use serde::{Deserialize, Serialize};
@@ -243,7 +249,7 @@ pub struct Refused {
 }
 
 /// One SQL statement a front end emitted, with the source it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Emitted {
     /// The SQL text, without the terminating `;`.
     pub sql: String,
@@ -252,32 +258,119 @@ pub struct Emitted {
     pub span: Option<Span>,
 }
 
+/// What the Alembic front end made of one migration's `upgrade()`: the
+/// statements `alembic upgrade --sql` prints for it, inside its
+/// transaction, and the calls it did not translate. The browser's
+/// validator module translates (`translate`) and its lint module lints
+/// (`lint_plan`), so a plan crosses between them as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The statements, in the order they run.
+    pub statements: Vec<Emitted>,
+    /// The calls that were not translated.
+    pub unchecked: Vec<Unchecked>,
+}
+
 /// Lint one migration file's text (`None` without the `safety` feature,
 /// when the lint is off, or when the file has no `upgrade()`, or for a SQL
 /// tool, nothing that runs).
-#[cfg(feature = "safety")]
 pub fn check_file(text: &str, settings: &SafetySettings) -> Option<SafetyFacts> {
     if !settings.enabled {
         return None;
     }
-    if let Some(tool) = settings.sql_tool {
-        return sql::check(text, tool, settings);
+    match settings.sql_tool {
+        Some(tool) => check_sql(text, tool, settings),
+        None => check_alembic(text, settings),
     }
-    let plan = alembic::translate(text, settings)?;
+}
+
+/// A SQL-file tool's migration, linted as written.
+#[cfg(feature = "safety-lint")]
+fn check_sql(
+    text: &str,
+    tool: crate::dialect::sql::Tool,
+    settings: &SafetySettings,
+) -> Option<SafetyFacts> {
+    sql::check(text, tool, settings)
+}
+
+/// Without squawk there is nothing to lint a SQL file with.
+#[cfg(not(feature = "safety-lint"))]
+fn check_sql(
+    _text: &str,
+    _tool: crate::dialect::sql::Tool,
+    _settings: &SafetySettings,
+) -> Option<SafetyFacts> {
+    None
+}
+
+/// An Alembic migration: translated, then linted.
+#[cfg(all(feature = "safety-translate", feature = "safety-lint"))]
+fn check_alembic(text: &str, settings: &SafetySettings) -> Option<SafetyFacts> {
+    let plan = translate(text, settings)?;
+    Some(lint_plan(text, plan, settings))
+}
+
+/// Without both halves of the lint an Alembic migration is not linted.
+#[cfg(not(all(feature = "safety-translate", feature = "safety-lint")))]
+fn check_alembic(_text: &str, _settings: &SafetySettings) -> Option<SafetyFacts> {
+    None
+}
+
+/// The Alembic front end alone: a migration's `upgrade()` as the SQL
+/// Alembic's offline mode emits for it (`None` when the file does not parse
+/// or has no `upgrade()`). Only `settings.transactional` matters here.
+#[cfg(feature = "safety-translate")]
+pub fn translate(text: &str, settings: &SafetySettings) -> Option<Plan> {
+    alembic::translate(text, settings)
+}
+
+/// The back end alone: a translated `plan` of the migration `text` linted
+/// with squawk's rules, each finding placed on its call, those silenced by
+/// `# revguard: ignore[...]` dropped. With `translate` it is exactly
+/// [`check_file`] for an Alembic migration.
+#[cfg(feature = "safety-lint")]
+pub fn lint_plan(text: &str, plan: Plan, settings: &SafetySettings) -> SafetyFacts {
     let mut findings = lint::lint(&plan.statements, settings);
     findings.retain(|f| !ignored(text, f.span, &f.rule));
-    Some(SafetyFacts {
+    SafetyFacts {
         findings,
         unchecked: plan.unchecked,
         refused: Vec::new(),
-    })
+    }
 }
 
-/// Lint one migration file's text (`None` without the `safety` feature,
-/// when the lint is off, or when the file has no `upgrade()`).
-#[cfg(not(feature = "safety"))]
-pub fn check_file(_text: &str, _settings: &SafetySettings) -> Option<SafetyFacts> {
-    None
+/// `postgresql+psycopg` in `postgresql+psycopg://...` (or `jdbc`'s
+/// `postgresql` after the caller strips `jdbc:`); `None` for a value with no
+/// scheme (an environment reference such as `%(DB_URL)s`, empty).
+pub fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.trim().split_once(':')?;
+    let valid = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_'));
+    valid.then_some(scheme)
+}
+
+/// Whether a URL scheme (SQLAlchemy's, a driver's, Prisma's provider) names
+/// PostgreSQL.
+pub fn is_postgres(scheme: &str) -> bool {
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    matches!(
+        base.to_ascii_lowercase().as_str(),
+        "postgresql" | "postgres" | "postgresql_psycopg2" | "pgx" | "pgx4" | "pgx5"
+    )
+}
+
+/// A statement on one line, shortened for a finding's label.
+pub(crate) fn one_line(sql: &str) -> String {
+    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 80 {
+        let cut: String = line.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        line
+    }
 }
 
 /// Whether a line the finding's span covers carries
@@ -313,7 +406,7 @@ pub fn ignored(text: &str, span: Span, rule: &str) -> bool {
 /// per file (each migration's statements share one transaction either way).
 /// A value that is not a literal keeps Alembic's default, noted in
 /// `settings.transaction_note` for the report.
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-translate")]
 pub fn apply_env(text: &str, settings: &mut SafetySettings) {
     let found = alembic::env_configure(text);
     match found.transactional_ddl {
@@ -328,12 +421,12 @@ pub fn apply_env(text: &str, settings: &mut SafetySettings) {
 }
 
 /// [`apply_env`] without the `safety` feature: nothing to apply.
-#[cfg(not(feature = "safety"))]
+#[cfg(not(feature = "safety-translate"))]
 pub fn apply_env(_text: &str, _settings: &mut SafetySettings) {}
 
 /// squawk's canonical name of a rule (`prefer-timestamptz` →
 /// `prefer-timestamp-tz`), when `name` is one of squawk's rules.
-#[cfg(feature = "safety")]
+#[cfg(feature = "safety-lint")]
 pub fn rule(name: &str) -> Option<String> {
     name.parse::<squawk_linter::Rule>()
         .ok()
@@ -341,7 +434,7 @@ pub fn rule(name: &str) -> Option<String> {
 }
 
 /// squawk's canonical name of a rule (`None` without the `safety` feature).
-#[cfg(not(feature = "safety"))]
+#[cfg(not(feature = "safety-lint"))]
 pub fn rule(_name: &str) -> Option<String> {
     None
 }
@@ -349,7 +442,7 @@ pub fn rule(_name: &str) -> Option<String> {
 /// The SQL revguard lints for a file: what `alembic upgrade --sql` prints
 /// for it, as far as revguard translated it (for `docs/safety.md` and the
 /// tests).
-#[cfg(feature = "safety")]
+#[cfg(all(feature = "safety-translate", feature = "safety-lint"))]
 pub fn script(text: &str, settings: &SafetySettings) -> Option<String> {
     let plan = alembic::translate(text, settings)?;
     Some(lint::render(&plan.statements).0)

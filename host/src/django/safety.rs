@@ -10,7 +10,7 @@ use anyhow::Result;
 use revguard_core::safety::Mode;
 
 use crate::safety::is_postgres;
-use crate::sql_tools::safety::{Policy, read_small};
+use crate::sql_tools::safety::{Policy, finish_policy, read_small};
 
 /// Django's PostgreSQL backends (`ENGINE`), the core's and GeoDjango's.
 const POSTGRES_ENGINES: &[&str] = &[
@@ -42,7 +42,7 @@ pub fn policy(
         },
     }
     crate::safety::read_squawk_toml(root, root, settings)?;
-    Policy::finish(root, options, mode)
+    finish_policy(root, options, mode)
 }
 
 /// The `ENGINE` of the default database, when the settings module that

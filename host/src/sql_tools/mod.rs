@@ -98,7 +98,17 @@ pub fn check(
     };
     let verdict = engine.sql_judge(&history)?;
     let safety = match &policy {
-        Some(policy) => safety_diagnostics(policy, &history, &verdict, &lints, &found.files),
+        Some(policy) => {
+            let texts: Vec<std::borrow::Cow<'_, str>> = found
+                .files
+                .iter()
+                .map(|(_, _, bytes)| String::from_utf8_lossy(bytes))
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+            revguard_core::dialect::sql::safety::diagnostics(
+                policy, &history, &verdict, &lints, &texts,
+            )
+        }
         None => Vec::new(),
     };
     Ok(Checked {
@@ -111,48 +121,6 @@ pub fn check(
         verdict,
         sources: found.files.into_iter().map(|(_, _, b)| b).collect(),
     })
-}
-
-/// The lint's findings on the files the tool runs upward
-/// ([`revguard_core::dialect::sql::lint_targets`]), in order.
-fn safety_diagnostics(
-    policy: &safety::Policy,
-    history: &History,
-    verdict: &Verdict,
-    lints: &[Option<revguard_core::safety::SafetyFacts>],
-    files: &[(String, String, Vec<u8>)],
-) -> Vec<Diagnostic> {
-    // The versions the database (or the lock) says are applied: those
-    // migrations do not run again, so they cannot stop the deploy.
-    let applied: std::collections::BTreeSet<&str> = history
-        .applied
-        .iter()
-        .flatten()
-        .filter(|row| row.success && !row.rolled_back)
-        .map(|row| row.version.as_str())
-        .collect();
-    let mut out = Vec::new();
-    for file in revguard_core::dialect::sql::lint_targets(history, verdict) {
-        let (Some(Some(facts)), Some((path, _, bytes))) = (lints.get(file), files.get(file)) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(bytes);
-        let pending = !verdict
-            .migrations
-            .iter()
-            .any(|m| m.file == file && applied.contains(m.version.as_str()));
-        let linted = safety::Linted {
-            file,
-            path,
-            text: &text,
-            facts,
-            pending,
-        };
-        policy.diagnostics(&linted, &mut out);
-    }
-    // The deploy failures first, then squawk's findings, each in file order.
-    out.sort_by_key(|d| std::cmp::Reverse(d.severity));
-    out
 }
 
 /// Find the history of `tool` (any tool when `None`) at `root`, or say

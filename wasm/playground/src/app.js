@@ -49,6 +49,12 @@ let sqlLoading = null;
 /** @type {null | { checkDjango: (input: any) => any }} */
 let djangoTools = null;
 let djangoLoading = null;
+// The deploy-safety lint (safety.js) is fetched only when there are
+// migrations to lint: an Alembic `upgrade()`, or a SQL file the tool runs.
+let safety = null;
+let safetyLoading = null;
+let translating = false;
+const UPGRADE = /^(async\s+)?def\s+upgrade\s*\(/m;
 
 // ---------------------------------------------------------------- checking
 
@@ -59,12 +65,38 @@ function input() {
     const verdicts = JSON.parse(validator.verdicts(texts, PYTHON));
     options.verdicts = Object.fromEntries(verdicts.map((v, i) => [i, v]));
   }
+  const given = alembicLints();
+  if (given) options.lints = given;
   return {
     locations: [state.location || "versions"],
     files: state.files.map((f) => ({ path: f.path, text: f.text })),
     options,
   };
 }
+
+/** Each Alembic file's lint by index, once the validator and the lint are in. */
+function alembicLints() {
+  if (!validator || !state.files.some((f) => UPGRADE.test(f.text))) return null;
+  if (safety?.translating()) return safety.alembicLints(state.files.map((f) => f.text));
+  loadSafety(true);
+  return null;
+}
+
+/** Fetch the lint (for Alembic with its translator) once, then re-check. */
+function loadSafety(alembic) {
+  if (safetyLoading && (!alembic || translating)) return;
+  translating ||= alembic;
+  safetyLoading ||= import("./safety.js");
+  document.body.dataset.safety = "loading";
+  safetyLoading.then(async (module) => {
+    if (alembic) await module.loadTranslator();
+    safety = module;
+    document.body.dataset.safety = "ready";
+    run();
+  }).catch((err) => setStatus(`The deploy-safety lint failed to load: ${err.message}`, "bad"));
+}
+
+const sqlEngine = () => safety || sqlTools;
 
 function loadSqlTools() {
   sqlLoading ||= (async () => {
@@ -127,7 +159,7 @@ const projectFiles = () => state.files.map((f) => ({ path: f.path, text: f.text 
 function dialectOf(django, sql) {
   if (state.dialect !== "auto") return state.dialect;
   if (django) return "django";
-  return (sql && sqlTools.detectDialect(projectFiles())) || "alembic";
+  return (sql && sqlEngine().detectDialect(projectFiles())) || "alembic";
 }
 
 function run() {
@@ -135,7 +167,7 @@ function run() {
   // Asked once a run: the answer crosses into the module with every path.
   const django = wantsDjango();
   const sql = wantsSql(state.files, django);
-  if (sql && !sqlTools) {
+  if (sql && !sqlEngine()) {
     setStatus("Loading the SQL-file tools…");
     loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
     return;
@@ -149,10 +181,10 @@ function run() {
   try {
     checkedAs = dialectOf(django, sql);
     report = checkedAs === "alembic"
-      ? check(input())
+      ? (safety || { check }).check(input())
       : checkedAs === "django"
         ? djangoTools.checkDjango(djangoInput())
-        : sqlTools.checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
+        : sqlEngine().checkSql({ files: projectFiles(), dialect: state.dialect === "auto" ? null : checkedAs });
   } catch (err) {
     report = null;
     renderFailure(err.message);
@@ -175,12 +207,14 @@ function run() {
       `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}` +
       (s.infos ? `, ${s.infos} info` : "") +
       (validator || !python(checkedAs) ? "" : " (whole-file Python check loading…)") +
+      (document.body.dataset.safety === "loading" ? " (safety lint loading…)" : "") +
       (checkedAs === "alembic" ? "" : ` as ${TOOL_NAMES[checkedAs]}`),
     s.errors ? "bad" : "good",
   );
   runs++;
   document.body.dataset.ready = "true";
   document.body.dataset.runs = String(runs);
+  if (!python(checkedAs) && !safety && report.lint_targets.length) loadSafety(false);
   // The validator only matters for Python files: fetched after the first Alembic or Django render.
   if (python(checkedAs) && !validatorLoading) {
     loadValidator().catch((err) => {
@@ -402,10 +436,11 @@ function offsetOf(text, line, column) {
 function renderHighlights() {
   const text = textarea.value;
   const ranges = [];
-  // A SQL-file tool's findings are about whole files: the tab's dot says so.
-  for (const d of report && python(checkedAs) ? report.diagnostics : []) {
+  for (const d of report ? report.diagnostics : []) {
     for (const l of d.labels) {
       if (l.file !== state.selected) continue;
+      // A SQL-file tool's own findings are about whole files: the tab's dot says so.
+      if (!python(checkedAs) && l.span.start === l.span.end) continue;
       const a = offsetOf(text, l.start.line, l.start.column_utf16);
       const b = Math.max(a + 1, offsetOf(text, l.end.line, l.end.column_utf16));
       ranges.push({ a, b, cls: `${d.severity}${l.primary ? " primary" : ""}`, title: `${d.code} ${d.message}` });
@@ -536,8 +571,9 @@ function renderDeploy() {
   const r = /** @type {import("../../web/types").SqlReport} */ (report);
   const d = r.deploy;
   const dirs = r.directories.map((x) => `<code>${esc(x)}</code>`).join(", ");
-  const outcome = d.fails
-    ? `<span class="fail">fails</span></p><pre class="fail tool-error">${esc(d.fails)}</pre>`
+  const fails = d.fails || safety?.refusal(r);
+  const outcome = fails
+    ? `<span class="fail">fails</span></p><pre class="fail tool-error">${esc(fails)}</pre>`
     : d.runs.length
       ? `<span class="ok">runs ${d.runs.length}</span>: ${d.runs.map((p) => `<code>${esc(p)}</code>`).join(", ")}</p>`
       : `<span class="ok">nothing to run</span></p>`;
@@ -547,7 +583,7 @@ function renderDeploy() {
     (r.loose ? " <span class=\"warn\">(a migration directory without its project: its files' names decided the tool)</span>" : "") + `</p>` +
     (r.applied_from ? `<p><strong>deployed state:</strong> from <code>revguard.lock</code></p>` : "") +
     `<p><strong>${esc(d.command)}:</strong> ${outcome}` +
-    `<p class="aside">The deploy-safety lint (squawk's rules on the SQL) runs in the CLI only.</p>`;
+    (safety ? safety.aside(r) : "");
 }
 
 const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
@@ -568,12 +604,13 @@ function renderDiagnostics(limit) {
     list.innerHTML = r.diagnostics
       .slice(0, limit)
       .map((d, i) => {
+        // A SQL-file tool's own findings are about whole files: no line, no excerpt.
+        const whole = (l) => sql && l.span.start === l.span.end;
         const labels = d.labels
           .map((l, j) => `<div class="label${l.primary ? " primary" : ""}">` +
-            `<button type="button" class="loc" data-diag="${i}" data-label="${j}">${esc(l.path)}${sql ? "" : `:${l.start.line}:${l.start.column}`}</button>` +
+            `<button type="button" class="loc" data-diag="${i}" data-label="${j}">${esc(l.path)}${whole(l) ? "" : `:${l.start.line}:${l.start.column}`}</button>` +
             (l.message ? ` <span class="label-msg">${esc(l.message)}</span>` : "") +
-            // A SQL-file tool's findings are about whole files: no excerpt.
-            (sql ? "" : `<pre class="excerpt">${excerpt(l)}</pre>`) + `</div>`)
+            (whole(l) ? "" : `<pre class="excerpt">${excerpt(l)}</pre>`) + `</div>`)
           .join("");
         return `<li class="diag ${d.severity}" data-code="${esc(d.code)}" data-check="${esc(d.check)}">` +
           `<div class="diag-head"><span class="sev">${d.severity}</span> <code class="code">${esc(d.code)}</code> ` +

@@ -37,6 +37,12 @@ const SQL_BUDGET = 350 * 1024;
 const DJANGO_BUDGET = 420 * 1024;
 // Any module fetched after the first.
 const LAZY_BUDGET = 700 * 1024;
+// The deploy-safety lint (squawk, the checks again with it, and its page
+// code safety.js), fetched after the first diagnostics only when a project
+// has migrations to lint: 560.5 KB measured when it was added
+// (wasm/playground/README.md). For Alembic the translator comes with it
+// (Ruff's parser again, 632.2 KB), under the lazily fetched modules' budget.
+const SAFETY_BUDGET = 600 * 1024;
 
 let server;
 let browser;
@@ -65,8 +71,11 @@ async function open(url = server.url) {
   await page.waitForSelector("body[data-ready=true]");
   // The validator's arrival re-runs the check (synchronously, right after
   // it marks itself ready): wait for it, so a test that counts runs cannot
-  // take that re-run for the one its own action caused.
+  // take that re-run for the one its own action caused. The same for the
+  // deploy-safety lint, which the validator's run fetches when the example
+  // has an `upgrade()` to lint.
   await page.waitForSelector("body[data-syntax=ready]");
+  await page.waitForFunction(() => document.body.dataset.safety !== "loading");
   return { page, errors, close: () => context.close() };
 }
 
@@ -229,9 +238,10 @@ test("editing, adding and renaming files re-checks; a shared URL restores the sa
   const theirs = await snapshot(other.page);
   assert.deepEqual(theirs, mine);
   await other.page.screenshot({ path: join(shots, "shared.png") });
-  // A reload keeps it too.
+  // A reload keeps it too (once the validator and the lint module are back).
   await other.page.reload();
-  await other.page.waitForSelector("body[data-ready=true]");
+  await other.page.waitForSelector("body[data-syntax=ready]");
+  await other.page.waitForFunction(() => document.body.dataset.safety !== "loading");
   assert.deepEqual(await snapshot(other.page), mine);
   await other.close();
   await close();
@@ -288,6 +298,8 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
   let syntax = 0;
   let sql = 0;
   let django = 0;
+  let safety = 0;
+  let translate = 0;
   for (const f of files) {
     const bytes = readFileSync(f);
     const gz = gzipSync(bytes, { level: 9 }).length;
@@ -296,6 +308,9 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
     // Django render, the SQL-file tools' module only for such a project,
     // the Django module only for a Django project.
     if (/revguard_web_syntax/.test(f)) syntax += gz;
+    // The lint's page code (safety.js) comes with the lint module.
+    else if (/revguard_web_safety|[\\/]safety\.js$/.test(f)) safety += gz;
+    else if (/revguard_web_translate/.test(f)) translate += gz;
     else if (/revguard_web_sql/.test(f)) sql += gz;
     else if (/revguard_web_django/.test(f)) django += gz;
     else first += gz;
@@ -304,15 +319,20 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
   console.log(`bundle: ${files.length} files, ${kb(raw)} raw; gzipped ${kb(first)} before the first diagnostics (budget 300 KB), ` +
     `${kb(first + syntax)} with the validator (budget 930 KB), ${kb(first + sql)} with the SQL-file tools (budget ${kb(SQL_BUDGET)}), ` +
     `${kb(first + django)} before Django's first diagnostics (budget ${kb(DJANGO_BUDGET)}), ${kb(first + django + syntax)} with the validator; ` +
-    `modules: validator ${kb(syntax)}, SQL-file tools ${kb(sql)}, Django ${kb(django)} (budget ${kb(LAZY_BUDGET)} each)`);
+    `modules: validator ${kb(syntax)}, SQL-file tools ${kb(sql)}, Django ${kb(django)}, deploy-safety lint ${kb(safety)}, ` +
+    `translator ${kb(translate)} (budget ${kb(LAZY_BUDGET)} each, the lint ${kb(SAFETY_BUDGET)}); with the lint's findings: ` +
+    `Alembic ${kb(first + syntax + translate + safety)}, SQL-file tools ${kb(first + sql + safety)}`);
   assert.ok(files.some((f) => f.endsWith("revguard_web_syntax_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_sql_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_django_bg.wasm")));
+  assert.ok(files.some((f) => f.endsWith("revguard_web_safety_bg.wasm")));
+  assert.ok(files.some((f) => f.endsWith("revguard_web_translate_bg.wasm")));
+  assert.ok(safety <= SAFETY_BUDGET, `the deploy-safety lint module is ${safety} bytes gzipped, over ${SAFETY_BUDGET}`);
   assert.ok(first <= BUDGET, `first load is ${first} bytes gzipped, over ${BUDGET}`);
   assert.ok(first + syntax <= TOTAL_BUDGET, `with the validator: ${first + syntax} bytes gzipped, over ${TOTAL_BUDGET}`);
   assert.ok(first + sql <= SQL_BUDGET, `with the SQL-file tools: ${first + sql} bytes gzipped, over ${SQL_BUDGET}`);
   assert.ok(first + django <= DJANGO_BUDGET, `with Django: ${first + django} bytes gzipped, over ${DJANGO_BUDGET}`);
-  for (const [name, size] of [["validator", syntax], ["SQL-file tools", sql], ["Django", django]]) {
+  for (const [name, size] of [["validator", syntax], ["SQL-file tools", sql], ["Django", django], ["deploy-safety lint", safety], ["translator", translate]]) {
     assert.ok(size <= LAZY_BUDGET, `the ${name} module is ${size} bytes gzipped, over ${LAZY_BUDGET}`);
   }
 });
@@ -405,6 +425,8 @@ test("dropped loose SQL files are read by their names; the selector re-checks th
   await other.goto(page.url());
   await other.waitForSelector("body[data-sql=ready]");
   await other.waitForFunction(() => document.body.dataset.dialect === "dbmate");
+  // The lint module, fetched by that run, re-checks when it arrives.
+  await other.waitForFunction(() => document.body.dataset.safety !== "loading");
   assert.equal(await other.inputValue("#dialect"), "dbmate");
   assert.deepEqual(await codes(other), await codes(page));
   await other.context().close();
@@ -456,7 +478,8 @@ test("the bundled SQL examples: the page's verdict is the CLI's, finding for fin
     const theirs = JSON.parse(cli(["check", "--format", "json", join("examples", id)]));
     assert.deepEqual(history(mine), history(theirs), id);
     assert.ok(mine.verdict.findings.length > 0, `${id}: the example shows nothing`);
-    assert.equal(mine.diagnostics.length, mine.verdict.findings.length);
+    // The tool's findings, then the deploy-safety lint's (once its module is in).
+    assert.equal(mine.diagnostics.length, mine.verdict.findings.length + mine.safety.length);
   }
   assert.deepEqual(errors, []);
   await close();
@@ -464,11 +487,11 @@ test("the bundled SQL examples: the page's verdict is the CLI's, finding for fin
 
 // ---------------------------------------------------------------- Django
 
-/** The CLI's stdout and exit status. */
-function cliStatus(args) {
+/** The CLI's stdout and exit status, run in `cwd` (the repository by default). */
+function cliStatus(args, cwd = root) {
   const target = process.env.CARGO_TARGET_DIR || join(root, "target");
   try {
-    const stdout = execFileSync(join(target, "debug", "revguard"), args, { encoding: "utf8", cwd: root });
+    const stdout = execFileSync(join(target, "debug", "revguard"), args, { encoding: "utf8", cwd });
     return { stdout, status: 0 };
   } catch (err) {
     if (typeof err.status === "number" && err.stdout) return { stdout: err.stdout, status: err.status };
@@ -561,5 +584,123 @@ test("a Django project chosen by the Tool selector; an edit that merges the leav
   await checked(page, n);
   assert.equal(await page.evaluate(() => document.body.dataset.dialect), "django");
   assert.deepEqual(errors, []);
+  await close();
+});
+
+// ---------------------------------------------------------------- deploy safety
+
+/** A finding as the CLI's JSON and the page both hold it. */
+const finding = (d) => ({
+  rule: d.check,
+  code: d.code,
+  file: d.labels[0]?.path,
+  line: d.labels[0]?.start.line,
+  severity: d.severity,
+  message: d.message,
+  help: d.help ?? null,
+  notes: d.notes ?? [],
+});
+const isSafety = (d) => /^RG40\d$/.test(d.code);
+const resources = (page) => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+
+test("examples/deploy-safety: squawk's findings on the Alembic calls are the CLI's, as warnings that leave the verdict green", async () => {
+  const { page, errors, close } = await open();
+  const n = await runs(page);
+  await page.selectOption("#example", "deploy-safety");
+  await checked(page, n);
+  // The first diagnostics come without squawk; its findings follow with the lint module.
+  await page.waitForFunction(() => window.revguard.report()?.diagnostics.some((d) => d.code === "RG401"));
+  const mine = await page.evaluate(() => window.revguard.report());
+  // Run from examples/, so the CLI's paths are the page's (`deploy-safety/migrations/versions/…`).
+  const { stdout, status } = cliStatus(["check", "--format", "json", "deploy-safety"], join(root, "examples"));
+  const theirs = JSON.parse(stdout);
+  const safety = (r) => r.diagnostics.filter(isSafety).map(finding);
+  assert.ok(safety(theirs).length > 0, "the CLI reports no safety finding on the example");
+  assert.deepEqual(safety(mine), safety(theirs));
+  // The rest of the verdict too: safety findings are warnings, the CLI exits 0, the page stays green.
+  assert.deepEqual(mine.diagnostics.map(finding), theirs.diagnostics.map(finding));
+  assert.deepEqual(mine.summary, theirs.summary);
+  assert.equal(status, 0);
+  assert.equal(mine.summary.errors, 0);
+  assert.equal(await page.getAttribute("#status", "data-tone"), "good");
+
+  // Each finding is on its call, highlighted in the editor like any other diagnostic.
+  const index = page.locator('#diagnostics li[data-check="require-concurrent-index-creation"]');
+  assert.equal(await index.count(), 1);
+  assert.equal(await index.getAttribute("class"), "diag warning");
+  assert.match(await index.locator(".excerpt mark").first().innerText(), /op\.create_index/);
+  await index.locator(".loc").first().click();
+  assert.match(await page.locator('#tabs [aria-selected="true"]').innerText(), /0002_add_customer_email\.py/);
+  const selected = await page.evaluate(() => {
+    const t = /** @type {HTMLTextAreaElement} */ (document.getElementById("text"));
+    return t.value.slice(t.selectionStart, t.selectionEnd);
+  });
+  assert.match(selected, /^op\.create_index\("ix_customers_email"/);
+  assert.ok(await page.locator("#backdrop mark.warning").count() > 0);
+  await page.screenshot({ path: join(shots, "deploy-safety.png") });
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("examples/sqlx-concurrent-index: the lint's findings and the failing deploy are the CLI's", async () => {
+  const { page, errors, close } = await open();
+  const n = await runs(page);
+  await page.selectOption("#example", "sqlx-concurrent-index");
+  await checked(page, n);
+  assert.equal(await page.evaluate(() => document.body.dataset.dialect), "sqlx");
+  await page.waitForFunction(() => window.revguard.report()?.safety?.length > 0);
+  const mine = await page.evaluate(() => window.revguard.report());
+  const { stdout, status } = cliStatus(["check", "--format", "json", join("examples", "sqlx-concurrent-index")]);
+  const theirs = JSON.parse(stdout);
+  assert.ok(theirs.safety.some((d) => d.check === "fails-in-transaction"), "the CLI's example lost its RG402");
+  // `.squawk.toml` (which leaves out the timeout rules) and `.env` (PostgreSQL) are read as the CLI reads them.
+  assert.deepEqual(mine.safety.map(finding), theirs.safety.map(finding));
+  // The deploy fails: the CLI exits 1, the page says so in PostgreSQL's words.
+  assert.equal(status, 1);
+  assert.equal(await page.getAttribute("#status", "data-tone"), "bad");
+  const deploy = await page.locator("#alembic").innerText();
+  assert.match(deploy, /sqlx migrate run: fails/);
+  assert.match(deploy, /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+  const refused = page.locator('#diagnostics li[data-check="fails-in-transaction"]');
+  assert.equal(await refused.getAttribute("class"), "diag error");
+  assert.match(await refused.locator(".loc").innerText(), /20240301000000_users_email_index\.sql:2:\d+/);
+  assert.match(await refused.locator(".excerpt mark").first().innerText(), /CREATE INDEX CONCURRENTLY/);
+  await refused.locator(".loc").click();
+  assert.ok(await page.locator("#backdrop mark.error").count() > 0);
+  await page.screenshot({ path: join(shots, "sqlx-safety.png") });
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("the lint module is fetched only for a project with migrations to lint", async () => {
+  // Files without an `upgrade()`, shared by a link: a fresh page loads them first.
+  const { page, close } = await open();
+  const n = await runs(page);
+  await page.evaluate(() => window.revguard.load({
+    location: "versions",
+    files: [
+      { path: "a_init.py", text: "revision = 'a'\ndown_revision = None\n" },
+      { path: "b_next.py", text: "revision = 'b'\ndown_revision = 'a'\n" },
+    ],
+  }));
+  await checked(page, n);
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.startsWith("#s="));
+  const other = await open(page.url());
+  assert.equal(await other.page.evaluate(() => document.body.dataset.safety ?? null), null);
+  assert.ok(!(await resources(other.page)).some((r) => /revguard_web_(safety|translate)/.test(r)));
+  // An `upgrade()` to lint fetches it, and its finding appears.
+  const m = await runs(other.page);
+  await other.page.evaluate(() => {
+    const { state, run } = window.revguard;
+    state.files[1].text += "\n\ndef upgrade():\n    op.drop_table('t')\n";
+    run();
+  });
+  await checked(other.page, m);
+  await other.page.waitForSelector('#diagnostics li[data-check="ban-drop-table"]');
+  const fetched = await resources(other.page);
+  assert.ok(fetched.some((r) => r.includes("revguard_web_safety")) && fetched.some((r) => r.includes("revguard_web_translate")));
+  assert.equal(await other.page.getAttribute("#status", "data-tone"), "good");
+  await other.close();
   await close();
 });

@@ -11,10 +11,14 @@
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
+// Hidden files the CLI reads, so the page reads them too: the database a
+// SQL-file tool's project targets (`.env`) and squawk's configuration.
+const CONFIG = new Set([".env", ".squawk.toml"]);
+
 function walk(dir) {
   const out = [];
   for (const name of readdirSync(dir).sort()) {
-    if (name === "__pycache__" || name.startsWith(".")) continue;
+    if (name === "__pycache__" || (name.startsWith(".") && !CONFIG.has(name))) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...walk(path));
     else out.push(path);

@@ -5,11 +5,22 @@
 //! and returns, per file, `null` when CPython would compile it or the error
 //! in file offsets. The first module passes them back as
 //! `options.verdicts`, so its report is exactly the CLI's.
+//!
+//! Built with only its `translate` feature, the crate is the playground's
+//! translator instead: `plans(texts)` is the deploy-safety lint's Alembic
+//! front end, each migration's `upgrade()` as the SQL `alembic upgrade
+//! --sql` emits for it (`revguard_core::safety::translate`), which the lint
+//! module (squawk) lints. Both are fetched only when there is something to
+//! lint.
 
 #![warn(missing_docs)]
 
 use revguard_core::GivenSyntaxError;
 use revguard_core::python::PythonVersion;
+#[cfg(feature = "translate")]
+use revguard_core::safety::{Plan, SafetySettings};
+#[cfg(feature = "translate")]
+use revguard_core::text::Span;
 use wasm_bindgen::prelude::*;
 
 /// The verdict of every text, in order.
@@ -27,12 +38,82 @@ pub fn verdicts_of(texts: &[String], version: PythonVersion) -> Vec<Option<Given
 /// array with one entry per text: `null` or `{message, start, end,
 /// unsupported}`. The JSON is written by hand: serde_json would add ~40 KB
 /// to a module whose size is budgeted.
+#[cfg(feature = "validate")]
 #[wasm_bindgen]
 pub fn verdicts(texts: Vec<String>, python_version: &str) -> Result<String, JsError> {
     let version: PythonVersion = python_version
         .parse()
         .map_err(|e| JsError::new(&format!("revguard: {e}")))?;
     Ok(to_json(&verdicts_of(&texts, version)))
+}
+
+/// `texts`: the file texts. Returns a JSON array with one entry per text:
+/// `null` (no `upgrade()`, or the file does not parse) or the plan
+/// `{statements: [{sql, span}], unchecked: [{call, reason, span}]}`, spans
+/// in byte offsets. Translated under the playground's lint settings (the
+/// defaults: Alembic's transaction around each migration).
+#[cfg(feature = "translate")]
+#[wasm_bindgen]
+pub fn plans(texts: Vec<String>) -> String {
+    let settings = SafetySettings::default();
+    let plans: Vec<Option<Plan>> = texts
+        .iter()
+        .map(|text| revguard_core::safety::translate(text, &settings))
+        .collect();
+    plans_json(&plans)
+}
+
+/// The plans as a JSON array (written by hand, as the verdicts are).
+#[cfg(feature = "translate")]
+pub fn plans_json(plans: &[Option<Plan>]) -> String {
+    let mut out = String::from("[");
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let Some(plan) = plan else {
+            out.push_str("null");
+            continue;
+        };
+        out.push_str("{\"statements\":[");
+        for (j, statement) in plan.statements.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"sql\":");
+            json_string(&mut out, &statement.sql);
+            out.push_str(",\"span\":");
+            match statement.span {
+                Some(span) => span_json(&mut out, span),
+                None => out.push_str("null"),
+            }
+            out.push('}');
+        }
+        out.push_str("],\"unchecked\":[");
+        for (j, call) in plan.unchecked.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"call\":");
+            json_string(&mut out, &call.call);
+            out.push_str(",\"reason\":");
+            json_string(&mut out, &call.reason);
+            out.push_str(",\"span\":");
+            span_json(&mut out, call.span);
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push(']');
+    out
+}
+
+#[cfg(feature = "translate")]
+fn span_json(out: &mut String, span: Span) {
+    out.push_str(&format!(
+        "{{\"start\":{},\"end\":{}}}",
+        span.start, span.end
+    ));
 }
 
 /// The verdicts as a JSON array.
@@ -105,6 +186,36 @@ mod tests {
         let back: Vec<Option<GivenSyntaxError>> =
             serde_json::from_str(&to_json(&verdicts)).unwrap();
         assert_eq!(back, verdicts);
+    }
+
+    #[cfg(feature = "translate")]
+    #[test]
+    fn hand_written_plans_are_the_core_plans_as_json() {
+        let texts = vec![
+            "revision = 'a'\n".to_owned(),
+            concat!(
+                "def upgrade():\n",
+                "    op.execute(\"SELECT '\\\\\\\"é'\")\n",
+                "    op.create_index('ix', 't', ['a'])\n",
+                "    op.create_index(name, 't', ['a'])\n",
+            )
+            .to_owned(),
+        ];
+        let settings = SafetySettings::default();
+        let direct: Vec<Option<Plan>> = texts
+            .iter()
+            .map(|t| revguard_core::safety::translate(t, &settings))
+            .collect();
+        assert!(direct[0].is_none());
+        let plan = direct[1].as_ref().expect("an upgrade()");
+        assert!(
+            plan.statements
+                .iter()
+                .any(|s| s.sql.starts_with("CREATE INDEX ix"))
+        );
+        assert_eq!(plan.unchecked.len(), 1);
+        let back: Vec<Option<Plan>> = serde_json::from_str(&plans(texts)).unwrap();
+        assert_eq!(back, direct);
     }
 
     #[test]

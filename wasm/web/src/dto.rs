@@ -96,6 +96,15 @@ pub struct OptionsInput {
     /// errors are reported.
     #[cfg_attr(feature = "typescript", ts(as = "Option<_>", optional))]
     pub verdicts: BTreeMap<usize, Option<core::GivenSyntaxError>>,
+    /// Deploy-safety lints (`lintAlembic` of the translator's `plans`), by
+    /// file index: the lint module's `check` only (the first module, which
+    /// has neither Ruff's parser nor squawk, refuses them).
+    #[cfg(any(feature = "safety", feature = "typescript"))]
+    #[cfg_attr(
+        feature = "typescript",
+        ts(type = "{ [file in number]?: unknown }", optional)
+    )]
+    pub lints: BTreeMap<usize, core::safety::SafetyFacts>,
 }
 
 /// Why an input could not be turned into a request.
@@ -155,6 +164,20 @@ impl CheckInput {
                 severity,
                 python,
                 verdicts: options.verdicts.clone(),
+                // Linted under the playground's settings, which are the
+                // request's (the defaults).
+                #[cfg(feature = "safety")]
+                lints: options
+                    .lints
+                    .iter()
+                    .map(|(&index, facts)| {
+                        let linted = core::safety::Linted {
+                            fingerprint: core::safety::SafetySettings::default().fingerprint(),
+                            facts: Some(facts.clone()),
+                        };
+                        (index, linted)
+                    })
+                    .collect(),
                 ..core::Options::default()
             },
             locations: self

@@ -20,8 +20,11 @@
 //! `detectDialect`; see [`sql`]), and one fetched only for a Django
 //! project (feature `django`: `checkDjango`; see [`django`]). The first
 //! module also says whether files look like a Django project
-//! (`isDjango`), so the page knows to fetch that one. All export
-//! [`version`].
+//! (`isDjango`), so the page knows to fetch that one. The deploy-safety
+//! lint (feature `safety`: squawk) is a module of its own, fetched only
+//! when a project has migrations to lint: `lintAlembic` for the Alembic
+//! check's `options.lints`, and `checkSql` with the lint's findings (see
+//! the `safety` module). All export [`version`].
 //!
 //! Both directions cross the boundary as one JSON string (`JSON.stringify` /
 //! `JSON.parse` run natively in the engine), which is faster for thousands of
@@ -32,6 +35,8 @@
 pub mod django;
 pub mod dto;
 pub mod position;
+#[cfg(feature = "safety")]
+pub mod safety;
 pub mod sql;
 #[cfg(feature = "typescript")]
 pub mod typescript;
@@ -103,6 +108,17 @@ pub fn detect_dialect(
         Some(tool) => JsValue::from_str(tool.name()),
         None => JsValue::NULL,
     })
+}
+
+/// Lint Alembic migrations for deploy safety: `{files: {index: {text,
+/// plan}}}`, each plan from the translator module's `plans`, in;
+/// `{index: SafetyFacts}` out, which this module's `check` takes as
+/// `options.lints` (see the `safety` module).
+#[cfg(feature = "safety")]
+#[wasm_bindgen(js_name = lintAlembic)]
+pub fn lint_alembic(input: JsValue) -> Result<JsValue, JsError> {
+    let input: safety::AlembicLintInput = from_js(&input)?;
+    to_js(&safety::lint_alembic(input))
 }
 
 /// Whether the files (their paths, relative to the dropped folder) look

@@ -13,7 +13,10 @@
 //! what a page needs: the findings as editor diagnostics on the input
 //! files, and what the deploy command runs or how it fails.
 //!
-//! The deploy-safety lint (squawk's rules) is not part of this module.
+//! The deploy-safety lint (squawk's rules) is not part of this module: the
+//! same code built with the `safety` feature (the lint module, fetched only
+//! when [`SqlReportDto::lint_targets`] is not empty) adds its findings
+//! (the `safety` module).
 
 use revguard_core as core;
 use revguard_core::dialect::sql::{self, History, SqlFile, Tool, locate};
@@ -76,7 +79,16 @@ pub struct SqlReportDto {
     pub verdict: VerdictDto,
     /// What the tool's deploy command does.
     pub deploy: DeployDto,
-    /// The findings as diagnostics; label `file` indices are input indices.
+    /// The files the deploy-safety lint looks at (those the tool runs
+    /// upward), as input indices: the page fetches the lint module only
+    /// when there are any.
+    pub lint_targets: Vec<usize>,
+    /// The deploy-safety lint's findings, as the CLI's JSON `safety`
+    /// (also among [`diagnostics`](Self::diagnostics)); empty without the
+    /// lint module.
+    pub safety: Vec<DiagnosticDto>,
+    /// The findings as diagnostics, the tool's then the lint's; label
+    /// `file` indices are input indices.
     pub diagnostics: Vec<DiagnosticDto>,
     /// Counts per severity.
     pub summary: core::report::Summary,
@@ -209,12 +221,20 @@ pub fn check_sql(input: &SqlInput) -> Result<SqlReportDto, InputError> {
         strict: false,
     };
     let verdict = sql::judge(&history);
+    #[cfg(feature = "safety")]
+    let safety = {
+        let inputs: Vec<usize> = found.files.iter().map(|(i, _)| *i).collect();
+        crate::safety::sql_diagnostics(&input.files, &found, &history, &verdict, &inputs)?
+    };
+    #[cfg(not(feature = "safety"))]
+    let safety = Vec::new();
     Ok(report(
         &history,
         &found,
         verdict,
         chosen.is_none(),
         applied_from,
+        safety,
     ))
 }
 
@@ -224,13 +244,19 @@ fn report(
     verdict: sql::Verdict,
     detected: bool,
     applied_from: Option<String>,
+    safety: Vec<DiagnosticDto>,
 ) -> SqlReportDto {
     let inputs: Vec<usize> = found.files.iter().map(|(i, _)| *i).collect();
     let paths: Vec<String> = history.files.iter().map(|f| f.path.clone()).collect();
+    let lint_targets = sql::lint_targets(history, &verdict)
+        .into_iter()
+        .filter_map(|f| inputs.get(f).copied())
+        .collect();
     let diagnostics: Vec<DiagnosticDto> = verdict
         .findings
         .iter()
         .map(|f| diagnostic(f, &inputs, &paths))
+        .chain(safety.iter().cloned())
         .collect();
     let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
     let summary = core::report::Summary {
@@ -273,6 +299,8 @@ fn report(
             runs: verdict.runs,
             lock: verdict.lock,
         },
+        lint_targets,
+        safety,
         diagnostics,
         summary,
     }

@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build -p revguard-wasm-bindgen --bins
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/bindgen-test-runner \
-//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features sql
+//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features safety
 //! ```
 #![cfg(target_arch = "wasm32")]
 
@@ -330,4 +330,83 @@ fn check_sql_detects_the_tool_and_reports_in_its_words() {
         err.starts_with("revguard: invalid input: unknown field `extra`"),
         "{err}"
     );
+}
+
+#[cfg(feature = "safety")]
+#[wasm_bindgen_test]
+fn the_lint_module_lints_plans_and_sql_files_as_the_cli() {
+    // A plan as the validator module's `plans` returns it.
+    let text = "def upgrade():\n    op.create_index('ix_a', 't', ['a'])\n";
+    let start = text.find("op.").unwrap();
+    let span = json!({"start": start, "end": text.len() - 1});
+    let input = json!({"files": {"2": {"text": text, "plan": {
+        "statements": [
+            {"sql": "CREATE INDEX ix_a ON t (a)", "span": span},
+        ],
+        "unchecked": [],
+    }}}});
+    let out = revguard_web::lint_alembic(JSON::parse(&input.to_string()).unwrap()).unwrap();
+    let out: Value = serde_json::from_str(&String::from(JSON::stringify(&out).unwrap())).unwrap();
+    let rules: Vec<&str> = out["2"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"require-concurrent-index-creation"),
+        "{out}"
+    );
+    assert_eq!(out["2"]["findings"][0]["span"], span);
+
+    // The first module takes them as `options.lints`: a warning on the call.
+    let mut check = incident();
+    check["files"] = json!([{"path": "1_a.py", "text": format!("revision = 'a'\ndown_revision = None\n{text}")}]);
+    let shift = "revision = 'a'\ndown_revision = None\n".len();
+    let mut lints = out["2"].clone();
+    lints["findings"][0]["span"] = json!({"start": start + shift, "end": text.len() - 1 + shift});
+    lints["findings"].as_array_mut().unwrap().truncate(1);
+    check["options"]["lints"] = json!({"0": lints});
+    let report = call(&check).unwrap();
+    let safety: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "RG401")
+        .collect();
+    assert_eq!(safety.len(), 1, "{report}");
+    assert_eq!(safety[0]["severity"], "warning");
+    assert_eq!(safety[0]["labels"][0]["start"]["line"], 4);
+
+    // A SQL-file tool's project: the CLI's `safety` findings, `.squawk.toml` honoured.
+    let files = json!([
+        {"path": "Cargo.toml", "text": "[dependencies]\nsqlx = \"0.8\"\n"},
+        {"path": ".squawk.toml", "text": "excluded_rules = [\"require-lock-timeout\", \"require-statement-timeout\"]\n"},
+        {"path": "migrations/1_users.sql", "text": "CREATE TABLE users (id int);\n"},
+        {"path": "migrations/2_index.sql", "text": "-- concurrently\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n"},
+    ]);
+    let report = call_sql(&json!({ "files": files })).unwrap();
+    assert_eq!(report["lint_targets"], json!([2, 3]));
+    let checks: Vec<&str> = report["safety"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks.first(), Some(&"fails-in-transaction"), "{report}");
+    assert!(
+        !checks.iter().any(|c| c.starts_with("require-")),
+        "{checks:?}"
+    );
+    let refused = &report["safety"][0];
+    assert_eq!(refused["severity"], "error");
+    assert_eq!(refused["labels"][0]["file"], 3);
+    assert_eq!(refused["labels"][0]["start"]["line"], 2);
+    let tool_errors = report["verdict"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .count();
+    assert_eq!(report["summary"]["errors"], tool_errors + 1);
 }

@@ -20,6 +20,7 @@ pub mod golang_migrate;
 pub mod goose;
 pub mod locate;
 pub mod prisma;
+pub mod safety;
 pub mod sqlx;
 pub mod wire;
 
