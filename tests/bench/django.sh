@@ -109,13 +109,30 @@ with open(os.path.join(root, "bench_settings.py"), "w") as f:
         "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n"
         "USE_TZ = True\n"
     )
+# manage.py names the settings, as in any Django project: revguard reads the
+# literal ENGINE there (SQLite), so the deploy-safety lint is off, as it is
+# for any project whose database is not PostgreSQL.
+with open(os.path.join(root, "manage.py"), "w") as f:
+    f.write(
+        "import os\nimport sys\n\n"
+        "if __name__ == '__main__':\n"
+        "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'bench_settings')\n"
+        "    from django.core.management import execute_from_command_line\n"
+        "    execute_from_command_line(sys.argv)\n"
+    )
 PY
+# The same project on PostgreSQL (`[safety] database`): the deploy-safety
+# lint replays every operation and lints its SQL.
+rm -rf "$out/project-pg" && cp -r "$project" "$out/project-pg"
+project_pg="$PWD/$out/project-pg"
+printf '[safety]\ndatabase = "postgresql"\n' > "$project_pg/revguard.toml"
 
 loader="import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'bench_settings'; django.setup(); from django.db.migrations.loader import MigrationLoader; MigrationLoader(None, ignore_no_migrations=True)"
 # Both must agree the graph is healthy before anything is timed.
 (cd "$project" && PYTHONDONTWRITEBYTECODE=1 "$python" -c "$loader")
 export REVGUARD_CACHE_DIR="$PWD/$out/cache"
 "$rg" check --dialect django "$project" > /dev/null
+"$rg" check --dialect django "$project_pg" > /dev/null
 # A warm result cache for the warm run (the compiled guest is cached too).
 "$rg" check --dialect django "$project" > /dev/null
 
@@ -136,14 +153,17 @@ PY
 # (its packs), keeping the compiled guest; "facts warm" removes only the
 # verdict pack (every file's facts cached, Django's graph built anew: the
 # run after a change that leaves the facts alone, and the floor of any run
-# whose project changed); "warm" runs an unchanged project.
+# whose project changed); "warm" runs an unchanged project; the PostgreSQL
+# copy runs cold, with the deploy-safety lint.
 hyperfine --warmup 2 --min-runs 10 --style basic --export-json "$out/hyperfine.json" \
     --prepare true --prepare "rm -f '$REVGUARD_CACHE_DIR'/facts-*.pack*" \
     --prepare "rm -f '$verdict_pack'*" --prepare true \
+    --prepare "rm -f '$REVGUARD_CACHE_DIR'/facts-*.pack*" \
     -n "Django MigrationLoader" "cd '$project' && PYTHONDONTWRITEBYTECODE=1 '$python' -c \"$loader\"" \
     -n "revguard cold" "'$rg' check --dialect django '$project'" \
     -n "revguard facts warm" "'$rg' check --dialect django '$project'" \
-    -n "revguard warm" "'$rg' check --dialect django '$project'" | tee "$out/hyperfine.log"
+    -n "revguard warm" "'$rg' check --dialect django '$project'" \
+    -n "revguard cold, PostgreSQL" "'$rg' check --dialect django '$project_pg'" | tee "$out/hyperfine.log"
 
 python3 - "$out/hyperfine.json" "$("$python" -c 'import django; print(django.__version__)')" <<'PY'
 import json, sys
@@ -152,7 +172,7 @@ base = runs["Django MigrationLoader"]["mean"]
 print(f"\n1,000 Django migrations in 10 apps (Django {sys.argv[2]}):\n")
 print("| command | mean | σ | vs Django's loader | target |")
 print("| --- | --- | --- | --- | --- |")
-for name, target in [("Django MigrationLoader", ""), ("revguard cold", "≥ 10 ×"), ("revguard facts warm", ""), ("revguard warm", "≥ 30 ×")]:
+for name, target in [("Django MigrationLoader", ""), ("revguard cold", "≥ 10 ×"), ("revguard facts warm", ""), ("revguard warm", "≥ 30 ×"), ("revguard cold, PostgreSQL", "")]:
     r = runs[name]
     ratio = "1 ×" if name.startswith("Django") else f"{base / r['mean']:.1f} ×"
     print(f"| {name} | {r['mean'] * 1000:.1f} ms | {r['stddev'] * 1000:.1f} ms | {ratio} | {target} |")

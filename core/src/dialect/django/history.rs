@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::graph::{self, App, Key, Project};
 use super::lock::{parse_key, parse_lock};
 use super::read::Reference;
+use crate::model::{self, DJANGO, Edge, Model, ModelFinding, Node, Outcome};
 use crate::request::LockInput;
 
 /// The repository's apps at a git ref (`--base REF`).
@@ -322,11 +323,6 @@ fn recorded(project: &Project, input: &HistoryInput, out: &mut Vec<HistoryFindin
     rec
 }
 
-/// Every ancestor of `from` (not `from` itself unless on a cycle).
-fn ancestors(parents: &BTreeMap<Key, BTreeSet<Key>>, from: &[Key]) -> BTreeSet<Key> {
-    ancestors_above(parents, from, &BTreeSet::new())
-}
-
 /// Every ancestor of `from`, not walking past a migration of `recorded`:
 /// what a recorded migration depended on when it was applied is recorded
 /// too, and a new migration now below it (a new parent) was not applied.
@@ -398,38 +394,28 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
         })
         .collect();
     applied.extend(squashed);
-    edited(input, &rec, &mut out);
     let at_applied = Project {
         applied: Some(applied.iter().cloned().collect()),
         history: None,
         safety: None,
         ..project.clone()
     };
-    let Some(parents) = graph::parents(&at_applied) else {
+    let parents = graph::parents(&at_applied);
+    let shared = Shared::new(parents.as_ref(), &input.hashes);
+    edited(&shared, input, &rec, &mut out);
+    let Some(parents) = parents else {
         return out;
     };
-    let anchors: Vec<Key> = applied
-        .iter()
-        .filter(|k| parents.contains_key(*k))
-        .cloned()
-        .collect();
-    let below: BTreeSet<Key> = ancestors(&parents, &anchors)
-        .into_iter()
-        .filter(|k| !applied.contains(k))
-        .collect();
-    for key in &below {
-        let above: Vec<Key> = anchors
-            .iter()
-            .filter(|a| parents.get(*a).is_some_and(|ps| ps.contains(key)))
-            .cloned()
-            .collect();
+    let mut below = BTreeSet::new();
+    for (key, above) in shared.inserted_below(&applied) {
         let source = above
             .iter()
             .find_map(|a| rec.migrations.get(a).map(|(_, s)| s.clone()))
             .or_else(|| rec.migrations.values().next().map(|(_, s)| s.clone()))
             .unwrap_or_else(|| "the deployed migrations".to_owned());
+        below.insert(key.clone());
         out.push(HistoryFinding::InsertedBelowDeployed {
-            migration: key.clone(),
+            migration: key,
             applied: above,
             source,
         });
@@ -438,12 +424,112 @@ pub fn judge(project: &Project, input: &HistoryInput) -> Vec<HistoryFinding> {
     out
 }
 
-/// `applied-migration-edited` and `history-rewritten`.
-fn edited(input: &HistoryInput, rec: &Recorded, out: &mut Vec<HistoryFinding>) {
-    for (key, (hash, source)) in &rec.migrations {
+/// The project as the shared history model ([`crate::model`]) sees it:
+/// one node per migration of the graph at the applied state or per file
+/// (a migration a squash took out of the graph keeps its file), grouped by
+/// app, keyed `app.name`, each with its file's hash; an edge per
+/// dependency. The shared checks `edited` and `inserted_below` decide on
+/// it, and this module words their findings in Django's terms.
+struct Shared {
+    model: Model,
+    /// The node's key, by node index.
+    keys: Vec<Key>,
+}
+
+impl Shared {
+    fn new(
+        parents: Option<&BTreeMap<Key, BTreeSet<Key>>>,
+        hashes: &BTreeMap<String, String>,
+    ) -> Shared {
+        let mut keys: BTreeSet<Key> = hashes.keys().filter_map(|k| parse_key(k)).collect();
+        keys.extend(parents.into_iter().flat_map(|p| p.keys().cloned()));
+        let keys: Vec<Key> = keys.into_iter().collect();
+        let nodes = keys
+            .iter()
+            .map(|key| {
+                let dotted = key.dotted();
+                Node {
+                    hash: hashes.get(&dotted).cloned(),
+                    key: dotted,
+                    group: key.app.clone(),
+                    file: None,
+                    span: None,
+                }
+            })
+            .collect();
+        let edges = parents
+            .into_iter()
+            .flat_map(|p| p.iter())
+            .flat_map(|(child, ps)| {
+                let child = keys.binary_search(child).ok();
+                ps.iter().filter_map(move |parent| {
+                    Some(Edge {
+                        parent: parent.dotted(),
+                        child: child?,
+                        span: None,
+                    })
+                })
+            })
+            .collect();
+        let model = Model {
+            vocabulary: DJANGO,
+            nodes,
+            edges,
+            external: BTreeSet::new(),
+            outcome: Outcome::default(),
+        };
+        Shared { model, keys }
+    }
+
+    /// Recorded migrations whose file's hash changed.
+    fn edited(&self, rec: &Recorded) -> BTreeSet<Key> {
+        let recorded = model::Recorded {
+            keys: rec
+                .migrations
+                .iter()
+                .map(|(key, (hash, _))| (key.dotted(), hash.clone()))
+                .collect(),
+            source: String::new(),
+        };
+        self.model
+            .edited(&recorded)
+            .into_iter()
+            .filter_map(|f| match f {
+                ModelFinding::Edited { node } => Some(self.keys[node].clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// New migrations below `applied` ones, each with the applied
+    /// migrations that depend on it directly, in key order.
+    fn inserted_below(&self, applied: &BTreeSet<Key>) -> Vec<(Key, Vec<Key>)> {
+        let recorded = model::Recorded {
+            keys: applied.iter().map(|k| (k.dotted(), None)).collect(),
+            source: String::new(),
+        };
+        self.model
+            .inserted_below(&recorded)
+            .into_iter()
+            .filter_map(|f| match f {
+                ModelFinding::InsertedBelow { node, above } => Some((
+                    self.keys[node].clone(),
+                    above.iter().map(|a| self.keys[*a].clone()).collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// `applied-migration-edited` (decided by the shared model) and
+/// `history-rewritten`.
+fn edited(shared: &Shared, input: &HistoryInput, rec: &Recorded, out: &mut Vec<HistoryFinding>) {
+    let changed = shared.edited(rec);
+    for (key, (_, source)) in &rec.migrations {
         match input.hashes.get(&key.dotted()) {
-            Some(now) => {
-                if hash.as_ref().is_some_and(|h| h != now) {
+            Some(_) => {
+                if changed.contains(key) {
                     out.push(HistoryFinding::AppliedMigrationEdited {
                         migration: key.clone(),
                         source: source.clone(),

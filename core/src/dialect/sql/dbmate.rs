@@ -130,25 +130,13 @@ fn duplicates(
     found: &[(&str, usize)],
     applied: &[String],
 ) {
-    let mut seen: Vec<&str> = Vec::new();
-    for (v, _) in found {
-        if seen.contains(v) {
-            continue;
-        }
-        seen.push(v);
-        let files: Vec<usize> = found
-            .iter()
-            .filter(|(o, _)| o == v)
-            .map(|(_, f)| *f)
-            .collect();
-        if files.len() < 2 {
-            continue;
-        }
+    let sequence: Vec<(String, usize)> = found.iter().map(|(v, f)| ((*v).to_owned(), *f)).collect();
+    for (v, files) in super::same_version(Tool::Dbmate, &sequence) {
         let paths: Vec<String> = files
             .iter()
             .map(|f| history.files[*f].path.clone())
             .collect();
-        let is_applied = applied.iter().any(|a| a == v);
+        let is_applied = applied.iter().any(|a| *a == v);
         verdict.push(
             Check::DuplicateRevision,
             Severity::Error,

@@ -30,6 +30,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 use crate::Severity;
+use crate::model::{Model, ModelFinding, Node, Vocabulary};
 
 /// A SQL-file migration tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,6 +89,19 @@ impl Tool {
             Tool::Sqlx => "sqlx migrate run",
             Tool::Dbmate => "dbmate up",
             Tool::Prisma => "prisma migrate deploy",
+        }
+    }
+
+    /// The tool's words for the shared history model ([`crate::model`]):
+    /// one sequence of versions, run in order.
+    pub fn vocabulary(self) -> Vocabulary {
+        Vocabulary {
+            tool: self.name(),
+            migration: "migration",
+            head: "latest version",
+            group: "sequence",
+            parent: "version order",
+            deploy: self.deploy_command(),
         }
     }
 
@@ -529,6 +543,38 @@ pub fn lint_targets(history: &History, verdict: &Verdict) -> Vec<usize> {
         }));
     }
     files
+}
+
+/// The files that share a version, two or more to a group, decided by the
+/// shared model's `duplicates` over the tool's sequence (`migrations`:
+/// each version with its file, in the tool's order); the groups come in
+/// that order, each with its files in that order.
+fn same_version(tool: Tool, migrations: &[(String, usize)]) -> Vec<(String, Vec<usize>)> {
+    let nodes = migrations
+        .iter()
+        .map(|(version, file)| Node {
+            key: version.clone(),
+            group: String::new(),
+            file: Some(*file),
+            span: None,
+            hash: None,
+        })
+        .collect();
+    let model = Model::linear(tool.vocabulary(), "", nodes);
+    let mut groups: Vec<(String, Vec<usize>)> = model
+        .duplicates()
+        .into_iter()
+        .filter_map(|finding| match finding {
+            ModelFinding::DuplicateId { key, nodes } => Some((key, nodes)),
+            _ => None,
+        })
+        .collect();
+    // The model orders groups by key; the tool's order is its sequence's.
+    groups.sort_by_key(|(_, nodes)| nodes.first().copied());
+    groups
+        .into_iter()
+        .map(|(key, nodes)| (key, nodes.iter().map(|n| migrations[*n].1).collect()))
+        .collect()
 }
 
 /// "`a`, `b` and `c`".

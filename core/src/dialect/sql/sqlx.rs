@@ -110,18 +110,8 @@ pub fn judge(history: &History) -> Verdict {
 }
 
 fn duplicates(history: &History, verdict: &mut Verdict, ups: &[(i64, usize)]) {
-    let mut i = 0;
-    while i < ups.len() {
-        let group: Vec<usize> = ups[i..]
-            .iter()
-            .take_while(|(v, _)| *v == ups[i].0)
-            .map(|(_, f)| *f)
-            .collect();
-        let version = ups[i].0;
-        i += group.len();
-        if group.len() < 2 {
-            continue;
-        }
+    let sequence: Vec<(String, usize)> = ups.iter().map(|(v, f)| (v.to_string(), *f)).collect();
+    for (version, group) in super::same_version(Tool::Sqlx, &sequence) {
         let paths: Vec<String> = group
             .iter()
             .map(|f| history.files[*f].path.clone())

@@ -695,3 +695,42 @@ fn goose_annotations_are_case_insensitive_as_in_goose() {
     );
     assert!(goose::parse_annotations(b"-- +goose down\nSELECT 1;\n").is_err());
 }
+
+#[test]
+fn duplicate_versions_come_from_the_shared_model_in_the_tools_order() {
+    // sqlx orders versions as numbers: 9 before 10, though "10" < "9" as
+    // text (the model's key order).
+    let sequence: Vec<(String, usize)> = [("9", 4), ("9", 1), ("10", 0), ("11", 2), ("10", 3)]
+        .iter()
+        .map(|(v, f)| ((*v).to_owned(), *f))
+        .collect();
+    assert_eq!(
+        same_version(Tool::Sqlx, &sequence),
+        [("9".to_owned(), vec![4, 1]), ("10".to_owned(), vec![0, 3])]
+    );
+    let h = history(
+        Tool::Sqlx,
+        &[
+            ("10_b.sql", "SELECT 2;"),
+            ("9_a.sql", "SELECT 1;"),
+            ("10_c.sql", "SELECT 3;"),
+            ("9_d.sql", "SELECT 4;"),
+        ],
+    );
+    let v = judge(&h);
+    let duplicates: Vec<&str> = v
+        .findings
+        .iter()
+        .filter(|d| d.check == Check::DuplicateRevision.name())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(duplicates.len(), 2, "{duplicates:?}");
+    assert!(
+        duplicates[0].starts_with("2 files have sqlx version 9:"),
+        "{duplicates:?}"
+    );
+    assert!(
+        duplicates[1].starts_with("2 files have sqlx version 10:"),
+        "{duplicates:?}"
+    );
+}
