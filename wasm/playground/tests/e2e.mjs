@@ -30,7 +30,10 @@ const TOTAL_BUDGET = 930 * 1024;
 // validator is not fetched). Its first diagnostics come after both: 341.5 KB
 // measured when the module was split out (the SQL-file tools in the first
 // module instead would have put the validator's page load at 961 KB).
-const SQL_BUDGET = 350 * 1024;
+// Raised from 350 KB once the SQL-file tools' safety diagnostics moved into
+// the core (shared with the CLI: 350.3 KB) and their duplicate versions came
+// from the shared history model (353.3 KB).
+const SQL_BUDGET = 360 * 1024;
 // A Django project: the first module and the Django module before the first
 // diagnostics (the validator follows, as for Alembic): 394.6 KB measured when
 // the module was added.
