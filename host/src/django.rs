@@ -72,6 +72,9 @@ pub struct Checked {
     /// deploy any more.
     #[serde(skip)]
     applied: std::collections::BTreeSet<Key>,
+    /// The lint's findings as diagnostics, made once.
+    #[serde(skip)]
+    lint: Vec<revguard_core::report::Diagnostic>,
 }
 
 impl Checked {
@@ -183,7 +186,14 @@ pub fn check(
         .map(|(k, _, _)| k.clone())
         .zip(read)
         .collect();
-    let apps = project_apps(&found, &facts);
+    let mut apps = project_apps(&found, &facts);
+    if policy.is_none() {
+        // Only the deploy-safety lint reads the operations: without it the
+        // semantics step is not sent them (less to encode and decode).
+        for migration in apps.iter_mut().flat_map(|a| a.migrations.iter_mut()) {
+            migration.facts.operations = None;
+        }
+    }
     let history = history.map(|mut history| {
         history.hashes = hashes(&sources);
         history
@@ -197,7 +207,7 @@ pub fn check(
         safety: policy.as_ref().map(|p| p.settings.clone()),
     };
     let mut loaded = engine.django_load(&project)?;
-    Ok(Checked {
+    let mut checked = Checked {
         dialect: "django",
         user_model: user_model.to_string(),
         labels: found.iter().map(|a| a.label.clone()).collect(),
@@ -208,7 +218,10 @@ pub fn check(
         facts,
         policy,
         applied: applied_keys,
-    })
+        lint: Vec::new(),
+    };
+    checked.lint = checked.lint_diagnostics();
+    Ok(checked)
 }
 
 /// The project's `[django]` layout (labels, `MIGRATION_MODULES`); every
@@ -451,7 +464,7 @@ impl Checked {
         }
         self.render_history(&mut out);
         for d in self.safety_diagnostics() {
-            render_diagnostic(&mut out, &d);
+            render_diagnostic(&mut out, d);
         }
         self.render_summary(&mut out);
         out
@@ -500,7 +513,12 @@ impl Checked {
 
     /// The deploy-safety lint's findings as diagnostics (none when the
     /// lint did not run).
-    pub fn safety_diagnostics(&self) -> Vec<revguard_core::report::Diagnostic> {
+    pub fn safety_diagnostics(&self) -> &[revguard_core::report::Diagnostic] {
+        &self.lint
+    }
+
+    /// [`Checked::safety_diagnostics`], made from the lint's findings.
+    fn lint_diagnostics(&self) -> Vec<revguard_core::report::Diagnostic> {
         let mut out = Vec::new();
         let Some(policy) = &self.policy else {
             return out;

@@ -59,7 +59,7 @@ impl Checked {
     /// [`View::diagnostics`](revguard_core::dialect::django::View::diagnostics)).
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = self.view().diagnostics();
-        out.extend(self.safety_diagnostics());
+        out.extend_from_slice(self.safety_diagnostics());
         out
     }
 
