@@ -136,7 +136,7 @@ fn duplicates(
             .iter()
             .map(|f| history.files[*f].path.clone())
             .collect();
-        let is_applied = applied.iter().any(|a| *a == v);
+        let is_applied = applied.contains(&v);
         verdict.push(
             Check::DuplicateRevision,
             Severity::Error,
