@@ -188,11 +188,7 @@ pub fn check(
         .collect();
     let mut apps = project_apps(&found, &facts);
     if policy.is_none() {
-        // Only the deploy-safety lint reads the operations: without it the
-        // semantics step is not sent them (less to encode and decode).
-        for migration in apps.iter_mut().flat_map(|a| a.migrations.iter_mut()) {
-            migration.facts.operations = None;
-        }
+        without_operations(&mut apps);
     }
     let history = history.map(|mut history| {
         history.hashes = hashes(&sources);
@@ -369,6 +365,14 @@ fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
 /// The apps found, each with its migrations' facts, as the core reads them.
 fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> Vec<django::App> {
     django::locate::project_apps(found.iter().map(|a| (a.label.as_str(), a.migrated)), facts)
+}
+
+/// Only the deploy-safety lint reads the operations: without it the
+/// semantics step is not sent them (less to encode and decode).
+fn without_operations(apps: &mut [django::App]) {
+    for migration in apps.iter_mut().flat_map(|a| a.migrations.iter_mut()) {
+        migration.facts.operations = None;
+    }
 }
 
 fn relative(root: &Path, path: &Path) -> String {
