@@ -115,26 +115,7 @@ pub fn check(
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
     }
-    let layout = layout(root)?;
-    let mut dirs = Vec::new();
-    find_migration_dirs(root, &mut dirs, &mut 0)?;
-    dirs.sort();
-    let mut apps: Vec<(String, Option<PathBuf>)> = Vec::new();
-    for dir in dirs {
-        let app_dir = dir.parent().unwrap_or(root);
-        let label = match layout.labels.get(&relative(root, app_dir)) {
-            Some(label) => label.clone(),
-            None => app_label(app_dir)?,
-        };
-        // MIGRATION_MODULES names another module for this app: Django
-        // never imports its `migrations` package.
-        if !layout.migration_modules.contains_key(&label) {
-            apps.push((label, Some(dir)));
-        }
-    }
-    for (label, module) in &layout.migration_modules {
-        apps.push((label.clone(), module_dir(root, label, module.as_deref())?));
-    }
+    let apps = app_dirs(root)?;
     let mut found: Vec<FoundApp> = Vec::new();
     let mut sources = Vec::new();
     for (label, dir) in apps {
@@ -365,6 +346,34 @@ fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
 /// The apps found, each with its migrations' facts, as the core reads them.
 fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> Vec<django::App> {
     django::locate::project_apps(found.iter().map(|a| (a.label.as_str(), a.migrated)), facts)
+}
+
+/// Each app's label and migrations directory (`None`: an app whose
+/// `MIGRATION_MODULES` entry is `None`, so it has no migrations), as
+/// Django finds them: the `migrations` packages under `root`, then the
+/// project's `MIGRATION_MODULES` mapping.
+fn app_dirs(root: &Path) -> Result<Vec<(String, Option<PathBuf>)>> {
+    let layout = layout(root)?;
+    let mut dirs = Vec::new();
+    find_migration_dirs(root, &mut dirs, &mut 0)?;
+    dirs.sort();
+    let mut apps: Vec<(String, Option<PathBuf>)> = Vec::new();
+    for dir in dirs {
+        let app_dir = dir.parent().unwrap_or(root);
+        let label = match layout.labels.get(&relative(root, app_dir)) {
+            Some(label) => label.clone(),
+            None => app_label(app_dir)?,
+        };
+        // MIGRATION_MODULES names another module for this app: Django
+        // never imports its `migrations` package.
+        if !layout.migration_modules.contains_key(&label) {
+            apps.push((label, Some(dir)));
+        }
+    }
+    for (label, module) in &layout.migration_modules {
+        apps.push((label.clone(), module_dir(root, label, module.as_deref())?));
+    }
+    Ok(apps)
 }
 
 /// Only the deploy-safety lint reads the operations: without it the
