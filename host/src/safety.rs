@@ -6,17 +6,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use revguard_core::safety::SafetySettings;
-use serde::Deserialize;
-
-/// The part of `.squawk.toml` the lint honours.
-#[derive(Debug, Default, Deserialize)]
-struct SquawkToml {
-    #[serde(default)]
-    excluded_rules: Vec<String>,
-    pg_version: Option<String>,
-    #[serde(default)]
-    assume_in_transaction: bool,
-}
 
 /// The settings for a project whose configuration is in `dir` (the first
 /// `.squawk.toml` of `dir` and its ancestors up to `root`), targeting the
@@ -63,12 +52,8 @@ pub fn read_squawk_toml(root: &Path, dir: &Path, settings: &mut SafetySettings) 
     if text.len() as u64 > MAX_ENV_BYTES {
         anyhow::bail!("{}: larger than {MAX_ENV_BYTES} bytes", path.display());
     }
-    let config: SquawkToml =
-        toml::from_str(&text).with_context(|| format!("{}: invalid", path.display()))?;
-    settings.excluded_rules = config.excluded_rules;
-    settings.pg_version = config.pg_version;
-    settings.assume_in_transaction = config.assume_in_transaction;
-    Ok(())
+    revguard_core::dialect::sql::config::apply_squawk_toml(&text, settings)
+        .map_err(|err| anyhow::anyhow!("{}: invalid: {err}", path.display()))
 }
 
 /// The largest `env.py` (or `.squawk.toml`) read.

@@ -12,8 +12,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Result;
-use revguard_core::dialect::sql::Tool;
 use revguard_core::dialect::sql::safety::looked_for;
+use revguard_core::dialect::sql::{Tool, config};
 use revguard_core::safety::Mode;
 
 pub use revguard_core::dialect::sql::safety::Policy;
@@ -60,9 +60,10 @@ pub fn policy(
     let mut options = revguard_core::request::Options::default();
     let settings = &mut options.safety;
     settings.sql_tool = Some(found.tool);
+    let read = |path: &str| read_small(root, &root.join(path));
     match database_url.and_then(scheme) {
         Some(scheme) => settings.enabled = is_postgres(scheme),
-        None => match hint(root, found) {
+        None => match config::database(found.tool, found.dirs.first().map(String::as_str), &read) {
             Some((scheme, _)) => settings.enabled = is_postgres(&scheme),
             None => settings.assumed = Some(looked_for(found.tool).to_owned()),
         },
@@ -73,85 +74,9 @@ pub fn policy(
         .map_or_else(|| root.to_path_buf(), |d| root.join(d));
     crate::safety::read_squawk_toml(root, &dir, settings)?;
     if found.tool == Tool::Flyway {
-        settings.transactional = flyway_setting(root, "executeInTransaction") != Some(false);
-        settings.flyway_mixed = flyway_setting(root, "mixed") == Some(true);
+        config::apply_flyway(&read, settings);
     }
     finish_policy(root, options, mode)
-}
-
-/// The database the tool's own configuration names: its scheme and where
-/// it was read.
-fn hint(root: &Path, found: &Found) -> Option<(String, &'static str)> {
-    match found.tool {
-        Tool::Flyway => {
-            let url = flyway_value(root, "url")?;
-            let scheme = url.strip_prefix("jdbc:")?.split(':').next()?.to_owned();
-            Some((scheme, "flyway url"))
-        }
-        Tool::Prisma => {
-            let dir = root.join(found.dirs.first()?);
-            let text = read_small(root, &dir.join("migration_lock.toml"))?;
-            let table: toml::Table = toml::from_str(&text).ok()?;
-            let provider = table.get("provider")?.as_str()?.to_owned();
-            Some((provider, "migration_lock.toml"))
-        }
-        Tool::Sqlx | Tool::Dbmate => {
-            let text = read_small(root, &root.join(".env"))?;
-            let url = text.lines().find_map(|l| {
-                let l = l.trim();
-                let l = l.strip_prefix("export ").unwrap_or(l);
-                let (name, value) = l.split_once('=')?;
-                (name.trim() == "DATABASE_URL")
-                    .then(|| value.trim().trim_matches(['"', '\'']).to_owned())
-            })?;
-            Some((scheme(&url)?.to_owned(), ".env"))
-        }
-        Tool::GolangMigrate | Tool::Goose => None,
-    }
-}
-
-/// A Flyway setting from `flyway.conf` (`flyway.<key>=`) or `flyway.toml`
-/// (`[flyway]`, else the first environment that sets it).
-fn flyway_value(root: &Path, key: &str) -> Option<String> {
-    for name in ["flyway.conf", "conf/flyway.conf"] {
-        if let Some(text) = read_small(root, &root.join(name))
-            && let Some(value) = text.lines().find_map(|line| {
-                let (k, v) = line.trim().split_once(['=', ':'])?;
-                (k.trim() == format!("flyway.{key}")).then(|| v.trim().to_owned())
-            })
-        {
-            return Some(value);
-        }
-    }
-    let text = read_small(root, &root.join("flyway.toml"))?;
-    let table: toml::Table = toml::from_str(&text).ok()?;
-    let string = |v: &toml::Value| match v {
-        toml::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    };
-    if let Some(value) = table
-        .get("flyway")
-        .and_then(|f| f.get(key))
-        .and_then(string)
-    {
-        return Some(value);
-    }
-    // The environment Flyway uses: `flyway.environment`, else `default`.
-    let name = table
-        .get("flyway")
-        .and_then(|f| f.get("environment"))
-        .and_then(toml::Value::as_str)
-        .unwrap_or("default");
-    table
-        .get("environments")?
-        .get(name)?
-        .get(key)
-        .and_then(string)
-}
-
-/// A boolean Flyway setting, read as Java's `Boolean.parseBoolean` reads it.
-fn flyway_setting(root: &Path, key: &str) -> Option<bool> {
-    flyway_value(root, key).map(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// A small configuration file inside `root`, read with a bound; `None` when

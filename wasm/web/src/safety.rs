@@ -24,11 +24,10 @@
 
 use std::collections::BTreeMap;
 
+use revguard_core::dialect::sql::config::{self, join};
 use revguard_core::dialect::sql::safety::{Policy, diagnostics, looked_for};
 use revguard_core::dialect::sql::{History, Tool, Verdict, locate};
-use revguard_core::safety::{
-    Plan, SafetyFacts, SafetySettings, is_postgres, lint_file, lint_plan, scheme,
-};
+use revguard_core::safety::{Plan, SafetyFacts, SafetySettings, is_postgres, lint_file, lint_plan};
 use serde::Deserialize;
 
 use crate::dto::{DiagnosticDto, InputError, LabelDto};
@@ -78,24 +77,6 @@ fn file<'a>(files: &'a [ProjectFile], path: &str) -> Option<&'a str> {
         .filter(|text| text.len() <= MAX_CONFIG_BYTES)
 }
 
-/// `dir/name`, or `name` for the project's top (`.` or empty).
-fn join(dir: &str, name: &str) -> String {
-    match dir.trim_matches('/') {
-        "" | "." => name.to_owned(),
-        dir => format!("{dir}/{name}"),
-    }
-}
-
-/// The part of `.squawk.toml` the lint honours.
-#[derive(Debug, Default, Deserialize)]
-struct SquawkToml {
-    #[serde(default)]
-    excluded_rules: Vec<String>,
-    pg_version: Option<String>,
-    #[serde(default)]
-    assume_in_transaction: bool,
-}
-
 /// The lint's settings for a located history, read from the project's
 /// files as the CLI reads them from disk; `None` when the lint does not run
 /// (the target database is not PostgreSQL). An invalid `.squawk.toml` is
@@ -109,8 +90,9 @@ pub fn sql_settings(
         sql_tool: Some(tool),
         ..SafetySettings::default()
     };
-    match database(files, found) {
-        Some(scheme) => settings.enabled = is_postgres(&scheme),
+    let read = |path: &str| file(files, path).map(str::to_owned);
+    match config::database(tool, found.dirs.first().map(String::as_str), &read) {
+        Some((scheme, _)) => settings.enabled = is_postgres(&scheme),
         None => settings.assumed = Some(looked_for(tool).to_owned()),
     }
     // The first `.squawk.toml` from the (first) migration directory up.
@@ -118,11 +100,8 @@ pub fn sql_settings(
     loop {
         let path = join(dir, ".squawk.toml");
         if let Some(text) = file(files, &path) {
-            let config: SquawkToml = toml::from_str(text)
+            config::apply_squawk_toml(text, &mut settings)
                 .map_err(|err| InputError(format!("{path}: invalid: {err}")))?;
-            settings.excluded_rules = config.excluded_rules;
-            settings.pg_version = config.pg_version;
-            settings.assume_in_transaction = config.assume_in_transaction;
             break;
         }
         match dir.trim_matches('/').rsplit_once('/') {
@@ -132,74 +111,9 @@ pub fn sql_settings(
         }
     }
     if tool == Tool::Flyway {
-        let setting = |key| flyway_value(files, key).map(|v| v.trim().eq_ignore_ascii_case("true"));
-        settings.transactional = setting("executeInTransaction") != Some(false);
-        settings.flyway_mixed = setting("mixed") == Some(true);
+        config::apply_flyway(&read, &mut settings);
     }
     Ok(settings.enabled.then_some(settings))
-}
-
-/// The scheme of the database the tool's own configuration names.
-fn database(files: &[ProjectFile], found: &locate::Located) -> Option<String> {
-    match found.tool {
-        Tool::Flyway => {
-            let url = flyway_value(files, "url")?;
-            Some(url.strip_prefix("jdbc:")?.split(':').next()?.to_owned())
-        }
-        Tool::Prisma => {
-            let text = file(files, &join(found.dirs.first()?, "migration_lock.toml"))?;
-            let table: toml::Table = toml::from_str(text).ok()?;
-            Some(table.get("provider")?.as_str()?.to_owned())
-        }
-        Tool::Sqlx | Tool::Dbmate => {
-            let url = file(files, ".env")?.lines().find_map(|l| {
-                let l = l.trim();
-                let l = l.strip_prefix("export ").unwrap_or(l);
-                let (name, value) = l.split_once('=')?;
-                (name.trim() == "DATABASE_URL")
-                    .then(|| value.trim().trim_matches(['"', '\'']).to_owned())
-            })?;
-            Some(scheme(&url)?.to_owned())
-        }
-        Tool::GolangMigrate | Tool::Goose => None,
-    }
-}
-
-/// A Flyway setting from `flyway.conf` (`flyway.<key>=`) or `flyway.toml`
-/// (`[flyway]`, else the environment Flyway uses).
-fn flyway_value(files: &[ProjectFile], key: &str) -> Option<String> {
-    for name in ["flyway.conf", "conf/flyway.conf"] {
-        if let Some(text) = file(files, name)
-            && let Some(value) = text.lines().find_map(|line| {
-                let (k, v) = line.trim().split_once(['=', ':'])?;
-                (k.trim() == format!("flyway.{key}")).then(|| v.trim().to_owned())
-            })
-        {
-            return Some(value);
-        }
-    }
-    let table: toml::Table = toml::from_str(file(files, "flyway.toml")?).ok()?;
-    let string = |v: &toml::Value| match v {
-        toml::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
-    };
-    if let Some(value) = table
-        .get("flyway")
-        .and_then(|f| f.get(key))
-        .and_then(string)
-    {
-        return Some(value);
-    }
-    let name = table
-        .get("flyway")
-        .and_then(|f| f.get("environment"))
-        .and_then(toml::Value::as_str)
-        .unwrap_or("default");
-    table
-        .get("environments")?
-        .get(name)?
-        .get(key)
-        .and_then(string)
 }
 
 /// The lint's findings on a judged history, as the CLI reports them (its

@@ -14,6 +14,7 @@
 //!   tool's words, and what the tool runs or how it fails).
 
 pub mod checksum;
+pub mod config;
 pub mod dbmate;
 pub mod flyway;
 pub mod golang_migrate;
