@@ -46,6 +46,8 @@
 #![warn(missing_docs)]
 
 pub mod checks;
+#[cfg(feature = "config")]
+pub mod config;
 pub mod dialect;
 pub mod fix;
 pub mod graph;
