@@ -166,10 +166,7 @@ pub fn check(
     if policy.is_none() {
         without_operations(&mut apps);
     }
-    let history = history.map(|mut history| {
-        history.hashes = hashes(&sources);
-        history
-    });
+    let history = history.map(|history| history.with_hashes(&sources));
     let applied_keys = applied.iter().flatten().cloned().collect();
     let project = Project {
         apps,
@@ -209,14 +206,6 @@ fn layout(root: &Path) -> Result<Layout> {
         .check_labels(|dir| entry(&real, dir))
         .map_err(|message| anyhow::anyhow!("{}: {message}", root.display()))?;
     Ok(layout)
-}
-
-/// Content hashes of migration files, by `app.name`.
-fn hashes(sources: &[(Key, String, Vec<u8>)]) -> std::collections::BTreeMap<String, String> {
-    sources
-        .iter()
-        .map(|(k, _, bytes)| (k.dotted(), revguard_core::history::content_hash(bytes)))
-        .collect()
 }
 
 /// What the relative path `rel` is under `root` (symlinks followed, as
@@ -409,7 +398,11 @@ impl Checked {
             .iter()
             .map(|(k, p, _)| (k.dotted(), p.clone()))
             .collect();
-        django::lock::render_lock(&self.project(), &hashes(&self.sources), &paths)
+        django::lock::render_lock(
+            &self.project(),
+            &django::history::hashes(&self.sources),
+            &paths,
+        )
     }
 
     fn file(&self, key: &Key) -> Option<&(Key, String, Vec<u8>)> {
