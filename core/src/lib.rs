@@ -46,7 +46,6 @@
 #![warn(missing_docs)]
 
 pub mod checks;
-#[cfg(feature = "config")]
 pub mod config;
 pub mod dialect;
 pub mod fix;
