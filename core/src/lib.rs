@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 pub mod checks;
+pub mod config;
 pub mod dialect;
 pub mod fix;
 pub mod graph;

@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use revguard_core::dialect::django::locate::{self, Entry, Layout};
 pub(crate) use revguard_core::dialect::django::locate::{label_in, module_name, skipped};
 use revguard_core::dialect::django::{self, DjangoError, Key, Loaded, Project, View};
 use revguard_core::python::PythonVersion;
@@ -122,12 +123,6 @@ pub fn check(
         let path = dir
             .as_deref()
             .map_or_else(String::new, |d| relative(root, d));
-        if let Some(other) = found.iter().find(|a| a.label == label) {
-            bail!(
-                "Application labels aren't unique, duplicates: {label} (`{}` and `{path}`)",
-                other.path,
-            );
-        }
         let (migrated, files) = match &dir {
             Some(dir) => read_app(root, dir)?,
             None => (false, Vec::new()),
@@ -171,10 +166,7 @@ pub fn check(
     if policy.is_none() {
         without_operations(&mut apps);
     }
-    let history = history.map(|mut history| {
-        history.hashes = hashes(&sources);
-        history
-    });
+    let history = history.map(|history| history.with_hashes(&sources));
     let applied_keys = applied.iter().flatten().cloned().collect();
     let project = Project {
         apps,
@@ -203,60 +195,46 @@ pub fn check(
 
 /// The project's `[django]` layout (labels, `MIGRATION_MODULES`); every
 /// configured app directory must exist.
-fn layout(root: &Path) -> Result<crate::config::DjangoLayout> {
+fn layout(root: &Path) -> Result<Layout> {
     let real = root
         .canonicalize()
         .with_context(|| format!("{}: cannot open", root.display()))?;
     let layout = crate::config::load(&real, &real)?
         .map(|c| c.django)
         .unwrap_or_default();
-    for dir in layout.labels.keys() {
-        if !real.join(dir).is_dir() {
-            bail!(
-                "{}: `[django] labels` names the app directory `{dir}`, which does not exist",
-                root.display()
-            );
-        }
-    }
+    layout
+        .check_labels(|dir| entry(&real, dir))
+        .map_err(|message| anyhow::anyhow!("{}: {message}", root.display()))?;
     Ok(layout)
 }
 
-/// The directory of a `MIGRATION_MODULES` entry (`None`: mapped to `None`,
-/// the app is unmigrated). A module that does not exist is an error, as it
-/// is for Django's `migrate` (`ModuleNotFoundError`); one that resolves out
-/// of the project is refused.
-fn module_dir(root: &Path, label: &str, module: Option<&str>) -> Result<Option<PathBuf>> {
-    let Some(module) = module else {
-        return Ok(None);
-    };
-    let dir = root.join(module.replace('.', "/"));
-    // A module that is a file is no package: Django treats the app as
-    // unmigrated ("Module is not a package").
-    if !dir.is_dir() && dir.with_extension("py").is_file() {
-        return Ok(None);
+/// What the relative path `rel` is under `root` (symlinks followed, as
+/// Python's import system follows them).
+fn entry(root: &Path, rel: &str) -> Entry {
+    let path = root.join(rel);
+    if path.is_dir() {
+        Entry::Dir
+    } else if path.is_file() {
+        Entry::File
+    } else {
+        Entry::Missing
     }
-    if !dir.is_dir() {
-        bail!(
-            "`[django] migration-modules` maps {label} to {module}, but {} is not a directory: Django's migrate fails with \"ModuleNotFoundError: No module named '{module}'\"",
-            relative(root, &dir)
-        );
-    }
-    let (real, real_root) = (dir.canonicalize()?, root.canonicalize()?);
-    if !real.starts_with(&real_root) {
-        bail!(
-            "{}: resolves (through a symlink) outside the project; not read",
-            relative(root, &dir)
-        );
-    }
-    Ok(Some(dir))
 }
 
-/// Content hashes of migration files, by `app.name`.
-fn hashes(sources: &[(Key, String, Vec<u8>)]) -> std::collections::BTreeMap<String, String> {
-    sources
-        .iter()
-        .map(|(k, _, bytes)| (k.dotted(), revguard_core::history::content_hash(bytes)))
-        .collect()
+/// An app's package directory `rel`; one that resolves out of the project
+/// (a `MIGRATION_MODULES` module through a symlink) is refused.
+fn confined_dir(root: &Path, rel: &str) -> Result<PathBuf> {
+    let dir = root.join(rel);
+    let real = dir
+        .canonicalize()
+        .with_context(|| format!("{}: cannot open", dir.display()))?;
+    let real_root = root
+        .canonicalize()
+        .with_context(|| format!("{}: cannot open", root.display()))?;
+    if !real.starts_with(&real_root) {
+        bail!("{rel}: resolves (through a symlink) outside the project; not read");
+    }
+    Ok(dir)
 }
 
 fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) -> Result<()> {
@@ -289,7 +267,7 @@ fn find_migration_dirs(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut usize) 
 }
 
 /// The literal `label = "..."` in `apps.py`, else the directory's name.
-fn app_label(app_dir: &Path) -> Result<String> {
+fn app_label(app_dir: &Path) -> String {
     let name = app_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -297,15 +275,13 @@ fn app_label(app_dir: &Path) -> Result<String> {
     let path = app_dir.join("apps.py");
     // Never through a symlink: nothing outside the project is read.
     let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
-    Ok(
-        match regular
-            .then(|| std::fs::read_to_string(&path).ok())
-            .flatten()
-        {
-            Some(text) => label_in(&text, &name),
-            None => name,
-        },
-    )
+    match regular
+        .then(|| std::fs::read_to_string(&path).ok())
+        .flatten()
+    {
+        Some(text) => label_in(&text, &name),
+        None => name,
+    }
 }
 
 type Files = Vec<(String, String, Vec<u8>)>;
@@ -351,29 +327,30 @@ fn project_apps(found: &[FoundApp], facts: &[(Key, django::MigrationFacts)]) -> 
 /// Each app's label and migrations directory (`None`: an app whose
 /// `MIGRATION_MODULES` entry is `None`, so it has no migrations), as
 /// Django finds them: the `migrations` packages under `root`, then the
-/// project's `MIGRATION_MODULES` mapping.
+/// project's `MIGRATION_MODULES` mapping (the core's rules,
+/// [`locate::packages`], which the browser applies to its files too); app
+/// labels are unique.
 fn app_dirs(root: &Path) -> Result<Vec<(String, Option<PathBuf>)>> {
     let layout = layout(root)?;
     let mut dirs = Vec::new();
     find_migration_dirs(root, &mut dirs, &mut 0)?;
     dirs.sort();
-    let mut apps: Vec<(String, Option<PathBuf>)> = Vec::new();
-    for dir in dirs {
-        let app_dir = dir.parent().unwrap_or(root);
-        let label = match layout.labels.get(&relative(root, app_dir)) {
-            Some(label) => label.clone(),
-            None => app_label(app_dir)?,
-        };
-        // MIGRATION_MODULES names another module for this app: Django
-        // never imports its `migrations` package.
-        if !layout.migration_modules.contains_key(&label) {
-            apps.push((label, Some(dir)));
-        }
-    }
-    for (label, module) in &layout.migration_modules {
-        apps.push((label.clone(), module_dir(root, label, module.as_deref())?));
-    }
-    Ok(apps)
+    let found: Vec<(String, String)> = dirs
+        .iter()
+        .map(|dir| {
+            let app_dir = dir.parent().unwrap_or(root);
+            let label = layout.label(&relative(root, app_dir), || app_label(app_dir));
+            (label, relative(root, dir))
+        })
+        .collect();
+    let modules = layout
+        .modules(|p| entry(root, p))
+        .map_err(anyhow::Error::msg)?;
+    locate::packages(found, modules)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .map(|(label, dir)| Ok((label, dir.map(|d| confined_dir(root, &d)).transpose()?)))
+        .collect()
 }
 
 /// Only the deploy-safety lint reads the operations: without it the
@@ -421,7 +398,11 @@ impl Checked {
             .iter()
             .map(|(k, p, _)| (k.dotted(), p.clone()))
             .collect();
-        django::lock::render_lock(&self.project(), &hashes(&self.sources), &paths)
+        django::lock::render_lock(
+            &self.project(),
+            &django::history::hashes(&self.sources),
+            &paths,
+        )
     }
 
     fn file(&self, key: &Key) -> Option<&(Key, String, Vec<u8>)> {

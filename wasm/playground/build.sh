@@ -35,7 +35,7 @@ fi
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     rustup target add wasm32-unknown-unknown
 
-# Six modules, built by separate cargo invocations so that cargo's feature
+# Seven modules, built by separate cargo invocations so that cargo's feature
 # unification cannot pull one module's engine into another:
 #   revguard-web          the core without its `python` feature, Alembic's
 #                         check: the first diagnostics (~225 KB gzipped with
@@ -45,8 +45,13 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
 #   revguard_web_sql      revguard-web again with only its `sql` feature (the
 #                         SQL-file tools), fetched only for such a project;
 #   revguard_web_django   revguard-web again with only its `django` feature
-#                         (Django's discovery, reader and graph), fetched only
-#                         for a Django project; the validator follows it;
+#                         (Django's discovery, reader, graph and lock),
+#                         fetched only for a Django project; the validator
+#                         follows it;
+#   revguard_web_config   revguard-web again with only its `config` feature
+#                         (the CLI's configuration parser, for the project's
+#                         `[django]` settings), fetched with the Django module
+#                         only when a root file may configure revguard;
 #   revguard_web_safety   revguard-web again with only its `safety` feature
 #                         (squawk's deploy-safety lint, and Alembic's and the
 #                         SQL-file tools' checks with it), fetched only when a
@@ -55,9 +60,9 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
 #                         feature (Ruff's parser and the translation of each
 #                         `upgrade()` into the SQL Alembic emits), fetched with
 #                         the lint module for an Alembic project.
-# The revguard-web builds write the same file, so the SQL, Django and safety
-# ones are copied aside before the first module is built again; the same for
-# the translator before the validator.
+# The revguard-web builds write the same file, so the SQL, Django, settings
+# and safety ones are copied aside before the first module is built again;
+# the same for the translator before the validator.
 wasm_dir="$target_dir/wasm32-unknown-unknown/wasm"
 say "cargo build -p revguard-web --no-default-features --features sql (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
@@ -67,6 +72,10 @@ say "cargo build -p revguard-web --no-default-features --features django (wasm32
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
     --no-default-features --features django)
 cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_django.wasm"
+say "cargo build -p revguard-web --no-default-features --features config (wasm32, profile wasm)"
+(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
+    --no-default-features --features config)
+cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_config.wasm"
 say "cargo build -p revguard-web --no-default-features --features safety (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
     --no-default-features --features safety)
@@ -103,6 +112,8 @@ say "wasm-bindgen $want --target web"
 "$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_django "$wasm_dir/revguard_web_django.wasm"
 "$bindgen" --target web --remove-name-section --remove-producers-section \
+    --out-dir "$dist/pkg" --out-name revguard_web_config "$wasm_dir/revguard_web_config.wasm"
+"$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_safety "$wasm_dir/revguard_web_safety.wasm"
 "$bindgen" --target web --remove-name-section --remove-producers-section \
     --out-dir "$dist/pkg" --out-name revguard_web_translate "$wasm_dir/revguard_web_translate.wasm"
@@ -113,4 +124,4 @@ cp "$here"/src/*.js "$here"/src/*.css "$here"/src/*.svg "$dist/"
 node "$here/tools/examples.mjs" "$root/examples" "$here/examples" >"$dist/examples.js"
 
 say "built $dist"
-(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm pkg/revguard_web_sql_bg.wasm pkg/revguard_web_django_bg.wasm pkg/revguard_web_safety_bg.wasm pkg/revguard_web_translate_bg.wasm) >&2
+(cd "$dist" && ls -l pkg/revguard_web_bg.wasm pkg/revguard_web.js pkg/revguard_web_syntax_bg.wasm pkg/revguard_web_sql_bg.wasm pkg/revguard_web_django_bg.wasm pkg/revguard_web_config_bg.wasm pkg/revguard_web_safety_bg.wasm pkg/revguard_web_translate_bg.wasm) >&2

@@ -49,14 +49,14 @@ step "build (wasm-bindgen CLI from the workspace, web crate, page)"
 bash "$here/build.sh"
 
 step "revguard-web native unit tests (and the bindgen pin)"
-(cd "$root" && cargo test --locked -p revguard-web --features safety --lib && cargo test --locked -p revguard-web-syntax --features translate --lib &&
+(cd "$root" && cargo test --locked -p revguard-web --features safety,django,config --lib && cargo test --locked -p revguard-web-syntax --features translate --lib &&
     cargo test --locked -p revguard-wasm-bindgen --lib)
 
 step "revguard-web wasm-bindgen tests (Node)"
 # The runner was built by build.sh beside the CLI (wasm/bindgen), by path.
 runner="${CARGO_TARGET_DIR:-$root/target}/debug/bindgen-test-runner"
 (cd "$root" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner" \
-    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --features safety --test web)
+    cargo test --locked -p revguard-web --target wasm32-unknown-unknown --features safety,django,config --test web)
 
 step "npm ci (playwright-core and typescript; no browser download)"
 cd "$here"

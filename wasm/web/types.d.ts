@@ -208,9 +208,15 @@ export type DjangoInput = {
   files: Array<ProjectFile>,
   /**
    * The model `swappable_dependency(settings.AUTH_USER_MODEL)` resolves
-   * to; absent or `null`: `auth.User`, as for the CLI.
+   * to; absent or `null`: the settings' `user-model`, else `auth.User`,
+   * as for the CLI.
    */
   user_model?: string | null,
+  /**
+   * The `[django]` settings of the project's configuration, from the
+   * settings module's `djangoSettings`; absent or `null`: none.
+   */
+  settings?: DjangoSettings | null,
   /**
    * The name of the project directory, the label of an app whose
    * `migrations` directory is at the top; absent or `null`: empty.
@@ -371,6 +377,39 @@ export type DjangoReport = {
    * The graph Django builds, one group per app.
    */
   graph: DjangoGraph,
+  /**
+   * Where the deployed state of the history checks came from: `lock`
+   * when the files hold a `revguard.lock` at the root, else `null`.
+   */
+  applied_from: string | null,
+  /**
+   * The configuration file whose `[django]` settings applied
+   * (`revguard.toml` or `pyproject.toml`), else `null`.
+   */
+  config_from: string | null,
+};
+
+/**
+ * The `[django]` settings of the project's configuration.
+ */
+export type DjangoSettings = {
+  /**
+   * The file they come from: `revguard.toml` or `pyproject.toml`.
+   */
+  source: string,
+  /**
+   * `user-model` (`AUTH_USER_MODEL`), when set.
+   */
+  user_model: string | null,
+  /**
+   * `labels`: app directory (relative, `/`-separated) → app label.
+   */
+  labels: { [key in string]: string },
+  /**
+   * `migration-modules` (`MIGRATION_MODULES`): app label → dotted
+   * module, or `null` for `None` (the app is unmigrated).
+   */
+  migration_modules: { [key in string]: string | null },
 };
 
 /**

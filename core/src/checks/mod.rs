@@ -141,6 +141,12 @@ macro_rules! registry {
 
         /// Every check, in report order.
         const CHECKS: &[(CheckInfo, RunFn)] = &[$(($module::$ty::INFO, $module::run)),*];
+
+        /// Every check's name and code, in report order, apart from
+        /// [`CHECKS`]: a caller that only recognises checks (the
+        /// configuration parser, in the browser's Django module) then links
+        /// neither the run functions nor the docs.
+        const NAMES: &[(&str, &str)] = &[$(($module::$ty::INFO.name, $module::$ty::INFO.code)),*];
     };
 }
 
@@ -201,9 +207,24 @@ pub fn registry() -> impl Iterator<Item = &'static CheckInfo> {
 
 /// Find a check by name or code (case-insensitive).
 pub fn find(name_or_code: &str) -> Option<&'static CheckInfo> {
-    registry().find(|c| {
-        c.name.eq_ignore_ascii_case(name_or_code) || c.code.eq_ignore_ascii_case(name_or_code)
-    })
+    registry().find(|c| names_it(c.name, c.code, name_or_code))
+}
+
+/// Every check's name and code, in report order: [`registry`] for a caller
+/// that needs no more (it does not link the checks themselves).
+pub fn names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    NAMES.iter().copied()
+}
+
+/// A check's name and code, by name or code (case-insensitive): [`find`]
+/// for a caller that needs no more.
+pub fn find_name(name_or_code: &str) -> Option<(&'static str, &'static str)> {
+    names().find(|(name, code)| names_it(name, code, name_or_code))
+}
+
+/// Whether `name_or_code` is the check's name or its code, in any case.
+fn names_it(name: &str, code: &str, name_or_code: &str) -> bool {
+    name.eq_ignore_ascii_case(name_or_code) || code.eq_ignore_ascii_case(name_or_code)
 }
 
 /// What every check can look at.

@@ -426,15 +426,16 @@ pub fn apply_env(_text: &str, _settings: &mut SafetySettings) {}
 
 /// squawk's canonical name of a rule (`prefer-timestamptz` →
 /// `prefer-timestamp-tz`), when `name` is one of squawk's rules.
-#[cfg(feature = "safety-lint")]
+#[cfg(feature = "safety-rules")]
 pub fn rule(name: &str) -> Option<String> {
     name.parse::<squawk_linter::Rule>()
         .ok()
         .map(|r| r.to_string())
 }
 
-/// squawk's canonical name of a rule (`None` without the `safety` feature).
-#[cfg(not(feature = "safety-lint"))]
+/// squawk's canonical name of a rule (`None` without the `safety-rules`
+/// feature).
+#[cfg(not(feature = "safety-rules"))]
 pub fn rule(_name: &str) -> Option<String> {
     None
 }

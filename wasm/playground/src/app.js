@@ -6,7 +6,7 @@
 // editor (CodeMirror 6 is ~130 KB gzipped, Monaco several MB) would buy syntax
 // colouring that a migrations checker does not need.
 
-import init, { check, isDjango, version } from "./pkg/revguard_web.js";
+import init, { check, isDjango, mayConfigure, version } from "./pkg/revguard_web.js";
 import { examples } from "./examples.js";
 import { GraphView } from "./graph.js";
 import { encodeState, decodeState } from "./share.js";
@@ -49,6 +49,13 @@ let sqlLoading = null;
 /** @type {null | { checkDjango: (input: any) => any }} */
 let djangoTools = null;
 let djangoLoading = null;
+// The project's `[django]` settings are read by the CLI's configuration
+// parser (the `toml` crate, heavier than Django's module), a fifth module
+// fetched with Django's only when a root file may configure revguard
+// (`mayConfigure`: `revguard.toml`, or a `pyproject.toml` naming revguard).
+/** @type {null | { djangoSettings: (files: any) => any }} */
+let configTools = null;
+let configLoading = null;
 // The deploy-safety lint (safety.js) is fetched only when there are
 // migrations to lint: an Alembic `upgrade()`, or a SQL file the tool runs.
 let safety = null;
@@ -120,6 +127,23 @@ function loadDjango() {
   return djangoLoading;
 }
 
+function loadConfig() {
+  configLoading ||= (async () => {
+    const module = await import("./pkg/revguard_web_config.js");
+    await module.default();
+    configTools = module;
+    window.revguard.config = module;
+    document.body.dataset.config = "ready";
+  })();
+  return configLoading;
+}
+
+/** The files at the project's root, where the CLI looks for its configuration. */
+const rootFiles = () => projectFiles().filter((f) => !f.path.replace(/^\.\//, "").includes("/"));
+
+/** Whether the project may set revguard's settings: then Django's check waits for the settings module. */
+const wantsSettings = () => rootFiles().some((f) => mayConfigure(f.path, f.text));
+
 /** Whether the files are to be checked as a Django project: chosen, or detected. */
 function wantsDjango(files = state.files) {
   if (state.dialect !== "auto") return state.dialect === "django";
@@ -129,13 +153,18 @@ function wantsDjango(files = state.files) {
 /** The checks with Python files: the validator's verdicts matter. */
 const python = (tool) => tool === "alembic" || tool === "django";
 
-/** Django's input: the project's files, with the validator's verdicts once it is loaded. */
+/**
+ * Django's input: the project's files, its settings as the CLI reads them (the settings
+ * module throws, naming the file, for a configuration the CLI refuses), and the validator's
+ * verdicts once it is loaded.
+ */
 function djangoInput() {
   const files = projectFiles();
   const root = (state.location || "").split("/").filter(Boolean).at(-1) || null;
-  if (!validator) return { files, root };
+  const settings = wantsSettings() ? configTools.djangoSettings(rootFiles()) : null;
+  if (!validator) return { files, root, settings };
   const verdicts = JSON.parse(validator.verdicts(files.map((f) => f.text), PYTHON));
-  return { files, root, verdicts: Object.fromEntries(verdicts.map((v, i) => [i, v])) };
+  return { files, root, settings, verdicts: Object.fromEntries(verdicts.map((v, i) => [i, v])) };
 }
 
 /** Whether the files may be a SQL-file tool's (then its module must be loaded). */
@@ -172,9 +201,11 @@ function run() {
     loadSqlTools().then(run, (err) => setStatus(`The SQL-file tools failed to load: ${err.message}`, "bad"));
     return;
   }
-  if (django && !djangoTools) {
-    setStatus("Loading Django's checks…");
-    loadDjango().then(run, (err) => setStatus(`Django's checks failed to load: ${err.message}`, "bad"));
+  const settings = django && wantsSettings();
+  if ((django && !djangoTools) || (settings && !configTools)) {
+    setStatus(settings ? "Loading Django's checks and the project's settings…" : "Loading Django's checks…");
+    Promise.all([loadDjango(), settings && loadConfig()])
+      .then(run, (err) => setStatus(`Django's checks failed to load: ${err.message}`, "bad"));
     return;
   }
   const t0 = performance.now();
@@ -548,7 +579,10 @@ function renderReport() {
   renderDiagnostics(DIAGNOSTICS_PAGE);
 }
 
-/** Django's verdict: the leaves per app, what `manage.py migrate` does, the installed apps relied on. */
+/**
+ * Django's verdict: the leaves per app, what `manage.py migrate` does, the installed apps relied on,
+ * and which of the project's files it read as the CLI does (its settings, `revguard.lock`).
+ */
 function renderDjango() {
   const r = /** @type {import("../../web/types").DjangoReport} */ (report);
   const leaves = Object.entries(r.loaded.leaves)
@@ -559,6 +593,8 @@ function renderDjango() {
   $("alembic").innerHTML =
     `<p><strong>tool:</strong> Django (${state.dialect === "auto" ? "detected" : "chosen"}), ` +
     `${n(r.apps.length, "app")}, ${n(migrations, "migration")}; user model <code>${esc(r.user_model)}</code></p>` +
+    (r.config_from ? `<p><strong>settings:</strong> <code>[django]</code> of <code>${esc(r.config_from)}</code></p>` : "") +
+    deployedFrom(r) +
     `<p><strong>leaf migrations:</strong></p><ul class="leaves">${leaves}</ul>` +
     `<p><strong>manage.py migrate:</strong> <span class="${r.migrate_fails ? "fail" : "ok"}" id="migrate-verdict">${r.migrate_fails ? "fails" : "runs"}</span></p>` +
     (r.loaded.external.length
@@ -581,12 +617,15 @@ function renderDeploy() {
     `<p><strong>tool:</strong> ${esc(TOOL_NAMES[r.dialect])} (${r.detected ? "detected" : "chosen"}), ` +
     `${n(r.verdict.migrations.length, "migration")} in ${dirs}` +
     (r.loose ? " <span class=\"warn\">(a migration directory without its project: its files' names decided the tool)</span>" : "") + `</p>` +
-    (r.applied_from ? `<p><strong>deployed state:</strong> from <code>revguard.lock</code></p>` : "") +
+    deployedFrom(r) +
     `<p><strong>${esc(d.command)}:</strong> ${outcome}` +
     (safety ? safety.aside(r) : "");
 }
 
 const n = (k, w) => `${k} ${w}${k === 1 ? "" : "s"}`;
+
+/** Where the history checks' deployed state came from, when a `revguard.lock` gave it. */
+const deployedFrom = (r) => (r.applied_from ? `<p><strong>deployed state:</strong> from <code>revguard.lock</code></p>` : "");
 
 const DIAGNOSTICS_PAGE = 100; // more on request: a page of 1,000 excerpts is slow and unreadable
 
@@ -847,7 +886,7 @@ function wire() {
 }
 
 async function main() {
-  window.revguard = { check, sql: null, django: null, state, load, run, last: null, report: () => report };
+  window.revguard = { check, sql: null, django: null, config: null, state, load, run, last: null, report: () => report };
   wire();
   await init();
   window.revguard.version = version();

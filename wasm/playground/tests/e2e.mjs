@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { serve } from "../tools/serve.mjs";
@@ -38,6 +38,13 @@ const SQL_BUDGET = 360 * 1024;
 // diagnostics (the validator follows, as for Alembic): 394.6 KB measured when
 // the module was added.
 const DJANGO_BUDGET = 420 * 1024;
+// A Django project that may configure revguard (a `revguard.toml`, or a
+// `pyproject.toml` naming revguard): the settings module (the CLI's
+// configuration parser, with the `toml` crate) comes with the Django module
+// before the first diagnostics: 555.2 KB measured when it was added (the
+// settings module 141.5 KB; in the Django module it would have put every
+// Django project at 491.8 KB, over DJANGO_BUDGET).
+const DJANGO_SETTINGS_BUDGET = 580 * 1024;
 // Any module fetched after the first.
 const LAZY_BUDGET = 700 * 1024;
 // The deploy-safety lint (squawk, the checks again with it, and its page
@@ -87,6 +94,8 @@ async function checked(page, before) {
   await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before);
 }
 const runs = async (page) => Number(await page.evaluate(() => document.body.dataset.runs));
+/** The URLs the page has fetched. */
+const resources = (page) => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
 
 async function loadIncident(page) {
   const n = await runs(page);
@@ -301,6 +310,7 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
   let syntax = 0;
   let sql = 0;
   let django = 0;
+  let config = 0;
   let safety = 0;
   let translate = 0;
   for (const f of files) {
@@ -316,18 +326,21 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
     else if (/revguard_web_translate/.test(f)) translate += gz;
     else if (/revguard_web_sql/.test(f)) sql += gz;
     else if (/revguard_web_django/.test(f)) django += gz;
+    else if (/revguard_web_config/.test(f)) config += gz;
     else first += gz;
   }
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   console.log(`bundle: ${files.length} files, ${kb(raw)} raw; gzipped ${kb(first)} before the first diagnostics (budget 300 KB), ` +
     `${kb(first + syntax)} with the validator (budget 930 KB), ${kb(first + sql)} with the SQL-file tools (budget ${kb(SQL_BUDGET)}), ` +
-    `${kb(first + django)} before Django's first diagnostics (budget ${kb(DJANGO_BUDGET)}), ${kb(first + django + syntax)} with the validator; ` +
-    `modules: validator ${kb(syntax)}, SQL-file tools ${kb(sql)}, Django ${kb(django)}, deploy-safety lint ${kb(safety)}, ` +
+    `${kb(first + django)} before Django's first diagnostics (budget ${kb(DJANGO_BUDGET)}), ${kb(first + django + syntax)} with the validator, ` +
+    `${kb(first + django + config)} with the project's settings (budget ${kb(DJANGO_SETTINGS_BUDGET)}); ` +
+    `modules: validator ${kb(syntax)}, SQL-file tools ${kb(sql)}, Django ${kb(django)}, settings ${kb(config)}, deploy-safety lint ${kb(safety)}, ` +
     `translator ${kb(translate)} (budget ${kb(LAZY_BUDGET)} each, the lint ${kb(SAFETY_BUDGET)}); with the lint's findings: ` +
     `Alembic ${kb(first + syntax + translate + safety)}, SQL-file tools ${kb(first + sql + safety)}`);
   assert.ok(files.some((f) => f.endsWith("revguard_web_syntax_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_sql_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_django_bg.wasm")));
+  assert.ok(files.some((f) => f.endsWith("revguard_web_config_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_safety_bg.wasm")));
   assert.ok(files.some((f) => f.endsWith("revguard_web_translate_bg.wasm")));
   assert.ok(safety <= SAFETY_BUDGET, `the deploy-safety lint module is ${safety} bytes gzipped, over ${SAFETY_BUDGET}`);
@@ -335,7 +348,9 @@ test("bundle: at most 300 KB gzipped before the first diagnostics, 930 KB with t
   assert.ok(first + syntax <= TOTAL_BUDGET, `with the validator: ${first + syntax} bytes gzipped, over ${TOTAL_BUDGET}`);
   assert.ok(first + sql <= SQL_BUDGET, `with the SQL-file tools: ${first + sql} bytes gzipped, over ${SQL_BUDGET}`);
   assert.ok(first + django <= DJANGO_BUDGET, `with Django: ${first + django} bytes gzipped, over ${DJANGO_BUDGET}`);
-  for (const [name, size] of [["validator", syntax], ["SQL-file tools", sql], ["Django", django], ["deploy-safety lint", safety], ["translator", translate]]) {
+  assert.ok(first + django + config <= DJANGO_SETTINGS_BUDGET,
+    `with Django and the settings: ${first + django + config} bytes gzipped, over ${DJANGO_SETTINGS_BUDGET}`);
+  for (const [name, size] of [["validator", syntax], ["SQL-file tools", sql], ["Django", django], ["settings", config], ["deploy-safety lint", safety], ["translator", translate]]) {
     assert.ok(size <= LAZY_BUDGET, `the ${name} module is ${size} bytes gzipped, over ${LAZY_BUDGET}`);
   }
 });
@@ -490,16 +505,12 @@ test("the bundled SQL examples: the page's verdict is the CLI's, finding for fin
 
 // ---------------------------------------------------------------- Django
 
-/** The CLI's stdout and exit status, run in `cwd` (the repository by default). */
+/** The CLI's stdout, stderr and exit status, run in `cwd` (the repository by default). */
 function cliStatus(args, cwd = root) {
   const target = process.env.CARGO_TARGET_DIR || join(root, "target");
-  try {
-    const stdout = execFileSync(join(target, "debug", "revguard"), args, { encoding: "utf8", cwd });
-    return { stdout, status: 0 };
-  } catch (err) {
-    if (typeof err.status === "number" && err.stdout) return { stdout: err.stdout, status: err.status };
-    throw err;
-  }
+  const run = spawnSync(join(target, "debug", "revguard"), args, { encoding: "utf8", cwd });
+  if (run.error || typeof run.status !== "number") throw run.error || new Error(`revguard ${args.join(" ")}: ${run.signal}`);
+  return { stdout: run.stdout, stderr: run.stderr, status: run.status };
 }
 
 test("examples/django-leaf-conflict picked as a folder: the page's verdict is the CLI's, both leaves named, the graph per app", async () => {
@@ -510,6 +521,8 @@ test("examples/django-leaf-conflict picked as a folder: the page's verdict is th
   assert.equal(await page.evaluate(() => document.body.dataset.dialect), "django");
   assert.equal(await page.evaluate(() => document.body.dataset.django), "ready");
   assert.equal(await page.inputValue("#location"), "django-leaf-conflict");
+  // Nothing there may configure revguard: the settings module (the configuration parser) is not fetched.
+  assert.ok(!(await resources(page)).some((r) => r.includes("revguard_web_config")));
 
   const mine = await page.evaluate(() => window.revguard.report());
   const { stdout, status } = cliStatus(["check", "--dialect", "django", "--format", "json", join("examples", "django-leaf-conflict")]);
@@ -590,6 +603,137 @@ test("a Django project chosen by the Tool selector; an edit that merges the leav
   await close();
 });
 
+/**
+ * A Django project only its `[tool.revguard.django]` settings explain (a
+ * computed app label, a `MIGRATION_MODULES` package beside a stale
+ * `migrations` one with a conflict, a user model of its own), locked by the
+ * CLI's `revguard lock`; returns its directory.
+ */
+function lockedDjangoProject() {
+  const dir = mkdtempSync(join(tmpdir(), "revguard-django-lock-"));
+  const migration = (deps) =>
+    `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n\n    dependencies = [${deps}]\n\n    operations = []\n`;
+  const files = {
+    "manage.py": "import django\n",
+    "pyproject.toml": "[project]\nname = \"shop\"\n\n[tool.revguard.django]\nuser-model = \"accounts.User\"\n" +
+      "labels = { \"src/shop_app\" = \"store\" }\nmigration-modules = { blog = \"blog.db_migrations\" }\n",
+    "accounts/migrations/__init__.py": "",
+    "accounts/migrations/0001_initial.py": migration(""),
+    "src/shop_app/apps.py": "from django.apps import AppConfig\n\nLABEL = \"store\"\n\n\nclass ShopConfig(AppConfig):\n    label = LABEL\n",
+    "src/shop_app/migrations/__init__.py": "",
+    "src/shop_app/migrations/0001_initial.py": migration("migrations.swappable_dependency(settings.AUTH_USER_MODEL)"),
+    "src/shop_app/migrations/0002_price.py": migration("(\"store\", \"0001_initial\")"),
+    "blog/db_migrations/__init__.py": "",
+    "blog/db_migrations/0001_initial.py": migration("(\"store\", \"0002_price\")"),
+    "blog/migrations/__init__.py": "",
+    "blog/migrations/0001_a.py": migration(""),
+    "blog/migrations/0001_b.py": migration(""),
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const { stdout, status } = cliStatus(["lock", "--dialect", "django", "."], dir);
+  assert.equal(status, 0, stdout);
+  return dir;
+}
+
+/** The CLI's Django JSON and exit status for the project in `dir`, run there (so it names `revguard.lock`). */
+function cliDjango(dir) {
+  const { stdout, status } = cliStatus(["check", "--dialect", "django", "--format", "json", "."], dir);
+  return { theirs: JSON.parse(stdout), status };
+}
+
+test("a Django project with its settings and a revguard.lock: the edited migration, and a broken lock, as the CLI reports them", async () => {
+  const dir = lockedDjangoProject();
+  const edited = join(dir, "src", "shop_app", "migrations", "0001_initial.py");
+  writeFileSync(edited, readFileSync(edited, "utf8").replace("operations = []", "operations = [migrations.RunSQL(\"SELECT 1\")]"));
+  const { page, errors, close } = await open();
+  let n = await runs(page);
+  await page.setInputFiles("#pick-folder", dir);
+  await checked(page, n);
+  assert.equal(await page.evaluate(() => document.body.dataset.dialect), "django");
+  // Its pyproject.toml names revguard: the settings module came before the check.
+  assert.equal(await page.evaluate(() => document.body.dataset.config), "ready");
+
+  let mine = await page.evaluate(() => window.revguard.report());
+  let { theirs, status } = cliDjango(dir);
+  const shared = (r) => ({ dialect: r.dialect, user_model: r.user_model, apps: r.apps, loaded: r.loaded });
+  // The settings applied: the computed label, the moved package, the user model; no conflict from the stale package.
+  assert.deepEqual(shared(mine), shared(theirs));
+  assert.equal(mine.user_model, "accounts.User");
+  assert.deepEqual(mine.apps.map((a) => a.label), ["accounts", "store", "blog"]);
+  assert.equal(mine.config_from, "pyproject.toml");
+  // The lock is the deployed state: the edit is the CLI's finding, on the edited file's class line.
+  assert.deepEqual(theirs.loaded.history.map((h) => h.check), ["applied-migration-edited"]);
+  assert.equal(mine.applied_from, "lock");
+  assert.equal(status, 1);
+  assert.equal(mine.failed, true);
+  const finding = page.locator('#diagnostics li[data-check="applied-migration-edited"]');
+  assert.equal(await finding.count(), 1);
+  assert.equal(await finding.getAttribute("class"), "diag error");
+  const text = await finding.innerText();
+  assert.match(text, /migration `store\.0001_initial` was edited after it was recorded in revguard\.lock/);
+  assert.match(text, /src\/shop_app\/migrations\/0001_initial\.py:4:/);
+  const panel = await page.locator("#alembic").innerText();
+  assert.match(panel, /deployed state: from revguard\.lock/);
+  assert.match(panel, /settings: \[django\] of pyproject\.toml/);
+  await page.screenshot({ path: join(shots, "django-lock.png") });
+
+  // A lock that does not parse: the CLI's invalid-lock-file, naming revguard.lock and the line.
+  const broken = readFileSync(join(dir, "revguard.lock"), "utf8").replace(/^leaf store\..*$/m, "leaf store.0001_initial blog.0001_initial");
+  writeFileSync(join(dir, "revguard.lock"), broken);
+  n = await runs(page);
+  await page.evaluate((text) => {
+    const { state, run } = window.revguard;
+    state.files.find((f) => f.path === "revguard.lock").text = text;
+    run();
+  }, broken);
+  await checked(page, n);
+  mine = await page.evaluate(() => window.revguard.report());
+  ({ theirs, status } = cliDjango(dir));
+  assert.deepEqual(mine.loaded, theirs.loaded);
+  assert.deepEqual(theirs.loaded.history.map((h) => h.check), ["invalid-lock-file"]);
+  const invalid = mine.diagnostics.find((d) => d.check === "invalid-lock-file");
+  assert.match(invalid.message, /^revguard\.lock:\d+: /);
+  assert.equal(invalid.severity, "error");
+  assert.equal(status, 1);
+  assert.match(await page.locator('#diagnostics li[data-check="invalid-lock-file"]').innerText(), /revguard\.lock:\d+:/);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test("a Django project whose pyproject.toml the CLI refuses: the page says which file and what is wrong", async () => {
+  const dir = lockedDjangoProject();
+  writeFileSync(join(dir, "pyproject.toml"), "[tool.revguard.django]\nlabels = { \"src/gone\" = \"store\" }\n");
+  const { page, close } = await open();
+  await page.setInputFiles("#pick-folder", dir);
+  await page.waitForFunction(() => /labels/.test(document.getElementById("status").innerText));
+  const { stderr, status: code } = cliStatus(["check", "--dialect", "django", "."], dir);
+  assert.equal(code, 2);
+  const message = "`[django] labels` names the app directory `src/gone`, which does not exist";
+  assert.ok(stderr.includes(message), stderr);
+  let status = await page.locator("#status").innerText();
+  assert.ok(status.includes(`pyproject.toml: ${message}`), status);
+
+  // A key the CLI does not know: the file, line and column, in the CLI's words (its path is absolute).
+  const bad = "[tool.revguard.django]\nuser-modle = \"accounts.User\"\n";
+  writeFileSync(join(dir, "pyproject.toml"), bad);
+  const cli = cliStatus(["check", "--dialect", "django", "."], dir);
+  const words = cli.stderr.match(/pyproject\.toml(:2:1: unknown field `user-modle`[^\n]*)/);
+  assert.ok(words, cli.stderr);
+  const n = await runs(page);
+  await page.evaluate((text) => {
+    const { state, run } = window.revguard;
+    state.files.find((f) => f.path === "pyproject.toml").text = text;
+    run();
+  }, bad);
+  await checked(page, n);
+  status = await page.locator("#status").innerText();
+  assert.ok(status.includes(`pyproject.toml${words[1]}`), `${status}\n${cli.stderr}`);
+  await close();
+});
+
 // ---------------------------------------------------------------- deploy safety
 
 /** A finding as the CLI's JSON and the page both hold it. */
@@ -604,7 +748,6 @@ const finding = (d) => ({
   notes: d.notes ?? [],
 });
 const isSafety = (d) => /^RG40\d$/.test(d.code);
-const resources = (page) => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
 
 test("examples/deploy-safety: squawk's findings on the Alembic calls are the CLI's, as warnings that leave the verdict green", async () => {
   const { page, errors, close } = await open();

@@ -12,20 +12,35 @@
 //! editor diagnostics on the input files, the exit verdict, and the graph
 //! grouped per app.
 //!
+//! What the CLI reads besides the migrations:
+//!
+//! - the configuration's `[django]` `user-model`, `labels` and
+//!   `migration-modules`, as `settings` (read by the CLI's parser in the
+//!   settings module, see [`crate::settings`]; an explicit `user_model`
+//!   input still wins); a setting that names nothing in the files is an
+//!   error naming the configuration file, in the CLI's words;
+//! - `revguard.lock` at the root ([`django::lock`]): the deployed state of the history
+//!   checks (`applied-migration-edited`, `history-rewritten`,
+//!   `inserted-below-deployed`, `forks-locked-history`; a lock that does not
+//!   parse is `invalid-lock-file`, `revguard.lock:LINE: message`), judged
+//!   with the files' content hashes as the CLI judges them.
+//!
 //! Whole-file validation (Ruff's parser) is not in this module: the page
 //! passes the validator module's verdicts as `verdicts`, as it does for
 //! Alembic; without them only the binding reader's syntax errors are seen.
-//! `[tool.revguard.django]` (label and `MIGRATION_MODULES` mappings) is not
-//! read here; the user model is an input.
 
 use std::collections::BTreeMap;
 
 use revguard_core as core;
-use revguard_core::dialect::django::{self, Key, Loaded, NodeKind, Project, View, locate};
+use revguard_core::dialect::django::{
+    self, HistoryInput, Key, Loaded, MigrationFacts, NodeKind, Project, View, locate,
+};
+use revguard_core::history::{LOCK_FILE_NAME, LockInput};
 use serde::{Deserialize, Serialize};
 
 use crate::dto::{DiagnosticDto, InputError, LabelDto};
 use crate::position::EditorIndex;
+use crate::settings::DjangoSettings;
 use crate::sql::ProjectFile;
 
 /// What to check: a Django project's files.
@@ -38,8 +53,12 @@ pub struct DjangoInput {
     /// (`/`-separated), e.g. `billing/migrations/0001_initial.py`.
     pub files: Vec<ProjectFile>,
     /// The model `swappable_dependency(settings.AUTH_USER_MODEL)` resolves
-    /// to; absent or `null`: `auth.User`, as for the CLI.
+    /// to; absent or `null`: the settings' `user-model`, else `auth.User`,
+    /// as for the CLI.
     pub user_model: Option<String>,
+    /// The `[django]` settings of the project's configuration, from the
+    /// settings module's `djangoSettings`; absent or `null`: none.
+    pub settings: Option<DjangoSettings>,
     /// The name of the project directory, the label of an app whose
     /// `migrations` directory is at the top; absent or `null`: empty.
     pub root: Option<String>,
@@ -93,6 +112,12 @@ pub struct DjangoReportDto {
     pub summary: core::report::Summary,
     /// The graph Django builds, one group per app.
     pub graph: GraphDto,
+    /// Where the deployed state of the history checks came from: `lock`
+    /// when the files hold a `revguard.lock` at the root, else `null`.
+    pub applied_from: Option<String>,
+    /// The configuration file whose `[django]` settings applied
+    /// (`revguard.toml` or `pyproject.toml`), else `null`.
+    pub config_from: Option<String>,
 }
 
 /// The graph: nodes, edges from parent to child, and the apps' groups.
@@ -143,65 +168,148 @@ pub struct EdgeDto {
 
 /// Check a Django project's files as the CLI does (see the module docs).
 pub fn check_django(input: &DjangoInput) -> Result<DjangoReportDto, InputError> {
-    let paths: Vec<&str> = input.files.iter().map(|f| f.path.as_str()).collect();
-    let by_path: BTreeMap<&str, &str> = input
-        .files
-        .iter()
-        .map(|f| (f.path.trim_start_matches("./"), f.text.as_str()))
-        .collect();
-    let root = input.root.as_deref().unwrap_or_default();
-    let found = locate::locate(&paths, root, |p| by_path.get(p).copied()).map_err(InputError)?;
-    if !found.iter().any(|app| app.migrated) {
-        return Err(InputError(
-            "no Django migrations in these files (looked for app directories holding a `migrations` package with `__init__.py`)".to_owned(),
-        ));
-    }
-    let mut sources: Vec<(Key, String, Vec<u8>)> = Vec::new();
-    let mut inputs = Vec::new();
-    let mut facts = Vec::new();
-    for app in &found {
-        for (name, index) in &app.migrations {
-            let file = &input.files[*index];
-            let key = Key::new(&app.label, name);
-            let bytes = file.text.as_bytes();
-            let read = match input.verdicts.as_ref().and_then(|v| v.get(index)) {
-                Some(given) => django::read_given(bytes, given.as_ref()),
-                None => django::read(bytes, None),
-            };
-            facts.push((key.clone(), read));
-            sources.push((key, file.path.clone(), bytes.to_vec()));
-            inputs.push(*index);
-        }
-    }
+    let settings = input.settings.as_ref();
+    let found = apps(input, settings)?;
+    let read = read_migrations(input, &found);
     let user_model = input
         .user_model
-        .as_deref()
-        .unwrap_or("auth.User")
-        .to_owned();
+        .clone()
+        .or_else(|| settings.and_then(|s| s.user_model.clone()))
+        .unwrap_or_else(|| "auth.User".to_owned());
+    let history = lock(&input.files).map(|lock| {
+        HistoryInput {
+            lock: Some(lock),
+            ..HistoryInput::default()
+        }
+        .with_hashes(&read.sources)
+    });
+    let applied_from = history.as_ref().map(|_| "lock".to_owned());
     let project = Project {
-        apps: locate::project_apps(found.iter().map(|a| (a.label.as_str(), a.migrated)), &facts),
+        apps: locate::project_apps(
+            found.iter().map(|a| (a.label.as_str(), a.migrated)),
+            &read.facts,
+        ),
         user_model: user_model.clone(),
         applied: None,
-        history: None,
+        history,
         safety: None,
     };
     let loaded = django::load(&project);
     let labels: Vec<String> = found.iter().map(|a| a.label.clone()).collect();
     let view = View {
         loaded: &loaded,
-        sources: &sources,
-        facts: &facts,
+        sources: &read.sources,
+        facts: &read.facts,
         apps: &labels,
     };
-    let diagnostics = diagnostics(&view, &inputs);
-    let graph = graph(&view, &inputs);
+    let diagnostics = diagnostics(&view, &read.inputs);
+    let graph = graph(&view, &read.inputs);
     let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
     let summary = core::report::Summary {
         errors: count(core::Severity::Error),
         warnings: count(core::Severity::Warning),
         infos: count(core::Severity::Info),
     };
-    let apps = found
+    Ok(DjangoReportDto {
+        dialect: "django".to_owned(),
+        user_model,
+        apps: app_dtos(input, &found),
+        migrate_fails: loaded.migrate_fails(),
+        failed: loaded.has_errors(),
+        loaded,
+        inputs: read.inputs,
+        diagnostics,
+        summary,
+        graph,
+        applied_from,
+        config_from: settings.map(|s| s.source.clone()),
+    })
+}
+
+/// The apps in the files, with the settings' `[django]` layout. A setting
+/// that names nothing in the files is an error naming the configuration
+/// file; duplicate labels and files without migrations are errors in the
+/// CLI's words.
+fn apps(
+    input: &DjangoInput,
+    settings: Option<&DjangoSettings>,
+) -> Result<Vec<locate::LocatedApp>, InputError> {
+    let paths: Vec<&str> = input.files.iter().map(|f| f.path.as_str()).collect();
+    let layout = settings.map(DjangoSettings::layout).unwrap_or_default();
+    if let Some(settings) = settings {
+        let entry = |p: &str| locate::entry(&paths, p);
+        layout
+            .check_labels(entry)
+            .and_then(|()| layout.modules(entry))
+            .map_err(|message| InputError(format!("{}: {message}", settings.source)))?;
+    }
+    let by_path: BTreeMap<&str, &str> = input
+        .files
+        .iter()
+        .map(|f| (f.path.trim_start_matches("./"), f.text.as_str()))
+        .collect();
+    let root = input.root.as_deref().unwrap_or_default();
+    let found = locate::locate_with(&paths, root, |p| by_path.get(p).copied(), &layout)
+        .map_err(InputError)?;
+    if !found.iter().any(|app| app.migrated) {
+        return Err(InputError(
+            "no Django migrations in these files (looked for app directories holding a `migrations` package with `__init__.py`)".to_owned(),
+        ));
+    }
+    Ok(found)
+}
+
+/// The migrations read: each file's key, path and bytes (`sources`), what
+/// the reader made of it (`facts`), and its input index (`inputs`), in the
+/// apps' order.
+struct Read {
+    /// Key, path and bytes of each migration.
+    sources: Vec<(Key, String, Vec<u8>)>,
+    /// The reader's facts of each migration.
+    facts: Vec<(Key, MigrationFacts)>,
+    /// The input index of each migration.
+    inputs: Vec<usize>,
+}
+
+/// Read every app's migrations, with the validator's verdicts when given.
+fn read_migrations(input: &DjangoInput, found: &[locate::LocatedApp]) -> Read {
+    let mut read = Read {
+        sources: Vec::new(),
+        facts: Vec::new(),
+        inputs: Vec::new(),
+    };
+    for app in found {
+        for (name, index) in &app.migrations {
+            let file = &input.files[*index];
+            let key = Key::new(&app.label, name);
+            let bytes = file.text.as_bytes();
+            let facts = match input.verdicts.as_ref().and_then(|v| v.get(index)) {
+                Some(given) => django::read_given(bytes, given.as_ref()),
+                None => django::read(bytes, None),
+            };
+            read.facts.push((key.clone(), facts));
+            read.sources.push((key, file.path.clone(), bytes.to_vec()));
+            read.inputs.push(*index);
+        }
+    }
+    read
+}
+
+/// `revguard.lock` at the project's root, as the CLI passes it to the
+/// history checks (its display path is `revguard.lock`).
+fn lock(files: &[ProjectFile]) -> Option<LockInput> {
+    files
+        .iter()
+        .find(|f| f.path.trim_start_matches("./") == LOCK_FILE_NAME)
+        .map(|f| LockInput {
+            path: LOCK_FILE_NAME.to_owned(),
+            text: f.text.clone(),
+        })
+}
+
+/// The apps as the CLI's JSON lists them.
+fn app_dtos(input: &DjangoInput, found: &[locate::LocatedApp]) -> Vec<AppDto> {
+    found
         .iter()
         .map(|app| AppDto {
             label: app.label.clone(),
@@ -213,19 +321,7 @@ pub fn check_django(input: &DjangoInput) -> Result<DjangoReportDto, InputError> 
                 .map(|(name, i)| (name.clone(), input.files[*i].path.clone()))
                 .collect(),
         })
-        .collect();
-    Ok(DjangoReportDto {
-        dialect: "django".to_owned(),
-        user_model,
-        apps,
-        migrate_fails: loaded.migrate_fails(),
-        failed: loaded.has_errors(),
-        loaded,
-        inputs,
-        diagnostics,
-        summary,
-        graph,
-    })
+        .collect()
 }
 
 /// The core's diagnostics with editor positions, on input indices.
@@ -262,6 +358,7 @@ fn diagnostics(view: &View<'_>, inputs: &[usize]) -> Vec<DiagnosticDto> {
         .collect()
 }
 
+/// The graph as the page draws it, nodes' files on input indices.
 fn graph(view: &View<'_>, inputs: &[usize]) -> GraphDto {
     let drawing = view.drawing();
     GraphDto {
@@ -422,6 +519,242 @@ mod tests {
         assert!(
             err.0.starts_with("Application labels aren't unique"),
             "{err}"
+        );
+    }
+
+    /// The page's two steps: the settings module reads the configuration,
+    /// then Django's module checks the files with it.
+    #[cfg(feature = "config")]
+    fn with_settings(
+        files: Vec<ProjectFile>,
+        user_model: Option<&str>,
+    ) -> Result<DjangoReportDto, InputError> {
+        let settings = crate::settings::django_settings(&files)?;
+        check_django(&DjangoInput {
+            files,
+            settings,
+            user_model: user_model.map(str::to_owned),
+            ..DjangoInput::default()
+        })
+    }
+
+    /// A project whose labels and packages only its `[django]` settings
+    /// explain: `src/shop`'s label is not a literal, `blog`'s migrations
+    /// are in `blog.db_migrations` (its `migrations` package is stale), and
+    /// the user model is `accounts.User`.
+    #[cfg(feature = "config")]
+    fn configured() -> Vec<ProjectFile> {
+        vec![
+            file("manage.py", "import django\n"),
+            file(
+                "pyproject.toml",
+                "[project]\nname = \"shop\"\n\n[tool.revguard.django]\nuser-model = \"accounts.User\"\nlabels = { \"src/shop\" = \"store\" }\nmigration-modules = { blog = \"blog.db_migrations\" }\n",
+            ),
+            file("accounts/migrations/__init__.py", ""),
+            file("accounts/migrations/0001_initial.py", &migration("")),
+            file(
+                "src/shop/apps.py",
+                "class ShopConfig(AppConfig):\n    label = LABEL\n",
+            ),
+            file("src/shop/migrations/__init__.py", ""),
+            file(
+                "src/shop/migrations/0001_initial.py",
+                &migration("migrations.swappable_dependency(settings.AUTH_USER_MODEL)"),
+            ),
+            file(
+                "src/shop/migrations/0002_next.py",
+                &migration("('store', '0001_initial')"),
+            ),
+            file("blog/migrations/__init__.py", ""),
+            file(
+                "blog/migrations/0001_old.py",
+                &migration("('blog', '0000_gone')"),
+            ),
+            file("blog/db_migrations/__init__.py", ""),
+            file(
+                "blog/db_migrations/0001_initial.py",
+                &migration("('store', '0002_next')"),
+            ),
+        ]
+    }
+
+    #[cfg(feature = "config")]
+    #[test]
+    fn the_configured_labels_modules_and_user_model_apply() {
+        let report = with_settings(configured(), None).expect("a project");
+        assert_eq!(report.config_from.as_deref(), Some("pyproject.toml"));
+        assert_eq!(report.user_model, "accounts.User");
+        let apps: Vec<(&str, &str)> = report
+            .apps
+            .iter()
+            .map(|a| (a.label.as_str(), a.path.as_str()))
+            .collect();
+        assert_eq!(
+            apps,
+            [
+                ("accounts", "accounts/migrations"),
+                ("store", "src/shop/migrations"),
+                ("blog", "blog/db_migrations"),
+            ]
+        );
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert!(!report.failed);
+        assert!(
+            report.loaded.external.is_empty(),
+            "the user model is the project's"
+        );
+        assert_eq!(report.applied_from, None);
+
+        // An explicit user model wins over the configured one.
+        let report = with_settings(configured(), Some("auth.User")).expect("a project");
+        assert_eq!(report.user_model, "auth.User");
+        assert_eq!(report.loaded.external, [Key::new("auth", "__first__")]);
+
+        // Without the settings, Django's defaults: `shop`, the stale package.
+        let mut files = configured();
+        files.remove(1);
+        let report = with_settings(files, None).expect("a project");
+        assert_eq!(report.config_from, None);
+        assert!(report.failed);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.check == "missing-parent"),
+            "{:?}",
+            report.diagnostics
+        );
+    }
+
+    #[cfg(feature = "config")]
+    #[test]
+    fn revguard_toml_wins_and_a_pyproject_without_the_table_is_none() {
+        let mut files = configured();
+        files.push(file(
+            "revguard.toml",
+            "[django]\nuser-model = \"people.Person\"\n",
+        ));
+        let report = with_settings(files, None).expect("a project");
+        assert_eq!(report.config_from.as_deref(), Some("revguard.toml"));
+        assert_eq!(report.user_model, "people.Person");
+        let mut files = configured();
+        files[1].text = "[project]\nname = \"shop\"\n".into();
+        let report = with_settings(files, None).expect("a project");
+        assert_eq!(
+            (report.config_from, report.user_model.as_str()),
+            (None, "auth.User")
+        );
+    }
+
+    #[cfg(feature = "config")]
+    #[test]
+    fn a_bad_configuration_is_an_error_naming_the_file() {
+        let with = |text: &str| {
+            let mut files = configured();
+            files[1].text = text.into();
+            with_settings(files, None)
+        };
+        let err = with("[tool.revguard.django]\nuser-modle = \"a.B\"\n").unwrap_err();
+        assert!(
+            err.0
+                .starts_with("pyproject.toml:2:1: unknown field `user-modle`"),
+            "{err}"
+        );
+        assert!(
+            err.0.contains("2 | user-modle = \"a.B\""),
+            "the line quoted: {err}"
+        );
+        let err =
+            with("[tool.revguard.django]\nlabels = { \"src/gone\" = \"gone\" }\n").unwrap_err();
+        assert_eq!(
+            err.0,
+            "pyproject.toml: `[django] labels` names the app directory `src/gone`, which does not exist"
+        );
+        let err = with("[tool.revguard.django]\nmigration-modules = { blog = \"blog.nowhere\" }\n")
+            .unwrap_err();
+        assert!(
+            err.0.starts_with(
+                "pyproject.toml: `[django] migration-modules` maps blog to blog.nowhere, but blog/nowhere is not a directory"
+            ),
+            "{err}"
+        );
+        // squawk's rule names are known, though this module does not lint.
+        let safety = "[tool.revguard.safety]\nenable = [\"ban-drop-index\"]\n[tool.revguard.severity]\nprefer-timestamptz = \"off\"\n";
+        assert!(with(safety).is_ok());
+    }
+
+    /// A locked app: two migrations and the lock `revguard lock` writes for
+    /// them.
+    fn locked() -> Vec<ProjectFile> {
+        let first = migration("");
+        let second = migration("('billing', '0001_initial')");
+        let hash = |text: &str| core::history::content_hash(text.as_bytes());
+        let lock = format!(
+            "{}\n# Written by `revguard lock`; verified by `revguard check`. Do not edit by hand.\n\
+             billing.0001_initial - {} billing/migrations/0001_initial.py\n\
+             billing.0002_total billing.0001_initial {} billing/migrations/0002_total.py\n\
+             leaf billing.0002_total\n",
+            django::lock::DJANGO_LOCK_HEADER,
+            hash(&first),
+            hash(&second),
+        );
+        vec![
+            file("manage.py", ""),
+            file("billing/migrations/__init__.py", ""),
+            file("billing/migrations/0001_initial.py", &first),
+            file("billing/migrations/0002_total.py", &second),
+            file("revguard.lock", &lock),
+        ]
+    }
+
+    #[test]
+    fn the_lock_is_the_deployed_state_and_an_edit_is_found() {
+        let report = check_django(&DjangoInput {
+            files: locked(),
+            ..DjangoInput::default()
+        })
+        .expect("a project");
+        assert_eq!(report.applied_from.as_deref(), Some("lock"));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+
+        let mut files = locked();
+        files[2].text = files[2].text.replace(
+            "operations = []",
+            "operations = [migrations.RunSQL('SELECT 1')]",
+        );
+        let report = check_django(&DjangoInput {
+            files,
+            ..DjangoInput::default()
+        })
+        .expect("a project");
+        assert!(report.failed);
+        let edited = &report.diagnostics[0];
+        assert_eq!(edited.check, "applied-migration-edited");
+        assert_eq!(edited.severity, core::Severity::Error);
+        assert_eq!(
+            edited.message,
+            "migration `billing.0001_initial` was edited after it was recorded in revguard.lock"
+        );
+        assert_eq!((edited.labels[0].file, edited.labels[0].start.line), (2, 4));
+        assert_eq!(report.loaded.history.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_lock_is_an_error_naming_revguard_lock_and_its_line() {
+        let mut files = locked();
+        files[4].text = format!("{}\nbroken\n", django::lock::DJANGO_LOCK_HEADER);
+        let report = check_django(&DjangoInput {
+            files,
+            ..DjangoInput::default()
+        })
+        .expect("a project");
+        assert!(report.failed);
+        let invalid = &report.diagnostics[0];
+        assert_eq!(invalid.check, "invalid-lock-file");
+        assert_eq!(invalid.severity, core::Severity::Error);
+        assert_eq!(
+            invalid.message,
+            "revguard.lock:2: expected `<app.migration> <dependencies> sha256:<hash> <file>`, found `broken`"
         );
     }
 }

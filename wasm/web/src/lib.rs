@@ -18,7 +18,11 @@
 //! `alembic`: [`check`], [`check_json`]) and one the page fetches only for
 //! a SQL-file tool's project (feature `sql`: `checkSql`,
 //! `detectDialect`; see [`sql`]), and one fetched only for a Django
-//! project (feature `django`: `checkDjango`; see [`django`]). The first
+//! project (feature `django`: `checkDjango`, with the project's
+//! `revguard.lock`; see `django`), with one fetched before it only when the
+//! project may configure revguard (feature `config`: `djangoSettings`, the
+//! CLI's configuration parser; see [`settings`]; the first module's
+//! `mayConfigure` says when). The first
 //! module also says whether files look like a Django project
 //! (`isDjango`), so the page knows to fetch that one. The deploy-safety
 //! lint (feature `safety`: squawk) is a module of its own, fetched only
@@ -32,11 +36,13 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "django")]
 pub mod django;
 pub mod dto;
 pub mod position;
 #[cfg(feature = "safety")]
 pub mod safety;
+pub mod settings;
 pub mod sql;
 #[cfg(feature = "typescript")]
 pub mod typescript;
@@ -52,7 +58,12 @@ const TS_TYPES: &'static str = include_str!("../types.d.ts");
 
 /// The one way this binding reports a failure: a JavaScript `Error` whose
 /// message starts with `revguard:`.
-#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
+#[cfg(any(
+    feature = "alembic",
+    feature = "sql",
+    feature = "django",
+    feature = "config"
+))]
 fn js_error(err: impl std::fmt::Display) -> JsError {
     JsError::new(&format!("revguard: {err}"))
 }
@@ -134,8 +145,13 @@ pub fn is_django(paths: Vec<String>) -> bool {
 }
 
 /// Check a Django project: the CLI's verdict for `revguard check
-/// --dialect django` (see [`django`]). Throws an `Error` for malformed
-/// input, duplicate app labels, or files holding no migrations package.
+/// --dialect django` (see [`django`]), with the project's `[django]`
+/// settings (`settings`, from `djangoSettings`) and a `revguard.lock` at
+/// the root as the deployed state. Throws an `Error` for malformed input, a
+/// setting that names nothing in the files (naming the configuration
+/// file), duplicate app labels, or files holding no migrations package; a
+/// lock that does not parse is the `invalid-lock-file` finding, as on the
+/// CLI.
 #[cfg(feature = "django")]
 #[wasm_bindgen(js_name = checkDjango, unchecked_return_type = "DjangoReport")]
 pub fn check_django(
@@ -146,7 +162,12 @@ pub fn check_django(
     to_js(&report)
 }
 
-#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
+#[cfg(any(
+    feature = "alembic",
+    feature = "sql",
+    feature = "django",
+    feature = "config"
+))]
 fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError> {
     let json: String = js_sys::JSON::stringify(value)
         .map_err(|_| js_error("the input cannot be serialized as JSON"))?
@@ -154,10 +175,42 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsError
     serde_json::from_str(&json).map_err(|e| js_error(format!("invalid input: {e}")))
 }
 
-#[cfg(any(feature = "alembic", feature = "sql", feature = "django"))]
+#[cfg(any(
+    feature = "alembic",
+    feature = "sql",
+    feature = "django",
+    feature = "config"
+))]
 fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
     let json = serde_json::to_string(value).map_err(js_error)?;
     js_sys::JSON::parse(&json).map_err(|_| js_error("the report is not valid JSON"))
+}
+
+/// Whether a file at the project's root (`path`, relative, and its
+/// `text`) may configure revguard (`revguard.toml`, or a `pyproject.toml`
+/// that mentions it): then the page fetches the settings module
+/// (`djangoSettings`) before it checks a Django project. In the first
+/// module, like `isDjango`, so the two modules can be fetched together;
+/// plain strings, so it costs the first module no deserializer.
+#[cfg(feature = "alembic")]
+#[wasm_bindgen(js_name = mayConfigure)]
+pub fn may_configure(path: &str, text: &str) -> bool {
+    revguard_core::config::may_configure(path, text)
+}
+
+/// The `[django]` settings of the project's configuration (`revguard.toml`,
+/// else `[tool.revguard]` in `pyproject.toml`, at the root), read by the
+/// CLI's parser, for `checkDjango`'s `settings`; `null` without one. Throws
+/// an `Error` naming the file, line and column when the CLI would refuse
+/// it (see [`settings`]).
+#[cfg(feature = "config")]
+#[wasm_bindgen(js_name = djangoSettings, unchecked_return_type = "DjangoSettings | null")]
+pub fn django_settings(
+    #[wasm_bindgen(unchecked_param_type = "ProjectFile[]")] files: JsValue,
+) -> Result<JsValue, JsError> {
+    let files: Vec<sql::ProjectFile> = from_js(&files)?;
+    let settings = settings::django_settings(&files).map_err(js_error)?;
+    to_js(&settings)
 }
 
 /// This build's version, e.g. `0.1.0`.

@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo build -p revguard-wasm-bindgen --bins
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/target/debug/bindgen-test-runner \
-//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features safety
+//!     cargo test -p revguard-web --target wasm32-unknown-unknown --features safety,django,config
 //! ```
 #![cfg(target_arch = "wasm32")]
 
@@ -38,8 +38,17 @@ fn incident() -> Value {
 }
 
 fn call(input: &Value) -> Result<Value, String> {
+    call_with(revguard_web::check, input)
+}
+
+/// An export called as JavaScript calls it: the input as a plain object,
+/// the report back as JSON, or the thrown `Error`'s message.
+fn call_with(
+    export: impl FnOnce(JsValue) -> Result<JsValue, JsError>,
+    input: &Value,
+) -> Result<Value, String> {
     let value = JSON::parse(&input.to_string()).unwrap();
-    match revguard_web::check(value) {
+    match export(value) {
         Ok(report) => {
             let text: String = JSON::stringify(&report).unwrap().into();
             Ok(serde_json::from_str(&text).unwrap())
@@ -281,20 +290,7 @@ fn check_json_is_the_cli_contract_byte_for_byte() {
 
 #[cfg(feature = "sql")]
 fn call_sql(input: &Value) -> Result<Value, String> {
-    let value = JSON::parse(&input.to_string()).unwrap();
-    match revguard_web::check_sql(value) {
-        Ok(report) => {
-            let text: String = JSON::stringify(&report).unwrap().into();
-            Ok(serde_json::from_str(&text).unwrap())
-        }
-        Err(err) => {
-            let err = JsValue::from(err);
-            Err(Reflect::get(&err, &"message".into())
-                .unwrap()
-                .as_string()
-                .unwrap())
-        }
-    }
+    call_with(revguard_web::check_sql, input)
 }
 
 #[cfg(feature = "sql")]
@@ -328,6 +324,89 @@ fn check_sql_detects_the_tool_and_reports_in_its_words() {
     let err = call_sql(&json!({ "files": [], "extra": 1 })).unwrap_err();
     assert!(
         err.starts_with("revguard: invalid input: unknown field `extra`"),
+        "{err}"
+    );
+}
+
+#[cfg(all(feature = "django", feature = "config"))]
+fn django_migration(dependencies: &str) -> String {
+    format!(
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [{dependencies}]\n    operations = []\n"
+    )
+}
+
+/// The page's two calls: `djangoSettings` (the settings module) on the
+/// files at the root, then `checkDjango` with its answer.
+#[cfg(all(feature = "django", feature = "config"))]
+fn call_django(files: Value) -> Result<Value, String> {
+    let root: Vec<Value> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["path"].as_str().unwrap().contains('/'))
+        .cloned()
+        .collect();
+    assert!(root.iter().any(|f| revguard_web::may_configure(
+        f["path"].as_str().unwrap(),
+        f["text"].as_str().unwrap()
+    )));
+    let settings = call_with(revguard_web::django_settings, &Value::from(root))?;
+    call_with(
+        revguard_web::check_django,
+        &json!({ "files": files, "settings": settings }),
+    )
+}
+
+#[cfg(all(feature = "django", feature = "config"))]
+#[wasm_bindgen_test]
+fn check_django_takes_the_settings_and_reads_the_lock_at_the_root() {
+    let first = django_migration("");
+    // `revguard lock`'s line for it, with its hash as the CLI computes it.
+    let hash = revguard_core::history::content_hash(first.as_bytes());
+    let lock = format!(
+        "# revguard-lock v1 django\nbilling.0001_initial - {hash} src/billing/migrations/0001_initial.py\nleaf billing.0001_initial\n"
+    );
+    let files = |first: &str, lock: &str| {
+        json!([
+            {"path": "pyproject.toml", "text": "[tool.revguard.django]\nlabels = { \"src/billing\" = \"billing\" }\nuser-model = \"billing.Customer\"\n"},
+            {"path": "src/billing/apps.py", "text": "class BillingConfig(AppConfig):\n    label = NAME\n"},
+            {"path": "src/billing/migrations/__init__.py", "text": ""},
+            {"path": "src/billing/migrations/0001_initial.py", "text": first},
+            {"path": "revguard.lock", "text": lock},
+        ])
+    };
+    let report = call_django(files(&first, &lock)).unwrap();
+    assert_eq!(report["user_model"], "billing.Customer");
+    assert_eq!(report["apps"][0]["label"], "billing");
+    assert_eq!(report["config_from"], "pyproject.toml");
+    assert_eq!(report["applied_from"], "lock");
+    assert_eq!(report["diagnostics"], json!([]));
+
+    let edited = first.replace(
+        "operations = []",
+        "operations = [migrations.RunSQL('SELECT 1')]",
+    );
+    let report = call_django(files(&edited, &lock)).unwrap();
+    assert_eq!(
+        report["diagnostics"][0]["check"],
+        "applied-migration-edited"
+    );
+    assert_eq!(report["diagnostics"][0]["labels"][0]["file"], 3);
+    assert_eq!(report["failed"], true);
+
+    let broken = "# revguard-lock v1 django\nleaf billing.0001_initial\n";
+    let report = call_django(files(&first, broken)).unwrap();
+    assert_eq!(report["diagnostics"][0]["check"], "invalid-lock-file");
+    assert_eq!(
+        report["diagnostics"][0]["message"],
+        "revguard.lock:2: a `leaf` line without migrations above it"
+    );
+
+    let mut bad = files(&first, &lock);
+    bad[0]["text"] = json!("[tool.revguard.django]\nlabels = { \"src/billing\" = \"no.label\" }\n");
+    let err = call_django(bad).unwrap_err();
+    assert!(
+        err.starts_with("revguard: pyproject.toml:2:28: `no.label` is not an app label (key `labels` of [tool.revguard.django])"),
         "{err}"
     );
 }

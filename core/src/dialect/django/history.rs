@@ -55,6 +55,27 @@ pub struct HistoryInput {
     pub hashes: BTreeMap<String, String>,
 }
 
+impl HistoryInput {
+    /// The input with the repository's content hashes ([`hashes`]), which
+    /// `applied-migration-edited` compares with the recorded ones: the CLI
+    /// and the browser both fill them in with this.
+    #[must_use]
+    pub fn with_hashes(mut self, sources: &[(Key, String, Vec<u8>)]) -> Self {
+        self.hashes = hashes(sources);
+        self
+    }
+}
+
+/// Content hashes of migration files (key, path, bytes), by `app.name`:
+/// the CRLF-normalised SHA-256 the lock records
+/// ([`content_hash`](crate::history::content_hash)).
+pub fn hashes(sources: &[(Key, String, Vec<u8>)]) -> BTreeMap<String, String> {
+    sources
+        .iter()
+        .map(|(k, _, bytes)| (k.dotted(), crate::history::content_hash(bytes)))
+        .collect()
+}
+
 /// A history finding. Names and codes are Alembic's for the same problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "kebab-case")]
