@@ -38,7 +38,7 @@ use revguard_core::dialect::django::{
 use revguard_core::history::{LOCK_FILE_NAME, LockInput};
 use serde::{Deserialize, Serialize};
 
-use crate::dto::{DiagnosticDto, InputError, LabelDto};
+use crate::dto::{DiagnosticDto, InputError};
 use crate::position::EditorIndex;
 use crate::settings::DjangoSettings;
 use crate::sql::ProjectFile;
@@ -334,27 +334,7 @@ fn diagnostics(view: &View<'_>, inputs: &[usize]) -> Vec<DiagnosticDto> {
     let indexes: Vec<EditorIndex<'_>> = texts.iter().map(|t| EditorIndex::new(t)).collect();
     view.diagnostics()
         .into_iter()
-        .map(|d| DiagnosticDto {
-            check: d.check,
-            code: d.code,
-            severity: d.severity,
-            message: d.message,
-            labels: d
-                .labels
-                .into_iter()
-                .map(|l| LabelDto {
-                    file: inputs[l.file],
-                    start: indexes[l.file].position(l.span.start),
-                    end: indexes[l.file].position(l.span.end),
-                    path: l.path,
-                    span: l.span,
-                    message: l.message,
-                    primary: l.primary,
-                })
-                .collect(),
-            help: d.help,
-            notes: d.notes,
-        })
+        .map(|d| DiagnosticDto::placed(d, inputs, &indexes))
         .collect()
 }
 

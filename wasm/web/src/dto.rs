@@ -289,6 +289,39 @@ pub struct DiagnosticDto {
     pub notes: Vec<String>,
 }
 
+impl DiagnosticDto {
+    /// A core diagnostic placed for the editor: each label's position from
+    /// `indexes` (one per request file), its file as the input index
+    /// `inputs` maps it to.
+    pub fn placed(
+        d: report::Diagnostic,
+        inputs: &[usize],
+        indexes: &[EditorIndex<'_>],
+    ) -> DiagnosticDto {
+        DiagnosticDto {
+            check: d.check,
+            code: d.code,
+            severity: d.severity,
+            message: d.message,
+            labels: d
+                .labels
+                .into_iter()
+                .map(|l| LabelDto {
+                    file: inputs[l.file],
+                    start: indexes[l.file].position(l.span.start),
+                    end: indexes[l.file].position(l.span.end),
+                    path: l.path,
+                    span: l.span,
+                    message: l.message,
+                    primary: l.primary,
+                })
+                .collect(),
+            help: d.help,
+            notes: d.notes,
+        }
+    }
+}
+
 /// A labelled span in one file.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]

@@ -30,7 +30,7 @@ use revguard_core::dialect::sql::{History, Tool, Verdict, locate};
 use revguard_core::safety::{Plan, SafetyFacts, SafetySettings, is_postgres, lint_file, lint_plan};
 use serde::Deserialize;
 
-use crate::dto::{DiagnosticDto, InputError, LabelDto};
+use crate::dto::{DiagnosticDto, InputError};
 use crate::position::EditorIndex;
 use crate::sql::ProjectFile;
 
@@ -148,27 +148,7 @@ pub fn sql_diagnostics(
     let indexes: Vec<EditorIndex<'_>> = texts.iter().map(|t| EditorIndex::new(t)).collect();
     Ok(diagnostics(&policy, history, verdict, &lints, &texts)
         .into_iter()
-        .map(|d| DiagnosticDto {
-            check: d.check,
-            code: d.code,
-            severity: d.severity,
-            message: d.message,
-            labels: d
-                .labels
-                .into_iter()
-                .map(|l| LabelDto {
-                    file: inputs[l.file],
-                    start: indexes[l.file].position(l.span.start),
-                    end: indexes[l.file].position(l.span.end),
-                    path: l.path,
-                    span: l.span,
-                    message: l.message,
-                    primary: l.primary,
-                })
-                .collect(),
-            help: d.help,
-            notes: d.notes,
-        })
+        .map(|d| DiagnosticDto::placed(d, inputs, &indexes))
         .collect())
 }
 
