@@ -298,6 +298,21 @@ impl DiagnosticDto {
         inputs: &[usize],
         indexes: &[EditorIndex<'_>],
     ) -> DiagnosticDto {
+        DiagnosticDto::with_positions(
+            d,
+            |file| inputs[file],
+            |file, offset, _| indexes[file].position(offset),
+        )
+    }
+
+    /// A core diagnostic with each label's file mapped by `file` and its
+    /// positions computed by `at(file, offset, the core's line and
+    /// column)`.
+    fn with_positions(
+        d: report::Diagnostic,
+        file: impl Fn(usize) -> usize,
+        mut at: impl FnMut(usize, usize, core::Position) -> PositionDto,
+    ) -> DiagnosticDto {
         DiagnosticDto {
             check: d.check,
             code: d.code,
@@ -307,9 +322,9 @@ impl DiagnosticDto {
                 .labels
                 .into_iter()
                 .map(|l| LabelDto {
-                    file: inputs[l.file],
-                    start: indexes[l.file].position(l.span.start),
-                    end: indexes[l.file].position(l.span.end),
+                    start: at(l.file, l.span.start, l.start),
+                    end: at(l.file, l.span.end, l.end),
+                    file: file(l.file),
                     path: l.path,
                     span: l.span,
                     message: l.message,
@@ -351,26 +366,12 @@ impl ReportDto {
         let diagnostics = report
             .diagnostics
             .into_iter()
-            .map(|d| DiagnosticDto {
-                check: d.check,
-                code: d.code,
-                severity: d.severity,
-                message: d.message,
-                labels: d
-                    .labels
-                    .into_iter()
-                    .map(|l| LabelDto {
-                        start: positions.at(l.file, l.span.start, l.start),
-                        end: positions.at(l.file, l.span.end, l.end),
-                        file: l.file,
-                        path: l.path,
-                        span: l.span,
-                        message: l.message,
-                        primary: l.primary,
-                    })
-                    .collect(),
-                help: d.help,
-                notes: d.notes,
+            .map(|d| {
+                DiagnosticDto::with_positions(
+                    d,
+                    |file| file,
+                    |file, offset, fallback| positions.at(file, offset, fallback),
+                )
             })
             .collect();
         let files = report
