@@ -64,22 +64,12 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
 # and safety ones are copied aside before the first module is built again;
 # the same for the translator before the validator.
 wasm_dir="$target_dir/wasm32-unknown-unknown/wasm"
-say "cargo build -p revguard-web --no-default-features --features sql (wasm32, profile wasm)"
-(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
-    --no-default-features --features sql)
-cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_sql.wasm"
-say "cargo build -p revguard-web --no-default-features --features django (wasm32, profile wasm)"
-(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
-    --no-default-features --features django)
-cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_django.wasm"
-say "cargo build -p revguard-web --no-default-features --features config (wasm32, profile wasm)"
-(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
-    --no-default-features --features config)
-cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_config.wasm"
-say "cargo build -p revguard-web --no-default-features --features safety (wasm32, profile wasm)"
-(cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
-    --no-default-features --features safety)
-cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_safety.wasm"
+for feature in sql django config safety; do
+    say "cargo build -p revguard-web --no-default-features --features $feature (wasm32, profile wasm)"
+    (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown \
+        --no-default-features --features "$feature")
+    cp "$wasm_dir/revguard_web.wasm" "$wasm_dir/revguard_web_$feature.wasm"
+done
 say "cargo build -p revguard-web (wasm32, profile wasm)"
 (cd "$root" && cargo build --locked -p revguard-web --lib --profile wasm --target wasm32-unknown-unknown)
 say "cargo build -p revguard-web-syntax --no-default-features --features translate (wasm32, profile wasm)"
