@@ -57,7 +57,7 @@ pub struct Checked {
     /// Django's verdict.
     pub loaded: Loaded,
     #[serde(skip)]
-    sources: Vec<(Key, String, Vec<u8>)>,
+    sources: Vec<Source>,
     #[serde(skip)]
     facts: Vec<(Key, django::MigrationFacts)>,
     #[serde(skip)]
@@ -116,31 +116,7 @@ pub fn check(
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
     }
-    let apps = app_dirs(root)?;
-    let mut found: Vec<FoundApp> = Vec::new();
-    let mut sources = Vec::new();
-    for (label, dir) in apps {
-        let path = dir
-            .as_deref()
-            .map_or_else(String::new, |d| relative(root, d));
-        let (migrated, files) = match &dir {
-            Some(dir) => read_app(root, dir)?,
-            None => (false, Vec::new()),
-        };
-        let migrations = files
-            .iter()
-            .map(|(n, p, _)| (n.clone(), p.clone()))
-            .collect();
-        for (name, path, bytes) in files {
-            sources.push((Key::new(&label, &name), path, bytes));
-        }
-        found.push(FoundApp {
-            label,
-            path,
-            migrated,
-            migrations,
-        });
-    }
+    let (found, sources) = read_apps(root, app_dirs(root)?)?;
     if !found.iter().any(|app| app.migrated) {
         bail!(
             "{}: no Django migrations found (looked for app directories holding a `migrations` package with `__init__.py`)",
@@ -148,24 +124,27 @@ pub fn check(
         );
     }
     let bytes: Vec<&[u8]> = sources.iter().map(|(_, _, b)| b.as_slice()).collect();
-    let read = engine.django_facts(&bytes, python).map_err(|err| match err
-        .downcast_ref::<crate::sandbox::SandboxError>(
-    ) {
-        Some(crate::sandbox::SandboxError::InFile { index, error }) => {
-            let path = sources.get(*index).map_or("", |(_, p, _)| p.as_str());
-            anyhow::anyhow!("{path}: {error}")
-        }
-        _ => err,
-    })?;
+    let lint = policy.as_ref().map(|p| &p.settings);
+    let read =
+        engine
+            .django_facts(&bytes, python, lint)
+            .map_err(
+                |err| match err.downcast_ref::<crate::sandbox::SandboxError>() {
+                    Some(crate::sandbox::SandboxError::InFile { index, error }) => {
+                        let path = sources.get(*index).map_or("", |(_, p, _)| p.as_str());
+                        anyhow::anyhow!("{path}: {error}")
+                    }
+                    _ => err,
+                },
+            )?;
     let facts: Vec<(Key, django::MigrationFacts)> = sources
         .iter()
         .map(|(k, _, _)| k.clone())
         .zip(read)
         .collect();
-    let mut apps = project_apps(&found, &facts);
-    if policy.is_none() {
-        without_operations(&mut apps);
-    }
+    // Without the lint the facts carry no operations, so the semantics
+    // step is not sent them.
+    let apps = project_apps(&found, &facts);
     let history = history.map(|history| history.with_hashes(&sources));
     let applied_keys = applied.iter().flatten().cloned().collect();
     let project = Project {
@@ -284,39 +263,84 @@ fn app_label(app_dir: &Path) -> String {
     }
 }
 
-type Files = Vec<(String, String, Vec<u8>)>;
+/// A migration module: its key, its path relative to the project, its bytes.
+type Source = (Key, String, Vec<u8>);
 
-/// Whether the package is migrated, and its migration modules (name, path
-/// relative to the project, bytes) in name order.
-fn read_app(root: &Path, dir: &Path) -> Result<(bool, Files)> {
-    let migrated = dir.join("__init__.py").is_file();
-    let mut files = Vec::new();
-    if migrated {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .collect();
-        paths.sort();
-        for path in paths {
-            let Some(stem) = path
-                .file_name()
-                .and_then(|s| s.to_str())
-                .and_then(module_name)
-            else {
-                continue;
-            };
-            let size = std::fs::metadata(&path)?.len();
-            if size > MAX_FILE_BYTES {
-                bail!("{}: larger than {MAX_FILE_BYTES} bytes", path.display());
-            }
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            files.push((stem.to_string(), relative(root, &path), bytes));
+/// Each app as found on disk, and every migration module's key, path
+/// (relative to the project) and bytes, apps in order and each app's
+/// modules in name order. The modules of all apps are read together, on a
+/// few threads.
+fn read_apps(
+    root: &Path,
+    apps: Vec<(String, Option<PathBuf>)>,
+) -> Result<(Vec<FoundApp>, Vec<Source>)> {
+    let mut found = Vec::with_capacity(apps.len());
+    let mut listed: Vec<(Key, String, PathBuf)> = Vec::new();
+    for (label, dir) in apps {
+        let path = dir
+            .as_deref()
+            .map_or_else(String::new, |d| relative(root, d));
+        let (migrated, modules) = match &dir {
+            Some(dir) => list_app(dir)?,
+            None => (false, Vec::new()),
+        };
+        let mut migrations = Vec::with_capacity(modules.len());
+        for (name, full) in modules {
+            let rel = relative(root, &full);
+            migrations.push((name.clone(), rel.clone()));
+            listed.push((Key::new(&label, &name), rel, full));
         }
+        found.push(FoundApp {
+            label,
+            path,
+            migrated,
+            migrations,
+        });
     }
-    Ok((migrated, files))
+    let paths: Vec<&Path> = listed.iter().map(|(_, _, full)| full.as_path()).collect();
+    let bytes = read_modules(&paths)?;
+    let sources = listed
+        .into_iter()
+        .zip(bytes)
+        .map(|((key, rel, _), bytes)| (key, rel, bytes))
+        .collect();
+    Ok((found, sources))
+}
+
+/// Whether the package is migrated (it has `__init__.py`), and its
+/// migration modules (name, full path) in name order: regular files only,
+/// as the directory lists them (a link is not a module revguard reads).
+fn list_app(dir: &Path) -> Result<(bool, Vec<(String, PathBuf)>)> {
+    if !dir.join("__init__.py").is_file() {
+        return Ok((false, Vec::new()));
+    }
+    let mut modules: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let file_name = e.file_name();
+            let stem = module_name(file_name.to_str()?)?.to_owned();
+            Some((stem, e.path()))
+        })
+        .collect();
+    modules.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok((true, modules))
+}
+
+/// The bytes of every module in `paths`, in order, each capped at
+/// [`MAX_FILE_BYTES`]; a project's worth is read on a few threads (the
+/// reads are system calls, and a warm check is mostly them).
+fn read_modules(paths: &[&Path]) -> Result<Vec<Vec<u8>>> {
+    let read = |path: &&Path| crate::project::read_listed(path, MAX_FILE_BYTES);
+    let jobs = crate::parallel::available_jobs().min(4);
+    if paths.len() < 64 || jobs < 2 {
+        return paths.iter().map(read).collect();
+    }
+    crate::parallel::map(paths, jobs, 256 << 10, read)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .collect()
 }
 
 /// The apps found, each with its migrations' facts, as the core reads them.
@@ -351,14 +375,6 @@ fn app_dirs(root: &Path) -> Result<Vec<(String, Option<PathBuf>)>> {
         .into_iter()
         .map(|(label, dir)| Ok((label, dir.map(|d| confined_dir(root, &d)).transpose()?)))
         .collect()
-}
-
-/// Only the deploy-safety lint reads the operations: without it the
-/// semantics step is not sent them (less to encode and decode).
-fn without_operations(apps: &mut [django::App]) {
-    for migration in apps.iter_mut().flat_map(|a| a.migrations.iter_mut()) {
-        migration.facts.operations = None;
-    }
 }
 
 fn relative(root: &Path, path: &Path) -> String {

@@ -246,13 +246,26 @@ impl Engine {
     /// Django's per-file phase: every migration module's facts, from the
     /// result cache (keyed by content, in a namespace of Django's reader)
     /// or computed in the guest (or natively), in order.
+    ///
+    /// With `lint` (the deploy-safety settings), the facts carry each
+    /// module's operations, which the lint replays; without it they do not
+    /// (less to read, cache and decode). Each kind has its own namespace.
     pub fn django_facts(
         &self,
         files: &[&[u8]],
         version: PythonVersion,
+        lint: Option<&revguard_core::safety::SafetySettings>,
     ) -> Result<Vec<django::MigrationFacts>> {
         self.apply_module_cache();
-        let mut cache = self.open_cache_for(version, " reader django")?;
+        let reader = match lint {
+            Some(_) => " reader django operations",
+            None => " reader django",
+        };
+        let target = AnalyzeTarget {
+            version,
+            safety: lint.cloned(),
+        };
+        let mut cache = self.open_cache_for(version, reader)?;
         let keys = match cache.as_mut() {
             Some(cache) => {
                 let wanted: Vec<(usize, &[u8])> = files.iter().copied().enumerate().collect();
@@ -270,7 +283,7 @@ impl Engine {
             .collect();
         let inputs: Vec<&[u8]> = missing.iter().map(|&i| files[i]).collect();
         // A trap names its file by its index among `files`.
-        let computed = self.django_read(&inputs, version).map_err(|err| match err
+        let computed = self.django_read(&inputs, &target).map_err(|err| match err
             .downcast::<sandbox::SandboxError>(
         ) {
             Ok(sandbox::SandboxError::InFile { index, error }) => {
@@ -321,7 +334,7 @@ impl Engine {
         Ok(out)
     }
 
-    fn django_read(&self, files: &[&[u8]], version: PythonVersion) -> Result<Vec<Vec<u8>>> {
+    fn django_read(&self, files: &[&[u8]], target: &AnalyzeTarget) -> Result<Vec<Vec<u8>>> {
         if files.is_empty() {
             return Ok(Vec::new());
         }
@@ -330,12 +343,12 @@ impl Engine {
                 sandbox::Guest::embedded()?,
                 "revguard_django_read",
                 files,
-                &version.into(),
+                target,
                 &self.limits,
                 self.jobs,
             )?),
             EngineKind::Native => {
-                let table = revguard_core::wire::encode_analyze(&version.into(), files);
+                let table = revguard_core::wire::encode_analyze(target, files);
                 let output = django::wire::read_table(&table);
                 let runs = revguard_core::wire::decode_analyze_output(&output)
                     .map_err(|err| anyhow::anyhow!("Django reader: {err}"))?;

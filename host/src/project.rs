@@ -769,6 +769,31 @@ fn read_capped(full: &Path, size: u64, limits: &DiscoverOptions) -> Result<Vec<u
     Ok(bytes)
 }
 
+/// Read a file a directory listing showed as regular, in one pass and at
+/// most `cap` bytes, with no `stat` first: opened without following a
+/// final symlink (one swapped in since the listing is refused) and without
+/// blocking (a FIFO swapped in reads as empty instead of hanging the check).
+pub(crate) fn read_listed(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    // Most migrations are a few KB: one read fills the buffer, the next
+    // sees the end.
+    let mut bytes = Vec::with_capacity(16 << 10);
+    options
+        .open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if bytes.len() as u64 > cap {
+        bail!("{}: larger than {cap} bytes", path.display());
+    }
+    Ok(bytes)
+}
+
 fn inspect_entry(
     full: &Path,
     is_symlink: bool,

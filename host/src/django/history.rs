@@ -151,7 +151,7 @@ pub fn read_base(
         .filter(|a| a.migrated)
         .flat_map(|a| a.modules.iter().map(|(_, b)| b.as_slice()))
         .collect();
-    let mut facts = engine.django_facts(&bytes, python)?.into_iter();
+    let mut facts = engine.django_facts(&bytes, python, None)?.into_iter();
     let mut base = BaseInput {
         git_ref: git_ref.to_owned(),
         ..BaseInput::default()

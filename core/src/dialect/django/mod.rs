@@ -15,5 +15,5 @@ pub mod wire;
 
 pub use graph::{App, DjangoError, Key, Loaded, Migration, Project, Shape, load};
 pub use history::{BaseInput, HistoryFinding, HistoryInput};
-pub use read::{MigrationFacts, Reference, read, read_given};
+pub use read::{MigrationFacts, Reference, read, read_given, read_graph};
 pub use view::{CHECKS, Drawing, NodeKind, View};

@@ -77,21 +77,23 @@ pub struct Operation {
     pub span: Span,
 }
 
-/// The `operations` and `atomic` of the module's `class Migration`.
+/// The `operations` and `atomic` of the module's `class Migration`. Every
+/// field is always serialized: the facts travel as postcard, which has no
+/// optional fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operations {
     /// `atomic` when set in the class body (Django's default is `True`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub atomic: Option<Value>,
     /// The operations, in order.
     pub list: Vec<Operation>,
     /// Why the list could not be read (not a list literal, assigned in a
     /// loop...), with where: then `list` is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub problem: Option<(String, Span)>,
     /// Lines with `# revguard: ignore[rule, ...]`: the line (file offsets)
     /// and the names in the brackets.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub ignores: Vec<(Span, Vec<String>)>,
 }
 

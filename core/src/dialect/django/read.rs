@@ -117,24 +117,44 @@ pub struct MigrationFacts {
     /// The first reason Python would refuse to import the file.
     pub syntax_error: Option<SyntaxError>,
     /// `operations` and `atomic`, for the deploy-safety lint (read only
-    /// with the `safety` feature, and only when the file parses).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// with the `safety` feature, only when asked for, and only when the
+    /// file parses). Always serialized (`null` when absent): the cache and
+    /// the guest carry facts as postcard, which has no optional fields.
+    #[serde(default)]
     pub operations: Option<super::operations::Operations>,
 }
 
 /// Read one migration module. With `validate`, the whole file is checked as
 /// that CPython would compile it (Django imports it, so a syntax error
-/// anywhere stops `migrate`).
+/// anywhere stops `migrate`). The facts carry the operations (with the
+/// `safety` feature); [`read_graph`] leaves them out.
 pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
+    read_with(bytes, validate, true)
+}
+
+/// [`read`] without the operations: what the graph needs, for a check
+/// without the deploy-safety lint (less to build, encode, cache and decode).
+pub fn read_graph(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
+    read_with(bytes, validate, false)
+}
+
+fn read_with(
+    bytes: &[u8],
+    validate: Option<PythonVersion>,
+    with_operations: bool,
+) -> MigrationFacts {
     // The operations come from the tree the validator parses anyway.
     #[cfg(feature = "safety")]
     let mut operations = None;
+    #[cfg(not(feature = "safety"))]
+    let _ = with_operations;
     let module = match validate {
         #[cfg(feature = "safety")]
-        Some(version) => crate::parse::compile_module_visiting(bytes, version, &mut |tree| {
-            operations = super::operations::from_module(tree);
-        }),
-        #[cfg(not(feature = "safety"))]
+        Some(version) if with_operations => {
+            crate::parse::compile_module_visiting(bytes, version, &mut |tree| {
+                operations = super::operations::from_module(tree);
+            })
+        }
         Some(version) => crate::parse::compile_module(bytes, version),
         None => crate::parse::parse_module(bytes),
     };
@@ -153,7 +173,7 @@ pub fn read(bytes: &[u8], validate: Option<PythonVersion>) -> MigrationFacts {
     // met it too); the lines before it have been read.
     let _ = lexer::tokenize_into(text, &mut reader);
     #[cfg(feature = "safety")]
-    if facts.class.is_some() && facts.syntax_error.is_none() {
+    if with_operations && facts.class.is_some() && facts.syntax_error.is_none() {
         let offset = module.facts.offset;
         facts.operations = match validate {
             Some(_) => operations.map(|mut ops| {

@@ -3,31 +3,44 @@
 //!
 //! - [`read_table`]: the per-file phase. In: an analyze table
 //!   ([`crate::wire::encode_analyze`]: the target Python and every file's
-//!   bytes). Out: a facts table ([`crate::wire::decode_analyze_output`])
-//!   holding each file's [`MigrationFacts`] as JSON, the payload the result
+//!   bytes; the operations are read only when the target carries lint
+//!   settings). Out: a facts table ([`crate::wire::decode_analyze_output`])
+//!   holding each file's [`MigrationFacts`] as postcard (compact and quick
+//!   to decode: a warm check decodes every file's), the payload the result
 //!   cache stores per content.
 //! - [`load_json`]: the semantics. In: a [`Project`] as JSON. Out: the
 //!   [`Loaded`](super::Loaded) verdict as JSON, or `{"error": "..."}` for a
 //!   malformed request.
 
 use super::{MigrationFacts, Project};
-use crate::wire::analyze_table_with;
+use crate::wire::analyze_table_under;
 
-/// Read every file of an analyze table as a Django migration module.
+/// Read every file of an analyze table as a Django migration module: with
+/// the operations when the target carries deploy-safety settings (the lint
+/// replays them), else only what the graph needs.
 pub fn read_table(request: &[u8]) -> Vec<u8> {
-    analyze_table_with(request, |bytes, version| {
-        encode_facts(&super::read(bytes, Some(version)))
+    analyze_table_under(request, |bytes, target| {
+        let facts = match target.safety {
+            Some(_) => super::read(bytes, Some(target.version)),
+            None => super::read_graph(bytes, Some(target.version)),
+        };
+        encode_facts(&facts)
     })
 }
 
-/// One file's facts as the cache and the wire carry them.
+/// One file's facts as the cache and the wire carry them (postcard).
 pub fn encode_facts(facts: &MigrationFacts) -> Vec<u8> {
-    serde_json::to_vec(facts).unwrap_or_default()
+    // Plain data into a Vec cannot fail.
+    postcard::to_allocvec(facts).unwrap_or_default()
 }
 
-/// The inverse of [`encode_facts`]; `None` for bytes it did not make.
+/// The inverse of [`encode_facts`]; `None` for bytes it did not make
+/// (trailing bytes included).
 pub fn decode_facts(bytes: &[u8]) -> Option<MigrationFacts> {
-    serde_json::from_slice(bytes).ok()
+    match postcard::take_from_bytes::<MigrationFacts>(bytes) {
+        Ok((facts, [])) => Some(facts),
+        _ => None,
+    }
 }
 
 /// Build Django's graph for a project given as JSON.
@@ -54,12 +67,34 @@ mod tests {
         let out = read_table(&table);
         let runs = crate::wire::decode_analyze_output(&out).expect("facts table");
         assert_eq!(runs.len(), 1);
-        let facts = decode_facts(runs[0]).expect("facts JSON");
+        let facts = decode_facts(runs[0]).expect("facts");
+        assert_eq!(
+            facts,
+            super::super::read_graph(file, Some(PythonVersion::DEFAULT))
+        );
+        assert_eq!(facts.dependencies.len(), 1);
+        assert!(facts.operations.is_none(), "no lint, no operations");
+        assert!(decode_facts(&[runs[0], b"x"].concat()).is_none());
+    }
+
+    #[cfg(feature = "safety")]
+    #[test]
+    fn read_table_reads_operations_for_the_lint() {
+        let file: &[u8] = b"from django.db import migrations\n\nclass Migration(migrations.Migration):\n    atomic = False\n    operations = [migrations.RunSQL('SELECT 1')]\n";
+        let target = crate::wire::AnalyzeTarget {
+            version: PythonVersion::DEFAULT,
+            safety: Some(crate::safety::SafetySettings::default()),
+        };
+        let out = read_table(&crate::wire::encode_analyze(&target, &[file]));
+        let runs = crate::wire::decode_analyze_output(&out).expect("facts table");
+        let facts = decode_facts(runs[0]).expect("facts");
         assert_eq!(
             facts,
             super::super::read(file, Some(PythonVersion::DEFAULT))
         );
-        assert_eq!(facts.dependencies.len(), 1);
+        let operations = facts.operations.expect("operations read");
+        assert_eq!(operations.list.len(), 1);
+        assert!(operations.atomic.is_some());
     }
 
     #[test]
