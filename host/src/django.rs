@@ -116,7 +116,15 @@ pub fn check(
     if !root.is_dir() {
         bail!("{}: not a directory", root.display());
     }
+    let started = std::time::Instant::now();
+    let since = |what: &str| {
+        format!(
+            "django: {what} after {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        )
+    };
     let (found, sources) = read_apps(root, app_dirs(root)?)?;
+    crate::engine::trace(|| since("modules read"));
     if !found.iter().any(|app| app.migrated) {
         bail!(
             "{}: no Django migrations found (looked for app directories holding a `migrations` package with `__init__.py`)",
@@ -137,6 +145,7 @@ pub fn check(
                     _ => err,
                 },
             )?;
+    crate::engine::trace(|| since("facts"));
     let facts: Vec<(Key, django::MigrationFacts)> = sources
         .iter()
         .map(|(k, _, _)| k.clone())
@@ -155,6 +164,7 @@ pub fn check(
         safety: policy.as_ref().map(|p| p.settings.clone()),
     };
     let mut loaded = engine.django_load(&project)?;
+    crate::engine::trace(|| since("verdict"));
     let mut checked = Checked {
         dialect: "django",
         user_model: user_model.to_string(),
@@ -314,17 +324,21 @@ fn list_app(dir: &Path) -> Result<(bool, Vec<(String, PathBuf)>)> {
     if !dir.join("__init__.py").is_file() {
         return Ok((false, Vec::new()));
     }
-    let mut modules: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    let mut modules: Vec<(std::ffi::OsString, String)> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| {
             let file_name = e.file_name();
             let stem = module_name(file_name.to_str()?)?.to_owned();
-            Some((stem, e.path()))
+            Some((file_name, stem))
         })
         .collect();
-    modules.sort_by(|a, b| a.1.cmp(&b.1));
+    modules.sort_unstable();
+    let modules = modules
+        .into_iter()
+        .map(|(file_name, stem)| (stem, dir.join(file_name)))
+        .collect();
     Ok((true, modules))
 }
 

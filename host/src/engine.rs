@@ -39,7 +39,7 @@ pub enum EngineKind {
 }
 
 /// How a check runs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Engine {
     /// wasm or native.
     pub kind: EngineKind,
@@ -50,6 +50,36 @@ pub struct Engine {
     /// Whether to use the caches: the per-file results and, for the wasm
     /// engine, the compiled guest (off: neither is opened).
     pub cache: bool,
+    /// Result-cache writes still running ([`Engine::save_later`]); the
+    /// engine waits for each before it is dropped.
+    saving: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>,
+}
+
+impl Clone for Engine {
+    /// The same settings; cache writes still running stay with `self`.
+    fn clone(&self) -> Engine {
+        Engine {
+            kind: self.kind,
+            limits: self.limits.clone(),
+            jobs: self.jobs,
+            cache: self.cache,
+            saving: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for Engine {
+    /// Wait for every cache write, so none is cut off when the process
+    /// exits.
+    fn drop(&mut self) {
+        let pending = match self.saving.get_mut() {
+            Ok(pending) => std::mem::take(pending),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+        };
+        for handle in pending {
+            let _ = handle.join();
+        }
+    }
 }
 
 impl Engine {
@@ -60,6 +90,7 @@ impl Engine {
             limits,
             jobs: crate::parallel::available_jobs(),
             cache: true,
+            saving: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -321,8 +352,8 @@ impl Engine {
             })?;
             out.push(facts);
         }
-        if let Some(cache) = cache.as_mut() {
-            cache.save();
+        if let Some(cache) = cache {
+            self.save_later(cache);
         }
         trace(|| {
             format!(
@@ -512,11 +543,34 @@ impl Engine {
         }
         let output = compute()?;
         let judged = verdict(&output, input, what)?;
-        if let Some(cache) = cache.as_mut() {
+        if let Some(mut cache) = cache {
             cache.insert(key, output);
-            cache.save();
+            self.save_later(cache);
         }
         Ok(judged)
+    }
+
+    /// Write `cache`'s new entries on a thread of their own while the check
+    /// goes on (a cold check's writes then overlap the semantics step and
+    /// the report); the engine waits for it before it is dropped. Best
+    /// effort, as every cache write: with no thread to be had, the entries
+    /// are not kept and the next run computes them again.
+    fn save_later(&self, mut cache: ResultCache) {
+        if !cache.has_changes() {
+            return;
+        }
+        let Ok(handle) = std::thread::Builder::new()
+            .name("revguard-cache".into())
+            .spawn(move || cache.save())
+        else {
+            return;
+        };
+        match self.saving.lock() {
+            Ok(mut pending) => pending.push(handle),
+            Err(_) => {
+                let _ = handle.join();
+            }
+        }
     }
 
     /// The cache for this build, engine and Python version, when enabled;
@@ -601,8 +655,11 @@ pub fn cache_dir() -> Option<PathBuf> {
 /// Files per analyze batch, and bytes: each batch runs in a fresh guest
 /// instance (or one task, natively), so a guest's memory stays near one
 /// batch plus one file's syntax tree. The batches do not depend on `jobs`,
-/// so neither does any verdict (fuel is per instance).
-pub const BATCH_FILES: usize = 512;
+/// so neither does any verdict (fuel is per instance). Small enough that a
+/// thousand files make several batches per worker, so a worker slowed by
+/// the machine's other load does not leave the others waiting on its last
+/// batch (an instance costs well under a millisecond).
+pub const BATCH_FILES: usize = 128;
 /// See [`BATCH_FILES`].
 pub const BATCH_BYTES: usize = 4 << 20;
 
@@ -721,7 +778,7 @@ impl sandbox::FactsSource for PerFile {
 }
 
 /// `REVGUARD_TRACE=1`: where a check's time and memory go, on stderr.
-fn trace(line: impl FnOnce() -> String) {
+pub(crate) fn trace(line: impl FnOnce() -> String) {
     if std::env::var_os("REVGUARD_TRACE").is_some_and(|v| !v.is_empty() && v != "0") {
         eprintln!("revguard: trace: {}", line());
     }

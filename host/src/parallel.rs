@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The number of threads `--jobs 0` (the default) means: every core.
 pub fn available_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    // Asked once: each answer reads the cgroup's CPU quota files.
+    static JOBS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *JOBS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// `f` over every item on up to `jobs` threads (each with a native stack of

@@ -710,9 +710,7 @@ fn inspect_all(
         }
         Ok(inspected)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
+    let threads = crate::parallel::available_jobs().min(4);
     if threads < 2 || pending.len() < 64 {
         return pending.iter().map(one).collect();
     }
@@ -774,6 +772,12 @@ fn read_capped(full: &Path, size: u64, limits: &DiscoverOptions) -> Result<Vec<u
 /// final symlink (one swapped in since the listing is refused) and without
 /// blocking (a FIFO swapped in reads as empty instead of hanging the check).
 pub(crate) fn read_listed(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    thread_local! {
+        /// Where each read lands before it is copied out at its exact size:
+        /// a fresh buffer per file would cost a check of a thousand small
+        /// files more in allocation than in reading.
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -781,17 +785,23 @@ pub(crate) fn read_listed(path: &Path, cap: u64) -> Result<Vec<u8>> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    // Most migrations are a few KB: one read fills the buffer, the next
-    // sees the end.
-    let mut bytes = Vec::with_capacity(16 << 10);
-    options
-        .open(path)
-        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if bytes.len() as u64 > cap {
-        bail!("{}: larger than {cap} bytes", path.display());
-    }
-    Ok(bytes)
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        scratch.reserve(64 << 10);
+        options
+            .open(path)
+            .and_then(|f| f.take(cap + 1).read_to_end(scratch))
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        if scratch.len() as u64 > cap {
+            bail!("{}: larger than {cap} bytes", path.display());
+        }
+        let bytes = scratch.to_vec();
+        // A huge file's buffer is not kept for the rest of the run.
+        if scratch.capacity() > 1 << 20 {
+            *scratch = Vec::new();
+        }
+        Ok(bytes)
+    })
 }
 
 fn inspect_entry(

@@ -305,13 +305,18 @@ impl ResultCache {
         }
     }
 
+    /// Whether [`save`](ResultCache::save) has anything to write: new
+    /// entries, last uses to record, or a damaged pack to replace.
+    pub fn has_changes(&self) -> bool {
+        !(self.fresh.is_empty() && self.stale.is_empty()) || self.damaged
+    }
+
     /// Write this run's new entries and last uses to the pack, evicting the
     /// least recently used past the cap; build a new pack when there is none
     /// or it is damaged. Best effort: a cache that cannot be written only
     /// costs the next run the work.
     pub fn save(&mut self) {
-        let nothing_new = self.fresh.is_empty() && self.stale.is_empty();
-        if nothing_new && !self.damaged {
+        if !self.has_changes() {
             return;
         }
         if let Some(written) = self.write_to_open_pack() {
