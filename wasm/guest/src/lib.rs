@@ -21,7 +21,7 @@
 //! | `revguard_dealloc` | `(ptr: i32, len: i32)` | free a buffer from `revguard_alloc` or an output; `len == 0` is a no-op |
 //! | `revguard_analyze` | `(ptr: i32, len: i32) -> i64` | the per-file phase: an analyze table (file bytes inline) at `ptr..ptr+len` in, `out_ptr << 32 \| out_len` of the facts table out |
 //! | `revguard_check` | `(ptr: i32, len: i32) -> i64` | the check: a check table at `ptr..ptr+len` in, the JSON report (or `{"error": "..."}`, or `RGN3` when it needs bytes it was not sent) out, packed the same way |
-//! | `revguard_django_read` | `(ptr: i32, len: i32) -> i64` | Django's per-file phase: an analyze table in, a facts table of each module's facts as JSON out (`revguard_core::dialect::django::wire::read_table`) |
+//! | `revguard_django_read` | `(ptr: i32, len: i32) -> i64` | Django's per-file phase: an analyze table in, a facts table of each module's facts as postcard out (with its operations only when the analyze target carries lint settings) (`revguard_core::dialect::django::wire::read_table`) |
 //! | `revguard_django_load` | `(ptr: i32, len: i32) -> i64` | Django's semantics: a project as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::django::wire::load_json`) |
 //! | `revguard_sql_read` | `(ptr: i32, len: i32) -> i64` | the SQL tools' per-file phase: an analyze table in, a facts table of each file's checksums and annotations as JSON out (`revguard_core::dialect::sql::wire::read_table`) |
 //! | `revguard_sql_judge` | `(ptr: i32, len: i32) -> i64` | a SQL tool's semantics: a history as JSON in, the verdict as JSON (or `{"error": "..."}`) out (`revguard_core::dialect::sql::wire::judge_json`) |
