@@ -89,8 +89,14 @@ pub fn encode_facts(facts: &FileFacts) -> Vec<u8> {
 /// Decode one file's facts; `None` when the bytes are not facts of this build
 /// (the caller then reads the file itself).
 pub fn decode_facts(bytes: &[u8]) -> Option<FileFacts> {
-    match postcard::take_from_bytes::<FileFacts>(bytes) {
-        Ok((facts, [])) => Some(facts),
+    decode_whole(bytes)
+}
+
+/// Decode postcard bytes that must hold exactly one `T`: `None` for
+/// anything else, trailing bytes included.
+pub fn decode_whole<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => Some(value),
         _ => None,
     }
 }

@@ -343,18 +343,15 @@ fn list_app(dir: &Path) -> Result<(bool, Vec<(String, PathBuf)>)> {
 }
 
 /// The bytes of every module in `paths`, in order, each capped at
-/// [`MAX_FILE_BYTES`]; a project's worth is read on a few threads (the
-/// reads are system calls, and a warm check is mostly them).
+/// [`MAX_FILE_BYTES`], read on a few threads (the reads are system calls,
+/// and a warm check is mostly them).
 fn read_modules(paths: &[&Path]) -> Result<Vec<Vec<u8>>> {
-    let read = |path: &&Path| crate::project::read_listed(path, MAX_FILE_BYTES);
-    let jobs = crate::parallel::available_jobs().min(4);
-    if paths.len() < 64 || jobs < 2 {
-        return paths.iter().map(read).collect();
-    }
-    crate::parallel::map(paths, jobs, 256 << 10, read)
-        .map_err(anyhow::Error::msg)?
-        .into_iter()
-        .collect()
+    crate::parallel::map_files(paths, |path| {
+        crate::project::read_listed(path, MAX_FILE_BYTES)
+    })
+    .map_err(anyhow::Error::msg)?
+    .into_iter()
+    .collect()
 }
 
 /// The apps found, each with its migrations' facts, as the core reads them.

@@ -14,6 +14,21 @@ pub fn available_jobs() -> usize {
     *JOBS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// `f` over files whose work is mostly system calls (listing, reading), in
+/// item order: on up to four threads (more only contend for the file
+/// system), or on this thread when the items are too few to pay for
+/// starting any. Fails only when a thread cannot be started or `f` panics.
+pub fn map_files<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>, String> {
+    let jobs = available_jobs().min(4);
+    if items.len() < 64 || jobs < 2 {
+        return Ok(items.iter().map(f).collect());
+    }
+    map(items, jobs, 1 << 20, f)
+}
+
 /// `f` over every item on up to `jobs` threads (each with a native stack of
 /// `stack` bytes), results in item order. Fails only when a thread cannot be
 /// started or `f` panics.

@@ -37,10 +37,7 @@ pub fn encode_facts(facts: &MigrationFacts) -> Vec<u8> {
 /// The inverse of [`encode_facts`]; `None` for bytes it did not make
 /// (trailing bytes included).
 pub fn decode_facts(bytes: &[u8]) -> Option<MigrationFacts> {
-    match postcard::take_from_bytes::<MigrationFacts>(bytes) {
-        Ok((facts, [])) => Some(facts),
-        _ => None,
-    }
+    crate::wire::decode_whole(bytes)
 }
 
 /// Build Django's graph for a project given as JSON.
